@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs everything a fresh Debian 12 needs to build, test and run Fovea.
+# Idempotent: when every package is present it only checks and returns (about a second).
+set -euo pipefail
+
+# Build tools and the libraries the targets link.
+build_packages=(
+    cmake ninja-build g++ ccache pkg-config clang-format
+    libtorch-dev libopencv-dev libsqlite3-dev nlohmann-json3-dev libcurl4-openssl-dev
+    libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libgtest-dev
+    qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
+)
+# Debian's default reference BLAS makes LibTorch 20-35x slower (DESIGN.md); the OpenMP flavour
+# of OpenBLAS matches LibTorch's own OpenMP threading.
+# libqt6svg6 holds the plugins that let Qt load the SVG application icon.
+runtime_packages=(libopenblas0-openmp libqt6svg6)
+# Tests: a real X server for screenshots and GUI tests, and Python torchvision as the reference
+# our networks and training are checked against.
+test_packages=(xvfb xauth x11-utils imagemagick python3-torch python3-torchvision python3-numpy)
+
+wanted=("${build_packages[@]}" "${runtime_packages[@]}" "${test_packages[@]}")
+
+missing=()
+for pkg in "${wanted[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$pkg")
+    fi
+done
+
+if ((${#missing[@]} == 0)); then
+    echo "setup: all ${#wanted[@]} packages present"
+    exit 0
+fi
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+    sudo_cmd=(sudo)
+fi
+
+echo "setup: installing ${missing[*]}"
+"${sudo_cmd[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Quick start, second command: installs what is missing, builds, and runs the whole test suite.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+# The tensor side of core must build without OpenCV or Qt (so it can be compiled against a CUDA
+# LibTorch): prove it with a build that has neither on its include path, and run its tests.
+"$root/packaging/build.sh" tensor-only
+ctest --preset tensor-only >build/tensor-only-ctest.log 2>&1 || {
+    cat build/tensor-only-ctest.log
+    echo "test.sh: the tensor-only build failed its tests" >&2
+    exit 1
+}
+echo "test.sh: tensor-only build and its tests passed"
+
+"$root/packaging/build.sh" release
+ctest --preset release

@@ -1,0 +1,141 @@
+// Opens the real workbench window offscreen and uses it through its menus and widgets.
+#include <QAction>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenu>
+#include <QMessageBox>
+#include <QSignalSpy>
+#include <QStackedWidget>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "fovea/core/threads.h"
+#include "fovea/core/torch_runtime.h"
+#include "fovea/core/version.h"
+#include "fovea/ui/main_window.h"
+
+using fovea::ui::MainWindow;
+
+class MainWindowTest : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    void initTestCase() {
+        // Keeps the user's real settings (recent projects) out of the test.
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName("FoveaTest");
+        QCoreApplication::setApplicationName("FoveaTest");
+        QSettings().clear();
+    }
+
+    void opensWithTheSixPagesAndClosesAgain() {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QCOMPARE(window.pageNames(),
+                 QStringList({"Data", "Model", "Train", "Evaluate", "Predict", "Export"}));
+        QCOMPARE(window.currentPageName(), QString("Data"));
+        QVERIFY(window.close());
+        QVERIFY(!window.isVisible());
+    }
+
+    void clickingAPageNameShowsThatPage() {
+        MainWindow window;
+        window.show();
+        auto* list = window.findChild<QListWidget*>("pageList");
+        auto* pages = window.findChild<QStackedWidget*>("pages");
+        QVERIFY(list && pages);
+        for (int row = 0; row < list->count(); ++row) {
+            const QRect rect = list->visualItemRect(list->item(row));
+            QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, rect.center());
+            QCOMPARE(pages->currentIndex(), row);
+            QCOMPARE(window.currentPageName(), list->item(row)->text());
+        }
+        window.showPage("Train");
+        QCOMPARE(pages->currentWidget()->objectName(), QString("trainPage"));
+        QVERIFY(pages->currentWidget()->findChild<QWidget*>("lossPlot"));
+    }
+
+    void statusBarShowsDeviceAndThreads() {
+        MainWindow window;
+        const auto runtime = fovea::core::queryTorchRuntime();
+        auto* device = window.findChild<QLabel*>("deviceLabel");
+        auto* threads = window.findChild<QLabel*>("threadsLabel");
+        QVERIFY(device && threads);
+        QCOMPARE(device->text(),
+                 "Device: " + QString::fromStdString(fovea::core::defaultDeviceLabel(runtime)));
+        QCOMPARE(threads->text(), QString("Threads: %1").arg(fovea::core::intraOpThreads()));
+    }
+
+    void fileMenuHasTheUsualActions() {
+        MainWindow window;
+        for (const char* name :
+             {"newProjectAction", "openProjectAction", "quitAction", "aboutAction"}) {
+            QVERIFY2(window.findChild<QAction*>(name), name);
+        }
+        QVERIFY(window.findChild<QMenu*>("recentMenu"));
+        QCOMPARE(window.findChild<QAction*>("newProjectAction")->shortcut(),
+                 QKeySequence(QKeySequence::New));
+    }
+
+    void newProjectIsOpenedAndRemembered() {
+        QTemporaryDir temp;
+        const QString folder = temp.path() + "/my project/åäö";
+        {
+            MainWindow window;
+            QSignalSpy changed(&window, &MainWindow::projectChanged);
+            QString error;
+            QVERIFY2(window.createProject(folder, &error), qPrintable(error));
+            QCOMPARE(changed.count(), 1);
+            QCOMPARE(window.projectFolder(), QDir(folder).canonicalPath());
+            QVERIFY(window.windowTitle().startsWith("åäö"));
+        }
+        // A new window (a later start) offers it under File > Open Recent.
+        MainWindow later;
+        auto* recent = later.findChild<QMenu*>("recentMenu");
+        QStringList entries;
+        for (QAction* action : recent->actions()) entries << action->text();
+        QVERIFY2(entries.contains(QDir(folder).canonicalPath()), qPrintable(entries.join(", ")));
+        // Choosing the entry opens the project.
+        for (QAction* action : recent->actions()) {
+            if (action->text() == QDir(folder).canonicalPath()) action->trigger();
+        }
+        QCOMPARE(later.projectFolder(), QDir(folder).canonicalPath());
+    }
+
+    void openingAMissingFolderFailsWithItsName() {
+        MainWindow window;
+        QString error;
+        const QString missing = "/nonexistent/fovea-project";
+        QVERIFY(!window.openProject(missing, &error));
+        QVERIFY2(error.contains(missing), qPrintable(error));
+        QVERIFY(window.projectFolder().isEmpty());
+    }
+
+    void aboutShowsVersionsAndCloses() {
+        MainWindow window;
+        window.show();
+        window.findChild<QAction*>("aboutAction")->trigger();
+        auto* about = window.findChild<QMessageBox*>("aboutDialog");
+        QVERIFY(about);
+        QVERIFY(QTest::qWaitForWindowExposed(about));
+        QVERIFY(about->text().contains(fovea::core::kFoveaVersion));
+        for (const char* field : {"LibTorch", "Device", "Threads", "BLAS", "OpenCV", "Qt"}) {
+            QVERIFY2(about->text().contains(field), field);
+        }
+        QTest::keyClick(about, Qt::Key_Escape);
+        QTRY_VERIFY(window.findChild<QMessageBox*>("aboutDialog") == nullptr);
+    }
+
+    void quitClosesTheWindow() {
+        auto* window = new MainWindow;
+        window->setAttribute(Qt::WA_DeleteOnClose);
+        window->show();
+        QPointer<MainWindow> guard(window);
+        window->findChild<QAction*>("quitAction")->trigger();
+        QTRY_VERIFY(guard.isNull());
+    }
+};
+
+QTEST_MAIN(MainWindowTest)
+#include "main_window_test.moc"
