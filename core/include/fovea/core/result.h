@@ -16,7 +16,7 @@ struct Error {
 // boundary for problems the user can fix). `Result<void>` carries success or an Error.
 template <class T>
 class [[nodiscard]] Result {
-public:
+  public:
     Result(T value) : m_state(std::move(value)) {}
     Result(Error error) : m_state(std::move(error)) {}
 
@@ -28,13 +28,13 @@ public:
     T&& value() && { return std::get<T>(std::move(m_state)); }
     const Error& error() const { return std::get<Error>(m_state); }
 
-private:
+  private:
     std::variant<T, Error> m_state;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
-public:
+  public:
     Result() = default;
     Result(Error error) : m_error(std::move(error)), m_failed(true) {}
 
@@ -42,7 +42,7 @@ public:
     explicit operator bool() const { return ok(); }
     const Error& error() const { return m_error; }
 
-private:
+  private:
     Error m_error;
     bool m_failed = false;
 };

@@ -1,0 +1,107 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+namespace fovea::core {
+
+// How pixels must be prepared for a network: the numbers torchvision's weights were trained
+// with. Pixels are RGB scaled to [0,1] (x/255), then (x - mean) / std per channel.
+struct Preprocessing {
+    int resizeShorterSide = 256;  // pixels, before the centre crop
+    int cropSize = 224;           // the network's input height and width, pixels
+    bool bicubic = false;         // resize interpolation: bilinear unless the weights used bicubic
+    std::array<float, 3> mean{0.485f, 0.456f, 0.406f};
+    std::array<float, 3> std{0.229f, 0.224f, 0.225f};
+};
+
+// A named group of layers that freezing works on: every parameter and buffer whose name starts
+// with one of modulePaths (as torchvision names them, e.g. "layer1" or "features.11").
+struct BlockSpec {
+    std::string name;
+    std::vector<std::string> modulePaths;
+};
+
+// A new classification head: `numClasses` logits from the pooled features, optionally through
+// dropout and one hidden ReLU layer (Linear(F, hidden) -> ReLU -> Dropout -> Linear(hidden, K)).
+struct HeadOptions {
+    int64_t numClasses = 1000;
+    double dropout = 0.0;     // probability; 0 keeps the head a single Linear
+    int64_t hiddenUnits = 0;  // 0 for no hidden layer
+};
+
+// A zoo network with torchvision-compatible parameter names. The forward pass is a sequence of
+// named blocks (the last one is always "head"), so callers can freeze by block and run a
+// frozen prefix once (the training engine's feature cache).
+class NetworkImpl : public torch::nn::Module {
+  public:
+    // input [N, 3, H, W] float, prepared as preprocessing() says -> logits [N, numClasses()].
+    torch::Tensor forward(torch::Tensor input);
+    // Runs blocks [first, last): forwardBlocks(x, 0, blockCount()) == forward(x).
+    torch::Tensor forwardBlocks(torch::Tensor x, size_t first, size_t last);
+
+    const std::string& architecture() const { return m_architecture; }
+    const Preprocessing& preprocessing() const { return m_preprocessing; }
+    // Weights define their preprocessing (torchvision's ImageNet statistics, or e.g. x/255 for
+    // weights converted from Keras), so loading other weights may change it.
+    void setPreprocessing(const Preprocessing& preprocessing) { m_preprocessing = preprocessing; }
+    const std::vector<BlockSpec>& blocks() const { return m_blocks; }
+    size_t blockCount() const { return m_blocks.size(); }
+    int64_t numClasses() const { return m_numClasses; }
+    // Width of the pooled features the head sees.
+    virtual int64_t featureDim() const = 0;
+
+    // Replaces the classifier's output layer (and with options, adds dropout/hidden layers),
+    // freshly initialised as torchvision initialises that architecture's classifier. The
+    // backbone keeps its weights.
+    void replaceHead(const HeadOptions& options);
+
+    // Blocks whose parameters get no gradient and whose BatchNorm layers stay in eval mode
+    // (running statistics untouched) even while the network trains.
+    void setFrozenBlocks(const std::set<std::string>& blockNames);
+    const std::set<std::string>& frozenBlocks() const { return m_frozen; }
+
+    // Keeps frozen blocks in eval mode when the rest trains.
+    void train(bool on = true) override;
+
+  protected:
+    NetworkImpl(std::string architecture, Preprocessing preprocessing, int64_t numClasses);
+    void setBlocks(std::vector<BlockSpec> blocks) { m_blocks = std::move(blocks); }
+
+    virtual torch::Tensor runBlock(size_t index, torch::Tensor x) = 0;
+    // Installs `head` (a Linear or a Sequential) where the architecture's output layer sits and
+    // returns its module path (e.g. "fc", "classifier.1"); `initLinear` is then applied to it.
+    virtual std::string installHead(std::shared_ptr<torch::nn::Module> head) = 0;
+    // torchvision's initialisation of this architecture's classifier Linear layers.
+    virtual void initHeadLinear(torch::nn::Module& linear) const = 0;
+
+  private:
+    std::string m_architecture;
+    Preprocessing m_preprocessing;
+    int64_t m_numClasses;
+    std::vector<BlockSpec> m_blocks;
+    std::set<std::string> m_frozen;
+};
+
+using NetworkPtr = std::shared_ptr<NetworkImpl>;
+
+// Parameters (not buffers) of the blocks; trainable ones are those with requires_grad.
+struct ParameterCounts {
+    int64_t total = 0;
+    int64_t trainable = 0;
+};
+ParameterCounts countParameters(const NetworkImpl& network);
+// Parameters belonging to one block.
+int64_t countBlockParameters(const NetworkImpl& network, const BlockSpec& block);
+
+// Names of the blocks from the first up to and including `lastFrozen` (for "freeze up to").
+// Empty when no block has that name.
+std::set<std::string> blocksUpTo(const NetworkImpl& network, const std::string& lastFrozen);
+
+}  // namespace fovea::core

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fovea/core/models/network.h"
+#include "fovea/core/result.h"
+
+namespace fovea::core {
+
+// One architecture of the model zoo, as torchvision 0.14 builds it.
+struct ArchitectureInfo {
+    std::string name;             // torchvision's builder name, e.g. "resnet18"
+    std::string family;           // "ResNet", "VGG", "MobileNet", "Inception", "EfficientNet"
+    std::string paper;            // where the architecture comes from
+    Preprocessing preprocessing;  // what torchvision's ImageNet weights expect
+};
+
+// Every architecture, in the order they are offered to users.
+const std::vector<ArchitectureInfo>& architectures();
+const ArchitectureInfo* findArchitecture(const std::string& name);
+
+// A freshly initialised network (torchvision's initialisation) with `numClasses` outputs.
+Result<NetworkPtr> createNetwork(const std::string& name, int64_t numClasses = 1000);
+
+// Multiply-accumulate operations of one forward pass on a 1 x 3 x imageSize x imageSize input,
+// counted over convolutions and linear layers (the figure torchvision's docs list as GFLOPS:
+// 1.81e9 for resnet18 at 224 px).
+int64_t countMultiplyAccumulates(NetworkImpl& network, int imageSize);
+
+}  // namespace fovea::core

@@ -1,0 +1,71 @@
+#pragma once
+
+// Building blocks shared by the zoo architectures, named as torchvision names them so that
+// state dicts load unchanged.
+#include <torch/torch.h>
+
+namespace fovea::core::layers {
+
+// A Sequential with a plain Tensor -> Tensor forward, so that it can itself be an element of a
+// Sequential (LibTorch's AnyModule cannot hold the templated Sequential::forward). It names its
+// elements "0", "1", ... as Python's nn.Sequential does.
+class SequenceImpl : public torch::nn::SequentialImpl {
+  public:
+    using SequentialImpl::SequentialImpl;
+    torch::Tensor forward(torch::Tensor x) { return SequentialImpl::forward(x); }
+};
+TORCH_MODULE(Sequence);
+
+enum class Activation { kNone, kReLU, kReLU6, kHardswish, kHardsigmoid, kSiLU, kSigmoid };
+
+torch::nn::AnyModule activationModule(Activation activation);
+
+// Chainable like LibTorch's own options: ConvNormActOptions().kernel(1).stride(2).
+struct ConvNormActOptions {
+    TORCH_ARG(int64_t, kernel) = 3;
+    TORCH_ARG(int64_t, stride) = 1;
+    TORCH_ARG(int64_t, groups) = 1;
+    TORCH_ARG(int64_t, dilation) = 1;
+    TORCH_ARG(double, bnEps) = 1e-5;
+    TORCH_ARG(double, bnMomentum) = 0.1;
+    TORCH_ARG(Activation, activation) = Activation::kReLU;
+};
+
+// torchvision.ops.Conv2dNormActivation: "0" Conv2d (no bias, "same"-style padding
+// (k-1)/2*dilation), "1" BatchNorm2d, "2" activation (omitted for kNone).
+Sequence convNormAct(int64_t in, int64_t out, const ConvNormActOptions& options);
+
+// torchvision.ops.SqueezeExcitation: avgpool -> fc1 (1x1 conv) -> activation -> fc2 -> scale.
+class SqueezeExcitationImpl : public torch::nn::Module {
+  public:
+    SqueezeExcitationImpl(int64_t channels, int64_t squeezeChannels, Activation activation,
+                          Activation scaleActivation);
+    torch::Tensor forward(torch::Tensor input);
+
+  private:
+    torch::nn::Conv2d m_fc1{nullptr}, m_fc2{nullptr};
+    torch::nn::AnyModule m_activation, m_scaleActivation;
+};
+TORCH_MODULE(SqueezeExcitation);
+
+// torchvision's _make_divisible (from the TensorFlow MobileNet code): round channels to a
+// multiple of `divisor`, never going down by more than 10%.
+int64_t makeDivisible(double value, int64_t divisor, int64_t minValue = 0);
+
+// Wraps a head built by NetworkImpl::replaceHead (a Linear or a Sequence) for calling.
+torch::nn::AnyModule anyHead(const std::shared_ptr<torch::nn::Module>& head);
+
+// Rebuilds `sequence` with element `index` replaced by `head` (the other elements are the
+// same module objects, so their weights stay).
+torch::nn::Sequential withReplaced(torch::nn::Sequential sequence, size_t index,
+                                   const std::shared_ptr<torch::nn::Module>& head);
+
+// The initialisations torchvision applies in its constructors.
+void initConvKaimingFanOut(torch::nn::Conv2dImpl& conv);
+void initBatchNormOnesZeros(torch::nn::Module& module);
+
+// Applies the usual CNN initialisation to every Conv2d and BatchNorm2d under `root`:
+// Kaiming-normal (fan_out, ReLU) weights, zero biases; BatchNorm weight 1, bias 0.
+void initConvAndNorm(torch::nn::Module& root);
+
+}  // namespace fovea::core::layers

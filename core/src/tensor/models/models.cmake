@@ -1,0 +1,13 @@
+# Included from core/CMakeLists.txt: paths are relative to core/.
+add_library(fovea_models STATIC
+    src/tensor/models/layers.cpp
+    src/tensor/models/load_state_dict.cpp
+    src/tensor/models/mobilenet_v2.cpp
+    src/tensor/models/multiply_accumulates.cpp
+    src/tensor/models/network.cpp
+    src/tensor/models/resnet.cpp
+    src/tensor/models/vgg.cpp
+    src/tensor/models/zoo.cpp
+)
+target_link_libraries(fovea_models PUBLIC fovea_tensor_common PRIVATE fovea_warnings)
+target_precompile_headers(fovea_models PRIVATE <torch/torch.h>)
