@@ -7,7 +7,7 @@ set -euo pipefail
 build_packages=(
     cmake ninja-build g++ ccache pkg-config clang-format
     libtorch-dev libopencv-dev libsqlite3-dev nlohmann-json3-dev libcurl4-openssl-dev
-    libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libgtest-dev
+    libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libgtest-dev libssl-dev
     qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
 )
 # Debian's default reference BLAS makes LibTorch 20-35x slower (DESIGN.md); the OpenMP flavour
