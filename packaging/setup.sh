@@ -16,7 +16,12 @@ build_packages=(
 runtime_packages=(libopenblas0-openmp libqt6svg6)
 # Tests: a real X server for screenshots and GUI tests, and Python torchvision as the reference
 # our networks and training are checked against.
-test_packages=(xvfb xauth x11-utils imagemagick python3-torch python3-torchvision python3-numpy)
+test_packages=(xvfb xauth x11-utils imagemagick python3-torch python3-torchvision python3-numpy
+               python3-skimage)
+# Node.js and npm fetch the offline default weights (the nsfwjs npm package) and run TensorFlow.js
+# as the reference for their conversion. Any Node.js >= 18 with npm will do; Debian 12 packages
+# them as nodejs and npm.
+command -v npm >/dev/null 2>&1 || test_packages+=(nodejs npm)
 
 wanted=("${build_packages[@]}" "${runtime_packages[@]}" "${test_packages[@]}")
 
@@ -27,8 +32,23 @@ for pkg in "${wanted[@]}"; do
     fi
 done
 
+install_offline_weights() {
+    # Offline default weights: nsfwjs' Keras MobileNetV2 (MIT), and TensorFlow.js for the test
+    # that checks our conversion against nsfwjs itself. Nothing third-party enters the repository.
+    local prefix="${XDG_DATA_HOME:-$HOME/.local/share}/fovea/npm"
+    if [[ -f "$prefix/node_modules/nsfwjs/dist/models/mobilenet_v2/model.min.js" &&
+          -d "$prefix/node_modules/@tensorflow/tfjs" ]]; then
+        return
+    fi
+    echo "setup: installing nsfwjs@4.4.0 and @tensorflow/tfjs@4 into $prefix"
+    mkdir -p "$prefix"
+    npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error \
+        nsfwjs@4.4.0 @tensorflow/tfjs@4 buffer@6
+}
+
 if ((${#missing[@]} == 0)); then
     echo "setup: all ${#wanted[@]} packages present"
+    install_offline_weights
     exit 0
 fi
 
@@ -41,3 +61,4 @@ fi
 echo "setup: installing ${missing[*]}"
 "${sudo_cmd[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+install_offline_weights

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include <torch/torch.h>
@@ -66,8 +67,16 @@ TEST_P(EveryArchitecture, BlockByBlockEqualsForward) {
 TEST_P(EveryArchitecture, NewHeadKeepsTheBackbone) {
     torch::NoGradGuard noGrad;
     auto network = make(GetParam());
-    std::map<std::string, torch::Tensor> before;
-    for (const auto& item : network->named_parameters()) before[item.key()] = item.value().clone();
+    // Every parameter outside the head block, as it was before the new head.
+    const BlockSpec head = network->blocks().back();
+    std::map<std::string, torch::Tensor> backbone;
+    for (const auto& item : network->named_parameters()) {
+        const bool inHead = std::any_of(
+            head.modulePaths.begin(), head.modulePaths.end(),
+            [&](const std::string& path) { return item.key().rfind(path + ".", 0) == 0; });
+        if (!inHead) backbone[item.key()] = item.value().clone();
+    }
+    ASSERT_FALSE(backbone.empty());
 
     network->replaceHead({5, 0.3, 32});
     network->eval();
@@ -75,17 +84,12 @@ TEST_P(EveryArchitecture, NewHeadKeepsTheBackbone) {
     EXPECT_EQ(network->forward(torch::randn({2, 3, size, size})).size(1), 5);
     EXPECT_EQ(network->numClasses(), 5);
 
-    int64_t kept = 0;
-    for (const auto& item : network->named_parameters()) {
-        const auto old = before.find(item.key());
-        if (old == before.end()) continue;  // new head parameter
-        if (item.value().sizes() == old->second.sizes() &&
-            torch::equal(item.value(), old->second)) {
-            ++kept;
-        }
+    const auto after = network->named_parameters();
+    for (const auto& [name, value] : backbone) {
+        const torch::Tensor* now = after.find(name);
+        ASSERT_NE(now, nullptr) << name << " disappeared";
+        EXPECT_TRUE(torch::equal(*now, value)) << name << " changed";
     }
-    // Everything but the old output layer survived unchanged.
-    EXPECT_GE(kept, static_cast<int64_t>(before.size()) - 2);
 }
 
 TEST_P(EveryArchitecture, OwnStateDictLoadsBackAndAnotherClassCountSkipsOnlyTheHead) {
@@ -147,12 +151,39 @@ TEST(Zoo, MismatchedBackboneIsAnErrorNotSilence) {
 
 // torchvision's documented GFLOPS (multiply-accumulates at 224 px; 299 px for Inception).
 TEST(Zoo, MultiplyAccumulatesMatchTorchvisionsFigures) {
-    const std::map<std::string, double> documented{
-        {"resnet18", 1.81e9}, {"resnet50", 4.09e9}, {"mobilenet_v2", 0.30e9}};
-    for (const auto& [name, expected] : documented) {
+    struct Figure {
+        double expected;
+        double relativeTolerance;
+    };
+    // The figures are rounded to two decimals, and torchvision's counter evidently includes work
+    // beyond convolutions and linear layers (which is all ours counts): mobilenet_v3_small
+    // counts 0.0549e9 here against the documented 0.06e9, hence its wider tolerance.
+    const std::map<std::string, Figure> documented{
+        {"resnet18", {1.81e9, 0.03}},           {"resnet50", {4.09e9, 0.03}},
+        {"mobilenet_v2", {0.30e9, 0.03}},       {"mobilenet_v3_large", {0.22e9, 0.03}},
+        {"mobilenet_v3_small", {0.06e9, 0.10}}, {"efficientnet_b0", {0.39e9, 0.03}}};
+    for (const auto& [name, figure] : documented) {
         auto network = make(name);
         const double counted = static_cast<double>(countMultiplyAccumulates(*network, 224));
-        EXPECT_NEAR(counted / expected, 1.0, 0.03) << name << ": " << counted;
+        EXPECT_NEAR(counted / figure.expected, 1.0, figure.relativeTolerance)
+            << name << ": " << counted;
+    }
+}
+
+TEST(Zoo, InceptionMultiplyAccumulatesAt299PixelsMatchTorchvisionsFigure) {
+    auto network = make("inception_v3");
+    const double counted = static_cast<double>(countMultiplyAccumulates(*network, 299));
+    EXPECT_NEAR(counted / 5.71e9, 1.0, 0.03) << counted;
+}
+
+// Parameter counts torchvision documents (Inception's includes the auxiliary classifier).
+TEST(Zoo, ParameterCountsMatchTorchvisionsFigures) {
+    const std::map<std::string, int64_t> documented{{"mobilenet_v3_large", 5483032},
+                                                    {"mobilenet_v3_small", 2542856},
+                                                    {"efficientnet_b0", 5288548},
+                                                    {"inception_v3", 27161264}};
+    for (const auto& [name, expected] : documented) {
+        EXPECT_EQ(countParameters(*make(name)).total, expected) << name;
     }
 }
 

@@ -1,12 +1,16 @@
 # Included from core/CMakeLists.txt: paths are relative to core/.
 add_library(fovea_models STATIC
+    src/tensor/models/efficientnet.cpp
+    src/tensor/models/inception.cpp
     src/tensor/models/layers.cpp
     src/tensor/models/load_state_dict.cpp
     src/tensor/models/mobilenet_v2.cpp
+    src/tensor/models/mobilenet_v3.cpp
     src/tensor/models/multiply_accumulates.cpp
     src/tensor/models/network.cpp
     src/tensor/models/resnet.cpp
     src/tensor/models/vgg.cpp
+    src/tensor/models/weight_catalogue.cpp
     src/tensor/models/zoo.cpp
 )
 target_link_libraries(fovea_models PUBLIC fovea_tensor_common PRIVATE fovea_warnings)

@@ -2,32 +2,74 @@
 
 #include <torch/torch.h>
 
+#include <functional>
+
 #include "architectures.h"
+#include "keras_variants.h"
 
 namespace fovea::core {
 namespace {
 
-ArchitectureInfo info(std::string name, std::string family, std::string paper,
-                      Preprocessing preprocessing = {}) {
-    return {std::move(name), std::move(family), std::move(paper), preprocessing};
+// One row per architecture: what users see, and how to build it.
+struct ZooEntry {
+    ArchitectureInfo info;
+    std::function<NetworkPtr(int64_t numClasses)> build;
+};
+
+Preprocessing withResize(int resize, int crop, bool bicubic = false) {
+    Preprocessing preprocessing;
+    preprocessing.resizeShorterSide = resize;
+    preprocessing.cropSize = crop;
+    preprocessing.bicubic = bicubic;
+    return preprocessing;
+}
+
+const std::vector<ZooEntry>& zoo() {
+    static const std::vector<ZooEntry> entries = [] {
+        const std::string resnet = "He et al. 2015, Deep Residual Learning (arXiv:1512.03385)";
+        const std::string vgg = "Simonyan & Zisserman 2014, Very Deep ConvNets (arXiv:1409.1556)";
+        const std::string mobileNetV2 = "Sandler et al. 2018, MobileNetV2 (arXiv:1801.04381)";
+        const std::string mobileNetV3 =
+            "Howard et al. 2019, Searching for MobileNetV3 (arXiv:1905.02244)";
+        // The Keras variant runs weights converted from nsfwjs: x/255, no mean/std, 224 px.
+        Preprocessing keras = withResize(224, 224);
+        keras.mean = {0.0f, 0.0f, 0.0f};
+        keras.std = {1.0f, 1.0f, 1.0f};
+        return std::vector<ZooEntry>{
+            {{"resnet18", "ResNet", resnet, {}}, [](int64_t k) { return build::resnet(18, k); }},
+            {{"resnet34", "ResNet", resnet, {}}, [](int64_t k) { return build::resnet(34, k); }},
+            {{"resnet50", "ResNet", resnet, {}}, [](int64_t k) { return build::resnet(50, k); }},
+            {{"vgg11_bn", "VGG", vgg, {}}, [](int64_t k) { return build::vgg(11, true, k); }},
+            {{"vgg16", "VGG", vgg, {}}, [](int64_t k) { return build::vgg(16, false, k); }},
+            {{"vgg16_bn", "VGG", vgg, {}}, [](int64_t k) { return build::vgg(16, true, k); }},
+            {{"mobilenet_v2", "MobileNet", mobileNetV2, {}}, build::mobileNetV2},
+            {{"mobilenet_v2_keras", "MobileNet",
+              mobileNetV2 + "; Keras layout (TF padding, BatchNorm eps 1e-3)", keras},
+             build::mobileNetV2Keras},
+            {{"mobilenet_v3_large", "MobileNet", mobileNetV3, {}},
+             [](int64_t k) { return build::mobileNetV3(true, k); }},
+            {{"mobilenet_v3_small", "MobileNet", mobileNetV3, {}},
+             [](int64_t k) { return build::mobileNetV3(false, k); }},
+            {{"efficientnet_b0", "EfficientNet",
+              "Tan & Le 2019, EfficientNet: Rethinking Model Scaling (arXiv:1905.11946)",
+              withResize(256, 224, /*bicubic=*/true)},
+             [](int64_t k) { return build::efficientNetB0(k); }},
+            {{"inception_v3", "Inception",
+              "Szegedy et al. 2015, Rethinking the Inception Architecture (arXiv:1512.00567)",
+              withResize(342, 299)},
+             [](int64_t k) { return build::inceptionV3(k); }},
+        };
+    }();
+    return entries;
 }
 
 }  // namespace
 
 const std::vector<ArchitectureInfo>& architectures() {
     static const std::vector<ArchitectureInfo> all = [] {
-        const std::string resnet = "He et al. 2015, Deep Residual Learning (arXiv:1512.03385)";
-        const std::string vgg = "Simonyan & Zisserman 2014, Very Deep ConvNets (arXiv:1409.1556)";
-        return std::vector<ArchitectureInfo>{
-            info("resnet18", "ResNet", resnet),
-            info("resnet34", "ResNet", resnet),
-            info("resnet50", "ResNet", resnet),
-            info("vgg11_bn", "VGG", vgg),
-            info("vgg16", "VGG", vgg),
-            info("vgg16_bn", "VGG", vgg),
-            info("mobilenet_v2", "MobileNet",
-                 "Sandler et al. 2018, MobileNetV2 (arXiv:1801.04381)"),
-        };
+        std::vector<ArchitectureInfo> infos;
+        for (const auto& entry : zoo()) infos.push_back(entry.info);
+        return infos;
     }();
     return all;
 }
@@ -40,23 +82,16 @@ const ArchitectureInfo* findArchitecture(const std::string& name) {
 }
 
 Result<NetworkPtr> createNetwork(const std::string& name, int64_t numClasses) {
-    const ArchitectureInfo* architecture = findArchitecture(name);
-    if (!architecture) {
-        std::string known;
-        for (const auto& each : architectures()) known += (known.empty() ? "" : ", ") + each.name;
-        return Error{"unknown architecture '" + name + "' (known: " + known + ")"};
+    for (const auto& entry : zoo()) {
+        if (entry.info.name != name) continue;
+        if (numClasses < 1) return Error{"a network needs at least one class"};
+        NetworkPtr network = entry.build(numClasses);
+        network->setPreprocessing(entry.info.preprocessing);
+        return network;
     }
-    if (numClasses < 1) return Error{"a network needs at least one class"};
-    NetworkPtr network;
-    if (name == "resnet18") network = build::resnet(18, numClasses);
-    if (name == "resnet34") network = build::resnet(34, numClasses);
-    if (name == "resnet50") network = build::resnet(50, numClasses);
-    if (name == "vgg11_bn") network = build::vgg(11, true, numClasses);
-    if (name == "vgg16") network = build::vgg(16, false, numClasses);
-    if (name == "vgg16_bn") network = build::vgg(16, true, numClasses);
-    if (name == "mobilenet_v2") network = build::mobileNetV2(numClasses);
-    network->setPreprocessing(architecture->preprocessing);
-    return network;
+    std::string known;
+    for (const auto& entry : zoo()) known += (known.empty() ? "" : ", ") + entry.info.name;
+    return Error{"unknown architecture '" + name + "' (known: " + known + ")"};
 }
 
 }  // namespace fovea::core

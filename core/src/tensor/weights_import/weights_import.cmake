@@ -1,0 +1,10 @@
+# Included from core/CMakeLists.txt: paths are relative to core/.
+# fovea_weights_import: converters from other frameworks' published weights to torchvision-named
+# state dicts (Keras MobileNetV2 as shipped by the nsfwjs npm package, for offline defaults).
+find_package(nlohmann_json REQUIRED)
+add_library(fovea_weights_import STATIC
+    src/tensor/weights_import/keras_mobilenet_import.cpp
+)
+target_link_libraries(fovea_weights_import PUBLIC fovea_tensor_common
+                                           PRIVATE nlohmann_json::nlohmann_json fovea_warnings)
+target_precompile_headers(fovea_weights_import PRIVATE <torch/torch.h>)

@@ -1,0 +1,36 @@
+"""Writes the photos the nsfwjs reference test feeds to both implementations.
+
+Usage: make_nsfwjs_inputs.py OUTPUT.raw
+Writes uint8 RGB pixels [N, 224, 224, 3] (N = len(PHOTOS), in that order) from Debian's
+python3-skimage sample images (public domain / CC0), resized with anti-aliasing here once so
+that Node and C++ see the same bytes. Exit code 77 when skimage is missing (the test skips).
+"""
+import sys
+
+import numpy as np
+
+PHOTOS = ["chelsea", "coffee", "astronaut", "rocket"]
+SIZE = 224
+
+
+def main():
+    try:
+        import skimage.data
+        import skimage.transform
+    except ImportError:
+        print("python3-skimage is not installed (apt-get install python3-skimage)")
+        return 77
+    batch = []
+    for name in PHOTOS:
+        image = getattr(skimage.data, name)()[:, :, :3]
+        # Squash to 224 x 224 as nsfwjs does (it resizes without cropping).
+        resized = skimage.transform.resize(image, (SIZE, SIZE), order=1, anti_aliasing=True,
+                                           preserve_range=True)
+        batch.append(np.clip(np.rint(resized), 0, 255).astype(np.uint8))
+    np.stack(batch).tofile(sys.argv[1])
+    print(",".join(PHOTOS))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
