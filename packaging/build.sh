@@ -9,3 +9,9 @@ preset="${1:-release}"
 cd "$root"
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"
+
+# The offline default weights: converted once from the nsfwjs package setup.sh installed.
+cli="$root/build/$preset/bin/fovea-cli"
+if [[ -x "$cli" ]]; then
+    "$cli" prepare-offline-weights
+fi

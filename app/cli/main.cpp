@@ -7,7 +7,9 @@
 #include "fovea/core/system_info.h"
 #include "fovea/core/threads.h"
 #include "fovea/core/version.h"
+#include "fovea/core/weights_import/offline_default.h"
 #include "info_command.h"
+#include "prepare_weights_command.h"
 
 namespace {
 
@@ -34,6 +36,19 @@ int main(int argc, char** argv) {
     auto* info = app.add_subcommand("info", "Show versions, devices, threads and BLAS in use");
     info->add_flag("--json", infoJson, "Print one JSON object");
 
+    fovea::cli::PrepareWeightsOptions prepare{fovea::core::defaultNsfwjsPrefix(),
+                                              fovea::core::offlineDefaultWeightsPath()};
+    auto* prepareCommand = app.add_subcommand(
+        "prepare-offline-weights",
+        "Convert the nsfwjs npm package (installed by packaging/setup.sh) into the offline "
+        "default weights");
+    prepareCommand->add_option("--npm-dir", prepare.npmPrefix, "npm prefix holding nsfwjs@4.4.0")
+        ->capture_default_str();
+    prepareCommand->add_option("--out", prepare.output, "safetensors file to write")
+        ->capture_default_str();
+    prepareCommand->add_flag("--force", prepare.force, "Convert even when the file is there");
+    prepareCommand->add_flag("--json", prepare.json, "Print one JSON object");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -44,6 +59,7 @@ int main(int argc, char** argv) {
 
     try {
         if (info->parsed()) return runInfo(infoJson);
+        if (prepareCommand->parsed()) return fovea::cli::runPrepareOfflineWeights(prepare);
     } catch (const std::exception& error) {
         std::cerr << "fovea-cli: " << error.what() << "\n";
         return fovea::cli::kExitFailure;

@@ -49,6 +49,12 @@ ProcessResult runProcess(const std::string& program, const std::vector<std::stri
     return result;
 }
 
+std::string foveaSourceDir() {
+    const char* dir = std::getenv("FOVEA_SOURCE_DIR");
+    if (!dir) throw std::runtime_error("FOVEA_SOURCE_DIR is not set; run the tests through ctest");
+    return dir;
+}
+
 std::string foveaBinary(const std::string& name) {
     const char* dir = std::getenv("FOVEA_BIN_DIR");
     if (!dir) throw std::runtime_error("FOVEA_BIN_DIR is not set; run the tests through ctest");

@@ -16,6 +16,9 @@ ProcessResult runProcess(const std::string& program, const std::vector<std::stri
                          const std::vector<std::string>& environment = {},
                          bool mergeStderr = false);
 
+// The source tree's root (FOVEA_SOURCE_DIR, set by ctest), for scripts and data the tests use.
+std::string foveaSourceDir();
+
 // Path of a Fovea executable in the build tree (FOVEA_BIN_DIR is set by ctest).
 std::string foveaBinary(const std::string& name);
 

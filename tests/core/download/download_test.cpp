@@ -47,8 +47,7 @@ class Download : public testing::Test {
         m_sha256 = sum.output.substr(0, 64);
         m_server = std::make_unique<test::BackgroundProcess>(
             "/usr/bin/python3",
-            std::vector<std::string>{std::string(std::getenv("FOVEA_SOURCE_DIR")) +
-                                         "/tests/support/range_http_server.py",
+            std::vector<std::string>{test::foveaSourceDir() + "/tests/support/range_http_server.py",
                                      (m_root / "served").string(),
                                      (m_root / "requests.log").string()});
         m_base = "http://127.0.0.1:" + m_server->firstLine().substr(5);

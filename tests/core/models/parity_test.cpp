@@ -45,9 +45,9 @@ class Parity : public testing::TestWithParam<Case> {
     static void SetUpTestSuite() {
         s_folder = fs::temp_directory_path() / ("fovea-parity-" + std::to_string(getpid()));
         fs::create_directories(s_folder);
-        std::vector<std::string> args{std::string(std::getenv("FOVEA_SOURCE_DIR")) +
-                                          "/tests/core/models/make_parity_fixtures.py",
-                                      s_folder.string(), std::to_string(at::get_num_threads())};
+        std::vector<std::string> args{
+            test::foveaSourceDir() + "/tests/core/models/make_parity_fixtures.py",
+            s_folder.string(), std::to_string(at::get_num_threads())};
         for (const auto& each : kCases) {
             args.push_back(each.architecture + ":" + std::to_string(each.imageSize) +
                            (each.trainMode ? ":train" : ""));
@@ -110,10 +110,9 @@ TEST_P(Parity, LogitsMatchTorchvision) {
 // The whole path a user with internet takes: fetch a torchvision file by URL (here from a real
 // HTTP server on 127.0.0.1), verify its SHA-256, read it, load it, and get torchvision's logits.
 TEST_F(Parity, DownloadedWeightsLoadAndMatch) {
-    test::BackgroundProcess server(
-        "/usr/bin/python3",
-        {std::string(std::getenv("FOVEA_SOURCE_DIR")) + "/tests/support/range_http_server.py",
-         s_folder.string(), (s_folder / "requests.log").string()});
+    test::BackgroundProcess server("/usr/bin/python3",
+                                   {test::foveaSourceDir() + "/tests/support/range_http_server.py",
+                                    s_folder.string(), (s_folder / "requests.log").string()});
     const std::string url = "http://127.0.0.1:" + server.firstLine().substr(5) + "/resnet18.pth";
     const auto sum = test::runProcess("/usr/bin/sha256sum", {(s_folder / "resnet18.pth").string()});
     setenv("FOVEA_CACHE_DIR", (s_folder / "cache").c_str(), 1);

@@ -4,7 +4,9 @@
 find_package(nlohmann_json REQUIRED)
 add_library(fovea_weights_import STATIC
     src/tensor/weights_import/keras_mobilenet_import.cpp
+    src/tensor/weights_import/offline_default.cpp
 )
-target_link_libraries(fovea_weights_import PUBLIC fovea_tensor_common
+target_link_libraries(fovea_weights_import PUBLIC fovea_tensor_common fovea_models fovea_weights
+                                                  fovea_download
                                            PRIVATE nlohmann_json::nlohmann_json fovea_warnings)
 target_precompile_headers(fovea_weights_import PRIVATE <torch/torch.h>)

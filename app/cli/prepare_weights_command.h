@@ -1,0 +1,19 @@
+#pragma once
+
+#include <filesystem>
+
+namespace fovea::cli {
+
+// `fovea-cli prepare-offline-weights`: converts the nsfwjs npm package (installed by
+// packaging/setup.sh) into the offline default weights file. Does nothing when the file is
+// already there and readable, unless `force`.
+struct PrepareWeightsOptions {
+    std::filesystem::path npmPrefix;
+    std::filesystem::path output;
+    bool force = false;
+    bool json = false;
+};
+
+int runPrepareOfflineWeights(const PrepareWeightsOptions& options);
+
+}  // namespace fovea::cli
