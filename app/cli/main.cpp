@@ -36,15 +36,16 @@ int main(int argc, char** argv) {
     auto* info = app.add_subcommand("info", "Show versions, devices, threads and BLAS in use");
     info->add_flag("--json", infoJson, "Print one JSON object");
 
-    fovea::cli::PrepareWeightsOptions prepare{fovea::core::defaultNsfwjsPrefix(),
-                                              fovea::core::offlineDefaultWeightsPath()};
+    fovea::cli::PrepareWeightsOptions prepare{
+        fovea::core::defaultNsfwjsPrefix(), fovea::core::offlineDefaultWeightsPath().parent_path()};
     auto* prepareCommand = app.add_subcommand(
         "prepare-offline-weights",
         "Convert the nsfwjs npm package (installed by packaging/setup.sh) into the offline "
         "default weights");
     prepareCommand->add_option("--npm-dir", prepare.npmPrefix, "npm prefix holding nsfwjs@4.4.0")
         ->capture_default_str();
-    prepareCommand->add_option("--out", prepare.output, "safetensors file to write")
+    prepareCommand
+        ->add_option("--out-dir", prepare.outputFolder, "folder for the safetensors files")
         ->capture_default_str();
     prepareCommand->add_flag("--force", prepare.force, "Convert even when the file is there");
     prepareCommand->add_flag("--json", prepare.json, "Print one JSON object");

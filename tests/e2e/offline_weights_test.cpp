@@ -28,10 +28,10 @@ class OfflineWeights : public testing::Test {
     }
     void TearDown() override { fs::remove_all(m_folder); }
 
-    ProcessResult prepare(const fs::path& npm, const fs::path& out) {
+    ProcessResult prepare(const fs::path& npm, const fs::path& folder) {
         return runProcess(foveaBinary("fovea-cli"),
-                          {"prepare-offline-weights", "--npm-dir", npm.string(), "--out",
-                           out.string(), "--json"});
+                          {"prepare-offline-weights", "--npm-dir", npm.string(), "--out-dir",
+                           folder.string(), "--json"});
     }
 
     fs::path m_prefix;
@@ -39,11 +39,13 @@ class OfflineWeights : public testing::Test {
 };
 
 TEST_F(OfflineWeights, CliConvertsOnceAndTheRecipeFreezesTheImageNetBlocks) {
-    const fs::path file = m_folder / "default.safetensors";
-    const auto first = prepare(m_prefix, file);
+    const fs::path file = m_folder / "mobilenet_v2_keras-nsfwjs.safetensors";
+    const auto first = prepare(m_prefix, m_folder);
     ASSERT_EQ(first.exitCode, 0) << first.output;
-    EXPECT_EQ(nlohmann::json::parse(first.output).at("converted"), true);
-    const auto again = prepare(m_prefix, file);
+    const auto report = nlohmann::json::parse(first.output);
+    EXPECT_EQ(report.at("converted"), true);
+    EXPECT_EQ(report.at("files").size(), 2u);
+    const auto again = prepare(m_prefix, m_folder);
     ASSERT_EQ(again.exitCode, 0) << again.output;
     EXPECT_EQ(nlohmann::json::parse(again.output).at("converted"), false);
 
@@ -69,13 +71,22 @@ TEST_F(OfflineWeights, CliConvertsOnceAndTheRecipeFreezesTheImageNetBlocks) {
     const auto counts = core::countParameters(*network);
     EXPECT_GT(counts.trainable, 0);
     EXPECT_LT(counts.trainable, counts.total);
+
+    // The converted InceptionV3 follows the same recipe, frozen through Mixed_6c (Keras mixed5).
+    auto inception =
+        core::loadOfflineDefaultNetwork(2, m_folder / "inception_v3_keras-nsfwjs.safetensors");
+    ASSERT_TRUE(inception) << inception.error().message;
+    EXPECT_EQ(inception.value()->architecture(), "inception_v3_keras");
+    EXPECT_TRUE(inception.value()->frozenBlocks().count("Mixed_6c"));
+    EXPECT_FALSE(inception.value()->frozenBlocks().count("Mixed_6d"));
+    EXPECT_EQ(inception.value()->numClasses(), 2);
 }
 
 TEST_F(OfflineWeights, MissingPackageIsBadDataNamingTheFolder) {
-    const auto result = prepare(m_folder / "no-npm-here", m_folder / "x.safetensors");
+    const auto result = prepare(m_folder / "no-npm-here", m_folder / "out");
     EXPECT_EQ(result.exitCode, 3);
     EXPECT_NE(result.output.find("no-npm-here"), std::string::npos) << result.output;
-    EXPECT_FALSE(fs::exists(m_folder / "x.safetensors"));
+    EXPECT_FALSE(fs::exists(m_folder / "out" / "mobilenet_v2_keras-nsfwjs.safetensors"));
 
     auto missing = core::loadOfflineDefaultNetwork(2, m_folder / "absent.safetensors");
     ASSERT_FALSE(missing);

@@ -1,32 +1,39 @@
-// Reference outputs for the nsfwjs MobileNetV2 import test, computed by nsfwjs itself on
-// TensorFlow.js' CPU backend (an implementation independent of Fovea's converter).
+// Reference outputs for the nsfwjs import tests, computed by nsfwjs itself on TensorFlow.js' CPU
+// backend (an implementation independent of Fovea's converter).
 //
-// Usage: node nsfwjs_reference.cjs NPM_PREFIX INPUT.raw COUNT OUTPUT.f32
+// Usage: node nsfwjs_reference.cjs NPM_PREFIX INPUT.raw COUNT OUTPUT.f32 [MODEL]
 //   NPM_PREFIX  folder holding node_modules/nsfwjs and node_modules/@tensorflow/tfjs
-//   INPUT.raw   uint8 RGB pixels [COUNT, 224, 224, 3]
+//   INPUT.raw   uint8 RGB pixels [COUNT, SIZE, SIZE, 3]; SIZE is 224, or 299 for InceptionV3
 //   OUTPUT.f32  written: float32 little-endian probabilities [COUNT, 5], nsfwjs' class order
-// nsfwjs' infer() does its own x / 255 (and no resize at 224 px), so this checks the recorded
-// preprocessing as well as the weights.
+//   MODEL       MobileNetV2 (default) or InceptionV3, nsfwjs' names for its bundled models
+// nsfwjs' infer() does its own x / 255 (and no resize at the model's own size), so this checks
+// the recorded preprocessing as well as the weights.
 "use strict";
 const fs = require("fs");
 const path = require("path");
 const { createRequire } = require("module");
 
 async function main() {
-    const [prefix, inputPath, countText, outputPath] = process.argv.slice(2);
-    if (!outputPath) throw new Error("usage: nsfwjs_reference.cjs NPM_PREFIX INPUT.raw COUNT OUTPUT.f32");
+    const [prefix, inputPath, countText, outputPath, modelName = "MobileNetV2"] =
+        process.argv.slice(2);
+    if (!outputPath) {
+        throw new Error(
+            "usage: nsfwjs_reference.cjs NPM_PREFIX INPUT.raw COUNT OUTPUT.f32 [MODEL]");
+    }
     const requireFromPrefix = createRequire(path.join(path.resolve(prefix), "package.json"));
     const tf = requireFromPrefix("@tensorflow/tfjs");
     const nsfwjs = requireFromPrefix("nsfwjs");
     await tf.setBackend("cpu");
     await tf.ready();
 
-    const size = 224;
+    const sizes = { MobileNetV2: 224, InceptionV3: 299 };
+    const size = sizes[modelName];
+    if (!size) throw new Error(`unknown model ${modelName}`);
     const count = Number(countText);
     const pixels = fs.readFileSync(inputPath);
     if (pixels.length !== count * size * size * 3) throw new Error(`${inputPath}: wrong size`);
-    // Loads the bundled dist/models/mobilenet_v2 files (model.min.js + shard), no network.
-    const model = await nsfwjs.load("MobileNetV2", { size });
+    // Loads the bundled dist/models/<model> files (model.min.js + shards), no network.
+    const model = await nsfwjs.load(modelName, { size });
     const output = new Float32Array(count * 5);
     for (let index = 0; index < count; ++index) {
         const image = pixels.subarray(index * size * size * 3, (index + 1) * size * size * 3);

@@ -1,9 +1,12 @@
 // Inception-v3 (Szegedy et al., "Rethinking the Inception Architecture for Computer Vision",
 // 2015), laid out as torchvision's inception.py with its defaults: aux_logits=True (the
 // auxiliary classifier exists, so its weights load), transform_input off unless asked for.
+// inceptionV3Keras is the same network laid out as keras.applications builds it (see
+// keras_variants.h).
 #include <cmath>
 
 #include "architectures.h"
+#include "keras_variants.h"
 #include "layers.h"
 
 namespace fovea::core::build {
@@ -44,23 +47,45 @@ class BasicConv2dImpl : public torch::nn::Module {
 };
 TORCH_MODULE(BasicConv2d);
 
+// torchvision's layout is the default; weights converted from Keras need TensorFlow's average
+// pooling, no auxiliary classifier and the nsfwjs top (see keras_variants.h).
+struct InceptionV3Options {
+    std::string architecture = "inception_v3";
+    bool transformInput = false;
+    // Keras' AveragePooling2D(3, strides=1, padding="same") divides by the number of real pixels
+    // under the window; torchvision's avg_pool2d(3, 1, 1) counts the zero padding too, which
+    // changes every border pixel of the pooling branches.
+    bool poolExcludesPadding = false;
+    bool auxLogits = true;   // Keras' InceptionV3 has no auxiliary classifier
+    bool nsfwjsTop = false;  // fc: 2048 -> 256 -> 128 -> K instead of Dropout -> Linear(2048, K)
+};
+
 // The unit of every Inception block: named BasicConv2d members, each registered under
 // torchvision's attribute name.
 class InceptionBlock : public torch::nn::Module {
+  public:
+    explicit InceptionBlock(bool poolExcludesPadding = false)
+        : m_poolExcludesPadding(poolExcludesPadding) {}
+
   protected:
     BasicConv2d add(const std::string& name, int64_t in, int64_t out, ExpandingArray<2> kernel,
                     ExpandingArray<2> stride = 1, ExpandingArray<2> padding = 0) {
         return register_module(name, BasicConv2d(in, out, kernel, stride, padding));
     }
-    static torch::Tensor averagePool(const torch::Tensor& x) {
-        return torch::avg_pool2d(x, 3, /*stride=*/1, /*padding=*/1);
+    torch::Tensor averagePool(const torch::Tensor& x) const {
+        return torch::avg_pool2d(x, 3, /*stride=*/1, /*padding=*/1, /*ceil_mode=*/false,
+                                 /*count_include_pad=*/!m_poolExcludesPadding);
     }
+
+  private:
+    bool m_poolExcludesPadding;
 };
 
 class InceptionAImpl : public InceptionBlock {
   public:
-    InceptionAImpl(int64_t in, int64_t poolFeatures)
-        : branch1x1(add("branch1x1", in, 64, 1)),
+    InceptionAImpl(int64_t in, int64_t poolFeatures, bool poolExcludesPadding)
+        : InceptionBlock(poolExcludesPadding),
+          branch1x1(add("branch1x1", in, 64, 1)),
           branch5x5_1(add("branch5x5_1", in, 48, 1)),
           branch5x5_2(add("branch5x5_2", 48, 64, 5, 1, 2)),
           branch3x3dbl_1(add("branch3x3dbl_1", in, 64, 1)),
@@ -100,8 +125,9 @@ TORCH_MODULE(InceptionB);
 
 class InceptionCImpl : public InceptionBlock {
   public:
-    InceptionCImpl(int64_t in, int64_t c7)
-        : branch1x1(add("branch1x1", in, 192, 1)),
+    InceptionCImpl(int64_t in, int64_t c7, bool poolExcludesPadding)
+        : InceptionBlock(poolExcludesPadding),
+          branch1x1(add("branch1x1", in, 192, 1)),
           branch7x7_1(add("branch7x7_1", in, c7, 1)),
           branch7x7_2(add("branch7x7_2", c7, c7, {1, 7}, 1, {0, 3})),
           branch7x7_3(add("branch7x7_3", c7, 192, {7, 1}, 1, {3, 0})),
@@ -149,8 +175,9 @@ TORCH_MODULE(InceptionD);
 
 class InceptionEImpl : public InceptionBlock {
   public:
-    explicit InceptionEImpl(int64_t in)
-        : branch1x1(add("branch1x1", in, 320, 1)),
+    InceptionEImpl(int64_t in, bool poolExcludesPadding)
+        : InceptionBlock(poolExcludesPadding),
+          branch1x1(add("branch1x1", in, 320, 1)),
           branch3x3_1(add("branch3x3_1", in, 384, 1)),
           branch3x3_2a(add("branch3x3_2a", 384, 384, {1, 3}, 1, {0, 1})),
           branch3x3_2b(add("branch3x3_2b", 384, 384, {3, 1}, 1, {1, 0})),
@@ -196,9 +223,11 @@ TORCH_MODULE(InceptionAux);
 
 class InceptionV3Impl : public NetworkImpl {
   public:
-    InceptionV3Impl(int64_t numClasses, bool transformInput)
-        : NetworkImpl("inception_v3", Preprocessing{}, numClasses),
-          m_transformInput(transformInput) {
+    InceptionV3Impl(int64_t numClasses, const InceptionV3Options& options)
+        : NetworkImpl(options.architecture, Preprocessing{}, numClasses),
+          m_transformInput(options.transformInput),
+          m_nsfwjsTop(options.nsfwjsTop) {
+        const bool tf = options.poolExcludesPadding;
         Conv2d_1a_3x3 = register_module("Conv2d_1a_3x3", BasicConv2d(3, 32, 3, 2));
         Conv2d_2a_3x3 = register_module("Conv2d_2a_3x3", BasicConv2d(32, 32, 3));
         Conv2d_2b_3x3 = register_module("Conv2d_2b_3x3", BasicConv2d(32, 64, 3, 1, 1));
@@ -212,25 +241,43 @@ class InceptionV3Impl : public NetworkImpl {
             m_mixed.push_back(std::move(module));
             blocks.push_back({name, {name}});
         };
-        mixed("Mixed_5b", torch::nn::AnyModule(InceptionA(192, 32)));
-        mixed("Mixed_5c", torch::nn::AnyModule(InceptionA(256, 64)));
-        mixed("Mixed_5d", torch::nn::AnyModule(InceptionA(288, 64)));
+        mixed("Mixed_5b", torch::nn::AnyModule(InceptionA(192, 32, tf)));
+        mixed("Mixed_5c", torch::nn::AnyModule(InceptionA(256, 64, tf)));
+        mixed("Mixed_5d", torch::nn::AnyModule(InceptionA(288, 64, tf)));
         mixed("Mixed_6a", torch::nn::AnyModule(InceptionB(288)));
-        mixed("Mixed_6b", torch::nn::AnyModule(InceptionC(768, 128)));
-        mixed("Mixed_6c", torch::nn::AnyModule(InceptionC(768, 160)));
-        mixed("Mixed_6d", torch::nn::AnyModule(InceptionC(768, 160)));
-        mixed("Mixed_6e", torch::nn::AnyModule(InceptionC(768, 192)));
+        mixed("Mixed_6b", torch::nn::AnyModule(InceptionC(768, 128, tf)));
+        mixed("Mixed_6c", torch::nn::AnyModule(InceptionC(768, 160, tf)));
+        mixed("Mixed_6d", torch::nn::AnyModule(InceptionC(768, 160, tf)));
+        mixed("Mixed_6e", torch::nn::AnyModule(InceptionC(768, 192, tf)));
         // Where torchvision branches off the auxiliary classifier. Its output Linear depends on
         // the class count, so it belongs with the head (skipped alike when loading weights with
         // another class count); its convolutions are a block of their own.
-        AuxLogits = register_module("AuxLogits", InceptionAux(768, numClasses));
-        m_auxIndex = blocks.size();
-        blocks.push_back({"AuxLogits", {"AuxLogits.conv0", "AuxLogits.conv1"}});
+        if (options.auxLogits) {
+            AuxLogits = register_module("AuxLogits", InceptionAux(768, numClasses));
+            m_auxIndex = blocks.size();
+            blocks.push_back({"AuxLogits", {"AuxLogits.conv0", "AuxLogits.conv1"}});
+        }
         mixed("Mixed_7a", torch::nn::AnyModule(InceptionD(768)));
-        mixed("Mixed_7b", torch::nn::AnyModule(InceptionE(1280)));
-        mixed("Mixed_7c", torch::nn::AnyModule(InceptionE(2048)));
-        fc = torch::nn::AnyModule(register_module("fc", torch::nn::Linear(2048, numClasses)));
-        blocks.push_back({"head", {"fc", "AuxLogits.fc"}});
+        mixed("Mixed_7b", torch::nn::AnyModule(InceptionE(1280, tf)));
+        mixed("Mixed_7c", torch::nn::AnyModule(InceptionE(2048, tf)));
+        if (m_nsfwjsTop) {
+            // nsfwjs' Keras top: Dense(256, relu) -> Dropout(0.5) -> Dense(128, relu) ->
+            // Dropout(0.25) -> Dense(K, softmax), on the 8 x 8 average pool that is global at 299
+            // px; the softmax stays outside, as for every zoo network's logits.
+            layers::Sequence top;
+            top->push_back(torch::nn::Linear(2048, 256));
+            top->push_back(torch::nn::ReLU(true));
+            top->push_back(torch::nn::Dropout(0.5));
+            top->push_back(torch::nn::Linear(256, 128));
+            top->push_back(torch::nn::ReLU(true));
+            top->push_back(torch::nn::Dropout(0.25));
+            top->push_back(torch::nn::Linear(128, numClasses));
+            fc = torch::nn::AnyModule(register_module("fc", top));
+        } else {
+            fc = torch::nn::AnyModule(register_module("fc", torch::nn::Linear(2048, numClasses)));
+        }
+        blocks.push_back({"head", options.auxLogits ? std::vector<std::string>{"fc", "AuxLogits.fc"}
+                                                    : std::vector<std::string>{"fc"}});
         initialise();
         setBlocks(blocks);
     }
@@ -246,17 +293,22 @@ class InceptionV3Impl : public NetworkImpl {
             x = Conv2d_4a_3x3(Conv2d_3b_1x1(x));
             return torch::max_pool2d(x, 3, 2);
         }
-        if (index == m_auxIndex) return x;  // the auxiliary classifier's output is not used
+        // The auxiliary classifier's output is not used.
+        if (AuxLogits && index == m_auxIndex) return x;
         if (index == blockCount() - 1) {
             x = torch::adaptive_avg_pool2d(x, {1, 1});
-            x = torch::dropout(x, kDropout, is_training());
+            // The nsfwjs top has no dropout between the pooled features and its first Dense.
+            if (!m_nsfwjsTop) x = torch::dropout(x, kDropout, is_training());
             return fc.forward(torch::flatten(x, 1));
         }
-        const size_t mixedIndex = index - 1 - (index > m_auxIndex ? 1 : 0);
+        const size_t mixedIndex = index - 1 - (AuxLogits && index > m_auxIndex ? 1 : 0);
         return m_mixed[mixedIndex].forward(x);
     }
 
     std::string installHead(std::shared_ptr<torch::nn::Module> head) override {
+        // The nsfwjs hidden layers were fitted to its own classes: a new head replaces them all,
+        // leaving torchvision's layout (functional dropout -> head at "fc").
+        m_nsfwjsTop = false;
         replace_module("fc", head);
         fc = layers::anyHead(head);
         return "fc";
@@ -300,6 +352,7 @@ class InceptionV3Impl : public NetworkImpl {
     }
 
     bool m_transformInput;
+    bool m_nsfwjsTop;
     BasicConv2d Conv2d_1a_3x3{nullptr}, Conv2d_2a_3x3{nullptr}, Conv2d_2b_3x3{nullptr},
         Conv2d_3b_1x1{nullptr}, Conv2d_4a_3x3{nullptr};
     std::vector<torch::nn::AnyModule> m_mixed;
@@ -311,7 +364,26 @@ class InceptionV3Impl : public NetworkImpl {
 }  // namespace
 
 NetworkPtr inceptionV3(int64_t numClasses, bool transformInput) {
-    return std::make_shared<InceptionV3Impl>(numClasses, transformInput);
+    InceptionV3Options options;
+    options.transformInput = transformInput;
+    return std::make_shared<InceptionV3Impl>(numClasses, options);
+}
+
+NetworkPtr inceptionV3Keras(int64_t numClasses) {
+    InceptionV3Options options;
+    options.architecture = "inception_v3_keras";
+    options.poolExcludesPadding = true;
+    options.auxLogits = false;
+    options.nsfwjsTop = true;
+    auto network = std::make_shared<InceptionV3Impl>(numClasses, options);
+    // nsfwjs feeds RGB / 255 resized to 299 x 299 (not Google's [-1, 1] scaling).
+    Preprocessing preprocessing;
+    preprocessing.resizeShorterSide = 299;
+    preprocessing.cropSize = 299;
+    preprocessing.mean = {0.0f, 0.0f, 0.0f};
+    preprocessing.std = {1.0f, 1.0f, 1.0f};
+    network->setPreprocessing(preprocessing);
+    return network;
 }
 
 }  // namespace fovea::core::build

@@ -22,9 +22,10 @@ Preprocessing googleInception() {
     return preprocessing;
 }
 
-// nsfwjs feeds its model RGB / 255 at 224 x 224 (no mean/std).
-Preprocessing nsfwjs() {
-    Preprocessing preprocessing = imagenet(224, 224);
+// nsfwjs feeds its models RGB / 255 (no mean/std): 224 x 224 for MobileNetV2, 299 x 299 for
+// InceptionV3.
+Preprocessing nsfwjs(int size = 224) {
+    Preprocessing preprocessing = imagenet(size, size);
     preprocessing.mean = {0.0f, 0.0f, 0.0f};
     preprocessing.std = {1.0f, 1.0f, 1.0f};
     return preprocessing;
@@ -71,6 +72,9 @@ const std::vector<WeightSource>& weightCatalogue() {
         {"mobilenet_v2_keras", "NSFWJS_OFFLINE", "", "", nsfwjs(), 5, 0.0,
          "npm package nsfwjs@4.4.0 (MIT): Keras MobileNetV2, ImageNet weights through block 10, "
          "top fine-tuned on 5 classes; converted by packaging/setup.sh"},
+        {"inception_v3_keras", "NSFWJS_OFFLINE", "", "", nsfwjs(299), 5, 0.0,
+         "npm package nsfwjs@4.4.0 (MIT): Keras InceptionV3, ImageNet weights through mixed5 "
+         "(Mixed_6c), top fine-tuned on 5 classes; converted by packaging/setup.sh"},
         source("efficientnet_b0", "IMAGENET1K_V1", "efficientnet_b0_rwightman-3dd342df.pth",
                "3dd342df", imagenet(256, 224, true), 77.692),
     };

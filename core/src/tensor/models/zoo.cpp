@@ -35,6 +35,12 @@ const std::vector<ZooEntry>& zoo() {
         Preprocessing keras = withResize(224, 224);
         keras.mean = {0.0f, 0.0f, 0.0f};
         keras.std = {1.0f, 1.0f, 1.0f};
+        // nsfwjs' InceptionV3 the same at 299 px.
+        Preprocessing keras299 = keras;
+        keras299.resizeShorterSide = 299;
+        keras299.cropSize = 299;
+        const std::string inception =
+            "Szegedy et al. 2015, Rethinking the Inception Architecture (arXiv:1512.00567)";
         return std::vector<ZooEntry>{
             {{"resnet18", "ResNet", resnet, {}}, [](int64_t k) { return build::resnet(18, k); }},
             {{"resnet34", "ResNet", resnet, {}}, [](int64_t k) { return build::resnet(34, k); }},
@@ -54,10 +60,11 @@ const std::vector<ZooEntry>& zoo() {
               "Tan & Le 2019, EfficientNet: Rethinking Model Scaling (arXiv:1905.11946)",
               withResize(256, 224, /*bicubic=*/true)},
              [](int64_t k) { return build::efficientNetB0(k); }},
-            {{"inception_v3", "Inception",
-              "Szegedy et al. 2015, Rethinking the Inception Architecture (arXiv:1512.00567)",
-              withResize(342, 299)},
+            {{"inception_v3", "Inception", inception, withResize(342, 299)},
              [](int64_t k) { return build::inceptionV3(k); }},
+            {{"inception_v3_keras", "Inception",
+              inception + "; Keras layout (no AuxLogits, TF average pooling)", keras299},
+             build::inceptionV3Keras},
         };
     }();
     return entries;

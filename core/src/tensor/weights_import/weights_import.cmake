@@ -1,10 +1,13 @@
 # Included from core/CMakeLists.txt: paths are relative to core/.
 # fovea_weights_import: converters from other frameworks' published weights to torchvision-named
-# state dicts (Keras MobileNetV2 as shipped by the nsfwjs npm package, for offline defaults).
+# state dicts (Keras MobileNetV2 and InceptionV3 as shipped by the nsfwjs npm package, for offline
+# defaults).
 find_package(nlohmann_json REQUIRED)
 add_library(fovea_weights_import STATIC
+    src/tensor/weights_import/keras_inception_import.cpp
     src/tensor/weights_import/keras_mobilenet_import.cpp
     src/tensor/weights_import/offline_default.cpp
+    src/tensor/weights_import/tfjs_model.cpp
 )
 target_link_libraries(fovea_weights_import PUBLIC fovea_tensor_common fovea_models fovea_weights
                                                   fovea_download

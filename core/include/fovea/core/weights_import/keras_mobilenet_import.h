@@ -17,18 +17,22 @@ namespace fovea::core {
 
 // A converted network: weights, what its outputs mean and how its input must be prepared.
 struct ImportedWeights {
-    // torchvision mobilenet_v2 names for features.0 .. features.18 ("features.3.conv.1.0.weight"),
-    // and "classifier.{0,3,6}.{weight,bias}" for the three Dense layers of the nsfwjs top
-    // (1280 -> 256 -> 128 -> 5, see build::mobileNetV2Keras). float32, CPU.
+    // torchvision names: for MobileNetV2 (importNsfwjsMobileNetV2) features.0 .. features.18
+    // ("features.3.conv.1.0.weight") and "classifier.{0,3,6}.{weight,bias}" for the three Dense
+    // layers of the nsfwjs top (1280 -> 256 -> 128 -> 5, see build::mobileNetV2Keras); for
+    // InceptionV3 (keras_inception_import.h) inception_v3's names without AuxLogits and
+    // "fc.{0,3,6}" for the top. float32, CPU.
     StateDict stateDict;
     std::vector<std::string> classLabels;  // output index -> name, in the model's order
     // What the model was trained with: nsfwjs feeds RGB pixels / 255 (mean 0, std 1), resized to
-    // 224 x 224; Keras' ImageNet (x / 127.5 - 1) scaling is NOT what these weights expect.
+    // 224 x 224 (299 x 299 for InceptionV3); Keras' ImageNet (x / 127.5 - 1) scaling is NOT
+    // what these weights expect.
     Preprocessing preprocessing;
-    // Keras layer names whose values are still the ImageNet ones (Conv1 .. block_10); the layers
-    // above were fine-tuned by nsfwjs for its own 5 classes.
+    // The last block (the network's block name) whose values are still the ImageNet ones
+    // (MobileNetV2: Conv1 .. block_10; InceptionV3: up to mixed5 = Mixed_6c); the layers above
+    // were fine-tuned by nsfwjs for its own 5 classes.
     std::string lastImageNetBlock = "block10";
-    int64_t tensorCount = 0;  // tensors in the file (266 for nsfwjs 4.4.0)
+    int64_t tensorCount = 0;  // tensors in the file (266 for nsfwjs 4.4.0's MobileNetV2)
 };
 
 // Reads `modelDir`/model.min.js (the browserify-wrapped tfjs model.json) and the weight shards

@@ -7,27 +7,32 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "fovea/core/models/network.h"
 #include "fovea/core/result.h"
 
 namespace fovea::core {
 
-// dataDirectory()/weights/mobilenet_v2_keras-nsfwjs.safetensors
-std::filesystem::path offlineDefaultWeightsPath();
+// dataDirectory()/weights/<architecture>-nsfwjs.safetensors, for the two converted networks
+// "mobilenet_v2_keras" (the default) and "inception_v3_keras".
+std::filesystem::path offlineWeightsPath(const std::string& architecture);
+std::filesystem::path offlineDefaultWeightsPath();  // the MobileNetV2 one
 
 // The npm prefix packaging/setup.sh installs nsfwjs into: dataDirectory()/npm.
 std::filesystem::path defaultNsfwjsPrefix();
 
-// Converts <npmPrefix>/node_modules/nsfwjs/dist/models/mobilenet_v2 to `target` (safetensors,
-// written atomically) with metadata: fovea.architecture, fovea.labels (JSON array),
-// fovea.preprocessing (JSON), fovea.last_imagenet_block, fovea.source.
-Result<void> writeOfflineDefaultWeights(const std::filesystem::path& npmPrefix,
-                                        const std::filesystem::path& target);
+// Converts nsfwjs' MobileNetV2 and InceptionV3 (<npmPrefix>/node_modules/nsfwjs/dist/models/)
+// into `folder`/<architecture>-nsfwjs.safetensors (written atomically) with metadata:
+// fovea.architecture, fovea.labels (JSON array), fovea.preprocessing (JSON),
+// fovea.last_imagenet_block, fovea.source. Returns the files written.
+Result<std::vector<std::filesystem::path>> writeOfflineWeights(
+    const std::filesystem::path& npmPrefix, const std::filesystem::path& folder);
 
-// The default recipe: mobilenet_v2_keras with the converted weights, a new head for
-// `numClasses` classes, and every block from the stem through block 10 (the ImageNet part)
-// frozen. The error says how to create the file when it is missing.
+// The default recipe: the converted network in `weights` (mobilenet_v2_keras unless another
+// converted file is given), a new head for `numClasses` classes, and every block from the stem
+// through the last ImageNet block (block 10 of MobileNetV2, Mixed_6c of InceptionV3) frozen.
+// The error says how to create the file when it is missing.
 Result<NetworkPtr> loadOfflineDefaultNetwork(
     int64_t numClasses, const std::filesystem::path& weights = offlineDefaultWeightsPath());
 
