@@ -6,11 +6,7 @@ namespace {
 // torchvision 0.14's transforms for its ImageNet weights: resize the shorter side, centre crop,
 // ImageNet mean/std; V2 recipes resize to 232 before the 224 crop.
 Preprocessing imagenet(int resize, int crop, bool bicubic = false) {
-    Preprocessing preprocessing;
-    preprocessing.resizeShorterSide = resize;
-    preprocessing.cropSize = crop;
-    preprocessing.bicubic = bicubic;
-    return preprocessing;
+    return imagenetPreprocessing(resize, crop, bicubic);
 }
 
 // Google's Inception-v3 weights expect pixels scaled to [-1, 1]; torchvision gets there with
@@ -24,12 +20,7 @@ Preprocessing googleInception() {
 
 // nsfwjs feeds its models RGB / 255 (no mean/std): 224 x 224 for MobileNetV2, 299 x 299 for
 // InceptionV3.
-Preprocessing nsfwjs(int size = 224) {
-    Preprocessing preprocessing = imagenet(size, size);
-    preprocessing.mean = {0.0f, 0.0f, 0.0f};
-    preprocessing.std = {1.0f, 1.0f, 1.0f};
-    return preprocessing;
-}
+Preprocessing nsfwjs(int size = 224) { return unitScalePreprocessing(size); }
 
 const char* const kBase = "https://download.pytorch.org/models/";
 

@@ -16,14 +16,6 @@ struct ZooEntry {
     std::function<NetworkPtr(int64_t numClasses)> build;
 };
 
-Preprocessing withResize(int resize, int crop, bool bicubic = false) {
-    Preprocessing preprocessing;
-    preprocessing.resizeShorterSide = resize;
-    preprocessing.cropSize = crop;
-    preprocessing.bicubic = bicubic;
-    return preprocessing;
-}
-
 const std::vector<ZooEntry>& zoo() {
     static const std::vector<ZooEntry> entries = [] {
         const std::string resnet = "He et al. 2015, Deep Residual Learning (arXiv:1512.03385)";
@@ -31,14 +23,9 @@ const std::vector<ZooEntry>& zoo() {
         const std::string mobileNetV2 = "Sandler et al. 2018, MobileNetV2 (arXiv:1801.04381)";
         const std::string mobileNetV3 =
             "Howard et al. 2019, Searching for MobileNetV3 (arXiv:1905.02244)";
-        // The Keras variant runs weights converted from nsfwjs: x/255, no mean/std, 224 px.
-        Preprocessing keras = withResize(224, 224);
-        keras.mean = {0.0f, 0.0f, 0.0f};
-        keras.std = {1.0f, 1.0f, 1.0f};
-        // nsfwjs' InceptionV3 the same at 299 px.
-        Preprocessing keras299 = keras;
-        keras299.resizeShorterSide = 299;
-        keras299.cropSize = 299;
+        // The Keras variants run weights converted from nsfwjs: x/255, no mean/std.
+        const Preprocessing keras = unitScalePreprocessing(224);
+        const Preprocessing keras299 = unitScalePreprocessing(299);
         const std::string inception =
             "Szegedy et al. 2015, Rethinking the Inception Architecture (arXiv:1512.00567)";
         return std::vector<ZooEntry>{
@@ -58,9 +45,9 @@ const std::vector<ZooEntry>& zoo() {
              [](int64_t k) { return build::mobileNetV3(false, k); }},
             {{"efficientnet_b0", "EfficientNet",
               "Tan & Le 2019, EfficientNet: Rethinking Model Scaling (arXiv:1905.11946)",
-              withResize(256, 224, /*bicubic=*/true)},
+              imagenetPreprocessing(256, 224, /*bicubic=*/true)},
              [](int64_t k) { return build::efficientNetB0(k); }},
-            {{"inception_v3", "Inception", inception, withResize(342, 299)},
+            {{"inception_v3", "Inception", inception, imagenetPreprocessing(342, 299)},
              [](int64_t k) { return build::inceptionV3(k); }},
             {{"inception_v3_keras", "Inception",
               inception + "; Keras layout (no AuxLogits, TF average pooling)", keras299},

@@ -21,6 +21,11 @@ struct Preprocessing {
     std::array<float, 3> std{0.229f, 0.224f, 0.225f};
 };
 
+// torchvision's ImageNet preprocessing (the mean/std above) with the given sizes.
+Preprocessing imagenetPreprocessing(int resizeShorterSide, int cropSize, bool bicubic = false);
+// Pixels / 255 only, no mean/std, at size x size: what Keras models converted from nsfwjs expect.
+Preprocessing unitScalePreprocessing(int size);
+
 // A named group of layers that freezing works on: every parameter and buffer whose name starts
 // with one of modulePaths (as torchvision names them, e.g. "layer1" or "features.11").
 struct BlockSpec {
