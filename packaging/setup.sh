@@ -16,8 +16,11 @@ build_packages=(
 runtime_packages=(libopenblas0-openmp libqt6svg6)
 # Tests: a real X server for screenshots and GUI tests, and Python torchvision as the reference
 # our networks and training are checked against.
+# python3-protobuf reads the TensorBoard event files Fovea writes, as an independent check.
+# Real data: Fashion-MNIST (tests, demo), skimage's photos (decode tests) and the MATE
+# wallpapers (large JPEGs for the data-pipeline benchmark).
 test_packages=(xvfb xauth x11-utils imagemagick python3-torch python3-torchvision python3-numpy
-               python3-skimage)
+               python3-pil python3-skimage python3-protobuf dataset-fashion-mnist mate-backgrounds)
 # Node.js and npm fetch the offline default weights (the nsfwjs npm package) and run TensorFlow.js
 # as the reference for their conversion. Any Node.js >= 18 with npm will do; Debian 12 packages
 # them as nodejs and npm.

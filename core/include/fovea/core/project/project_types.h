@@ -1,0 +1,166 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fovea::core {
+
+// Row ids in the project database. Stable for the life of the project (never reused while the
+// row exists), so they can be kept in views and undo stacks.
+using ImageId = std::int64_t;
+using ClassId = std::int64_t;
+
+// The dataset split an image belongs to; "no split" is std::nullopt where a split is optional.
+enum class Split { Train, Val, Test };
+
+// "train", "val", "test": the folder and CSV spelling.
+const char* splitName(Split split);
+// Case-insensitive; also accepts the spellings datasets use for folders: training, valid,
+// validation, testing. Surrounding spaces are ignored.
+std::optional<Split> parseSplitName(std::string_view name);
+
+// How a folder's layout gives labels and splits (see folder_import.h).
+enum class FolderLayout {
+    Auto,              // SplitImageFolder when every first-level folder is a split name, else
+                       // ImageFolder
+    Flat,              // every image unlabeled, sub-folders ignored for labels
+    ImageFolder,       // root/<class>/**/file; files directly in root are unlabeled
+    SplitImageFolder,  // root/<split>/<class>/**/file
+};
+
+const char* folderLayoutName(FolderLayout layout);
+std::optional<FolderLayout> parseFolderLayoutName(std::string_view name);
+
+struct ClassInfo {
+    ClassId id = 0;
+    std::string name;    // unique within the project (case-sensitive, like folder names)
+    int position = 0;    // display order, ascending
+    std::string colour;  // "#rrggbb"
+};
+
+struct ImageRecord {
+    ImageId id = 0;
+    std::filesystem::path path;  // absolute; the file is never copied, moved or modified
+    std::optional<ClassId> classId;
+    std::optional<Split> split;
+    bool excluded = false;  // kept in the project but left out of training and export
+    bool missing = false;   // not on disk at the last scan
+    // Why the image cannot be used: the header probe at import, or a decode failure recorded
+    // later by the loader. std::nullopt for a readable image.
+    std::optional<std::string> error;
+    int width = 0;  // from the header, as stored (before EXIF orientation); 0 when unknown
+    int height = 0;
+    std::uintmax_t fileSize = 0;  // bytes, at the last scan
+    std::int64_t mtimeNs = 0;     // modification time at the last scan, ns since the epoch
+};
+
+// A condition on a yes/no property: don't care, only with it, only without it.
+enum class Require { Any, Yes, No };
+
+// Which images images()/imageCount() return. Default: all of them. Results are in id order
+// (the order of import, which sorts by path).
+struct ImageFilter {
+    std::optional<ClassId> classId;  // only images of this class
+    Require labeled = Require::Any;  // Yes: labeled images only; No: unlabeled only
+    std::optional<Split> split;      // only images in this split
+    Require hasSplit = Require::Any;
+    Require excluded = Require::Any;
+    Require missing = Require::Any;
+    Require hasError = Require::Any;
+    std::string pathContains;  // substring of the path as stored (relative inside the project)
+    std::size_t offset = 0;
+    std::size_t limit = 0;  // 0: no limit
+};
+
+// Per-class figures for the class list. "Usable" images are those training can read: not
+// excluded, not missing, without an error; the split columns count usable images only.
+struct ClassCounts {
+    std::optional<ClassId> classId;  // std::nullopt: the unlabeled images
+    std::int64_t total = 0;          // every image with this label
+    std::int64_t train = 0;
+    std::int64_t val = 0;
+    std::int64_t test = 0;
+    std::int64_t unassigned = 0;  // usable, without a split
+    std::int64_t excluded = 0;
+    std::int64_t missing = 0;
+    std::int64_t failed = 0;  // with an error (and not excluded)
+};
+
+// --- What importers hand to ProjectStore::applyImport (see folder_import.h, csv_labels.h). ---
+
+// A file the project already references, as the importers compare it against the disk.
+struct KnownImage {
+    ImageId id = 0;
+    std::filesystem::path path;  // absolute
+    std::uintmax_t fileSize = 0;
+    std::int64_t mtimeNs = 0;
+    bool missing = false;
+};
+
+// The header facts of a file probed during this import.
+struct ProbedHeader {
+    int width = 0;
+    int height = 0;
+    std::optional<std::string> error;  // why the file is not a usable image
+};
+
+struct ImportItem {
+    std::filesystem::path path;  // absolute, lexically normal
+    std::uintmax_t fileSize = 0;
+    std::int64_t mtimeNs = 0;
+    // Set when the file was probed in this import (new or changed on disk); std::nullopt keeps
+    // the stored header facts and error (the file is unchanged).
+    std::optional<ProbedHeader> header;
+    std::optional<std::string> className;  // the label the import gives; nullopt: unlabeled
+    std::optional<Split> split;
+    bool splitGiven = false;  // false: the import says nothing about splits (e.g. a CSV without
+                              // a split column), so existing splits are never touched
+};
+
+// What an import may do to labels and splits of images the project already has.
+enum class ExistingLabels {
+    Keep,           // never touch them (folder rescans: the user's labels win over folders)
+    FillUnlabeled,  // set them where the image has none; report disagreements as conflicts
+    Replace,        // the import's labels and splits replace the stored ones
+};
+
+struct ImportBatch {
+    std::vector<ImportItem> items;
+    // Classes to create first, in this order (folder imports pass them sorted by name, so class
+    // order matches torchvision's ImageFolder). Other names in items are created as met.
+    std::vector<std::string> classOrder;
+    std::vector<ImageId> nowMissing;  // known images no longer on disk
+    std::vector<ImageId> backOnDisk;  // known images flagged missing that are there again
+    ExistingLabels existingLabels = ExistingLabels::Keep;
+    // A folder to remember for rescans (root + layout); empty path: none.
+    std::filesystem::path importRoot;
+    FolderLayout importRootLayout = FolderLayout::Auto;
+};
+
+struct ImportConflict {
+    std::filesystem::path path;
+    std::string message;
+};
+
+struct ImportBatchResult {
+    std::size_t added = 0;          // images new to the project
+    std::size_t updated = 0;        // known images whose file changed (re-probed)
+    std::size_t returned = 0;       // known images that were missing and are back
+    std::size_t markedMissing = 0;  // known images now flagged missing
+    std::size_t labelsApplied = 0;  // labels set on images the project already had
+    std::size_t splitsApplied = 0;  // splits set on images the project already had
+    std::vector<std::string> classesCreated;
+    std::vector<ImportConflict> conflicts;  // labels/splits kept because they disagree
+};
+
+struct ImportRoot {
+    std::filesystem::path path;  // absolute
+    FolderLayout layout = FolderLayout::Auto;
+};
+
+}  // namespace fovea::core

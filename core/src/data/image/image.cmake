@@ -1,0 +1,11 @@
+# Included from core/CMakeLists.txt: paths are relative to core/.
+# Header probing (format, size, refusal of absurd dimensions before any allocation), decoding
+# to RGB with EXIF orientation, and the transforms (resize, crops, flips, rotation, jitter).
+target_sources(fovea_core_data PRIVATE
+    src/data/image/augmentation.cpp
+    src/data/image/color_adjust.cpp
+    src/data/image/exif_orientation.cpp
+    src/data/image/image_decode.cpp
+    src/data/image/image_probe.cpp
+    src/data/image/transforms.cpp
+)

@@ -1,0 +1,44 @@
+#include "image_pipeline.h"
+
+#include <opencv2/core.hpp>
+
+#include <array>
+
+#include "fovea/core/image/image_decode.h"
+
+namespace fovea::core {
+
+Result<cv::Mat> loadPrepared(const std::filesystem::path& file, const ImageTransformSpec& spec) {
+    DecodeOptions options;
+    options.minShorterSide = spec.resizeShorterSide;
+    auto decoded = decodeImage(file, options);
+    if (!decoded) return decoded.error();
+    try {
+        return prepareForTransform(decoded.value().rgb, spec);
+    } catch (const cv::Exception& e) {
+        return Error{file.string() + ": cannot resize: " + e.what()};
+    }
+}
+
+void writeNormalizedChw(const cv::Mat& rgb, const ImageTransformSpec& spec, float* chw) {
+    CV_Assert(rgb.type() == CV_8UC3);
+    // One table per channel: the same float32 arithmetic as F.normalize(x / 255, mean, std).
+    std::array<std::array<float, 256>, 3> table;
+    for (int c = 0; c < 3; ++c) {
+        for (int v = 0; v < 256; ++v) {
+            table[c][v] = (static_cast<float>(v) / 255.0f - spec.mean[c]) / spec.std[c];
+        }
+    }
+    const std::size_t plane = static_cast<std::size_t>(rgb.rows) * rgb.cols;
+    for (int y = 0; y < rgb.rows; ++y) {
+        const auto* row = rgb.ptr<cv::Vec3b>(y);
+        const std::size_t offset = static_cast<std::size_t>(y) * rgb.cols;
+        for (int x = 0; x < rgb.cols; ++x) {
+            chw[offset + x] = table[0][row[x][0]];
+            chw[plane + offset + x] = table[1][row[x][1]];
+            chw[2 * plane + offset + x] = table[2][row[x][2]];
+        }
+    }
+}
+
+}  // namespace fovea::core

@@ -1,0 +1,107 @@
+#include "schema.h"
+
+namespace fovea::core::schema {
+
+const std::vector<std::string>& migrations() {
+    // Paths are stored relative to the project folder when inside it (see project_paths.h).
+    // Splits are spelled as in folders and CSV files so the database reads well in sqlite3.
+    static const std::vector<std::string> steps = {
+        // 1: the first schema.
+        R"sql(
+CREATE TABLE classes (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    position INTEGER NOT NULL,
+    colour TEXT NOT NULL
+);
+CREATE TABLE images (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    class_id INTEGER REFERENCES classes (id) ON DELETE SET NULL,
+    split TEXT CHECK (split IN ('train', 'val', 'test')),
+    excluded INTEGER NOT NULL DEFAULT 0 CHECK (excluded IN (0, 1)),
+    missing INTEGER NOT NULL DEFAULT 0 CHECK (missing IN (0, 1)),
+    width INTEGER NOT NULL DEFAULT 0,
+    height INTEGER NOT NULL DEFAULT 0,
+    file_size INTEGER NOT NULL DEFAULT 0,
+    mtime_ns INTEGER NOT NULL DEFAULT 0,
+    error TEXT
+);
+CREATE INDEX images_by_class ON images (class_id);
+CREATE TABLE import_roots (
+    path TEXT PRIMARY KEY,
+    layout TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+)sql",
+    };
+    return steps;
+}
+
+Result<DatabaseIdentity> readIdentity(sqlite::Database& db) {
+    DatabaseIdentity identity;
+    auto applicationId = db.queryInt("PRAGMA application_id");
+    if (!applicationId) return applicationId.error();
+    identity.applicationId = applicationId.value();
+    auto userVersion = db.queryInt("PRAGMA user_version");
+    if (!userVersion) return userVersion.error();
+    identity.userVersion = userVersion.value();
+    auto objects = db.queryInt("SELECT count(*) FROM sqlite_master");
+    if (!objects) return objects.error();
+    identity.objectCount = objects.value();
+    return identity;
+}
+
+Result<void> checkIdentity(const DatabaseIdentity& identity, const std::string& file,
+                           int supportedVersion) {
+    const bool ours = identity.applicationId == kApplicationId;
+    const bool blank =
+        identity.applicationId == 0 && identity.userVersion == 0 && identity.objectCount == 0;
+    if (!ours && !blank) {
+        return Error{file + " is a SQLite database of another application, not a Fovea project"};
+    }
+    if (identity.userVersion > supportedVersion) {
+        return Error{file + " was written by a newer Fovea (schema " +
+                     std::to_string(identity.userVersion) + ", this build reads up to " +
+                     std::to_string(supportedVersion) +
+                     "); it was left untouched. Open it with a newer Fovea."};
+    }
+    if (identity.userVersion < 0) {
+        return Error{file + " has an invalid schema version " +
+                     std::to_string(identity.userVersion)};
+    }
+    return {};
+}
+
+Result<void> migrate(sqlite::Database& db, const std::vector<std::string>& steps) {
+    auto transaction = sqlite::Transaction::begin(db);
+    if (!transaction) return transaction.error();
+    // Read again under the write lock: another process may have migrated in the meantime.
+    auto version = db.queryInt("PRAGMA user_version");
+    if (!version) return version.error();
+    const auto target = static_cast<std::int64_t>(steps.size());
+    if (version.value() > target) {
+        return Error{db.file().string() + " was written by a newer Fovea (schema " +
+                     std::to_string(version.value()) + ", this build reads up to " +
+                     std::to_string(target) + "); it was left untouched"};
+    }
+    if (version.value() == target) return {};  // rolled back: nothing to do
+    for (auto step = version.value(); step < target; ++step) {
+        if (auto applied = db.exec(steps[static_cast<std::size_t>(step)]); !applied) {
+            return Error{"Could not upgrade " + db.file().string() + " to schema " +
+                         std::to_string(step + 1) + ": " + applied.error().message};
+        }
+    }
+    // Pragmas take no parameters; both values are numbers this code formats.
+    if (auto set = db.exec("PRAGMA user_version = " + std::to_string(target) +
+                           "; PRAGMA application_id = " + std::to_string(kApplicationId));
+        !set) {
+        return set.error();
+    }
+    return transaction.value().commit();
+}
+
+}  // namespace fovea::core::schema

@@ -1,0 +1,447 @@
+#include "fovea/core/training/trainer.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "checkpoint.h"
+#include "device_setup.h"
+#include "fovea/core/training/lr_schedule.h"
+#include "fovea/core/training/optimizer_setup.h"
+
+namespace fovea::core {
+namespace F = torch::nn::functional;
+using Clock = std::chrono::steady_clock;
+
+const char* trainingOutcomeName(TrainingOutcome outcome) {
+    switch (outcome) {
+        case TrainingOutcome::Completed:
+            return "completed";
+        case TrainingOutcome::Stopped:
+            return "stopped";
+        case TrainingOutcome::EarlyStopped:
+            return "early_stopped";
+        case TrainingOutcome::Diverged:
+            return "diverged";
+    }
+    return "completed";
+}
+
+void TrainingControl::requestStop() {
+    m_stop.store(true);
+    std::lock_guard lock(m_mutex);
+    m_resumed.notify_all();
+}
+
+void TrainingControl::pause() {
+    std::lock_guard lock(m_mutex);
+    m_paused = true;
+}
+
+void TrainingControl::resume() {
+    std::lock_guard lock(m_mutex);
+    m_paused = false;
+    m_resumed.notify_all();
+}
+
+bool TrainingControl::paused() const {
+    std::lock_guard lock(m_mutex);
+    return m_paused;
+}
+
+void TrainingControl::requestFrozenBlocks(std::set<std::string> blocks) {
+    std::lock_guard lock(m_mutex);
+    m_frozenRequest = std::move(blocks);
+}
+
+bool TrainingControl::waitWhilePaused() {
+    std::unique_lock lock(m_mutex);
+    m_resumed.wait(lock, [&] { return !m_paused || m_stop.load(); });
+    return !m_stop.load();
+}
+
+std::optional<std::set<std::string>> TrainingControl::takeFrozenBlocksRequest() {
+    std::lock_guard lock(m_mutex);
+    return std::exchange(m_frozenRequest, std::nullopt);
+}
+
+// --- The training loop. ---
+namespace {
+
+double secondsSince(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Remaining time at the average speed of this session's steps.
+double estimateRemaining(Clock::time_point start, std::int64_t stepsDone, std::int64_t stepsLeft) {
+    if (stepsDone <= 0) return 0;
+    return secondsSince(start) / static_cast<double>(stepsDone) * static_cast<double>(stepsLeft);
+}
+
+}  // namespace
+
+class Trainer::Impl {
+  public:
+    Impl(NetworkPtr network, TrainingConfig config, TrainingData data)
+        : m_network(std::move(network)), m_config(std::move(config)), m_data(std::move(data)) {}
+
+    NetworkPtr m_network;
+    TrainingConfig m_config;
+    TrainingData m_data;
+    std::optional<std::filesystem::path> m_checkpointFolder;
+    TrainingState m_state;
+    std::optional<torch::serialize::InputArchive> m_pendingOptimizerState;
+
+    Result<TrainingSummary> run(TrainingControl& control, const TrainingCallbacks& callbacks);
+
+  private:
+    struct EvaluationResult {
+        double loss = 0;
+        ConfusionMatrix confusion;
+    };
+
+    void log(const std::string& line) const {
+        if (m_callbacks && m_callbacks->onLog) m_callbacks->onLog(line);
+    }
+    torch::Tensor lossOf(const torch::Tensor& logits, const torch::Tensor& targets) const;
+    EvaluationResult evaluate(BatchSource& source);
+    Result<void> saveCheckpoint();
+    double stopMetricValue(const EpochReport& report) const;
+    bool isImprovement(double value) const;
+    void rebuildOptimizer();
+    // Adds the device-side sums of the epoch so far to m_state (one device sync).
+    void syncEpochSums();
+    TrainingSummary finish(TrainingSummary summary);
+    TrainingSummary diverged(TrainingSummary summary, std::int64_t epoch, double loss);
+
+    const TrainingCallbacks* m_callbacks = nullptr;
+    torch::Device m_device = torch::kCPU;
+    OptimizerSetup m_optimizer;
+    torch::Tensor m_classWeights;
+    std::int64_t m_totalSteps = 0;
+    std::int64_t m_batchesPerEpoch = 0;
+    ScheduleOptions m_schedule;
+    torch::Tensor m_lossSum;  // float64 on the device: sum of batch loss x images
+    torch::Tensor m_correct;  // int64 on the device
+};
+
+void Trainer::Impl::syncEpochSums() {
+    if (!m_lossSum.defined()) return;
+    m_state.epochLossSum += m_lossSum.item<double>();
+    m_state.epochCorrect += m_correct.item<std::int64_t>();
+    m_lossSum.zero_();
+    m_correct.zero_();
+}
+
+TrainingSummary Trainer::Impl::diverged(TrainingSummary summary, std::int64_t epoch, double loss) {
+    summary.outcome = TrainingOutcome::Diverged;
+    summary.message = "the training loss became " + std::to_string(loss) + " in epoch " +
+                      std::to_string(epoch + 1) + "; try a lower learning rate";
+    log(summary.message);
+    return finish(summary);
+}
+
+TrainingSummary Trainer::Impl::finish(TrainingSummary summary) {
+    summary.epochsCompleted = m_state.epoch;
+    summary.steps = m_state.step;
+    summary.history = m_state.history;
+    summary.bestEpoch = m_state.bestEpoch;
+    summary.bestMetric = m_state.bestMetric;
+    // Keep the best weights (by the validation stop metric), as early stopping promises.
+    if (!m_state.bestWeights.empty() && summary.outcome != TrainingOutcome::Stopped) {
+        loadStateInto(*m_network, m_state.bestWeights);
+        log("kept the weights of epoch " + std::to_string(*m_state.bestEpoch + 1) + " (best " +
+            stopMetricName(m_config.stopMetric) + " " + std::to_string(m_state.bestMetric) + ")");
+    }
+    return summary;
+}
+
+torch::Tensor Trainer::Impl::lossOf(const torch::Tensor& logits,
+                                    const torch::Tensor& targets) const {
+    auto options = F::CrossEntropyFuncOptions().label_smoothing(m_config.labelSmoothing);
+    if (m_classWeights.defined()) options.weight(m_classWeights);
+    // Logits in float32 even under autocast: the softmax of low-precision logits loses accuracy.
+    return F::cross_entropy(logits.to(torch::kFloat32), targets, options);
+}
+
+Trainer::Impl::EvaluationResult Trainer::Impl::evaluate(BatchSource& source) {
+    torch::NoGradGuard noGrad;
+    m_network->eval();
+    EvaluationResult result{0, ConfusionMatrix(static_cast<int>(m_network->numClasses()))};
+    torch::Tensor lossSum =
+        torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(m_device));
+    std::int64_t count = 0;
+    source.startEpoch(0);
+    std::vector<torch::Tensor> predictions;
+    std::vector<torch::Tensor> truths;
+    while (auto batch = source.nextBatch()) {
+        if (batch->images.size(0) == 0) continue;
+        const torch::Tensor images = prepareInput(batch->images, m_device, m_config);
+        const torch::Tensor targets = batch->targets.to(m_device);
+        torch::Tensor logits;
+        {
+            AutocastGuard autocast(m_device, m_config.precision);
+            logits = m_network->forward(images);
+        }
+        // Unweighted, unsmoothed loss: comparable across runs whatever the training loss is.
+        lossSum += F::cross_entropy(logits.to(torch::kFloat32), targets,
+                                    F::CrossEntropyFuncOptions().reduction(torch::kSum))
+                       .to(torch::kFloat64);
+        count += targets.size(0);
+        predictions.push_back(logits.argmax(1).cpu());
+        truths.push_back(batch->targets);
+    }
+    if (count == 0) return result;
+    result.loss = lossSum.item<double>() / static_cast<double>(count);
+    const torch::Tensor predicted = torch::cat(predictions);
+    const torch::Tensor truth = torch::cat(truths);
+    const auto* p = predicted.data_ptr<std::int64_t>();
+    const auto* t = truth.data_ptr<std::int64_t>();
+    for (std::int64_t i = 0; i < predicted.numel(); ++i) result.confusion.add(t[i], p[i]);
+    return result;
+}
+
+double Trainer::Impl::stopMetricValue(const EpochReport& report) const {
+    switch (m_config.stopMetric) {
+        case StopMetric::ValidationLoss:
+            return report.validationLoss;
+        case StopMetric::ValidationAccuracy:
+            return report.validationAccuracy;
+        case StopMetric::ValidationMacroF1:
+            return report.validationMacroF1;
+    }
+    return report.validationLoss;
+}
+
+bool Trainer::Impl::isImprovement(double value) const {
+    if (!m_state.bestEpoch) return true;
+    return m_config.stopMetric == StopMetric::ValidationLoss ? value < m_state.bestMetric
+                                                             : value > m_state.bestMetric;
+}
+
+void Trainer::Impl::rebuildOptimizer() { m_optimizer = makeOptimizer(*m_network, m_config); }
+
+Result<void> Trainer::Impl::saveCheckpoint() {
+    if (!m_checkpointFolder) return {};
+    return writeCheckpoint(*m_checkpointFolder / "last.pt", *m_network, *m_optimizer.optimizer,
+                           m_state, m_config);
+}
+
+Result<TrainingSummary> Trainer::Impl::run(TrainingControl& control,
+                                           const TrainingCallbacks& callbacks) {
+    m_callbacks = &callbacks;
+    if (!m_data.train) return Error{"training needs a training set"};
+    auto device = resolveDevice(m_config.device);
+    if (!device) return device.error();
+    m_device = device.value();
+    TrainingSummary summary;
+    summary.device = m_device.str();
+
+    // The thread that trains owns its grad mode (it is thread-local in LibTorch).
+    torch::AutoGradMode gradMode(true);
+    m_network->to(m_device);
+    if (m_config.channelsLast) toChannelsLast(*m_network);
+    rebuildOptimizer();
+    if (m_pendingOptimizerState) {
+        m_optimizer.optimizer->load(*m_pendingOptimizerState);
+        m_pendingOptimizerState.reset();
+    }
+    const auto sumOptions = torch::TensorOptions().device(m_device);
+    m_lossSum = torch::zeros({}, sumOptions.dtype(torch::kFloat64));
+    m_correct = torch::zeros({}, sumOptions.dtype(torch::kInt64));
+    // A new run seeds LibTorch's generator (dropout); a resumed one restored it instead.
+    if (m_state.step == 0 && m_state.batchInEpoch == 0) torch::manual_seed(m_config.seed);
+    m_classWeights =
+        classWeightsFor(m_config, m_data.classCounts, m_network->numClasses(), m_device);
+
+    m_batchesPerEpoch = m_data.train->batchesPerEpoch();
+    if (m_batchesPerEpoch == 0) return Error{"the training set is empty"};
+    m_totalSteps = m_config.epochs * m_batchesPerEpoch;
+    m_schedule = m_config.schedule;
+    m_schedule.warmupSteps = static_cast<std::int64_t>(
+        std::llround(m_config.warmupEpochs * static_cast<double>(m_batchesPerEpoch)));
+
+    log("training " + m_network->architecture() + " on " + summary.device + " for " +
+        std::to_string(m_config.epochs) + " epochs of " + std::to_string(m_batchesPerEpoch) +
+        " batches");
+    const auto runStart = Clock::now();
+    const std::int64_t stepsAtStart = m_state.step;
+
+    for (std::int64_t epoch = m_state.epoch; epoch < m_config.epochs; ++epoch) {
+        const auto epochStart = Clock::now();
+        std::int64_t epochImagesAtStart = m_state.epochImages;
+        m_data.train->startEpoch(epoch, m_state.batchInEpoch);
+        m_network->train(true);
+        for (;;) {
+            if (!control.waitWhilePaused()) {
+                syncEpochSums();
+                if (auto saved = saveCheckpoint(); !saved) return saved.error();
+                summary.outcome = TrainingOutcome::Stopped;
+                summary.message = "stopped at epoch " + std::to_string(epoch + 1) + ", batch " +
+                                  std::to_string(m_state.batchInEpoch);
+                log(summary.message);
+                return finish(summary);
+            }
+            if (auto frozen = control.takeFrozenBlocksRequest()) {
+                m_network->setFrozenBlocks(*frozen);
+                m_network->train(true);
+                rebuildOptimizer();
+                log("frozen blocks changed; optimizer state restarted");
+            }
+            auto batch = m_data.train->nextBatch();
+            torch::Tensor lastLoss;
+            if (!batch) break;
+            const std::int64_t n = batch->images.size(0);
+            if (n > 0) {
+                applyLearningRateFactor(
+                    m_optimizer,
+                    learningRateFactor(m_schedule, m_state.step, m_totalSteps, m_batchesPerEpoch));
+                const torch::Tensor images = prepareInput(batch->images, m_device, m_config);
+                const torch::Tensor targets = batch->targets.to(m_device);
+                torch::Tensor logits;
+                {
+                    AutocastGuard autocast(m_device, m_config.precision);
+                    logits = m_network->forward(images);
+                }
+                const torch::Tensor loss = lossOf(logits, targets);
+                m_optimizer.optimizer->zero_grad();
+                loss.backward();
+                if (m_config.gradientClipNorm > 0) {
+                    torch::nn::utils::clip_grad_norm_(m_network->parameters(),
+                                                      m_config.gradientClipNorm);
+                }
+                m_optimizer.optimizer->step();
+                ++m_state.step;
+                {
+                    torch::NoGradGuard noGrad;
+                    m_lossSum += loss.detach().to(torch::kFloat64) * static_cast<double>(n);
+                    m_correct += logits.argmax(1).eq(targets).sum();
+                }
+                m_state.epochImages += n;
+                lastLoss = loss.detach();
+            }
+            ++m_state.batchInEpoch;
+            const bool report = m_config.reportEveryBatches > 0 &&
+                                (m_state.batchInEpoch % m_config.reportEveryBatches == 0 ||
+                                 m_state.batchInEpoch == m_batchesPerEpoch);
+            if (!report || !lastLoss.defined()) continue;
+            // Reading the loss waits for the device: only when reporting.
+            const double lossValue = lastLoss.item<double>();
+            if (!std::isfinite(lossValue)) return diverged(summary, epoch, lossValue);
+            if (callbacks.onBatch) {
+                BatchProgress progress;
+                progress.epoch = epoch;
+                progress.batch = m_state.batchInEpoch - 1;
+                progress.batchesInEpoch = m_batchesPerEpoch;
+                progress.step = m_state.step;
+                progress.loss = lossValue;
+                progress.learningRate = currentLearningRate(m_optimizer);
+                const double seconds = secondsSince(epochStart);
+                progress.imagesPerSecond =
+                    seconds > 0 ? (m_state.epochImages - epochImagesAtStart) / seconds : 0;
+                progress.etaSeconds = estimateRemaining(runStart, m_state.step - stepsAtStart,
+                                                        m_totalSteps - m_state.step);
+                callbacks.onBatch(progress);
+            }
+        }
+
+        syncEpochSums();
+        if (!std::isfinite(m_state.epochLossSum)) {
+            return diverged(summary, epoch, m_state.epochLossSum);
+        }
+        for (const auto& failure : m_data.train->takeFailures()) log("skipped: " + failure.message);
+        EpochReport report;
+        report.epoch = epoch;
+        report.trainLoss = m_state.epochImages > 0 ? m_state.epochLossSum / m_state.epochImages : 0;
+        report.trainAccuracy =
+            m_state.epochImages > 0 ? double(m_state.epochCorrect) / m_state.epochImages : 0;
+        report.seconds = secondsSince(epochStart);
+        report.imagesPerSecond =
+            report.seconds > 0 ? (m_state.epochImages - epochImagesAtStart) / report.seconds : 0;
+        report.learningRate = currentLearningRate(m_optimizer);
+        if (m_data.validation) {
+            EvaluationResult validation = evaluate(*m_data.validation);
+            for (const auto& failure : m_data.validation->takeFailures()) {
+                log("skipped: " + failure.message);
+            }
+            report.hasValidation = validation.confusion.total() > 0;
+            report.validationLoss = validation.loss;
+            report.validationAccuracy = validation.confusion.accuracy();
+            report.validationMacroF1 = validation.confusion.macroF1();
+            report.validationPerClass = validation.confusion.perClass();
+            report.validationConfusion = std::move(validation.confusion);
+        }
+        if (report.hasValidation && isImprovement(stopMetricValue(report))) {
+            report.improved = true;
+            m_state.bestMetric = stopMetricValue(report);
+            m_state.bestEpoch = epoch;
+            m_state.epochsWithoutImprovement = 0;
+            m_state.bestWeights = copyStateOf(*m_network);
+        } else if (report.hasValidation) {
+            ++m_state.epochsWithoutImprovement;
+        }
+        report.etaSeconds =
+            estimateRemaining(runStart, m_state.step - stepsAtStart, m_totalSteps - m_state.step);
+        m_state.history.push_back(report);
+        m_state.epoch = epoch + 1;
+        m_state.startNextEpoch();
+        if (callbacks.onEpoch) callbacks.onEpoch(report);
+
+        const bool last = m_state.epoch == m_config.epochs;
+        const bool earlyStop = m_config.earlyStopPatience > 0 &&
+                               m_state.epochsWithoutImprovement >= m_config.earlyStopPatience;
+        if (last || earlyStop ||
+            (m_config.checkpointEveryEpochs > 0 &&
+             m_state.epoch % m_config.checkpointEveryEpochs == 0)) {
+            if (auto saved = saveCheckpoint(); !saved) return saved.error();
+        }
+        if (earlyStop) {
+            summary.outcome = TrainingOutcome::EarlyStopped;
+            summary.message = std::string("no improvement in ") +
+                              stopMetricName(m_config.stopMetric) + " for " +
+                              std::to_string(m_config.earlyStopPatience) + " epochs";
+            log(summary.message);
+            return finish(summary);
+        }
+    }
+    summary.outcome = TrainingOutcome::Completed;
+    return finish(summary);
+}
+
+}  // namespace fovea::core
+
+namespace fovea::core {
+
+Trainer::Trainer(NetworkPtr network, TrainingConfig config, TrainingData data)
+    : m_impl(std::make_unique<Impl>(std::move(network), std::move(config), std::move(data))) {}
+
+Trainer::~Trainer() = default;
+
+void Trainer::setCheckpointFolder(std::filesystem::path folder) {
+    m_impl->m_checkpointFolder = std::move(folder);
+}
+
+Result<void> Trainer::resumeFromCheckpoint(const std::filesystem::path& checkpoint) {
+    auto device = resolveDevice(m_impl->m_config.device);
+    if (!device) return device.error();
+    auto loaded = readCheckpoint(checkpoint, *m_impl->m_network, m_impl->m_config, device.value());
+    if (!loaded) return loaded.error();
+    m_impl->m_state = std::move(loaded.value().state);
+    m_impl->m_pendingOptimizerState = std::move(loaded.value().optimizerState);
+    return {};
+}
+
+Result<TrainingSummary> Trainer::run(TrainingControl& control, const TrainingCallbacks& callbacks) {
+    try {
+        return m_impl->run(control, callbacks);
+    } catch (const c10::Error& e) {
+        return Error{std::string("training failed: ") + e.what_without_backtrace()};
+    } catch (const std::exception& e) {
+        return Error{std::string("training failed: ") + e.what()};
+    }
+}
+
+const NetworkImpl& Trainer::network() const { return *m_impl->m_network; }
+
+}  // namespace fovea::core

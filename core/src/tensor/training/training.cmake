@@ -1,0 +1,19 @@
+# Included from core/CMakeLists.txt: paths are relative to core/.
+# fovea_training: the trainer (optimizers, schedules, metrics, checkpoints, feature cache) and
+# the run folder it writes.
+add_library(fovea_training STATIC
+    src/tensor/training/checkpoint.cpp
+    src/tensor/training/confusion_matrix.cpp
+    src/tensor/training/crc32c.cpp
+    src/tensor/training/device_setup.cpp
+    src/tensor/training/lr_schedule.cpp
+    src/tensor/training/optimizer_setup.cpp
+    src/tensor/training/report_json.cpp
+    src/tensor/training/tensorboard_writer.cpp
+    src/tensor/training/trainer.cpp
+    src/tensor/training/training_config.cpp
+)
+add_library(fovea::training ALIAS fovea_training)
+target_link_libraries(fovea_training PUBLIC fovea_models fovea_file_io nlohmann_json::nlohmann_json
+                                     PRIVATE fovea_warnings)
+target_precompile_headers(fovea_training PRIVATE <torch/torch.h>)

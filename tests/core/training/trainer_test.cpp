@@ -1,0 +1,291 @@
+// The trainer's behaviour on a small problem: it learns, stops within a batch, pauses, resumes
+// from a checkpoint to bit-identical weights, stops early keeping the best weights, applies a
+// freeze change, and reports divergence instead of throwing.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "fovea/core/models/zoo.h"
+#include "fovea/core/training/trainer.h"
+#include "in_memory_batch_source.h"
+
+namespace fs = std::filesystem;
+using namespace fovea::core;
+
+namespace {
+
+constexpr int kClasses = 3;
+
+// Images whose class shows as a brighter colour channel: learnable in a few epochs.
+struct Problem {
+    torch::Tensor images;
+    torch::Tensor targets;
+};
+
+Problem makeProblem(int count, std::uint64_t seed) {
+    torch::manual_seed(seed);
+    Problem p;
+    p.targets = torch::arange(count, torch::kInt64).remainder(kClasses);
+    p.images = torch::randn({count, 3, 32, 32}) * 0.5;
+    for (int i = 0; i < count; ++i) {
+        p.images[i][p.targets[i].item<std::int64_t>()] += 1.5;
+    }
+    return p;
+}
+
+NetworkPtr makeNetwork(const std::string& architecture = "mobilenet_v3_small") {
+    torch::manual_seed(99);
+    return createNetwork(architecture, kClasses).value();
+}
+
+TrainingConfig smallConfig() {
+    TrainingConfig config;
+    config.epochs = 3;
+    config.learningRate = 2e-3;
+    config.seed = 5;
+    config.featureCache = false;
+    return config;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> weightsOf(const NetworkImpl& network) {
+    std::vector<std::pair<std::string, torch::Tensor>> weights;
+    for (const auto& item : network.named_parameters()) {
+        weights.emplace_back(item.key(), item.value().detach().clone());
+    }
+    for (const auto& item : network.named_buffers()) {
+        weights.emplace_back(item.key(), item.value().detach().clone());
+    }
+    return weights;
+}
+
+class TrainerTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        m_dir = fs::temp_directory_path() /
+                ("fovea-trainer-" + std::to_string(::getpid()) + "-" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(m_dir);
+    }
+    void TearDown() override { fs::remove_all(m_dir); }
+    fs::path m_dir;
+};
+
+TEST_F(TrainerTest, LearnsAndReportsEveryBatchAndEpoch) {
+    const Problem train = makeProblem(30, 1);
+    const Problem validation = makeProblem(15, 2);
+    fovea::test::InMemoryBatchSource trainSource(train.images, train.targets, 6);
+    fovea::test::InMemoryBatchSource validationSource(validation.images, validation.targets, 15);
+    TrainingConfig config = smallConfig();
+    config.epochs = 4;
+    // ResNet's BatchNorm momentum (0.1) lets running statistics settle in these few steps;
+    // MobileNetV3's (0.01) would need many more before evaluation means anything.
+    Trainer trainer(makeNetwork("resnet18"), config, {&trainSource, &validationSource, {}, {}});
+    std::vector<BatchProgress> batches;
+    std::vector<EpochReport> epochs;
+    TrainingCallbacks callbacks;
+    callbacks.onBatch = [&](const BatchProgress& p) { batches.push_back(p); };
+    callbacks.onEpoch = [&](const EpochReport& r) { epochs.push_back(r); };
+    TrainingControl control;
+    auto summary = trainer.run(control, callbacks);
+    ASSERT_TRUE(summary.ok()) << summary.error().message;
+    EXPECT_EQ(summary.value().outcome, TrainingOutcome::Completed);
+    EXPECT_EQ(summary.value().device, "cpu");
+    ASSERT_EQ(batches.size(), 20u);
+    EXPECT_EQ(batches.back().step, 20);
+    EXPECT_GT(batches.back().imagesPerSecond, 0);
+    ASSERT_EQ(epochs.size(), 4u);
+    EXPECT_TRUE(epochs[0].hasValidation);
+    EXPECT_EQ(epochs[0].validationConfusion.total(), 15);
+    EXPECT_LT(epochs.back().trainLoss, epochs.front().trainLoss);
+    EXPECT_GT(epochs.back().validationAccuracy, 0.6);
+    EXPECT_EQ(epochs.back().validationPerClass.size(), 3u);
+}
+
+TEST_F(TrainerTest, StopsWithinOneBatchAndResumesToIdenticalWeights) {
+    const Problem train = makeProblem(36, 3);
+    TrainingConfig config = smallConfig();
+
+    // Uninterrupted.
+    fovea::test::InMemoryBatchSource sourceA(train.images, train.targets, 8);
+    Trainer uninterrupted(makeNetwork(), config, {&sourceA, nullptr, {}, {}});
+    TrainingControl controlA;
+    ASSERT_TRUE(uninterrupted.run(controlA).ok());
+
+    // Stopped in the middle of epoch 2 (after its second batch), then resumed in a new trainer.
+    fovea::test::InMemoryBatchSource sourceB(train.images, train.targets, 8);
+    Trainer first(makeNetwork(), config, {&sourceB, nullptr, {}, {}});
+    first.setCheckpointFolder(m_dir);
+    TrainingControl controlB;
+    TrainingCallbacks stopAtStep7;
+    stopAtStep7.onBatch = [&](const BatchProgress& p) {
+        if (p.step == 7) controlB.requestStop();
+    };
+    auto stopped = first.run(controlB, stopAtStep7);
+    ASSERT_TRUE(stopped.ok()) << stopped.error().message;
+    EXPECT_EQ(stopped.value().outcome, TrainingOutcome::Stopped);
+    EXPECT_EQ(stopped.value().steps, 7);  // the stop took effect before the next batch
+    ASSERT_TRUE(fs::exists(m_dir / "last.pt"));
+
+    fovea::test::InMemoryBatchSource sourceC(train.images, train.targets, 8);
+    torch::manual_seed(12345);  // a different random state: the checkpoint must restore it
+    Trainer resumed(makeNetwork(), config, {&sourceC, nullptr, {}, {}});
+    auto restore = resumed.resumeFromCheckpoint(m_dir / "last.pt");
+    ASSERT_TRUE(restore.ok()) << restore.error().message;
+    TrainingControl controlC;
+    auto finished = resumed.run(controlC);
+    ASSERT_TRUE(finished.ok()) << finished.error().message;
+    EXPECT_EQ(finished.value().steps, 15);
+    EXPECT_EQ(finished.value().history.size(), 3u);
+
+    const auto expected = weightsOf(uninterrupted.network());
+    const auto actual = weightsOf(resumed.network());
+    ASSERT_EQ(expected.size(), actual.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        EXPECT_TRUE(torch::equal(expected[i].second, actual[i].second)) << expected[i].first;
+    }
+}
+
+TEST_F(TrainerTest, ResumeRefusesOtherSettingsAndOtherFiles) {
+    const Problem train = makeProblem(16, 4);
+    fovea::test::InMemoryBatchSource source(train.images, train.targets, 8);
+    TrainingConfig config = smallConfig();
+    config.epochs = 1;
+    Trainer trainer(makeNetwork(), config, {&source, nullptr, {}, {}});
+    trainer.setCheckpointFolder(m_dir);
+    TrainingControl control;
+    ASSERT_TRUE(trainer.run(control).ok());
+
+    TrainingConfig other = config;
+    other.learningRate = 0.5;
+    Trainer changed(makeNetwork(), other, {&source, nullptr, {}, {}});
+    auto refused = changed.resumeFromCheckpoint(m_dir / "last.pt");
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message.find("learning_rate"), std::string::npos)
+        << refused.error().message;
+
+    std::ofstream(m_dir / "junk.pt") << "not a checkpoint";
+    auto junk = changed.resumeFromCheckpoint(m_dir / "junk.pt");
+    ASSERT_FALSE(junk.ok());
+    EXPECT_NE(junk.error().message.find("junk.pt"), std::string::npos);
+}
+
+TEST_F(TrainerTest, EarlyStoppingKeepsTheBestWeights) {
+    // Validation labels unrelated to the images: the validation loss soon gets worse.
+    const Problem train = makeProblem(24, 5);
+    Problem validation = makeProblem(24, 6);
+    validation.targets = torch::randint(0, kClasses, {24}, torch::kInt64);
+    fovea::test::InMemoryBatchSource trainSource(train.images, train.targets, 8);
+    fovea::test::InMemoryBatchSource validationSource(validation.images, validation.targets, 24);
+    TrainingConfig config = smallConfig();
+    config.epochs = 12;
+    config.learningRate = 1e-2;
+    config.earlyStopPatience = 2;
+    Trainer trainer(makeNetwork(), config, {&trainSource, &validationSource, {}, {}});
+    TrainingControl control;
+    auto summary = trainer.run(control);
+    ASSERT_TRUE(summary.ok()) << summary.error().message;
+    const TrainingSummary& s = summary.value();
+    ASSERT_TRUE(s.bestEpoch.has_value());
+    if (s.outcome == TrainingOutcome::EarlyStopped) {
+        EXPECT_EQ(static_cast<std::int64_t>(s.history.size()), *s.bestEpoch + 1 + 2);
+    }
+    // The network now holds the best epoch's weights: its validation loss is the best one.
+    const_cast<NetworkImpl&>(trainer.network()).eval();
+    torch::NoGradGuard noGrad;
+    const torch::Tensor logits =
+        const_cast<NetworkImpl&>(trainer.network()).forward(validation.images);
+    const double loss =
+        torch::nn::functional::cross_entropy(logits, validation.targets).item<double>();
+    EXPECT_NEAR(loss, s.history[*s.bestEpoch].validationLoss, 1e-5);
+    EXPECT_NEAR(loss, s.bestMetric, 1e-5);
+}
+
+TEST_F(TrainerTest, DivergenceIsAnOutcomeNotAnException) {
+    const Problem train = makeProblem(16, 7);
+    fovea::test::InMemoryBatchSource source(train.images, train.targets, 8);
+    TrainingConfig config = smallConfig();
+    config.optimizer = OptimizerKind::Sgd;
+    config.learningRate = 1e12;
+    Trainer trainer(makeNetwork(), config, {&source, nullptr, {}, {}});
+    TrainingControl control;
+    auto summary = trainer.run(control);
+    ASSERT_TRUE(summary.ok()) << summary.error().message;
+    EXPECT_EQ(summary.value().outcome, TrainingOutcome::Diverged);
+    EXPECT_NE(summary.value().message.find("learning rate"), std::string::npos);
+}
+
+TEST_F(TrainerTest, PauseHoldsTrainingUntilResumedFromAnotherThread) {
+    const Problem train = makeProblem(16, 8);
+    fovea::test::InMemoryBatchSource source(train.images, train.targets, 8);
+    TrainingConfig config = smallConfig();
+    config.epochs = 1;
+    Trainer trainer(makeNetwork(), config, {&source, nullptr, {}, {}});
+    TrainingControl control;
+    std::thread resumer;
+    TrainingCallbacks callbacks;
+    callbacks.onBatch = [&](const BatchProgress& p) {
+        if (p.step == 1) {
+            control.pause();
+            resumer = std::thread([&] {
+                std::this_thread::sleep_for(std::chrono::milliseconds(300));
+                control.resume();
+            });
+        }
+    };
+    const auto start = std::chrono::steady_clock::now();
+    auto summary = trainer.run(control, callbacks);
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    resumer.join();
+    ASSERT_TRUE(summary.ok());
+    EXPECT_EQ(summary.value().outcome, TrainingOutcome::Completed);
+    EXPECT_EQ(summary.value().steps, 2);
+    EXPECT_GE(elapsed, std::chrono::milliseconds(300));
+}
+
+TEST_F(TrainerTest, FreezeChangesApplyAtTheNextBatch) {
+    const Problem train = makeProblem(16, 9);
+    fovea::test::InMemoryBatchSource source(train.images, train.targets, 8);
+    TrainingConfig config = smallConfig();
+    NetworkPtr network = makeNetwork();
+    Trainer trainer(network, config, {&source, nullptr, {}, {}});
+    TrainingControl control;
+    std::set<std::string> allButHead;
+    std::vector<std::string> headPaths;
+    for (const auto& block : network->blocks()) {
+        if (block.name != "head") allButHead.insert(block.name);
+        if (block.name == "head") headPaths = block.modulePaths;
+    }
+    auto inHead = [&](const std::string& name) {
+        for (const auto& path : headPaths) {
+            if (name.rfind(path + ".", 0) == 0) return true;
+        }
+        return false;
+    };
+    std::vector<std::pair<std::string, torch::Tensor>> afterFirstEpoch;
+    TrainingCallbacks callbacks;
+    callbacks.onEpoch = [&](const EpochReport& r) {
+        if (r.epoch == 0) {
+            afterFirstEpoch = weightsOf(*network);
+            control.requestFrozenBlocks(allButHead);
+        }
+    };
+    ASSERT_TRUE(trainer.run(control, callbacks).ok());
+    const auto final = weightsOf(*network);
+    bool headChanged = false;
+    for (std::size_t i = 0; i < final.size(); ++i) {
+        const bool same = torch::equal(final[i].second, afterFirstEpoch[i].second);
+        if (inHead(final[i].first)) {
+            headChanged = headChanged || !same;
+        } else {
+            EXPECT_TRUE(same) << final[i].first << " changed although frozen";
+        }
+    }
+    EXPECT_TRUE(headChanged);
+}
+
+}  // namespace
