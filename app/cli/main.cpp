@@ -3,13 +3,16 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "catalogue_commands.h"
 #include "exit_codes.h"
 #include "fovea/core/system_info.h"
 #include "fovea/core/threads.h"
 #include "fovea/core/version.h"
 #include "fovea/core/weights_import/offline_default.h"
+#include "import_command.h"
 #include "info_command.h"
 #include "prepare_weights_command.h"
+#include "train_command.h"
 
 namespace {
 
@@ -50,6 +53,28 @@ int main(int argc, char** argv) {
     prepareCommand->add_flag("--force", prepare.force, "Convert even when the file is there");
     prepareCommand->add_flag("--json", prepare.json, "Print one JSON object");
 
+    bool modelsJson = false;
+    auto* models = app.add_subcommand("models", "List the architectures, sizes and weights");
+    models->add_flag("--json", modelsJson, "Print one JSON object");
+
+    std::string layersArch;
+    bool layersJson = false;
+    auto* layers = app.add_subcommand("layers", "List an architecture's named blocks");
+    layers->add_option("--arch", layersArch, "architecture")->required();
+    layers->add_flag("--json", layersJson, "Print one JSON object");
+
+    std::filesystem::path importFolder;
+    std::filesystem::path importProject;
+    bool importJson = false;
+    auto* import = app.add_subcommand("import", "Scan an image folder into a project");
+    import->add_option("DIR", importFolder, "image folder")->required();
+    import->add_option("--project", importProject, "project folder (created when missing)")
+        ->required();
+    import->add_flag("--json", importJson, "Print one JSON object");
+
+    fovea::cli::TrainOptions trainOptions;
+    auto* train = fovea::cli::addTrainCommand(app, trainOptions);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -61,6 +86,10 @@ int main(int argc, char** argv) {
     try {
         if (info->parsed()) return runInfo(infoJson);
         if (prepareCommand->parsed()) return fovea::cli::runPrepareOfflineWeights(prepare);
+        if (models->parsed()) return fovea::cli::runModels(modelsJson);
+        if (layers->parsed()) return fovea::cli::runLayers(layersArch, layersJson);
+        if (import->parsed()) return fovea::cli::runImport(importFolder, importProject, importJson);
+        if (train->parsed()) return fovea::cli::runTrain(trainOptions);
     } catch (const std::exception& error) {
         std::cerr << "fovea-cli: " << error.what() << "\n";
         return fovea::cli::kExitFailure;

@@ -50,6 +50,8 @@ TEST_P(EveryArchitecture, BlocksCoverEveryParameterExactlyOnce) {
         sum += count;
     }
     EXPECT_EQ(sum, countParameters(*network).total);
+    // The figure `fovea-cli models` and the GUI list without building the network.
+    EXPECT_EQ(countParameters(*network).total, findArchitecture(GetParam())->parameters);
 }
 
 TEST_P(EveryArchitecture, BlockByBlockEqualsForward) {
@@ -167,6 +169,7 @@ TEST(Zoo, MultiplyAccumulatesMatchTorchvisionsFigures) {
         const double counted = static_cast<double>(countMultiplyAccumulates(*network, 224));
         EXPECT_NEAR(counted / figure.expected, 1.0, figure.relativeTolerance)
             << name << ": " << counted;
+        EXPECT_EQ(counted, static_cast<double>(findArchitecture(name)->multiplyAccumulates));
     }
 }
 

@@ -6,10 +6,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 
+#include "feature_cache.h"
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/training/trainer.h"
 #include "in_memory_batch_source.h"
@@ -286,6 +289,150 @@ TEST_F(TrainerTest, FreezeChangesApplyAtTheNextBatch) {
         }
     }
     EXPECT_TRUE(headChanged);
+}
+
+}  // namespace
+
+namespace {
+
+using fovea::test::InMemoryBatchSource;
+
+// mobilenet_v3_small with its first blocks frozen, so the feature cache has a prefix to serve.
+NetworkPtr partlyFrozenNetwork() {
+    NetworkPtr network = makeNetwork();
+    network->setFrozenBlocks(blocksUpTo(*network, network->blocks()[4].name));
+    return network;
+}
+
+TEST_F(TrainerTest, FeatureCacheGivesTheSameWeightsAsRecomputing) {
+    const Problem train = makeProblem(24, 11);
+    const Problem validation = makeProblem(12, 12);
+    TrainingConfig config = smallConfig();
+    config.featureCache = false;
+    InMemoryBatchSource plainSource(train.images, train.targets, 8);
+    InMemoryBatchSource plainValidation(validation.images, validation.targets, 6);
+    Trainer plain(partlyFrozenNetwork(), config, {&plainSource, &plainValidation, {}, {}});
+    TrainingControl controlA;
+    auto plainSummary = plain.run(controlA);
+    ASSERT_TRUE(plainSummary.ok()) << plainSummary.error().message;
+    EXPECT_EQ(plainSummary.value().featureCacheHits, 0);
+
+    config.featureCache = true;
+    InMemoryBatchSource cachedSource(train.images, train.targets, 8);
+    InMemoryBatchSource cachedValidation(validation.images, validation.targets, 6);
+    Trainer cached(partlyFrozenNetwork(), config, {&cachedSource, &cachedValidation, {}, {}});
+    TrainingControl controlB;
+    auto cachedSummary = cached.run(controlB);
+    ASSERT_TRUE(cachedSummary.ok()) << cachedSummary.error().message;
+    // Epoch 1 computes every image's prefix once; epochs 2 and 3 reuse them.
+    EXPECT_EQ(cachedSummary.value().featureCacheMisses, 24);
+    EXPECT_EQ(cachedSummary.value().featureCacheHits, 48);
+
+    const auto expected = weightsOf(plain.network());
+    const auto actual = weightsOf(cached.network());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        EXPECT_TRUE(torch::equal(expected[i].second, actual[i].second)) << expected[i].first;
+    }
+    for (std::size_t e = 0; e < 3; ++e) {
+        EXPECT_DOUBLE_EQ(plainSummary.value().history[e].validationLoss,
+                         cachedSummary.value().history[e].validationLoss);
+    }
+}
+
+TEST_F(TrainerTest, FeatureCacheSpillsToDiskBeyondItsMemoryBudget) {
+    const Problem train = makeProblem(16, 13);
+    TrainingConfig config = smallConfig();
+    config.featureCache = true;
+    config.featureCacheMemoryBytes = 2;  // nothing fits in memory
+    InMemoryBatchSource source(train.images, train.targets, 8);
+    {
+        Trainer trainer(partlyFrozenNetwork(), config, {&source, nullptr, {}, {}});
+        trainer.setCheckpointFolder(m_dir);
+        TrainingControl control;
+        auto summary = trainer.run(control);
+        ASSERT_TRUE(summary.ok()) << summary.error().message;
+        EXPECT_GT(summary.value().featureCacheDiskBytes, 0u);
+        EXPECT_EQ(summary.value().featureCacheHits, 32);
+        EXPECT_FALSE(fs::is_empty(m_dir / "feature-cache"));
+    }
+    EXPECT_TRUE(fs::is_empty(m_dir / "feature-cache"));  // the spill file goes with the trainer
+}
+
+TEST(FeatureCacheSignature, ChangesWithFrozenWeightsAndInputSizeOnly) {
+    NetworkPtr network = partlyFrozenNetwork();
+    const std::vector<std::int64_t> shape = {3, 32, 32};
+    const std::uint64_t base = prefixSignature(*network, 5, shape);
+    EXPECT_EQ(base, prefixSignature(*network, 5, shape));
+    EXPECT_NE(base, prefixSignature(*network, 5, std::vector<std::int64_t>{3, 64, 64}));
+    EXPECT_NE(base, prefixSignature(*network, 4, shape));
+    torch::NoGradGuard noGrad;
+    network->named_parameters()["classifier.3.weight"].add_(1.0);  // not in the prefix
+    EXPECT_EQ(base, prefixSignature(*network, 5, shape));
+    network->named_parameters()["features.0.0.weight"].add_(1.0);  // in the prefix
+    EXPECT_NE(base, prefixSignature(*network, 5, shape));
+}
+
+TEST(FeatureCache, ClearsWhenTheSignatureChanges) {
+    FeatureCache cache(1 << 20, fs::temp_directory_path() / "fovea-feature-cache-test");
+    cache.validate(1);
+    cache.insert(7, 0, torch::ones({4, 2, 2}));
+    ASSERT_TRUE(cache.find(7, 0).has_value());
+    EXPECT_FALSE(cache.find(7, 1).has_value());  // another augmentation variant
+    cache.validate(1);
+    EXPECT_TRUE(cache.find(7, 0).has_value());
+    cache.validate(2);
+    EXPECT_FALSE(cache.find(7, 0).has_value());
+}
+
+}  // namespace
+
+namespace {
+
+// The options that change the arithmetic: each run completes with a finite loss, and differs
+// from the plain run (so the option really took effect).
+TEST_F(TrainerTest, PrecisionLayoutClippingAndSmoothingOptionsTrain) {
+    const Problem train = makeProblem(16, 14);
+    auto finalLoss = [&](const std::function<void(TrainingConfig&)>& change) {
+        TrainingConfig config = smallConfig();
+        config.epochs = 1;
+        change(config);
+        fovea::test::InMemoryBatchSource source(train.images, train.targets, 8);
+        Trainer trainer(makeNetwork(), config, {&source, nullptr, {}, {3, 3, 10}});
+        TrainingControl control;
+        auto summary = trainer.run(control);
+        EXPECT_TRUE(summary.ok()) << summary.error().message;
+        if (!summary.ok()) return 0.0;
+        EXPECT_EQ(summary.value().outcome, TrainingOutcome::Completed);
+        return summary.value().history.back().trainLoss;
+    };
+    const double plain = finalLoss([](TrainingConfig&) {});
+    EXPECT_TRUE(std::isfinite(plain));
+    for (const auto& [name, change] :
+         std::vector<std::pair<std::string, std::function<void(TrainingConfig&)>>>{
+             {"bf16", [](TrainingConfig& c) { c.precision = Precision::BFloat16; }},
+             {"channels_last", [](TrainingConfig& c) { c.channelsLast = true; }},
+             {"clipping", [](TrainingConfig& c) { c.gradientClipNorm = 0.01; }},
+             {"label smoothing", [](TrainingConfig& c) { c.labelSmoothing = 0.2; }},
+             {"class weights", [](TrainingConfig& c) { c.classWeightedLoss = true; }},
+         }) {
+        const double loss = finalLoss(change);
+        EXPECT_TRUE(std::isfinite(loss)) << name;
+        if (name != "channels_last") EXPECT_NE(loss, plain) << name;
+        EXPECT_NEAR(loss, plain, 0.5) << name;
+    }
+}
+
+TEST_F(TrainerTest, Fp16OnTheCpuIsRefusedWithAClearMessage) {
+    if (torch::cuda::is_available()) GTEST_SKIP() << "a CUDA device is present";
+    const Problem train = makeProblem(8, 15);
+    fovea::test::InMemoryBatchSource source(train.images, train.targets, 8);
+    TrainingConfig config = smallConfig();
+    config.precision = Precision::Float16;
+    Trainer trainer(makeNetwork(), config, {&source, nullptr, {}, {}});
+    TrainingControl control;
+    auto summary = trainer.run(control);
+    ASSERT_FALSE(summary.ok());
+    EXPECT_NE(summary.error().message.find("bf16"), std::string::npos);
 }
 
 }  // namespace

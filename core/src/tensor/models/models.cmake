@@ -8,10 +8,12 @@ add_library(fovea_models STATIC
     src/tensor/models/mobilenet_v3.cpp
     src/tensor/models/multiply_accumulates.cpp
     src/tensor/models/network.cpp
+    src/tensor/models/preprocessing_json.cpp
     src/tensor/models/resnet.cpp
     src/tensor/models/vgg.cpp
     src/tensor/models/weight_catalogue.cpp
     src/tensor/models/zoo.cpp
 )
-target_link_libraries(fovea_models PUBLIC fovea_tensor_common PRIVATE fovea_warnings)
+target_link_libraries(fovea_models PUBLIC fovea_tensor_common nlohmann_json::nlohmann_json
+                                   PRIVATE fovea_warnings)
 target_precompile_headers(fovea_models PRIVATE <torch/torch.h>)

@@ -59,10 +59,43 @@ const std::vector<ZooEntry>& zoo() {
 
 }  // namespace
 
+// Measured on the built networks (1000 classes, the crop size of their preprocessing) with
+// countParameters and countMultiplyAccumulates; zoo_test checks them. Kept as a table because
+// building all thirteen networks to list them takes tens of seconds (VGG's initialisation).
+struct Measured {
+    const char* name;
+    int64_t parameters;
+    int64_t multiplyAccumulates;
+};
+constexpr Measured kMeasured[] = {
+    {"resnet18", 11689512, 1813561344},
+    {"resnet34", 21797672, 3663249408},
+    {"resnet50", 25557032, 4087136256},
+    {"vgg11_bn", 132868840, 7485456384},
+    {"vgg16", 138357544, 15346630656},
+    {"vgg16_bn", 138365992, 15346630656},
+    {"mobilenet_v2", 3504872, 299494272},
+    {"mobilenet_v2_keras", 2713704, 299494272},
+    {"mobilenet_v3_large", 5483032, 214080960},
+    {"mobilenet_v3_small", 2542856, 54896576},
+    {"efficientnet_b0", 5288548, 384534752},
+    {"inception_v3", 27161264, 5711168096},
+    {"inception_v3_keras", 22472008, 5711168096},
+};
+
 const std::vector<ArchitectureInfo>& architectures() {
     static const std::vector<ArchitectureInfo> all = [] {
         std::vector<ArchitectureInfo> infos;
-        for (const auto& entry : zoo()) infos.push_back(entry.info);
+        for (const auto& entry : zoo()) {
+            ArchitectureInfo info = entry.info;
+            for (const auto& measured : kMeasured) {
+                if (info.name == measured.name) {
+                    info.parameters = measured.parameters;
+                    info.multiplyAccumulates = measured.multiplyAccumulates;
+                }
+            }
+            infos.push_back(info);
+        }
         return infos;
     }();
     return all;

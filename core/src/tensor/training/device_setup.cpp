@@ -78,4 +78,12 @@ torch::Tensor classWeightsFor(const TrainingConfig& config, const std::vector<st
     return torch::tensor(weights).to(device);
 }
 
+torch::Tensor trainingLoss(const torch::Tensor& logits, const torch::Tensor& targets,
+                           const TrainingConfig& config, const torch::Tensor& classWeights) {
+    namespace F = torch::nn::functional;
+    auto options = F::CrossEntropyFuncOptions().label_smoothing(config.labelSmoothing);
+    if (classWeights.defined()) options.weight(classWeights);
+    return F::cross_entropy(logits.to(torch::kFloat32), targets, options);
+}
+
 }  // namespace fovea::core

@@ -43,4 +43,9 @@ void toChannelsLast(NetworkImpl& network);
 torch::Tensor classWeightsFor(const TrainingConfig& config, const std::vector<std::int64_t>& counts,
                               std::int64_t numClasses, const torch::Device& device);
 
+// The training loss: cross entropy with the config's label smoothing and the class weights
+// (when defined), on float32 logits even under autocast (a low-precision softmax loses accuracy).
+torch::Tensor trainingLoss(const torch::Tensor& logits, const torch::Tensor& targets,
+                           const TrainingConfig& config, const torch::Tensor& classWeights);
+
 }  // namespace fovea::core

@@ -41,7 +41,9 @@ nlohmann::json toJson(const TrainingSummary& s) {
                            {"epochs_completed", s.epochsCompleted},
                            {"steps", s.steps},
                            {"device", s.device},
-                           {"history", history}};
+                           {"history", history},
+                           {"feature_cache_hits", s.featureCacheHits},
+                           {"feature_cache_misses", s.featureCacheMisses}};
     if (s.bestEpoch) {
         json["best_epoch"] = *s.bestEpoch;
         json["best_metric"] = s.bestMetric;

@@ -7,6 +7,7 @@
 
 #include "checkpoint.h"
 #include "device_setup.h"
+#include "feature_cache.h"
 #include "fovea/core/training/lr_schedule.h"
 #include "fovea/core/training/optimizer_setup.h"
 
@@ -110,6 +111,18 @@ class Trainer::Impl {
     double stopMetricValue(const EpochReport& report) const;
     bool isImprovement(double value) const;
     void rebuildOptimizer();
+    void reportFailures(BatchSource& source) const {
+        for (const auto& failure : source.takeFailures()) {
+            log("skipped: " + failure.message);
+            if (m_callbacks && m_callbacks->onSampleFailure) m_callbacks->onSampleFailure(failure);
+        }
+    }
+    // Logits for a batch; with a frozen prefix and a cache, the prefix runs once per image and
+    // augmentation variant.
+    torch::Tensor forwardBatch(const Batch& batch, const torch::Tensor& images,
+                               FeatureCache* cache);
+    // (Re)creates the feature caches for the current frozen prefix.
+    void setUpFeatureCaches();
     // Adds the device-side sums of the epoch so far to m_state (one device sync).
     void syncEpochSums();
     TrainingSummary finish(TrainingSummary summary);
@@ -122,6 +135,12 @@ class Trainer::Impl {
     std::int64_t m_totalSteps = 0;
     std::int64_t m_batchesPerEpoch = 0;
     ScheduleOptions m_schedule;
+    std::size_t m_frozenPrefix = 0;  // leading frozen blocks served by the feature caches
+    std::unique_ptr<FeatureCache> m_trainFeatures;
+    std::unique_ptr<FeatureCache> m_validationFeatures;
+    // Caches checked against the prefix signature since the epoch began (hashing the frozen
+    // weights once per epoch, not per batch).
+    std::set<const FeatureCache*> m_validatedCaches;
     torch::Tensor m_lossSum;  // float64 on the device: sum of batch loss x images
     torch::Tensor m_correct;  // int64 on the device
 };
@@ -148,6 +167,11 @@ TrainingSummary Trainer::Impl::finish(TrainingSummary summary) {
     summary.history = m_state.history;
     summary.bestEpoch = m_state.bestEpoch;
     summary.bestMetric = m_state.bestMetric;
+    if (m_trainFeatures) {
+        summary.featureCacheHits = m_trainFeatures->stats().hits;
+        summary.featureCacheMisses = m_trainFeatures->stats().misses;
+        summary.featureCacheDiskBytes = m_trainFeatures->stats().diskBytes;
+    }
     // Keep the best weights (by the validation stop metric), as early stopping promises.
     if (!m_state.bestWeights.empty() && summary.outcome != TrainingOutcome::Stopped) {
         loadStateInto(*m_network, m_state.bestWeights);
@@ -159,10 +183,7 @@ TrainingSummary Trainer::Impl::finish(TrainingSummary summary) {
 
 torch::Tensor Trainer::Impl::lossOf(const torch::Tensor& logits,
                                     const torch::Tensor& targets) const {
-    auto options = F::CrossEntropyFuncOptions().label_smoothing(m_config.labelSmoothing);
-    if (m_classWeights.defined()) options.weight(m_classWeights);
-    // Logits in float32 even under autocast: the softmax of low-precision logits loses accuracy.
-    return F::cross_entropy(logits.to(torch::kFloat32), targets, options);
+    return trainingLoss(logits, targets, m_config, m_classWeights);
 }
 
 Trainer::Impl::EvaluationResult Trainer::Impl::evaluate(BatchSource& source) {
@@ -180,10 +201,7 @@ Trainer::Impl::EvaluationResult Trainer::Impl::evaluate(BatchSource& source) {
         const torch::Tensor images = prepareInput(batch->images, m_device, m_config);
         const torch::Tensor targets = batch->targets.to(m_device);
         torch::Tensor logits;
-        {
-            AutocastGuard autocast(m_device, m_config.precision);
-            logits = m_network->forward(images);
-        }
+        { logits = forwardBatch(*batch, images, m_validationFeatures.get()); }
         // Unweighted, unsmoothed loss: comparable across runs whatever the training loss is.
         lossSum += F::cross_entropy(logits.to(torch::kFloat32), targets,
                                     F::CrossEntropyFuncOptions().reduction(torch::kSum))
@@ -220,6 +238,70 @@ bool Trainer::Impl::isImprovement(double value) const {
                                                              : value > m_state.bestMetric;
 }
 
+void Trainer::Impl::setUpFeatureCaches() {
+    const auto& frozen = m_network->frozenBlocks();
+    std::size_t prefix = 0;
+    while (prefix < m_network->blockCount() && frozen.count(m_network->blocks()[prefix].name)) {
+        ++prefix;
+    }
+    // Nothing to save without a frozen prefix; nothing to train with everything frozen.
+    if (!m_config.featureCache || prefix == 0 || prefix == m_network->blockCount()) {
+        m_frozenPrefix = 0;
+        m_trainFeatures.reset();
+        m_validationFeatures.reset();
+        return;
+    }
+    m_frozenPrefix = prefix;
+    m_validatedCaches.clear();
+    const std::filesystem::path spill =
+        m_checkpointFolder ? *m_checkpointFolder / "feature-cache"
+                           : std::filesystem::temp_directory_path() / "fovea-feature-cache";
+    // Train and validation ids may overlap (they come from different sources): two caches.
+    const std::size_t half = m_config.featureCacheMemoryBytes / 2;
+    if (!m_trainFeatures) m_trainFeatures = std::make_unique<FeatureCache>(half, spill);
+    if (!m_validationFeatures) m_validationFeatures = std::make_unique<FeatureCache>(half, spill);
+    log("feature cache: the first " + std::to_string(prefix) +
+        " blocks are frozen; their outputs are computed once per image");
+}
+
+torch::Tensor Trainer::Impl::forwardBatch(const Batch& batch, const torch::Tensor& images,
+                                          FeatureCache* cache) {
+    AutocastGuard autocast(m_device, m_config.precision);
+    const std::int64_t n = images.size(0);
+    if (!cache || m_frozenPrefix == 0 || static_cast<std::int64_t>(batch.sampleIds.size()) != n ||
+        static_cast<std::int64_t>(batch.variants.size()) != n) {
+        return m_network->forward(images);
+    }
+    // The signature changes when the frozen blocks' weights or the input size change.
+    if (m_validatedCaches.insert(cache).second) {
+        cache->validate(prefixSignature(*m_network, m_frozenPrefix, images.sizes().slice(1)));
+    }
+    std::vector<torch::Tensor> features(static_cast<std::size_t>(n));
+    std::vector<std::int64_t> missing;
+    for (std::int64_t i = 0; i < n; ++i) {
+        if (auto cached = cache->find(batch.sampleIds[i], batch.variants[i])) {
+            features[i] = cached->to(m_device);
+        } else {
+            missing.push_back(i);
+        }
+    }
+    if (!missing.empty()) {
+        torch::NoGradGuard noGrad;
+        const bool whole = static_cast<std::int64_t>(missing.size()) == n;
+        const torch::Tensor input =
+            whole ? images
+                  : images.index_select(0, torch::tensor(missing, torch::kInt64).to(m_device));
+        const torch::Tensor computed = m_network->forwardBlocks(input, 0, m_frozenPrefix);
+        for (std::size_t j = 0; j < missing.size(); ++j) {
+            const std::int64_t i = missing[j];
+            cache->insert(batch.sampleIds[i], batch.variants[i], computed[j]);
+            features[i] = computed[j];
+        }
+    }
+    return m_network->forwardBlocks(torch::stack(features), m_frozenPrefix,
+                                    m_network->blockCount());
+}
+
 void Trainer::Impl::rebuildOptimizer() { m_optimizer = makeOptimizer(*m_network, m_config); }
 
 Result<void> Trainer::Impl::saveCheckpoint() {
@@ -235,6 +317,9 @@ Result<TrainingSummary> Trainer::Impl::run(TrainingControl& control,
     auto device = resolveDevice(m_config.device);
     if (!device) return device.error();
     m_device = device.value();
+    if (m_config.precision == Precision::Float16 && !m_device.is_cuda()) {
+        return Error{"fp16 autocast needs a CUDA device; on the CPU use bf16 (or fp32)"};
+    }
     TrainingSummary summary;
     summary.device = m_device.str();
 
@@ -243,6 +328,7 @@ Result<TrainingSummary> Trainer::Impl::run(TrainingControl& control,
     m_network->to(m_device);
     if (m_config.channelsLast) toChannelsLast(*m_network);
     rebuildOptimizer();
+    setUpFeatureCaches();
     if (m_pendingOptimizerState) {
         m_optimizer.optimizer->load(*m_pendingOptimizerState);
         m_pendingOptimizerState.reset();
@@ -272,6 +358,7 @@ Result<TrainingSummary> Trainer::Impl::run(TrainingControl& control,
         const auto epochStart = Clock::now();
         std::int64_t epochImagesAtStart = m_state.epochImages;
         m_data.train->startEpoch(epoch, m_state.batchInEpoch);
+        m_validatedCaches.clear();
         m_network->train(true);
         for (;;) {
             if (!control.waitWhilePaused()) {
@@ -287,6 +374,7 @@ Result<TrainingSummary> Trainer::Impl::run(TrainingControl& control,
                 m_network->setFrozenBlocks(*frozen);
                 m_network->train(true);
                 rebuildOptimizer();
+                setUpFeatureCaches();
                 log("frozen blocks changed; optimizer state restarted");
             }
             auto batch = m_data.train->nextBatch();
@@ -300,10 +388,7 @@ Result<TrainingSummary> Trainer::Impl::run(TrainingControl& control,
                 const torch::Tensor images = prepareInput(batch->images, m_device, m_config);
                 const torch::Tensor targets = batch->targets.to(m_device);
                 torch::Tensor logits;
-                {
-                    AutocastGuard autocast(m_device, m_config.precision);
-                    logits = m_network->forward(images);
-                }
+                logits = forwardBatch(*batch, images, m_trainFeatures.get());
                 const torch::Tensor loss = lossOf(logits, targets);
                 m_optimizer.optimizer->zero_grad();
                 loss.backward();
@@ -350,7 +435,7 @@ Result<TrainingSummary> Trainer::Impl::run(TrainingControl& control,
         if (!std::isfinite(m_state.epochLossSum)) {
             return diverged(summary, epoch, m_state.epochLossSum);
         }
-        for (const auto& failure : m_data.train->takeFailures()) log("skipped: " + failure.message);
+        reportFailures(*m_data.train);
         EpochReport report;
         report.epoch = epoch;
         report.trainLoss = m_state.epochImages > 0 ? m_state.epochLossSum / m_state.epochImages : 0;
@@ -362,9 +447,7 @@ Result<TrainingSummary> Trainer::Impl::run(TrainingControl& control,
         report.learningRate = currentLearningRate(m_optimizer);
         if (m_data.validation) {
             EvaluationResult validation = evaluate(*m_data.validation);
-            for (const auto& failure : m_data.validation->takeFailures()) {
-                log("skipped: " + failure.message);
-            }
+            reportFailures(*m_data.validation);
             report.hasValidation = validation.confusion.total() > 0;
             report.validationLoss = validation.loss;
             report.validationAccuracy = validation.confusion.accuracy();

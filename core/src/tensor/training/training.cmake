@@ -6,9 +6,12 @@ add_library(fovea_training STATIC
     src/tensor/training/confusion_matrix.cpp
     src/tensor/training/crc32c.cpp
     src/tensor/training/device_setup.cpp
+    src/tensor/training/feature_cache.cpp
+    src/tensor/training/lr_finder.cpp
     src/tensor/training/lr_schedule.cpp
     src/tensor/training/optimizer_setup.cpp
     src/tensor/training/report_json.cpp
+    src/tensor/training/run_folder.cpp
     src/tensor/training/tensorboard_writer.cpp
     src/tensor/training/trainer.cpp
     src/tensor/training/training_config.cpp

@@ -4,6 +4,7 @@
 
 #include "fovea/core/download/downloader.h"
 #include "fovea/core/models/load_state_dict.h"
+#include "fovea/core/models/preprocessing_json.h"
 #include "fovea/core/models/weight_catalogue.h"
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/weights/safetensors.h"
@@ -17,12 +18,7 @@ namespace {
 
 Result<void> writeImported(const ImportedWeights& weights, const std::string& architecture,
                            const fs::path& target) {
-    const Preprocessing& p = weights.preprocessing;
-    const nlohmann::json preprocessing = {{"resize_shorter_side", p.resizeShorterSide},
-                                          {"crop_size", p.cropSize},
-                                          {"bicubic", p.bicubic},
-                                          {"mean", p.mean},
-                                          {"std", p.std}};
+    const nlohmann::json preprocessing = toJson(weights.preprocessing);
     return writeSafetensors(target, weights.stateDict,
                             {{"fovea.architecture", architecture},
                              {"fovea.labels", nlohmann::json(weights.classLabels).dump()},

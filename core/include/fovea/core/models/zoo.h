@@ -14,6 +14,10 @@ struct ArchitectureInfo {
     std::string family;           // "ResNet", "VGG", "MobileNet", "Inception", "EfficientNet"
     std::string paper;            // where the architecture comes from
     Preprocessing preprocessing;  // what torchvision's ImageNet weights expect
+    // With a 1000-class head, at the preprocessing's crop size: for listing models without
+    // building them (the zoo tests check these against the built networks).
+    int64_t parameters = 0;
+    int64_t multiplyAccumulates = 0;  // one forward pass, convolutions and linear layers
 };
 
 // Every architecture, in the order they are offered to users.

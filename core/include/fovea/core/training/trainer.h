@@ -66,6 +66,10 @@ struct TrainingSummary {
     std::optional<std::int64_t> bestEpoch;
     double bestMetric = 0;
     std::string device;  // where it trained, e.g. "cpu" or "cuda:0"
+    // Frozen-prefix feature cache, training set: images served from it and computed for it.
+    std::int64_t featureCacheHits = 0;
+    std::int64_t featureCacheMisses = 0;
+    std::size_t featureCacheDiskBytes = 0;  // spilled beyond the memory budget
 };
 
 // Stop and pause requests from any thread (the GUI's, a signal handler's watcher); the trainer
@@ -96,6 +100,8 @@ struct TrainingCallbacks {
     std::function<void(const BatchProgress&)> onBatch;
     std::function<void(const EpochReport&)> onEpoch;
     std::function<void(const std::string&)> onLog;  // one line, no newline
+    // An image the loader could not use (it was skipped; training goes on).
+    std::function<void(const SampleFailure&)> onSampleFailure;
 };
 
 struct TrainingData {

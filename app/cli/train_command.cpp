@@ -1,0 +1,377 @@
+#include "train_command.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <sstream>
+#include <thread>
+
+#include "cli_output.h"
+#include "data_source.h"
+#include "exit_codes.h"
+#include "fovea/core/image/augmentation.h"
+#include "fovea/core/loader/image_batch_loader.h"
+#include "fovea/core/loader/network_transform.h"
+#include "fovea/core/models/preprocessing_json.h"
+#include "fovea/core/models/zoo.h"
+#include "fovea/core/session/trained_model.h"
+#include "fovea/core/session/training_data.h"
+#include "fovea/core/training/report_json.h"
+#include "fovea/core/training/run_folder.h"
+#include "fovea/core/training/trainer.h"
+
+namespace fovea::cli {
+namespace {
+
+// Set by SIGINT/SIGTERM; a watcher thread turns it into a stop request (TrainingControl is not
+// async-signal-safe, an atomic flag is).
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void onInterrupt(int) { g_interrupted.store(true); }
+
+// Installs the handlers for the lifetime of a training run and forwards the flag.
+class InterruptWatcher {
+  public:
+    explicit InterruptWatcher(core::TrainingControl& control) {
+        g_interrupted.store(false);
+        m_previousInt = std::signal(SIGINT, onInterrupt);
+        m_previousTerm = std::signal(SIGTERM, onInterrupt);
+        m_thread = std::thread([this, &control] {
+            while (!m_done.load()) {
+                if (g_interrupted.load()) {
+                    control.requestStop();
+                    return;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+        });
+    }
+    ~InterruptWatcher() {
+        m_done.store(true);
+        m_thread.join();
+        std::signal(SIGINT, m_previousInt);
+        std::signal(SIGTERM, m_previousTerm);
+    }
+    bool interrupted() const { return g_interrupted.load(); }
+
+  private:
+    std::atomic<bool> m_done{false};
+    std::thread m_thread;
+    void (*m_previousInt)(int) = SIG_DFL;
+    void (*m_previousTerm)(int) = SIG_DFL;
+};
+
+std::vector<std::string> splitList(const std::string& text) {
+    std::vector<std::string> items;
+    std::stringstream stream(text);
+    for (std::string item; std::getline(stream, item, ',');) {
+        if (!item.empty()) items.push_back(item);
+    }
+    return items;
+}
+
+// What config.json records about the network choice and data, to resume exactly.
+nlohmann::json describe(const TrainOptions& o) {
+    nlohmann::json network = {{"architecture", o.network.architecture},
+                              {"weights", o.network.weights},
+                              {"freeze", o.network.freeze},
+                              {"image_size", o.network.imageSize},
+                              {"head_dropout", o.network.head.dropout},
+                              {"head_hidden_units", o.network.head.hiddenUnits}};
+    if (o.network.freezeUpTo) network["freeze_up_to"] = *o.network.freezeUpTo;
+    return {{"data", std::filesystem::absolute(o.data).string()},
+            {"network", network},
+            {"training", core::toJson(o.training)},
+            {"batch_size", o.batchSize},
+            {"augment", o.augment},
+            {"val_fraction", o.validationFraction},
+            {"workers", o.workers}};
+}
+
+// Rebuilds the options of the run being resumed from its config.json.
+core::Result<TrainOptions> optionsFromRun(const nlohmann::json& config, TrainOptions o) {
+    try {
+        o.data = config.at("data").get<std::string>();
+        const auto& network = config.at("network");
+        o.network.architecture = network.at("architecture");
+        o.network.weights = network.at("weights");
+        o.network.freeze = network.at("freeze").get<std::vector<std::string>>();
+        if (network.contains("freeze_up_to")) o.network.freezeUpTo = network.at("freeze_up_to");
+        o.network.imageSize = network.at("image_size");
+        o.network.head.dropout = network.at("head_dropout");
+        o.network.head.hiddenUnits = network.at("head_hidden_units");
+        auto training = core::trainingConfigFromJson(config.at("training"));
+        if (!training) return training.error();
+        o.training = training.value();
+        o.batchSize = config.at("batch_size");
+        o.augment = config.at("augment");
+        o.validationFraction = config.at("val_fraction");
+        o.workers = config.at("workers");
+        return o;
+    } catch (const nlohmann::json::exception& e) {
+        return core::Error{"the run's config.json cannot be resumed from: " +
+                           std::string(e.what())};
+    }
+}
+
+std::string epochLine(const core::EpochReport& r, std::int64_t epochs) {
+    char text[256];
+    std::snprintf(text, sizeof text, "epoch %lld/%lld: train loss %.4f acc %.3f",
+                  static_cast<long long>(r.epoch + 1), static_cast<long long>(epochs), r.trainLoss,
+                  r.trainAccuracy);
+    std::string line = text;
+    if (r.hasValidation) {
+        std::snprintf(text, sizeof text, ", val loss %.4f acc %.3f", r.validationLoss,
+                      r.validationAccuracy);
+        line += text;
+    }
+    std::snprintf(text, sizeof text, " (%.1f img/s, %s)%s", r.imagesPerSecond,
+                  formatDuration(r.seconds).c_str(), r.improved ? " *" : "");
+    return line + text;
+}
+
+}  // namespace
+
+CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
+    auto* command =
+        app.add_subcommand("train", "Fine-tune a network on an image folder or project");
+    command->add_option("--data", o.data,
+                        "ImageFolder (DIR/class/*.jpg, DIR/train|val/class/...) "
+                        "or a Fovea project folder");
+    command->add_option("--out", o.runFolder, "run folder to create (or, with --resume, reopen)")
+        ->required();
+    command->add_option("--arch", o.network.architecture, "architecture, see `fovea-cli models`");
+    command->add_option("--weights", o.network.weights, "default | none | PATH | URL")
+        ->capture_default_str();
+    command->add_option("--epochs", o.training.epochs, "epochs")->capture_default_str();
+    command->add_option("--batch-size", o.batchSize, "images per batch")->capture_default_str();
+    command->add_option("--image-size", o.network.imageSize,
+                        "network input size in pixels (default: the weights' own)");
+    command->add_option("--lr", o.training.learningRate, "learning rate (onecycle: the maximum)")
+        ->capture_default_str();
+    command->add_option("--optimizer", o.optimizer, "sgd | adamw")
+        ->check(CLI::IsMember({"sgd", "adamw"}))
+        ->capture_default_str();
+    command->add_option("--schedule", o.schedule, "constant | step | cosine | onecycle")
+        ->check(CLI::IsMember({"constant", "step", "cosine", "onecycle"}))
+        ->capture_default_str();
+    command->add_option("--warmup-epochs", o.training.warmupEpochs, "linear warmup");
+    command->add_option("--weight-decay", o.training.weightDecay, "not on biases and norms")
+        ->capture_default_str();
+    auto* upTo = command->add_option("--freeze-up-to", o.network.freezeUpTo,
+                                     "freeze every block up to and including BLOCK");
+    command->add_option("--freeze", o.freezeList, "freeze exactly these blocks (A,B,...)")
+        ->excludes(upTo);
+    command
+        ->add_option("--val-fraction", o.validationFraction,
+                     "share of each class held out for validation when the data has no "
+                     "val folder")
+        ->check(CLI::Range(0.0, 0.9))
+        ->capture_default_str();
+    command->add_option("--seed", o.training.seed, "random seed")->capture_default_str();
+    command->add_option("--device", o.device, "auto | cpu | cuda")
+        ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+        ->capture_default_str();
+    command->add_option("--precision", o.precision, "fp32 | bf16 | fp16 (fp16: CUDA only)")
+        ->check(CLI::IsMember({"fp32", "bf16", "fp16"}))
+        ->capture_default_str();
+    command->add_flag("--channels-last", o.training.channelsLast, "channels-last memory layout");
+    command->add_option("--augment", o.augment, "none | light | strong")
+        ->check(CLI::IsMember({"none", "light", "strong"}))
+        ->capture_default_str();
+    command->add_option("--early-stop", o.training.earlyStopPatience,
+                        "stop after N epochs without a better validation loss (0: never)");
+    command->add_option("--label-smoothing", o.training.labelSmoothing, "0 to 0.9")
+        ->check(CLI::Range(0.0, 0.9));
+    command->add_flag("--class-weights", o.training.classWeightedLoss,
+                      "weight the loss by inverse class frequency");
+    command->add_option("--workers", o.workers, "image decoding threads (0: one per core)");
+    command->add_flag("--resume", o.resume, "continue the run in --out from its last checkpoint");
+    command->add_flag("--json", o.json, "Print one JSON object");
+    return command;
+}
+
+int runTrain(TrainOptions o) {
+    namespace fs = std::filesystem;
+    const bool json = o.json;
+    std::optional<core::RunFolder> run;
+    if (o.resume) {
+        auto opened = core::RunFolder::open(o.runFolder);
+        if (!opened) return reportError(json, kExitUsage, opened.error().message);
+        auto resumed = optionsFromRun(opened.value().config(), o);
+        if (!resumed) return reportError(json, kExitFailure, resumed.error().message);
+        o = resumed.value();
+        run = std::move(opened).value();
+    } else {
+        if (o.data.empty()) return reportError(json, kExitUsage, "train needs --data DIR");
+        if (o.network.architecture.empty()) {
+            return reportError(json, kExitUsage, "train needs --arch NAME");
+        }
+        if (!core::findArchitecture(o.network.architecture)) {
+            return reportError(
+                json, kExitUsage,
+                "unknown architecture '" + o.network.architecture + "' (see fovea-cli models)");
+        }
+        o.network.freeze = splitList(o.freezeList);
+        o.training.optimizer = core::parseOptimizerKind(o.optimizer).value();
+        o.training.schedule.kind = core::parseScheduleKind(o.schedule).value();
+        o.training.device = core::parseDevicePreference(o.device).value();
+        o.training.precision = core::parsePrecision(o.precision).value();
+    }
+
+    auto data = openData(o.data, o.runFolder / "project");
+    if (!data) return reportError(json, kExitBadData, data.error().message);
+    core::ProjectStore& store = data.value().store;
+    auto dataset = core::collectTrainingData(store, o.validationFraction, o.training.seed);
+    if (!dataset) return reportError(json, kExitBadData, dataset.error().message);
+    const core::TrainingDataSet& set = dataset.value();
+
+    ProgressDisplay progress;
+    torch::manual_seed(static_cast<std::uint64_t>(o.training.seed));  // the new head's weights
+    auto prepared = core::prepareNetwork(
+        o.network, static_cast<std::int64_t>(set.classNames.size()),
+        [&](const core::DownloadProgress& p) {
+            if (p.totalBytes > 0) {
+                progress.update(double(p.receivedBytes) / p.totalBytes, "downloading weights",
+                                std::to_string(p.receivedBytes >> 20) + " MiB", 0);
+            }
+        });
+    progress.finishLine();
+    if (!prepared) return reportError(json, kExitBadData, prepared.error().message);
+    core::NetworkPtr network = prepared.value().network;
+
+    const core::ImageTransformSpec spec = core::transformSpecFor(network->preprocessing());
+    auto augmentLevel = core::parseAugmentationLevel(o.augment);
+    if (!augmentLevel) return reportError(json, kExitUsage, augmentLevel.error().message);
+    const core::AugmentationOptions augmentation = core::augmentationPreset(augmentLevel.value());
+    core::LoaderOptions trainLoading;
+    trainLoading.batchSize = static_cast<int>(o.batchSize);
+    trainLoading.seed = o.training.seed;
+    trainLoading.workers = o.workers;
+    trainLoading.cacheBytes = std::size_t{512} << 20;
+    // A few fixed augmentation variants per image let the feature cache serve later epochs.
+    trainLoading.augmentationVariants = augmentation.any() && o.training.featureCache ? 4 : 0;
+    core::LoaderOptions validationLoading = trainLoading;
+    validationLoading.shuffle = false;
+    validationLoading.augmentationVariants = 0;
+    core::ImageBatchLoader trainLoader(set.train, spec, augmentation, trainLoading);
+    core::ImageBatchLoader validationLoader(set.validation, spec, {}, validationLoading);
+
+    if (!run) {
+        nlohmann::json description = describe(o);
+        description["classes"] = set.classNames;
+        description["images"] = {{"train", set.train.size()},
+                                 {"validation", set.validation.size()}};
+        description["weights_source"] = prepared.value().weightsDescription;
+        description["preprocessing"] = core::toJson(network->preprocessing());
+        auto created = core::RunFolder::create(o.runFolder, description);
+        if (!created) return reportError(json, kExitUsage, created.error().message);
+        run = std::move(created).value();
+    }
+
+    core::Trainer trainer(network, o.training,
+                          {&trainLoader, set.validation.empty() ? nullptr : &validationLoader,
+                           set.classNames, set.trainCounts});
+    trainer.setCheckpointFolder(run->checkpointFolder());
+    if (o.resume) {
+        auto restored = trainer.resumeFromCheckpoint(run->checkpointFolder() / "last.pt");
+        if (!restored) return reportError(json, kExitFailure, restored.error().message);
+    }
+
+    nlohmann::json skipped = nlohmann::json::array();
+    core::TrainingCallbacks display;
+    display.onBatch = [&](const core::BatchProgress& p) {
+        const double done = (double(p.epoch) + double(p.batch + 1) / p.batchesInEpoch) /
+                            static_cast<double>(o.training.epochs);
+        char detail[96];
+        std::snprintf(detail, sizeof detail, "loss %.4f, %.1f img/s", p.loss, p.imagesPerSecond);
+        progress.update(
+            done, "epoch " + std::to_string(p.epoch + 1) + "/" + std::to_string(o.training.epochs),
+            detail, p.etaSeconds);
+    };
+    display.onEpoch = [&](const core::EpochReport& r) {
+        progress.line(epochLine(r, o.training.epochs));
+    };
+    display.onLog = [&](const std::string& line) { progress.line(line); };
+    display.onSampleFailure = [&](const core::SampleFailure& failure) {
+        // Remembered in the project, so the GUI and later runs show it.
+        (void)store.recordImageError(failure.sampleId, failure.message);
+        skipped.push_back({{"image_id", failure.sampleId}, {"error", failure.message}});
+    };
+    for (const auto& problem : data.value().import ? data.value().import->unreadable
+                                                   : std::vector<core::ImportProblem>{}) {
+        skipped.push_back({{"path", problem.path.string()}, {"error", problem.message}});
+    }
+
+    core::TrainingControl control;
+    core::Result<core::TrainingSummary> summary = core::Error{""};
+    {
+        InterruptWatcher watcher(control);
+        summary = trainer.run(control, run->callbacks(display));
+    }
+    progress.finishLine();
+    if (!summary) return reportError(json, kExitFailure, summary.error().message);
+    const core::TrainingSummary& s = summary.value();
+    (void)run->writeSummary(s);
+
+    nlohmann::json head = {{"dropout", o.network.head.dropout},
+                           {"hidden_units", o.network.head.hiddenUnits}};
+    const fs::path modelFile = run->path() / "model.safetensors";
+    if (s.outcome != core::TrainingOutcome::Stopped) {
+        auto saved = core::saveTrainedModel(modelFile, trainer.network(), set.classNames,
+                                            {{"fovea.head", head.dump()}});
+        if (!saved) return reportError(json, kExitFailure, saved.error().message);
+    }
+
+    nlohmann::json result = {{"run_folder", fs::absolute(run->path()).string()},
+                             {"outcome", core::trainingOutcomeName(s.outcome)},
+                             {"message", s.message},
+                             {"device", s.device},
+                             {"architecture", network->architecture()},
+                             {"weights", prepared.value().weightsDescription},
+                             {"classes", set.classNames},
+                             {"images",
+                              {{"train", set.train.size()},
+                               {"validation", set.validation.size()},
+                               {"unusable", set.unusable}}},
+                             {"skipped", skipped},
+                             {"epochs_completed", s.epochsCompleted},
+                             {"feature_cache_hits", s.featureCacheHits}};
+    if (!s.history.empty()) {
+        const auto& last = s.history.back();
+        result["train_loss"] = last.trainLoss;
+        result["train_accuracy"] = last.trainAccuracy;
+        if (last.hasValidation) {
+            result["val_loss"] = last.validationLoss;
+            result["val_accuracy"] = last.validationAccuracy;
+        }
+    }
+    if (s.bestEpoch) {
+        result["best_epoch"] = *s.bestEpoch + 1;
+        result["best_val_loss"] = s.bestMetric;
+        const auto& best = s.history[static_cast<std::size_t>(*s.bestEpoch)];
+        result["val_accuracy"] = best.validationAccuracy;  // the weights kept
+        result["val_loss"] = best.validationLoss;
+    }
+    if (s.outcome != core::TrainingOutcome::Stopped) result["model"] = modelFile.string();
+    if (auto error = run->recordingError()) result["recording_error"] = error->message;
+
+    std::ostringstream text;
+    text << "Run " << core::trainingOutcomeName(s.outcome) << " after " << s.epochsCompleted
+         << " epochs on " << s.device << ": " << run->path().string() << "\n";
+    if (result.contains("val_accuracy")) {
+        text << "Validation accuracy " << result["val_accuracy"].get<double>() << "\n";
+    }
+    if (!skipped.empty()) text << skipped.size() << " unreadable images skipped\n";
+    if (s.outcome == core::TrainingOutcome::Stopped) {
+        text << "Stopped; continue with: fovea-cli train --out " << run->path().string()
+             << " --resume\n";
+    }
+    printResult(json, result, text.str());
+    if (s.outcome == core::TrainingOutcome::Diverged) return kExitFailure;
+    if (s.outcome == core::TrainingOutcome::Stopped) return kExitInterrupted;
+    return kExitSuccess;
+}
+
+}  // namespace fovea::cli
