@@ -11,6 +11,7 @@
 #include "fovea/core/weights_import/offline_default.h"
 #include "import_command.h"
 #include "info_command.h"
+#include "lr_find_command.h"
 #include "prepare_weights_command.h"
 #include "train_command.h"
 
@@ -74,6 +75,8 @@ int main(int argc, char** argv) {
 
     fovea::cli::TrainOptions trainOptions;
     auto* train = fovea::cli::addTrainCommand(app, trainOptions);
+    fovea::cli::LrFindOptions lrFindOptions;
+    auto* lrFind = fovea::cli::addLrFindCommand(app, lrFindOptions);
 
     try {
         app.parse(argc, argv);
@@ -90,6 +93,7 @@ int main(int argc, char** argv) {
         if (layers->parsed()) return fovea::cli::runLayers(layersArch, layersJson);
         if (import->parsed()) return fovea::cli::runImport(importFolder, importProject, importJson);
         if (train->parsed()) return fovea::cli::runTrain(trainOptions);
+        if (lrFind->parsed()) return fovea::cli::runLrFind(lrFindOptions);
     } catch (const std::exception& error) {
         std::cerr << "fovea-cli: " << error.what() << "\n";
         return fovea::cli::kExitFailure;

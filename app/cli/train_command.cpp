@@ -20,6 +20,7 @@
 #include "fovea/core/training/report_json.h"
 #include "fovea/core/training/run_folder.h"
 #include "fovea/core/training/trainer.h"
+#include "training_inputs.h"
 
 namespace fovea::cli {
 namespace {
@@ -220,59 +221,30 @@ int runTrain(TrainOptions o) {
         o.training.precision = core::parsePrecision(o.precision).value();
     }
 
-    auto data = openData(o.data, o.runFolder / "project");
-    if (!data) return reportError(json, kExitBadData, data.error().message);
-    core::ProjectStore& store = data.value().store;
-    auto dataset = core::collectTrainingData(store, o.validationFraction, o.training.seed);
-    if (!dataset) return reportError(json, kExitBadData, dataset.error().message);
-    const core::TrainingDataSet& set = dataset.value();
-
     ProgressDisplay progress;
-    torch::manual_seed(static_cast<std::uint64_t>(o.training.seed));  // the new head's weights
-    auto prepared = core::prepareNetwork(
-        o.network, static_cast<std::int64_t>(set.classNames.size()),
-        [&](const core::DownloadProgress& p) {
-            if (p.totalBytes > 0) {
-                progress.update(double(p.receivedBytes) / p.totalBytes, "downloading weights",
-                                std::to_string(p.receivedBytes >> 20) + " MiB", 0);
-            }
-        });
-    progress.finishLine();
-    if (!prepared) return reportError(json, kExitBadData, prepared.error().message);
-    core::NetworkPtr network = prepared.value().network;
-
-    const core::ImageTransformSpec spec = core::transformSpecFor(network->preprocessing());
-    auto augmentLevel = core::parseAugmentationLevel(o.augment);
-    if (!augmentLevel) return reportError(json, kExitUsage, augmentLevel.error().message);
-    const core::AugmentationOptions augmentation = core::augmentationPreset(augmentLevel.value());
-    core::LoaderOptions trainLoading;
-    trainLoading.batchSize = static_cast<int>(o.batchSize);
-    trainLoading.seed = o.training.seed;
-    trainLoading.workers = o.workers;
-    trainLoading.cacheBytes = std::size_t{512} << 20;
-    // A few fixed augmentation variants per image let the feature cache serve later epochs.
-    trainLoading.augmentationVariants = augmentation.any() && o.training.featureCache ? 4 : 0;
-    core::LoaderOptions validationLoading = trainLoading;
-    validationLoading.shuffle = false;
-    validationLoading.augmentationVariants = 0;
-    core::ImageBatchLoader trainLoader(set.train, spec, augmentation, trainLoading);
-    core::ImageBatchLoader validationLoader(set.validation, spec, {}, validationLoading);
+    int failureCode = kExitBadData;
+    auto prepared = prepareTrainingInputs(o, o.runFolder / "project", progress, failureCode);
+    if (!prepared) return reportError(json, failureCode, prepared.error().message);
+    TrainingInputs& inputs = prepared.value();
+    core::ProjectStore& store = inputs.data.store;
+    const core::TrainingDataSet& set = inputs.set;
+    core::NetworkPtr network = inputs.network.network;
 
     if (!run) {
         nlohmann::json description = describe(o);
         description["classes"] = set.classNames;
         description["images"] = {{"train", set.train.size()},
                                  {"validation", set.validation.size()}};
-        description["weights_source"] = prepared.value().weightsDescription;
+        description["weights_source"] = inputs.network.weightsDescription;
         description["preprocessing"] = core::toJson(network->preprocessing());
         auto created = core::RunFolder::create(o.runFolder, description);
         if (!created) return reportError(json, kExitUsage, created.error().message);
         run = std::move(created).value();
     }
 
-    core::Trainer trainer(network, o.training,
-                          {&trainLoader, set.validation.empty() ? nullptr : &validationLoader,
-                           set.classNames, set.trainCounts});
+    core::Trainer trainer(
+        network, o.training,
+        {inputs.trainLoader.get(), inputs.validationLoader.get(), set.classNames, set.trainCounts});
     trainer.setCheckpointFolder(run->checkpointFolder());
     if (o.resume) {
         auto restored = trainer.resumeFromCheckpoint(run->checkpointFolder() / "last.pt");
@@ -299,8 +271,8 @@ int runTrain(TrainOptions o) {
         (void)store.recordImageError(failure.sampleId, failure.message);
         skipped.push_back({{"image_id", failure.sampleId}, {"error", failure.message}});
     };
-    for (const auto& problem : data.value().import ? data.value().import->unreadable
-                                                   : std::vector<core::ImportProblem>{}) {
+    for (const auto& problem :
+         inputs.data.import ? inputs.data.import->unreadable : std::vector<core::ImportProblem>{}) {
         skipped.push_back({{"path", problem.path.string()}, {"error", problem.message}});
     }
 
@@ -329,7 +301,7 @@ int runTrain(TrainOptions o) {
                              {"message", s.message},
                              {"device", s.device},
                              {"architecture", network->architecture()},
-                             {"weights", prepared.value().weightsDescription},
+                             {"weights", inputs.network.weightsDescription},
                              {"classes", set.classNames},
                              {"images",
                               {{"train", set.train.size()},

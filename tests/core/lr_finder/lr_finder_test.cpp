@@ -343,6 +343,26 @@ TEST(LrSuggestionTest, SteepestDescentOfASyntheticCurve) {
     EXPECT_NEAR(std::log10(s.learningRate), -3, 0.05);
 }
 
+// Found on Fashion-MNIST with fovea-cli lr-find: after the loss blew up it fell again for a few
+// steps, and the steepest slope of that fall (at a rate 40x past the minimum) was suggested.
+TEST(LrSuggestionTest, IgnoresTheFallAfterABlowUp) {
+    std::vector<double> rates;
+    std::vector<double> losses;
+    for (int i = 0; i < 40; ++i) {
+        rates.push_back(std::pow(10.0, -7 + 7.0 * i / 39));  // 1e-7 .. 1
+        // Descent steepest near 1e-3, lowest near 1e-2, blow-up, then a steep fall.
+        const double x = std::log10(rates.back());
+        double loss = 1.1 - 0.25 * (1 + std::tanh(2.5 * (x + 3)));
+        if (x > -1.5) loss = 3.0;
+        if (x > -0.6) loss = 3.0 - 2.0 * (x + 0.6);
+        losses.push_back(loss);
+    }
+    const LrSuggestion s = suggestLearningRate(rates, losses);
+    EXPECT_EQ(s.rule, "steepest");
+    EXPECT_LT(s.learningRate, 1e-2);
+    EXPECT_GT(s.learningRate, 1e-4);
+}
+
 TEST(LrSuggestionTest, WithoutDescentATenthOfTheRateAtTheLowestLoss) {
     const LrSuggestion rising =
         suggestLearningRate({1e-4, 1e-3, 1e-2, 1e-1, 1, 10}, {1.0, 1.0, 1.1, 1.3, 2.0, 5.0});

@@ -249,11 +249,21 @@ LrSuggestion suggestLearningRate(const std::vector<double>& learningRates,
     // curves skip proportionally, at least one at each end so central differences fit.
     const std::size_t skipStart = std::clamp<std::size_t>(n / 10, 1, 10);
     const std::size_t skipEnd = std::clamp<std::size_t>(n / 20, 1, 5);
+    std::optional<std::size_t> lowest;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (std::isfinite(smoothedLosses[i]) &&
+            (!lowest || smoothedLosses[i] < smoothedLosses[*lowest])) {
+            lowest = i;
+        }
+    }
+    if (!lowest) return {0, "none"};
+    // Only the descent before the lowest loss counts: after a blow-up the loss can fall again
+    // (the network lands somewhere else), which is no rate to train at.
     double steepest = 0;
     std::optional<std::size_t> steepestAt;
     // A handful of points is mostly the start of the moving average: no slope to read there.
     const std::size_t firstSlope = n >= kMinPointsForSlope ? skipStart : n;
-    for (std::size_t i = firstSlope; i + skipEnd < n; ++i) {
+    for (std::size_t i = firstSlope; i + skipEnd < n && i <= *lowest; ++i) {
         // Central differences (numpy.gradient) against log(rate): the rates grow geometrically.
         const double slope = (smoothedLosses[i + 1] - smoothedLosses[i - 1]) /
                              (std::log(learningRates[i + 1]) - std::log(learningRates[i - 1]));
@@ -264,14 +274,6 @@ LrSuggestion suggestLearningRate(const std::vector<double>& learningRates,
     }
     if (steepestAt) return {learningRates[*steepestAt], "steepest"};
 
-    std::optional<std::size_t> lowest;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (std::isfinite(smoothedLosses[i]) &&
-            (!lowest || smoothedLosses[i] < smoothedLosses[*lowest])) {
-            lowest = i;
-        }
-    }
-    if (!lowest) return {0, "none"};
     // A tenth of the rate at the lowest loss stays clear of the blow-up that follows it; but
     // never below the rates the test measured.
     return {std::max(learningRates[*lowest] / 10, learningRates.front()), "minimum/10"};

@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+"""The plain Python full fine-tuning loop a user would write, as the reference for Fovea's
+trainer: torchvision's ImageFolder + Resize(256)/RandomResizedCrop(224, scale 0.35-1)/
+RandomHorizontalFlip/ToTensor/Normalize through a shuffled DataLoader, ResNet-18 (random
+initialisation, as Fovea's side) with every parameter trained by SGD with momentum.
+
+One warm-up batch (forward, backward, step with a throw-away optimizer) runs before the clock
+starts, as Fovea's side does, so one-off set-up costs (oneDNN primitives, allocator) are left
+out of both. Prints one JSON object with the time and images/s of the timed epochs.
+
+usage: bench_finetune.py FOLDER EPOCHS BATCH WORKERS THREADS
+"""
+import json
+import sys
+import time
+
+import torch
+import torchvision
+from torch.utils.data import DataLoader, Subset
+from torchvision import transforms
+
+
+def loaded_blas():
+    """The BLAS shared object this process runs with (Debian picks it at run time)."""
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1]
+            if "blas" in path.lower():
+                return path
+    return "unknown"
+
+
+def train_step(model, optimizer, criterion, inputs, targets):
+    optimizer.zero_grad()
+    outputs = model(inputs)
+    loss = criterion(outputs, targets)
+    loss.backward()
+    optimizer.step()
+    return outputs, loss
+
+
+def main():
+    folder = sys.argv[1]
+    epochs, batch, workers, threads = (int(v) for v in sys.argv[2:6])
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    torch.mm(torch.ones(64, 64), torch.ones(64, 64))  # loads the BLAS library
+
+    model = torchvision.models.resnet18(num_classes=10)
+    criterion = torch.nn.CrossEntropyLoss()
+    dataset = torchvision.datasets.ImageFolder(folder, transforms.Compose([
+        transforms.Resize(256),
+        transforms.RandomResizedCrop(224, scale=(0.35, 1.0)),
+        transforms.RandomHorizontalFlip(),
+        transforms.ToTensor(),
+        transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
+    ]))
+
+    model.train()
+    warm_inputs, warm_targets = next(iter(DataLoader(Subset(dataset, range(batch)),
+                                                     batch_size=batch)))
+    warm_optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    train_step(model, warm_optimizer, criterion, warm_inputs, warm_targets)
+    del warm_optimizer
+
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    start = time.perf_counter()
+    loader = DataLoader(dataset, batch_size=batch, shuffle=True, num_workers=workers)
+    images = 0
+    for _ in range(epochs):
+        model.train()
+        running_loss = 0.0
+        correct = 0
+        for inputs, targets in loader:
+            outputs, loss = train_step(model, optimizer, criterion, inputs, targets)
+            running_loss += loss.item() * inputs.shape[0]
+            correct += (outputs.argmax(1) == targets).sum().item()
+            images += inputs.shape[0]
+        last_loss = running_loss / len(dataset)
+        last_accuracy = correct / len(dataset)
+    seconds = time.perf_counter() - start
+    print(json.dumps({
+        "images": images,
+        "seconds": seconds,
+        "images_per_second": images / seconds,
+        "dataset_images": len(dataset),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
+        "last_epoch_loss": last_loss,
+        "last_epoch_accuracy": last_accuracy,
+        "threads": torch.get_num_threads(),
+        "blas": loaded_blas(),
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+    }))
+
+
+if __name__ == "__main__":
+    main()

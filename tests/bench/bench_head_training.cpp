@@ -1,0 +1,196 @@
+// Head-only training (every block of MobileNetV2 frozen but "head") on 1,000 Fashion-MNIST
+// PNGs at 112 px, 10 epochs: Fovea's trainer with its decoded-image cache and frozen-prefix
+// feature cache (the frozen blocks run once per image) against the plain torchvision loop a user
+// would write (the whole network runs every epoch), measured in the same run.
+//
+// Both sides use torchvision's MobileNetV2 with random initialisation (the arithmetic, and so
+// the time, does not depend on the weights' values; it keeps the benchmark offline), the same
+// preprocessing (Resize(128), CenterCrop(112), ImageNet normalisation), batch 32, 2 loader
+// workers, SGD(lr 0.01, momentum 0.9) on the classifier only, frozen BatchNorm in eval mode, and
+// the same intra-op thread count.
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fovea/core/blas_probe.h"
+#include "fovea/core/loader/image_batch_loader.h"
+#include "fovea/core/models/zoo.h"
+#include "fovea/core/project/fashion_mnist.h"
+#include "fovea/core/threads.h"
+#include "fovea/core/training/trainer.h"
+#include "run_process.h"
+
+namespace fs = std::filesystem;
+using namespace fovea::core;
+
+namespace {
+
+constexpr int kImagesPerClass = 100;  // x 10 classes
+constexpr int kEpochs = 10;
+constexpr int kBatch = 32;
+constexpr int kWorkers = 2;
+constexpr int kResize = 128;
+constexpr int kCrop = 112;
+constexpr double kGoal = 5.0;
+
+[[noreturn]] void fail(const std::string& message) {
+    std::printf("bench_head_training: %s\n", message.c_str());
+    std::exit(1);
+}
+
+// A fresh folder under the system's temp directory, removed with this object.
+class TempFolder {
+  public:
+    TempFolder() {
+        std::string pattern = (fs::temp_directory_path() / "fovea-bench-head-XXXXXX").string();
+        if (!mkdtemp(pattern.data())) fail("cannot create a temporary folder");
+        m_path = pattern;
+    }
+    ~TempFolder() {
+        std::error_code ignored;
+        fs::remove_all(m_path, ignored);
+    }
+    TempFolder(const TempFolder&) = delete;
+    TempFolder& operator=(const TempFolder&) = delete;
+    const fs::path& path() const { return m_path; }
+
+  private:
+    fs::path m_path;
+};
+
+struct FoveaRun {
+    double seconds = 0;
+    std::int64_t images = 0;
+    TrainingSummary summary;
+    LoaderCacheStats loaderCache;
+};
+
+FoveaRun trainWithFovea(NetworkPtr network, const std::vector<LabeledImage>& images, int threads) {
+    FoveaRun run;
+    const auto start = std::chrono::steady_clock::now();
+    LoaderOptions loading;
+    loading.batchSize = kBatch;
+    loading.workers = kWorkers;
+    loading.cacheBytes = std::size_t{256} << 20;  // 1,000 x 128 x 128 x 3 bytes fit easily
+    ImageBatchLoader loader(images, ImageTransformSpec{kResize, kCrop}, AugmentationOptions{},
+                            loading);
+    TrainingConfig config;
+    config.epochs = kEpochs;
+    config.optimizer = OptimizerKind::Sgd;
+    config.learningRate = 0.01;
+    config.momentum = 0.9;
+    config.weightDecay = 0;  // as the Python loop's plain SGD
+    config.device = DevicePreference::Cpu;
+    config.featureCache = true;
+    config.checkpointEveryEpochs = 0;
+    Trainer trainer(network, config, {&loader, nullptr, {}, {}});
+    TrainingControl control;
+    auto summary = trainer.run(control);
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!summary) fail("Fovea's training failed: " + summary.error().message);
+    if (intraOpThreads() != threads) fail("the intra-op thread count changed during training");
+    run.summary = summary.value();
+    run.images = run.summary.epochsCompleted * static_cast<std::int64_t>(images.size());
+    run.loaderCache = loader.cacheStats();
+    return run;
+}
+
+}  // namespace
+
+int main() {
+    const int threads = configureIntraOpThreads();
+    const BlasInfo blas = probeBlas();
+    double load[3] = {0, 0, 0};
+    getloadavg(load, 3);
+
+    TempFolder folder;
+    FashionMnistFolderOptions dataOptions;
+    dataOptions.imagesPerClass = kImagesPerClass;
+    auto written = writeFashionMnistFolder(folder.path(), dataOptions);
+    if (!written) fail(written.error().message + " (install dataset-fashion-mnist)");
+    std::vector<LabeledImage> images;
+    for (const auto& file : written.value()) {
+        images.push_back({static_cast<std::int64_t>(images.size()), file.path, file.label});
+    }
+
+    std::printf(
+        "head-only training: mobilenet_v2 (torchvision layout, random initialisation), every "
+        "block but \"head\" frozen;\n"
+        "%zu Fashion-MNIST PNGs (28x28 grey, 10 classes), Resize(%d) + CenterCrop(%d), no "
+        "augmentation;\n"
+        "%d epochs, batch %d, %d loader workers, SGD(lr 0.01, momentum 0.9) on the classifier, "
+        "frozen BatchNorm in eval mode\n"
+        "intra-op threads: %d; BLAS: %s; load average before the run: %.2f %.2f %.2f\n",
+        images.size(), kResize, kCrop, kEpochs, kBatch, kWorkers, threads, blas.name.c_str(),
+        load[0], load[1], load[2]);
+    std::fflush(stdout);
+
+    const auto python = fovea::test::runProcess(
+        "/usr/bin/python3",
+        {fovea::test::foveaSourceDir() + "/tests/bench/bench_head_training.py",
+         folder.path().string(), std::to_string(kEpochs), std::to_string(kBatch),
+         std::to_string(kWorkers), std::to_string(threads), std::to_string(kResize),
+         std::to_string(kCrop)});
+    if (python.exitCode != 0) fail("the Python reference failed:\n" + python.output);
+    const auto reference = nlohmann::json::parse(python.output);
+
+    torch::manual_seed(0);
+    auto created = createNetwork("mobilenet_v2", 10);
+    if (!created) fail(created.error().message);
+    NetworkPtr network = created.value();
+    std::set<std::string> frozen;
+    for (const auto& block : network->blocks()) {
+        if (block.name != "head") frozen.insert(block.name);
+    }
+    network->setFrozenBlocks(frozen);
+    const ParameterCounts parameters = countParameters(*network);
+    const std::int64_t macs = countMultiplyAccumulates(*network, kCrop);
+
+    const FoveaRun fovea = trainWithFovea(network, images, threads);
+    const double foveaRate = fovea.images / fovea.seconds;
+    const double pythonRate = reference["images_per_second"].get<double>();
+    getloadavg(load, 3);
+
+    std::printf(
+        "same arithmetic per image: Fovea's network %lld parameters (%lld trainable), %.1f M "
+        "multiply-adds per forward pass;\n"
+        "  torchvision's %lld parameters (%lld trainable), %.1f M multiply-adds (torch %s, "
+        "torchvision %s, BLAS %s, %d threads)\n",
+        static_cast<long long>(parameters.total), static_cast<long long>(parameters.trainable),
+        macs / 1e6, reference["parameters"].get<long long>(),
+        reference["trainable_parameters"].get<long long>(),
+        reference["multiply_accumulates"].get<double>() / 1e6,
+        reference["torch"].get<std::string>().c_str(),
+        reference["torchvision"].get<std::string>().c_str(),
+        reference["blas"].get<std::string>().c_str(), reference["threads"].get<int>());
+    std::printf(
+        "  Python ImageFolder+DataLoader+torchvision loop: %7.1f s, %7.2f images/s "
+        "(%lld images; last epoch loss %.4f, accuracy %.3f)\n",
+        reference["seconds"].get<double>(), pythonRate, reference["images"].get<long long>(),
+        reference["last_epoch_loss"].get<double>(), reference["last_epoch_accuracy"].get<double>());
+    const EpochReport& last = fovea.summary.history.back();
+    std::printf(
+        "  Fovea ImageBatchLoader+Trainer (caches on):     %7.1f s, %7.2f images/s "
+        "(%lld images; last epoch loss %.4f, accuracy %.3f)\n",
+        fovea.seconds, foveaRate, static_cast<long long>(fovea.images), last.trainLoss,
+        last.trainAccuracy);
+    std::printf(
+        "  Fovea caches: feature cache %lld hits / %lld misses; decoded images %lld hits / %lld "
+        "misses\n",
+        static_cast<long long>(fovea.summary.featureCacheHits),
+        static_cast<long long>(fovea.summary.featureCacheMisses),
+        static_cast<long long>(fovea.loaderCache.hits),
+        static_cast<long long>(fovea.loaderCache.misses));
+    std::printf("  ratio Fovea/Python: %.2fx (goal >= %.0fx)%s\n", foveaRate / pythonRate, kGoal,
+                foveaRate / pythonRate >= kGoal ? "" : "  GOAL MISSED");
+    std::printf("load average after the run: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
+    return 0;
+}
