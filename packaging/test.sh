@@ -7,8 +7,8 @@ cd "$root"
 # The tensor side of core must build without OpenCV or Qt (so it can be compiled against a CUDA
 # LibTorch): prove it with a build that has neither on its include path, and run its tests.
 "$root/packaging/build.sh" tensor-only
-# The parity tests run once, in the full suite below.
-ctest --preset tensor-only --label-exclude parity >build/tensor-only-ctest.log 2>&1 || {
+# The parity and reference tests (torchvision, TensorFlow.js) run once, in the full suite below.
+ctest --preset tensor-only --label-exclude "parity|reference" >build/tensor-only-ctest.log 2>&1 || {
     cat build/tensor-only-ctest.log
     echo "test.sh: the tensor-only build failed its tests" >&2
     exit 1

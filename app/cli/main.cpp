@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "catalogue_commands.h"
+#include "cli_output.h"
 #include "exit_codes.h"
 #include "fovea/core/system_info.h"
 #include "fovea/core/threads.h"
@@ -25,6 +26,15 @@ int runInfo(bool json) {
         std::cout << fovea::cli::systemInfoText(info);
     }
     return fovea::cli::kExitSuccess;
+}
+
+// Whether the command line asks for JSON, even when it did not parse: scripts that pass --json
+// get their usage errors as JSON too.
+bool wantsJson(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        if (std::string(argv[i]) == "--json") return true;
+    }
+    return false;
 }
 
 }  // namespace
@@ -82,6 +92,9 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
         // Help and --version are "errors" with exit code 0 in CLI11.
+        if (error.get_exit_code() != 0 && wantsJson(argc, argv)) {
+            return fovea::cli::reportError(true, fovea::cli::kExitUsage, error.what());
+        }
         const int code = app.exit(error);
         return code == 0 ? fovea::cli::kExitSuccess : fovea::cli::kExitUsage;
     }

@@ -13,7 +13,9 @@ core::Result<TrainingInputs> prepareTrainingInputs(const TrainOptions& o,
     exitCode = kExitBadData;
     auto data = openData(o.data, projectFolder);
     if (!data) return data.error();
-    auto set = core::collectTrainingData(data.value().store, o.validationFraction, o.training.seed);
+    // Messages name the folder the user gave, not the project made from it.
+    auto set = core::collectTrainingData(data.value().store, o.validationFraction, o.training.seed,
+                                         std::filesystem::absolute(o.data).string());
     if (!set) return set.error();
 
     torch::manual_seed(o.training.seed);  // the new head's initial weights

@@ -6,7 +6,8 @@
 namespace fovea::core {
 
 Result<TrainingDataSet> collectTrainingData(ProjectStore& store, double validationFraction,
-                                            std::uint64_t seed) {
+                                            std::uint64_t seed, const std::string& dataName) {
+    const std::string where = dataName.empty() ? store.directory().string() : dataName;
     const double fraction = std::clamp(validationFraction, 0.0, 0.9);
     if (auto splits = assignSplits(store, SplitFractions{1.0 - fraction, fraction, 0.0}, seed);
         !splits) {
@@ -48,12 +49,12 @@ Result<TrainingDataSet> collectTrainingData(ProjectStore& store, double validati
         if (image.split == Split::Val) data.validation.push_back(sample);
     }
     if (data.classNames.empty()) {
-        return Error{"no usable labeled images in " + store.directory().string() +
+        return Error{"no usable labeled images in " + where +
                      " (put images in one folder per class, e.g. DIR/cat/*.jpg)"};
     }
     if (data.classNames.size() < 2) {
         return Error{"only one class (" + data.classNames.front() + ") has usable images in " +
-                     store.directory().string() + "; training needs at least two"};
+                     where + "; training needs at least two"};
     }
     return data;
 }

@@ -24,8 +24,9 @@ struct TrainingDataSet {
 // Gives unassigned images a split (stratified, seeded, stable: assignSplits with validation
 // fraction `validationFraction` and no test split) and collects the usable labeled images.
 // Classes without usable images are left out. Errors when fewer than two classes have
-// training images, naming what is missing (no images, one class only).
+// training images, naming what is missing (no images, one class only) and `dataName` (the
+// folder the user gave; the project folder when empty).
 Result<TrainingDataSet> collectTrainingData(ProjectStore& store, double validationFraction,
-                                            std::uint64_t seed);
+                                            std::uint64_t seed, const std::string& dataName = {});
 
 }  // namespace fovea::core
