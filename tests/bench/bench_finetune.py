@@ -6,11 +6,12 @@ initialisation, as Fovea's side) with every parameter trained by SGD with moment
 
 One warm-up batch (forward, backward, step with a throw-away optimizer) runs before the clock
 starts, as Fovea's side does, so one-off set-up costs (oneDNN primitives, allocator) are left
-out of both. Prints one JSON object with the time and images/s of the timed epochs.
+out of both. Prints one JSON object with the time, CPU time and images/s of the timed epochs.
 
 usage: bench_finetune.py FOLDER EPOCHS BATCH WORKERS THREADS
 """
 import json
+import resource
 import sys
 import time
 
@@ -39,6 +40,16 @@ def train_step(model, optimizer, criterion, inputs, targets):
     return outputs, loss
 
 
+def cpu_seconds():
+    """User + system CPU time of this process and its reaped children (the DataLoader workers,
+    joined at the end of every epoch), less sensitive to other processes' load than wall time."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
 def main():
     folder = sys.argv[1]
     epochs, batch, workers, threads = (int(v) for v in sys.argv[2:6])
@@ -65,6 +76,7 @@ def main():
 
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     start = time.perf_counter()
+    cpu_start = cpu_seconds()
     loader = DataLoader(dataset, batch_size=batch, shuffle=True, num_workers=workers)
     images = 0
     for _ in range(epochs):
@@ -79,9 +91,11 @@ def main():
         last_loss = running_loss / len(dataset)
         last_accuracy = correct / len(dataset)
     seconds = time.perf_counter() - start
+    cpu = cpu_seconds() - cpu_start
     print(json.dumps({
         "images": images,
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "images_per_second": images / seconds,
         "dataset_images": len(dataset),
         "parameters": sum(p.numel() for p in model.parameters()),

@@ -10,8 +10,9 @@
 // the same intra-op thread count.
 //
 // usage: bench_head_training [IMAGES_PER_CLASS]   (default 32, i.e. 320 images; 100 gives the
-// 1,000 images of the original brief but the Python loop alone then takes ~9 minutes here: it
-// runs the whole network every epoch at ~18 images/s on 2 cores).
+// 1,000 images of the original brief, but the Python loop alone then takes 5-11 minutes here: it
+// runs the whole network every epoch, at 15-37 images/s on 2 cores depending on the load).
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -71,8 +72,18 @@ class TempFolder {
     fs::path m_path;
 };
 
+// User + system CPU time of this process, all threads (the loader's workers included): less
+// sensitive than wall time to other processes sharing the cores.
+double cpuSeconds() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
 struct FoveaRun {
     double seconds = 0;
+    double cpuSeconds = 0;
     std::int64_t images = 0;
     TrainingSummary summary;
     LoaderCacheStats loaderCache;
@@ -81,6 +92,7 @@ struct FoveaRun {
 FoveaRun trainWithFovea(NetworkPtr network, const std::vector<LabeledImage>& images, int threads) {
     FoveaRun run;
     const auto start = std::chrono::steady_clock::now();
+    const double cpuStart = cpuSeconds();
     LoaderOptions loading;
     loading.batchSize = kBatch;
     loading.workers = kWorkers;
@@ -100,6 +112,7 @@ FoveaRun trainWithFovea(NetworkPtr network, const std::vector<LabeledImage>& ima
     TrainingControl control;
     auto summary = trainer.run(control);
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    run.cpuSeconds = cpuSeconds() - cpuStart;
     if (!summary) fail("Fovea's training failed: " + summary.error().message);
     if (intraOpThreads() != threads) fail("the intra-op thread count changed during training");
     run.summary = summary.value();
@@ -149,9 +162,10 @@ int main(int argc, char** argv) {
         load[0], load[1], load[2]);
     if (imagesPerClass < 100) {
         std::printf(
-            "(%zu images, not 1,000: the plain Python loop runs the whole network every epoch at "
-            "~18 images/s here, so 1,000 images would take it ~9 minutes; the ratio hardly "
-            "depends on the count. Pass 100 for 1,000.)\n",
+            "(%zu images, not 1,000, to keep the run under 6 minutes on a shared machine: the "
+            "plain "
+            "Python loop runs the whole network every epoch, at 15-37 images/s measured here, so "
+            "1,000 images take it 5-11 minutes. Pass 100 for 1,000.)\n",
             images.size());
     }
     std::fflush(stdout);
@@ -225,6 +239,11 @@ int main(int argc, char** argv) {
         static_cast<long long>(fovea.loaderCache.misses));
     std::printf("  ratio Fovea/Python: %.2fx (goal >= %.0fx)%s\n", foveaRate / pythonRate, kGoal,
                 foveaRate / pythonRate >= kGoal ? "" : "  GOAL MISSED");
+    const double pythonCpu = reference["cpu_seconds"].get<double>();
+    std::printf(
+        "  CPU time (user+sys, all threads and workers; less sensitive to other load): Python "
+        "%.1f s, Fovea %.1f s, ratio %.2fx\n",
+        pythonCpu, fovea.cpuSeconds, pythonCpu / fovea.cpuSeconds);
     std::printf("load average after the run: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
     return 0;
 }

@@ -9,12 +9,13 @@ BatchNorm layers use (and keep) their running statistics, as Fovea's frozen bloc
 that, model.train() would make the frozen BatchNorm layers normalise with batch statistics and
 overwrite their running statistics: the "frozen" features would drift.
 
-Prints one JSON object with the time and images/s of the data + training loop (model
+Prints one JSON object with the time, CPU time and images/s of the data + training loop (model
 construction and imports left out, as on Fovea's side).
 
 usage: bench_head_training.py FOLDER EPOCHS BATCH WORKERS THREADS RESIZE CROP
 """
 import json
+import resource
 import sys
 import time
 
@@ -57,6 +58,16 @@ def multiply_accumulates(model, size):
     return total
 
 
+def cpu_seconds():
+    """User + system CPU time of this process and its reaped children (the DataLoader workers,
+    joined at the end of every epoch), less sensitive to other processes' load than wall time."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
 def main():
     folder = sys.argv[1]
     epochs, batch, workers, threads, resize, crop = (int(v) for v in sys.argv[2:8])
@@ -71,6 +82,7 @@ def main():
     criterion = torch.nn.CrossEntropyLoss()
 
     start = time.perf_counter()
+    cpu_start = cpu_seconds()
     dataset = torchvision.datasets.ImageFolder(folder, transforms.Compose([
         transforms.Resize(resize),
         transforms.CenterCrop(crop),
@@ -96,9 +108,11 @@ def main():
         last_loss = running_loss / len(dataset)
         last_accuracy = correct / len(dataset)
     seconds = time.perf_counter() - start
+    cpu = cpu_seconds() - cpu_start
     print(json.dumps({
         "images": images,
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "images_per_second": images / seconds,
         "dataset_images": len(dataset),
         "parameters": sum(p.numel() for p in model.parameters()),
