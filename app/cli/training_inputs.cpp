@@ -49,8 +49,12 @@ core::Result<TrainingInputs> prepareTrainingInputs(const TrainOptions& o,
     trainLoading.seed = o.training.seed;
     trainLoading.workers = o.workers;
     trainLoading.cacheBytes = std::size_t{512} << 20;
-    // A few fixed augmentation variants per image let the feature cache serve later epochs.
-    trainLoading.augmentationVariants = augmentation.any() && o.training.featureCache ? 4 : 0;
+    // With a frozen prefix, a few fixed augmentation variants per image let the feature cache
+    // serve later epochs; without one every epoch gets fresh augmentations, as in torchvision.
+    const core::NetworkImpl& built = *inputs.network.network;
+    const bool frozenPrefix = built.frozenBlocks().count(built.blocks().front().name) != 0;
+    trainLoading.augmentationVariants =
+        augmentation.any() && o.training.featureCache && frozenPrefix ? 4 : 0;
     core::LoaderOptions validationLoading = trainLoading;
     validationLoading.shuffle = false;
     validationLoading.augmentationVariants = 0;

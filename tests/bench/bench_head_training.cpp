@@ -10,8 +10,8 @@
 // the same intra-op thread count.
 //
 // usage: bench_head_training [IMAGES_PER_CLASS]   (default 32, i.e. 320 images; 100 gives the
-// 1,000 images of the original brief, but the Python loop alone then takes 5-11 minutes here: it
-// runs the whole network every epoch, at 15-37 images/s on 2 cores depending on the load).
+// 1,000 images of the original brief, but the Python loop alone then takes 5-13 minutes here: it
+// runs the whole network every epoch, at 13-37 images/s on 2 cores depending on the load).
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -164,8 +164,8 @@ int main(int argc, char** argv) {
         std::printf(
             "(%zu images, not 1,000, to keep the run under 6 minutes on a shared machine: the "
             "plain "
-            "Python loop runs the whole network every epoch, at 15-37 images/s measured here, so "
-            "1,000 images take it 5-11 minutes. Pass 100 for 1,000.)\n",
+            "Python loop runs the whole network every epoch, at 13-37 images/s measured here, so "
+            "1,000 images take it 5-13 minutes. Pass 100 for 1,000.)\n",
             images.size());
     }
     std::fflush(stdout);
