@@ -15,36 +15,18 @@
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/training/lr_finder.h"
 #include "in_memory_batch_source.h"
+#include "tiny_problem.h"
 
 using namespace fovea::core;
 using fovea::test::InMemoryBatchSource;
 
 namespace {
 
-constexpr int kClasses = 3;
 constexpr double kNeverDiverge = std::numeric_limits<double>::infinity();
 
-// Images whose class shows as a brighter colour channel (as in trainer_test.cpp).
-struct Problem {
-    torch::Tensor images;
-    torch::Tensor targets;
-};
-
-Problem makeProblem(int count, std::uint64_t seed) {
-    torch::manual_seed(seed);
-    Problem p;
-    p.targets = torch::arange(count, torch::kInt64).remainder(kClasses);
-    p.images = torch::randn({count, 3, 32, 32}) * 0.5;
-    for (int i = 0; i < count; ++i) {
-        p.images[i][p.targets[i].item<std::int64_t>()] += 1.5;
-    }
-    return p;
-}
-
-NetworkPtr makeNetwork() {
-    torch::manual_seed(99);
-    return createNetwork("mobilenet_v3_small", kClasses).value();
-}
+using fovea::test::makeTinyNetwork;
+using fovea::test::makeTinyProblem;
+using fovea::test::TinyProblem;
 
 TrainingConfig smallConfig() {
     TrainingConfig config;
@@ -127,9 +109,9 @@ class BadTargetsSource final : public BatchSource {
 };
 
 TEST(LrFinderTest, RatesGrowExponentiallyFromMinToMaxAcrossEpochs) {
-    const Problem problem = makeProblem(24, 1);
+    const TinyProblem problem = makeTinyProblem(24, 1);
     InMemoryBatchSource source(problem.images, problem.targets, 8);  // 3 batches an epoch
-    NetworkPtr network = makeNetwork();
+    NetworkPtr network = makeTinyNetwork();
     LrFinderOptions options;
     options.minLearningRate = 1e-5;
     options.maxLearningRate = 1e-2;
@@ -165,9 +147,9 @@ TEST(LrFinderTest, RatesGrowExponentiallyFromMinToMaxAcrossEpochs) {
 }
 
 TEST(LrFinderTest, CurveDescendsThenDivergesAndTheSuggestionLiesBetween) {
-    const Problem problem = makeProblem(48, 2);
+    const TinyProblem problem = makeTinyProblem(48, 2);
     InMemoryBatchSource source(problem.images, problem.targets, 8);
-    NetworkPtr network = makeNetwork();
+    NetworkPtr network = makeTinyNetwork();
     LrFinderOptions options;
     options.minLearningRate = 1e-6;
     options.maxLearningRate = 10;
@@ -199,9 +181,9 @@ TEST(LrFinderTest, CurveDescendsThenDivergesAndTheSuggestionLiesBetween) {
 }
 
 TEST(LrFinderTest, LeavesNoTraceAfterARunThatChangedEverything) {
-    const Problem problem = makeProblem(16, 3);
+    const TinyProblem problem = makeTinyProblem(16, 3);
     InMemoryBatchSource source(problem.images, problem.targets, 8);
-    NetworkPtr network = makeNetwork();
+    NetworkPtr network = makeTinyNetwork();
     // A frozen block, gradients left over from an earlier backward pass, and modes that
     // NetworkImpl::train would never set: eval with one layer training.
     network->setFrozenBlocks({network->blocks().front().name});
@@ -233,12 +215,12 @@ TEST(LrFinderTest, LeavesNoTraceAfterARunThatChangedEverything) {
 }
 
 TEST(LrFinderTest, TheSameSeedGivesTheSameCurve) {
-    const Problem problem = makeProblem(16, 4);
+    const TinyProblem problem = makeTinyProblem(16, 4);
     LrFinderOptions options;
     options.minLearningRate = 1e-4;
     options.maxLearningRate = 1e-1;
     options.steps = 4;
-    NetworkPtr network = makeNetwork();
+    NetworkPtr network = makeTinyNetwork();
     InMemoryBatchSource first(problem.images, problem.targets, 8);
     auto a = findLearningRate(*network, first, smallConfig(), options);
     InMemoryBatchSource second(problem.images, problem.targets, 8);
@@ -248,9 +230,9 @@ TEST(LrFinderTest, TheSameSeedGivesTheSameCurve) {
 }
 
 TEST(LrFinderTest, StopRequestTakesEffectBeforeTheNextStep) {
-    const Problem problem = makeProblem(16, 5);
+    const TinyProblem problem = makeTinyProblem(16, 5);
     InMemoryBatchSource source(problem.images, problem.targets, 8);
-    NetworkPtr network = makeNetwork();
+    NetworkPtr network = makeTinyNetwork();
     const Trace before = traceOf(*network);
     LrFinderOptions options;
     options.steps = 50;
@@ -275,13 +257,14 @@ TEST(LrFinderTest, StopRequestTakesEffectBeforeTheNextStep) {
 }
 
 TEST(LrFinderTest, NanLossEndsTheCurveAndANanStartIsAnError) {
-    Problem problem = makeProblem(16, 6);
+    TinyProblem problem = makeTinyProblem(16, 6);
     problem.images.narrow(0, 12, 4).fill_(std::nan(""));  // the fourth batch of four
     InMemoryBatchSource source(problem.images, problem.targets, 4);
-    Problem broken = makeProblem(8, 7);  // made first: makeProblem reseeds the generator
+    TinyProblem broken =
+        makeTinyProblem(8, 7);  // made first: makeTinyProblem reseeds the generator
     broken.images.fill_(std::nan(""));
     InMemoryBatchSource brokenSource(broken.images, broken.targets, 4);
-    NetworkPtr network = makeNetwork();
+    NetworkPtr network = makeTinyNetwork();
     const Trace before = traceOf(*network);
     LrFinderOptions options;
     options.minLearningRate = 1e-4;
@@ -307,9 +290,9 @@ TEST(LrFinderTest, NanLossEndsTheCurveAndANanStartIsAnError) {
 }
 
 TEST(LrFinderTest, RejectsOptionsThatCannotWork) {
-    const Problem problem = makeProblem(8, 8);
+    const TinyProblem problem = makeTinyProblem(8, 8);
     InMemoryBatchSource source(problem.images, problem.targets, 4);
-    NetworkPtr network = makeNetwork();
+    NetworkPtr network = makeTinyNetwork();
     auto tryOptions = [&](auto change) {
         LrFinderOptions options;
         change(options);

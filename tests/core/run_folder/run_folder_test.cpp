@@ -28,6 +28,7 @@
 #include "fovea/core/version.h"
 #include "in_memory_batch_source.h"
 #include "run_process.h"
+#include "tiny_problem.h"
 
 namespace fovea::core {
 namespace {
@@ -35,31 +36,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr int kClasses = 3;
-
-// --- A tiny learnable problem, as in trainer_test.cpp ---
-
-struct Problem {
-    torch::Tensor images;
-    torch::Tensor targets;
-};
-
-// Images whose class shows as a brighter colour channel.
-Problem makeProblem(int count, std::uint64_t seed) {
-    torch::manual_seed(seed);
-    Problem p;
-    p.targets = torch::arange(count, torch::kInt64).remainder(kClasses);
-    p.images = torch::randn({count, 3, 32, 32}) * 0.5;
-    for (int i = 0; i < count; ++i) {
-        p.images[i][p.targets[i].item<std::int64_t>()] += 1.5;
-    }
-    return p;
-}
-
-NetworkPtr makeNetwork() {
-    torch::manual_seed(99);
-    return createNetwork("mobilenet_v3_small", kClasses).value();
-}
+using fovea::test::makeTinyNetwork;
+using fovea::test::makeTinyProblem;
+using fovea::test::TinyProblem;
 
 TrainingConfig smallConfig() {
     TrainingConfig config;
@@ -220,8 +199,8 @@ class RunFolderTest : public ::testing::Test {
 };
 
 TEST_F(RunFolderTest, RecordsEveryEventOfARealTrainingRun) {
-    const Problem train = makeProblem(24, 1);
-    const Problem validation = makeProblem(12, 2);
+    const TinyProblem train = makeTinyProblem(24, 1);
+    const TinyProblem validation = makeTinyProblem(12, 2);
     fovea::test::InMemoryBatchSource trainSource(train.images, train.targets, 8);
     fovea::test::InMemoryBatchSource validationSource(validation.images, validation.targets, 12);
     const TrainingConfig config = smallConfig();
@@ -237,7 +216,7 @@ TEST_F(RunFolderTest, RecordsEveryEventOfARealTrainingRun) {
     EXPECT_EQ(run.checkpointFolder(), folder / "checkpoints");
     EXPECT_TRUE(fs::is_directory(run.checkpointFolder()));
 
-    Trainer trainer(makeNetwork(), config, {&trainSource, &validationSource, {}, {}});
+    Trainer trainer(makeTinyNetwork(), config, {&trainSource, &validationSource, {}, {}});
     trainer.setCheckpointFolder(run.checkpointFolder());
     std::vector<BatchProgress> batches;
     std::vector<EpochReport> epochs;
@@ -479,7 +458,7 @@ TEST_F(RunFolderTest, ReopenedRunReplacesTheEpochsReportedAgain) {
 }
 
 TEST_F(RunFolderTest, ResumedTrainingAfterAKillWritesEachEpochOnce) {
-    const Problem train = makeProblem(24, 3);
+    const TinyProblem train = makeTinyProblem(24, 3);
     const TrainingConfig config = smallConfig();
     const fs::path folder = m_dir / "run";
     const fs::path backup = m_dir / "after-epoch-2.pt";
@@ -488,7 +467,7 @@ TEST_F(RunFolderTest, ResumedTrainingAfterAKillWritesEachEpochOnce) {
         ASSERT_TRUE(created.ok()) << created.error().message;
         RunFolder run = std::move(created).value();
         fovea::test::InMemoryBatchSource source(train.images, train.targets, 8);
-        Trainer trainer(makeNetwork(), config, {&source, nullptr, {}, {}});
+        Trainer trainer(makeTinyNetwork(), config, {&source, nullptr, {}, {}});
         trainer.setCheckpointFolder(run.checkpointFolder());
         // The trainer writes last.pt after each onEpoch: during epoch 3's it still holds the
         // end of epoch 2, which is all a kill right after epoch 3's row would leave.
@@ -506,7 +485,7 @@ TEST_F(RunFolderTest, ResumedTrainingAfterAKillWritesEachEpochOnce) {
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     RunFolder run = std::move(opened).value();
     fovea::test::InMemoryBatchSource source(train.images, train.targets, 8);
-    Trainer resumed(makeNetwork(), config, {&source, nullptr, {}, {}});
+    Trainer resumed(makeTinyNetwork(), config, {&source, nullptr, {}, {}});
     resumed.setCheckpointFolder(run.checkpointFolder());
     auto restored = resumed.resumeFromCheckpoint(run.checkpointFolder() / "last.pt");
     ASSERT_TRUE(restored.ok()) << restored.error().message;

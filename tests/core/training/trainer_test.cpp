@@ -16,35 +16,18 @@
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/training/trainer.h"
 #include "in_memory_batch_source.h"
+#include "tiny_problem.h"
 
 namespace fs = std::filesystem;
 using namespace fovea::core;
 
 namespace {
 
-constexpr int kClasses = 3;
+constexpr int kClasses = fovea::test::kTinyProblemClasses;
 
-// Images whose class shows as a brighter colour channel: learnable in a few epochs.
-struct Problem {
-    torch::Tensor images;
-    torch::Tensor targets;
-};
-
-Problem makeProblem(int count, std::uint64_t seed) {
-    torch::manual_seed(seed);
-    Problem p;
-    p.targets = torch::arange(count, torch::kInt64).remainder(kClasses);
-    p.images = torch::randn({count, 3, 32, 32}) * 0.5;
-    for (int i = 0; i < count; ++i) {
-        p.images[i][p.targets[i].item<std::int64_t>()] += 1.5;
-    }
-    return p;
-}
-
-NetworkPtr makeNetwork(const std::string& architecture = "mobilenet_v3_small") {
-    torch::manual_seed(99);
-    return createNetwork(architecture, kClasses).value();
-}
+using fovea::test::makeTinyNetwork;
+using fovea::test::makeTinyProblem;
+using fovea::test::TinyProblem;
 
 TrainingConfig smallConfig() {
     TrainingConfig config;
@@ -79,15 +62,15 @@ class TrainerTest : public ::testing::Test {
 };
 
 TEST_F(TrainerTest, LearnsAndReportsEveryBatchAndEpoch) {
-    const Problem train = makeProblem(30, 1);
-    const Problem validation = makeProblem(15, 2);
+    const TinyProblem train = makeTinyProblem(30, 1);
+    const TinyProblem validation = makeTinyProblem(15, 2);
     fovea::test::InMemoryBatchSource trainSource(train.images, train.targets, 6);
     fovea::test::InMemoryBatchSource validationSource(validation.images, validation.targets, 15);
     TrainingConfig config = smallConfig();
     config.epochs = 4;
     // ResNet's BatchNorm momentum (0.1) lets running statistics settle in these few steps;
     // MobileNetV3's (0.01) would need many more before evaluation means anything.
-    Trainer trainer(makeNetwork("resnet18"), config, {&trainSource, &validationSource, {}, {}});
+    Trainer trainer(makeTinyNetwork("resnet18"), config, {&trainSource, &validationSource, {}, {}});
     std::vector<BatchProgress> batches;
     std::vector<EpochReport> epochs;
     TrainingCallbacks callbacks;
@@ -110,18 +93,18 @@ TEST_F(TrainerTest, LearnsAndReportsEveryBatchAndEpoch) {
 }
 
 TEST_F(TrainerTest, StopsWithinOneBatchAndResumesToIdenticalWeights) {
-    const Problem train = makeProblem(36, 3);
+    const TinyProblem train = makeTinyProblem(36, 3);
     TrainingConfig config = smallConfig();
 
     // Uninterrupted.
     fovea::test::InMemoryBatchSource sourceA(train.images, train.targets, 8);
-    Trainer uninterrupted(makeNetwork(), config, {&sourceA, nullptr, {}, {}});
+    Trainer uninterrupted(makeTinyNetwork(), config, {&sourceA, nullptr, {}, {}});
     TrainingControl controlA;
     ASSERT_TRUE(uninterrupted.run(controlA).ok());
 
     // Stopped in the middle of epoch 2 (after its second batch), then resumed in a new trainer.
     fovea::test::InMemoryBatchSource sourceB(train.images, train.targets, 8);
-    Trainer first(makeNetwork(), config, {&sourceB, nullptr, {}, {}});
+    Trainer first(makeTinyNetwork(), config, {&sourceB, nullptr, {}, {}});
     first.setCheckpointFolder(m_dir);
     TrainingControl controlB;
     TrainingCallbacks stopAtStep7;
@@ -136,7 +119,7 @@ TEST_F(TrainerTest, StopsWithinOneBatchAndResumesToIdenticalWeights) {
 
     fovea::test::InMemoryBatchSource sourceC(train.images, train.targets, 8);
     torch::manual_seed(12345);  // a different random state: the checkpoint must restore it
-    Trainer resumed(makeNetwork(), config, {&sourceC, nullptr, {}, {}});
+    Trainer resumed(makeTinyNetwork(), config, {&sourceC, nullptr, {}, {}});
     auto restore = resumed.resumeFromCheckpoint(m_dir / "last.pt");
     ASSERT_TRUE(restore.ok()) << restore.error().message;
     TrainingControl controlC;
@@ -154,18 +137,18 @@ TEST_F(TrainerTest, StopsWithinOneBatchAndResumesToIdenticalWeights) {
 }
 
 TEST_F(TrainerTest, ResumeRefusesOtherSettingsAndOtherFiles) {
-    const Problem train = makeProblem(16, 4);
+    const TinyProblem train = makeTinyProblem(16, 4);
     fovea::test::InMemoryBatchSource source(train.images, train.targets, 8);
     TrainingConfig config = smallConfig();
     config.epochs = 1;
-    Trainer trainer(makeNetwork(), config, {&source, nullptr, {}, {}});
+    Trainer trainer(makeTinyNetwork(), config, {&source, nullptr, {}, {}});
     trainer.setCheckpointFolder(m_dir);
     TrainingControl control;
     ASSERT_TRUE(trainer.run(control).ok());
 
     TrainingConfig other = config;
     other.learningRate = 0.5;
-    Trainer changed(makeNetwork(), other, {&source, nullptr, {}, {}});
+    Trainer changed(makeTinyNetwork(), other, {&source, nullptr, {}, {}});
     auto refused = changed.resumeFromCheckpoint(m_dir / "last.pt");
     ASSERT_FALSE(refused.ok());
     EXPECT_NE(refused.error().message.find("learning_rate"), std::string::npos)
@@ -179,8 +162,8 @@ TEST_F(TrainerTest, ResumeRefusesOtherSettingsAndOtherFiles) {
 
 TEST_F(TrainerTest, EarlyStoppingKeepsTheBestWeights) {
     // Validation labels unrelated to the images: the validation loss soon gets worse.
-    const Problem train = makeProblem(24, 5);
-    Problem validation = makeProblem(24, 6);
+    const TinyProblem train = makeTinyProblem(24, 5);
+    TinyProblem validation = makeTinyProblem(24, 6);
     validation.targets = torch::randint(0, kClasses, {24}, torch::kInt64);
     fovea::test::InMemoryBatchSource trainSource(train.images, train.targets, 8);
     fovea::test::InMemoryBatchSource validationSource(validation.images, validation.targets, 24);
@@ -188,7 +171,7 @@ TEST_F(TrainerTest, EarlyStoppingKeepsTheBestWeights) {
     config.epochs = 12;
     config.learningRate = 1e-2;
     config.earlyStopPatience = 2;
-    Trainer trainer(makeNetwork(), config, {&trainSource, &validationSource, {}, {}});
+    Trainer trainer(makeTinyNetwork(), config, {&trainSource, &validationSource, {}, {}});
     TrainingControl control;
     auto summary = trainer.run(control);
     ASSERT_TRUE(summary.ok()) << summary.error().message;
@@ -209,12 +192,12 @@ TEST_F(TrainerTest, EarlyStoppingKeepsTheBestWeights) {
 }
 
 TEST_F(TrainerTest, DivergenceIsAnOutcomeNotAnException) {
-    const Problem train = makeProblem(16, 7);
+    const TinyProblem train = makeTinyProblem(16, 7);
     fovea::test::InMemoryBatchSource source(train.images, train.targets, 8);
     TrainingConfig config = smallConfig();
     config.optimizer = OptimizerKind::Sgd;
     config.learningRate = 1e12;
-    Trainer trainer(makeNetwork(), config, {&source, nullptr, {}, {}});
+    Trainer trainer(makeTinyNetwork(), config, {&source, nullptr, {}, {}});
     TrainingControl control;
     auto summary = trainer.run(control);
     ASSERT_TRUE(summary.ok()) << summary.error().message;
@@ -223,11 +206,11 @@ TEST_F(TrainerTest, DivergenceIsAnOutcomeNotAnException) {
 }
 
 TEST_F(TrainerTest, PauseHoldsTrainingUntilResumedFromAnotherThread) {
-    const Problem train = makeProblem(16, 8);
+    const TinyProblem train = makeTinyProblem(16, 8);
     fovea::test::InMemoryBatchSource source(train.images, train.targets, 8);
     TrainingConfig config = smallConfig();
     config.epochs = 1;
-    Trainer trainer(makeNetwork(), config, {&source, nullptr, {}, {}});
+    Trainer trainer(makeTinyNetwork(), config, {&source, nullptr, {}, {}});
     TrainingControl control;
     std::thread resumer;
     TrainingCallbacks callbacks;
@@ -251,10 +234,10 @@ TEST_F(TrainerTest, PauseHoldsTrainingUntilResumedFromAnotherThread) {
 }
 
 TEST_F(TrainerTest, FreezeChangesApplyAtTheNextBatch) {
-    const Problem train = makeProblem(16, 9);
+    const TinyProblem train = makeTinyProblem(16, 9);
     fovea::test::InMemoryBatchSource source(train.images, train.targets, 8);
     TrainingConfig config = smallConfig();
-    NetworkPtr network = makeNetwork();
+    NetworkPtr network = makeTinyNetwork();
     Trainer trainer(network, config, {&source, nullptr, {}, {}});
     TrainingControl control;
     std::set<std::string> allButHead;
@@ -299,14 +282,14 @@ using fovea::test::InMemoryBatchSource;
 
 // mobilenet_v3_small with its first blocks frozen, so the feature cache has a prefix to serve.
 NetworkPtr partlyFrozenNetwork() {
-    NetworkPtr network = makeNetwork();
+    NetworkPtr network = makeTinyNetwork();
     network->setFrozenBlocks(blocksUpTo(*network, network->blocks()[4].name));
     return network;
 }
 
 TEST_F(TrainerTest, FeatureCacheGivesTheSameWeightsAsRecomputing) {
-    const Problem train = makeProblem(24, 11);
-    const Problem validation = makeProblem(12, 12);
+    const TinyProblem train = makeTinyProblem(24, 11);
+    const TinyProblem validation = makeTinyProblem(12, 12);
     TrainingConfig config = smallConfig();
     config.featureCache = false;
     InMemoryBatchSource plainSource(train.images, train.targets, 8);
@@ -340,7 +323,7 @@ TEST_F(TrainerTest, FeatureCacheGivesTheSameWeightsAsRecomputing) {
 }
 
 TEST_F(TrainerTest, FeatureCacheSpillsToDiskBeyondItsMemoryBudget) {
-    const Problem train = makeProblem(16, 13);
+    const TinyProblem train = makeTinyProblem(16, 13);
     TrainingConfig config = smallConfig();
     config.featureCache = true;
     config.featureCacheMemoryBytes = 2;  // nothing fits in memory
@@ -391,13 +374,13 @@ namespace {
 // The options that change the arithmetic: each run completes with a finite loss, and differs
 // from the plain run (so the option really took effect).
 TEST_F(TrainerTest, PrecisionLayoutClippingAndSmoothingOptionsTrain) {
-    const Problem train = makeProblem(16, 14);
+    const TinyProblem train = makeTinyProblem(16, 14);
     auto finalLoss = [&](const std::function<void(TrainingConfig&)>& change) {
         TrainingConfig config = smallConfig();
         config.epochs = 1;
         change(config);
         fovea::test::InMemoryBatchSource source(train.images, train.targets, 8);
-        Trainer trainer(makeNetwork(), config, {&source, nullptr, {}, {3, 3, 10}});
+        Trainer trainer(makeTinyNetwork(), config, {&source, nullptr, {}, {3, 3, 10}});
         TrainingControl control;
         auto summary = trainer.run(control);
         EXPECT_TRUE(summary.ok()) << summary.error().message;
@@ -417,18 +400,20 @@ TEST_F(TrainerTest, PrecisionLayoutClippingAndSmoothingOptionsTrain) {
          }) {
         const double loss = finalLoss(change);
         EXPECT_TRUE(std::isfinite(loss)) << name;
-        if (name != "channels_last") EXPECT_NE(loss, plain) << name;
+        if (name != "channels_last") {
+            EXPECT_NE(loss, plain) << name;
+        }
         EXPECT_NEAR(loss, plain, 0.5) << name;
     }
 }
 
 TEST_F(TrainerTest, Fp16OnTheCpuIsRefusedWithAClearMessage) {
     if (torch::cuda::is_available()) GTEST_SKIP() << "a CUDA device is present";
-    const Problem train = makeProblem(8, 15);
+    const TinyProblem train = makeTinyProblem(8, 15);
     fovea::test::InMemoryBatchSource source(train.images, train.targets, 8);
     TrainingConfig config = smallConfig();
     config.precision = Precision::Float16;
-    Trainer trainer(makeNetwork(), config, {&source, nullptr, {}, {}});
+    Trainer trainer(makeTinyNetwork(), config, {&source, nullptr, {}, {}});
     TrainingControl control;
     auto summary = trainer.run(control);
     ASSERT_FALSE(summary.ok());
