@@ -5,7 +5,10 @@
 
 #include "catalogue_commands.h"
 #include "cli_output.h"
+#include "demo_command.h"
+#include "eval_command.h"
 #include "exit_codes.h"
+#include "export_command.h"
 #include "fovea/core/system_info.h"
 #include "fovea/core/threads.h"
 #include "fovea/core/version.h"
@@ -13,6 +16,7 @@
 #include "import_command.h"
 #include "info_command.h"
 #include "lr_find_command.h"
+#include "predict_command.h"
 #include "prepare_weights_command.h"
 #include "train_command.h"
 
@@ -87,6 +91,14 @@ int main(int argc, char** argv) {
     auto* train = fovea::cli::addTrainCommand(app, trainOptions);
     fovea::cli::LrFindOptions lrFindOptions;
     auto* lrFind = fovea::cli::addLrFindCommand(app, lrFindOptions);
+    fovea::cli::EvalOptions evalOptions;
+    auto* eval = fovea::cli::addEvalCommand(app, evalOptions);
+    fovea::cli::PredictOptions predictOptions;
+    auto* predict = fovea::cli::addPredictCommand(app, predictOptions);
+    fovea::cli::ExportOptions exportOptions;
+    auto* exportCommand = fovea::cli::addExportCommand(app, exportOptions);
+    fovea::cli::DemoOptions demoOptions;
+    auto* demo = fovea::cli::addDemoCommand(app, demoOptions);
 
     try {
         app.parse(argc, argv);
@@ -107,6 +119,10 @@ int main(int argc, char** argv) {
         if (import->parsed()) return fovea::cli::runImport(importFolder, importProject, importJson);
         if (train->parsed()) return fovea::cli::runTrain(trainOptions);
         if (lrFind->parsed()) return fovea::cli::runLrFind(lrFindOptions);
+        if (eval->parsed()) return fovea::cli::runEval(evalOptions);
+        if (predict->parsed()) return fovea::cli::runPredict(predictOptions);
+        if (exportCommand->parsed()) return fovea::cli::runExport(exportOptions);
+        if (demo->parsed()) return fovea::cli::runDemo(demoOptions);
     } catch (const std::exception& error) {
         std::cerr << "fovea-cli: " << error.what() << "\n";
         return fovea::cli::kExitFailure;

@@ -193,7 +193,7 @@ CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
     return command;
 }
 
-int runTrain(TrainOptions o) {
+int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
     namespace fs = std::filesystem;
     const bool json = o.json;
     std::optional<core::RunFolder> run;
@@ -296,20 +296,20 @@ int runTrain(TrainOptions o) {
         if (!saved) return reportError(json, kExitFailure, saved.error().message);
     }
 
-    nlohmann::json result = {{"run_folder", fs::absolute(run->path()).string()},
-                             {"outcome", core::trainingOutcomeName(s.outcome)},
-                             {"message", s.message},
-                             {"device", s.device},
-                             {"architecture", network->architecture()},
-                             {"weights", inputs.network.weightsDescription},
-                             {"classes", set.classNames},
-                             {"images",
-                              {{"train", set.train.size()},
-                               {"validation", set.validation.size()},
-                               {"unusable", set.unusable}}},
-                             {"skipped", skipped},
-                             {"epochs_completed", s.epochsCompleted},
-                             {"feature_cache_hits", s.featureCacheHits}};
+    result = {{"run_folder", fs::absolute(run->path()).string()},
+              {"outcome", core::trainingOutcomeName(s.outcome)},
+              {"message", s.message},
+              {"device", s.device},
+              {"architecture", network->architecture()},
+              {"weights", inputs.network.weightsDescription},
+              {"classes", set.classNames},
+              {"images",
+               {{"train", set.train.size()},
+                {"validation", set.validation.size()},
+                {"unusable", set.unusable}}},
+              {"skipped", skipped},
+              {"epochs_completed", s.epochsCompleted},
+              {"feature_cache_hits", s.featureCacheHits}};
     if (!s.history.empty()) {
         const auto& last = s.history.back();
         result["train_loss"] = last.trainLoss;
@@ -329,21 +329,30 @@ int runTrain(TrainOptions o) {
     if (s.outcome != core::TrainingOutcome::Stopped) result["model"] = modelFile.string();
     if (auto error = run->recordingError()) result["recording_error"] = error->message;
 
-    std::ostringstream text;
-    text << "Run " << core::trainingOutcomeName(s.outcome) << " after " << s.epochsCompleted
-         << " epochs on " << s.device << ": " << run->path().string() << "\n";
+    std::ostringstream lines;
+    lines << "Run " << core::trainingOutcomeName(s.outcome) << " after " << s.epochsCompleted
+          << " epochs on " << s.device << ": " << run->path().string() << "\n";
     if (result.contains("val_accuracy")) {
-        text << "Validation accuracy " << result["val_accuracy"].get<double>() << "\n";
+        lines << "Validation accuracy " << result["val_accuracy"].get<double>() << "\n";
     }
-    if (!skipped.empty()) text << skipped.size() << " unreadable images skipped\n";
+    if (!skipped.empty()) lines << skipped.size() << " unreadable images skipped\n";
     if (s.outcome == core::TrainingOutcome::Stopped) {
-        text << "Stopped; continue with: fovea-cli train --out " << run->path().string()
-             << " --resume\n";
+        lines << "Stopped; continue with: fovea-cli train --out " << run->path().string()
+              << " --resume\n";
     }
-    printResult(json, result, text.str());
+    text = lines.str();
     if (s.outcome == core::TrainingOutcome::Diverged) return kExitFailure;
     if (s.outcome == core::TrainingOutcome::Stopped) return kExitInterrupted;
     return kExitSuccess;
+}
+
+int runTrain(TrainOptions o) {
+    const bool json = o.json;
+    nlohmann::json result;
+    std::string text;
+    const int code = trainRun(std::move(o), result, text);
+    if (!result.is_null()) printResult(json, result, text);
+    return code;
 }
 
 }  // namespace fovea::cli

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <string>
@@ -35,5 +36,8 @@ struct TrainOptions {
 // Adds the subcommand and its flags to `app`; the options are filled when it is parsed.
 CLI::App* addTrainCommand(CLI::App& app, TrainOptions& options);
 int runTrain(TrainOptions options);
+// runTrain without printing the result: fills `result` (the JSON object) and `text` (for
+// people) when training ran; errors are reported as runTrain reports them. Returns the exit code.
+int trainRun(TrainOptions options, nlohmann::json& result, std::string& text);
 
 }  // namespace fovea::cli

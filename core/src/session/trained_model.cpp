@@ -30,6 +30,39 @@ Result<void> saveTrainedModel(const std::filesystem::path& file, const NetworkIm
     return writeSafetensors(file, state, metadata);
 }
 
+Result<NetworkPtr> networkWithWeights(const std::string& architecture, size_t classCount,
+                                      const std::map<std::string, std::string>& metadata,
+                                      const StateDict& weights, const std::string& source) {
+    auto created = createNetwork(architecture, static_cast<std::int64_t>(classCount));
+    if (!created) return Error{source + ": " + created.error().message};
+    NetworkPtr network = created.value();
+    HeadOptions head;
+    head.numClasses = static_cast<std::int64_t>(classCount);
+    // The head shape (hidden layer, dropout) is part of the weights: rebuild it when recorded.
+    if (const auto found = metadata.find("fovea.head"); found != metadata.end()) {
+        const auto json = nlohmann::json::parse(found->second, nullptr, false);
+        if (json.is_object()) {
+            head.dropout = json.value("dropout", 0.0);
+            head.hiddenUnits = json.value("hidden_units", std::int64_t{0});
+            if (head.dropout > 0 || head.hiddenUnits > 0) network->replaceHead(head);
+        }
+    }
+    auto loaded = loadStateDict(*network, weights, source);
+    if (!loaded) return loaded.error();
+    if (!loaded.value().skippedHeadKeys.empty()) {
+        // Architectures whose own classifier differs from a replaced one (the Keras variants'
+        // nsfwjs top) hold either layout, depending on how training started: try the other.
+        network->replaceHead(head);
+        loaded = loadStateDict(*network, weights, source);
+        if (!loaded) return loaded.error();
+        if (!loaded.value().skippedHeadKeys.empty()) {
+            return Error{source + ": its classifier does not match its " +
+                         std::to_string(classCount) + " labels"};
+        }
+    }
+    return network;
+}
+
 Result<TrainedModel> loadTrainedModel(const std::filesystem::path& file) {
     auto read = readSafetensors(file);
     if (!read) return read.error();
@@ -58,26 +91,10 @@ Result<TrainedModel> loadTrainedModel(const std::filesystem::path& file) {
         if (!name.is_string()) return Error{file.string() + ": bad fovea.labels"};
         model.classNames.push_back(name.get<std::string>());
     }
-    auto created = createNetwork(*architecture, static_cast<std::int64_t>(model.classNames.size()));
-    if (!created) return Error{file.string() + ": " + created.error().message};
-    model.network = created.value();
-    // The head shape (hidden layer, dropout) is part of the weights: rebuild it when recorded.
-    if (const auto head = field("fovea.head")) {
-        const auto json = nlohmann::json::parse(*head, nullptr, false);
-        if (json.is_object()) {
-            HeadOptions options;
-            options.numClasses = static_cast<std::int64_t>(model.classNames.size());
-            options.dropout = json.value("dropout", 0.0);
-            options.hiddenUnits = json.value("hidden_units", std::int64_t{0});
-            if (options.dropout > 0 || options.hiddenUnits > 0) model.network->replaceHead(options);
-        }
-    }
-    auto loaded = loadStateDict(*model.network, read.value().tensors, file.string());
-    if (!loaded) return loaded.error();
-    if (!loaded.value().skippedHeadKeys.empty()) {
-        return Error{file.string() + ": its classifier does not match its " +
-                     std::to_string(model.classNames.size()) + " labels"};
-    }
+    auto network = networkWithWeights(*architecture, model.classNames.size(), metadata,
+                                      read.value().tensors, file.string());
+    if (!network) return network.error();
+    model.network = network.value();
     model.network->setPreprocessing(preprocessing.value());
     model.network->eval();
     model.metadata = metadata;

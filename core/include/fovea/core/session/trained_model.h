@@ -7,6 +7,7 @@
 
 #include "fovea/core/models/network.h"
 #include "fovea/core/result.h"
+#include "fovea/core/state_dict.h"
 
 namespace fovea::core {
 
@@ -23,5 +24,11 @@ Result<void> saveTrainedModel(const std::filesystem::path& file, const NetworkIm
                               const std::vector<std::string>& classNames,
                               const std::map<std::string, std::string>& extraMetadata = {});
 Result<TrainedModel> loadTrainedModel(const std::filesystem::path& file);
+
+// A network of `architecture` with `classCount` outputs holding `weights` (a model's state
+// dict): the head recorded in the metadata ("fovea.head") is rebuilt first. Errors name `source`.
+Result<NetworkPtr> networkWithWeights(const std::string& architecture, size_t classCount,
+                                      const std::map<std::string, std::string>& metadata,
+                                      const StateDict& weights, const std::string& source);
 
 }  // namespace fovea::core

@@ -1,0 +1,175 @@
+#include "predict_command.h"
+
+#include <cstdio>
+#include <sstream>
+
+#include "cli_output.h"
+#include "exit_codes.h"
+#include "fovea/core/models/zoo.h"
+#include "fovea/core/session/prediction.h"
+#include "model_source.h"
+
+namespace fovea::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string predictionLine(const core::ImagePrediction& prediction) {
+    std::string line = prediction.path.string() + ":";
+    for (std::size_t j = 0; j < prediction.top.size(); ++j) {
+        char probability[32];
+        std::snprintf(probability, sizeof probability, " %.4f", prediction.top[j].probability);
+        line += (j == 0 ? " " : ", ") + prediction.top[j].label + probability;
+    }
+    return line + "\n";
+}
+
+}  // namespace
+
+CLI::App* addPredictCommand(CLI::App& app, PredictOptions& o) {
+    auto* command = app.add_subcommand(
+        "predict", "Top-k classes of images, files or folders, with a trained or pretrained model");
+    auto* model = command->add_option("--model", o.model,
+                                      "run folder, model bundle or .safetensors model file");
+    auto* arch = command->add_option("--arch", o.architecture,
+                                     "preview a pretrained network as published (with --weights)");
+    command
+        ->add_option("--weights", o.weights,
+                     "with --arch: default | PATH | URL (labels from the file, else indices)")
+        ->needs(arch)
+        ->capture_default_str();
+    model->excludes(arch);
+    command->add_option("IMAGE_OR_DIR", o.inputs, "images, or folders searched recursively")
+        ->required();
+    command->add_option("--top-k", o.topK, "classes listed per image")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    command->add_option("--csv", o.csv,
+                        "also write path,label_1,probability_1,...,error rows to FILE");
+    command->add_option("--batch-size", o.batchSize, "images per batch")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    command->add_option("--workers", o.workers, "image decoding threads (0: one per core)");
+    command->add_option("--device", o.device, "auto | cpu | cuda")
+        ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+        ->capture_default_str();
+    command->add_flag("--json", o.json, "Print one JSON object");
+    return command;
+}
+
+int runPredict(PredictOptions o) {
+    const bool json = o.json;
+    if (o.model.empty() && o.architecture.empty()) {
+        return reportError(json, kExitUsage,
+                           "predict needs --model RUN_DIR|BUNDLE|FILE or --arch NAME --weights "
+                           "PATH");
+    }
+    ProgressDisplay progress;
+    core::TrainedModel model;
+    nlohmann::json source;
+    if (!o.model.empty()) {
+        int exitCode = kExitBadData;
+        auto loaded = loadModelSource(o.model, exitCode);
+        if (!loaded) return reportError(json, exitCode, loaded.error().message);
+        source["model"] = fs::absolute(loaded.value().file).string();
+        model = std::move(loaded.value().model);
+    } else {
+        if (!core::findArchitecture(o.architecture)) {
+            return reportError(
+                json, kExitUsage,
+                "unknown architecture '" + o.architecture + "' (see fovea-cli models)");
+        }
+        auto loaded = core::loadPretrainedModel(
+            o.architecture, o.weights, [&](const core::DownloadProgress& p) {
+                if (p.totalBytes > 0) {
+                    progress.update(double(p.receivedBytes) / double(p.totalBytes),
+                                    "downloading weights",
+                                    std::to_string(p.receivedBytes >> 20) + " MiB", 0);
+                }
+            });
+        progress.finishLine();
+        if (!loaded) return reportError(json, kExitBadData, loaded.error().message);
+        source["weights"] = loaded.value().metadata["fovea.source"];
+        model = std::move(loaded).value();
+    }
+    core::NetworkImpl& network = *model.network;
+    source["architecture"] = network.architecture();
+    source["classes"] = network.numClasses();
+    // Without recorded labels (published weights), classes are named by their output index.
+    source["labels"] = model.classNames.empty() ? "indices" : "model";
+
+    const core::ImageFileList list = core::collectImageFiles(o.inputs);
+    nlohmann::json skipped = nlohmann::json::array();
+    for (const auto& problem : list.problems) {
+        skipped.push_back({{"path", problem.path.string()}, {"error", problem.message}});
+    }
+    if (list.files.empty()) {
+        std::string message;
+        for (const auto& problem : list.problems) {
+            message += (message.empty() ? "" : "; ") + problem.message;
+        }
+        if (message.empty()) {
+            for (const auto& input : o.inputs) {
+                message += (message.empty() ? "no images in " : ", ") + input.string();
+            }
+            message += " (folders are searched for .jpg, .png, .bmp, .webp and .tif files)";
+        }
+        return reportError(json, kExitBadData, message);
+    }
+
+    core::PredictionOptions options;
+    options.topK = o.topK;
+    options.batchSize = o.batchSize;
+    options.workers = o.workers;
+    options.device = core::parseDevicePreference(o.device).value();
+    auto predicted = core::predictImages(
+        network, list.files, model.classNames, options, [&](std::int64_t done, std::int64_t total) {
+            progress.update(double(done) / double(total), "predicting",
+                            std::to_string(done) + "/" + std::to_string(total) + " images", 0);
+        });
+    progress.finishLine();
+    if (!predicted) return reportError(json, kExitFailure, predicted.error().message);
+    std::vector<core::ImagePrediction> all = std::move(predicted).value();
+
+    nlohmann::json predictions = nlohmann::json::array();
+    std::ostringstream text;
+    std::size_t succeeded = 0;
+    for (const auto& prediction : all) {
+        if (prediction.error) {
+            skipped.push_back({{"path", prediction.path.string()}, {"error", *prediction.error}});
+            continue;
+        }
+        ++succeeded;
+        predictions.push_back(core::toJson(prediction));
+        text << predictionLine(prediction);
+    }
+    if (succeeded == 0) {
+        return reportError(json, kExitBadData,
+                           "none of the " + std::to_string(all.size()) +
+                               " images could be read (first: " + *all.front().error + ")");
+    }
+    const int k = static_cast<int>(std::min<std::int64_t>(o.topK, network.numClasses()));
+    nlohmann::json result = source;
+    result["top_k"] = k;
+    result["predictions"] = predictions;
+    result["skipped"] = skipped;
+    if (!o.csv.empty()) {
+        // Inputs that do not exist get a row too: the CSV accounts for everything named.
+        for (const auto& problem : list.problems)
+            all.push_back({problem.path, {}, problem.message});
+        if (auto written = core::writePredictionsCsv(o.csv, all, k); !written) {
+            return reportError(json, kExitFailure, written.error().message);
+        }
+        result["csv"] = fs::absolute(o.csv).string();
+    }
+    if (!skipped.empty()) {
+        text << "Skipped " << skipped.size() << " files:\n";
+        for (const auto& entry : skipped)
+            text << "  " << entry.at("error").get<std::string>() << "\n";
+    }
+    if (!o.csv.empty()) text << "Wrote " << o.csv.string() << "\n";
+    printResult(json, result, text.str());
+    return kExitSuccess;
+}
+
+}  // namespace fovea::cli

@@ -1,0 +1,49 @@
+#pragma once
+
+// A model bundle: one folder that holds everything needed to use a trained model elsewhere.
+//
+//   model.safetensors   always (Fovea's own format: `fovea-cli predict --model FOLDER` reads it)
+//   model.onnx / model.pt / model.pth   the requested formats, each through the parity gate
+//   labels.json         the class labels in output order
+//   preprocessing.json  resize, crop, mean/std, and the input contract in words
+//   parity.json         each file's parity-gate figures
+//   README.md           the model card: architecture, weight source, classes, data counts,
+//                       metrics, training settings, date
+#include <filesystem>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "fovea/core/session/export_model.h"
+
+namespace fovea::core {
+
+// What the model card says beyond the model itself; each part may be empty (a null json).
+struct ModelCardFacts {
+    std::string name;           // shown as the card's title, e.g. the run folder's name
+    nlohmann::json config;      // the run's config.json
+    nlohmann::json summary;     // the run's summary.json
+    nlohmann::json evaluation;  // an evaluation report (accuracy, per-class metrics), if any
+};
+
+struct BundleReport {
+    std::filesystem::path folder;
+    std::vector<ExportedFile> files;
+};
+
+// Writes the bundle into `folder` (created when missing; files of an earlier bundle there are
+// replaced). Stops at the first format whose parity gate fails, returning its error; the files
+// already written stay, but labels, preprocessing and the card are written only on success.
+Result<BundleReport> writeModelBundle(const TrainedModel& model,
+                                      const std::vector<ExportFormat>& formats,
+                                      const std::filesystem::path& folder,
+                                      const std::vector<std::filesystem::path>& parityImages,
+                                      const ModelCardFacts& facts);
+
+// The model card's markdown.
+std::string renderModelCard(const TrainedModel& model, const std::vector<ExportedFile>& files,
+                            const ModelCardFacts& facts);
+
+nlohmann::json toJson(const ParityReport& report);
+
+}  // namespace fovea::core

@@ -1,0 +1,14 @@
+# Included from core/CMakeLists.txt: paths are relative to core/.
+# fovea_export: TorchScript, ONNX and .pth writers over one traced graph of the network.
+find_package(Protobuf REQUIRED)
+find_package(ONNX REQUIRED)
+add_library(fovea_export STATIC
+    src/tensor/export/export_metadata.cpp
+    src/tensor/export/onnx_writer.cpp
+    src/tensor/export/pth_writer.cpp
+    src/tensor/export/torchscript_writer.cpp
+    src/tensor/export/traced_network.cpp
+)
+target_link_libraries(fovea_export PUBLIC fovea_models PRIVATE fovea_file_io onnx onnx_proto
+                                   nlohmann_json::nlohmann_json fovea_warnings)
+target_precompile_headers(fovea_export PRIVATE <torch/torch.h>)

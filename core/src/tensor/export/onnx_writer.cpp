@@ -1,0 +1,368 @@
+// ONNX from C++: each traced ATen node becomes the ONNX operator(s) that compute the same thing,
+// in forms that OpenCV's DNN importer understands (e.g. Linear as Gemm with transB, hardswish
+// as x * HardSigmoid(x), SiLU as x * Sigmoid(x), ReLU6 as Clip), tensors as initializers named
+// as in the state dict.
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+#include <torch/torch.h>
+
+#include <stdexcept>
+
+#include "fovea/core/atomic_file.h"
+#include "fovea/core/export/model_export.h"
+#include "fovea/core/version.h"
+#include "traced_network.h"
+
+namespace fovea::core {
+namespace {
+
+using exporting::constantValue;
+using exporting::TracedNetwork;
+using torch::jit::Node;
+using torch::jit::Value;
+
+constexpr int kOpsetVersion = 13;
+
+class OnnxGraphBuilder {
+  public:
+    OnnxGraphBuilder(const TracedNetwork& traced, onnx::GraphProto& graph)
+        : m_traced(traced), m_graph(graph) {}
+
+    void build(int64_t numClasses) {
+        const Value* input = m_traced.graph->inputs().at(0);
+        m_names[input] = "image";
+        m_names[m_traced.graph->outputs().at(0)] = "probabilities";
+        addValueInfo(m_graph.add_input(), "image", {-1, 3, m_traced.imageSize, m_traced.imageSize});
+        addValueInfo(m_graph.add_output(), "probabilities", {-1, numClasses});
+        for (const Node* node : m_traced.graph->nodes()) translate(node);
+    }
+
+  private:
+    static void addValueInfo(onnx::ValueInfoProto* info, const std::string& name,
+                             const std::vector<int64_t>& dims) {
+        info->set_name(name);
+        auto* tensorType = info->mutable_type()->mutable_tensor_type();
+        tensorType->set_elem_type(onnx::TensorProto::FLOAT);
+        for (const int64_t dim : dims) {
+            auto* shapeDim = tensorType->mutable_shape()->add_dim();
+            if (dim < 0) {
+                shapeDim->set_dim_param("batch");
+            } else {
+                shapeDim->set_dim_value(dim);
+            }
+        }
+    }
+
+    void translate(const Node* node) {
+        const std::string kind = node->kind().toQualString();
+        if (kind == "prim::Constant" || kind == "prim::ListConstruct") return;  // used inline
+        const auto in = [&](size_t i) { return name(node->inputs().at(i)); };
+        const auto intList = [&](size_t i) {
+            return constantValue(node->inputs().at(i)).toIntVector();
+        };
+        const auto out = [&] { return name(node->output()); };
+
+        if (kind == "aten::_convolution") {
+            if (constantValue(node->inputs()[6]).toBool()) unsupported(node, "transposed");
+            const auto weightSizes = tensorSizes(node->inputs()[1]);
+            const auto padding = intList(4);
+            std::vector<std::string> inputs{in(0), in(1)};
+            if (!isNone(node->inputs()[2])) inputs.push_back(in(2));
+            auto* conv = addNode("Conv", inputs, {out()});
+            addInts(conv, "kernel_shape", {weightSizes.at(2), weightSizes.at(3)});
+            addInts(conv, "strides", intList(3));
+            addInts(conv, "pads", {padding.at(0), padding.at(1), padding.at(0), padding.at(1)});
+            addInts(conv, "dilations", intList(5));
+            addInt(conv, "group", constantValue(node->inputs()[8]).toInt());
+        } else if (kind == "aten::batch_norm") {
+            if (isNone(node->inputs()[1]) || isNone(node->inputs()[2])) {
+                unsupported(node, "without affine parameters");
+            }
+            auto* norm =
+                addNode("BatchNormalization", {in(0), in(1), in(2), in(3), in(4)}, {out()});
+            addFloat(norm, "epsilon", constantValue(node->inputs()[7]).toDouble());
+        } else if (kind == "aten::relu" || kind == "aten::relu_") {
+            addNode("Relu", {in(0)}, {out()});
+        } else if (kind == "aten::relu6" || kind == "aten::relu6_") {
+            // OpenCV 4.6 reads only the attribute form of Clip (before opset 11): ReLU6 as
+            // 6 * HardSigmoid(x) with alpha 1/6, which clamps x / 6 to [0, 1].
+            const std::string scaled = temporary();
+            auto* clamp = addNode("HardSigmoid", {in(0)}, {scaled});
+            addFloat(clamp, "alpha", 1.0 / 6.0);
+            addFloat(clamp, "beta", 0.0);
+            addNode("Mul", {scaled, scalar(6.0f)}, {out()});
+        } else if (kind == "aten::hardtanh" || kind == "aten::hardtanh_") {
+            const auto low =
+                static_cast<float>(constantValue(node->inputs()[1]).toScalar().toDouble());
+            const auto high =
+                static_cast<float>(constantValue(node->inputs()[2]).toScalar().toDouble());
+            addNode("Clip", {in(0), scalar(low), scalar(high)}, {out()});
+        } else if (kind == "aten::sigmoid" || kind == "aten::sigmoid_") {
+            addNode("Sigmoid", {in(0)}, {out()});
+        } else if (kind == "aten::hardsigmoid" || kind == "aten::hardsigmoid_") {
+            hardSigmoid(in(0), out());
+        } else if (kind == "aten::hardswish" || kind == "aten::hardswish_") {
+            const std::string gate = temporary();
+            hardSigmoid(in(0), gate);
+            addNode("Mul", {in(0), gate}, {out()});
+        } else if (kind == "aten::silu" || kind == "aten::silu_") {
+            const std::string gate = temporary();
+            addNode("Sigmoid", {in(0)}, {gate});
+            addNode("Mul", {in(0), gate}, {out()});
+        } else if (kind == "aten::add" || kind == "aten::add_" || kind == "aten::sub") {
+            if (constantValue(node->inputs()[2]).toScalar().toDouble() != 1.0) {
+                unsupported(node, "with alpha other than 1");
+            }
+            addNode(kind == "aten::sub" ? "Sub" : "Add", {in(0), in(1)}, {out()});
+        } else if (kind == "aten::mul" || kind == "aten::mul_") {
+            addNode("Mul", {in(0), in(1)}, {out()});
+        } else if (kind == "aten::div") {
+            addNode("Div", {in(0), in(1)}, {out()});
+        } else if (kind == "aten::max_pool2d") {
+            auto* pool = addNode("MaxPool", {in(0)}, {out()});
+            poolAttributes(pool, intList(1), intList(2), intList(3),
+                           constantValue(node->inputs()[5]).toBool());
+            const auto dilation = pair(intList(4));
+            if (dilation != std::vector<int64_t>{1, 1}) addInts(pool, "dilations", dilation);
+        } else if (kind == "aten::avg_pool2d") {
+            if (!isNone(node->inputs()[6])) unsupported(node, "with divisor_override");
+            auto* pool = addNode("AveragePool", {in(0)}, {out()});
+            poolAttributes(pool, intList(1), intList(2), intList(3),
+                           constantValue(node->inputs()[4]).toBool());
+            addInt(pool, "count_include_pad", constantValue(node->inputs()[5]).toBool() ? 1 : 0);
+        } else if (kind == "aten::adaptive_avg_pool2d") {
+            adaptiveAveragePool(node);
+        } else if (kind == "aten::flatten") {
+            const auto start = constantValue(node->inputs()[1]).toInt();
+            const auto end = constantValue(node->inputs()[2]).toInt();
+            if (start != 1 || end != -1) unsupported(node, "other than flatten(1, -1)");
+            addInt(addNode("Flatten", {in(0)}, {out()}), "axis", 1);
+        } else if (kind == "aten::t") {
+            // Only as addmm's weight: Gemm transposes it itself (transB).
+            m_transposed[node->output()] = node->input();
+        } else if (kind == "aten::addmm") {
+            const auto found = m_transposed.find(node->inputs()[2]);
+            if (found == m_transposed.end()) unsupported(node, "without a transposed weight");
+            auto* gemm = addNode("Gemm", {in(1), name(found->second), in(0)}, {out()});
+            addInt(gemm, "transB", 1);
+            addFloat(gemm, "beta", constantValue(node->inputs()[3]).toScalar().toDouble());
+            addFloat(gemm, "alpha", constantValue(node->inputs()[4]).toScalar().toDouble());
+        } else if (kind == "aten::linear") {
+            std::vector<std::string> inputs{in(0), in(1)};
+            if (!isNone(node->inputs()[2])) inputs.push_back(in(2));
+            addInt(addNode("Gemm", inputs, {out()}), "transB", 1);
+        } else if (kind == "aten::dropout" || kind == "aten::dropout_" ||
+                   kind == "aten::feature_dropout") {
+            m_names[node->output()] = in(0);  // identity at inference
+        } else if (kind == "aten::cat") {
+            const Node* list = node->inputs()[0]->node();
+            if (list->kind() != c10::prim::ListConstruct) unsupported(node, "of a computed list");
+            std::vector<std::string> inputs;
+            for (const Value* each : list->inputs()) inputs.push_back(name(each));
+            addInt(addNode("Concat", inputs, {out()}), "axis",
+                   constantValue(node->inputs()[1]).toInt());
+        } else if (kind == "aten::_pad_enum" || kind == "aten::constant_pad_nd") {
+            constantPad(node);
+        } else if (kind == "aten::softmax") {
+            addInt(addNode("Softmax", {in(0)}, {out()}), "axis",
+                   constantValue(node->inputs()[1]).toInt());
+        } else {
+            unsupported(node, "");
+        }
+    }
+
+    // torch's hardsigmoid: relu6(x + 3) / 6 = HardSigmoid with alpha 1/6, beta 1/2.
+    void hardSigmoid(const std::string& input, const std::string& output) {
+        auto* node = addNode("HardSigmoid", {input}, {output});
+        addFloat(node, "alpha", 1.0 / 6.0);
+        addFloat(node, "beta", 0.5);
+    }
+
+    // torch accepts one number for both dimensions ([3] means 3 x 3).
+    static std::vector<int64_t> pair(std::vector<int64_t> values) {
+        if (values.size() == 1) values.push_back(values[0]);
+        return values;
+    }
+
+    void poolAttributes(onnx::NodeProto* pool, std::vector<int64_t> kernel,
+                        std::vector<int64_t> stride, std::vector<int64_t> padding, bool ceilMode) {
+        kernel = pair(kernel);
+        stride = stride.empty() ? kernel : pair(stride);  // torch's default stride is the kernel
+        padding = pair(padding);
+        addInts(pool, "kernel_shape", kernel);
+        addInts(pool, "strides", stride);
+        addInts(pool, "pads", {padding.at(0), padding.at(1), padding.at(0), padding.at(1)});
+        if (ceilMode) addInt(pool, "ceil_mode", 1);
+    }
+
+    // Adaptive pooling to 1x1 is global pooling; to the input's own size it does nothing; to a
+    // size that divides the input it is plain average pooling.
+    void adaptiveAveragePool(const Node* node) {
+        const auto target = constantValue(node->inputs()[1]).toIntVector();
+        const auto sizes = tensorSizes(node->inputs()[0]);
+        const std::string input = name(node->inputs()[0]);
+        if (target == std::vector<int64_t>{1, 1}) {
+            addNode("GlobalAveragePool", {input}, {name(node->output())});
+            return;
+        }
+        const int64_t height = sizes.at(2), width = sizes.at(3);
+        if (height == target.at(0) && width == target.at(1)) {
+            m_names[node->output()] = input;
+            return;
+        }
+        if (height % target.at(0) != 0 || width % target.at(1) != 0) {
+            unsupported(node, "to a size that does not divide the input");
+        }
+        auto* pool = addNode("AveragePool", {input}, {name(node->output())});
+        const std::vector<int64_t> kernel{height / target.at(0), width / target.at(1)};
+        poolAttributes(pool, kernel, kernel, {0, 0}, false);
+    }
+
+    // torch pads the last dimension first: [left, right, top, bottom]; ONNX wants all begins
+    // then all ends over N, C, H, W.
+    void constantPad(const Node* node) {
+        const auto pad = constantValue(node->inputs()[1]).toIntVector();
+        if (pad.size() != 4) unsupported(node, "other than 2-D padding");
+        // at::padding_mode::constant is 3 (after reflect, replicate, circular).
+        const bool padEnum = node->kind().toQualString() == std::string("aten::_pad_enum");
+        const auto fill = constantValue(node->inputs()[padEnum ? 3 : 2]);
+        if ((padEnum && constantValue(node->inputs()[2]).toInt() != 3) ||
+            (!fill.isNone() && fill.toScalar().toDouble() != 0.0)) {
+            unsupported(node, "other than zero padding");
+        }
+        const std::vector<int64_t> pads{0, 0, pad[2], pad[0], 0, 0, pad[3], pad[1]};
+        const std::string padsName = temporary();
+        auto* initializer = m_graph.add_initializer();
+        initializer->set_name(padsName);
+        initializer->set_data_type(onnx::TensorProto::INT64);
+        initializer->add_dims(static_cast<int64_t>(pads.size()));
+        for (const int64_t each : pads) initializer->add_int64_data(each);
+        auto* padNode = addNode("Pad", {name(node->inputs()[0]), padsName}, {name(node->output())});
+        addString(padNode, "mode", "constant");
+    }
+
+    std::string name(const Value* value) {
+        if (const auto found = m_names.find(value); found != m_names.end()) return found->second;
+        if (const auto tensor = m_traced.tensors.find(value); tensor != m_traced.tensors.end()) {
+            addInitializer(tensor->second.name, tensor->second.tensor);
+            m_names[value] = tensor->second.name;
+            return tensor->second.name;
+        }
+        const std::string generated = "v" + std::to_string(value->unique());
+        m_names[value] = generated;
+        return generated;
+    }
+
+    std::string temporary() { return "t" + std::to_string(m_temporaries++); }
+
+    std::string scalar(float value) {
+        const std::string scalarName = temporary();
+        addInitializer(scalarName, torch::tensor(value));
+        return scalarName;
+    }
+
+    void addInitializer(const std::string& initializerName, const torch::Tensor& tensor) {
+        const auto data = tensor.detach().to(torch::kFloat32).contiguous();
+        auto* initializer = m_graph.add_initializer();
+        initializer->set_name(initializerName);
+        initializer->set_data_type(onnx::TensorProto::FLOAT);
+        for (const int64_t dim : data.sizes()) initializer->add_dims(dim);
+        // raw_data is little-endian, as x86 and ARM hosts store floats.
+        initializer->set_raw_data(data.data_ptr(), data.numel() * sizeof(float));
+    }
+
+    onnx::NodeProto* addNode(const std::string& op, const std::vector<std::string>& inputs,
+                             const std::vector<std::string>& outputs) {
+        auto* node = m_graph.add_node();
+        node->set_op_type(op);
+        node->set_name(op + "_" + std::to_string(m_graph.node_size()));
+        for (const auto& each : inputs) node->add_input(each);
+        for (const auto& each : outputs) node->add_output(each);
+        return node;
+    }
+
+    static void addInt(onnx::NodeProto* node, const std::string& attribute, int64_t value) {
+        auto* proto = node->add_attribute();
+        proto->set_name(attribute);
+        proto->set_type(onnx::AttributeProto::INT);
+        proto->set_i(value);
+    }
+    static void addInts(onnx::NodeProto* node, const std::string& attribute,
+                        const std::vector<int64_t>& values) {
+        auto* proto = node->add_attribute();
+        proto->set_name(attribute);
+        proto->set_type(onnx::AttributeProto::INTS);
+        for (const int64_t value : values) proto->add_ints(value);
+    }
+    static void addFloat(onnx::NodeProto* node, const std::string& attribute, double value) {
+        auto* proto = node->add_attribute();
+        proto->set_name(attribute);
+        proto->set_type(onnx::AttributeProto::FLOAT);
+        proto->set_f(static_cast<float>(value));
+    }
+    static void addString(onnx::NodeProto* node, const std::string& attribute,
+                          const std::string& value) {
+        auto* proto = node->add_attribute();
+        proto->set_name(attribute);
+        proto->set_type(onnx::AttributeProto::STRING);
+        proto->set_s(value);
+    }
+
+    static bool isNone(const Value* value) {
+        return value->type()->kind() == c10::TypeKind::NoneType;
+    }
+
+    static std::vector<int64_t> tensorSizes(const Value* value) {
+        const auto type = value->type()->cast<c10::TensorType>();
+        const auto sizes = type ? type->sizes().concrete_sizes() : c10::nullopt;
+        if (!sizes) throw std::runtime_error("a tensor of unknown shape in the traced graph");
+        return *sizes;
+    }
+
+    [[noreturn]] static void unsupported(const Node* node, const std::string& what) {
+        throw std::runtime_error(std::string("ONNX export does not support ") +
+                                 node->kind().toQualString() + (what.empty() ? "" : " " + what));
+    }
+
+    const TracedNetwork& m_traced;
+    onnx::GraphProto& m_graph;
+    std::unordered_map<const Value*, std::string> m_names;
+    std::unordered_map<const Value*, const Value*> m_transposed;
+    int m_temporaries = 0;
+};
+
+}  // namespace
+
+Result<void> writeOnnx(NetworkImpl& network, const std::vector<std::string>& classNames,
+                       const std::filesystem::path& file) {
+    auto traced = exporting::traceNetwork(network);
+    if (!traced) return traced.error();
+    onnx::ModelProto model;
+    model.set_ir_version(onnx::IR_VERSION);
+    model.set_producer_name("Fovea");
+    model.set_producer_version(kFoveaVersion);
+    model.set_doc_string(inputContract(network.preprocessing()));
+    auto* opset = model.add_opset_import();
+    opset->set_domain("");
+    opset->set_version(kOpsetVersion);
+    for (const auto& [key, value] : exportMetadata(network, classNames)) {
+        auto* property = model.add_metadata_props();
+        property->set_key(key);
+        property->set_value(value);
+    }
+    auto* graph = model.mutable_graph();
+    graph->set_name(network.architecture());
+    try {
+        OnnxGraphBuilder(traced.value(), *graph).build(static_cast<int64_t>(classNames.size()));
+        onnx::checker::check_model(model);
+    } catch (const std::exception& error) {
+        return Error{file.string() + ": writing ONNX failed: " + error.what()};
+    }
+    std::string bytes;
+    if (!model.SerializeToString(&bytes)) {
+        return Error{file.string() + ": the ONNX model is too large to serialise (over 2 GB)"};
+    }
+    return files::writeFileAtomically(file, bytes);
+}
+
+}  // namespace fovea::core

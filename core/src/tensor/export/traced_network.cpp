@@ -1,0 +1,119 @@
+#include "traced_network.h"
+
+#include <torch/csrc/jit/frontend/tracer.h>
+#include <torch/csrc/jit/ir/constants.h>
+#include <torch/torch.h>
+
+#include <stdexcept>
+
+namespace fovea::core::exporting {
+namespace {
+
+// Puts the network into the state tracing needs (eval mode, no parameter asking for gradients:
+// the tracer refuses to bake such tensors into the graph) and restores it when done.
+class TracingPose {
+  public:
+    explicit TracingPose(NetworkImpl& network)
+        : m_network(network), m_training(network.is_training()) {
+        for (auto& parameter : network.parameters()) {
+            m_requiresGrad.push_back(parameter.requires_grad());
+            parameter.set_requires_grad(false);
+        }
+        network.eval();
+    }
+    ~TracingPose() {
+        size_t index = 0;
+        for (auto& parameter : m_network.parameters()) {
+            parameter.set_requires_grad(m_requiresGrad[index++]);
+        }
+        m_network.train(m_training);
+    }
+    TracingPose(const TracingPose&) = delete;
+    TracingPose& operator=(const TracingPose&) = delete;
+
+  private:
+    NetworkImpl& m_network;
+    bool m_training;
+    std::vector<bool> m_requiresGrad;
+};
+
+}  // namespace
+
+Result<TracedNetwork> traceNetwork(NetworkImpl& network) {
+    for (const auto& parameter : network.parameters()) {
+        if (!parameter.device().is_cpu()) {
+            return Error{"export needs the network on the CPU (it is on " +
+                         parameter.device().str() + ")"};
+        }
+    }
+    const Preprocessing& preprocessing = network.preprocessing();
+    TracingPose pose(network);
+    torch::NoGradGuard noGrad;
+
+    const auto mean =
+        torch::tensor(std::vector<float>(preprocessing.mean.begin(), preprocessing.mean.end()))
+            .view({1, 3, 1, 1});
+    const auto std =
+        torch::tensor(std::vector<float>(preprocessing.std.begin(), preprocessing.std.end()))
+            .view({1, 3, 1, 1});
+    // Constants are found again by their storage: the tracer bakes the very tensors in.
+    std::unordered_map<const void*, std::string> names{{mean.data_ptr(), "preprocess.mean"},
+                                                       {std.data_ptr(), "preprocess.std"}};
+    for (const auto& item : network.named_parameters()) names[item.value().data_ptr()] = item.key();
+    for (const auto& item : network.named_buffers()) names[item.value().data_ptr()] = item.key();
+
+    const int size = preprocessing.cropSize;
+    const auto example = torch::rand({1, 3, size, size});
+    auto forward = [&](torch::jit::Stack inputs) -> torch::jit::Stack {
+        const auto normalised = (inputs.at(0).toTensor() - mean) / std;
+        return {torch::softmax(network.forward(normalised), 1)};
+    };
+    TracedNetwork traced;
+    traced.imageSize = size;
+    try {
+        auto [state, outputs] = torch::jit::tracer::trace(
+            {example}, forward, [](const torch::autograd::Variable&) { return std::string(); },
+            /*strict=*/true, /*force_outplace=*/false);
+        traced.graph = state->graph;
+    } catch (const c10::Error& error) {
+        return Error{"tracing " + network.architecture() +
+                     " for export failed: " + error.what_without_backtrace()};
+    }
+    int unnamed = 0;
+    for (const torch::jit::Node* node : traced.graph->nodes()) {
+        if (node->kind() != c10::prim::Constant) continue;
+        const torch::jit::Value* output = node->output();
+        if (!output->type()->cast<c10::TensorType>()) continue;
+        const torch::Tensor tensor = node->t(c10::attr::value);
+        const auto found = names.find(tensor.data_ptr());
+        const std::string name =
+            found != names.end() ? found->second : "constant." + std::to_string(unnamed++);
+        traced.tensors[output] = NamedTensor{name, tensor};
+    }
+    return traced;
+}
+
+c10::IValue constantValue(const torch::jit::Value* value) {
+    const torch::jit::Node* producer = value->node();
+    // The tracer writes int lists (kernel sizes, strides) as lists of constants.
+    if (producer->kind() == c10::prim::ListConstruct) {
+        std::vector<int64_t> ints;
+        for (const torch::jit::Value* element : producer->inputs()) {
+            const c10::IValue item = constantValue(element);
+            if (!item.isInt()) {
+                throw std::runtime_error("a constant list of " + item.tagKind() +
+                                         " in the traced graph");
+            }
+            ints.push_back(item.toInt());
+        }
+        return ints;
+    }
+    const auto constant = torch::jit::toIValue(value);
+    if (!constant) {
+        throw std::runtime_error("operation " + std::string(producer->kind().toQualString()) +
+                                 " produces a value that is not a constant");
+    }
+    return *constant;
+}
+
+}  // namespace fovea::core::exporting

@@ -1,0 +1,327 @@
+// Drives fovea-cli eval and predict as a script would, on a run trained here by the real
+// fovea-cli (a small Fashion-MNIST folder, resnet18 from random weights at 32 px, two epochs:
+// about 10 s, and unlike one epoch of a MobileNet it learns, so the figures are not trivial).
+// The evaluation must reproduce the run's own validation figures, another folder is matched
+// by class name, predictions cover files, folders, broken images and CSV, a published weight
+// file without labels is previewed with indices, and errors have their exit codes.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <memory>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_test_support.h"
+#include "fovea/core/models/zoo.h"
+#include "fovea/core/project/csv_format.h"
+#include "fovea/core/project/fashion_mnist.h"
+#include "fovea/core/weights/safetensors.h"
+#include "run_process.h"
+
+namespace fovea::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// One intra-op thread, so training's validation pass and eval reduce in the same order.
+const std::vector<std::string> kOneThread{"OMP_NUM_THREADS=1"};
+constexpr int kPerClass = 12;
+
+std::string className(int label) { return core::fashionMnistClassNames()[label]; }
+
+void writeImages(const fs::path& dir, std::vector<int> labels, int perClass, std::uint64_t seed) {
+    core::FashionMnistFolderOptions options;
+    options.classes = std::move(labels);
+    options.imagesPerClass = perClass;
+    options.seed = seed;
+    auto written = core::writeFashionMnistFolder(dir, options);
+    ASSERT_TRUE(written.ok()) << written.error().message;
+}
+
+fs::path writeBroken(const fs::path& file) {
+    std::ofstream{file} << "not a PNG, just a note that was renamed\n";
+    return file;
+}
+
+std::string errorOf(const JsonRun& run) {
+    return run.json.is_object() && run.json.contains("error")
+               ? run.json.at("error").get<std::string>()
+               : std::string();
+}
+
+// fovea-cli on one intra-op thread: the same reductions as the training run, and no threads
+// fighting over a loaded CI machine's cores (twice as fast there).
+JsonRun cli(const std::vector<std::string>& args) { return runCliJson(args, kOneThread); }
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+bool sameFile(const std::string& a, const fs::path& b) {
+    std::error_code error;
+    return fs::equivalent(a, b, error);
+}
+
+// One run trained once for the whole suite (training is the slow part).
+class EvalPredictCli : public testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        s_scratch = std::make_unique<ScratchFolder>("fovea-cli-eval");
+        ASSERT_NO_FATAL_FAILURE(writeImages(data(), {0, 1, 7}, kPerClass, 7));
+        s_train = std::make_unique<JsonRun>(
+            cli({"train", "--data=" + data().string(), "--out=" + run().string(), "--arch=resnet18",
+                 "--weights=none", "--image-size=32", "--epochs=2", "--batch-size=8",
+                 "--augment=none", "--val-fraction=0.25", "--seed=3", "--json"}));
+    }
+    static void TearDownTestSuite() {
+        s_train.reset();
+        s_scratch.reset();
+    }
+    void SetUp() override {
+        ASSERT_EQ(s_train->exitCode, 0) << s_train->output;
+        ASSERT_TRUE(fs::is_regular_file(run() / "model.safetensors"));
+    }
+
+    static fs::path data() { return s_scratch->path() / "data"; }
+    static fs::path run() { return s_scratch->path() / "run"; }
+    static fs::path scratch(const std::string& name) { return s_scratch->path() / name; }
+    static std::vector<std::string> modelClasses() {
+        return s_train->json.at("classes").get<std::vector<std::string>>();
+    }
+
+    static std::unique_ptr<ScratchFolder> s_scratch;
+    static std::unique_ptr<JsonRun> s_train;
+};
+
+std::unique_ptr<ScratchFolder> EvalPredictCli::s_scratch;
+std::unique_ptr<JsonRun> EvalPredictCli::s_train;
+
+TEST_F(EvalPredictCli, EvalReproducesTheRunsValidationFigures) {
+    const auto eval = cli({"eval", "--run", run().string(), "--json"});
+    ASSERT_EQ(eval.exitCode, 0) << eval.output;
+    ASSERT_TRUE(printedOneObject(eval)) << eval.output;
+    const auto& e = eval.json;
+    const auto summary = nlohmann::json::parse(readWholeFile(run() / "summary.json"));
+    const auto& best = summary.at("history").at(summary.at("best_epoch").get<std::size_t>());
+
+    EXPECT_EQ(e.at("split"), "val");
+    EXPECT_TRUE(sameFile(e.at("data").get<std::string>(), data())) << e.at("data");
+    EXPECT_EQ(e.at("images"), s_train->json.at("images").at("validation"));
+    EXPECT_EQ(e.at("accuracy").get<double>(), best.at("val_accuracy").get<double>());
+    EXPECT_NEAR(e.at("mean_loss").get<double>(), best.at("val_loss").get<double>(), 1e-5);
+    EXPECT_NEAR(e.at("macro_f1").get<double>(), best.at("val_macro_f1").get<double>(), 1e-12);
+    // The same images, classified the same way, cell by cell.
+    std::vector<std::int64_t> cells;
+    for (const auto& row : e.at("confusion_matrix")) {
+        for (const auto& cell : row) cells.push_back(cell);
+    }
+    EXPECT_EQ(cells, best.at("val_confusion").at("cells").get<std::vector<std::int64_t>>());
+
+    EXPECT_EQ(e.at("classes"), modelClasses());
+    EXPECT_EQ(e.at("top_k"), 3);  // 5 asked for, 3 classes
+    EXPECT_EQ(e.at("top_k_accuracy").get<double>(), 1.0);
+    ASSERT_EQ(e.at("per_class").size(), 3u);
+    std::int64_t support = 0;
+    for (const auto& c : e.at("per_class")) support += c.at("support").get<std::int64_t>();
+    EXPECT_EQ(support, e.at("images").get<std::int64_t>());
+    const auto& losses = e.at("top_losses");
+    EXPECT_EQ(losses.size(), e.at("images").get<std::size_t>());  // fewer than 50 images
+    for (std::size_t i = 1; i < losses.size(); ++i) {
+        EXPECT_GE(losses[i - 1].at("loss").get<double>(), losses[i].at("loss").get<double>());
+    }
+    for (const auto& loss : losses) {
+        EXPECT_TRUE(fs::is_regular_file(loss.at("path").get<std::string>())) << loss.dump();
+        EXPECT_TRUE(loss.at("true_class").is_string()) << loss.dump();
+        EXPECT_TRUE(loss.at("predicted_class").is_string()) << loss.dump();
+        const double p = loss.at("predicted_probability");
+        EXPECT_TRUE(p > 0 && p <= 1) << loss.dump();
+    }
+    EXPECT_FALSE(e.contains("outcomes")) << "every image's outcome goes to evaluation.json only";
+
+    ASSERT_TRUE(sameFile(e.at("evaluation_file").get<std::string>(), run() / "evaluation.json"));
+    const auto saved = nlohmann::json::parse(readWholeFile(run() / "evaluation.json"));
+    EXPECT_EQ(saved.at("accuracy"), e.at("accuracy"));
+    EXPECT_EQ(saved.at("outcomes").size(), e.at("images").get<std::size_t>());
+}
+
+TEST_F(EvalPredictCli, EvalPrintsASummaryForPeople) {
+    const auto result = runProcess(foveaBinary("fovea-cli"),
+                                   {"eval", "--run", run().string(), "--top-k", "2"}, kOneThread);
+    ASSERT_EQ(result.exitCode, 0) << result.output;
+    for (const char* part : {"Accuracy", "top-2 accuracy", "precision", "Confusion matrix",
+                             "Top losses", "evaluation.json"}) {
+        EXPECT_TRUE(contains(result.output, part)) << part << " missing from:\n" << result.output;
+    }
+    for (const auto& name : modelClasses()) EXPECT_TRUE(contains(result.output, name)) << name;
+}
+
+TEST_F(EvalPredictCli, EvalOnAnotherFolderMatchesClassesByName) {
+    // Other images of two of the model's classes, a class it lacks, and a broken file.
+    const fs::path other = scratch("other");
+    ASSERT_NO_FATAL_FAILURE(writeImages(other, {7, 1, 3}, 5, 99));
+    const fs::path broken = writeBroken(other / className(7) / "broken.png");
+    const auto eval = cli(
+        {"eval", "--run", run().string(), "--data", other.string(), "--top-losses", "3", "--json"});
+    ASSERT_EQ(eval.exitCode, 0) << eval.output;
+    ASSERT_TRUE(printedOneObject(eval)) << eval.output;
+    const auto& e = eval.json;
+    EXPECT_EQ(e.at("split"), "all");
+    EXPECT_EQ(e.at("images"), 10);
+    EXPECT_EQ(e.at("classes_not_in_model"), (nlohmann::json{{className(3), 5}}));
+    EXPECT_EQ(e.at("top_losses").size(), 3u);
+    ASSERT_EQ(e.at("unusable").size(), 1u) << e.dump(2);
+    EXPECT_TRUE(sameFile(e.at("unusable").at(0).at("path").get<std::string>(), broken));
+    // Supports follow the names, whatever order the other folder gives its classes.
+    for (const auto& c : e.at("per_class")) {
+        const std::string name = c.at("class");
+        EXPECT_EQ(c.at("support"), name == className(0) ? 0 : 5) << name;
+    }
+}
+
+TEST_F(EvalPredictCli, PredictOnAFileAFolderAndABundle) {
+    const fs::path image =
+        data() / className(1) / fs::directory_iterator(data() / className(1))->path().filename();
+    const auto single = cli({"predict", "--model", run().string(), image.string(), "--json"});
+    ASSERT_EQ(single.exitCode, 0) << single.output;
+    ASSERT_TRUE(printedOneObject(single)) << single.output;
+    EXPECT_EQ(single.json.at("labels"), "model");
+    EXPECT_EQ(single.json.at("top_k"), 3);
+    ASSERT_EQ(single.json.at("predictions").size(), 1u);
+    const auto& top = single.json.at("predictions").at(0).at("top");
+    ASSERT_EQ(top.size(), 3u);
+    double sum = 0;
+    const auto classes = modelClasses();
+    for (std::size_t j = 0; j < top.size(); ++j) {
+        sum += top[j].at("probability").get<double>();
+        if (j > 0) {
+            EXPECT_GE(top[j - 1].at("probability"), top[j].at("probability"));
+        }
+        const auto index = top[j].at("index").get<std::size_t>();
+        ASSERT_LT(index, classes.size());
+        EXPECT_EQ(top[j].at("label"), classes[index]);
+    }
+    EXPECT_NEAR(sum, 1.0, 1e-5);
+
+    // A bundle is a folder with model.safetensors (and more); the same prediction.
+    const fs::path bundle = scratch("bundle");
+    fs::create_directories(bundle);
+    fs::copy_file(run() / "model.safetensors", bundle / "model.safetensors");
+    const auto fromBundle = cli({"predict", "--model", bundle.string(), image.string(), "--json"});
+    ASSERT_EQ(fromBundle.exitCode, 0) << fromBundle.output;
+    EXPECT_EQ(fromBundle.json.at("predictions"), single.json.at("predictions"));
+
+    // A folder, recursively: every image of the data set.
+    const auto folder = cli({"predict", "--model", (run() / "model.safetensors").string(),
+                             data().string(), "--top-k", "1", "--json"});
+    ASSERT_EQ(folder.exitCode, 0) << folder.output;
+    EXPECT_EQ(folder.json.at("predictions").size(), 3u * kPerClass);
+    EXPECT_EQ(folder.json.at("predictions").at(0).at("top").size(), 1u);
+    EXPECT_TRUE(folder.json.at("skipped").empty());
+}
+
+TEST_F(EvalPredictCli, PredictListsBrokenImagesAndWritesTheCsv) {
+    const fs::path folder = scratch("mixed");
+    ASSERT_NO_FATAL_FAILURE(writeImages(folder, {0}, 3, 5));
+    const fs::path broken = writeBroken(folder / "broken.png");
+    const fs::path csv = scratch("predictions.csv");
+    const auto result = cli({"predict", "--model", run().string(), folder.string(), "--top-k", "2",
+                             "--csv", csv.string(), "--json"});
+    ASSERT_EQ(result.exitCode, 0) << result.output;
+    ASSERT_TRUE(printedOneObject(result)) << result.output;
+    EXPECT_EQ(result.json.at("predictions").size(), 3u);
+    ASSERT_EQ(result.json.at("skipped").size(), 1u);
+    const auto& skipped = result.json.at("skipped").at(0);
+    EXPECT_TRUE(sameFile(skipped.at("path").get<std::string>(), broken));
+    EXPECT_TRUE(contains(skipped.at("error").get<std::string>(), "broken.png")) << skipped;
+    EXPECT_TRUE(sameFile(result.json.at("csv").get<std::string>(), csv));
+
+    auto rows = core::parseCsv(readWholeFile(csv), csv.string());
+    ASSERT_TRUE(rows.ok()) << rows.error().message;
+    ASSERT_EQ(rows.value().size(), 1u + 4u);
+    EXPECT_EQ(rows.value()[0].fields,
+              (std::vector<std::string>{"path", "label_1", "probability_1", "label_2",
+                                        "probability_2", "error"}));
+    const auto classes = modelClasses();
+    const std::set<std::string> labels(classes.begin(), classes.end());
+    int errors = 0;
+    for (std::size_t i = 1; i < rows.value().size(); ++i) {
+        const auto& f = rows.value()[i].fields;
+        ASSERT_EQ(f.size(), 6u);
+        if (!f[5].empty()) {
+            ++errors;
+            EXPECT_TRUE(sameFile(f[0], broken)) << f[0];
+            continue;
+        }
+        EXPECT_EQ(labels.count(f[1]), 1u) << f[1];
+        EXPECT_GE(std::stod(f[2]), std::stod(f[4]));
+    }
+    EXPECT_EQ(errors, 1);
+}
+
+TEST_F(EvalPredictCli, PreviewOfAWeightFileWithoutLabelsNamesClassesByIndex) {
+    auto network = core::createNetwork("mobilenet_v3_small", 4).value();
+    core::StateDict state;
+    for (const auto& item : network->named_parameters()) state.insert(item.key(), item.value());
+    for (const auto& item : network->named_buffers()) state.insert(item.key(), item.value());
+    const fs::path weights = scratch("published.safetensors");
+    ASSERT_TRUE(core::writeSafetensors(weights, state).ok());
+    const fs::path image = data() / className(0);
+    const auto result = cli({"predict", "--arch", "mobilenet_v3_small", "--weights",
+                             weights.string(), image.string(), "--json"});
+    ASSERT_EQ(result.exitCode, 0) << result.output;
+    ASSERT_TRUE(printedOneObject(result)) << result.output;
+    EXPECT_EQ(result.json.at("labels"), "indices");
+    EXPECT_EQ(result.json.at("classes"), 4);
+    EXPECT_EQ(result.json.at("top_k"), 4);
+    EXPECT_EQ(result.json.at("predictions").size(), std::size_t{kPerClass});
+    for (const auto& score : result.json.at("predictions").at(0).at("top")) {
+        EXPECT_EQ(score.at("label"), std::to_string(score.at("index").get<int>()));
+    }
+}
+
+TEST_F(EvalPredictCli, ErrorsHaveTheirExitCodesAndNameTheProblem) {
+    const fs::path missing = scratch("no-such-run");
+    const auto noRun = cli({"eval", "--run", missing.string(), "--json"});
+    EXPECT_EQ(noRun.exitCode, 2) << noRun.output;
+    ASSERT_TRUE(printedOneObject(noRun)) << noRun.output;
+    EXPECT_EQ(noRun.json.at("exit_code"), 2);
+    EXPECT_TRUE(contains(errorOf(noRun), missing.string())) << noRun.output;
+
+    // A folder without a model: an unfinished run, or the wrong folder.
+    const auto noModel = cli({"eval", "--run", data().string(), "--json"});
+    EXPECT_EQ(noModel.exitCode, 3) << noModel.output;
+    EXPECT_TRUE(contains(errorOf(noModel), "model.safetensors")) << noModel.output;
+
+    const fs::path corrupt = scratch("corrupt.safetensors");
+    writeBroken(corrupt);
+    const auto badModel = cli({"predict", "--model", corrupt.string(), data().string(), "--json"});
+    EXPECT_EQ(badModel.exitCode, 3) << badModel.output;
+    EXPECT_TRUE(contains(errorOf(badModel), corrupt.string())) << badModel.output;
+
+    const auto noImages = cli({"predict", "--model", run().string(), missing.string(), "--json"});
+    EXPECT_EQ(noImages.exitCode, 3) << noImages.output;
+    EXPECT_TRUE(contains(errorOf(noImages), missing.string())) << noImages.output;
+
+    const auto badWeights = cli({"predict", "--arch", "mobilenet_v3_small", "--weights",
+                                 missing.string(), data().string(), "--json"});
+    EXPECT_EQ(badWeights.exitCode, 3) << badWeights.output;
+    EXPECT_TRUE(contains(errorOf(badWeights), missing.string())) << badWeights.output;
+
+    // Usage errors, as JSON too.
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"predict", data().string(), "--json"},
+             {"predict", "--arch", "nope", data().string(), "--json"},
+             {"predict", "--weights", "x.pth", data().string(), "--json"},
+             {"eval", "--run", run().string(), "--split", "test", "--json"},
+         }) {
+        const auto usage = cli(args);
+        EXPECT_EQ(usage.exitCode, 2) << args[0] << " " << args[1] << ": " << usage.output;
+        ASSERT_TRUE(printedOneObject(usage)) << usage.output;
+        EXPECT_EQ(usage.json.at("exit_code"), 2);
+    }
+}
+
+}  // namespace
+}  // namespace fovea::test
