@@ -1,0 +1,101 @@
+// The parity gate around every export (fovea/core/session/export_model.h): each format of the
+// three architectures CI must cover passes it and lands at its destination; a file that does
+// not compute what the model computes fails it, loudly, and leaves nothing behind.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "export_fixtures.h"
+#include "fovea/core/session/export_model.h"
+#include "fovea/core/session/export_parity.h"
+#include "fovea/core/session/model_bundle.h"
+
+namespace fovea::core {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ExportGate : public testing::Test {
+  protected:
+    void SetUp() override {
+        m_folder = fs::temp_directory_path() /
+                   ("fovea-gate-" + std::to_string(getpid()) + "-" +
+                    testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::create_directories(m_folder);
+    }
+    void TearDown() override { fs::remove_all(m_folder); }
+
+    static TrainedModel model(const std::string& architecture) {
+        return TrainedModel{test::smallNetwork(architecture, 3, 64), {"a", "b", "c"}, {}};
+    }
+    fs::path m_folder;
+};
+
+TEST_F(ExportGate, EveryFormatOfTheRequiredArchitecturesPasses) {
+    for (const char* architecture : {"resnet18", "mobilenet_v2", "efficientnet_b0"}) {
+        const TrainedModel trained = model(architecture);
+        for (const ExportFormat format : allExportFormats()) {
+            SCOPED_TRACE(std::string(architecture) + " " + exportFormatName(format));
+            const fs::path file =
+                m_folder / (std::string(architecture) + exportFileExtension(format));
+            auto exported = exportModelFile(trained, format, file, {});
+            ASSERT_TRUE(exported) << exported.error().message;
+            const ParityReport& parity = exported.value().parity;
+            EXPECT_TRUE(parity.passed);
+            EXPECT_EQ(parity.inputs, "random inputs");  // no images given
+            EXPECT_EQ(parity.compared, 16);
+            EXPECT_EQ(parity.agreement, 1.0);
+            EXPECT_LE(parity.maxProbabilityDifference, kParityMaxProbabilityDifference);
+            EXPECT_TRUE(fs::is_regular_file(file));
+        }
+    }
+    // Only the exported files are left: no staging files.
+    int files = 0;
+    for (const auto& entry : fs::directory_iterator(m_folder)) {
+        EXPECT_NE(entry.path().filename().string()[0], '.') << entry.path();
+        ++files;
+    }
+    EXPECT_EQ(files, 12);
+}
+
+TEST_F(ExportGate, AFileThatComputesSomethingElseFails) {
+    // The file holds another network (other weights); the gate compares it with `trained`.
+    const TrainedModel trained = model("resnet18");
+    TrainedModel other = model("resnet18");
+    torch::manual_seed(99);
+    {
+        torch::NoGradGuard noGrad;
+        for (auto& parameter : other.network->parameters()) parameter.normal_(0, 0.5);
+    }
+    const torch::Tensor inputs = test::patternInput(4, 64);
+    for (const ExportFormat format : {ExportFormat::Onnx, ExportFormat::TorchScript}) {
+        SCOPED_TRACE(exportFormatName(format));
+        const fs::path file = m_folder / (std::string("other") + exportFileExtension(format));
+        ASSERT_TRUE(exportModelFile(other, format, file, {}));
+        auto parity = checkExportParity(trained, format, file, inputs);
+        ASSERT_TRUE(parity) << parity.error().message;
+        EXPECT_FALSE(parity.value().passed);
+        EXPECT_GT(parity.value().maxProbabilityDifference, kParityMaxProbabilityDifference);
+    }
+}
+
+TEST_F(ExportGate, BundleHoldsFilesLabelsPreprocessingAndCard) {
+    const TrainedModel trained = model("mobilenet_v2");
+    ModelCardFacts facts;
+    facts.name = "gate test";
+    auto bundle = writeModelBundle(trained, {ExportFormat::Onnx}, m_folder / "bundle", {}, facts);
+    ASSERT_TRUE(bundle) << bundle.error().message;
+    ASSERT_EQ(bundle.value().files.size(), 2u);  // model.safetensors always, then ONNX
+    for (const char* name : {"model.safetensors", "model.onnx", "labels.json", "preprocessing.json",
+                             "parity.json", "README.md"}) {
+        EXPECT_TRUE(fs::is_regular_file(m_folder / "bundle" / name)) << name;
+    }
+    const std::string card = renderModelCard(trained, bundle.value().files, facts);
+    EXPECT_NE(card.find("# Model card: gate test"), std::string::npos);
+    EXPECT_NE(card.find("mobilenet_v2"), std::string::npos);
+    EXPECT_NE(card.find("OpenCV"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fovea::core
