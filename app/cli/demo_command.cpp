@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cli_output.h"
+#include "common_options.h"
 #include "exit_codes.h"
 #include "fovea/core/project/fashion_mnist.h"
 #include "fovea/core/session/model_bundle.h"
@@ -60,10 +61,8 @@ CLI::App* addDemoCommand(CLI::App& app, DemoOptions& o) {
     command->add_option("--images-per-class", o.imagesPerClass, "labeled images of each class")
         ->check(CLI::Range(5, 1000))
         ->capture_default_str();
-    command->add_option("--device", o.device, "auto | cpu | cuda")
-        ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
-        ->capture_default_str();
-    command->add_flag("--json", o.json, "Print one JSON object");
+    addDeviceOption(command, o.device);
+    addJsonFlag(command, o.json);
     return command;
 }
 

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cli_output.h"
+#include "common_options.h"
 #include "data_source.h"
 #include "exit_codes.h"
 #include "fovea/core/atomic_file.h"
@@ -181,10 +182,8 @@ CLI::App* addEvalCommand(CLI::App& app, EvalOptions& o) {
     command->add_option("--batch-size", o.batchSize, "images per batch (default: the run's)")
         ->check(CLI::PositiveNumber);
     command->add_option("--workers", o.workers, "image decoding threads (0: one per core)");
-    command->add_option("--device", o.device, "auto | cpu | cuda")
-        ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
-        ->capture_default_str();
-    command->add_flag("--json", o.json, "Print one JSON object");
+    addDeviceOption(command, o.device);
+    addJsonFlag(command, o.json);
     return command;
 }
 

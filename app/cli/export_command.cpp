@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cli_output.h"
+#include "common_options.h"
 #include "exit_codes.h"
 #include "fovea/core/session/export_model.h"
 #include "fovea/core/session/model_bundle.h"
@@ -67,7 +68,7 @@ CLI::App* addExportCommand(CLI::App& app, ExportOptions& o) {
                      "validation images the parity check runs (at most)")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
-    command->add_flag("--json", o.json, "Print one JSON object");
+    addJsonFlag(command, o.json);
     return command;
 }
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli_output.h"
+#include "common_options.h"
 #include "exit_codes.h"
 #include "fovea/core/atomic_file.h"
 #include "training_inputs.h"
@@ -30,15 +31,13 @@ CLI::App* addLrFindCommand(CLI::App& app, LrFindOptions& o) {
     command->add_option("--freeze", o.train.freezeList, "freeze exactly these blocks")
         ->excludes(upTo);
     command->add_option("--seed", o.train.training.seed, "random seed")->capture_default_str();
-    command->add_option("--device", o.train.device, "auto | cpu | cuda")
-        ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
-        ->capture_default_str();
+    addDeviceOption(command, o.train.device);
     command->add_option("--workers", o.train.workers, "image decoding threads");
     command->add_option("--steps", o.finder.steps, "optimizer steps")->capture_default_str();
     command->add_option("--min-lr", o.finder.minLearningRate, "first rate")->capture_default_str();
     command->add_option("--max-lr", o.finder.maxLearningRate, "last rate")->capture_default_str();
     command->add_option("--csv", o.csv, "write the curve (learning_rate,loss,raw_loss)");
-    command->add_flag("--json", o.train.json, "Print one JSON object");
+    addJsonFlag(command, o.train.json);
     return command;
 }
 

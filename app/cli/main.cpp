@@ -5,6 +5,7 @@
 
 #include "catalogue_commands.h"
 #include "cli_output.h"
+#include "common_options.h"
 #include "demo_command.h"
 #include "eval_command.h"
 #include "exit_codes.h"
@@ -52,7 +53,7 @@ int main(int argc, char** argv) {
 
     bool infoJson = false;
     auto* info = app.add_subcommand("info", "Show versions, devices, threads and BLAS in use");
-    info->add_flag("--json", infoJson, "Print one JSON object");
+    fovea::cli::addJsonFlag(info, infoJson);
 
     fovea::cli::PrepareWeightsOptions prepare{
         fovea::core::defaultNsfwjsPrefix(), fovea::core::offlineDefaultWeightsPath().parent_path()};
@@ -66,17 +67,17 @@ int main(int argc, char** argv) {
         ->add_option("--out-dir", prepare.outputFolder, "folder for the safetensors files")
         ->capture_default_str();
     prepareCommand->add_flag("--force", prepare.force, "Convert even when the file is there");
-    prepareCommand->add_flag("--json", prepare.json, "Print one JSON object");
+    fovea::cli::addJsonFlag(prepareCommand, prepare.json);
 
     bool modelsJson = false;
     auto* models = app.add_subcommand("models", "List the architectures, sizes and weights");
-    models->add_flag("--json", modelsJson, "Print one JSON object");
+    fovea::cli::addJsonFlag(models, modelsJson);
 
     std::string layersArch;
     bool layersJson = false;
     auto* layers = app.add_subcommand("layers", "List an architecture's named blocks");
     layers->add_option("--arch", layersArch, "architecture")->required();
-    layers->add_flag("--json", layersJson, "Print one JSON object");
+    fovea::cli::addJsonFlag(layers, layersJson);
 
     std::filesystem::path importFolder;
     std::filesystem::path importProject;
@@ -85,7 +86,7 @@ int main(int argc, char** argv) {
     import->add_option("DIR", importFolder, "image folder")->required();
     import->add_option("--project", importProject, "project folder (created when missing)")
         ->required();
-    import->add_flag("--json", importJson, "Print one JSON object");
+    fovea::cli::addJsonFlag(import, importJson);
 
     fovea::cli::TrainOptions trainOptions;
     auto* train = fovea::cli::addTrainCommand(app, trainOptions);

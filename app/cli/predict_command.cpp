@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cli_output.h"
+#include "common_options.h"
 #include "exit_codes.h"
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/session/prediction.h"
@@ -50,10 +51,8 @@ CLI::App* addPredictCommand(CLI::App& app, PredictOptions& o) {
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
     command->add_option("--workers", o.workers, "image decoding threads (0: one per core)");
-    command->add_option("--device", o.device, "auto | cpu | cuda")
-        ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
-        ->capture_default_str();
-    command->add_flag("--json", o.json, "Print one JSON object");
+    addDeviceOption(command, o.device);
+    addJsonFlag(command, o.json);
     return command;
 }
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cli_output.h"
+#include "common_options.h"
 #include "data_source.h"
 #include "exit_codes.h"
 #include "fovea/core/image/augmentation.h"
@@ -171,9 +172,7 @@ CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
         ->check(CLI::Range(0.0, 0.9))
         ->capture_default_str();
     command->add_option("--seed", o.training.seed, "random seed")->capture_default_str();
-    command->add_option("--device", o.device, "auto | cpu | cuda")
-        ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
-        ->capture_default_str();
+    addDeviceOption(command, o.device);
     command->add_option("--precision", o.precision, "fp32 | bf16 | fp16 (fp16: CUDA only)")
         ->check(CLI::IsMember({"fp32", "bf16", "fp16"}))
         ->capture_default_str();
@@ -189,7 +188,7 @@ CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
                       "weight the loss by inverse class frequency");
     command->add_option("--workers", o.workers, "image decoding threads (0: one per core)");
     command->add_flag("--resume", o.resume, "continue the run in --out from its last checkpoint");
-    command->add_flag("--json", o.json, "Print one JSON object");
+    addJsonFlag(command, o.json);
     return command;
 }
 

@@ -10,10 +10,12 @@
 #include <fstream>
 
 #include "cli_test_support.h"
+#include "export_fixtures.h"
+#include "fovea/core/export/model_export.h"
 #include "fovea/core/loader/image_batch_loader.h"
 #include "fovea/core/loader/network_transform.h"
 #include "fovea/core/project/fashion_mnist.h"
-#include "fovea/core/session/export_parity.h"
+#include "fovea/core/session/trained_model.h"
 #include "fovea/core/weights_import/offline_default.h"
 #include "run_process.h"
 
@@ -122,10 +124,8 @@ TEST(ExportCli, PthAndTorchScriptLoadInPythonAndBundleHoldsEveryFormat) {
     const auto checked = nlohmann::json::parse(python.output).at("resnet18");
     auto model = core::loadTrainedModel(run / "model.safetensors");
     ASSERT_TRUE(model) << model.error().message;
-    const auto index = torch::arange(2 * 3 * 32 * 32, torch::kInt64);
-    const auto pattern =
-        ((index * 7919) % 1000).to(torch::kFloat32).div(1000.0f).view({2, 3, 32, 32});
-    const auto expected = core::inAppProbabilities(*model.value().network, pattern);
+    const auto pattern = patternInput(2, 32);
+    const auto expected = core::contractProbabilities(*model.value().network, pattern);
     for (const char* format : {"pth", "torchscript"}) {
         const auto values =
             torch::tensor(checked.at(format).get<std::vector<float>>()).view({2, 3});

@@ -5,6 +5,7 @@
 #include <opencv2/core/version.hpp>
 #include <opencv2/dnn.hpp>
 
+#include "fovea/core/export/model_export.h"
 #include "fovea/core/weights/pth_reader.h"
 
 namespace fovea::core {
@@ -47,7 +48,7 @@ Result<torch::Tensor> runWithTorchScript(const std::filesystem::path& file,
 
 Result<torch::Tensor> runNetwork(const Result<NetworkPtr>& network, const torch::Tensor& inputs) {
     if (!network) return network.error();
-    return inAppProbabilities(*network.value(), inputs);
+    return contractProbabilities(*network.value(), inputs);
 }
 
 // A .pth has no graph to run: its tensors go into a fresh network of the same architecture,
@@ -68,22 +69,6 @@ Result<NetworkPtr> networkFromSafetensors(const std::filesystem::path& file) {
 }
 
 }  // namespace
-
-torch::Tensor inAppProbabilities(NetworkImpl& network, const torch::Tensor& inputs) {
-    torch::NoGradGuard noGrad;
-    const bool training = network.is_training();
-    network.eval();
-    const auto& preprocessing = network.preprocessing();
-    const auto mean =
-        torch::tensor(std::vector<float>(preprocessing.mean.begin(), preprocessing.mean.end()))
-            .view({1, 3, 1, 1});
-    const auto std =
-        torch::tensor(std::vector<float>(preprocessing.std.begin(), preprocessing.std.end()))
-            .view({1, 3, 1, 1});
-    auto probabilities = torch::softmax(network.forward((inputs - mean) / std), 1);
-    network.train(training);
-    return probabilities;
-}
 
 Result<ParityReport> checkExportParity(const TrainedModel& model, ExportFormat format,
                                        const std::filesystem::path& file,
@@ -110,7 +95,7 @@ Result<ParityReport> checkExportParity(const TrainedModel& model, ExportFormat f
             break;
     }
     if (!exported) return exported.error();
-    const torch::Tensor expected = inAppProbabilities(*model.network, inputs);
+    const torch::Tensor expected = contractProbabilities(*model.network, inputs);
     const torch::Tensor actual = exported.value();
     if (actual.sizes() != expected.sizes()) {
         return Error{file.string() + ": the exported model gives outputs of shape " +

@@ -13,27 +13,15 @@ the class logit with respect to them, weights = that gradient averaged over heig
 map = ReLU(sum_c w_c A_c), scaled to [0, 1] by its minimum and maximum (all zeros when flat),
 then upsampled bilinearly (align_corners=False, as cv2.resize) to the input's size.
 """
+import os
 import sys
 
 import torch
 import torch.nn.functional as F
-import torchvision
 
-
-def randomise_batch_norm(model, generator):
-    for module in model.modules():
-        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
-            with torch.no_grad():
-                module.running_mean.uniform_(-0.5, 0.5, generator=generator)
-                module.running_var.uniform_(0.5, 1.5, generator=generator)
-                module.weight.uniform_(0.5, 1.5, generator=generator)
-                module.bias.uniform_(-0.2, 0.2, generator=generator)
-
-
-def build(name):
-    if name == "inception_v3":
-        return torchvision.models.inception_v3(init_weights=True, aux_logits=True)
-    return getattr(torchvision.models, name)()
+# The same torchvision models and randomised BatchNorm statistics as the logits parity test.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models"))
+from make_parity_fixtures import build, randomise_batch_norm  # noqa: E402
 
 
 def target_layer(model, name):

@@ -40,17 +40,4 @@ inline torch::Tensor patternInput(int64_t count, int64_t size) {
     return ((index * 7919) % 1000).to(torch::kFloat32).div(1000.0f).view({count, 3, size, size});
 }
 
-// What the exported graph formats must compute: softmax(network((x - mean) / std)).
-inline torch::Tensor inAppProbabilities(core::NetworkImpl& network, const torch::Tensor& input) {
-    torch::NoGradGuard noGrad;
-    const auto& preprocessing = network.preprocessing();
-    const auto mean =
-        torch::tensor(std::vector<float>(preprocessing.mean.begin(), preprocessing.mean.end()))
-            .view({1, 3, 1, 1});
-    const auto std =
-        torch::tensor(std::vector<float>(preprocessing.std.begin(), preprocessing.std.end()))
-            .view({1, 3, 1, 1});
-    return torch::softmax(network.forward((input - mean) / std), 1);
-}
-
 }  // namespace fovea::test

@@ -51,7 +51,7 @@ TEST_P(TorchScriptExport, InterpreterMatchesInAppNetwork) {
     const auto input = test::patternInput(2, GetParam().size);
     torch::NoGradGuard noGrad;
     const auto exported = module.forward({input}).toTensor();
-    const auto expected = test::inAppProbabilities(*network, input);
+    const auto expected = contractProbabilities(*network, input);
     ASSERT_EQ(exported.sizes(), expected.sizes());
     EXPECT_LT((exported - expected).abs().max().item<float>(), 1e-5);
     // The scripted module is not tied to the traced batch size.
@@ -112,8 +112,8 @@ TEST_F(ExportTest, PthReadsBackIntoAFreshNetwork) {
     fresh->setPreprocessing(network->preprocessing());
     fresh->eval();
     const auto input = test::patternInput(1, 64);
-    EXPECT_TRUE(torch::equal(test::inAppProbabilities(*fresh, input),
-                             test::inAppProbabilities(*network, input)));
+    EXPECT_TRUE(
+        torch::equal(contractProbabilities(*fresh, input), contractProbabilities(*network, input)));
 }
 
 onnx::ModelProto readOnnx(const fs::path& file) {

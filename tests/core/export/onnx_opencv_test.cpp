@@ -32,7 +32,7 @@ TEST_P(OnnxInOpenCv, MatchesInAppNetwork) {
     fs::remove(file);
     ASSERT_FALSE(net.empty());
     const auto inputs = test::patternInput(2, size);
-    const auto expected = test::inAppProbabilities(*network, inputs);
+    const auto expected = contractProbabilities(*network, inputs);
     for (int64_t i = 0; i < inputs.size(0); ++i) {
         const auto one = inputs.slice(0, i, i + 1).contiguous();
         const int shape[] = {1, 3, size, size};

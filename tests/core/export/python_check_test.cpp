@@ -40,7 +40,7 @@ TEST(ExportInPython, TorchvisionAndTorchJitAgreeWithTheInAppNetwork) {
         auto network = test::smallNetwork(architecture, kClasses, size);
         ASSERT_TRUE(writePth(*network, labels, folder / (architecture + ".pth")));
         ASSERT_TRUE(writeTorchScript(*network, labels, folder / (architecture + ".pt")));
-        expected[architecture] = test::inAppProbabilities(*network, test::patternInput(2, size));
+        expected[architecture] = contractProbabilities(*network, test::patternInput(2, size));
         args.push_back(architecture + ":" + std::to_string(size) + ":" + std::to_string(kClasses));
     }
     const auto python = test::runProcess("/usr/bin/python3", args);

@@ -1,3 +1,4 @@
+#include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
 #include <sstream>
@@ -20,6 +21,28 @@ std::string inputContract(const Preprocessing& preprocessing) {
          << ") happens inside the model. output 'probabilities': float32 [N, K], softmax over "
             "the classes in the order of the labels.";
     return text.str();
+}
+
+ContractNormalisation contractNormalisation(const Preprocessing& preprocessing) {
+    const auto channels = [](const std::array<float, 3>& values) {
+        return torch::tensor(std::vector<float>(values.begin(), values.end())).view({1, 3, 1, 1});
+    };
+    return {channels(preprocessing.mean), channels(preprocessing.std)};
+}
+
+torch::Tensor contractProbabilities(NetworkImpl& network, const torch::Tensor& input,
+                                    const ContractNormalisation& normalisation) {
+    return torch::softmax(network.forward((input - normalisation.mean) / normalisation.std), 1);
+}
+
+torch::Tensor contractProbabilities(NetworkImpl& network, const torch::Tensor& input) {
+    torch::NoGradGuard noGrad;
+    const bool training = network.is_training();
+    network.eval();
+    auto probabilities =
+        contractProbabilities(network, input, contractNormalisation(network.preprocessing()));
+    network.train(training);
+    return probabilities;
 }
 
 std::map<std::string, std::string> exportMetadata(const NetworkImpl& network,

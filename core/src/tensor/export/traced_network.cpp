@@ -6,6 +6,8 @@
 
 #include <stdexcept>
 
+#include "fovea/core/export/model_export.h"
+
 namespace fovea::core::exporting {
 namespace {
 
@@ -50,23 +52,18 @@ Result<TracedNetwork> traceNetwork(NetworkImpl& network) {
     TracingPose pose(network);
     torch::NoGradGuard noGrad;
 
-    const auto mean =
-        torch::tensor(std::vector<float>(preprocessing.mean.begin(), preprocessing.mean.end()))
-            .view({1, 3, 1, 1});
-    const auto std =
-        torch::tensor(std::vector<float>(preprocessing.std.begin(), preprocessing.std.end()))
-            .view({1, 3, 1, 1});
+    const ContractNormalisation normalisation = contractNormalisation(preprocessing);
     // Constants are found again by their storage: the tracer bakes the very tensors in.
-    std::unordered_map<const void*, std::string> names{{mean.data_ptr(), "preprocess.mean"},
-                                                       {std.data_ptr(), "preprocess.std"}};
+    std::unordered_map<const void*, std::string> names{
+        {normalisation.mean.data_ptr(), "preprocess.mean"},
+        {normalisation.std.data_ptr(), "preprocess.std"}};
     for (const auto& item : network.named_parameters()) names[item.value().data_ptr()] = item.key();
     for (const auto& item : network.named_buffers()) names[item.value().data_ptr()] = item.key();
 
     const int size = preprocessing.cropSize;
     const auto example = torch::rand({1, 3, size, size});
     auto forward = [&](torch::jit::Stack inputs) -> torch::jit::Stack {
-        const auto normalised = (inputs.at(0).toTensor() - mean) / std;
-        return {torch::softmax(network.forward(normalised), 1)};
+        return {contractProbabilities(network, inputs.at(0).toTensor(), normalisation)};
     };
     TracedNetwork traced;
     traced.imageSize = size;

@@ -19,6 +19,22 @@ namespace fovea::core {
 // The input contract above in one paragraph, with this preprocessing's numbers.
 std::string inputContract(const Preprocessing& preprocessing);
 
+// The normalisation the exported models apply inside: mean and std as [1, 3, 1, 1] float32.
+struct ContractNormalisation {
+    torch::Tensor mean;
+    torch::Tensor std;
+};
+ContractNormalisation contractNormalisation(const Preprocessing& preprocessing);
+
+// What the exported graph formats compute for an input in the contract ([N, 3, S, S] in
+// [0, 1]): softmax(network((input - mean) / std)) -> [N, K]. This overload is the formula
+// alone, in whatever mode and grad mode the caller set (the tracer records it).
+torch::Tensor contractProbabilities(NetworkImpl& network, const torch::Tensor& input,
+                                    const ContractNormalisation& normalisation);
+// The same in eval mode without gradients, with the network's own preprocessing; the network's
+// mode is restored. What parity checks compare exported files with.
+torch::Tensor contractProbabilities(NetworkImpl& network, const torch::Tensor& input);
+
 // Metadata written into every export: fovea.architecture, fovea.labels (JSON array),
 // fovea.preprocessing (JSON), fovea.input_contract, fovea.frozen_blocks.
 std::map<std::string, std::string> exportMetadata(const NetworkImpl& network,
