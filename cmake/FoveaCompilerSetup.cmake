@@ -24,3 +24,10 @@ endif()
 # Everything Fovea builds is at most as deep as core -> ui -> app; one output folder for
 # executables keeps tests able to find fovea-cli next to themselves.
 set(CMAKE_RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
+
+# One precompiled LibTorch header per build tree, owned by fovea_tensor_common: each is about
+# 0.5 GB, and one per target filled CI's disk. Every target compiles with the same flags, and
+# GCC accepts a PCH whatever other macros (e.g. GoogleTest's) a target defines.
+function(fovea_use_torch_pch target)
+    target_precompile_headers(${target} REUSE_FROM fovea_tensor_common)
+endfunction()

@@ -85,7 +85,7 @@ class MainWindowTest : public QObject {
             MainWindow window;
             QSignalSpy changed(&window, &MainWindow::projectChanged);
             QString error;
-            QVERIFY2(window.createProject(folder, &error), qPrintable(error));
+            QVERIFY2(window.createProject(folder, {}, &error), qPrintable(error));
             QCOMPARE(changed.count(), 1);
             QCOMPARE(window.projectFolder(), QDir(folder).canonicalPath());
             QVERIFY(window.windowTitle().startsWith("åäö"));
@@ -109,6 +109,16 @@ class MainWindowTest : public QObject {
         const QString missing = "/nonexistent/fovea-project";
         QVERIFY(!window.openProject(missing, &error));
         QVERIFY2(error.contains(missing), qPrintable(error));
+        QVERIFY(window.projectFolder().isEmpty());
+    }
+
+    void openingAFolderWithoutAProjectSaysSo() {
+        QTemporaryDir temp;
+        MainWindow window;
+        QString error;
+        QVERIFY(!window.openProject(temp.path(), &error));
+        QVERIFY2(error.contains(temp.path()) && error.contains("no Fovea project"),
+                 qPrintable(error));
         QVERIFY(window.projectFolder().isEmpty());
     }
 

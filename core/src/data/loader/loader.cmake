@@ -10,4 +10,4 @@ add_library(fovea_data_loader STATIC
 add_library(fovea::data_loader ALIAS fovea_data_loader)
 target_link_libraries(fovea_data_loader PUBLIC fovea_core_data fovea_tensor_common fovea_models
                                         PRIVATE fovea_warnings)
-target_precompile_headers(fovea_data_loader PRIVATE <torch/torch.h>)
+fovea_use_torch_pch(fovea_data_loader)

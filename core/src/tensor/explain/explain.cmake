@@ -6,4 +6,4 @@ add_library(fovea_explain STATIC
 )
 add_library(fovea::explain ALIAS fovea_explain)
 target_link_libraries(fovea_explain PUBLIC fovea_models PRIVATE fovea_warnings)
-target_precompile_headers(fovea_explain PRIVATE <torch/torch.h>)
+fovea_use_torch_pch(fovea_explain)

@@ -11,4 +11,4 @@ add_library(fovea_export STATIC
 )
 target_link_libraries(fovea_export PUBLIC fovea_models PRIVATE fovea_file_io onnx onnx_proto
                                    nlohmann_json::nlohmann_json fovea_warnings)
-target_precompile_headers(fovea_export PRIVATE <torch/torch.h>)
+fovea_use_torch_pch(fovea_export)

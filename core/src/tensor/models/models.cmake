@@ -16,4 +16,4 @@ add_library(fovea_models STATIC
 )
 target_link_libraries(fovea_models PUBLIC fovea_tensor_common nlohmann_json::nlohmann_json
                                    PRIVATE fovea_warnings)
-target_precompile_headers(fovea_models PRIVATE <torch/torch.h>)
+fovea_use_torch_pch(fovea_models)

@@ -19,4 +19,4 @@ add_library(fovea_training STATIC
 add_library(fovea::training ALIAS fovea_training)
 target_link_libraries(fovea_training PUBLIC fovea_models fovea_file_io nlohmann_json::nlohmann_json
                                      PRIVATE fovea_warnings)
-target_precompile_headers(fovea_training PRIVATE <torch/torch.h>)
+fovea_use_torch_pch(fovea_training)

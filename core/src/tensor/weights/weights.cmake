@@ -11,4 +11,4 @@ add_library(fovea_weights STATIC
 )
 target_link_libraries(fovea_weights PUBLIC fovea_tensor_common
                                     PRIVATE nlohmann_json::nlohmann_json fovea_warnings)
-target_precompile_headers(fovea_weights PRIVATE <torch/torch.h>)
+fovea_use_torch_pch(fovea_weights)

@@ -12,4 +12,4 @@ add_library(fovea_weights_import STATIC
 target_link_libraries(fovea_weights_import PUBLIC fovea_tensor_common fovea_models fovea_weights
                                                   fovea_download
                                            PRIVATE nlohmann_json::nlohmann_json fovea_warnings)
-target_precompile_headers(fovea_weights_import PRIVATE <torch/torch.h>)
+fovea_use_torch_pch(fovea_weights_import)

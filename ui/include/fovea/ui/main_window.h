@@ -4,6 +4,7 @@
 #include <QSettings>
 #include <QString>
 #include <QStringList>
+#include <memory>
 
 #include "fovea/ui/recent_projects.h"
 
@@ -11,49 +12,83 @@ class QLabel;
 class QListWidget;
 class QMenu;
 class QStackedWidget;
+class QUndoGroup;
 
 namespace fovea::ui {
 
+class BackgroundJob;
+class DataPage;
+class JobProgressBar;
+class ModelPage;
+class ProjectSession;
+
 // The workbench window: a page list on the left (Data, Model, Train, Evaluate, Predict,
-// Export), the current page on the right, and a status bar with the device and threads.
+// Export), the current page on the right, and a status bar with running work, the device and
+// threads. It owns the open project (ProjectSession) and hands it to the pages.
 class MainWindow : public QMainWindow {
     Q_OBJECT
   public:
     explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
 
     QStringList pageNames() const;
     QString currentPageName() const;
     void showPage(const QString& name);
 
     // The open project folder; empty when none is open.
-    QString projectFolder() const { return m_projectFolder; }
+    QString projectFolder() const;
+    ProjectSession* session() const { return m_session.get(); }
+    DataPage* dataPage() const { return m_dataPage; }
+    ModelPage* modelPage() const { return m_modelPage; }
+    // Imports and rescans of the open project run here (one at a time).
+    BackgroundJob* importJob() const { return m_importJob; }
 
-    // Open an existing project folder. On failure the current project stays and `error` says
+    // Opens the project in `folder`. On failure the current project stays and `error` says
     // why, naming the folder.
     bool openProject(const QString& folder, QString* error = nullptr);
-    // Create the folder (and parents) when needed and open it as a new, empty project.
-    bool createProject(const QString& folder, QString* error = nullptr);
+    // Creates a project in `folder` (made when missing) and opens it; with `imagesFolder`, its
+    // images are imported in the background (sub-folders give labels: ImageFolder layout).
+    bool createProject(const QString& folder, const QString& imagesFolder = {},
+                       QString* error = nullptr);
+    // Adds the images below `folder` to the open project, in the background.
+    bool importImages(const QString& folder, QString* error = nullptr);
+    // Looks at every imported folder again: new files added, changed ones re-read.
+    bool rescanProject(QString* error = nullptr);
 
   Q_SIGNALS:
     void projectChanged(const QString& folder);
+
+  protected:
+    void closeEvent(QCloseEvent* event) override;
 
   private:
     void buildPages();
     void buildMenus();
     void buildStatusBar();
     void rebuildRecentMenu();
-    void setProject(const QString& folder);
+    void setSession(std::unique_ptr<ProjectSession> session);
+    void startImportJob(const QString& title, const QString& folder);
+    void onImportFinished(bool ok, const QString& message);
     void chooseNewProject();
     void chooseProjectToOpen();
+    void chooseImagesToImport();
     void showAbout();
     void reportProjectError(const QString& message);
+    void restoreWindowState();
+    void saveWindowState();
 
     QSettings m_settings;
     RecentProjects m_recentProjects;
-    QString m_projectFolder;
+    std::unique_ptr<ProjectSession> m_session;
+    QUndoGroup* m_undoGroup = nullptr;
+    BackgroundJob* m_importJob = nullptr;
     QListWidget* m_pageList = nullptr;
     QStackedWidget* m_pages = nullptr;
+    DataPage* m_dataPage = nullptr;
+    ModelPage* m_modelPage = nullptr;
     QMenu* m_recentMenu = nullptr;
+    QList<QAction*> m_projectActions;  // enabled only with a project open
+    JobProgressBar* m_jobProgress = nullptr;
     QLabel* m_projectLabel = nullptr;
     QLabel* m_deviceLabel = nullptr;
     QLabel* m_threadsLabel = nullptr;

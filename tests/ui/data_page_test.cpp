@@ -1,0 +1,404 @@
+// The Data page driven like a user: a real project on disk (Fashion-MNIST PNGs, one broken
+// file), imported through File ▸ New Project's code path, labeled by key presses, by drag and
+// drop and through the menus, undone and redone, and read back after reopening the project.
+#include <QAction>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QListView>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <map>
+
+#include "data/class_list.h"
+#include "data/data_page.h"
+#include "data/image_list_model.h"
+#include "data/preview_pane.h"
+#include "data/thumbnail_cache.h"
+#include "fovea/ui/main_window.h"
+#include "project/project_session.h"
+#include "ui_test_project.h"
+#include "widgets/background_job.h"
+
+using fovea::ui::DataPage;
+using fovea::ui::ImageListModel;
+using fovea::ui::ImageViewFilter;
+using fovea::ui::MainWindow;
+namespace core = fovea::core;
+
+namespace {
+
+// Labels of every image, as the database has them.
+std::map<core::ImageId, std::optional<core::ClassId>> storedLabels(const QString& project) {
+    auto store = core::ProjectStore::open(project.toStdString());
+    std::map<core::ImageId, std::optional<core::ClassId>> labels;
+    if (!store) return labels;
+    const auto images = store.value().images();
+    if (!images) return labels;
+    for (const auto& image : images.value()) labels[image.id] = image.classId;
+    return labels;
+}
+
+std::optional<core::ClassId> labelOf(MainWindow& window, core::ImageId id) {
+    return window.session()->store().image(id).value().classId;
+}
+
+std::vector<core::ClassInfo> classesOf(MainWindow& window) {
+    return window.session()->store().classes().value();
+}
+
+void pressKey(QWidget* widget, Qt::Key key, Qt::KeyboardModifiers modifiers = {}) {
+    QTest::keyClick(widget, key, modifiers);
+}
+
+}  // namespace
+
+class DataPageTest : public QObject {
+    Q_OBJECT
+  private:
+    QTemporaryDir m_temp;
+    QString m_images;
+    fovea::test::UiTestImages m_written;
+
+    // A window with a new project over the test images, import finished.
+    bool newProject(MainWindow& window, const QString& projectFolder) {
+        QSignalSpy finished(window.importJob(), &fovea::ui::BackgroundJob::finished);
+        QString error;
+        if (!window.createProject(projectFolder, m_images, &error)) {
+            qWarning() << error;
+            return false;
+        }
+        return finished.wait(60000) && finished.first().at(0).toBool();
+    }
+
+  private Q_SLOTS:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName("FoveaTest");
+        QCoreApplication::setApplicationName("FoveaDataPageTest");
+        QSettings().clear();
+        QVERIFY(m_temp.isValid());
+        m_images = m_temp.path() + "/images";
+        m_written = fovea::test::writeUiTestImages(m_images);
+        QVERIFY2(m_written.labeled > 0, "Fashion-MNIST images could not be written");
+    }
+
+    void newProjectImportsTheFolderWithItsClasses() {
+        MainWindow window;
+        window.show();
+        QVERIFY(newProject(window, m_temp.path() + "/p-import"));
+        DataPage* page = window.dataPage();
+        QCOMPARE(page->model()->rowCount(),
+                 m_written.labeled + m_written.unlabeled + m_written.broken);
+        const auto classes = classesOf(window);
+        QCOMPARE(int(classes.size()), 3);
+        // The class list: three classes with keys 1-3, then "Unlabeled" with key 0.
+        auto* list = page->classList();
+        QCOMPARE(list->topLevelItemCount(), 4);
+        QCOMPARE(list->topLevelItem(0)->text(fovea::ui::ClassList::KeyColumn), QString("1"));
+        QCOMPARE(list->topLevelItem(0)->text(fovea::ui::ClassList::NameColumn),
+                 QString::fromStdString(classes[0].name));
+        QCOMPARE(list->topLevelItem(0)->text(fovea::ui::ClassList::TotalColumn), QString("6"));
+        QCOMPARE(list->topLevelItem(3)->text(fovea::ui::ClassList::TotalColumn),
+                 QString::number(m_written.unlabeled + m_written.broken));
+        QVERIFY(window.windowTitle().startsWith("p-import"));
+    }
+
+    void brokenFilesAreMarkedAndFilterable() {
+        MainWindow window;
+        window.show();
+        QVERIFY(newProject(window, m_temp.path() + "/p-broken"));
+        DataPage* page = window.dataPage();
+        ImageViewFilter filter;
+        filter.kind = ImageViewFilter::Kind::Unreadable;
+        page->setFilter(filter);
+        QCOMPARE(page->model()->rowCount(), 1);
+        const QModelIndex index = page->model()->index(0);
+        QCOMPARE(index.data(Qt::DisplayRole).toString(), QString("broken.png"));
+        QVERIFY(!index.data(ImageListModel::ErrorRole).toString().isEmpty());
+        QVERIFY(index.data(Qt::ToolTipRole).toString().contains("Unreadable"));
+    }
+
+    void thumbnailsArriveFromTheWorkers() {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(newProject(window, m_temp.path() + "/p-thumbs"));
+        DataPage* page = window.dataPage();
+        const QModelIndex first = page->model()->index(0);
+        page->model()->data(first, Qt::DecorationRole);  // asks for it
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !page->model()->data(first, Qt::DecorationRole).value<QImage>().isNull(), 20000);
+        const QImage thumb = page->model()->data(first, Qt::DecorationRole).value<QImage>();
+        QCOMPARE(thumb.size(), QSize(28, 28));  // Fashion-MNIST is smaller than a thumbnail
+        QVERIFY(!page->model()->data(first, ImageListModel::LoadingRole).toBool());
+        // Selecting it shows it in the preview at its pixels.
+        page->selectImages({page->model()->record(0).id});
+        page->grid()->setCurrentIndex(first);
+        QTRY_VERIFY_WITH_TIMEOUT(page->preview()->hasPixels(), 20000);
+    }
+
+    void keysLabelTheSelectionAndMoveOn() {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(newProject(window, m_temp.path() + "/p-keys"));
+        DataPage* page = window.dataPage();
+        ImageViewFilter filter;
+        filter.kind = ImageViewFilter::Kind::Unlabeled;
+        page->setFilter(filter);
+        const int unlabeled = page->model()->rowCount();
+        QCOMPARE(unlabeled, m_written.unlabeled + m_written.broken);
+        const auto classes = classesOf(window);
+
+        QListView* grid = page->grid();
+        grid->setFocus();
+        page->selectImages({page->model()->record(0).id});
+        grid->setCurrentIndex(page->model()->index(0));
+        const core::ImageId first = page->model()->record(0).id;
+        const core::ImageId second = page->model()->record(1).id;
+        pressKey(grid, Qt::Key_2);
+        QCOMPARE(labelOf(window, first), std::optional<core::ClassId>(classes[1].id));
+        // It left the "Unlabeled" view and the next image is selected, ready for a key.
+        QCOMPARE(page->model()->rowCount(), unlabeled - 1);
+        QCOMPARE(page->selectedImageIds(), QList<qint64>{second});
+        pressKey(grid, Qt::Key_3);
+        QCOMPARE(labelOf(window, second), std::optional<core::ClassId>(classes[2].id));
+        // Counts follow at once.
+        QCOMPARE(page->classList()->topLevelItem(2)->text(fovea::ui::ClassList::TotalColumn),
+                 QString("7"));
+        // A key without a class does nothing.
+        const auto before = storedLabels(window.projectFolder());
+        pressKey(grid, Qt::Key_9);
+        QCOMPARE(storedLabels(window.projectFolder()), before);
+
+        // Ctrl+Z undoes the last label, Ctrl+Shift+Z redoes it.
+        pressKey(grid, Qt::Key_Z, Qt::ControlModifier);
+        QCOMPARE(labelOf(window, second), std::nullopt);
+        QCOMPARE(page->model()->rowCount(), unlabeled - 1);  // back in the view
+        pressKey(grid, Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+        QCOMPARE(labelOf(window, second), std::optional<core::ClassId>(classes[2].id));
+        // Key 0 removes a label.
+        page->setFilter({});
+        page->selectImages({first});
+        grid->setCurrentIndex(page->model()->index(page->model()->rowOf(first)));
+        page->selectImages({first});
+        pressKey(grid, Qt::Key_0);
+        QCOMPARE(labelOf(window, first), std::nullopt);
+    }
+
+    void multiSelectionByMouseAndSelectAll() {
+        MainWindow window;
+        window.resize(1200, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(newProject(window, m_temp.path() + "/p-multi"));
+        DataPage* page = window.dataPage();
+        ImageViewFilter filter;
+        filter.kind = ImageViewFilter::Kind::Unlabeled;
+        page->setFilter(filter);
+        QListView* grid = page->grid();
+        // Click the first, Ctrl+click the third, Shift+click extends from the anchor.
+        auto rect = [&](int row) { return grid->visualRect(page->model()->index(row)); };
+        QTest::mouseClick(grid->viewport(), Qt::LeftButton, {}, rect(0).center());
+        QTest::mouseClick(grid->viewport(), Qt::LeftButton, Qt::ControlModifier, rect(2).center());
+        QCOMPARE(page->selectedImageIds().size(), 2);
+        QTest::mouseClick(grid->viewport(), Qt::LeftButton, {}, rect(0).center());
+        QTest::mouseClick(grid->viewport(), Qt::LeftButton, Qt::ShiftModifier, rect(3).center());
+        const QList<qint64> ids = page->selectedImageIds();
+        QCOMPARE(ids.size(), 4);
+        pressKey(grid, Qt::Key_1);
+        const auto classes = classesOf(window);
+        for (qint64 id : ids) QCOMPARE(labelOf(window, id), std::optional(classes[0].id));
+        // One undo step for the whole selection.
+        pressKey(grid, Qt::Key_Z, Qt::ControlModifier);
+        for (qint64 id : ids) QCOMPARE(labelOf(window, id), std::nullopt);
+        // Ctrl+A selects everything the filter shows.
+        grid->setFocus();
+        pressKey(grid, Qt::Key_A, Qt::ControlModifier);
+        QCOMPARE(page->selectedImageIds().size(), page->model()->rowCount());
+    }
+
+    void draggingImagesOntoAClassLabelsThem() {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(newProject(window, m_temp.path() + "/p-drag"));
+        DataPage* page = window.dataPage();
+        ImageViewFilter filter;
+        filter.kind = ImageViewFilter::Kind::Unlabeled;
+        page->setFilter(filter);
+        const QList<qint64> ids = {page->model()->record(0).id, page->model()->record(1).id};
+        page->selectImages(ids);
+        // What the grid puts into the drag: the model's own mime data for the selection.
+        std::unique_ptr<QMimeData> mime(
+            page->model()->mimeData(page->grid()->selectionModel()->selectedIndexes()));
+        auto* list = page->classList();
+        QWidget* target = list->viewport();
+        const QPoint at = list->visualItemRect(list->topLevelItem(2)).center();
+        QDragEnterEvent enter(at, Qt::CopyAction, mime.get(), Qt::LeftButton, {});
+        QApplication::sendEvent(target, &enter);
+        QVERIFY(enter.isAccepted());
+        QDragMoveEvent move(at, Qt::CopyAction, mime.get(), Qt::LeftButton, {});
+        QApplication::sendEvent(target, &move);
+        QVERIFY(move.isAccepted());
+        QDropEvent drop(at, Qt::CopyAction, mime.get(), Qt::LeftButton, {});
+        QApplication::sendEvent(target, &drop);
+        QVERIFY(drop.isAccepted());
+        const auto classes = classesOf(window);
+        for (qint64 id : ids) QCOMPARE(labelOf(window, id), std::optional(classes[2].id));
+        // Something that is not a Fovea selection is refused.
+        QMimeData text;
+        text.setText("hello");
+        QDragEnterEvent other(at, Qt::CopyAction, &text, Qt::LeftButton, {});
+        QApplication::sendEvent(target, &other);
+        QVERIFY(!other.isAccepted());
+        // Undo through the Edit menu's action.
+        window.findChild<QAction*>("undoAction")->trigger();
+        for (qint64 id : ids) QCOMPARE(labelOf(window, id), std::nullopt);
+    }
+
+    void classesAreAddedRenamedMergedDeletedAndRestored() {
+        MainWindow window;
+        window.show();
+        QVERIFY(newProject(window, m_temp.path() + "/p-classes"));
+        DataPage* page = window.dataPage();
+        QVERIFY(page->addClass("  sandal  "));
+        auto classes = classesOf(window);
+        QCOMPARE(int(classes.size()), 4);
+        QCOMPARE(classes[3].name, std::string("sandal"));
+        // A duplicate is refused with a message; nothing lands on the undo stack.
+        const int commands = window.session()->undoStack()->count();
+        QVERIFY(!page->addClass("sandal"));
+        QCOMPARE(window.session()->undoStack()->count(), commands);
+        auto* message = window.findChild<QMessageBox*>("errorMessage");
+        QVERIFY(message);
+        QVERIFY2(message->text().contains("sandal"), qPrintable(message->text()));
+        message->close();
+        QVERIFY(page->renameClass(classes[3].id, "sandals"));
+        QCOMPARE(classesOf(window)[3].name, std::string("sandals"));
+
+        // Delete the first class: its six images become unlabeled; undo brings back the class
+        // at its place (key 1), its colour and its images.
+        const core::ClassInfo firstClass = classes[0];
+        core::ImageFilter ofFirst;
+        ofFirst.classId = firstClass.id;
+        const auto members = window.session()->store().images(ofFirst).value();
+        QCOMPARE(int(members.size()), 6);
+        QVERIFY(page->deleteClass(firstClass.id));
+        QCOMPARE(int(classesOf(window).size()), 3);
+        for (const auto& image : members) QCOMPARE(labelOf(window, image.id), std::nullopt);
+        window.session()->undoStack()->undo();
+        classes = classesOf(window);
+        QCOMPARE(classes[0].name, firstClass.name);
+        QCOMPARE(classes[0].colour, firstClass.colour);
+        for (const auto& image : members) {
+            QCOMPARE(labelOf(window, image.id), std::optional(classes[0].id));
+        }
+        // Undo further back than the restored class: the rename, then the add, still work
+        // although the class ids they saw may have been replaced.
+        window.session()->undoStack()->undo();  // rename
+        QCOMPARE(classesOf(window)[3].name, std::string("sandal"));
+        window.session()->undoStack()->redo();
+
+        // Merge the second class into the third.
+        classes = classesOf(window);
+        QVERIFY(page->mergeClass(classes[1].id, classes[2].id));
+        QCOMPARE(int(classesOf(window).size()), 3);
+        QCOMPARE(page->classList()->topLevelItem(1)->text(fovea::ui::ClassList::TotalColumn),
+                 QString("12"));
+        window.session()->undoStack()->undo();
+        QCOMPARE(int(classesOf(window).size()), 4);
+        QCOMPARE(page->classList()->topLevelItem(1)->text(fovea::ui::ClassList::TotalColumn),
+                 QString("6"));
+    }
+
+    void splitsMoveAndUndo() {
+        MainWindow window;
+        window.show();
+        QVERIFY(newProject(window, m_temp.path() + "/p-splits"));
+        DataPage* page = window.dataPage();
+        const QList<qint64> ids = {page->model()->record(0).id, page->model()->record(5).id};
+        page->selectImages(ids);
+        page->moveSelectionToSplit(core::Split::Val);
+        for (qint64 id : ids) {
+            QCOMPARE(window.session()->store().image(id).value().split,
+                     std::optional(core::Split::Val));
+        }
+        ImageViewFilter filter;
+        filter.kind = ImageViewFilter::Kind::Split;
+        filter.split = core::Split::Val;
+        page->setFilter(filter);
+        QCOMPARE(page->model()->rowCount(), 2);
+        window.session()->undoStack()->undo();
+        QCOMPARE(page->model()->rowCount(), 0);
+    }
+
+    void everyLabelIsThereAfterReopening() {
+        const QString project = m_temp.path() + "/p-reopen";
+        std::map<core::ImageId, std::optional<core::ClassId>> expected;
+        {
+            MainWindow window;
+            window.show();
+            QVERIFY(newProject(window, project));
+            DataPage* page = window.dataPage();
+            ImageViewFilter filter;
+            filter.kind = ImageViewFilter::Kind::Unlabeled;
+            page->setFilter(filter);
+            page->grid()->setFocus();
+            page->selectImages({page->model()->record(0).id});
+            pressKey(page->grid(), Qt::Key_1);
+            pressKey(page->grid(), Qt::Key_2);
+            pressKey(page->grid(), Qt::Key_3);
+            expected = storedLabels(window.projectFolder());
+            // Closing never asks to save: there is nothing unsaved.
+            QVERIFY(window.close());
+        }
+        MainWindow reopened;
+        QString error;
+        QVERIFY2(reopened.openProject(project, &error), qPrintable(error));
+        QCOMPARE(storedLabels(reopened.projectFolder()), expected);
+        int labeled = 0;
+        for (const auto& [id, label] : expected) labeled += label.has_value();
+        QCOMPARE(labeled, m_written.labeled + 3);
+        // And the page shows them.
+        ImageViewFilter filter;
+        filter.kind = ImageViewFilter::Kind::Unlabeled;
+        reopened.dataPage()->setFilter(filter);
+        QCOMPARE(reopened.dataPage()->model()->rowCount(),
+                 m_written.unlabeled + m_written.broken - 3);
+    }
+
+    void windowStateIsRemembered() {
+        {
+            MainWindow window;
+            window.show();
+            window.resize(1111, 777);
+            window.showPage("Train");
+            QVERIFY(window.close());
+        }
+        MainWindow later;
+        QCOMPARE(later.size(), QSize(1111, 777));
+        QCOMPARE(later.currentPageName(), QString("Train"));
+    }
+
+    void importCanBeCancelled() {
+        MainWindow window;
+        QSignalSpy finished(window.importJob(), &fovea::ui::BackgroundJob::finished);
+        QString error;
+        QVERIFY(window.createProject(m_temp.path() + "/p-cancel", {}, &error));
+        QVERIFY(window.importImages(m_images, &error));
+        window.importJob()->cancel();
+        QVERIFY(finished.wait(60000));
+        // Either it was quick enough to finish, or it stopped and changed nothing.
+        const bool completed = finished.first().at(0).toBool();
+        const auto count = window.session()->store().imageCount().value();
+        QVERIFY(completed ? count > 0 : count == 0);
+    }
+};
+
+QTEST_MAIN(DataPageTest)
+#include "data_page_test.moc"

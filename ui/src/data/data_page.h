@@ -1,0 +1,98 @@
+#pragma once
+
+#include <QList>
+#include <QWidget>
+#include <optional>
+
+#include "data/image_view_filter.h"
+#include "fovea/core/project/project_types.h"
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QListView;
+class QMenu;
+class QSlider;
+class QUndoCommand;
+
+namespace fovea::ui {
+
+class ClassList;
+class ImageListModel;
+class PreviewPane;
+class ProjectSession;
+class ThumbnailCache;
+class ThumbnailDelegate;
+
+// The Data page: the class list with counts, the thumbnail grid of the images that pass the
+// filter, and a preview of the selected image. Labeling as fast as dedicated tools: keys 1-9
+// give the selection the numbered class and move on to the next image, 0 removes the label;
+// drag a selection onto a class; every action is undoable (the project's undo stack).
+class DataPage : public QWidget {
+    Q_OBJECT
+  public:
+    explicit DataPage(QWidget* parent = nullptr);
+    ~DataPage() override;
+
+    void setSession(ProjectSession* session);
+
+    void setFilter(const ImageViewFilter& filter);
+    const ImageViewFilter& filter() const;
+    QList<qint64> selectedImageIds() const;
+    void selectImages(const QList<qint64>& ids);
+
+    // What the keys, drops and menus do (also for scripts and tests).
+    void labelSelection(std::optional<core::ClassId> classId);
+    void labelImages(const QList<qint64>& ids, std::optional<core::ClassId> classId);
+    void moveSelectionToSplit(std::optional<core::Split> split);
+    void setSelectionExcluded(bool excluded);
+    bool addClass(const QString& name);
+    bool renameClass(core::ClassId id, const QString& name);
+    bool mergeClass(core::ClassId from, core::ClassId into);
+    bool deleteClass(core::ClassId id);
+
+    QListView* grid() const { return m_grid; }
+    ImageListModel* model() const { return m_model; }
+    ClassList* classList() const { return m_classList; }
+    PreviewPane* preview() const { return m_preview; }
+    ThumbnailCache* thumbnails() const { return m_thumbnails; }
+
+  protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+  private:
+    QWidget* buildClassPanel();
+    QWidget* buildBrowser();
+    void rebuildFilterChoices();
+    void applyFilterChoice();
+    void updateStatus();
+    void updatePreview();
+    void showGridMenu(const QPoint& position);
+    void showClassMenu(const QPoint& position);
+    void onThumbnailFailed(qint64 id, const QString& message);
+    void onLabelsChanged(const QList<qint64>& ids);
+    void onClassesChanged();
+    void onImagesChanged();
+    // Selects the image `id` when it is still shown, else the row nearest `fallbackRow`.
+    void moveTo(std::optional<qint64> id, int fallbackRow);
+    bool pushCommand(QUndoCommand* command);
+    void askAddClass();
+    void askRenameClass();
+    void askMergeClass();
+    void askDeleteClass();
+    void askClassColour();
+
+    ProjectSession* m_session = nullptr;
+    ThumbnailCache* m_thumbnails;
+    ImageListModel* m_model;
+    ThumbnailDelegate* m_delegate;
+    ClassList* m_classList = nullptr;
+    QListView* m_grid = nullptr;
+    PreviewPane* m_preview = nullptr;
+    QComboBox* m_filterCombo = nullptr;
+    QLineEdit* m_search = nullptr;
+    QSlider* m_sizeSlider = nullptr;
+    QLabel* m_status = nullptr;
+};
+
+}  // namespace fovea::ui

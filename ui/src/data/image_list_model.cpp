@@ -1,0 +1,211 @@
+#include "data/image_list_model.h"
+
+#include <QFileInfo>
+#include <QMimeData>
+#include <algorithm>
+#include <unordered_set>
+
+#include "data/thumbnail_cache.h"
+#include "project/project_session.h"
+
+namespace fovea::ui {
+
+namespace {
+
+// Above this many changed images, one new query is cheaper than a query per image.
+constexpr int kRefreshOneByOneLimit = 300;
+
+}  // namespace
+
+ImageListModel::ImageListModel(ThumbnailCache* thumbnails, QObject* parent)
+    : QAbstractListModel(parent), m_thumbnails(thumbnails) {
+    connect(m_thumbnails, &ThumbnailCache::thumbnailReady, this, &ImageListModel::onThumbnailDone);
+    connect(m_thumbnails, &ThumbnailCache::thumbnailFailed, this,
+            [this](qint64 id) { onThumbnailDone(id); });
+}
+
+void ImageListModel::setSession(ProjectSession* session) {
+    m_session = session;
+    m_filter = {};
+    reload();
+}
+
+void ImageListModel::setFilter(const ImageViewFilter& filter) {
+    if (filter == m_filter) return;
+    m_filter = filter;
+    reload();
+}
+
+void ImageListModel::readClasses() {
+    m_classes.clear();
+    if (!m_session) return;
+    auto classes = m_session->store().classes();
+    if (!m_session->check(classes)) return;
+    for (const auto& info : classes.value()) {
+        m_classes.insert(info.id, {QString::fromStdString(info.name),
+                                   QColor(QString::fromStdString(info.colour))});
+    }
+}
+
+void ImageListModel::reload() {
+    beginResetModel();
+    m_rows.clear();
+    readClasses();
+    if (m_session) {
+        auto images = m_session->store().images(m_filter.toImageFilter());
+        if (m_session->check(images)) {
+            m_rows = std::move(images).value();
+            if (m_filter.kind == ImageViewFilter::Kind::Unreadable) {
+                m_rows.erase(std::remove_if(m_rows.begin(), m_rows.end(),
+                                            [](const core::ImageRecord& record) {
+                                                return !ImageViewFilter::isUnusable(record);
+                                            }),
+                             m_rows.end());
+            }
+        }
+    }
+    rebuildRowIndex();
+    endResetModel();
+}
+
+void ImageListModel::rebuildRowIndex() {
+    m_rowOfId.clear();
+    m_rowOfId.reserve(static_cast<qsizetype>(m_rows.size()));
+    for (size_t row = 0; row < m_rows.size(); ++row) {
+        m_rowOfId.insert(m_rows[row].id, static_cast<int>(row));
+    }
+}
+
+void ImageListModel::refreshImages(const QList<qint64>& ids) {
+    if (!m_session) return;
+    if (ids.isEmpty() || ids.size() > kRefreshOneByOneLimit) {
+        reload();
+        return;
+    }
+    // Images that were not shown may now pass the filter (e.g. an undo in "Unlabeled"): they
+    // need a place in id order, so a new query; otherwise update in place.
+    std::vector<core::ImageRecord> updated;
+    for (qint64 id : ids) {
+        auto record = m_session->store().image(id);
+        if (!record) continue;  // removed meanwhile
+        const bool shown = m_rowOfId.contains(id);
+        const bool belongs = m_filter.matches(record.value());
+        if (!shown && belongs) {
+            reload();
+            return;
+        }
+        if (shown) updated.push_back(std::move(record).value());
+    }
+    std::unordered_set<qint64> leaving;
+    for (auto& record : updated) {
+        const int row = m_rowOfId.value(record.id);
+        if (!m_filter.matches(record)) leaving.insert(record.id);
+        m_rows[static_cast<size_t>(row)] = std::move(record);
+        const QModelIndex index = this->index(row);
+        Q_EMIT dataChanged(index, index);
+    }
+    if (leaving.empty()) return;
+    // Remove from the bottom up so earlier row numbers stay valid; contiguous runs at once.
+    std::vector<int> rows;
+    for (qint64 id : leaving) rows.push_back(m_rowOfId.value(id));
+    std::sort(rows.begin(), rows.end(), std::greater<>());
+    size_t i = 0;
+    while (i < rows.size()) {
+        size_t j = i;
+        while (j + 1 < rows.size() && rows[j + 1] == rows[j] - 1) ++j;
+        const int first = rows[j];
+        const int last = rows[i];
+        beginRemoveRows({}, first, last);
+        m_rows.erase(m_rows.begin() + first, m_rows.begin() + last + 1);
+        endRemoveRows();
+        i = j + 1;
+    }
+    rebuildRowIndex();
+}
+
+QString ImageListModel::className(std::optional<core::ClassId> id) const {
+    if (!id) return {};
+    return m_classes.value(*id).name;
+}
+
+int ImageListModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+}
+
+QVariant ImageListModel::data(const QModelIndex& index, int role) const {
+    if (!index.isValid() || index.row() >= rowCount()) return {};
+    const core::ImageRecord& image = m_rows[static_cast<size_t>(index.row())];
+    const QString path = QString::fromStdString(image.path.string());
+    switch (role) {
+        case Qt::DisplayRole:
+            return QFileInfo(path).fileName();
+        case Qt::DecorationRole:
+            if (image.error || image.missing) return {};
+            return m_thumbnails->request(image.id, path);
+        case Qt::ToolTipRole: {
+            QStringList lines{path};
+            if (image.width > 0) lines << QString("%1 x %2 px").arg(image.width).arg(image.height);
+            lines << "Class: " + (image.classId ? className(image.classId) : "(unlabeled)");
+            lines << "Split: " + (image.split ? QString(core::splitName(*image.split)) : "(none)");
+            if (image.missing) lines << "Missing: the file is no longer on disk.";
+            if (image.error) lines << "Unreadable: " + QString::fromStdString(*image.error);
+            return lines.join('\n');
+        }
+        case ImageIdRole:
+            return QVariant::fromValue<qint64>(image.id);
+        case ClassNameRole:
+            return className(image.classId);
+        case ClassColourRole:
+            return image.classId ? m_classes.value(*image.classId).colour : QColor();
+        case SplitRole:
+            return image.split ? QString(core::splitName(*image.split)) : QString();
+        case ErrorRole:
+            if (image.missing) return QString("The file is no longer on disk.");
+            if (image.error) return QString::fromStdString(*image.error);
+            if (auto failure = m_thumbnails->failure(image.id)) return *failure;
+            return QString();
+        case LoadingRole:
+            return !image.error && !image.missing && !m_thumbnails->failure(image.id) &&
+                   m_thumbnails->request(image.id, path).isNull();
+        default:
+            return {};
+    }
+}
+
+Qt::ItemFlags ImageListModel::flags(const QModelIndex& index) const {
+    if (!index.isValid()) return Qt::NoItemFlags;
+    return Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsDragEnabled;
+}
+
+QStringList ImageListModel::mimeTypes() const { return {kImageIdsMimeType}; }
+
+QMimeData* ImageListModel::mimeData(const QModelIndexList& indexes) const {
+    QStringList ids;
+    for (const QModelIndex& index : indexes) {
+        if (index.isValid()) ids << QString::number(record(index.row()).id);
+    }
+    auto* mime = new QMimeData;
+    mime->setData(kImageIdsMimeType, ids.join('\n').toUtf8());
+    return mime;
+}
+
+QList<qint64> ImageListModel::imageIdsFrom(const QMimeData* mime) {
+    QList<qint64> ids;
+    if (!mime || !mime->hasFormat(kImageIdsMimeType)) return ids;
+    const QStringList lines = QString::fromUtf8(mime->data(kImageIdsMimeType)).split('\n');
+    for (const QString& line : lines) {
+        bool ok = false;
+        const qint64 id = line.toLongLong(&ok);
+        if (ok) ids << id;
+    }
+    return ids;
+}
+
+void ImageListModel::onThumbnailDone(qint64 id) {
+    const int row = m_rowOfId.value(id, -1);
+    if (row < 0) return;
+    const QModelIndex index = this->index(row);
+    Q_EMIT dataChanged(index, index, {Qt::DecorationRole, ErrorRole, LoadingRole});
+}
+
+}  // namespace fovea::ui

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <QAbstractListModel>
+#include <QColor>
+#include <QHash>
+#include <QList>
+#include <vector>
+
+#include "data/image_view_filter.h"
+#include "fovea/core/project/project_types.h"
+
+namespace fovea::ui {
+
+class ProjectSession;
+class ThumbnailCache;
+
+// The images of the open project that pass the Data page's filter, one row each, in import
+// order. Rows hold the database records (a few hundred bytes each: 50,000 images stay small);
+// thumbnails come from the ThumbnailCache as the view asks for them. Label changes update the
+// affected rows in place and drop those that leave the filter, so labeling never re-queries
+// the whole project.
+class ImageListModel : public QAbstractListModel {
+    Q_OBJECT
+  public:
+    enum Role {
+        ImageIdRole = Qt::UserRole + 1,  // qint64
+        ClassNameRole,                   // QString, empty when unlabeled
+        ClassColourRole,                 // QColor, invalid when unlabeled
+        SplitRole,                       // QString: "train", "val", "test" or empty
+        ErrorRole,                       // QString: why the image cannot be used, or empty
+        LoadingRole,                     // bool: the thumbnail is still being decoded
+    };
+    // The drag format of a selection: the image ids as text, one per line.
+    static constexpr const char* kImageIdsMimeType = "application/x-fovea-image-ids";
+
+    ImageListModel(ThumbnailCache* thumbnails, QObject* parent = nullptr);
+
+    void setSession(ProjectSession* session);  // nullptr: empty
+    void setFilter(const ImageViewFilter& filter);
+    const ImageViewFilter& filter() const { return m_filter; }
+    // Reads the rows for the filter again (after an import, or a class change).
+    void reload();
+    // Re-reads these images; rows that no longer pass the filter leave the view.
+    void refreshImages(const QList<qint64>& ids);
+
+    const core::ImageRecord& record(int row) const { return m_rows[static_cast<size_t>(row)]; }
+    int rowOf(core::ImageId id) const { return m_rowOfId.value(id, -1); }
+    QString className(std::optional<core::ClassId> id) const;
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role) const override;
+    Qt::ItemFlags flags(const QModelIndex& index) const override;
+    QStringList mimeTypes() const override;
+    QMimeData* mimeData(const QModelIndexList& indexes) const override;
+    Qt::DropActions supportedDragActions() const override { return Qt::CopyAction; }
+
+    // Reads ids back from a drag made by mimeData().
+    static QList<qint64> imageIdsFrom(const QMimeData* mime);
+
+  private:
+    struct ClassLook {
+        QString name;
+        QColor colour;
+    };
+    void readClasses();
+    void rebuildRowIndex();
+    void onThumbnailDone(qint64 id);
+
+    ThumbnailCache* m_thumbnails;
+    ProjectSession* m_session = nullptr;
+    ImageViewFilter m_filter;
+    std::vector<core::ImageRecord> m_rows;
+    QHash<qint64, int> m_rowOfId;
+    QHash<qint64, ClassLook> m_classes;
+};
+
+}  // namespace fovea::ui

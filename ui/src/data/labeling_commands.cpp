@@ -1,0 +1,236 @@
+#include "data/labeling_commands.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "project/project_session.h"
+
+namespace fovea::ui {
+
+namespace {
+
+// Above this many images one query for all of them beats a query per image.
+constexpr std::size_t kPerImageQueryLimit = 200;
+
+QList<qint64> toQList(const std::vector<core::ImageId>& ids) {
+    return QList<qint64>(ids.begin(), ids.end());
+}
+
+core::ImageRecord unknownImage(core::ImageId id) {
+    core::ImageRecord record;
+    record.id = id;
+    return record;
+}
+
+// The stored records of `ids`, in the same order (an unknown id gets an empty record: the store
+// call that follows refuses unknown ids as a whole anyway).
+std::vector<core::ImageRecord> recordsOf(const core::ProjectStore& store,
+                                         const std::vector<core::ImageId>& ids) {
+    std::vector<core::ImageRecord> records;
+    records.reserve(ids.size());
+    if (ids.size() <= kPerImageQueryLimit) {
+        for (core::ImageId id : ids) {
+            auto record = store.image(id);
+            records.push_back(record ? record.value() : unknownImage(id));
+        }
+        return records;
+    }
+    auto all = store.images();
+    std::unordered_map<core::ImageId, const core::ImageRecord*> byId;
+    if (all) {
+        for (const auto& record : all.value()) byId[record.id] = &record;
+    }
+    for (core::ImageId id : ids) {
+        auto it = byId.find(id);
+        records.push_back(it != byId.end() ? *it->second : unknownImage(id));
+    }
+    return records;
+}
+
+std::optional<core::ClassInfo> classInfo(const core::ProjectStore& store, core::ClassId id) {
+    auto classes = store.classes();
+    if (!classes) return std::nullopt;
+    for (const auto& info : classes.value()) {
+        if (info.id == id) return info;
+    }
+    return std::nullopt;
+}
+
+QString quotedName(const std::string& name) { return "\"" + QString::fromStdString(name) + "\""; }
+
+}  // namespace
+
+// --- SetLabelCommand ---
+
+SetLabelCommand::SetLabelCommand(ProjectSession& session, std::vector<core::ImageId> ids,
+                                 std::optional<core::ClassId> classId, const QString& text)
+    : QUndoCommand(text), m_session(session), m_ids(std::move(ids)), m_classId(classId) {
+    for (const auto& record : recordsOf(session.store(), m_ids)) {
+        m_previous.push_back(record.classId);
+    }
+}
+
+void SetLabelCommand::redo() {
+    std::optional<core::ClassId> target;
+    if (m_classId) target = m_session.currentClassId(*m_classId);
+    if (!m_session.check(m_session.store().setLabel(m_ids, target))) {
+        setObsolete(true);
+        return;
+    }
+    Q_EMIT m_session.labelsChanged(toQList(m_ids));
+}
+
+void SetLabelCommand::undo() {
+    // One store call per previous label; usually one or two.
+    std::map<std::optional<core::ClassId>, std::vector<core::ImageId>> byLabel;
+    for (std::size_t i = 0; i < m_ids.size(); ++i) {
+        std::optional<core::ClassId> label = m_previous[i];
+        if (label) label = m_session.currentClassId(*label);
+        byLabel[label].push_back(m_ids[i]);
+    }
+    for (const auto& [label, ids] : byLabel) {
+        if (!m_session.check(m_session.store().setLabel(ids, label))) break;
+    }
+    Q_EMIT m_session.labelsChanged(toQList(m_ids));
+}
+
+// --- SetSplitCommand ---
+
+SetSplitCommand::SetSplitCommand(ProjectSession& session, std::vector<core::ImageId> ids,
+                                 std::optional<core::Split> split, const QString& text)
+    : QUndoCommand(text), m_session(session), m_ids(std::move(ids)), m_split(split) {
+    for (const auto& record : recordsOf(session.store(), m_ids)) {
+        m_previous.push_back(record.split);
+    }
+}
+
+void SetSplitCommand::redo() {
+    if (!m_session.check(m_session.store().setSplit(m_ids, m_split))) {
+        setObsolete(true);
+        return;
+    }
+    Q_EMIT m_session.labelsChanged(toQList(m_ids));
+}
+
+void SetSplitCommand::undo() {
+    std::map<std::optional<core::Split>, std::vector<core::ImageId>> bySplit;
+    for (std::size_t i = 0; i < m_ids.size(); ++i) bySplit[m_previous[i]].push_back(m_ids[i]);
+    for (const auto& [split, ids] : bySplit) {
+        if (!m_session.check(m_session.store().setSplit(ids, split))) break;
+    }
+    Q_EMIT m_session.labelsChanged(toQList(m_ids));
+}
+
+// --- AddClassCommand ---
+
+AddClassCommand::AddClassCommand(ProjectSession& session, const QString& name)
+    : QUndoCommand("Add class \"" + name.trimmed() + "\""),
+      m_session(session),
+      m_name(name.toStdString()) {}
+
+void AddClassCommand::redo() {
+    auto id = m_session.store().addClass(m_name);
+    if (!m_session.check(id)) {
+        setObsolete(true);
+        return;
+    }
+    if (!m_classId) {
+        m_classId = id.value();
+    } else if (m_session.currentClassId(*m_classId) != id.value()) {
+        m_session.recordRecreatedClass(m_session.currentClassId(*m_classId), id.value());
+    }
+    Q_EMIT m_session.classesChanged();
+}
+
+void AddClassCommand::undo() {
+    if (!m_classId) return;
+    m_session.check(m_session.store().deleteClass(m_session.currentClassId(*m_classId)));
+    Q_EMIT m_session.classesChanged();
+}
+
+// --- RenameClassCommand ---
+
+RenameClassCommand::RenameClassCommand(ProjectSession& session, core::ClassId id,
+                                       const QString& newName)
+    : m_session(session), m_id(id), m_newName(newName.trimmed().toStdString()) {
+    if (auto info = classInfo(session.store(), id)) m_oldName = info->name;
+    setText("Rename class " + quotedName(m_oldName) + " to " + quotedName(m_newName));
+}
+
+void RenameClassCommand::redo() {
+    if (!m_session.check(
+            m_session.store().renameClass(m_session.currentClassId(m_id), m_newName))) {
+        setObsolete(true);
+        return;
+    }
+    Q_EMIT m_session.classesChanged();
+}
+
+void RenameClassCommand::undo() {
+    m_session.check(m_session.store().renameClass(m_session.currentClassId(m_id), m_oldName));
+    Q_EMIT m_session.classesChanged();
+}
+
+// --- RemoveClassCommand ---
+
+RemoveClassCommand::RemoveClassCommand(ProjectSession& session, core::ClassId id,
+                                       std::optional<core::ClassId> into)
+    : m_session(session), m_id(id), m_into(into) {
+    if (auto classes = session.store().classes()) {
+        for (std::size_t i = 0; i < classes.value().size(); ++i) {
+            if (classes.value()[i].id != id) continue;
+            m_info = classes.value()[i];
+            m_displayIndex = i;
+        }
+    }
+    core::ImageFilter filter;
+    filter.classId = id;
+    if (auto images = session.store().images(filter)) {
+        for (const auto& record : images.value()) m_images.push_back(record.id);
+    }
+    if (into) {
+        const auto target = classInfo(session.store(), *into);
+        setText("Merge class " + quotedName(m_info.name) + " into " +
+                quotedName(target ? target->name : std::string("?")));
+    } else {
+        setText("Delete class " + quotedName(m_info.name));
+    }
+}
+
+void RemoveClassCommand::redo() {
+    const core::ClassId id = m_session.currentClassId(m_id);
+    const bool done =
+        m_into
+            ? m_session.check(m_session.store().mergeClasses(id, m_session.currentClassId(*m_into)))
+            : m_session.check(m_session.store().deleteClass(id));
+    if (!done) {
+        setObsolete(true);
+        return;
+    }
+    Q_EMIT m_session.classesChanged();
+    Q_EMIT m_session.labelsChanged(toQList(m_images));
+}
+
+void RemoveClassCommand::undo() {
+    auto& store = m_session.store();
+    auto newId = store.addClass(m_info.name);
+    if (!m_session.check(newId)) return;
+    m_session.recordRecreatedClass(m_session.currentClassId(m_id), newId.value());
+    m_session.check(store.setClassColour(newId.value(), m_info.colour));
+    // Back to its place in the display order (keys 1-9 follow that order).
+    if (auto classes = store.classes()) {
+        std::vector<core::ClassId> order;
+        for (const auto& info : classes.value()) {
+            if (info.id != newId.value()) order.push_back(info.id);
+        }
+        const auto index = std::min(order.size(), m_displayIndex);
+        order.insert(order.begin() + static_cast<std::ptrdiff_t>(index), newId.value());
+        m_session.check(store.reorderClasses(order));
+    }
+    if (!m_images.empty()) m_session.check(store.setLabel(m_images, newId.value()));
+    Q_EMIT m_session.classesChanged();
+    Q_EMIT m_session.labelsChanged(toQList(m_images));
+}
+
+}  // namespace fovea::ui

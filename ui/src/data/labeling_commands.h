@@ -1,0 +1,97 @@
+#pragma once
+
+#include <QString>
+#include <QUndoCommand>
+#include <optional>
+#include <vector>
+
+#include "fovea/core/project/project_types.h"
+
+namespace fovea::ui {
+
+class ProjectSession;
+
+// Every labeling action is one of these commands on the project's QUndoStack, so Ctrl+Z and
+// Ctrl+Shift+Z walk through all of them. Each redo()/undo() writes to the database at once and
+// tells the session what changed. Class ids are resolved through the session at run time: undoing
+// a class deletion recreates the class under a new id (see ProjectSession::currentClassId).
+// A command whose first redo() fails reports the error and marks itself obsolete, so the stack
+// drops it instead of offering to undo something that never happened.
+
+// Gives `ids` one class (std::nullopt: unlabeled); undo restores each image's own label.
+class SetLabelCommand : public QUndoCommand {
+  public:
+    SetLabelCommand(ProjectSession& session, std::vector<core::ImageId> ids,
+                    std::optional<core::ClassId> classId, const QString& text);
+    void redo() override;
+    void undo() override;
+
+  private:
+    ProjectSession& m_session;
+    std::vector<core::ImageId> m_ids;
+    std::optional<core::ClassId> m_classId;
+    std::vector<std::optional<core::ClassId>> m_previous;  // per id
+};
+
+// Moves `ids` to a split (std::nullopt: none); undo restores each image's own split.
+class SetSplitCommand : public QUndoCommand {
+  public:
+    SetSplitCommand(ProjectSession& session, std::vector<core::ImageId> ids,
+                    std::optional<core::Split> split, const QString& text);
+    void redo() override;
+    void undo() override;
+
+  private:
+    ProjectSession& m_session;
+    std::vector<core::ImageId> m_ids;
+    std::optional<core::Split> m_split;
+    std::vector<std::optional<core::Split>> m_previous;
+};
+
+class AddClassCommand : public QUndoCommand {
+  public:
+    AddClassCommand(ProjectSession& session, const QString& name);
+    void redo() override;
+    void undo() override;
+    // The id the class got the first time (resolve through the session later).
+    std::optional<core::ClassId> classId() const { return m_classId; }
+
+  private:
+    ProjectSession& m_session;
+    std::string m_name;
+    std::optional<core::ClassId> m_classId;
+};
+
+class RenameClassCommand : public QUndoCommand {
+  public:
+    RenameClassCommand(ProjectSession& session, core::ClassId id, const QString& newName);
+    void redo() override;
+    void undo() override;
+
+  private:
+    ProjectSession& m_session;
+    core::ClassId m_id;
+    std::string m_oldName;
+    std::string m_newName;
+};
+
+// Deletes a class (its images become unlabeled) or, with `into`, merges it into another class
+// (its images take that label). Undo recreates the class where it was, with its colour and its
+// images.
+class RemoveClassCommand : public QUndoCommand {
+  public:
+    RemoveClassCommand(ProjectSession& session, core::ClassId id,
+                       std::optional<core::ClassId> into);
+    void redo() override;
+    void undo() override;
+
+  private:
+    ProjectSession& m_session;
+    core::ClassId m_id;
+    std::optional<core::ClassId> m_into;
+    core::ClassInfo m_info;
+    std::size_t m_displayIndex = 0;  // place in the class list
+    std::vector<core::ImageId> m_images;
+};
+
+}  // namespace fovea::ui

@@ -1,0 +1,85 @@
+#include "data/thumbnail_delegate.h"
+
+#include <QApplication>
+#include <QPainter>
+
+#include "data/image_list_model.h"
+
+namespace fovea::ui {
+
+namespace {
+
+constexpr int kMargin = 4;
+constexpr int kBandHeight = 18;
+
+}  // namespace
+
+ThumbnailDelegate::ThumbnailDelegate(int side, QObject* parent)
+    : QStyledItemDelegate(parent), m_side(side) {}
+
+QSize ThumbnailDelegate::sizeHint(const QStyleOptionViewItem&, const QModelIndex&) const {
+    return {m_side + 2 * kMargin, m_side + kBandHeight + 2 * kMargin};
+}
+
+void ThumbnailDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option,
+                              const QModelIndex& index) const {
+    painter->save();
+    const QPalette& palette = option.palette;
+    const bool selected = option.state & QStyle::State_Selected;
+    const QRect cell = option.rect.adjusted(1, 1, -1, -1);
+    if (selected) painter->fillRect(cell, palette.color(QPalette::Highlight));
+
+    const QRect square(cell.left() + kMargin - 1, cell.top() + kMargin - 1, m_side, m_side);
+    const QString error = index.data(ImageListModel::ErrorRole).toString();
+    const QImage image = index.data(Qt::DecorationRole).value<QImage>();
+    if (!error.isEmpty()) {
+        painter->fillRect(square, QColor(60, 30, 30));
+        painter->setPen(QPen(QColor(230, 70, 60), 3));
+        const QRect cross = square.adjusted(m_side / 3, m_side / 4, -m_side / 3, -m_side / 2);
+        painter->drawLine(cross.topLeft(), cross.bottomRight());
+        painter->drawLine(cross.topRight(), cross.bottomLeft());
+        painter->setPen(QColor(240, 200, 200));
+        painter->drawText(square.adjusted(2, m_side / 2, -2, -2),
+                          Qt::AlignCenter | Qt::TextWordWrap, "unreadable");
+    } else if (image.isNull()) {
+        painter->fillRect(square, palette.color(QPalette::Mid).lighter(130));
+        painter->setPen(palette.color(QPalette::Dark));
+        painter->drawText(square, Qt::AlignCenter, "…");
+    } else {
+        const QSize size = image.size().scaled(square.size(), Qt::KeepAspectRatio);
+        const QRect target(square.left() + (m_side - size.width()) / 2,
+                           square.top() + (m_side - size.height()) / 2, size.width(),
+                           size.height());
+        painter->setRenderHint(QPainter::SmoothPixmapTransform);
+        painter->drawImage(target, image);
+    }
+
+    // The label band: class colour and name, or a neutral "unlabeled".
+    const QRect band(square.left(), square.bottom() + 2, m_side, kBandHeight - 2);
+    const QColor colour = index.data(ImageListModel::ClassColourRole).value<QColor>();
+    const QString name = index.data(ImageListModel::ClassNameRole).toString();
+    if (colour.isValid()) {
+        painter->fillRect(band, colour);
+        painter->setPen(colour.lightness() > 150 ? Qt::black : Qt::white);
+    } else {
+        painter->setPen(selected ? palette.color(QPalette::HighlightedText)
+                                 : palette.color(QPalette::PlaceholderText));
+    }
+    QFont font = option.font;
+    font.setPointSizeF(font.pointSizeF() * 0.85);
+    painter->setFont(font);
+    const QString text = name.isEmpty() ? "unlabeled" : name;
+    painter->drawText(band.adjusted(3, 0, -3, 0), Qt::AlignVCenter | Qt::AlignLeft,
+                      painter->fontMetrics().elidedText(text, Qt::ElideRight, band.width() - 6));
+
+    const QString split = index.data(ImageListModel::SplitRole).toString();
+    if (!split.isEmpty()) {
+        const QRect tag(square.right() - 30, square.top() + 2, 28, 14);
+        painter->fillRect(tag, QColor(0, 0, 0, 150));
+        painter->setPen(Qt::white);
+        painter->drawText(tag, Qt::AlignCenter, split);
+    }
+    painter->restore();
+}
+
+}  // namespace fovea::ui

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <QStyledItemDelegate>
+
+namespace fovea::ui {
+
+// Paints one cell of the image grid: the thumbnail centred in a square (a grey placeholder
+// while it decodes), a band in the class colour with the class name, the split as a small tag,
+// and a red cross with "unreadable" for files that cannot be decoded or are gone.
+class ThumbnailDelegate : public QStyledItemDelegate {
+    Q_OBJECT
+  public:
+    explicit ThumbnailDelegate(int side, QObject* parent = nullptr);
+    void setSide(int side) { m_side = side; }
+    int side() const { return m_side; }
+
+    void paint(QPainter* painter, const QStyleOptionViewItem& option,
+               const QModelIndex& index) const override;
+    QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
+
+  private:
+    int m_side;
+};
+
+}  // namespace fovea::ui

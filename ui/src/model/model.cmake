@@ -1,0 +1,3 @@
+# The Model page: architecture, weights, head options and the freeze map.
+target_sources(fovea_ui PRIVATE
+)

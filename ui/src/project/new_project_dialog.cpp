@@ -1,0 +1,103 @@
+#include "project/new_project_dialog.h"
+
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+#include "fovea/core/project/project_store.h"
+
+namespace fovea::ui {
+
+namespace {
+
+QWidget* withBrowseButton(QLineEdit* edit, QWidget* parent, const QString& caption) {
+    auto* row = new QWidget(parent);
+    auto* layout = new QHBoxLayout(row);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto* browse = new QPushButton("Browse…", row);
+    QObject::connect(browse, &QPushButton::clicked, edit, [edit, parent, caption] {
+        const QString start = edit->text().isEmpty() ? QDir::homePath() : edit->text();
+        const QString folder = QFileDialog::getExistingDirectory(parent, caption, start);
+        if (!folder.isEmpty()) {
+            edit->setText(folder);
+            Q_EMIT edit->textEdited(folder);
+        }
+    });
+    layout->addWidget(edit, 1);
+    layout->addWidget(browse);
+    return row;
+}
+
+}  // namespace
+
+NewProjectDialog::NewProjectDialog(QWidget* parent) : QDialog(parent) {
+    setObjectName("newProjectDialog");
+    setWindowTitle("New Project");
+    m_images = new QLineEdit(this);
+    m_images->setObjectName("imagesFolderEdit");
+    m_images->setPlaceholderText("A folder of images; sub-folders named by class become labels");
+    m_project = new QLineEdit(this);
+    m_project->setObjectName("projectFolderEdit");
+    m_project->setPlaceholderText("Where the project database is kept");
+    m_note = new QLabel(this);
+    m_note->setWordWrap(true);
+
+    auto* form = new QFormLayout;
+    form->addRow("Images:", withBrowseButton(m_images, this, "Folder of Images"));
+    form->addRow("Project folder:", withBrowseButton(m_project, this, "Project Folder"));
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    buttons->button(QDialogButtonBox::Ok)->setText("Create");
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_note);
+    layout->addWidget(buttons);
+    resize(620, sizeHint().height());
+
+    connect(m_images, &QLineEdit::textEdited, this, [this](const QString& folder) {
+        if (!m_projectEdited) m_project->setText(folder);
+        updateState();
+    });
+    connect(m_project, &QLineEdit::textEdited, this, [this] {
+        m_projectEdited = true;
+        updateState();
+    });
+    m_okButton = buttons->button(QDialogButtonBox::Ok);
+    updateState();
+}
+
+QString NewProjectDialog::imagesFolder() const { return m_images->text().trimmed(); }
+QString NewProjectDialog::projectFolder() const { return m_project->text().trimmed(); }
+
+void NewProjectDialog::setImagesFolder(const QString& folder) {
+    m_images->setText(folder);
+    Q_EMIT m_images->textEdited(folder);
+}
+
+void NewProjectDialog::updateState() {
+    QString problem;
+    const QString images = imagesFolder();
+    const QString project = projectFolder();
+    if (!images.isEmpty() && !QFileInfo(images).isDir()) {
+        problem = QString("%1 is not a folder.").arg(images);
+    } else if (project.isEmpty()) {
+        problem = "Choose a project folder.";
+    } else if (core::ProjectStore::exists(project.toStdString())) {
+        problem = QString("%1 already holds a project: use File ▸ Open Project.").arg(project);
+    }
+    m_note->setText(problem.isEmpty()
+                        ? "Images are referenced where they are, never copied or changed."
+                        : "<font color='#c03020'>" + problem.toHtmlEscaped() + "</font>");
+    m_okButton->setEnabled(problem.isEmpty());
+}
+
+}  // namespace fovea::ui

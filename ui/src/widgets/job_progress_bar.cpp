@@ -1,0 +1,80 @@
+#include "widgets/job_progress_bar.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QProgressBar>
+#include <QToolButton>
+
+#include "widgets/background_job.h"
+
+namespace fovea::ui {
+
+namespace {
+
+QString timeLeftText(qint64 elapsedMs, qint64 done, qint64 total) {
+    if (done <= 0 || total <= 0 || elapsedMs < 1000) return {};
+    const qint64 leftSeconds = elapsedMs * (total - done) / done / 1000;
+    if (leftSeconds >= 120) return QString(", about %1 min left").arg((leftSeconds + 30) / 60);
+    return QString(", %1 s left").arg(leftSeconds);
+}
+
+}  // namespace
+
+JobProgressBar::JobProgressBar(QWidget* parent) : QWidget(parent) {
+    setObjectName("jobProgressBar");
+    m_label = new QLabel(this);
+    m_label->setObjectName("jobProgressLabel");
+    m_bar = new QProgressBar(this);
+    m_bar->setObjectName("jobProgress");
+    m_bar->setMaximumWidth(180);
+    m_bar->setTextVisible(false);
+    m_cancel = new QToolButton(this);
+    m_cancel->setObjectName("jobCancelButton");
+    m_cancel->setText("Cancel");
+    m_cancel->setToolTip("Stop this work; nothing half-done is kept.");
+    auto* layout = new QHBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_label);
+    layout->addWidget(m_bar);
+    layout->addWidget(m_cancel);
+    connect(m_cancel, &QToolButton::clicked, this, [this] {
+        if (m_job) m_job->cancel();
+        m_label->setText(m_title + ": cancelling…");
+    });
+    hide();
+}
+
+void JobProgressBar::track(BackgroundJob* job, const QString& title) {
+    if (m_job) disconnect(m_job, nullptr, this, nullptr);
+    m_job = job;
+    m_title = title;
+    m_clock.start();
+    m_bar->setRange(0, 0);  // busy until the first figures arrive
+    m_label->setText(title + "…");
+    connect(job, &BackgroundJob::progress, this, &JobProgressBar::onProgress);
+    connect(job, &BackgroundJob::finished, this, &JobProgressBar::onFinished);
+    connect(job, &QObject::destroyed, this, [this] {
+        m_job = nullptr;
+        hide();
+    });
+    show();
+}
+
+void JobProgressBar::onProgress(qint64 done, qint64 total, const QString& text) {
+    if (total > 0) {
+        // QProgressBar takes int: scale large totals (bytes) to per-mille.
+        m_bar->setRange(0, 1000);
+        m_bar->setValue(static_cast<int>(1000 * done / total));
+    } else {
+        m_bar->setRange(0, 0);
+    }
+    m_label->setText(
+        QString("%1: %2%3").arg(m_title, text, timeLeftText(m_clock.elapsed(), done, total)));
+}
+
+void JobProgressBar::onFinished(bool ok, const QString& message) {
+    setToolTip(QString("%1: %2").arg(m_title, message));
+    hide();
+}
+
+}  // namespace fovea::ui
