@@ -10,12 +10,12 @@
 
 #include "cli_output.h"
 #include "common_options.h"
-#include "data_source.h"
 #include "exit_codes.h"
 #include "fovea/core/atomic_file.h"
 #include "fovea/core/project/project_store.h"
 #include "fovea/core/session/evaluation.h"
 #include "fovea/core/session/training_data.h"
+#include "fovea/core/session/training_run.h"
 #include "fovea/core/training/run_folder.h"
 #include "model_source.h"
 #include "run_data.h"
@@ -30,7 +30,7 @@ constexpr const char* kEvaluationFile = "evaluation.json";
 // Every labeled, usable image of another folder or project (in `split` unless "all").
 core::Result<EvalData> folderData(const fs::path& data, const std::string& split,
                                   const fs::path& scratchProject) {
-    auto opened = openData(data, scratchProject);
+    auto opened = core::openTrainingData(data, scratchProject);
     if (!opened) return opened.error();
     const core::ProjectStore& store = opened.value().store;
     auto classes = store.classes();

@@ -9,7 +9,7 @@
 #include "common_options.h"
 #include "exit_codes.h"
 #include "fovea/core/atomic_file.h"
-#include "training_inputs.h"
+#include "fovea/core/session/training_run.h"
 
 namespace fovea::cli {
 
@@ -65,10 +65,11 @@ int runLrFind(LrFindOptions o) {
     } removeScratch{scratch};
 
     ProgressDisplay progress;
-    int failureCode = kExitBadData;
-    auto prepared = prepareTrainingInputs(t, scratch, progress, failureCode);
-    if (!prepared) return reportError(json, failureCode, prepared.error().message);
-    TrainingInputs& inputs = prepared.value();
+    core::RunFailure failure = core::RunFailure::BadData;
+    auto prepared = core::prepareTrainingInputs(t, scratch, downloadProgress(progress), failure);
+    progress.finishLine();
+    if (!prepared) return reportError(json, exitCodeFor(failure), prepared.error().message);
+    core::TrainingInputs& inputs = prepared.value();
     o.finder.classCounts = inputs.set.trainCounts;
 
     auto result = core::findLearningRate(

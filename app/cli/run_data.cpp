@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <fstream>
 
-#include "data_source.h"
 #include "exit_codes.h"
 #include "fovea/core/project/project_store.h"
 #include "fovea/core/session/training_data.h"
+#include "fovea/core/session/training_run.h"
 #include "fovea/core/training/run_folder.h"
 
 namespace fovea::cli {
@@ -66,7 +66,7 @@ core::Result<EvalData> runData(const fs::path& runFolder, const std::string& spl
     } else if (core::ProjectStore::exists(runProject)) {
         store = core::ProjectStore::open(runProject);
     } else {
-        auto opened = openData(data, runProject);
+        auto opened = core::openTrainingData(data, runProject);
         if (!opened) return opened.error();
         store = std::move(opened.value().store);
     }

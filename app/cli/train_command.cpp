@@ -9,7 +9,6 @@
 
 #include "cli_output.h"
 #include "common_options.h"
-#include "data_source.h"
 #include "exit_codes.h"
 #include "fovea/core/image/augmentation.h"
 #include "fovea/core/loader/image_batch_loader.h"
@@ -21,7 +20,7 @@
 #include "fovea/core/training/report_json.h"
 #include "fovea/core/training/run_folder.h"
 #include "fovea/core/training/trainer.h"
-#include "training_inputs.h"
+#include "run_data.h"
 
 namespace fovea::cli {
 namespace {
@@ -71,50 +70,6 @@ std::vector<std::string> splitList(const std::string& text) {
         if (!item.empty()) items.push_back(item);
     }
     return items;
-}
-
-// What config.json records about the network choice and data, to resume exactly.
-nlohmann::json describe(const TrainOptions& o) {
-    nlohmann::json network = {{"architecture", o.network.architecture},
-                              {"weights", o.network.weights},
-                              {"freeze", o.network.freeze},
-                              {"image_size", o.network.imageSize},
-                              {"head_dropout", o.network.head.dropout},
-                              {"head_hidden_units", o.network.head.hiddenUnits}};
-    if (o.network.freezeUpTo) network["freeze_up_to"] = *o.network.freezeUpTo;
-    return {{"data", std::filesystem::absolute(o.data).string()},
-            {"network", network},
-            {"training", core::toJson(o.training)},
-            {"batch_size", o.batchSize},
-            {"augment", o.augment},
-            {"val_fraction", o.validationFraction},
-            {"workers", o.workers}};
-}
-
-// Rebuilds the options of the run being resumed from its config.json.
-core::Result<TrainOptions> optionsFromRun(const nlohmann::json& config, TrainOptions o) {
-    try {
-        o.data = config.at("data").get<std::string>();
-        const auto& network = config.at("network");
-        o.network.architecture = network.at("architecture");
-        o.network.weights = network.at("weights");
-        o.network.freeze = network.at("freeze").get<std::vector<std::string>>();
-        if (network.contains("freeze_up_to")) o.network.freezeUpTo = network.at("freeze_up_to");
-        o.network.imageSize = network.at("image_size");
-        o.network.head.dropout = network.at("head_dropout");
-        o.network.head.hiddenUnits = network.at("head_hidden_units");
-        auto training = core::trainingConfigFromJson(config.at("training"));
-        if (!training) return training.error();
-        o.training = training.value();
-        o.batchSize = config.at("batch_size");
-        o.augment = config.at("augment");
-        o.validationFraction = config.at("val_fraction");
-        o.workers = config.at("workers");
-        return o;
-    } catch (const nlohmann::json::exception& e) {
-        return core::Error{"the run's config.json cannot be resumed from: " +
-                           std::string(e.what())};
-    }
 }
 
 std::string epochLine(const core::EpochReport& r, std::int64_t epochs) {
@@ -192,18 +147,31 @@ CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
     return command;
 }
 
+int exitCodeFor(core::RunFailure failure) {
+    switch (failure) {
+        case core::RunFailure::Usage:
+            return kExitUsage;
+        case core::RunFailure::BadData:
+            return kExitBadData;
+        case core::RunFailure::Failure:
+            return kExitFailure;
+    }
+    return kExitFailure;
+}
+
+core::DownloadProgressCallback downloadProgress(ProgressDisplay& progress) {
+    return [&progress](const core::DownloadProgress& p) {
+        if (p.totalBytes > 0) {
+            progress.update(double(p.receivedBytes) / double(p.totalBytes), "downloading weights",
+                            std::to_string(p.receivedBytes >> 20) + " MiB", 0);
+        }
+    };
+}
+
 int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
     namespace fs = std::filesystem;
     const bool json = o.json;
-    std::optional<core::RunFolder> run;
-    if (o.resume) {
-        auto opened = core::RunFolder::open(o.runFolder);
-        if (!opened) return reportError(json, kExitUsage, opened.error().message);
-        auto resumed = optionsFromRun(opened.value().config(), o);
-        if (!resumed) return reportError(json, kExitFailure, resumed.error().message);
-        o = resumed.value();
-        run = std::move(opened).value();
-    } else {
+    if (!o.resume) {
         if (o.data.empty()) return reportError(json, kExitUsage, "train needs --data DIR");
         if (o.network.architecture.empty()) {
             return reportError(json, kExitUsage, "train needs --arch NAME");
@@ -221,91 +189,60 @@ int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
     }
 
     ProgressDisplay progress;
-    int failureCode = kExitBadData;
-    auto prepared = prepareTrainingInputs(o, o.runFolder / "project", progress, failureCode);
-    if (!prepared) return reportError(json, failureCode, prepared.error().message);
-    TrainingInputs& inputs = prepared.value();
-    core::ProjectStore& store = inputs.data.store;
-    const core::TrainingDataSet& set = inputs.set;
-    core::NetworkPtr network = inputs.network.network;
-
-    if (!run) {
-        nlohmann::json description = describe(o);
-        description["classes"] = set.classNames;
-        description["images"] = {{"train", set.train.size()},
-                                 {"validation", set.validation.size()}};
-        description["weights_source"] = inputs.network.weightsDescription;
-        description["preprocessing"] = core::toJson(network->preprocessing());
-        auto created = core::RunFolder::create(o.runFolder, description);
-        if (!created) return reportError(json, kExitUsage, created.error().message);
-        run = std::move(created).value();
-    }
-
-    core::Trainer trainer(
-        network, o.training,
-        {inputs.trainLoader.get(), inputs.validationLoader.get(), set.classNames, set.trainCounts});
-    trainer.setCheckpointFolder(run->checkpointFolder());
-    if (o.resume) {
-        auto restored = trainer.resumeFromCheckpoint(run->checkpointFolder() / "last.pt");
-        if (!restored) return reportError(json, kExitFailure, restored.error().message);
-    }
-
-    nlohmann::json skipped = nlohmann::json::array();
-    core::TrainingCallbacks display;
-    display.onBatch = [&](const core::BatchProgress& p) {
+    std::int64_t epochs = o.training.epochs;
+    core::TrainingRunHooks hooks;
+    hooks.download = downloadProgress(progress);
+    hooks.started = [&](const core::TrainingInputs&, const fs::path&) { progress.finishLine(); };
+    hooks.training.onBatch = [&](const core::BatchProgress& p) {
         const double done = (double(p.epoch) + double(p.batch + 1) / p.batchesInEpoch) /
-                            static_cast<double>(o.training.epochs);
+                            static_cast<double>(epochs);
         char detail[96];
         std::snprintf(detail, sizeof detail, "loss %.4f, %.1f img/s", p.loss, p.imagesPerSecond);
-        progress.update(
-            done, "epoch " + std::to_string(p.epoch + 1) + "/" + std::to_string(o.training.epochs),
-            detail, p.etaSeconds);
+        progress.update(done, "epoch " + std::to_string(p.epoch + 1) + "/" + std::to_string(epochs),
+                        detail, p.etaSeconds);
     };
-    display.onEpoch = [&](const core::EpochReport& r) {
-        progress.line(epochLine(r, o.training.epochs));
+    hooks.training.onEpoch = [&](const core::EpochReport& r) {
+        progress.line(epochLine(r, epochs));
     };
-    display.onLog = [&](const std::string& line) { progress.line(line); };
-    display.onSampleFailure = [&](const core::SampleFailure& failure) {
-        // Remembered in the project, so the GUI and later runs show it.
-        (void)store.recordImageError(failure.sampleId, failure.message);
-        skipped.push_back({{"image_id", failure.sampleId}, {"error", failure.message}});
-    };
-    for (const auto& problem :
-         inputs.data.import ? inputs.data.import->unreadable : std::vector<core::ImportProblem>{}) {
-        skipped.push_back({{"path", problem.path.string()}, {"error", problem.message}});
+    hooks.training.onLog = [&](const std::string& line) { progress.line(line); };
+    if (o.resume) {
+        // The resumed run's own epoch count, for the progress bar.
+        const nlohmann::json config = loadJsonFile(o.runFolder / core::RunFolder::kConfigFile);
+        if (auto recorded = core::runSettingsFromConfig(config)) {
+            epochs = recorded.value().training.epochs;
+        }
     }
 
     core::TrainingControl control;
-    core::Result<core::TrainingSummary> summary = core::Error{""};
+    core::RunFailure failure = core::RunFailure::Failure;
+    core::Result<core::TrainingRunResult> ran = core::Error{""};
     {
         InterruptWatcher watcher(control);
-        summary = trainer.run(control, run->callbacks(display));
+        ran = core::runTraining(o, o.runFolder, o.resume, control, hooks, failure);
     }
     progress.finishLine();
-    if (!summary) return reportError(json, kExitFailure, summary.error().message);
-    const core::TrainingSummary& s = summary.value();
-    (void)run->writeSummary(s);
+    if (!ran) return reportError(json, exitCodeFor(failure), ran.error().message);
+    const core::TrainingRunResult& run = ran.value();
+    const core::TrainingSummary& s = run.summary;
 
-    nlohmann::json head = {{"dropout", o.network.head.dropout},
-                           {"hidden_units", o.network.head.hiddenUnits}};
-    const fs::path modelFile = run->path() / "model.safetensors";
-    if (s.outcome != core::TrainingOutcome::Stopped) {
-        auto saved = core::saveTrainedModel(modelFile, trainer.network(), set.classNames,
-                                            {{"fovea.head", head.dump()}});
-        if (!saved) return reportError(json, kExitFailure, saved.error().message);
+    nlohmann::json skipped = nlohmann::json::array();
+    for (const auto& image : run.skipped) {
+        nlohmann::json entry = {{"error", image.message}};
+        if (image.imageId) entry["image_id"] = *image.imageId;
+        if (!image.path.empty()) entry["path"] = image.path.string();
+        skipped.push_back(entry);
     }
-
-    result = {{"run_folder", fs::absolute(run->path()).string()},
+    result = {{"run_folder", run.runFolder.string()},
               {"outcome", core::trainingOutcomeName(s.outcome)},
               {"message", s.message},
               {"device", s.device},
-              {"architecture", network->architecture()},
-              {"weights", inputs.network.weightsDescription},
-              {"classes", set.classNames},
+              {"architecture", run.architecture},
+              {"weights", run.weightsDescription},
+              {"classes", run.classNames},
               {"images",
-               {{"train", set.train.size()},
-                {"validation", set.validation.size()},
-                {"unusable", set.unusable}}},
+               {{"train", run.trainImages},
+                {"validation", run.validationImages},
+                {"unusable", run.unusableImages}}},
               {"skipped", skipped},
               {"epochs_completed", s.epochsCompleted},
               {"feature_cache_hits", s.featureCacheHits}};
@@ -325,18 +262,18 @@ int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
         result["val_accuracy"] = best.validationAccuracy;  // the weights kept
         result["val_loss"] = best.validationLoss;
     }
-    if (s.outcome != core::TrainingOutcome::Stopped) result["model"] = modelFile.string();
-    if (auto error = run->recordingError()) result["recording_error"] = error->message;
+    if (run.model) result["model"] = run.model->string();
+    if (run.recordingError) result["recording_error"] = run.recordingError->message;
 
     std::ostringstream lines;
     lines << "Run " << core::trainingOutcomeName(s.outcome) << " after " << s.epochsCompleted
-          << " epochs on " << s.device << ": " << run->path().string() << "\n";
+          << " epochs on " << s.device << ": " << run.runFolder.string() << "\n";
     if (result.contains("val_accuracy")) {
         lines << "Validation accuracy " << result["val_accuracy"].get<double>() << "\n";
     }
     if (!skipped.empty()) lines << skipped.size() << " unreadable images skipped\n";
     if (s.outcome == core::TrainingOutcome::Stopped) {
-        lines << "Stopped; continue with: fovea-cli train --out " << run->path().string()
+        lines << "Stopped; continue with: fovea-cli train --out " << run.runFolder.string()
               << " --resume\n";
     }
     text = lines.str();

@@ -7,31 +7,31 @@
 #include <string>
 #include <vector>
 
-#include "fovea/core/session/network_setup.h"
-#include "fovea/core/training/training_config.h"
+#include "cli_output.h"
+#include "fovea/core/session/training_run.h"
 
 namespace fovea::cli {
 
 // `fovea-cli train`: imports (or opens) the data, builds the network, trains with progress,
 // writes the run folder (config, metrics, TensorBoard curves, checkpoints, log, the model) and
 // prints the result. Ctrl-C stops at the next batch with a checkpoint; --resume continues.
-struct TrainOptions {
-    std::filesystem::path data;
+// The run's settings (data, network, training, augmentation, batch size...) plus the flags
+// that only the command line has, as text until they are parsed into the settings.
+struct TrainOptions : core::RunSettings {
     std::filesystem::path runFolder;
-    core::NetworkChoice network;
     std::string freezeList;  // --freeze A,B,C
-    core::TrainingConfig training;
     std::string optimizer = "adamw";
     std::string schedule = "cosine";
     std::string device = "auto";
     std::string precision = "fp32";
-    std::string augment = "light";
-    std::int64_t batchSize = 32;
-    double validationFraction = 0.2;
-    int workers = 0;
     bool resume = false;
     bool json = false;
 };
+
+// How a failed run maps to the exit codes (exit_codes.h).
+int exitCodeFor(core::RunFailure failure);
+// Weight downloads drawn on the progress display.
+core::DownloadProgressCallback downloadProgress(ProgressDisplay& progress);
 
 // Adds the subcommand and its flags to `app`; the options are filled when it is parsed.
 CLI::App* addTrainCommand(CLI::App& app, TrainOptions& options);

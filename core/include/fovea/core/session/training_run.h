@@ -1,0 +1,114 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fovea/core/download/downloader.h"
+#include "fovea/core/image/augmentation.h"
+#include "fovea/core/loader/image_batch_loader.h"
+#include "fovea/core/project/import_report.h"
+#include "fovea/core/project/project_store.h"
+#include "fovea/core/result.h"
+#include "fovea/core/session/network_setup.h"
+#include "fovea/core/session/training_data.h"
+#include "fovea/core/training/trainer.h"
+#include "fovea/core/training/training_config.h"
+
+namespace fovea::core {
+
+// Everything that defines a training run: fovea-cli train's flags, or the GUI's Model and Train
+// pages. Recorded in the run folder's config.json (describeRunSettings), so a run can be
+// resumed or repeated exactly.
+struct RunSettings {
+    // An image folder (ImageFolder or train|val/class layout; imported into a project kept in
+    // the run folder) or a Fovea project folder (used as it is).
+    std::filesystem::path data;
+    NetworkChoice network;
+    TrainingConfig training;
+    std::string augment = "light";  // none | light | strong
+    std::int64_t batchSize = 32;
+    double validationFraction = 0.2;  // of each class, for images without a split
+    int workers = 0;                  // image decoding threads; 0: one per core
+};
+
+nlohmann::json describeRunSettings(const RunSettings& settings);
+Result<RunSettings> runSettingsFromConfig(const nlohmann::json& config);
+
+// Why preparing or running a training failed: the CLI maps it to an exit code.
+enum class RunFailure {
+    Usage,    // a setting is wrong (unknown augmentation, a folder that already holds a run...)
+    BadData,  // the data cannot be trained on (no images, one class, unreadable weights)
+    Failure,  // something broke while running
+};
+
+// The training data opened: a project as it is, or an image folder imported into a project.
+struct OpenedTrainingData {
+    ProjectStore store;
+    std::optional<ImportReport> import;  // when the folder was (re)imported
+};
+Result<OpenedTrainingData> openTrainingData(const std::filesystem::path& data,
+                                            const std::filesystem::path& projectFolder);
+
+// Everything training needs before the first batch: the data, its split, the network with its
+// weights and freezing, and the loaders.
+struct TrainingInputs {
+    OpenedTrainingData data;
+    TrainingDataSet set;
+    PreparedNetwork network;
+    ImageTransformSpec spec;
+    std::unique_ptr<ImageBatchLoader> trainLoader;
+    std::unique_ptr<ImageBatchLoader> validationLoader;  // null without validation images
+};
+// `projectFolder`: where an image folder's project is kept. On failure `failure` says why.
+Result<TrainingInputs> prepareTrainingInputs(const RunSettings& settings,
+                                             const std::filesystem::path& projectFolder,
+                                             const DownloadProgressCallback& download,
+                                             RunFailure& failure);
+
+// An image left out of the run, with why.
+struct SkippedImage {
+    std::optional<std::int64_t> imageId;  // for images the loader failed on
+    std::filesystem::path path;           // for files the import found unreadable
+    std::string message;
+};
+
+struct TrainingRunResult {
+    std::filesystem::path runFolder;  // absolute
+    TrainingSummary summary;
+    std::string architecture;
+    std::string weightsDescription;
+    std::vector<std::string> classNames;
+    std::size_t trainImages = 0;
+    std::size_t validationImages = 0;
+    std::int64_t unusableImages = 0;
+    std::vector<SkippedImage> skipped;
+    // The trained model (best weights when validation chose them); not written for a stopped
+    // run, which continues from its checkpoint instead.
+    std::optional<std::filesystem::path> model;
+    std::optional<Error> recordingError;  // the run folder could not record everything
+};
+
+struct TrainingRunHooks {
+    TrainingCallbacks training;         // forwarded after the run folder recorded each event
+    DownloadProgressCallback download;  // weights being fetched
+    // Called once the inputs are ready and the run folder exists, before the first batch.
+    std::function<void(const TrainingInputs&, const std::filesystem::path& runFolder)> started;
+};
+
+// Trains `settings` into `runFolder` (a new run), or with `resume` continues the run there
+// from its last checkpoint with the settings recorded in its config.json (then `settings` is
+// not used). Writes config.json, metrics, logs, checkpoints, summary.json and model.safetensors
+// (see RunFolder). `control` stops or pauses it from any thread. Runs on the calling thread.
+Result<TrainingRunResult> runTraining(const RunSettings& settings,
+                                      const std::filesystem::path& runFolder, bool resume,
+                                      TrainingControl& control, const TrainingRunHooks& hooks,
+                                      RunFailure& failure);
+
+}  // namespace fovea::core
