@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
 # Retakes the README's screenshots on a realistic project: the built-in demo's (Fashion-MNIST,
-# 500 labeled images and 50 unlabeled, a trained MobileNetV2), one PNG per page.
-# Usage: packaging/screenshots.sh [DEMO_DIR]   (default: a fresh temporary demo)
+# 500 labeled images and 50 unlabeled), page by page, with a real training run on the Train
+# page (mid-run and finished), under a private Xvfb display.
+# Usage: packaging/screenshots.sh [DEMO_DIR]   (default: a fresh demo in a temporary folder)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-shots="$root/resources/screenshots"
+bin="$root/build/release/bin"
+tour="$(find "$root/build/release" -name screenshot_tour -type f -perm -u+x | head -n 1)"
+[[ -x "$bin/fovea-cli" && -n "$tour" ]] || { echo "screenshots.sh: build first" >&2; exit 1; }
+work="$(mktemp -d)"
+xvfb_pid=""
+trap 'kill $xvfb_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+
 demo="${1:-}"
 if [[ -z "$demo" ]]; then
-    demo="$(mktemp -d)/demo"
-    "$root/build/release/bin/fovea-cli" demo --out "$demo" >/dev/null
+    demo="$work/demo"
+    "$bin/fovea-cli" demo --out "$demo" >/dev/null
 fi
 # The project's folder name is what the window title shows.
-project="$(dirname "$demo")/Fashion-MNIST demo"
-rm -rf "$project"
+project="$work/Fashion-MNIST demo"
 cp -r "$demo/run/project" "$project"
-for page in Data Model; do
-    lower="$(echo "$page" | tr '[:upper:]' '[:lower:]')"
-    "$root/packaging/screenshot.sh" "$shots/$lower-page.png" "$project" "$page"
-done
+
+display=":$((90 + RANDOM % 100))"
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb_pid=$!
+sleep 1
+DISPLAY="$display" XDG_CONFIG_HOME="$work/config" QT_QPA_PLATFORM=xcb \
+    "$tour" "$project" "$root/resources/screenshots"

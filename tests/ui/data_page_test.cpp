@@ -335,6 +335,14 @@ class DataPageTest : public QObject {
         QCOMPARE(page->model()->rowCount(), 2);
         window.session()->undoStack()->undo();
         QCOMPARE(page->model()->rowCount(), 0);
+
+        // Excluding is undoable too.
+        page->setFilter({});
+        page->selectImages(ids);
+        page->setSelectionExcluded(true);
+        for (qint64 id : ids) QVERIFY(window.session()->store().image(id).value().excluded);
+        window.session()->undoStack()->undo();
+        for (qint64 id : ids) QVERIFY(!window.session()->store().image(id).value().excluded);
     }
 
     void everyLabelIsThereAfterReopening() {

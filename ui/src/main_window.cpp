@@ -21,10 +21,11 @@
 #include "data/data_page.h"
 #include "fovea/core/project/folder_import.h"
 #include "fovea/core/torch_runtime.h"
+#include "model/model_page.h"
 #include "page_header.h"
 #include "project/new_project_dialog.h"
 #include "project/project_session.h"
-#include "train_page.h"
+#include "train/train_page.h"
 #include "widgets/background_job.h"
 #include "widgets/job_progress_bar.h"
 
@@ -96,9 +97,10 @@ MainWindow::MainWindow(QWidget* parent)
 }
 
 MainWindow::~MainWindow() {
-    // The import worker opens the project on its own; stop it before the session goes.
+    // Workers open the project on their own; stop them before the session goes.
     delete m_importJob;
     m_importJob = nullptr;
+    m_trainPage->shutdown();
 }
 
 void MainWindow::buildPages() {
@@ -119,11 +121,13 @@ void MainWindow::buildPages() {
     };
     m_dataPage = new DataPage(m_pages);
     addPage("Data", m_dataPage);
-    addPage("Model",
-            makePlaceholderPage(
-                "Model", "Pick a pretrained network and choose which of its blocks stay frozen.",
-                m_pages));
-    addPage("Train", new TrainPage(m_pages));
+    m_modelPage = new ModelPage(m_pages);
+    addPage("Model", m_modelPage);
+    m_trainPage = new TrainPage(m_pages);
+    m_trainPage->setModelSelectionProvider([this] { return m_modelPage->selection(); });
+    connect(m_modelPage, &ModelPage::selectionChanged, m_trainPage,
+            &TrainPage::onModelSelectionChanged);
+    addPage("Train", m_trainPage);
     addPage("Evaluate",
             makePlaceholderPage("Evaluate",
                                 "See where the model is wrong: confusion matrix, per-class "
@@ -365,6 +369,9 @@ void MainWindow::onImportFinished(bool ok, const QString& message) {
 
 void MainWindow::setSession(std::unique_ptr<ProjectSession> session) {
     if (m_session) m_undoGroup->removeStack(m_session->undoStack());
+    // Pages let go of the old project first (a running training is stopped and checkpointed).
+    m_trainPage->setSession(nullptr);
+    m_modelPage->setSession(nullptr);
     m_dataPage->setSession(nullptr);
     m_session = std::move(session);
     for (QAction* action : m_projectActions) action->setEnabled(m_session != nullptr);
@@ -377,6 +384,8 @@ void MainWindow::setSession(std::unique_ptr<ProjectSession> session) {
     m_undoGroup->addStack(m_session->undoStack());
     m_undoGroup->setActiveStack(m_session->undoStack());
     m_dataPage->setSession(m_session.get());
+    m_modelPage->setSession(m_session.get());
+    m_trainPage->setSession(m_session.get());
     m_recentProjects.add(m_session->folder());
     rebuildRecentMenu();
     setWindowTitle(QString("%1 - Fovea").arg(m_session->name()));
@@ -444,6 +453,8 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     // Labels are already in the database; a running import is cancelled (it changes nothing
     // until its single final transaction).
     m_importJob->cancel();
+    // A running training stops after its batch and writes its checkpoint before the window goes.
+    m_trainPage->shutdown();
     event->accept();
 }
 

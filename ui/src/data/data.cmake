@@ -1,19 +1,19 @@
 # The Data page: image browser, classes, labeling and its undo commands.
 target_sources(fovea_ui PRIVATE
-    src/data/class_list.cpp
-    src/data/class_list.h
-    src/data/data_page.cpp
-    src/data/data_page.h
-    src/data/image_list_model.cpp
-    src/data/image_list_model.h
-    src/data/image_view_filter.cpp
-    src/data/image_view_filter.h
-    src/data/labeling_commands.cpp
-    src/data/labeling_commands.h
-    src/data/preview_pane.cpp
-    src/data/preview_pane.h
-    src/data/thumbnail_cache.cpp
-    src/data/thumbnail_cache.h
-    src/data/thumbnail_delegate.cpp
-    src/data/thumbnail_delegate.h
+    ${CMAKE_CURRENT_LIST_DIR}/class_list.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/class_list.h
+    ${CMAKE_CURRENT_LIST_DIR}/data_page.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/data_page.h
+    ${CMAKE_CURRENT_LIST_DIR}/image_list_model.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/image_list_model.h
+    ${CMAKE_CURRENT_LIST_DIR}/image_view_filter.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/image_view_filter.h
+    ${CMAKE_CURRENT_LIST_DIR}/labeling_commands.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/labeling_commands.h
+    ${CMAKE_CURRENT_LIST_DIR}/preview_pane.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/preview_pane.h
+    ${CMAKE_CURRENT_LIST_DIR}/thumbnail_cache.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/thumbnail_cache.h
+    ${CMAKE_CURRENT_LIST_DIR}/thumbnail_delegate.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/thumbnail_delegate.h
 )

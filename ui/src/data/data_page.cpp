@@ -390,9 +390,9 @@ void DataPage::moveSelectionToSplit(std::optional<core::Split> split) {
 void DataPage::setSelectionExcluded(bool excluded) {
     const QList<qint64> ids = selectedImageIds();
     if (ids.isEmpty() || !m_session) return;
-    if (m_session->check(m_session->store().setExcluded(toIds(ids), excluded))) {
-        Q_EMIT m_session->labelsChanged(ids);
-    }
+    const QString text = excluded ? QString("Exclude %1 from training").arg(imagesText(ids.size()))
+                                  : QString("Include %1 in training").arg(imagesText(ids.size()));
+    pushCommand(new SetExcludedCommand(*m_session, toIds(ids), excluded, text));
 }
 
 // A command whose first redo() fails marks itself obsolete and QUndoStack deletes it at once,
@@ -417,8 +417,7 @@ bool DataPage::renameClass(core::ClassId id, const QString& name) {
 }
 
 bool DataPage::mergeClass(core::ClassId from, core::ClassId into) {
-    return m_session && from != into &&
-           pushCommand(new RemoveClassCommand(*m_session, from, into));
+    return m_session && from != into && pushCommand(new RemoveClassCommand(*m_session, from, into));
 }
 
 bool DataPage::deleteClass(core::ClassId id) {

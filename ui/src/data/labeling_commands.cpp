@@ -122,6 +122,35 @@ void SetSplitCommand::undo() {
     Q_EMIT m_session.labelsChanged(toQList(m_ids));
 }
 
+// --- SetExcludedCommand ---
+
+SetExcludedCommand::SetExcludedCommand(ProjectSession& session, std::vector<core::ImageId> ids,
+                                       bool excluded, const QString& text)
+    : QUndoCommand(text), m_session(session), m_ids(std::move(ids)), m_excluded(excluded) {
+    for (const auto& record : recordsOf(session.store(), m_ids)) {
+        m_previous.push_back(record.excluded);
+    }
+}
+
+void SetExcludedCommand::redo() {
+    if (!m_session.check(m_session.store().setExcluded(m_ids, m_excluded))) {
+        setObsolete(true);
+        return;
+    }
+    Q_EMIT m_session.labelsChanged(toQList(m_ids));
+}
+
+void SetExcludedCommand::undo() {
+    std::vector<core::ImageId> excluded;
+    std::vector<core::ImageId> included;
+    for (std::size_t i = 0; i < m_ids.size(); ++i) {
+        (m_previous[i] ? excluded : included).push_back(m_ids[i]);
+    }
+    if (!excluded.empty()) m_session.check(m_session.store().setExcluded(excluded, true));
+    if (!included.empty()) m_session.check(m_session.store().setExcluded(included, false));
+    Q_EMIT m_session.labelsChanged(toQList(m_ids));
+}
+
 // --- AddClassCommand ---
 
 AddClassCommand::AddClassCommand(ProjectSession& session, const QString& name)

@@ -48,6 +48,22 @@ class SetSplitCommand : public QUndoCommand {
     std::vector<std::optional<core::Split>> m_previous;
 };
 
+// Leaves `ids` out of training and export (or takes them back in); undo restores each image's
+// own flag.
+class SetExcludedCommand : public QUndoCommand {
+  public:
+    SetExcludedCommand(ProjectSession& session, std::vector<core::ImageId> ids, bool excluded,
+                       const QString& text);
+    void redo() override;
+    void undo() override;
+
+  private:
+    ProjectSession& m_session;
+    std::vector<core::ImageId> m_ids;
+    bool m_excluded;
+    std::vector<bool> m_previous;
+};
+
 class AddClassCommand : public QUndoCommand {
   public:
     AddClassCommand(ProjectSession& session, const QString& name);

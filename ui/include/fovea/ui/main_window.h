@@ -21,6 +21,7 @@ class DataPage;
 class JobProgressBar;
 class ModelPage;
 class ProjectSession;
+class TrainPage;
 
 // The workbench window: a page list on the left (Data, Model, Train, Evaluate, Predict,
 // Export), the current page on the right, and a status bar with running work, the device and
@@ -40,6 +41,7 @@ class MainWindow : public QMainWindow {
     ProjectSession* session() const { return m_session.get(); }
     DataPage* dataPage() const { return m_dataPage; }
     ModelPage* modelPage() const { return m_modelPage; }
+    TrainPage* trainPage() const { return m_trainPage; }
     // Imports and rescans of the open project run here (one at a time).
     BackgroundJob* importJob() const { return m_importJob; }
 
@@ -86,6 +88,7 @@ class MainWindow : public QMainWindow {
     QStackedWidget* m_pages = nullptr;
     DataPage* m_dataPage = nullptr;
     ModelPage* m_modelPage = nullptr;
+    TrainPage* m_trainPage = nullptr;
     QMenu* m_recentMenu = nullptr;
     QList<QAction*> m_projectActions;  // enabled only with a project open
     JobProgressBar* m_jobProgress = nullptr;

@@ -1,0 +1,187 @@
+// The Train page on a real project: a real (tiny) training run on the worker thread, its
+// charts filling, the GUI thread never stalled, pause / frozen-block change / resume / stop,
+// and closing the window during training, each leaving a checkpoint in the run folder.
+#include <QElapsedTimer>
+#include <QPlainTextEdit>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <filesystem>
+#include <fstream>
+
+#include "fovea/ui/main_window.h"
+#include "model/model_page.h"
+#include "train/train_page.h"
+#include "train/training_charts.h"
+#include "train/training_worker.h"
+#include "ui_test_project.h"
+#include "widgets/background_job.h"
+
+using fovea::ui::MainWindow;
+using fovea::ui::TrainingOutcomeInfo;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Longest gap between ticks of a 10 ms timer: how long the GUI thread was unavailable.
+class StallProbe : public QObject {
+  public:
+    StallProbe() {
+        m_timer.setInterval(10);
+        connect(&m_timer, &QTimer::timeout, this, [this] {
+            const qint64 now = m_clock.elapsed();
+            if (m_last >= 0) m_longest = std::max(m_longest, now - m_last);
+            m_last = now;
+        });
+        m_clock.start();
+        m_timer.start();
+    }
+    qint64 longestMs() const { return m_longest; }
+
+  private:
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    qint64 m_last = -1;
+    qint64 m_longest = 0;
+};
+
+int metricsRows(const QString& runFolder) {
+    std::ifstream file(fs::path(runFolder.toStdString()) / "metrics.csv");
+    int lines = 0;
+    for (std::string line; std::getline(file, line);) lines += !line.empty();
+    return lines - 1;  // header
+}
+
+bool hasCheckpoint(const QString& runFolder) {
+    return fs::exists(fs::path(runFolder.toStdString()) / "checkpoints" / "last.pt");
+}
+
+}  // namespace
+
+class TrainPageTest : public QObject {
+    Q_OBJECT
+  private:
+    QTemporaryDir m_temp;
+    QString m_images;
+
+    // A window on a new project over the test images with a small, fast network chosen.
+    bool prepare(MainWindow& window, const QString& name) {
+        QSignalSpy imported(window.importJob(), &fovea::ui::BackgroundJob::finished);
+        QString error;
+        if (!window.createProject(m_temp.path() + "/" + name, m_images, &error)) return false;
+        if (!imported.wait(60000)) return false;
+        auto* model = window.modelPage();
+        model->setArchitecture("mobilenet_v3_small");
+        model->setWeights("none");
+        model->findChild<QSpinBox*>("imageSizeSpin")->setValue(64);
+        QElapsedTimer waited;
+        waited.start();
+        while (!model->isNetworkReady() && waited.elapsed() < 30000) QTest::qWait(50);
+        return model->isNetworkReady() && model->selection().architecture == "mobilenet_v3_small";
+    }
+
+    fovea::ui::TrainingRequest smallRun(MainWindow& window, int epochs) {
+        fovea::ui::TrainingRequest request = window.trainPage()->request();
+        request.epochs = epochs;
+        request.batchSize = 8;
+        request.augment = "none";
+        return request;
+    }
+
+  private Q_SLOTS:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName("FoveaTest");
+        QCoreApplication::setApplicationName("FoveaTrainPageTest");
+        QSettings().clear();
+        m_images = m_temp.path() + "/images";
+        QVERIFY(fovea::test::writeUiTestImages(m_images, 3, 10, 2).labeled > 0);
+    }
+
+    void trainsLiveWithoutStallingTheWindow() {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(prepare(window, "p-train"));
+        window.showPage("Train");
+        auto* page = window.trainPage();
+        page->setRequest(smallRun(window, 3));
+        QSignalSpy batches(page->worker(), &fovea::ui::TrainingWorker::batchReported);
+        QSignalSpy finished(page, &fovea::ui::TrainPage::trainingFinished);
+        StallProbe probe;
+        QString error;
+        QVERIFY2(page->startTraining(&error), qPrintable(error));
+        QVERIFY(finished.wait(180000));
+        const auto outcome = finished.first().first().value<TrainingOutcomeInfo>();
+        QVERIFY2(outcome.ok, qPrintable(outcome.message));
+        QCOMPARE(outcome.outcome, QString("completed"));
+        QCOMPARE(outcome.epochsCompleted, 3);
+        // Every batch reached the chart; three epoch points; a few redraws, not one per point.
+        QVERIFY(batches.count() > 0);
+        QCOMPARE(page->charts()->batchPoints(), batches.count());
+        QCOMPARE(page->charts()->epochPoints(), 3);
+        QVERIFY(page->charts()->redraws() < batches.count() + 10);
+        // The run folder is the same as fovea-cli train writes.
+        QCOMPARE(metricsRows(outcome.runFolder), 3);
+        QVERIFY(QFileInfo::exists(outcome.model));
+        QVERIFY(outcome.runFolder.startsWith(window.projectFolder() + "/runs/"));
+        qInfo() << "longest GUI stall during training:" << probe.longestMs() << "ms over"
+                << batches.count() << "batches";
+        QVERIFY2(probe.longestMs() < 100, qPrintable(QString::number(probe.longestMs())));
+    }
+
+    void pauseChangeFreezingResumeAndStop() {
+        MainWindow window;
+        window.show();
+        QVERIFY(prepare(window, "p-pause"));
+        auto* page = window.trainPage();
+        page->setRequest(smallRun(window, 50));
+        QSignalSpy batches(page->worker(), &fovea::ui::TrainingWorker::batchReported);
+        QSignalSpy finished(page, &fovea::ui::TrainPage::trainingFinished);
+        QVERIFY(page->startTraining());
+        QVERIFY(batches.wait(60000));
+        page->togglePause();
+        QVERIFY(page->worker()->isPaused());
+        QTest::qWait(1500);  // the batch in flight may still arrive
+        const int atPause = batches.count();
+        QTest::qWait(1500);
+        QCOMPARE(batches.count(), atPause);  // nothing trains while paused
+        // Freeze the first blocks on the Model page while paused; they apply on resume.
+        auto* log = page->findChild<QPlainTextEdit*>("trainingLog");
+        QVERIFY(log);
+        Q_EMIT window.modelPage()->selectionChanged();
+        QVERIFY(log->toPlainText().contains("Frozen blocks from the next batch"));
+        page->togglePause();
+        QVERIFY(batches.wait(60000));
+        page->stopTraining();
+        QVERIFY(finished.wait(60000));
+        const auto outcome = finished.first().first().value<TrainingOutcomeInfo>();
+        QCOMPARE(outcome.outcome, QString("stopped"));
+        QVERIFY(hasCheckpoint(outcome.runFolder));
+        QVERIFY(outcome.model.isEmpty());  // a stopped run continues from its checkpoint
+    }
+
+    void closingTheWindowDuringTrainingKeepsTheCheckpoint() {
+        QString runFolder;
+        {
+            auto* window = new MainWindow;
+            window->show();
+            QVERIFY(prepare(*window, "p-close"));
+            auto* page = window->trainPage();
+            page->setRequest(smallRun(*window, 50));
+            QSignalSpy batches(page->worker(), &fovea::ui::TrainingWorker::batchReported);
+            QVERIFY(page->startTraining());
+            QVERIFY(batches.wait(60000));
+            runFolder = page->currentRunFolder();
+            QVERIFY(window->close());
+            delete window;
+        }
+        QVERIFY(hasCheckpoint(runFolder));
+    }
+};
+
+QTEST_MAIN(TrainPageTest)
+#include "train_page_test.moc"

@@ -1,0 +1,416 @@
+#include "train/train_page.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QVBoxLayout>
+
+#include "fovea/core/torch_runtime.h"
+#include "page_header.h"
+#include "project/project_session.h"
+#include "train/training_charts.h"
+#include "train/training_worker.h"
+
+namespace fovea::ui {
+
+namespace {
+
+const char* const kSettingsKey = "train.settings";
+
+QString durationText(double seconds) {
+    const qint64 s = static_cast<qint64>(seconds + 0.5);
+    if (s >= 3600) return QString("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60);
+    if (s >= 60) return QString("%1 min %2 s").arg(s / 60).arg(s % 60);
+    return QString("%1 s").arg(s);
+}
+
+QComboBox* makeCombo(const QString& name, const QStringList& items, const QString& tip,
+                     QWidget* parent) {
+    auto* combo = new QComboBox(parent);
+    combo->setObjectName(name);
+    combo->addItems(items);
+    combo->setToolTip(tip);
+    return combo;
+}
+
+}  // namespace
+
+TrainPage::TrainPage(QWidget* parent) : QWidget(parent), m_worker(new TrainingWorker(this)) {
+    setObjectName("trainPage");
+    m_charts = new TrainingCharts(this);
+    m_log = new QPlainTextEdit(this);
+    m_log->setObjectName("trainingLog");
+    m_log->setReadOnly(true);
+    m_log->setMaximumBlockCount(5000);
+    m_log->setPlaceholderText("The run's log appears here.");
+
+    m_progress = new QProgressBar(this);
+    m_progress->setObjectName("trainingProgress");
+    m_progress->setRange(0, 1000);
+    m_progress->setTextVisible(false);
+    m_progressLabel = new QLabel("Not training.", this);
+    m_progressLabel->setObjectName("trainingProgressLabel");
+    // Long messages must not widen the window; the log keeps the whole text.
+    m_progressLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+
+    auto* right = new QSplitter(Qt::Vertical, this);
+    right->addWidget(m_charts);
+    right->addWidget(m_log);
+    right->setStretchFactor(0, 4);
+    right->setStretchFactor(1, 1);
+
+    auto* body = new QHBoxLayout;
+    body->addWidget(buildSettings());
+    body->addWidget(right, 1);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(makePageHeader(
+        "Train", "Fine-tune the chosen network on the labeled images and watch it learn.", this));
+    layout->addLayout(body, 1);
+    auto* progressRow = new QHBoxLayout;
+    progressRow->addWidget(m_progress, 1);
+    progressRow->addWidget(m_progressLabel, 2);
+    layout->addLayout(progressRow);
+
+    connect(m_worker, &TrainingWorker::started, this, &TrainPage::onStarted);
+    connect(m_worker, &TrainingWorker::batchReported, this, &TrainPage::onBatch);
+    connect(m_worker, &TrainingWorker::epochReported, this, &TrainPage::onEpoch);
+    connect(m_worker, &TrainingWorker::logLine, this, &TrainPage::appendLog);
+    connect(m_worker, &TrainingWorker::finished, this, &TrainPage::onFinished);
+    setSession(nullptr);
+}
+
+TrainPage::~TrainPage() { shutdown(); }
+
+QWidget* TrainPage::buildSettings() {
+    auto* panel = new QWidget(this);
+    panel->setMaximumWidth(330);
+    auto* form = new QFormLayout;
+
+    m_epochs = new QSpinBox(panel);
+    m_epochs->setObjectName("epochsSpin");
+    m_epochs->setRange(1, 1000);
+    m_epochs->setValue(10);
+    m_batchSize = new QSpinBox(panel);
+    m_batchSize->setObjectName("batchSizeSpin");
+    m_batchSize->setRange(1, 1024);
+    m_batchSize->setValue(32);
+    m_learningRate = new QDoubleSpinBox(panel);
+    m_learningRate->setObjectName("learningRateSpin");
+    m_learningRate->setDecimals(6);
+    m_learningRate->setRange(1e-6, 10.0);
+    m_learningRate->setSingleStep(1e-4);
+    m_learningRate->setValue(1e-3);
+    m_learningRate->setToolTip("Base learning rate (one-cycle: its maximum).");
+    m_optimizer = makeCombo("optimizerCombo", {"adamw", "sgd"},
+                            "AdamW (robust default) or SGD with momentum", panel);
+    m_schedule = makeCombo("scheduleCombo", {"cosine", "onecycle", "step", "constant"},
+                           "How the learning rate changes over the run", panel);
+    m_augment = makeCombo("augmentCombo", {"light", "strong", "none"},
+                          "Random crops, flips and colour changes of the training images", panel);
+    m_earlyStop = new QSpinBox(panel);
+    m_earlyStop->setObjectName("earlyStopSpin");
+    m_earlyStop->setRange(0, 100);
+    m_earlyStop->setSpecialValueText("off");
+    m_earlyStop->setSuffix(" epochs");
+    m_earlyStop->setToolTip(
+        "Stop when the validation loss has not improved for this many epochs; the best "
+        "weights are kept either way.");
+    m_classWeights = new QCheckBox("weight classes by rarity", panel);
+    m_classWeights->setObjectName("classWeightsCheck");
+    m_classWeights->setToolTip("Weights the loss inversely to class counts (imbalanced data).");
+    m_device = makeCombo("deviceCombo", {"auto", "cpu", "cuda"},
+                         "auto: CUDA when a GPU is available, else the CPU", panel);
+    if (!core::queryTorchRuntime().cudaAvailable) {
+        m_device->setItemData(2, 0, Qt::UserRole - 1);  // disabled: no CUDA here
+        m_device->setItemData(2, "No CUDA device on this machine", Qt::ToolTipRole);
+    }
+    m_validationFraction = new QDoubleSpinBox(panel);
+    m_validationFraction->setObjectName("validationFractionSpin");
+    m_validationFraction->setRange(0.0, 0.9);
+    m_validationFraction->setSingleStep(0.05);
+    m_validationFraction->setValue(0.2);
+    m_validationFraction->setToolTip(
+        "Share of each class held out for validation, for images without a split.");
+
+    form->addRow("Epochs:", m_epochs);
+    form->addRow("Batch size:", m_batchSize);
+    form->addRow("Learning rate:", m_learningRate);
+    form->addRow("Optimizer:", m_optimizer);
+    form->addRow("Schedule:", m_schedule);
+    form->addRow("Augmentation:", m_augment);
+    form->addRow("Early stopping:", m_earlyStop);
+    form->addRow("Imbalance:", m_classWeights);
+    form->addRow("Validation:", m_validationFraction);
+    form->addRow("Device:", m_device);
+
+    m_start = new QPushButton("Start", panel);
+    m_start->setObjectName("startButton");
+    m_start->setToolTip("Train the Model page's network on this project's labeled images");
+    m_pause = new QPushButton("Pause", panel);
+    m_pause->setObjectName("pauseButton");
+    m_pause->setToolTip("Pause after the current batch; frozen blocks may be changed meanwhile");
+    m_stop = new QPushButton("Stop", panel);
+    m_stop->setObjectName("stopButton");
+    m_stop->setToolTip("Stop after the current batch; a checkpoint is written");
+    connect(m_start, &QPushButton::clicked, this, [this] {
+        QString error;
+        if (!startTraining(&error)) appendLog("Cannot start: " + error);
+    });
+    connect(m_pause, &QPushButton::clicked, this, &TrainPage::togglePause);
+    connect(m_stop, &QPushButton::clicked, this, &TrainPage::stopTraining);
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_start);
+    buttons->addWidget(m_pause);
+    buttons->addWidget(m_stop);
+
+    // Every change is kept in the project at once.
+    for (QSpinBox* spin : {m_epochs, m_batchSize, m_earlyStop}) {
+        connect(spin, &QSpinBox::valueChanged, this, &TrainPage::saveSettings);
+    }
+    for (QDoubleSpinBox* spin : {m_learningRate, m_validationFraction}) {
+        connect(spin, &QDoubleSpinBox::valueChanged, this, &TrainPage::saveSettings);
+    }
+    for (QComboBox* combo : {m_optimizer, m_schedule, m_augment, m_device}) {
+        connect(combo, &QComboBox::currentIndexChanged, this, &TrainPage::saveSettings);
+    }
+    connect(m_classWeights, &QCheckBox::toggled, this, &TrainPage::saveSettings);
+
+    auto* layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(form);
+    layout->addLayout(buttons);
+    layout->addStretch(1);
+    return panel;
+}
+
+void TrainPage::setSession(ProjectSession* session) {
+    if (isTraining()) shutdown();
+    m_session = session;
+    loadSettings();
+    setEnabled(session != nullptr);
+    updateButtons();
+}
+
+void TrainPage::setModelSelectionProvider(std::function<ModelSelection()> provider) {
+    m_modelSelection = std::move(provider);
+}
+
+void TrainPage::onModelSelectionChanged() {
+    if (!m_worker->isPaused() || !m_modelSelection) return;
+    const QStringList frozen = m_modelSelection().frozenBlocks;
+    m_worker->setFrozenBlocks(frozen);
+    appendLog(QString("Frozen blocks from the next batch: %1")
+                  .arg(frozen.isEmpty() ? "none" : frozen.join(", ")));
+}
+
+TrainingRequest TrainPage::request() const {
+    TrainingRequest r;
+    if (m_modelSelection) r.model = m_modelSelection();
+    r.epochs = m_epochs->value();
+    r.batchSize = m_batchSize->value();
+    r.learningRate = m_learningRate->value();
+    r.optimizer = m_optimizer->currentText();
+    r.schedule = m_schedule->currentText();
+    r.augment = m_augment->currentText();
+    r.earlyStopPatience = m_earlyStop->value();
+    r.classWeights = m_classWeights->isChecked();
+    r.device = m_device->currentText();
+    r.validationFraction = m_validationFraction->value();
+    return r;
+}
+
+void TrainPage::setRequest(const TrainingRequest& r) {
+    m_epochs->setValue(r.epochs);
+    m_batchSize->setValue(r.batchSize);
+    m_learningRate->setValue(r.learningRate);
+    m_optimizer->setCurrentText(r.optimizer);
+    m_schedule->setCurrentText(r.schedule);
+    m_augment->setCurrentText(r.augment);
+    m_earlyStop->setValue(r.earlyStopPatience);
+    m_classWeights->setChecked(r.classWeights);
+    m_device->setCurrentText(r.device);
+    m_validationFraction->setValue(r.validationFraction);
+}
+
+void TrainPage::saveSettings() {
+    if (m_loading || !m_session) return;
+    const TrainingRequest r = request();
+    QJsonObject json{{"epochs", r.epochs},
+                     {"batch_size", r.batchSize},
+                     {"learning_rate", r.learningRate},
+                     {"optimizer", r.optimizer},
+                     {"schedule", r.schedule},
+                     {"augment", r.augment},
+                     {"early_stop", r.earlyStopPatience},
+                     {"class_weights", r.classWeights},
+                     {"device", r.device},
+                     {"val_fraction", r.validationFraction}};
+    m_session->check(m_session->store().setSetting(
+        kSettingsKey, QJsonDocument(json).toJson(QJsonDocument::Compact).toStdString()));
+}
+
+void TrainPage::loadSettings() {
+    m_loading = true;
+    TrainingRequest defaults;
+    if (m_session) {
+        auto stored = m_session->store().setting(kSettingsKey);
+        if (stored && stored.value()) {
+            const QJsonObject json =
+                QJsonDocument::fromJson(QByteArray::fromStdString(*stored.value())).object();
+            defaults.epochs = json.value("epochs").toInt(defaults.epochs);
+            defaults.batchSize = json.value("batch_size").toInt(defaults.batchSize);
+            defaults.learningRate = json.value("learning_rate").toDouble(defaults.learningRate);
+            defaults.optimizer = json.value("optimizer").toString(defaults.optimizer);
+            defaults.schedule = json.value("schedule").toString(defaults.schedule);
+            defaults.augment = json.value("augment").toString(defaults.augment);
+            defaults.earlyStopPatience = json.value("early_stop").toInt(0);
+            defaults.classWeights = json.value("class_weights").toBool(false);
+            defaults.device = json.value("device").toString(defaults.device);
+            defaults.validationFraction =
+                json.value("val_fraction").toDouble(defaults.validationFraction);
+        }
+    }
+    setRequest(defaults);
+    m_loading = false;
+}
+
+bool TrainPage::startTraining(QString* error) {
+    if (!m_session) {
+        if (error) *error = "Open or create a project first.";
+        return false;
+    }
+    if (isTraining()) {
+        if (error) *error = "A run is already going.";
+        return false;
+    }
+    TrainingRequest r = request();
+    r.projectFolder = m_session->folder();
+    const QString stamp = QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss");
+    r.runFolder = QDir(m_session->folder()).filePath("runs/" + stamp + "-" + r.model.architecture);
+    if (!m_worker->start(r)) {
+        if (error) *error = "A run is already going.";
+        return false;
+    }
+    m_runFolder = r.runFolder;
+    m_charts->clear();
+    m_log->clear();
+    m_progress->setValue(0);
+    m_progressLabel->setText("Preparing: reading the data and building the network…");
+    appendLog(QString("Training %1 for %2 epochs into %3")
+                  .arg(r.model.architecture)
+                  .arg(r.epochs)
+                  .arg(r.runFolder));
+    updateButtons();
+    Q_EMIT trainingStarted(r.runFolder);
+    return true;
+}
+
+void TrainPage::togglePause() {
+    if (!isTraining()) return;
+    if (m_worker->isPaused()) {
+        m_worker->resume();
+        appendLog("Resumed.");
+    } else {
+        m_worker->pause();
+        appendLog("Pausing after this batch. The Model page's frozen blocks may be changed now.");
+    }
+    updateButtons();
+}
+
+void TrainPage::stopTraining() {
+    if (!isTraining()) return;
+    m_worker->stop();
+    m_progressLabel->setText("Stopping after this batch; writing a checkpoint…");
+    updateButtons();
+}
+
+void TrainPage::shutdown() {
+    if (!m_worker->isRunning()) return;
+    m_worker->stop();
+    // Waits for the checkpoint: the worker's destructor joins the thread.
+    delete m_worker;
+    m_worker = new TrainingWorker(this);
+    connect(m_worker, &TrainingWorker::started, this, &TrainPage::onStarted);
+    connect(m_worker, &TrainingWorker::batchReported, this, &TrainPage::onBatch);
+    connect(m_worker, &TrainingWorker::epochReported, this, &TrainPage::onEpoch);
+    connect(m_worker, &TrainingWorker::logLine, this, &TrainPage::appendLog);
+    connect(m_worker, &TrainingWorker::finished, this, &TrainPage::onFinished);
+}
+
+bool TrainPage::isTraining() const { return m_worker->isRunning(); }
+
+void TrainPage::updateButtons() {
+    const bool training = isTraining();
+    m_start->setEnabled(!training && m_session);
+    m_pause->setEnabled(training);
+    m_pause->setText(training && m_worker->isPaused() ? "Resume" : "Pause");
+    m_stop->setEnabled(training);
+}
+
+void TrainPage::onStarted(const QString& runFolder, const QStringList& classes, qint64 trainImages,
+                          qint64 validationImages) {
+    m_runFolder = runFolder;
+    appendLog(QString("%1 classes (%2); %3 training and %4 validation images.")
+                  .arg(classes.size())
+                  .arg(classes.join(", "))
+                  .arg(trainImages)
+                  .arg(validationImages));
+}
+
+void TrainPage::onBatch(const BatchPoint& p) {
+    m_charts->addBatch(p);
+    const qint64 epochs = std::max(1, m_epochs->value());
+    const double done =
+        (double(p.epoch) + double(p.batch + 1) / std::max<qint64>(1, p.batchesInEpoch)) / epochs;
+    m_progress->setValue(static_cast<int>(1000 * std::min(1.0, done)));
+    m_progressLabel->setText(QString("Epoch %1/%2 · batch %3/%4 · loss %5 · %6 img/s · %7 left")
+                                 .arg(p.epoch + 1)
+                                 .arg(epochs)
+                                 .arg(p.batch + 1)
+                                 .arg(p.batchesInEpoch)
+                                 .arg(p.loss, 0, 'f', 4)
+                                 .arg(p.imagesPerSecond, 0, 'f', 1)
+                                 .arg(durationText(p.etaSeconds)));
+}
+
+void TrainPage::onEpoch(const EpochPoint& p) { m_charts->addEpoch(p); }
+
+void TrainPage::onFinished(const TrainingOutcomeInfo& outcome) {
+    QString text;
+    if (outcome.outcome.isEmpty()) {
+        text = "Training failed: " + outcome.message;
+    } else {
+        text = QString("Training %1 after %2 epochs.")
+                   .arg(QString(outcome.outcome).replace('_', ' '))
+                   .arg(outcome.epochsCompleted);
+        if (outcome.validationAccuracy >= 0) {
+            text += QString(" Validation accuracy %1%.")
+                        .arg(100 * outcome.validationAccuracy, 0, 'f', 1);
+        }
+        if (!outcome.message.isEmpty()) text += " " + outcome.message;
+    }
+    m_progressLabel->setText(text);
+    appendLog(text);
+    if (!outcome.model.isEmpty()) appendLog("Model: " + outcome.model);
+    updateButtons();
+    Q_EMIT trainingFinished(outcome);
+}
+
+void TrainPage::appendLog(const QString& line) {
+    m_log->appendPlainText(QTime::currentTime().toString("HH:mm:ss") + "  " + line);
+}
+
+}  // namespace fovea::ui

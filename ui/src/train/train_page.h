@@ -1,0 +1,97 @@
+#pragma once
+
+#include <QWidget>
+#include <functional>
+
+#include "train/training_events.h"
+#include "train/training_request.h"
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+
+namespace fovea::ui {
+
+class ProjectSession;
+class TrainingCharts;
+class TrainingWorker;
+
+// The Train page: the settings people expect (the network, its input size and freezing come
+// from the Model page), Start / Pause / Stop, live charts, progress with
+// ETA and images/s, and the run's log. Training runs in a TrainingWorker on its own thread;
+// each run is a folder under <project>/runs/ (config, metrics, checkpoints, model), the same
+// as fovea-cli train writes. The settings are kept in the project.
+class TrainPage : public QWidget {
+    Q_OBJECT
+  public:
+    explicit TrainPage(QWidget* parent = nullptr);
+    ~TrainPage() override;
+
+    void setSession(ProjectSession* session);
+    // Where the network choice comes from (the Model page), read when a run starts.
+    void setModelSelectionProvider(std::function<ModelSelection()> provider);
+    // The Model page changed: while paused, its frozen blocks apply when training resumes.
+    void onModelSelectionChanged();
+
+    // The form's settings (project and run folder filled in when a run starts).
+    TrainingRequest request() const;
+    void setRequest(const TrainingRequest& request);
+
+    bool startTraining(QString* error = nullptr);
+    void togglePause();
+    void stopTraining();
+    // Stops a running training and waits for its checkpoint (the window is closing).
+    void shutdown();
+    bool isTraining() const;
+
+    TrainingWorker* worker() const { return m_worker; }
+    TrainingCharts* charts() const { return m_charts; }
+    QString currentRunFolder() const { return m_runFolder; }
+
+  Q_SIGNALS:
+    void trainingStarted(const QString& runFolder);
+    void trainingFinished(const fovea::ui::TrainingOutcomeInfo& outcome);
+
+  private:
+    QWidget* buildSettings();
+    void updateButtons();
+    void saveSettings();
+    void loadSettings();
+    void onStarted(const QString& runFolder, const QStringList& classes, qint64 trainImages,
+                   qint64 validationImages);
+    void onBatch(const BatchPoint& point);
+    void onEpoch(const EpochPoint& point);
+    void onFinished(const TrainingOutcomeInfo& outcome);
+    void appendLog(const QString& line);
+
+    ProjectSession* m_session = nullptr;
+    std::function<ModelSelection()> m_modelSelection;
+    TrainingWorker* m_worker;
+    TrainingCharts* m_charts = nullptr;
+    QString m_runFolder;
+    bool m_loading = false;  // filling the form from the project: do not save back
+
+    QSpinBox* m_epochs = nullptr;
+    QSpinBox* m_batchSize = nullptr;
+    QDoubleSpinBox* m_learningRate = nullptr;
+    QComboBox* m_optimizer = nullptr;
+    QComboBox* m_schedule = nullptr;
+    QComboBox* m_augment = nullptr;
+    QSpinBox* m_earlyStop = nullptr;
+    QCheckBox* m_classWeights = nullptr;
+    QComboBox* m_device = nullptr;
+    QDoubleSpinBox* m_validationFraction = nullptr;
+    QPushButton* m_start = nullptr;
+    QPushButton* m_pause = nullptr;
+    QPushButton* m_stop = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QLabel* m_progressLabel = nullptr;
+    QPlainTextEdit* m_log = nullptr;
+};
+
+}  // namespace fovea::ui

@@ -1,0 +1,153 @@
+#include "train/training_charts.h"
+
+#include <QGridLayout>
+#include <QTimer>
+#include <algorithm>
+
+#include "qcustomplot_wrapper.h"
+
+namespace fovea::ui {
+
+namespace {
+
+// TensorBoard's default smoothing: an exponential moving average of the raw batch losses.
+constexpr double kSmoothing = 0.9;
+constexpr int kRedrawIntervalMs = 100;
+
+enum LossGraph { BatchRaw, BatchSmoothed, EpochTrain, EpochValidation };
+enum AccuracyGraph { AccuracyTrain, AccuracyValidation };
+
+const QColor kTrainColour(31, 119, 180);
+const QColor kValidationColour(255, 127, 14);
+
+QCustomPlot* makePlot(const QString& name, const QString& xLabel, const QString& yLabel,
+                      QWidget* parent) {
+    auto* plot = new QCustomPlot(parent);
+    plot->setObjectName(name);
+    plot->setMinimumHeight(180);
+    plot->xAxis->setLabel(xLabel);
+    plot->yAxis->setLabel(yLabel);
+    plot->legend->setVisible(true);
+    QFont small = plot->legend->font();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    plot->legend->setFont(small);
+    plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    return plot;
+}
+
+QCPGraph* addGraph(QCustomPlot* plot, const QString& name, const QPen& pen,
+                   QCPScatterStyle scatter = {}) {
+    QCPGraph* graph = plot->addGraph();
+    graph->setName(name);
+    graph->setPen(pen);
+    graph->setScatterStyle(scatter);
+    return graph;
+}
+
+}  // namespace
+
+TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent) {
+    setObjectName("trainingCharts");
+    m_loss = makePlot("lossPlot", "step", "loss", this);
+    QColor faint = kTrainColour;
+    faint.setAlpha(70);
+    addGraph(m_loss, "batch", QPen(faint, 1));
+    addGraph(m_loss, "batch (smoothed)", QPen(kTrainColour, 2));
+    addGraph(m_loss, "epoch train", QPen(kTrainColour.darker(140), 1, Qt::DashLine),
+             QCPScatterStyle(QCPScatterStyle::ssCircle, 6));
+    addGraph(m_loss, "epoch validation", QPen(kValidationColour, 2),
+             QCPScatterStyle(QCPScatterStyle::ssDisc, 7));
+    m_loss->legend->setVisible(true);
+
+    m_accuracy = makePlot("accuracyPlot", "epoch", "accuracy", this);
+    addGraph(m_accuracy, "train", QPen(kTrainColour, 2),
+             QCPScatterStyle(QCPScatterStyle::ssCircle, 6));
+    addGraph(m_accuracy, "validation", QPen(kValidationColour, 2),
+             QCPScatterStyle(QCPScatterStyle::ssDisc, 7));
+    m_accuracy->yAxis->setRange(0, 1);
+    // Accuracy climbs towards the top: the legend goes where the curves are not.
+    m_accuracy->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+
+    m_learningRate = makePlot("learningRatePlot", "step", "learning rate", this);
+    addGraph(m_learningRate, "learning rate", QPen(QColor(44, 160, 44), 2));
+    m_learningRate->legend->setVisible(false);
+
+    auto* layout = new QGridLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_loss, 0, 0, 1, 2);
+    layout->addWidget(m_accuracy, 1, 0);
+    layout->addWidget(m_learningRate, 1, 1);
+    layout->setRowStretch(0, 3);
+    layout->setRowStretch(1, 2);
+
+    m_redrawTimer = new QTimer(this);
+    m_redrawTimer->setSingleShot(true);
+    m_redrawTimer->setInterval(kRedrawIntervalMs);
+    connect(m_redrawTimer, &QTimer::timeout, this, &TrainingCharts::redraw);
+    clear();
+}
+
+void TrainingCharts::clear() {
+    for (QCustomPlot* plot : {m_loss, m_accuracy, m_learningRate}) {
+        for (int i = 0; i < plot->graphCount(); ++i) plot->graph(i)->data()->clear();
+    }
+    m_hasSmoothed = false;
+    m_stepsPerEpoch = 0;
+    m_loss->xAxis->setRange(0, 10);
+    m_loss->yAxis->setRange(0, 2.5);
+    m_accuracy->xAxis->setRange(0, 10);
+    m_learningRate->xAxis->setRange(0, 10);
+    m_learningRate->yAxis->setRange(0, 1e-3);
+    redraw();
+}
+
+void TrainingCharts::addBatch(const BatchPoint& point) {
+    const double step = static_cast<double>(point.step);
+    m_smoothed =
+        m_hasSmoothed ? kSmoothing * m_smoothed + (1 - kSmoothing) * point.loss : point.loss;
+    m_hasSmoothed = true;
+    m_stepsPerEpoch = point.batchesInEpoch;
+    m_loss->graph(BatchRaw)->addData(step, point.loss);
+    m_loss->graph(BatchSmoothed)->addData(step, m_smoothed);
+    m_learningRate->graph(0)->addData(step, point.learningRate);
+    scheduleRedraw();
+}
+
+void TrainingCharts::addEpoch(const EpochPoint& point) {
+    // Epoch figures sit at the step where the epoch ended, so they line up with the batches.
+    const double step =
+        static_cast<double>((point.epoch + 1) * std::max<qint64>(1, m_stepsPerEpoch));
+    const double epoch = static_cast<double>(point.epoch + 1);
+    m_loss->graph(EpochTrain)->addData(step, point.trainLoss);
+    m_accuracy->graph(AccuracyTrain)->addData(epoch, point.trainAccuracy);
+    if (point.hasValidation) {
+        m_loss->graph(EpochValidation)->addData(step, point.validationLoss);
+        m_accuracy->graph(AccuracyValidation)->addData(epoch, point.validationAccuracy);
+    }
+    m_accuracy->xAxis->setRange(0.5, std::max<double>(point.epochs, epoch) + 0.5);
+    scheduleRedraw();
+}
+
+int TrainingCharts::batchPoints() const { return m_loss->graph(BatchRaw)->dataCount(); }
+int TrainingCharts::epochPoints() const { return m_loss->graph(EpochTrain)->dataCount(); }
+
+void TrainingCharts::scheduleRedraw() {
+    if (!m_redrawTimer->isActive()) m_redrawTimer->start();
+}
+
+void TrainingCharts::redraw() {
+    ++m_redraws;
+    bool found = false;
+    m_loss->rescaleAxes();
+    const QCPRange loss = m_loss->yAxis->range();
+    m_loss->yAxis->setRange(0, std::max(loss.upper * 1.05, 0.1));
+    m_learningRate->rescaleAxes();
+    const QCPRange rate = m_learningRate->graph(0)->getValueRange(found);
+    if (found) m_learningRate->yAxis->setRange(0, std::max(rate.upper * 1.1, 1e-8));
+    m_accuracy->yAxis->setRange(0, 1.02);
+    for (QCustomPlot* plot : {m_loss, m_accuracy, m_learningRate}) {
+        plot->replot(QCustomPlot::rpQueuedReplot);
+    }
+}
+
+}  // namespace fovea::ui

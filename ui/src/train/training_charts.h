@@ -1,0 +1,46 @@
+#pragma once
+
+#include <QWidget>
+
+#include "train/training_events.h"
+
+class QCustomPlot;
+class QTimer;
+
+namespace fovea::ui {
+
+// The live charts of a run: training loss per batch (raw, and smoothed as TensorBoard does)
+// with the per-epoch train and validation losses on the same step axis; per-epoch accuracy;
+// the learning rate. Points are appended as they arrive and the charts redraw at most ten
+// times a second, never per point.
+class TrainingCharts : public QWidget {
+    Q_OBJECT
+  public:
+    explicit TrainingCharts(QWidget* parent = nullptr);
+
+    void clear();
+    void addBatch(const BatchPoint& point);
+    void addEpoch(const EpochPoint& point);
+
+    QCustomPlot* lossPlot() const { return m_loss; }
+    QCustomPlot* accuracyPlot() const { return m_accuracy; }
+    QCustomPlot* learningRatePlot() const { return m_learningRate; }
+    int batchPoints() const;
+    int epochPoints() const;
+    int redraws() const { return m_redraws; }
+
+  private:
+    void scheduleRedraw();
+    void redraw();
+
+    QCustomPlot* m_loss;
+    QCustomPlot* m_accuracy;
+    QCustomPlot* m_learningRate;
+    QTimer* m_redrawTimer;
+    double m_smoothed = 0;
+    bool m_hasSmoothed = false;
+    qint64 m_stepsPerEpoch = 0;
+    int m_redraws = 0;
+};
+
+}  // namespace fovea::ui

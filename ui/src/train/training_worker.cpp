@@ -1,0 +1,170 @@
+#include "train/training_worker.h"
+
+#include <atomic>
+
+#include "fovea/core/session/training_run.h"
+#include "model/network_choice.h"
+
+namespace fovea::ui {
+
+struct TrainingWorker::State {
+    core::TrainingControl control;
+    std::atomic<bool> running{false};
+};
+
+namespace {
+
+core::RunSettings toRunSettings(const TrainingRequest& request) {
+    core::RunSettings settings;
+    settings.data = request.projectFolder.toStdString();
+    settings.network = toNetworkChoice(request.model);
+    settings.training.epochs = request.epochs;
+    settings.training.learningRate = request.learningRate;
+    // The page offers only valid names; anything else keeps core's default.
+    if (auto optimizer = core::parseOptimizerKind(request.optimizer.toStdString())) {
+        settings.training.optimizer = optimizer.value();
+    }
+    if (auto kind = core::parseScheduleKind(request.schedule.toStdString())) {
+        settings.training.schedule.kind = kind.value();
+    }
+    if (auto device = core::parseDevicePreference(request.device.toStdString())) {
+        settings.training.device = device.value();
+    }
+    settings.training.earlyStopPatience = request.earlyStopPatience;
+    settings.training.classWeightedLoss = request.classWeights;
+    settings.training.seed = request.seed;
+    settings.training.blockLearningRateMultipliers = toBlockLearningRateMultipliers(request.model);
+    settings.augment = request.augment.toStdString();
+    settings.batchSize = request.batchSize;
+    settings.validationFraction = request.validationFraction;
+    return settings;
+}
+
+BatchPoint toPoint(const core::BatchProgress& p) {
+    return {p.epoch, p.batch,        p.batchesInEpoch,  p.step,
+            p.loss,  p.learningRate, p.imagesPerSecond, p.etaSeconds};
+}
+
+EpochPoint toPoint(const core::EpochReport& r, qint64 epochs) {
+    EpochPoint point;
+    point.epoch = r.epoch;
+    point.epochs = epochs;
+    point.trainLoss = r.trainLoss;
+    point.trainAccuracy = r.trainAccuracy;
+    point.hasValidation = r.hasValidation;
+    point.validationLoss = r.validationLoss;
+    point.validationAccuracy = r.validationAccuracy;
+    point.learningRate = r.learningRate;
+    point.seconds = r.seconds;
+    point.imagesPerSecond = r.imagesPerSecond;
+    point.improved = r.improved;
+    point.etaSeconds = r.etaSeconds;
+    return point;
+}
+
+}  // namespace
+
+void TrainingWorker::ThreadStopper::operator()(QThread* thread) const {
+    thread->wait();
+    delete thread;
+}
+
+TrainingWorker::TrainingWorker(QObject* parent)
+    : QObject(parent), m_state(std::make_shared<State>()) {
+    qRegisterMetaType<BatchPoint>();
+    qRegisterMetaType<EpochPoint>();
+    qRegisterMetaType<TrainingOutcomeInfo>();
+}
+
+TrainingWorker::~TrainingWorker() {
+    stop();
+    m_thread.reset();  // waits: the trainer writes its checkpoint and returns
+}
+
+bool TrainingWorker::isRunning() const { return m_state->running.load(); }
+bool TrainingWorker::isPaused() const { return isRunning() && m_state->control.paused(); }
+void TrainingWorker::pause() { m_state->control.pause(); }
+void TrainingWorker::resume() { m_state->control.resume(); }
+
+void TrainingWorker::stop() {
+    m_state->control.requestStop();
+    m_state->control.resume();  // a paused trainer must wake up to see the stop
+}
+
+void TrainingWorker::setFrozenBlocks(const QStringList& blocks) {
+    std::set<std::string> names;
+    for (const QString& block : blocks) names.insert(block.toStdString());
+    m_state->control.requestFrozenBlocks(std::move(names));
+}
+
+bool TrainingWorker::start(const TrainingRequest& request) {
+    if (isRunning()) return false;
+    m_thread.reset();
+    // A fresh control: the previous run's stop request must not stop this one.
+    m_state = std::make_shared<State>();
+    m_state->running = true;
+    const core::RunSettings settings = toRunSettings(request);
+    const std::filesystem::path runFolder = request.runFolder.toStdString();
+    const bool resume = request.resume;
+    m_thread.reset(QThread::create([this, state = m_state, settings, runFolder, resume] {
+        const qint64 epochs = settings.training.epochs;
+        core::TrainingRunHooks hooks;
+        hooks.started = [this](const core::TrainingInputs& inputs,
+                               const std::filesystem::path& folder) {
+            QStringList classes;
+            for (const auto& name : inputs.set.classNames) classes << QString::fromStdString(name);
+            Q_EMIT started(QString::fromStdString(folder.string()), classes,
+                           static_cast<qint64>(inputs.set.train.size()),
+                           static_cast<qint64>(inputs.set.validation.size()));
+        };
+        hooks.training.onBatch = [this](const core::BatchProgress& p) {
+            Q_EMIT batchReported(toPoint(p));
+        };
+        hooks.training.onEpoch = [this, epochs](const core::EpochReport& r) {
+            Q_EMIT epochReported(toPoint(r, epochs));
+        };
+        hooks.training.onLog = [this](const std::string& line) {
+            Q_EMIT logLine(QString::fromStdString(line));
+        };
+        hooks.training.onSampleFailure = [this](const core::SampleFailure& failure) {
+            Q_EMIT logLine(QString("Skipped an unreadable image: %1")
+                               .arg(QString::fromStdString(failure.message)));
+        };
+        core::RunFailure failure = core::RunFailure::Failure;
+        TrainingOutcomeInfo outcome;
+        outcome.runFolder = QString::fromStdString(runFolder.string());
+        // The boundary between core and the window: nothing may escape the thread.
+        try {
+            auto ran =
+                core::runTraining(settings, runFolder, resume, state->control, hooks, failure);
+            if (!ran) {
+                outcome.message = QString::fromStdString(ran.error().message);
+            } else {
+                const core::TrainingRunResult& result = ran.value();
+                const core::TrainingSummary& summary = result.summary;
+                outcome.ok = summary.outcome != core::TrainingOutcome::Diverged;
+                outcome.outcome = core::trainingOutcomeName(summary.outcome);
+                outcome.message = QString::fromStdString(summary.message);
+                outcome.runFolder = QString::fromStdString(result.runFolder.string());
+                if (result.model) outcome.model = QString::fromStdString(result.model->string());
+                outcome.epochsCompleted = summary.epochsCompleted;
+                if (summary.bestEpoch) {
+                    outcome.validationAccuracy =
+                        summary.history[static_cast<std::size_t>(*summary.bestEpoch)]
+                            .validationAccuracy;
+                } else if (!summary.history.empty() && summary.history.back().hasValidation) {
+                    outcome.validationAccuracy = summary.history.back().validationAccuracy;
+                }
+            }
+        } catch (const std::exception& e) {
+            outcome.message = QString::fromUtf8(e.what());
+        }
+        state->running = false;
+        Q_EMIT finished(outcome);
+    }));
+    m_thread->setObjectName("fovea-training");
+    m_thread->start();
+    return true;
+}
+
+}  // namespace fovea::ui
