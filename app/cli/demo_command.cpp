@@ -9,9 +9,8 @@
 #include "exit_codes.h"
 #include "fovea/core/project/fashion_mnist.h"
 #include "fovea/core/session/model_bundle.h"
+#include "fovea/core/session/run_records.h"
 #include "fovea/core/training/run_folder.h"
-#include "model_source.h"
-#include "run_data.h"
 #include "train_command.h"
 
 namespace fovea::cli {
@@ -102,18 +101,13 @@ int runDemo(DemoOptions o) {
         return trainCode;
     }
 
-    int exitCode = kExitFailure;
-    auto loaded = loadModelSource(run, exitCode);
-    if (!loaded) return reportError(json, exitCode, loaded.error().message);
-    int ignored = 0;
-    auto validation = runImagePaths(run, "val", ignored);
-    core::ModelCardFacts facts;
-    facts.name = "Fovea demo (Fashion-MNIST)";
-    facts.config = loadJsonFile(run / core::RunFolder::kConfigFile);
-    facts.summary = loadJsonFile(run / core::RunFolder::kSummaryFile);
+    core::RunFailure failure = core::RunFailure::BadData;
+    auto inputs = core::exportInputs(run, failure);
+    if (!inputs) return reportError(json, exitCodeFor(failure), inputs.error().message);
+    inputs.value().facts.name = "Fovea demo (Fashion-MNIST)";
     auto exported =
-        core::writeModelBundle(loaded.value().model, {core::ExportFormat::Onnx}, bundle,
-                               validation ? validation.value() : std::vector<fs::path>{}, facts);
+        core::writeModelBundle(inputs.value().loaded.model, {core::ExportFormat::Onnx}, bundle,
+                               inputs.value().parityImages, inputs.value().facts);
     if (!exported) return reportError(json, kExitFailure, exported.error().message);
     const core::ExportedFile& onnx = exported.value().files.back();
 

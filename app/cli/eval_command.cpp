@@ -14,11 +14,10 @@
 #include "fovea/core/atomic_file.h"
 #include "fovea/core/project/project_store.h"
 #include "fovea/core/session/evaluation.h"
+#include "fovea/core/session/run_records.h"
 #include "fovea/core/session/training_data.h"
 #include "fovea/core/session/training_run.h"
 #include "fovea/core/training/run_folder.h"
-#include "model_source.h"
-#include "run_data.h"
 
 namespace fovea::cli {
 namespace {
@@ -28,8 +27,8 @@ namespace fs = std::filesystem;
 constexpr const char* kEvaluationFile = "evaluation.json";
 
 // Every labeled, usable image of another folder or project (in `split` unless "all").
-core::Result<EvalData> folderData(const fs::path& data, const std::string& split,
-                                  const fs::path& scratchProject) {
+core::Result<core::EvalData> folderData(const fs::path& data, const std::string& split,
+                                        const fs::path& scratchProject) {
     auto opened = core::openTrainingData(data, scratchProject);
     if (!opened) return opened.error();
     const core::ProjectStore& store = opened.value().store;
@@ -45,12 +44,12 @@ core::Result<EvalData> folderData(const fs::path& data, const std::string& split
     if (split != "all") filter.split = *core::parseSplitName(split);
     auto images = store.images(filter);
     if (!images) return images.error();
-    EvalData result;
+    core::EvalData result;
     result.name = fs::absolute(data).string();
     for (const auto& image : images.value()) {
         result.images.push_back({image.id, image.path, names[*image.classId]});
     }
-    result.unusable = unusableImages(store);
+    result.unusable = core::unusableImages(store);
     if (result.images.empty()) {
         return core::Error{"no usable labeled images" +
                            (split == "all" ? std::string() : " in the " + split + " split") +
@@ -196,9 +195,9 @@ int runEval(EvalOptions o) {
                                ": --run expects a run folder (for a model file, "
                                "use fovea-cli predict --model)");
     }
-    int exitCode = kExitBadData;
-    auto loaded = loadModelSource(o.run, exitCode);
-    if (!loaded) return reportError(json, exitCode, loaded.error().message);
+    core::RunFailure failure = core::RunFailure::BadData;
+    auto loaded = core::loadModelSource(o.run, failure);
+    if (!loaded) return reportError(json, exitCodeFor(failure), loaded.error().message);
     core::TrainedModel& model = loaded.value().model;
     const std::vector<std::string>& classNames = model.classNames;
 
@@ -206,14 +205,14 @@ int runEval(EvalOptions o) {
     const std::string split = o.split.empty() ? (otherData ? "all" : "val") : o.split;
     const RemoveFolder scratch{fs::temp_directory_path() /
                                ("fovea-eval-" + std::to_string(::getpid()))};
-    core::Result<EvalData> data = core::Error{""};
+    core::Result<core::EvalData> data = core::Error{""};
     if (otherData) {
-        exitCode = kExitBadData;
+        failure = core::RunFailure::BadData;
         data = folderData(o.data, split, scratch.path);
     } else {
-        data = runData(o.run, split, exitCode);
+        data = core::runData(o.run, split, failure);
     }
-    if (!data) return reportError(json, exitCode, data.error().message);
+    if (!data) return reportError(json, exitCodeFor(failure), data.error().message);
 
     // Classes are matched by name: the data's class order need not be the model's.
     std::map<std::string, std::int64_t> modelIndex;

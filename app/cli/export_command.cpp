@@ -8,9 +8,8 @@
 #include "exit_codes.h"
 #include "fovea/core/session/export_model.h"
 #include "fovea/core/session/model_bundle.h"
+#include "fovea/core/session/run_records.h"
 #include "fovea/core/training/run_folder.h"
-#include "model_source.h"
-#include "run_data.h"
 
 namespace fovea::cli {
 namespace {
@@ -76,37 +75,19 @@ int runExport(ExportOptions o) {
     const bool json = o.json;
     auto formats = parseFormats(o.formats);
     if (!formats) return reportError(json, kExitUsage, formats.error().message);
-    int exitCode = kExitBadData;
-    auto loaded = loadModelSource(o.run, exitCode);
-    if (!loaded) return reportError(json, exitCode, loaded.error().message);
-    const core::TrainedModel& model = loaded.value().model;
-
+    core::RunFailure failure = core::RunFailure::BadData;
+    auto inputs = core::exportInputs(o.run, failure);
+    if (!inputs) return reportError(json, exitCodeFor(failure), inputs.error().message);
+    const core::TrainedModel& model = inputs.value().loaded.model;
     // The parity gate runs on the run's own validation images when o.run is a run folder.
-    std::vector<fs::path> images;
-    nlohmann::json notes = nlohmann::json::array();
-    const bool isRun = fs::is_directory(o.run) && fs::exists(o.run / core::RunFolder::kConfigFile);
-    if (isRun) {
-        int ignored = 0;
-        auto validation = runImagePaths(o.run, "val", ignored);
-        if (validation) {
-            images = validation.value();
-        } else {
-            notes.push_back("no validation images for the parity check (" +
-                            validation.error().message + "); random inputs used");
-        }
-    }
+    const std::vector<fs::path>& images = inputs.value().parityImages;
+    const nlohmann::json notes = inputs.value().notes;
 
     nlohmann::json result;
     std::string text;
     const bool bundle = o.bundle || formats.value().size() > 1;
     if (bundle) {
-        core::ModelCardFacts facts;
-        facts.name = fs::absolute(o.run).lexically_normal().filename().string();
-        if (isRun) {
-            facts.config = loadJsonFile(o.run / core::RunFolder::kConfigFile);
-            facts.summary = loadJsonFile(o.run / core::RunFolder::kSummaryFile);
-            facts.evaluation = loadJsonFile(o.run / "evaluation.json");
-        }
+        const core::ModelCardFacts& facts = inputs.value().facts;
         auto written = core::writeModelBundle(model, formats.value(), o.out, images, facts);
         if (!written) return reportError(json, kExitFailure, written.error().message);
         result["bundle"] = o.out.string();

@@ -8,7 +8,7 @@
 #include "exit_codes.h"
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/session/prediction.h"
-#include "model_source.h"
+#include "fovea/core/session/run_records.h"
 
 namespace fovea::cli {
 namespace {
@@ -67,9 +67,9 @@ int runPredict(PredictOptions o) {
     core::TrainedModel model;
     nlohmann::json source;
     if (!o.model.empty()) {
-        int exitCode = kExitBadData;
-        auto loaded = loadModelSource(o.model, exitCode);
-        if (!loaded) return reportError(json, exitCode, loaded.error().message);
+        core::RunFailure failure = core::RunFailure::BadData;
+        auto loaded = core::loadModelSource(o.model, failure);
+        if (!loaded) return reportError(json, exitCodeFor(failure), loaded.error().message);
         source["model"] = fs::absolute(loaded.value().file).string();
         model = std::move(loaded.value().model);
     } else {

@@ -15,12 +15,12 @@
 #include "fovea/core/loader/network_transform.h"
 #include "fovea/core/models/preprocessing_json.h"
 #include "fovea/core/models/zoo.h"
+#include "fovea/core/session/run_records.h"
 #include "fovea/core/session/trained_model.h"
 #include "fovea/core/session/training_data.h"
 #include "fovea/core/training/report_json.h"
 #include "fovea/core/training/run_folder.h"
 #include "fovea/core/training/trainer.h"
-#include "run_data.h"
 
 namespace fovea::cli {
 namespace {
@@ -147,18 +147,6 @@ CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
     return command;
 }
 
-int exitCodeFor(core::RunFailure failure) {
-    switch (failure) {
-        case core::RunFailure::Usage:
-            return kExitUsage;
-        case core::RunFailure::BadData:
-            return kExitBadData;
-        case core::RunFailure::Failure:
-            return kExitFailure;
-    }
-    return kExitFailure;
-}
-
 core::DownloadProgressCallback downloadProgress(ProgressDisplay& progress) {
     return [&progress](const core::DownloadProgress& p) {
         if (p.totalBytes > 0) {
@@ -207,7 +195,8 @@ int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
     hooks.training.onLog = [&](const std::string& line) { progress.line(line); };
     if (o.resume) {
         // The resumed run's own epoch count, for the progress bar.
-        const nlohmann::json config = loadJsonFile(o.runFolder / core::RunFolder::kConfigFile);
+        const nlohmann::json config =
+            core::loadJsonFile(o.runFolder / core::RunFolder::kConfigFile);
         if (auto recorded = core::runSettingsFromConfig(config)) {
             epochs = recorded.value().training.epochs;
         }

@@ -28,8 +28,6 @@ struct TrainOptions : core::RunSettings {
     bool json = false;
 };
 
-// How a failed run maps to the exit codes (exit_codes.h).
-int exitCodeFor(core::RunFailure failure);
 // Weight downloads drawn on the progress display.
 core::DownloadProgressCallback downloadProgress(ProgressDisplay& progress);
 

@@ -21,6 +21,7 @@
 #include "fovea/ui/main_window.h"
 #include "project/project_session.h"
 #include "ui_test_project.h"
+#include "ui_test_window.h"
 #include "widgets/background_job.h"
 
 using fovea::ui::DataPage;
@@ -65,21 +66,12 @@ class DataPageTest : public QObject {
 
     // A window with a new project over the test images, import finished.
     bool newProject(MainWindow& window, const QString& projectFolder) {
-        QSignalSpy finished(window.importJob(), &fovea::ui::BackgroundJob::finished);
-        QString error;
-        if (!window.createProject(projectFolder, m_images, &error)) {
-            qWarning() << error;
-            return false;
-        }
-        return finished.wait(60000) && finished.first().at(0).toBool();
+        return fovea::test::importNewProject(window, projectFolder, m_images);
     }
 
   private Q_SLOTS:
     void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName("FoveaTest");
-        QCoreApplication::setApplicationName("FoveaDataPageTest");
-        QSettings().clear();
+        fovea::test::useTestSettings("FoveaDataPageTest");
         QVERIFY(m_temp.isValid());
         m_images = m_temp.path() + "/images";
         m_written = fovea::test::writeUiTestImages(m_images);

@@ -18,6 +18,7 @@
 #include "train/training_charts.h"
 #include "train/training_worker.h"
 #include "ui_test_project.h"
+#include "ui_test_window.h"
 #include "widgets/background_job.h"
 
 using fovea::ui::MainWindow;
@@ -69,34 +70,13 @@ class TrainPageTest : public QObject {
 
     // A window on a new project over the test images with a small, fast network chosen.
     bool prepare(MainWindow& window, const QString& name) {
-        QSignalSpy imported(window.importJob(), &fovea::ui::BackgroundJob::finished);
-        QString error;
-        if (!window.createProject(m_temp.path() + "/" + name, m_images, &error)) return false;
-        if (!imported.wait(60000)) return false;
-        auto* model = window.modelPage();
-        model->setArchitecture("mobilenet_v3_small");
-        model->setWeights("none");
-        model->findChild<QSpinBox*>("imageSizeSpin")->setValue(64);
-        QElapsedTimer waited;
-        waited.start();
-        while (!model->isNetworkReady() && waited.elapsed() < 30000) QTest::qWait(50);
-        return model->isNetworkReady() && model->selection().architecture == "mobilenet_v3_small";
-    }
-
-    fovea::ui::TrainingRequest smallRun(MainWindow& window, int epochs) {
-        fovea::ui::TrainingRequest request = window.trainPage()->request();
-        request.epochs = epochs;
-        request.batchSize = 8;
-        request.augment = "none";
-        return request;
+        return fovea::test::importNewProject(window, m_temp.path() + "/" + name, m_images) &&
+               fovea::test::chooseSmallNetwork(window);
     }
 
   private Q_SLOTS:
     void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName("FoveaTest");
-        QCoreApplication::setApplicationName("FoveaTrainPageTest");
-        QSettings().clear();
+        fovea::test::useTestSettings("FoveaTrainPageTest");
         m_images = m_temp.path() + "/images";
         QVERIFY(fovea::test::writeUiTestImages(m_images, 3, 10, 2).labeled > 0);
     }
@@ -108,7 +88,7 @@ class TrainPageTest : public QObject {
         QVERIFY(prepare(window, "p-train"));
         window.showPage("Train");
         auto* page = window.trainPage();
-        page->setRequest(smallRun(window, 3));
+        fovea::test::setShortRun(*page, 3);
         QSignalSpy batches(page->worker(), &fovea::ui::TrainingWorker::batchReported);
         QSignalSpy finished(page, &fovea::ui::TrainPage::trainingFinished);
         StallProbe probe;
@@ -138,7 +118,7 @@ class TrainPageTest : public QObject {
         window.show();
         QVERIFY(prepare(window, "p-pause"));
         auto* page = window.trainPage();
-        page->setRequest(smallRun(window, 50));
+        fovea::test::setShortRun(*page, 50);
         QSignalSpy batches(page->worker(), &fovea::ui::TrainingWorker::batchReported);
         QSignalSpy finished(page, &fovea::ui::TrainPage::trainingFinished);
         QVERIFY(page->startTraining());
@@ -171,7 +151,7 @@ class TrainPageTest : public QObject {
             window->show();
             QVERIFY(prepare(*window, "p-close"));
             auto* page = window->trainPage();
-            page->setRequest(smallRun(*window, 50));
+            fovea::test::setShortRun(*page, 50);
             QSignalSpy batches(page->worker(), &fovea::ui::TrainingWorker::batchReported);
             QVERIFY(page->startTraining());
             QVERIFY(batches.wait(60000));

@@ -19,10 +19,12 @@
 
 #include "about_dialog.h"
 #include "data/data_page.h"
+#include "evaluate/evaluate_page.h"
+#include "export/export_page.h"
 #include "fovea/core/project/folder_import.h"
 #include "fovea/core/torch_runtime.h"
 #include "model/model_page.h"
-#include "page_header.h"
+#include "predict/predict_page.h"
 #include "project/new_project_dialog.h"
 #include "project/project_session.h"
 #include "train/train_page.h"
@@ -128,18 +130,20 @@ void MainWindow::buildPages() {
     connect(m_modelPage, &ModelPage::selectionChanged, m_trainPage,
             &TrainPage::onModelSelectionChanged);
     addPage("Train", m_trainPage);
-    addPage("Evaluate",
-            makePlaceholderPage("Evaluate",
-                                "See where the model is wrong: confusion matrix, per-class "
-                                "scores, the images it gets most wrong and why.",
-                                m_pages));
-    addPage("Predict",
-            makePlaceholderPage(
-                "Predict", "Run the model on new images and inspect its predictions.", m_pages));
-    addPage("Export", makePlaceholderPage("Export",
-                                          "Save the trained model as TorchScript, ONNX or "
-                                          "safetensors, checked against the in-app model.",
-                                          m_pages));
+    m_evaluatePage = new EvaluatePage(m_pages);
+    addPage("Evaluate", m_evaluatePage);
+    // A finished run is evaluated at once, so the Evaluate page is ready when the user looks.
+    connect(m_trainPage, &TrainPage::trainingFinished, m_evaluatePage,
+            [this](const TrainingOutcomeInfo& outcome) {
+                if (outcome.model.isEmpty()) return;
+                m_evaluatePage->evaluateRun(outcome.runFolder);
+                m_predictPage->setModelSource(outcome.runFolder);
+                m_exportPage->setSource(outcome.runFolder);
+            });
+    m_predictPage = new PredictPage(m_pages);
+    addPage("Predict", m_predictPage);
+    m_exportPage = new ExportPage(m_pages);
+    addPage("Export", m_exportPage);
 
     connect(m_pageList, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
     m_pageList->setCurrentRow(0);
@@ -371,6 +375,7 @@ void MainWindow::setSession(std::unique_ptr<ProjectSession> session) {
     if (m_session) m_undoGroup->removeStack(m_session->undoStack());
     // Pages let go of the old project first (a running training is stopped and checkpointed).
     m_trainPage->setSession(nullptr);
+    m_evaluatePage->setSession(nullptr);
     m_modelPage->setSession(nullptr);
     m_dataPage->setSession(nullptr);
     m_session = std::move(session);
@@ -386,6 +391,7 @@ void MainWindow::setSession(std::unique_ptr<ProjectSession> session) {
     m_dataPage->setSession(m_session.get());
     m_modelPage->setSession(m_session.get());
     m_trainPage->setSession(m_session.get());
+    m_evaluatePage->setSession(m_session.get());
     m_recentProjects.add(m_session->folder());
     rebuildRecentMenu();
     setWindowTitle(QString("%1 - Fovea").arg(m_session->name()));

@@ -22,13 +22,4 @@ QWidget* makePageHeader(const QString& title, const QString& purpose, QWidget* p
     return header;
 }
 
-QWidget* makePlaceholderPage(const QString& title, const QString& purpose, QWidget* parent) {
-    auto* page = new QWidget(parent);
-    page->setObjectName(title.toLower() + "Page");
-    auto* layout = new QVBoxLayout(page);
-    layout->addWidget(makePageHeader(title, purpose, page));
-    layout->addStretch(1);
-    return page;
-}
-
 }  // namespace fovea::ui

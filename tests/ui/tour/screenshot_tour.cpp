@@ -11,9 +11,14 @@
 
 #include "data/data_page.h"
 #include "data/thumbnail_cache.h"
+#include "evaluate/evaluate_page.h"
+#include "evaluate/run_evaluation.h"
+#include "export/export_page.h"
 #include "fovea/core/threads.h"
 #include "fovea/ui/main_window.h"
 #include "model/model_page.h"
+#include "predict/predict_page.h"
+#include "project/project_session.h"
 #include "train/train_page.h"
 #include "train/training_charts.h"
 #include "train/training_worker.h"
@@ -86,5 +91,61 @@ int main(int argc, char** argv) {
     ok = save(window, out.filePath("train-page-running.png")) && ok;
     waitFor([&] { return finished; }, 600000);
     ok = save(window, out.filePath("train-page.png")) && ok;
+
+    // The finished run is evaluated in the background; show its worst confusion.
+    auto* evaluate = window.evaluatePage();
+    waitFor([&] { return evaluate->evaluation() != nullptr; }, 300000);
+    window.showPage("Evaluate");
+    if (const auto* e = evaluate->evaluation()) {
+        int truth = 0;
+        int predicted = 0;
+        qint64 worst = -1;
+        for (int t = 0; t < e->classCount(); ++t) {
+            for (int p = 0; p < e->classCount(); ++p) {
+                if (t != p && e->count(t, p) > worst) {
+                    worst = e->count(t, p);
+                    truth = t;
+                    predicted = p;
+                }
+            }
+        }
+        evaluate->showCell(truth, predicted);
+    }
+    QTest::qWait(1500);  // thumbnails
+    ok = save(window, out.filePath("evaluate-page.png")) && ok;
+
+    // The trained model on images it has never seen: the project's unlabeled ones.
+    window.showPage("Predict");
+    auto* predict = window.predictPage();
+    waitFor([&] { return predict->predictor() != nullptr; }, 60000);
+    QStringList unlabeled;
+    if (auto images = window.session()->store().images()) {
+        for (const auto& image : images.value()) {
+            if (!image.classId && unlabeled.size() < 24) {
+                unlabeled << QString::fromStdString(image.path.string());
+            }
+        }
+    }
+    bool predictedAll = false;
+    QObject::connect(predict, &fovea::ui::PredictPage::predicted, [&] { predictedAll = true; });
+    predict->addInputs(unlabeled);
+    waitFor([&] { return predictedAll; }, 60000);
+    predict->selectPrediction(0);
+    predict->setGradCamShown(true);
+    waitFor([&] { return predict->gradCamsShown() > 0; }, 60000);
+    ok = save(window, out.filePath("predict-page.png")) && ok;
+
+    // Export ONNX and TorchScript through the parity gate.
+    window.showPage("Export");
+    auto* exportPage = window.exportPage();
+    exportPage->setFormats({"onnx", "torchscript"});
+    bool exportedAll = false;
+    QObject::connect(exportPage, &fovea::ui::ExportPage::exported, [&] { exportedAll = true; });
+    if (!exportPage->startExport(&error)) {
+        std::fprintf(stderr, "%s\n", qPrintable(error));
+        return 1;
+    }
+    waitFor([&] { return exportedAll; }, 300000);
+    ok = save(window, out.filePath("export-page.png")) && ok;
     return ok ? 0 : 1;
 }

@@ -18,8 +18,11 @@ namespace fovea::ui {
 
 class BackgroundJob;
 class DataPage;
+class EvaluatePage;
+class ExportPage;
 class JobProgressBar;
 class ModelPage;
+class PredictPage;
 class ProjectSession;
 class TrainPage;
 
@@ -42,6 +45,9 @@ class MainWindow : public QMainWindow {
     DataPage* dataPage() const { return m_dataPage; }
     ModelPage* modelPage() const { return m_modelPage; }
     TrainPage* trainPage() const { return m_trainPage; }
+    EvaluatePage* evaluatePage() const { return m_evaluatePage; }
+    PredictPage* predictPage() const { return m_predictPage; }
+    ExportPage* exportPage() const { return m_exportPage; }
     // Imports and rescans of the open project run here (one at a time).
     BackgroundJob* importJob() const { return m_importJob; }
 
@@ -89,6 +95,9 @@ class MainWindow : public QMainWindow {
     DataPage* m_dataPage = nullptr;
     ModelPage* m_modelPage = nullptr;
     TrainPage* m_trainPage = nullptr;
+    EvaluatePage* m_evaluatePage = nullptr;
+    PredictPage* m_predictPage = nullptr;
+    ExportPage* m_exportPage = nullptr;
     QMenu* m_recentMenu = nullptr;
     QList<QAction*> m_projectActions;  // enabled only with a project open
     JobProgressBar* m_jobProgress = nullptr;

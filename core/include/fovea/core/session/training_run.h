@@ -17,6 +17,7 @@
 #include "fovea/core/project/project_store.h"
 #include "fovea/core/result.h"
 #include "fovea/core/session/network_setup.h"
+#include "fovea/core/session/run_failure.h"
 #include "fovea/core/session/training_data.h"
 #include "fovea/core/training/trainer.h"
 #include "fovea/core/training/training_config.h"
@@ -40,13 +41,6 @@ struct RunSettings {
 
 nlohmann::json describeRunSettings(const RunSettings& settings);
 Result<RunSettings> runSettingsFromConfig(const nlohmann::json& config);
-
-// Why preparing or running a training failed: the CLI maps it to an exit code.
-enum class RunFailure {
-    Usage,    // a setting is wrong (unknown augmentation, a folder that already holds a run...)
-    BadData,  // the data cannot be trained on (no images, one class, unreadable weights)
-    Failure,  // something broke while running
-};
 
 // The training data opened: a project as it is, or an image folder imported into a project.
 struct OpenedTrainingData {

@@ -1,0 +1,292 @@
+#include "evaluate/evaluate_page.h"
+
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include "data/labeling_commands.h"
+#include "data/thumbnail_cache.h"
+#include "evaluate/confusion_matrix_view.h"
+#include "evaluate/run_evaluation.h"
+#include "page_header.h"
+#include "project/project_session.h"
+#include "widgets/background_job.h"
+
+namespace fovea::ui {
+
+namespace {
+
+constexpr int kThumbnailSide = 96;
+constexpr int kImageIdRole = Qt::UserRole + 1;
+
+QListWidget* makeImageList(const QString& name, QWidget* parent) {
+    auto* list = new QListWidget(parent);
+    list->setObjectName(name);
+    list->setViewMode(QListView::IconMode);
+    list->setIconSize(QSize(kThumbnailSide, kThumbnailSide));
+    list->setResizeMode(QListView::Adjust);
+    list->setMovement(QListView::Static);
+    list->setUniformItemSizes(true);
+    list->setWordWrap(true);
+    list->setGridSize(QSize(kThumbnailSide + 40, kThumbnailSide + 48));
+    list->setToolTip("Keys 1-9 give the selected image that class in the project.");
+    return list;
+}
+
+QString percent(double fraction) { return QString("%1%").arg(100.0 * fraction, 0, 'f', 1); }
+
+}  // namespace
+
+EvaluatePage::EvaluatePage(QWidget* parent)
+    : QWidget(parent),
+      m_job(new BackgroundJob(this)),
+      m_thumbnails(new ThumbnailCache(kThumbnailSide, this)) {
+    setObjectName("evaluatePage");
+    m_runLabel = new QLabel("No run evaluated yet: train one on the Train page.", this);
+    m_runLabel->setObjectName("evaluatedRunLabel");
+    m_runLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_chooseButton = new QPushButton("Evaluate a Run…", this);
+    m_chooseButton->setObjectName("chooseRunButton");
+    connect(m_chooseButton, &QPushButton::clicked, this, &EvaluatePage::chooseRun);
+    m_summary = new QLabel(this);
+    m_summary->setObjectName("evaluationSummary");
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    m_confusion = new ConfusionMatrixView(this);
+    connect(m_confusion, &ConfusionMatrixView::cellChosen, this, &EvaluatePage::showCell);
+    m_cellImages = makeImageList("cellImages", this);
+    m_topLosses = makeImageList("topLosses", this);
+    m_perClass = new QTableWidget(this);
+    m_perClass->setObjectName("perClassTable");
+    m_perClass->setColumnCount(4);
+    m_perClass->setHorizontalHeaderLabels({"Precision", "Recall", "F1", "Images"});
+    m_perClass->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_perClass->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    for (QListWidget* list : {m_cellImages, m_topLosses}) list->installEventFilter(this);
+
+    m_tabs = new QTabWidget(this);
+    m_tabs->addTab(m_cellImages, "Images in cell");
+    m_tabs->addTab(m_topLosses, "Top losses");
+    m_tabs->addTab(m_perClass, "Per class");
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->addWidget(m_confusion);
+    splitter->addWidget(m_tabs);
+    splitter->setSizes({560, 560});
+
+    auto* top = new QHBoxLayout;
+    top->addWidget(m_runLabel, 1);
+    top->addWidget(m_chooseButton);
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(makePageHeader(
+        "Evaluate",
+        "Where the model is wrong: click a confusion cell to see its images; keys 1-9 fix a "
+        "wrong label.",
+        this));
+    layout->addLayout(top);
+    layout->addWidget(m_summary);
+    layout->addWidget(splitter, 1);
+
+    connect(m_job, &BackgroundJob::finished, this, &EvaluatePage::onJobFinished);
+    connect(m_job, &BackgroundJob::progress, this, [this](qint64 done, qint64 total) {
+        m_summary->setText(QString("Evaluating: %1 of %2 images…").arg(done).arg(total));
+    });
+    connect(m_thumbnails, &ThumbnailCache::thumbnailReady, this, &EvaluatePage::onThumbnail);
+    setSession(nullptr);
+}
+
+EvaluatePage::~EvaluatePage() {
+    // The job writes m_pending from its thread: stop and join it while the members still exist.
+    delete m_job;
+}
+
+void EvaluatePage::setSession(ProjectSession* session) {
+    m_job->cancel();
+    m_session = session;
+    m_evaluation.reset();
+    m_confusion->showEvaluation(nullptr);
+    m_cellImages->clear();
+    m_topLosses->clear();
+    m_perClass->setRowCount(0);
+    m_summary->clear();
+    setEnabled(session != nullptr);
+}
+
+bool EvaluatePage::evaluateRun(const QString& runFolder) {
+    if (m_job->isRunning()) return false;
+    m_runFolder = runFolder;
+    m_runLabel->setText("Run: " + runFolder);
+    m_summary->setText("Evaluating the run's model on its validation images…");
+    m_job->start([this, runFolder](BackgroundJob& job) -> BackgroundJob::Outcome {
+        auto result = RunEvaluation::evaluate(
+            runFolder, job.cancelFlag(),
+            [&job](qint64 done, qint64 total) { job.reportProgress(done, total, {}); });
+        if (!result) return {false, QString::fromStdString(result.error().message)};
+        m_pending = result.value();  // read on the GUI thread once finished() arrives
+        return {true, {}};
+    });
+    return true;
+}
+
+void EvaluatePage::chooseRun() {
+    const QString start = m_session ? m_session->folder() + "/runs" : QString();
+    const QString folder = QFileDialog::getExistingDirectory(this, "Evaluate a Run", start);
+    if (!folder.isEmpty()) evaluateRun(folder);
+}
+
+void EvaluatePage::onJobFinished(bool ok, const QString& message) {
+    if (!ok) {
+        m_summary->setText("<font color='#c03020'>" + message.toHtmlEscaped() + "</font>");
+        Q_EMIT failed(message);
+        return;
+    }
+    m_evaluation = std::move(m_pending);
+    m_cellTruth = m_cellPredicted = -1;
+    m_thumbnails->clear();
+    showFigures();
+    refreshLists();
+    Q_EMIT evaluated();
+}
+
+void EvaluatePage::showFigures() {
+    const RunEvaluation* e = m_evaluation.get();
+    m_confusion->showEvaluation(e);
+    if (!e) return;
+    QString text = QString(
+                       "<b>Accuracy %1</b> on %2 validation images · top-%3 %4 · macro F1 "
+                       "%5 · mean loss %6 · on %7")
+                       .arg(percent(e->accuracy()))
+                       .arg(e->total())
+                       .arg(e->topK())
+                       .arg(percent(e->topKAccuracy()))
+                       .arg(e->macroF1(), 0, 'f', 3)
+                       .arg(e->meanLoss(), 0, 'f', 3)
+                       .arg(e->device());
+    if (e->failures() > 0) text += QString(" · %1 unreadable images left out").arg(e->failures());
+    m_summary->setText(text);
+    const QStringList names = e->classNames();
+    m_perClass->setRowCount(e->classCount());
+    m_perClass->setVerticalHeaderLabels(names);
+    for (int c = 0; c < e->classCount(); ++c) {
+        const auto figures = e->classFigures(c);
+        const QStringList cells = {percent(figures.precision), percent(figures.recall),
+                                   QString::number(figures.f1, 'f', 3),
+                                   QString::number(figures.support)};
+        for (int column = 0; column < cells.size(); ++column) {
+            auto* item = new QTableWidgetItem(cells[column]);
+            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            m_perClass->setItem(c, column, item);
+        }
+    }
+}
+
+void EvaluatePage::showCell(int truth, int predicted) {
+    if (!m_evaluation) return;
+    m_cellTruth = truth;
+    m_cellPredicted = predicted;
+    refreshLists();
+    m_tabs->setCurrentWidget(m_cellImages);
+}
+
+void EvaluatePage::refreshLists() {
+    const RunEvaluation* e = m_evaluation.get();
+    const QStringList names = e ? e->classNames() : QStringList();
+    auto fill = [&](QListWidget* list, const QVector<RunEvaluation::Outcome>& outcomes) {
+        const int row = list->currentRow();
+        list->clear();
+        for (const auto& o : outcomes) {
+            const QString text =
+                o.trueClass == o.predictedClass
+                    ? QString("%1 (%2)").arg(names[o.trueClass], percent(o.predictedProbability))
+                    : QString("%1 → %2 (%3)")
+                          .arg(names[o.trueClass], names[o.predictedClass],
+                               percent(o.predictedProbability));
+            auto* item = new QListWidgetItem(text, list);
+            item->setData(kImageIdRole, o.imageId);
+            item->setToolTip(QString("%1\nloss %2%3")
+                                 .arg(o.path)
+                                 .arg(o.loss, 0, 'f', 3)
+                                 .arg(o.relabeled ? "\nrelabeled since the evaluation" : ""));
+            const QImage thumb = m_thumbnails->request(o.imageId, o.path);
+            if (!thumb.isNull()) item->setIcon(QPixmap::fromImage(thumb));
+        }
+        if (list->count() > 0) list->setCurrentRow(std::clamp(row, 0, list->count() - 1));
+    };
+    fill(m_cellImages, e && m_cellTruth >= 0 ? e->cell(m_cellTruth, m_cellPredicted)
+                                             : QVector<RunEvaluation::Outcome>());
+    fill(m_topLosses, e ? e->topLosses() : QVector<RunEvaluation::Outcome>());
+    if (e && m_cellTruth >= 0) {
+        m_tabs->setTabText(0, QString("%1 → %2 (%3)")
+                                  .arg(names[m_cellTruth], names[m_cellPredicted])
+                                  .arg(m_cellImages->count()));
+    }
+}
+
+void EvaluatePage::onThumbnail(qint64 id) {
+    const QImage thumb = m_thumbnails->request(id, {});
+    for (QListWidget* list : {m_cellImages, m_topLosses}) {
+        for (int row = 0; row < list->count(); ++row) {
+            QListWidgetItem* item = list->item(row);
+            if (item->data(kImageIdRole).toLongLong() == id) {
+                item->setIcon(QPixmap::fromImage(thumb));
+            }
+        }
+    }
+}
+
+bool EvaluatePage::relabel(qint64 imageId, int classIndex) {
+    if (!m_evaluation || !m_session || classIndex < 0 || classIndex >= m_evaluation->classCount()) {
+        return false;
+    }
+    // The model's classes are the project's, matched by name.
+    const std::string name = m_evaluation->classNames()[classIndex].toStdString();
+    auto classes = m_session->store().classes();
+    if (!m_session->check(classes)) return false;
+    std::optional<core::ClassId> classId;
+    for (const auto& info : classes.value()) {
+        if (info.name == name) classId = info.id;
+    }
+    if (!classId) return false;
+    QUndoStack* stack = m_session->undoStack();
+    const int before = stack->index();
+    stack->push(new SetLabelCommand(*m_session, {imageId}, classId,
+                                    QString("Label an image as \"%1\" (from the evaluation)")
+                                        .arg(QString::fromStdString(name))));
+    if (stack->index() <= before) return false;
+    m_evaluation->relabel(imageId, classIndex);
+    showFigures();
+    refreshLists();
+    return true;
+}
+
+bool EvaluatePage::eventFilter(QObject* watched, QEvent* event) {
+    auto* list = qobject_cast<QListWidget*>(watched);
+    if (list && event->type() == QEvent::KeyPress) {
+        const auto* key = static_cast<QKeyEvent*>(event);
+        const auto modifiers = key->modifiers() & ~Qt::KeypadModifier;
+        if (modifiers == Qt::NoModifier && key->key() >= Qt::Key_1 && key->key() <= Qt::Key_9) {
+            // Key N is the project's Nth class, as on the Data page.
+            QListWidgetItem* item = list->currentItem();
+            auto classes = m_session ? m_session->store().classes()
+                                     : core::Result<std::vector<core::ClassInfo>>(core::Error{});
+            const auto number = static_cast<std::size_t>(key->key() - Qt::Key_1);
+            if (item && m_evaluation && classes && number < classes.value().size()) {
+                const QString name = QString::fromStdString(classes.value()[number].name);
+                relabel(item->data(kImageIdRole).toLongLong(),
+                        static_cast<int>(m_evaluation->classNames().indexOf(name)));
+            }
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+}  // namespace fovea::ui

@@ -1,0 +1,79 @@
+#pragma once
+
+#include <QWidget>
+#include <memory>
+
+class QLabel;
+class QListWidget;
+class QListWidgetItem;
+class QPushButton;
+class QTabWidget;
+class QTableWidget;
+
+namespace fovea::ui {
+
+class BackgroundJob;
+class ConfusionMatrixView;
+class ProjectSession;
+class RunEvaluation;
+class ThumbnailCache;
+
+// The Evaluate page: where the model is wrong. A run's model is evaluated on the run's own
+// validation images (in the background); the confusion matrix is a heatmap whose cells show
+// their images, with per-class precision/recall/F1 and a gallery of the images the model got
+// most wrong. Keys 1-9 on an image fix its label in the project (undoable like any labeling)
+// and the figures follow at once.
+class EvaluatePage : public QWidget {
+    Q_OBJECT
+  public:
+    explicit EvaluatePage(QWidget* parent = nullptr);
+    ~EvaluatePage() override;
+
+    void setSession(ProjectSession* session);
+    // Evaluates the run in `runFolder` in the background; evaluated() or failed() follows.
+    bool evaluateRun(const QString& runFolder);
+    const RunEvaluation* evaluation() const { return m_evaluation.get(); }
+    // Shows the images of one confusion cell (as clicking it does).
+    void showCell(int truth, int predicted);
+    // Gives the image the model's class `classIndex` in the project (as keys 1-9 do).
+    bool relabel(qint64 imageId, int classIndex);
+
+    BackgroundJob* job() const { return m_job; }
+    ConfusionMatrixView* confusionView() const { return m_confusion; }
+    QListWidget* cellImages() const { return m_cellImages; }
+    QListWidget* topLosses() const { return m_topLosses; }
+    QTableWidget* perClassTable() const { return m_perClass; }
+
+  Q_SIGNALS:
+    void evaluated();
+    void failed(const QString& message);
+
+  protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+  private:
+    void chooseRun();
+    void onJobFinished(bool ok, const QString& message);
+    void showFigures();
+    void refreshLists();
+    void onThumbnail(qint64 id);
+
+    ProjectSession* m_session = nullptr;
+    std::shared_ptr<RunEvaluation> m_evaluation;
+    std::shared_ptr<RunEvaluation> m_pending;  // written by the job, taken when it finishes
+    QString m_runFolder;
+    int m_cellTruth = -1;
+    int m_cellPredicted = -1;
+    BackgroundJob* m_job;
+    ThumbnailCache* m_thumbnails;
+    QLabel* m_runLabel = nullptr;
+    QLabel* m_summary = nullptr;
+    QPushButton* m_chooseButton = nullptr;
+    ConfusionMatrixView* m_confusion = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    QListWidget* m_cellImages = nullptr;
+    QListWidget* m_topLosses = nullptr;
+    QTableWidget* m_perClass = nullptr;
+};
+
+}  // namespace fovea::ui

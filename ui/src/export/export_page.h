@@ -1,0 +1,59 @@
+#pragma once
+
+#include <QStringList>
+#include <QWidget>
+
+#include "export/run_exporter.h"
+
+class QCheckBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QTableWidget;
+
+namespace fovea::ui {
+
+class BackgroundJob;
+
+// The Export page: the trained model (the last run, or any run folder, bundle or model file)
+// written as a model bundle in the chosen formats (ONNX, TorchScript, safetensors, .pth) with
+// labels, preprocessing and a model card. Each file passes core's parity gate before it lands,
+// and the page shows plainly what the gate measured: which runtime ran it, on how many images,
+// the top-1 agreement and the largest probability difference.
+class ExportPage : public QWidget {
+    Q_OBJECT
+  public:
+    explicit ExportPage(QWidget* parent = nullptr);
+    ~ExportPage() override;
+
+    // The model to export; the destination defaults to <source>/bundle.
+    void setSource(const QString& source);
+    QString source() const { return m_source; }
+    void setFormats(const QStringList& formats);
+    QStringList formats() const;
+    void setDestination(const QString& folder);
+    bool startExport(QString* error = nullptr);
+
+    BackgroundJob* job() const { return m_job; }
+    QTableWidget* resultsTable() const { return m_results; }
+    const ExportOutcome& lastOutcome() const { return m_outcome; }
+
+  Q_SIGNALS:
+    void exported(bool ok, const QString& message);
+
+  private:
+    void onFinished(bool ok, const QString& message);
+
+    QString m_source;
+    ExportOutcome m_outcome;
+    ExportOutcome m_pending;  // written by the job
+    BackgroundJob* m_job;
+    QLabel* m_sourceLabel = nullptr;
+    QList<QCheckBox*> m_formatChecks;
+    QLineEdit* m_destination = nullptr;
+    QPushButton* m_exportButton = nullptr;
+    QTableWidget* m_results = nullptr;
+    QLabel* m_status = nullptr;
+};
+
+}  // namespace fovea::ui

@@ -1,0 +1,49 @@
+#include "export/run_exporter.h"
+
+#include "fovea/core/session/export_model.h"
+#include "fovea/core/session/model_bundle.h"
+#include "fovea/core/session/run_records.h"
+
+namespace fovea::ui {
+
+QStringList exportFormatNames() {
+    QStringList names;
+    for (core::ExportFormat format : core::allExportFormats()) {
+        names << QString::fromStdString(core::exportFormatName(format));
+    }
+    return names;
+}
+
+core::Result<ExportOutcome> exportModelBundle(const QString& source, const QStringList& formats,
+                                              const QString& folder) {
+    std::vector<core::ExportFormat> chosen;
+    for (const QString& name : formats) {
+        const auto format = core::parseExportFormat(name.toStdString());
+        if (!format) return core::Error{"unknown export format '" + name.toStdString() + "'"};
+        chosen.push_back(*format);
+    }
+    core::RunFailure failure = core::RunFailure::BadData;
+    auto inputs = core::exportInputs(source.toStdString(), failure);
+    if (!inputs) return inputs.error();
+    auto written = core::writeModelBundle(inputs.value().loaded.model, chosen, folder.toStdString(),
+                                          inputs.value().parityImages, inputs.value().facts);
+    if (!written) return written.error();
+    ExportOutcome outcome;
+    outcome.folder = QString::fromStdString(written.value().folder.string());
+    for (const auto& note : inputs.value().notes) outcome.notes << QString::fromStdString(note);
+    for (const auto& file : written.value().files) {
+        ExportedFileInfo info;
+        info.format = QString::fromStdString(core::exportFormatName(file.format));
+        info.file = QString::fromStdString(file.file.string());
+        info.runtime = QString::fromStdString(file.parity.runtime);
+        info.inputs = QString::fromStdString(file.parity.inputs);
+        info.compared = file.parity.compared;
+        info.agreement = file.parity.agreement;
+        info.maxProbabilityDifference = file.parity.maxProbabilityDifference;
+        info.passed = file.parity.passed;
+        outcome.files << info;
+    }
+    return outcome;
+}
+
+}  // namespace fovea::ui

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <QString>
+#include <QStringList>
+#include <QVector>
+
+#include "fovea/core/result.h"
+
+namespace fovea::ui {
+
+// One exported file and what the parity gate measured on it.
+struct ExportedFileInfo {
+    QString format;  // "onnx", "torchscript", "safetensors", "pth"
+    QString file;
+    QString runtime;  // what ran the exported file, e.g. "OpenCV 4.6.0 DNN"
+    QString inputs;   // "validation images" or "random inputs"
+    qint64 compared = 0;
+    double agreement = 0;  // share of images with the same top-1 class as the in-app model
+    double maxProbabilityDifference = 0;
+    bool passed = false;
+};
+
+struct ExportOutcome {
+    QString folder;
+    QVector<ExportedFileInfo> files;
+    QStringList notes;  // e.g. why the gate used random inputs
+};
+
+// Every export format core knows, by the names above.
+QStringList exportFormatNames();
+
+// Writes the model of `source` (run folder, bundle or model file) as a model bundle in `folder`
+// with the `formats`, each checked by core's parity gate on the run's validation images
+// (fovea-cli export --bundle does the same). Runs on the calling thread: use a BackgroundJob.
+core::Result<ExportOutcome> exportModelBundle(const QString& source, const QStringList& formats,
+                                              const QString& folder);
+
+}  // namespace fovea::ui

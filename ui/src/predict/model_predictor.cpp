@@ -1,0 +1,102 @@
+#include "predict/model_predictor.h"
+
+#include "fovea/core/session/explain_image.h"
+#include "fovea/core/session/prediction.h"
+#include "fovea/core/session/run_records.h"
+
+namespace fovea::ui {
+
+struct ModelPredictor::Impl {
+    QString source;
+    core::TrainedModel model;
+};
+
+ModelPredictor::ModelPredictor(std::shared_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+core::Result<std::shared_ptr<ModelPredictor>> ModelPredictor::load(const QString& source) {
+    core::RunFailure failure = core::RunFailure::BadData;
+    auto loaded = core::loadModelSource(source.toStdString(), failure);
+    if (!loaded) return loaded.error();
+    auto impl = std::make_shared<Impl>();
+    impl->source = source;
+    impl->model = std::move(loaded.value().model);
+    return std::shared_ptr<ModelPredictor>(new ModelPredictor(std::move(impl)));
+}
+
+QString ModelPredictor::source() const { return m_impl->source; }
+
+QString ModelPredictor::architecture() const {
+    return QString::fromStdString(m_impl->model.network->architecture());
+}
+
+QStringList ModelPredictor::classNames() const {
+    QStringList names;
+    for (const auto& name : m_impl->model.classNames) names << QString::fromStdString(name);
+    return names;
+}
+
+namespace {
+
+core::ImagePrediction toCore(const ModelPredictor::Prediction& p) {
+    core::ImagePrediction prediction;
+    prediction.path = p.path.toStdString();
+    for (const auto& score : p.top) {
+        prediction.top.push_back({score.index, score.label.toStdString(), score.probability});
+    }
+    if (!p.error.isEmpty()) prediction.error = p.error.toStdString();
+    return prediction;
+}
+
+ModelPredictor::Prediction fromCore(const core::ImagePrediction& p) {
+    ModelPredictor::Prediction prediction;
+    prediction.path = QString::fromStdString(p.path.string());
+    for (const auto& score : p.top) {
+        prediction.top.push_back({static_cast<int>(score.index),
+                                  QString::fromStdString(score.label), score.probability});
+    }
+    if (p.error) prediction.error = QString::fromStdString(*p.error);
+    return prediction;
+}
+
+}  // namespace
+
+core::Result<QVector<ModelPredictor::Prediction>> ModelPredictor::predict(
+    const QStringList& inputs, int topK, const std::atomic<bool>* cancel,
+    const std::function<void(qint64, qint64)>& progress) {
+    std::vector<std::filesystem::path> paths;
+    for (const QString& input : inputs) paths.emplace_back(input.toStdString());
+    const core::ImageFileList files = core::collectImageFiles(paths);
+    QVector<Prediction> predictions;
+    if (!files.files.empty()) {
+        core::PredictionOptions options;
+        options.topK = topK;
+        auto predicted = core::predictImages(*m_impl->model.network, files.files,
+                                             m_impl->model.classNames, options, progress, cancel);
+        if (!predicted) return predicted.error();
+        for (const auto& p : predicted.value()) predictions << fromCore(p);
+    }
+    for (const auto& problem : files.problems) {
+        predictions << Prediction{QString::fromStdString(problem.path.string()),
+                                  {},
+                                  QString::fromStdString(problem.message)};
+    }
+    return predictions;
+}
+
+core::Result<QImage> ModelPredictor::gradCamOverlay(const QString& file, int classIndex) {
+    auto explained = core::explainImage(*m_impl->model.network, file.toStdString(), classIndex);
+    if (!explained) return explained.error();
+    const cv::Mat& overlay = explained.value().overlay;
+    return QImage(overlay.data, overlay.cols, overlay.rows, static_cast<qsizetype>(overlay.step),
+                  QImage::Format_RGB888)
+        .copy();
+}
+
+core::Result<void> ModelPredictor::writeCsv(const QString& file,
+                                            const QVector<Prediction>& predictions, int topK) {
+    std::vector<core::ImagePrediction> rows;
+    for (const auto& p : predictions) rows.push_back(toCore(p));
+    return core::writePredictionsCsv(file.toStdString(), rows, topK);
+}
+
+}  // namespace fovea::ui

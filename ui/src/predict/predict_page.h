@@ -1,0 +1,81 @@
+#pragma once
+
+#include <QStringList>
+#include <QVector>
+#include <QWidget>
+#include <memory>
+
+#include "predict/model_predictor.h"
+#include "widgets/background_job.h"
+
+class QCheckBox;
+class QLabel;
+class QPushButton;
+class QSpinBox;
+class QTableWidget;
+class QVBoxLayout;
+
+namespace fovea::ui {
+
+// The Predict page: drop images or folders on it (or add them), see each image's top-k classes
+// with probabilities, the image itself with an optional Grad-CAM overlay of the selected class,
+// and save the results as CSV. The model is the last trained run's, or any run folder, bundle
+// or model file opened here. Loading, predicting and Grad-CAM run in the background.
+class PredictPage : public QWidget {
+    Q_OBJECT
+  public:
+    explicit PredictPage(QWidget* parent = nullptr);
+    ~PredictPage() override;
+
+    // Loads the model in `source` (run folder, bundle or model.safetensors) in the background.
+    bool setModelSource(const QString& source);
+    const ModelPredictor* predictor() const { return m_predictor.get(); }
+    // Predicts these files and folders (as a drop does); the results are added to the table.
+    bool addInputs(const QStringList& inputs);
+    const QVector<ModelPredictor::Prediction>& predictions() const { return m_predictions; }
+    void selectPrediction(int row);
+    void setGradCamShown(bool shown);
+    bool exportCsv(const QString& file, QString* error = nullptr);
+
+    BackgroundJob* job() const { return m_job; }
+    QTableWidget* resultsTable() const { return m_table; }
+    QLabel* imageView() const { return m_image; }
+    // Grad-CAM overlays computed so far (for tests: the toggle really ran it).
+    int gradCamsShown() const { return m_gradCams; }
+
+  Q_SIGNALS:
+    void modelLoaded();
+    void predicted();
+    void failed(const QString& message);
+
+  protected:
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+  private:
+    enum class Work { None, Load, Predict, GradCam };
+    bool startWork(Work work, const std::function<BackgroundJob::Outcome(BackgroundJob&)>& run);
+    void onJobFinished(bool ok, const QString& message);
+    void showSelection();
+    void showScores(const ModelPredictor::Prediction& prediction);
+    void runQueued();
+
+    std::shared_ptr<ModelPredictor> m_predictor;
+    std::shared_ptr<ModelPredictor> m_loaded;       // written by the job
+    QVector<ModelPredictor::Prediction> m_results;  // written by the job
+    QImage m_overlay;                               // written by the job
+    QVector<ModelPredictor::Prediction> m_predictions;
+    QStringList m_queuedInputs;  // dropped while the model was loading or predicting
+    Work m_work = Work::None;
+    int m_gradCams = 0;
+    BackgroundJob* m_job;
+    QLabel* m_modelLabel = nullptr;
+    QSpinBox* m_topK = nullptr;
+    QTableWidget* m_table = nullptr;
+    QLabel* m_image = nullptr;
+    QCheckBox* m_gradCam = nullptr;
+    QVBoxLayout* m_scores = nullptr;
+    QLabel* m_status = nullptr;
+};
+
+}  // namespace fovea::ui
