@@ -3,6 +3,7 @@
 // images, and a key press on an image fixes its label in the project and moves it in the
 // matrix.
 #include <QElapsedTimer>
+#include <QLabel>
 #include <QListWidget>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -82,6 +83,13 @@ class EvaluatePageTest : public QObject {
         const QRect cell = matrix->visualItemRect(matrix->item(truth, predicted));
         QTest::mouseClick(matrix->viewport(), Qt::LeftButton, {}, cell.center());
         QCOMPARE(page->cellImages()->count(), int(e->count(truth, predicted)));
+        // The selected image is shown; with Grad-CAM on, the overlay is really computed.
+        page->cellImages()->setCurrentRow(0);
+        QVERIFY(!page->imageView()->pixmap().isNull());
+        page->setGradCamShown(true);
+        QTRY_COMPARE_WITH_TIMEOUT(page->gradCamsShown(), 1, 30000);
+        QVERIFY(!page->imageView()->pixmap().isNull());
+        page->setGradCamShown(false);
 
         // A key press on the first image gives it another class in the project; the matrix
         // moves it to that row at once.

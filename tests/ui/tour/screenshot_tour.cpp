@@ -111,6 +111,8 @@ int main(int argc, char** argv) {
         }
         evaluate->showCell(truth, predicted);
     }
+    evaluate->setGradCamShown(true);
+    waitFor([&] { return evaluate->gradCamsShown() > 0; }, 60000);
     QTest::qWait(1500);  // thumbnails
     ok = save(window, out.filePath("evaluate-page.png")) && ok;
 

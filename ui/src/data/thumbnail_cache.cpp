@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "fovea/core/image/image_decode.h"
+#include "widgets/rgb_image.h"
 
 namespace fovea::ui {
 
@@ -40,10 +41,7 @@ QImage decodeThumbnail(const QString& path, int side, QString* error) {
     } else {
         scaled = rgb;
     }
-    // QImage over the cv::Mat's memory, then a deep copy that owns its pixels.
-    return QImage(scaled.data, scaled.cols, scaled.rows, static_cast<qsizetype>(scaled.step),
-                  QImage::Format_RGB888)
-        .copy();
+    return imageFromRgb(scaled);
 }
 
 ThumbnailCache::ThumbnailCache(int side, QObject* parent) : QObject(parent), m_side(side) {

@@ -1,5 +1,6 @@
 #include "evaluate/evaluate_page.h"
 
+#include <QCheckBox>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -27,6 +28,8 @@ namespace {
 
 constexpr int kThumbnailSide = 96;
 constexpr int kImageIdRole = Qt::UserRole + 1;
+constexpr int kPredictedRole = Qt::UserRole + 2;  // the model's class index for the image
+constexpr int kPathRole = Qt::UserRole + 3;
 
 QListWidget* makeImageList(const QString& name, QWidget* parent) {
     auto* list = new QListWidget(parent);
@@ -77,9 +80,29 @@ EvaluatePage::EvaluatePage(QWidget* parent)
     m_tabs->addTab(m_cellImages, "Images in cell");
     m_tabs->addTab(m_topLosses, "Top losses");
     m_tabs->addTab(m_perClass, "Per class");
+    m_image = new QLabel(this);
+    m_image->setObjectName("evaluateImage");
+    m_image->setMinimumHeight(200);
+    m_image->setAlignment(Qt::AlignCenter);
+    m_image->setStyleSheet("QLabel#evaluateImage { background: #2a2a2a; color: #bbbbbb; }");
+    m_gradCam = new QCheckBox("Grad-CAM: where the network looked for its prediction", this);
+    m_gradCam->setObjectName("gradCamCheck");
+    connect(m_gradCam, &QCheckBox::toggled, this, &EvaluatePage::showSelectedImage);
+    for (QListWidget* list : {m_cellImages, m_topLosses}) {
+        connect(list, &QListWidget::currentRowChanged, this, &EvaluatePage::showSelectedImage);
+    }
+    connect(m_tabs, &QTabWidget::currentChanged, this, &EvaluatePage::showSelectedImage);
+    auto* right = new QSplitter(Qt::Vertical, this);
+    right->addWidget(m_tabs);
+    auto* imageBox = new QWidget(this);
+    auto* imageLayout = new QVBoxLayout(imageBox);
+    imageLayout->setContentsMargins(0, 0, 0, 0);
+    imageLayout->addWidget(m_image, 1);
+    imageLayout->addWidget(m_gradCam);
+    right->addWidget(imageBox);
     auto* splitter = new QSplitter(Qt::Horizontal, this);
     splitter->addWidget(m_confusion);
-    splitter->addWidget(m_tabs);
+    splitter->addWidget(right);
     splitter->setSizes({560, 560});
 
     auto* top = new QHBoxLayout;
@@ -122,6 +145,7 @@ void EvaluatePage::setSession(ProjectSession* session) {
 
 bool EvaluatePage::evaluateRun(const QString& runFolder) {
     if (m_job->isRunning()) return false;
+    m_gradCamJob = false;
     m_runFolder = runFolder;
     m_runLabel->setText("Run: " + runFolder);
     m_summary->setText("Evaluating the run's model on its validation images…");
@@ -143,6 +167,17 @@ void EvaluatePage::chooseRun() {
 }
 
 void EvaluatePage::onJobFinished(bool ok, const QString& message) {
+    if (m_gradCamJob) {
+        m_gradCamJob = false;
+        ++m_gradCams;
+        if (ok && m_gradCam->isChecked()) {
+            m_image->setPixmap(QPixmap::fromImage(m_overlay).scaled(
+                m_image->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation));
+        } else if (!ok) {
+            m_image->setText(message);
+        }
+        return;
+    }
     if (!ok) {
         m_summary->setText("<font color='#c03020'>" + message.toHtmlEscaped() + "</font>");
         Q_EMIT failed(message);
@@ -211,6 +246,8 @@ void EvaluatePage::refreshLists() {
                                percent(o.predictedProbability));
             auto* item = new QListWidgetItem(text, list);
             item->setData(kImageIdRole, o.imageId);
+            item->setData(kPredictedRole, o.predictedClass);
+            item->setData(kPathRole, o.path);
             item->setToolTip(QString("%1\nloss %2%3")
                                  .arg(o.path)
                                  .arg(o.loss, 0, 'f', 3)
@@ -240,6 +277,39 @@ void EvaluatePage::onThumbnail(qint64 id) {
             }
         }
     }
+}
+
+void EvaluatePage::setGradCamShown(bool shown) { m_gradCam->setChecked(shown); }
+
+void EvaluatePage::showSelectedImage() {
+    auto* list = qobject_cast<QListWidget*>(m_tabs->currentWidget());
+    QListWidgetItem* item = list ? list->currentItem() : nullptr;
+    if (!item || !m_evaluation) {
+        m_image->clear();
+        return;
+    }
+    const QString path = item->data(kPathRole).toString();
+    if (m_gradCam->isChecked()) {
+        if (m_job->isRunning()) return;  // shown when asked again
+        const auto evaluation = m_evaluation;
+        const int predicted = item->data(kPredictedRole).toInt();
+        m_gradCamJob = true;
+        m_job->start([this, evaluation, path, predicted](BackgroundJob&) -> BackgroundJob::Outcome {
+            auto overlay = evaluation->gradCamOverlay(path, predicted);
+            if (!overlay) return {false, QString::fromStdString(overlay.error().message)};
+            m_overlay = overlay.value();
+            return {true, {}};
+        });
+        return;
+    }
+    QString error;
+    const QImage image = decodeThumbnail(path, 2 * m_image->height(), &error);
+    if (image.isNull()) {
+        m_image->setText(error);
+        return;
+    }
+    m_image->setPixmap(QPixmap::fromImage(image).scaled(m_image->size(), Qt::KeepAspectRatio,
+                                                        Qt::SmoothTransformation));
 }
 
 bool EvaluatePage::relabel(qint64 imageId, int classIndex) {

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <QImage>
 #include <QWidget>
 #include <memory>
 
+class QCheckBox;
 class QLabel;
 class QListWidget;
 class QListWidgetItem;
@@ -38,6 +40,11 @@ class EvaluatePage : public QWidget {
     // Gives the image the model's class `classIndex` in the project (as keys 1-9 do).
     bool relabel(qint64 imageId, int classIndex);
 
+    // Grad-CAM of the selected image's predicted class over it, instead of the plain image.
+    void setGradCamShown(bool shown);
+    int gradCamsShown() const { return m_gradCams; }
+    QLabel* imageView() const { return m_image; }
+
     BackgroundJob* job() const { return m_job; }
     ConfusionMatrixView* confusionView() const { return m_confusion; }
     QListWidget* cellImages() const { return m_cellImages; }
@@ -57,10 +64,14 @@ class EvaluatePage : public QWidget {
     void showFigures();
     void refreshLists();
     void onThumbnail(qint64 id);
+    void showSelectedImage();
 
     ProjectSession* m_session = nullptr;
     std::shared_ptr<RunEvaluation> m_evaluation;
     std::shared_ptr<RunEvaluation> m_pending;  // written by the job, taken when it finishes
+    QImage m_overlay;                          // written by a Grad-CAM job
+    bool m_gradCamJob = false;                 // what the job is doing
+    int m_gradCams = 0;
     QString m_runFolder;
     int m_cellTruth = -1;
     int m_cellPredicted = -1;
@@ -74,6 +85,8 @@ class EvaluatePage : public QWidget {
     QListWidget* m_cellImages = nullptr;
     QListWidget* m_topLosses = nullptr;
     QTableWidget* m_perClass = nullptr;
+    QLabel* m_image = nullptr;
+    QCheckBox* m_gradCam = nullptr;
 };
 
 }  // namespace fovea::ui

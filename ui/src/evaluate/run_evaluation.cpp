@@ -4,12 +4,15 @@
 #include <map>
 
 #include "fovea/core/session/evaluation.h"
+#include "fovea/core/session/explain_image.h"
 #include "fovea/core/session/run_records.h"
+#include "widgets/rgb_image.h"
 
 namespace fovea::ui {
 
 struct RunEvaluation::Impl {
     QString runFolder;
+    core::TrainedModel model;
     std::vector<std::string> classNames;
     core::EvaluationReport report;
     std::vector<bool> relabeled;  // per outcome
@@ -48,6 +51,7 @@ core::Result<std::shared_ptr<RunEvaluation>> RunEvaluation::evaluate(
     auto impl = std::make_shared<Impl>();
     impl->runFolder = runFolder;
     impl->classNames = model.classNames;
+    impl->model = std::move(model);
     impl->report = std::move(report).value();
     impl->relabeled.assign(impl->report.outcomes.size(), false);
     impl->confusion = impl->report.confusion;
@@ -141,6 +145,12 @@ bool RunEvaluation::relabel(qint64 imageId, int newTrue) {
         return true;
     }
     return false;
+}
+
+core::Result<QImage> RunEvaluation::gradCamOverlay(const QString& file, int classIndex) const {
+    auto explained = core::explainImage(*m_impl->model.network, file.toStdString(), classIndex);
+    if (!explained) return explained.error();
+    return imageFromRgb(explained.value().overlay);
 }
 
 }  // namespace fovea::ui

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QImage>
 #include <QString>
 #include <QStringList>
 #include <QVector>
@@ -14,7 +15,8 @@ namespace fovea::ui {
 // A training run's model evaluated on the run's own validation images (as fovea-cli eval does),
 // held for the Evaluate page in Qt terms: the figures, the confusion matrix and every image's
 // outcome. Relabeling an image moves its outcome to its new row and updates every figure; the
-// model's prediction stays what it was. Core does the measuring; no LibTorch in this header.
+// model's prediction stays what it was. The model is kept for Grad-CAM. Core does the
+// measuring; no LibTorch in this header.
 class RunEvaluation {
   public:
     struct Outcome {
@@ -60,6 +62,9 @@ class RunEvaluation {
     QVector<Outcome> topLosses() const;
     // The image now has the class `newTrue`: false when the image or class is unknown.
     bool relabel(qint64 imageId, int newTrue);
+    // Where the model looked for `classIndex` in `file`: a Grad-CAM overlay on the pixels it saw
+    // (on the calling thread: run it in a BackgroundJob).
+    core::Result<QImage> gradCamOverlay(const QString& file, int classIndex) const;
 
   private:
     struct Impl;

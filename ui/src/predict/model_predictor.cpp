@@ -3,6 +3,7 @@
 #include "fovea/core/session/explain_image.h"
 #include "fovea/core/session/prediction.h"
 #include "fovea/core/session/run_records.h"
+#include "widgets/rgb_image.h"
 
 namespace fovea::ui {
 
@@ -86,10 +87,7 @@ core::Result<QVector<ModelPredictor::Prediction>> ModelPredictor::predict(
 core::Result<QImage> ModelPredictor::gradCamOverlay(const QString& file, int classIndex) {
     auto explained = core::explainImage(*m_impl->model.network, file.toStdString(), classIndex);
     if (!explained) return explained.error();
-    const cv::Mat& overlay = explained.value().overlay;
-    return QImage(overlay.data, overlay.cols, overlay.rows, static_cast<qsizetype>(overlay.step),
-                  QImage::Format_RGB888)
-        .copy();
+    return imageFromRgb(explained.value().overlay);
 }
 
 core::Result<void> ModelPredictor::writeCsv(const QString& file,

@@ -84,11 +84,7 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent), m_worker(new TrainingWo
     progressRow->addWidget(m_progressLabel, 2);
     layout->addLayout(progressRow);
 
-    connect(m_worker, &TrainingWorker::started, this, &TrainPage::onStarted);
-    connect(m_worker, &TrainingWorker::batchReported, this, &TrainPage::onBatch);
-    connect(m_worker, &TrainingWorker::epochReported, this, &TrainPage::onEpoch);
-    connect(m_worker, &TrainingWorker::logLine, this, &TrainPage::appendLog);
-    connect(m_worker, &TrainingWorker::finished, this, &TrainPage::onFinished);
+    connectWorker();
     setSession(nullptr);
 }
 
@@ -343,6 +339,10 @@ void TrainPage::shutdown() {
     // Waits for the checkpoint: the worker's destructor joins the thread.
     delete m_worker;
     m_worker = new TrainingWorker(this);
+    connectWorker();
+}
+
+void TrainPage::connectWorker() {
     connect(m_worker, &TrainingWorker::started, this, &TrainPage::onStarted);
     connect(m_worker, &TrainingWorker::batchReported, this, &TrainPage::onBatch);
     connect(m_worker, &TrainingWorker::epochReported, this, &TrainPage::onEpoch);

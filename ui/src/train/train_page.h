@@ -59,6 +59,7 @@ class TrainPage : public QWidget {
 
   private:
     QWidget* buildSettings();
+    void connectWorker();
     void updateButtons();
     void saveSettings();
     void loadSettings();

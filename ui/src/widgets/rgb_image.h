@@ -1,0 +1,12 @@
+#pragma once
+
+#include <QImage>
+#include <opencv2/core/mat.hpp>
+
+namespace fovea::ui {
+
+// An 8-bit RGB cv::Mat (core's decoded images, Grad-CAM overlays) as a QImage that owns a copy
+// of the pixels, so it outlives the Mat and may cross threads.
+QImage imageFromRgb(const cv::Mat& rgb);
+
+}  // namespace fovea::ui
