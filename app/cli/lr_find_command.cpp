@@ -9,7 +9,7 @@
 #include "common_options.h"
 #include "exit_codes.h"
 #include "fovea/core/atomic_file.h"
-#include "fovea/core/session/training_run.h"
+#include "fovea/core/session/lr_find_run.h"
 
 namespace fovea::cli {
 
@@ -44,9 +44,6 @@ CLI::App* addLrFindCommand(CLI::App& app, LrFindOptions& o) {
 int runLrFind(LrFindOptions o) {
     const bool json = o.train.json;
     TrainOptions& t = o.train;
-    t.augment = "none";
-    t.validationFraction = 0.0;
-    t.training.featureCache = false;
     t.training.optimizer = core::parseOptimizerKind(t.optimizer).value();
     t.training.device = core::parseDevicePreference(t.device).value();
     std::stringstream freeze(t.freezeList);
@@ -66,21 +63,16 @@ int runLrFind(LrFindOptions o) {
 
     ProgressDisplay progress;
     core::RunFailure failure = core::RunFailure::BadData;
-    auto prepared = core::prepareTrainingInputs(t, scratch, downloadProgress(progress), failure);
-    progress.finishLine();
-    if (!prepared) return reportError(json, exitCodeFor(failure), prepared.error().message);
-    core::TrainingInputs& inputs = prepared.value();
-    o.finder.classCounts = inputs.set.trainCounts;
-
-    auto result = core::findLearningRate(
-        *inputs.network.network, *inputs.trainLoader, t.training, o.finder, nullptr,
+    auto result = core::runLearningRateFinder(
+        t, scratch, o.finder, nullptr,
         [&](std::int64_t step, double lr, double loss) {
             char detail[64];
             std::snprintf(detail, sizeof detail, "lr %.2e, loss %.4f", lr, loss);
             progress.update(double(step + 1) / double(o.finder.steps), "lr-find", detail, 0);
-        });
+        },
+        downloadProgress(progress), failure);
     progress.finishLine();
-    if (!result) return reportError(json, kExitFailure, result.error().message);
+    if (!result) return reportError(json, exitCodeFor(failure), result.error().message);
     const core::LrFinderResult& r = result.value();
 
     if (!o.csv.empty()) {

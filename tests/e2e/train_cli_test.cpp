@@ -61,6 +61,12 @@ std::set<fs::path> pathsOf(const nlohmann::json& entries) {
     return paths;
 }
 
+std::set<fs::path> filesBelow(const fs::path& folder) {
+    std::set<fs::path> files;
+    for (const auto& entry : fs::recursive_directory_iterator(folder)) files.insert(entry.path());
+    return files;
+}
+
 bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
 }
@@ -325,6 +331,51 @@ TEST_F(CliTrainBadInput, MissingOutIsAUsageError) {
     ASSERT_TRUE(printedOneObject(run)) << "stdout: '" << run.output << "'";
     EXPECT_EQ(run.json.at("exit_code"), 2);
     EXPECT_TRUE(contains(errorOf(run), "--out")) << run.output;
+}
+
+TEST(CliLrFind, CurveAndSuggestionAsJsonAndCsvWithTheScratchProjectRemoved) {
+    ScratchFolder scratch("fovea-cli-lr-find");
+    const fs::path data = scratch / "data";
+    ASSERT_NO_FATAL_FAILURE(writeImages(data, {0, 1, 7}, 8));
+    const auto filesBefore = filesBelow(data);
+    const fs::path csv = scratch / "curve.csv";
+    const JsonRun run = runCliJson({"lr-find", "--data=" + data.string(),
+                                    "--arch=mobilenet_v3_small", "--weights=none",
+                                    "--image-size=32", "--batch-size=8", "--steps=30",
+                                    "--csv=" + csv.string(), "--json"});
+    ASSERT_EQ(run.exitCode, 0) << run.output;
+    ASSERT_TRUE(printedOneObject(run)) << run.output;
+    const auto& rates = run.json.at("learning_rates");
+    const auto& losses = run.json.at("losses");
+    ASSERT_GE(rates.size(), 10u);
+    ASSERT_LE(rates.size(), 30u);
+    ASSERT_EQ(losses.size(), rates.size());
+    for (std::size_t i = 1; i < rates.size(); ++i) {
+        EXPECT_GT(rates[i].get<double>(), rates[i - 1].get<double>()) << "step " << i;
+    }
+    const double suggested = run.json.at("suggested_learning_rate");
+    EXPECT_GE(suggested, rates.front().get<double>());
+    EXPECT_LE(suggested, rates.back().get<double>());
+    // The CSV holds the same curve, one row per step after the header.
+    std::ifstream file(csv);
+    std::string line;
+    ASSERT_TRUE(std::getline(file, line));
+    EXPECT_EQ(line, "learning_rate,loss,raw_loss");
+    std::size_t rows = 0;
+    while (std::getline(file, line)) rows += !line.empty();
+    EXPECT_EQ(rows, rates.size());
+    // The image folder was scanned into a scratch project, not into the user's folder.
+    EXPECT_EQ(filesBelow(data), filesBefore);
+}
+
+TEST(CliLrFind, OneClassOnlyIsBadData) {
+    ScratchFolder scratch("fovea-cli-lr-find-bad");
+    const fs::path data = scratch / "data";
+    ASSERT_NO_FATAL_FAILURE(writeImages(data, {0}, 6));
+    const JsonRun run = runCliJson({"lr-find", "--data=" + data.string(),
+                                    "--arch=mobilenet_v3_small", "--weights=none", "--json"});
+    EXPECT_EQ(run.exitCode, 3) << run.output;
+    EXPECT_TRUE(contains(errorOf(run), "class")) << run.output;
 }
 
 TEST(CliTrainResume, AfterSigkillTheResumedRunEndsWithIdenticalWeights) {

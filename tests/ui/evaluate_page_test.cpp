@@ -12,6 +12,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "data/data_page.h"
 #include "evaluate/confusion_matrix_view.h"
 #include "evaluate/evaluate_page.h"
 #include "evaluate/run_evaluation.h"
@@ -103,10 +104,19 @@ class EvaluatePageTest : public QObject {
         const auto stored = window.session()->store().image(imageId).value();
         const auto classes = window.session()->store().classes().value();
         QCOMPARE(*stored.classId, classes[static_cast<size_t>(newClass)].id);
-        // The label change is on the project's undo stack like any other.
+        const QString matrixCell = matrix->item(newClass, predicted)->text();
+        QCOMPARE(matrixCell.toLongLong(), before + 1);
+        // The label change is on the project's undo stack like any other, and undoing it puts
+        // the image back in its evaluated cell, in the figures and on screen.
         window.session()->undoStack()->undo();
         QCOMPARE(*window.session()->store().image(imageId).value().classId,
                  classes[static_cast<size_t>(truth)].id);
+        QCOMPARE(e->count(newClass, predicted), before);
+        const QString undone = matrix->item(newClass, predicted)->text();
+        QCOMPARE(undone.isEmpty() ? 0 : undone.toLongLong(), before);
+        // A relabel on the Data page reaches the evaluation too.
+        window.dataPage()->labelImages({imageId}, classes[static_cast<size_t>(newClass)].id);
+        QCOMPARE(e->count(newClass, predicted), before + 1);
     }
 };
 

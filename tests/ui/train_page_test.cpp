@@ -1,22 +1,32 @@
 // The Train page on a real project: a real (tiny) training run on the worker thread, its
 // charts filling, the GUI thread never stalled, pause / frozen-block change / resume / stop,
-// and closing the window during training, each leaving a checkpoint in the run folder.
+// and closing the window during training, each leaving a checkpoint in the run folder; the
+// learning-rate range test's curve and suggestion; the watch set's predictions per epoch.
+#include <QDoubleSpinBox>
 #include <QElapsedTimer>
+#include <QListView>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
+#include "data/data_page.h"
+#include "data/image_list_model.h"
 #include "fovea/ui/main_window.h"
 #include "model/model_page.h"
+#include "project/project_session.h"
+#include "train/lr_finder_panel.h"
 #include "train/train_page.h"
 #include "train/training_charts.h"
 #include "train/training_worker.h"
+#include "train/watch_set_view.h"
 #include "ui_test_project.h"
 #include "ui_test_window.h"
 #include "widgets/background_job.h"
@@ -142,6 +152,80 @@ class TrainPageTest : public QObject {
         QCOMPARE(outcome.outcome, QString("stopped"));
         QVERIFY(hasCheckpoint(outcome.runFolder));
         QVERIFY(outcome.model.isEmpty());  // a stopped run continues from its checkpoint
+    }
+
+    void learningRateFinderDrawsItsCurveAndSuggestsARate() {
+        MainWindow window;
+        window.show();
+        QVERIFY(prepare(window, "p-lr"));
+        window.showPage("Train");
+        auto* page = window.trainPage();
+        fovea::test::setShortRun(*page, 1);
+        auto* finder = page->learningRateFinder();
+        finder->setSteps(40);
+        QSignalSpy finished(finder, &fovea::ui::LearningRateFinderPanel::finished);
+        auto* find = finder->findChild<QPushButton*>("findLearningRateButton");
+        auto* start = page->findChild<QPushButton*>("startButton");
+        QVERIFY(find && start);
+        QVERIFY(start->isEnabled());
+        StallProbe probe;
+        QTest::mouseClick(find, Qt::LeftButton);
+        QVERIFY(finder->isRunning());
+        QVERIFY(!start->isEnabled());  // one piece of training at a time
+        QVERIFY(finished.wait(180000));
+        QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+        QVERIFY(start->isEnabled());
+        // The curve: one point per step until it stopped (a diverging loss stops it early).
+        QVERIFY2(finder->points() >= 10, qPrintable(QString::number(finder->points())));
+        QVERIFY(finder->points() <= 40);
+        const double suggested = finder->suggestedLearningRate();
+        QVERIFY2(suggested > 1e-7 && suggested < 10, qPrintable(QString::number(suggested)));
+        auto* use = finder->findChild<QPushButton*>("useSuggestedLearningRateButton");
+        QVERIFY(use && use->isVisible());
+        QTest::mouseClick(use, Qt::LeftButton);
+        const double set = page->findChild<QDoubleSpinBox*>("learningRateSpin")->value();
+        // The field keeps six decimals.
+        QVERIFY2(std::abs(set - suggested) <= 5e-7 + 1e-9,
+                 qPrintable(QString("%1 vs %2").arg(set).arg(suggested)));
+        QCOMPARE(page->request().learningRate, set);
+        qInfo() << "LR finder:" << finder->points() << "points, suggested" << suggested
+                << "; longest GUI stall" << probe.longestMs() << "ms";
+        QVERIFY(probe.longestMs() < 100);
+    }
+
+    void watchSetShowsPredictionsAfterEveryEpoch() {
+        MainWindow window;
+        window.show();
+        QVERIFY(prepare(window, "p-watch"));
+        // Pin three images on the Data page with the W key.
+        auto* data = window.dataPage();
+        window.showPage("Data");
+        QList<qint64> pinned;
+        for (int row = 0; row < 3; ++row) pinned << data->model()->record(row).id;
+        data->selectImages(pinned);
+        QTest::keyClick(data->grid(), Qt::Key_W);
+        QCOMPARE(window.session()->watchedImages(), pinned);
+        auto* page = window.trainPage();
+        auto* watch = page->watchSet();
+        QCOMPARE(watch->rowCount(), 3);
+        fovea::test::setShortRun(*page, 2);
+        QSignalSpy finished(page, &fovea::ui::TrainPage::trainingFinished);
+        QVERIFY(page->startTraining());
+        QVERIFY(finished.wait(180000));
+        QVERIFY(finished.first().first().value<TrainingOutcomeInfo>().ok);
+        // Before training, then after each of the two epochs.
+        QCOMPARE(watch->predictionColumns(), 3);
+        for (int row = 0; row < 3; ++row) {
+            for (int column = 1; column <= 3; ++column) {
+                QVERIFY(watch->item(row, column));
+                QVERIFY2(watch->item(row, column)->text().endsWith('%'),
+                         qPrintable(watch->item(row, column)->text()));
+            }
+        }
+        // W again on the same selection unpins it.
+        QTest::keyClick(data->grid(), Qt::Key_W);
+        QVERIFY(window.session()->watchedImages().isEmpty());
+        QCOMPARE(watch->rowCount(), 0);
     }
 
     void closingTheWindowDuringTrainingKeepsTheCheckpoint() {

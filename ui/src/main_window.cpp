@@ -174,7 +174,11 @@ void MainWindow::buildMenus() {
     });
     rescan->setObjectName("rescanAction");
     rescan->setShortcut(QKeySequence::Refresh);
-    m_projectActions << import << rescan;
+    // The Export page is where formats, destination and the parity figures are chosen and shown.
+    QAction* exportModel = file->addAction("&Export Model…", this, [this] { showPage("Export"); });
+    exportModel->setObjectName("exportModelAction");
+    exportModel->setShortcut(QKeySequence("Ctrl+E"));
+    m_projectActions << import << rescan << exportModel;
     file->addSeparator();
     QAction* quit = file->addAction("&Quit", qApp, &QApplication::closeAllWindows);
     quit->setObjectName("quitAction");

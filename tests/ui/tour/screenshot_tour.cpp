@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "data/data_page.h"
+#include "data/image_list_model.h"
 #include "data/thumbnail_cache.h"
 #include "evaluate/evaluate_page.h"
 #include "evaluate/run_evaluation.h"
@@ -19,6 +20,7 @@
 #include "model/model_page.h"
 #include "predict/predict_page.h"
 #include "project/project_session.h"
+#include "train/lr_finder_panel.h"
 #include "train/train_page.h"
 #include "train/training_charts.h"
 #include "train/training_worker.h"
@@ -75,12 +77,26 @@ int main(int argc, char** argv) {
     waitFor([&] { return model->isNetworkReady(); }, 60000);
     ok = save(window, out.filePath("model-page.png")) && ok;
 
+    // A watch set: the first few labeled images, whose predictions follow every epoch.
+    QList<qint64> watched;
+    for (int row = 0; row < data->model()->rowCount() && watched.size() < 6; ++row) {
+        if (data->model()->record(row).classId) watched << data->model()->record(row).id;
+    }
+    window.session()->setWatched(watched, true);
+
     window.showPage("Train");
     auto* train = window.trainPage();
     fovea::ui::TrainingRequest request = train->request();
     request.epochs = 6;
     request.batchSize = 32;
     train->setRequest(request);
+    // The learning-rate range test's curve (its suggestion is shown, not applied: the demo
+    // keeps its recipe).
+    bool tested = false;
+    QObject::connect(train->learningRateFinder(), &fovea::ui::LearningRateFinderPanel::finished,
+                     [&] { tested = true; });
+    train->learningRateFinder()->setSteps(60);
+    if (train->learningRateFinder()->start(&error)) waitFor([&] { return tested; }, 600000);
     bool finished = false;
     QObject::connect(train, &fovea::ui::TrainPage::trainingFinished, [&] { finished = true; });
     if (!train->startTraining(&error)) {

@@ -424,6 +424,16 @@ bool DataPage::deleteClass(core::ClassId id) {
     return m_session && pushCommand(new RemoveClassCommand(*m_session, id, std::nullopt));
 }
 
+void DataPage::toggleSelectionWatched() {
+    if (!m_session) return;
+    const QList<qint64> selected = selectedImageIds();
+    if (selected.isEmpty()) return;
+    const QList<qint64> watched = m_session->watchedImages();
+    const bool allWatched = std::all_of(selected.begin(), selected.end(),
+                                        [&](qint64 id) { return watched.contains(id); });
+    m_session->setWatched(selected, !allWatched);
+}
+
 bool DataPage::eventFilter(QObject* watched, QEvent* event) {
     if (watched == m_grid && event->type() == QEvent::KeyPress) {
         const auto* key = static_cast<QKeyEvent*>(event);
@@ -437,6 +447,10 @@ bool DataPage::eventFilter(QObject* watched, QEvent* event) {
             const auto& order = m_classList->classOrder();
             if (number <= order.size()) labelSelection(order[number - 1]);
             return true;  // a key without a class does nothing (never type-ahead search)
+        }
+        if (modifiers == Qt::NoModifier && key->key() == Qt::Key_W) {
+            toggleSelectionWatched();
+            return true;
         }
     }
     return QWidget::eventFilter(watched, event);
@@ -507,6 +521,15 @@ void DataPage::showGridMenu(const QPoint& position) {
     menu.addAction("Exclude from training", this, [this] { setSelectionExcluded(true); })
         ->setEnabled(hasSelection);
     menu.addAction("Include in training", this, [this] { setSelectionExcluded(false); })
+        ->setEnabled(hasSelection);
+    menu.addSeparator();
+    const QList<qint64> watched = m_session->watchedImages();
+    const QList<qint64> selected = selectedImageIds();
+    const bool allWatched =
+        hasSelection && std::all_of(selected.begin(), selected.end(),
+                                    [&](qint64 id) { return watched.contains(id); });
+    menu.addAction(allWatched ? "Stop watching during training\tW" : "Watch during training\tW",
+                   this, &DataPage::toggleSelectionWatched)
         ->setEnabled(hasSelection);
     menu.addSeparator();
     menu.addAction("Select all shown", m_grid, &QListView::selectAll);

@@ -46,6 +46,9 @@ class DataPage : public QWidget {
     void labelImages(const QList<qint64>& ids, std::optional<core::ClassId> classId);
     void moveSelectionToSplit(std::optional<core::Split> split);
     void setSelectionExcluded(bool excluded);
+    // Adds the selection to the watch set (the Train page shows their predictions after every
+    // epoch), or removes it when every selected image is watched already.
+    void toggleSelectionWatched();
     bool addClass(const QString& name);
     bool renameClass(core::ClassId id, const QString& name);
     bool mergeClass(core::ClassId from, core::ClassId into);

@@ -133,7 +133,11 @@ EvaluatePage::~EvaluatePage() {
 
 void EvaluatePage::setSession(ProjectSession* session) {
     m_job->cancel();
+    if (m_session) disconnect(m_session, nullptr, this, nullptr);
     m_session = session;
+    if (m_session) {
+        connect(m_session, &ProjectSession::labelsChanged, this, &EvaluatePage::onLabelsChanged);
+    }
     m_evaluation.reset();
     m_confusion->showEvaluation(nullptr);
     m_cellImages->clear();
@@ -330,11 +334,32 @@ bool EvaluatePage::relabel(qint64 imageId, int classIndex) {
     stack->push(new SetLabelCommand(*m_session, {imageId}, classId,
                                     QString("Label an image as \"%1\" (from the evaluation)")
                                         .arg(QString::fromStdString(name))));
-    if (stack->index() <= before) return false;
-    m_evaluation->relabel(imageId, classIndex);
+    // The command's labelsChanged() updated the figures (onLabelsChanged).
+    return stack->index() > before;
+}
+
+void EvaluatePage::onLabelsChanged(const QList<qint64>& ids) {
+    if (!m_evaluation || !m_session) return;
+    auto classes = m_session->store().classes();
+    if (!classes) return;
+    const QStringList modelClasses = m_evaluation->classNames();
+    bool changed = false;
+    const QList<qint64> affected = ids.isEmpty() ? m_evaluation->imageIds() : ids;
+    for (qint64 id : affected) {
+        auto record = m_session->store().image(id);
+        if (!record || !record.value().classId) continue;  // unlabeled: keeps its evaluated class
+        for (const auto& info : classes.value()) {
+            if (info.id != *record.value().classId) continue;
+            // The model's classes are the project's, matched by name; a class the model does
+            // not know leaves the image as it was evaluated.
+            const int index =
+                static_cast<int>(modelClasses.indexOf(QString::fromStdString(info.name)));
+            if (index >= 0) changed |= m_evaluation->relabel(id, index);
+        }
+    }
+    if (!changed) return;
     showFigures();
     refreshLists();
-    return true;
 }
 
 bool EvaluatePage::eventFilter(QObject* watched, QEvent* event) {

@@ -63,6 +63,8 @@ class EvaluatePage : public QWidget {
     void onJobFinished(bool ok, const QString& message);
     void showFigures();
     void refreshLists();
+    // Labels changed in the project (here, on the Data page, or by undo): the figures follow.
+    void onLabelsChanged(const QList<qint64>& ids);
     void onThumbnail(qint64 id);
     void showSelectedImage();
 

@@ -15,7 +15,7 @@ struct RunEvaluation::Impl {
     core::TrainedModel model;
     std::vector<std::string> classNames;
     core::EvaluationReport report;
-    std::vector<bool> relabeled;  // per outcome
+    std::vector<int> evaluatedTrue;  // per outcome: its true class when evaluated
     core::ConfusionMatrix confusion;
 };
 
@@ -53,7 +53,9 @@ core::Result<std::shared_ptr<RunEvaluation>> RunEvaluation::evaluate(
     impl->classNames = model.classNames;
     impl->model = std::move(model);
     impl->report = std::move(report).value();
-    impl->relabeled.assign(impl->report.outcomes.size(), false);
+    for (const auto& outcome : impl->report.outcomes) {
+        impl->evaluatedTrue.push_back(static_cast<int>(outcome.trueClass));
+    }
     impl->confusion = impl->report.confusion;
     return std::shared_ptr<RunEvaluation>(new RunEvaluation(std::move(impl)));
 }
@@ -110,7 +112,7 @@ QVector<RunEvaluation::Outcome> RunEvaluation::cell(int truth, int predicted) co
     const auto& all = m_impl->report.outcomes;
     for (std::size_t i = 0; i < all.size(); ++i) {
         if (all[i].trueClass == truth && all[i].predictedClass == predicted) {
-            outcomes << toOutcome(all[i], m_impl->relabeled[i]);
+            outcomes << toOutcome(all[i], wasRelabeled(i));
         }
     }
     return outcomes;
@@ -121,7 +123,7 @@ QVector<RunEvaluation::Outcome> RunEvaluation::topLosses() const {
     std::vector<std::size_t> order;
     const auto& all = m_impl->report.outcomes;
     for (std::size_t i = 0; i < all.size(); ++i) {
-        if (!m_impl->relabeled[i] && !all[i].correct()) order.push_back(i);
+        if (!wasRelabeled(i) && !all[i].correct()) order.push_back(i);
     }
     std::stable_sort(order.begin(), order.end(),
                      [&](std::size_t a, std::size_t b) { return all[a].loss > all[b].loss; });
@@ -132,16 +134,25 @@ QVector<RunEvaluation::Outcome> RunEvaluation::topLosses() const {
     return outcomes;
 }
 
+bool RunEvaluation::wasRelabeled(std::size_t outcome) const {
+    return m_impl->report.outcomes[outcome].trueClass != m_impl->evaluatedTrue[outcome];
+}
+
+QVector<qint64> RunEvaluation::imageIds() const {
+    QVector<qint64> ids;
+    for (const auto& outcome : m_impl->report.outcomes) ids << outcome.imageId;
+    return ids;
+}
+
 bool RunEvaluation::relabel(qint64 imageId, int newTrue) {
     if (newTrue < 0 || newTrue >= classCount()) return false;
     auto& all = m_impl->report.outcomes;
     for (std::size_t i = 0; i < all.size(); ++i) {
         if (all[i].imageId != imageId) continue;
-        if (all[i].trueClass == newTrue) return true;
+        if (all[i].trueClass == newTrue) return false;
         m_impl->confusion.add(all[i].trueClass, all[i].predictedClass, -1);
         all[i].trueClass = newTrue;
         m_impl->confusion.add(newTrue, all[i].predictedClass, 1);
-        m_impl->relabeled[i] = true;
         return true;
     }
     return false;

@@ -27,7 +27,7 @@ class RunEvaluation {
         double predictedProbability = 0;
         double trueProbability = 0;  // of the class it had when evaluated
         double loss = 0;             // cross entropy at evaluation, nats
-        bool relabeled = false;      // given another class since
+        bool relabeled = false;      // has another class now than when evaluated
     };
     struct ClassFigures {
         double precision = 0;
@@ -60,13 +60,18 @@ class RunEvaluation {
     QVector<Outcome> cell(int truth, int predicted) const;
     // The images the model got most wrong, highest loss first; relabeled ones leave the list.
     QVector<Outcome> topLosses() const;
-    // The image now has the class `newTrue`: false when the image or class is unknown.
+    // The evaluated images, in evaluation order.
+    QVector<qint64> imageIds() const;
+    // The image now has the class `newTrue` (a relabel, or its undo): true when that changed
+    // the figures, false when it had that class already or the image or class is unknown.
     bool relabel(qint64 imageId, int newTrue);
     // Where the model looked for `classIndex` in `file`: a Grad-CAM overlay on the pixels it saw
     // (on the calling thread: run it in a BackgroundJob).
     core::Result<QImage> gradCamOverlay(const QString& file, int classIndex) const;
 
   private:
+    bool wasRelabeled(std::size_t outcome) const;
+
     struct Impl;
     explicit RunEvaluation(std::shared_ptr<Impl> impl);
     std::shared_ptr<Impl> m_impl;

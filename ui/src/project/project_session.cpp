@@ -2,10 +2,14 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
 
 namespace fovea::ui {
 
 namespace {
+
+const char* const kWatchSetKey = "train.watch";
 
 std::filesystem::path toPath(const QString& folder) {
     return std::filesystem::path(QDir(folder).absolutePath().toStdString());
@@ -51,6 +55,46 @@ core::ClassId ProjectSession::currentClassId(core::ClassId original) const {
 
 void ProjectSession::recordRecreatedClass(core::ClassId oldId, core::ClassId newId) {
     m_recreatedClasses[oldId] = newId;
+}
+
+QList<qint64> ProjectSession::watchedImages() const {
+    QList<qint64> ids;
+    auto stored = m_store.setting(kWatchSetKey);
+    if (!stored || !stored.value()) return ids;
+    const QJsonArray array =
+        QJsonDocument::fromJson(QByteArray::fromStdString(*stored.value())).array();
+    for (const QJsonValue& value : array) {
+        const qint64 id = value.toInteger(-1);
+        if (id >= 0 && !ids.contains(id) && m_store.image(id)) ids << id;
+    }
+    return ids;
+}
+
+void ProjectSession::setWatched(const QList<qint64>& ids, bool watched) {
+    QList<qint64> current = watchedImages();
+    bool overLimit = false;
+    for (qint64 id : ids) {
+        if (!watched) {
+            current.removeAll(id);
+        } else if (!current.contains(id)) {
+            if (current.size() >= kMaxWatchedImages) {
+                overLimit = true;
+                break;
+            }
+            current << id;
+        }
+    }
+    QJsonArray array;
+    for (qint64 id : current) array.append(id);
+    if (!check(m_store.setSetting(
+            kWatchSetKey, QJsonDocument(array).toJson(QJsonDocument::Compact).toStdString()))) {
+        return;
+    }
+    Q_EMIT watchSetChanged();
+    if (overLimit) {
+        Q_EMIT failed(QString("The watch set holds at most %1 images; the rest were not added.")
+                          .arg(kMaxWatchedImages));
+    }
 }
 
 QString ProjectSession::name() const { return QFileInfo(m_folder).fileName(); }

@@ -34,6 +34,14 @@ class ProjectSession : public QObject {
     core::ClassId currentClassId(core::ClassId original) const;
     void recordRecreatedClass(core::ClassId oldId, core::ClassId newId);
 
+    // The watch set: images whose predictions the Train page shows after every epoch, in the
+    // order they were added, kept in the project. At most kMaxWatchedImages; ids of images
+    // no longer in the project are dropped when read.
+    static constexpr int kMaxWatchedImages = 32;
+    QList<qint64> watchedImages() const;
+    // Adds or removes `ids`; adding beyond the limit keeps the first ones and reports it.
+    void setWatched(const QList<qint64>& ids, bool watched);
+
     // Reports a failed store call (shown by the window) and returns false, so callers can write
     // `if (!session.check(store().setLabel(...))) return;`.
     template <class T>
@@ -50,6 +58,8 @@ class ProjectSession : public QObject {
     void classesChanged();
     // Images were added or removed (import, rescan).
     void imagesChanged();
+    // Images were added to or removed from the watch set.
+    void watchSetChanged();
     // A change could not be made; the message is complete.
     void failed(const QString& message);
 

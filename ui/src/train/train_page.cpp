@@ -20,8 +20,10 @@
 #include "fovea/core/torch_runtime.h"
 #include "page_header.h"
 #include "project/project_session.h"
+#include "train/lr_finder_panel.h"
 #include "train/training_charts.h"
 #include "train/training_worker.h"
+#include "train/watch_set_view.h"
 
 namespace fovea::ui {
 
@@ -65,10 +67,16 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent), m_worker(new TrainingWo
     // Long messages must not widen the window; the log keeps the whole text.
     m_progressLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
 
+    m_watchSet = new WatchSetView(this);
+    auto* bottom = new QSplitter(Qt::Horizontal, this);
+    bottom->addWidget(m_log);
+    bottom->addWidget(m_watchSet);
+    bottom->setStretchFactor(0, 1);
+    bottom->setStretchFactor(1, 1);
     auto* right = new QSplitter(Qt::Vertical, this);
     right->addWidget(m_charts);
-    right->addWidget(m_log);
-    right->setStretchFactor(0, 4);
+    right->addWidget(bottom);
+    right->setStretchFactor(0, 3);
     right->setStretchFactor(1, 1);
 
     auto* body = new QHBoxLayout;
@@ -184,17 +192,33 @@ QWidget* TrainPage::buildSettings() {
     }
     connect(m_classWeights, &QCheckBox::toggled, this, &TrainPage::saveSettings);
 
+    m_lrFinder = new LearningRateFinderPanel(panel);
+    m_lrFinder->setRequestProvider([this] {
+        TrainingRequest r = request();
+        if (m_session) r.projectFolder = m_session->folder();
+        return r;
+    });
+    connect(m_lrFinder, &LearningRateFinderPanel::learningRateChosen, this, [this](double rate) {
+        m_learningRate->setValue(rate);
+        appendLog(QString("Learning rate set to %1, the range test's suggestion.").arg(rate));
+    });
+    // One piece of training at a time: the test and a run would share the cores.
+    connect(m_lrFinder, &LearningRateFinderPanel::runningChanged, this, &TrainPage::updateButtons);
+
     auto* layout = new QVBoxLayout(panel);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(form);
     layout->addLayout(buttons);
+    layout->addWidget(m_lrFinder);
     layout->addStretch(1);
     return panel;
 }
 
 void TrainPage::setSession(ProjectSession* session) {
     if (isTraining()) shutdown();
+    m_lrFinder->cancel();  // its curve was for the previous project
     m_session = session;
+    m_watchSet->setSession(session);
     loadSettings();
     setEnabled(session != nullptr);
     updateButtons();
@@ -292,16 +316,22 @@ bool TrainPage::startTraining(QString* error) {
         if (error) *error = "A run is already going.";
         return false;
     }
+    if (m_lrFinder->isRunning()) {
+        if (error) *error = "The learning-rate test is still running.";
+        return false;
+    }
     TrainingRequest r = request();
     r.projectFolder = m_session->folder();
     const QString stamp = QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss");
     r.runFolder = QDir(m_session->folder()).filePath("runs/" + stamp + "-" + r.model.architecture);
+    r.watchFiles = m_watchSet->files();
     if (!m_worker->start(r)) {
         if (error) *error = "A run is already going.";
         return false;
     }
     m_runFolder = r.runFolder;
     m_charts->clear();
+    m_watchSet->clearPredictions();
     m_log->clear();
     m_progress->setValue(0);
     m_progressLabel->setText("Preparing: reading the data and building the network…");
@@ -346,6 +376,7 @@ void TrainPage::connectWorker() {
     connect(m_worker, &TrainingWorker::started, this, &TrainPage::onStarted);
     connect(m_worker, &TrainingWorker::batchReported, this, &TrainPage::onBatch);
     connect(m_worker, &TrainingWorker::epochReported, this, &TrainPage::onEpoch);
+    connect(m_worker, &TrainingWorker::watchPredicted, m_watchSet, &WatchSetView::addPredictions);
     connect(m_worker, &TrainingWorker::logLine, this, &TrainPage::appendLog);
     connect(m_worker, &TrainingWorker::finished, this, &TrainPage::onFinished);
 }
@@ -354,7 +385,9 @@ bool TrainPage::isTraining() const { return m_worker->isRunning(); }
 
 void TrainPage::updateButtons() {
     const bool training = isTraining();
-    m_start->setEnabled(!training && m_session);
+    const bool testing = m_lrFinder->isRunning();
+    m_start->setEnabled(!training && !testing && m_session);
+    m_lrFinder->setEnabled(!training && m_session);
     m_pause->setEnabled(training);
     m_pause->setText(training && m_worker->isPaused() ? "Resume" : "Pause");
     m_stop->setEnabled(training);

@@ -17,9 +17,11 @@ class QSpinBox;
 
 namespace fovea::ui {
 
+class LearningRateFinderPanel;
 class ProjectSession;
 class TrainingCharts;
 class TrainingWorker;
+class WatchSetView;
 
 // The Train page: the settings people expect (the network, its input size and freezing come
 // from the Model page), Start / Pause / Stop, live charts, progress with
@@ -51,6 +53,8 @@ class TrainPage : public QWidget {
 
     TrainingWorker* worker() const { return m_worker; }
     TrainingCharts* charts() const { return m_charts; }
+    LearningRateFinderPanel* learningRateFinder() const { return m_lrFinder; }
+    WatchSetView* watchSet() const { return m_watchSet; }
     QString currentRunFolder() const { return m_runFolder; }
 
   Q_SIGNALS:
@@ -90,9 +94,11 @@ class TrainPage : public QWidget {
     QPushButton* m_start = nullptr;
     QPushButton* m_pause = nullptr;
     QPushButton* m_stop = nullptr;
+    LearningRateFinderPanel* m_lrFinder = nullptr;
     QProgressBar* m_progress = nullptr;
     QLabel* m_progressLabel = nullptr;
     QPlainTextEdit* m_log = nullptr;
+    WatchSetView* m_watchSet = nullptr;
 };
 
 }  // namespace fovea::ui

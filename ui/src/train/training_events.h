@@ -34,6 +34,13 @@ struct EpochPoint {
     double etaSeconds = 0;
 };
 
+// The network's guess for one image of the watch set (top-1, with its softmax probability).
+struct WatchPrediction {
+    QString label;  // empty when `error` is set
+    double probability = 0;
+    QString error;  // the image could not be read: names the file and the problem
+};
+
 struct TrainingOutcomeInfo {
     bool ok = false;
     QString outcome;  // "completed", "stopped", "early_stopped", "diverged"; empty on failure
@@ -49,3 +56,4 @@ struct TrainingOutcomeInfo {
 Q_DECLARE_METATYPE(fovea::ui::BatchPoint)
 Q_DECLARE_METATYPE(fovea::ui::EpochPoint)
 Q_DECLARE_METATYPE(fovea::ui::TrainingOutcomeInfo)
+Q_DECLARE_METATYPE(fovea::ui::WatchPrediction)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 
 #include "model/model_selection.h"
 
@@ -24,6 +25,8 @@ struct TrainingRequest {
     QString device = "auto";      // auto | cpu | cuda
     double validationFraction = 0.2;
     quint64 seed = 0;
+    // The watch set's image files: predicted before the first epoch and after every epoch.
+    QStringList watchFiles;
 };
 
 }  // namespace fovea::ui

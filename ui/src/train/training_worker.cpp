@@ -2,8 +2,9 @@
 
 #include <atomic>
 
+#include "fovea/core/session/prediction.h"
 #include "fovea/core/session/training_run.h"
-#include "model/network_choice.h"
+#include "train/run_settings.h"
 
 namespace fovea::ui {
 
@@ -13,32 +14,6 @@ struct TrainingWorker::State {
 };
 
 namespace {
-
-core::RunSettings toRunSettings(const TrainingRequest& request) {
-    core::RunSettings settings;
-    settings.data = request.projectFolder.toStdString();
-    settings.network = toNetworkChoice(request.model);
-    settings.training.epochs = request.epochs;
-    settings.training.learningRate = request.learningRate;
-    // The page offers only valid names; anything else keeps core's default.
-    if (auto optimizer = core::parseOptimizerKind(request.optimizer.toStdString())) {
-        settings.training.optimizer = optimizer.value();
-    }
-    if (auto kind = core::parseScheduleKind(request.schedule.toStdString())) {
-        settings.training.schedule.kind = kind.value();
-    }
-    if (auto device = core::parseDevicePreference(request.device.toStdString())) {
-        settings.training.device = device.value();
-    }
-    settings.training.earlyStopPatience = request.earlyStopPatience;
-    settings.training.classWeightedLoss = request.classWeights;
-    settings.training.seed = request.seed;
-    settings.training.blockLearningRateMultipliers = toBlockLearningRateMultipliers(request.model);
-    settings.augment = request.augment.toStdString();
-    settings.batchSize = request.batchSize;
-    settings.validationFraction = request.validationFraction;
-    return settings;
-}
 
 BatchPoint toPoint(const core::BatchProgress& p) {
     return {p.epoch, p.batch,        p.batchesInEpoch,  p.step,
@@ -74,6 +49,7 @@ TrainingWorker::TrainingWorker(QObject* parent)
     qRegisterMetaType<BatchPoint>();
     qRegisterMetaType<EpochPoint>();
     qRegisterMetaType<TrainingOutcomeInfo>();
+    qRegisterMetaType<QVector<WatchPrediction>>();
 }
 
 TrainingWorker::~TrainingWorker() {
@@ -106,62 +82,100 @@ bool TrainingWorker::start(const TrainingRequest& request) {
     const core::RunSettings settings = toRunSettings(request);
     const std::filesystem::path runFolder = request.runFolder.toStdString();
     const bool resume = request.resume;
-    m_thread.reset(QThread::create([this, state = m_state, settings, runFolder, resume] {
-        const qint64 epochs = settings.training.epochs;
-        core::TrainingRunHooks hooks;
-        hooks.started = [this](const core::TrainingInputs& inputs,
-                               const std::filesystem::path& folder) {
-            QStringList classes;
-            for (const auto& name : inputs.set.classNames) classes << QString::fromStdString(name);
-            Q_EMIT started(QString::fromStdString(folder.string()), classes,
-                           static_cast<qint64>(inputs.set.train.size()),
-                           static_cast<qint64>(inputs.set.validation.size()));
-        };
-        hooks.training.onBatch = [this](const core::BatchProgress& p) {
-            Q_EMIT batchReported(toPoint(p));
-        };
-        hooks.training.onEpoch = [this, epochs](const core::EpochReport& r) {
-            Q_EMIT epochReported(toPoint(r, epochs));
-        };
-        hooks.training.onLog = [this](const std::string& line) {
-            Q_EMIT logLine(QString::fromStdString(line));
-        };
-        hooks.training.onSampleFailure = [this](const core::SampleFailure& failure) {
-            Q_EMIT logLine(QString("Skipped an unreadable image: %1")
-                               .arg(QString::fromStdString(failure.message)));
-        };
-        core::RunFailure failure = core::RunFailure::Failure;
-        TrainingOutcomeInfo outcome;
-        outcome.runFolder = QString::fromStdString(runFolder.string());
-        // The boundary between core and the window: nothing may escape the thread.
-        try {
-            auto ran =
-                core::runTraining(settings, runFolder, resume, state->control, hooks, failure);
-            if (!ran) {
-                outcome.message = QString::fromStdString(ran.error().message);
-            } else {
-                const core::TrainingRunResult& result = ran.value();
-                const core::TrainingSummary& summary = result.summary;
-                outcome.ok = summary.outcome != core::TrainingOutcome::Diverged;
-                outcome.outcome = core::trainingOutcomeName(summary.outcome);
-                outcome.message = QString::fromStdString(summary.message);
-                outcome.runFolder = QString::fromStdString(result.runFolder.string());
-                if (result.model) outcome.model = QString::fromStdString(result.model->string());
-                outcome.epochsCompleted = summary.epochsCompleted;
-                if (summary.bestEpoch) {
-                    outcome.validationAccuracy =
-                        summary.history[static_cast<std::size_t>(*summary.bestEpoch)]
-                            .validationAccuracy;
-                } else if (!summary.history.empty() && summary.history.back().hasValidation) {
-                    outcome.validationAccuracy = summary.history.back().validationAccuracy;
+    std::vector<std::filesystem::path> watchFiles;
+    for (const QString& file : request.watchFiles) watchFiles.emplace_back(file.toStdString());
+    m_thread.reset(
+        QThread::create([this, state = m_state, settings, runFolder, resume, watchFiles] {
+            const qint64 epochs = settings.training.epochs;
+            // The network being trained, for the watch set's predictions between epochs (the
+            // trainer is idle then; predictImages restores its mode and device).
+            core::NetworkPtr network;
+            std::vector<std::string> classNames;
+            const auto predictWatchSet = [&](qint64 epoch) {
+                if (watchFiles.empty() || !network) return;
+                core::PredictionOptions options;
+                options.topK = 1;
+                options.workers = 1;
+                options.device = settings.training.device;
+                auto predicted = core::predictImages(*network, watchFiles, classNames, options);
+                if (!predicted) {
+                    Q_EMIT logLine("Watch set not predicted: " +
+                                   QString::fromStdString(predicted.error().message));
+                    return;
                 }
+                QVector<WatchPrediction> out;
+                for (const core::ImagePrediction& p : predicted.value()) {
+                    WatchPrediction w;
+                    if (p.error) {
+                        w.error = QString::fromStdString(*p.error);
+                    } else if (!p.top.empty()) {
+                        w.label = QString::fromStdString(p.top.front().label);
+                        w.probability = p.top.front().probability;
+                    }
+                    out << w;
+                }
+                Q_EMIT watchPredicted(epoch, out);
+            };
+            core::TrainingRunHooks hooks;
+            hooks.started = [&](const core::TrainingInputs& inputs,
+                                const std::filesystem::path& folder) {
+                QStringList classes;
+                for (const auto& name : inputs.set.classNames)
+                    classes << QString::fromStdString(name);
+                Q_EMIT started(QString::fromStdString(folder.string()), classes,
+                               static_cast<qint64>(inputs.set.train.size()),
+                               static_cast<qint64>(inputs.set.validation.size()));
+                network = inputs.network.network;
+                classNames = inputs.set.classNames;
+                predictWatchSet(-1);
+            };
+            hooks.training.onBatch = [this](const core::BatchProgress& p) {
+                Q_EMIT batchReported(toPoint(p));
+            };
+            hooks.training.onEpoch = [&](const core::EpochReport& r) {
+                Q_EMIT epochReported(toPoint(r, epochs));
+                predictWatchSet(r.epoch);
+            };
+            hooks.training.onLog = [this](const std::string& line) {
+                Q_EMIT logLine(QString::fromStdString(line));
+            };
+            hooks.training.onSampleFailure = [this](const core::SampleFailure& failure) {
+                Q_EMIT logLine(QString("Skipped an unreadable image: %1")
+                                   .arg(QString::fromStdString(failure.message)));
+            };
+            core::RunFailure failure = core::RunFailure::Failure;
+            TrainingOutcomeInfo outcome;
+            outcome.runFolder = QString::fromStdString(runFolder.string());
+            // The boundary between core and the window: nothing may escape the thread.
+            try {
+                auto ran =
+                    core::runTraining(settings, runFolder, resume, state->control, hooks, failure);
+                if (!ran) {
+                    outcome.message = QString::fromStdString(ran.error().message);
+                } else {
+                    const core::TrainingRunResult& result = ran.value();
+                    const core::TrainingSummary& summary = result.summary;
+                    outcome.ok = summary.outcome != core::TrainingOutcome::Diverged;
+                    outcome.outcome = core::trainingOutcomeName(summary.outcome);
+                    outcome.message = QString::fromStdString(summary.message);
+                    outcome.runFolder = QString::fromStdString(result.runFolder.string());
+                    if (result.model)
+                        outcome.model = QString::fromStdString(result.model->string());
+                    outcome.epochsCompleted = summary.epochsCompleted;
+                    if (summary.bestEpoch) {
+                        outcome.validationAccuracy =
+                            summary.history[static_cast<std::size_t>(*summary.bestEpoch)]
+                                .validationAccuracy;
+                    } else if (!summary.history.empty() && summary.history.back().hasValidation) {
+                        outcome.validationAccuracy = summary.history.back().validationAccuracy;
+                    }
+                }
+            } catch (const std::exception& e) {
+                outcome.message = QString::fromUtf8(e.what());
             }
-        } catch (const std::exception& e) {
-            outcome.message = QString::fromUtf8(e.what());
-        }
-        state->running = false;
-        Q_EMIT finished(outcome);
-    }));
+            state->running = false;
+            Q_EMIT finished(outcome);
+        }));
     m_thread->setObjectName("fovea-training");
     m_thread->start();
     return true;

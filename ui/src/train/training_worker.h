@@ -39,6 +39,9 @@ class TrainingWorker : public QObject {
                  qint64 validationImages);
     void batchReported(const fovea::ui::BatchPoint& point);
     void epochReported(const fovea::ui::EpochPoint& point);
+    // The watch set's predictions, in the request's file order: `epoch` -1 before training,
+    // else the 0-based epoch just finished.
+    void watchPredicted(qint64 epoch, const QVector<fovea::ui::WatchPrediction>& predictions);
     void logLine(const QString& line);
     void finished(const fovea::ui::TrainingOutcomeInfo& outcome);
 
