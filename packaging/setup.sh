@@ -3,12 +3,14 @@
 # Idempotent: when every package is present it only checks and returns (about a second).
 set -euo pipefail
 
-# Build tools and the libraries the targets link.
+# Build tools and the libraries the targets link; clang and its runtimes (libFuzzer, sanitizers)
+# build the fuzz targets (packaging/fuzz.sh).
 build_packages=(
     cmake ninja-build g++ ccache pkg-config clang-format
     libtorch-dev libopencv-dev libsqlite3-dev nlohmann-json3-dev libcurl4-openssl-dev
     libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libgtest-dev libssl-dev
     qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
+    clang libclang-rt-14-dev
 )
 # Debian's default reference BLAS makes LibTorch 20-35x slower (DESIGN.md); the OpenMP flavour
 # of OpenBLAS matches LibTorch's own OpenMP threading.
@@ -21,6 +23,9 @@ runtime_packages=(libopenblas0-openmp libqt6svg6)
 # wallpapers (large JPEGs for the data-pipeline benchmark).
 test_packages=(xvfb xauth x11-utils imagemagick python3-torch python3-torchvision python3-numpy
                python3-pil python3-skimage python3-protobuf dataset-fashion-mnist mate-backgrounds)
+# The .deb: dpkg-dev (dpkg-shlibdeps computes its Depends), and the validators the packaging
+# test runs on its .desktop entry and AppStream metainfo.
+test_packages+=(dpkg-dev desktop-file-utils appstream)
 # Node.js and npm fetch the offline default weights (the nsfwjs npm package) and run TensorFlow.js
 # as the reference for their conversion. Any Node.js >= 18 with npm will do; Debian 12 packages
 # them as nodejs and npm.

@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
     QApplication::setOrganizationName("Fovea");
     QApplication::setApplicationName("Fovea");
     QApplication::setApplicationVersion(fovea::core::kFoveaVersion);
+    // Ties the window to fovea's installed .desktop entry and icon (Wayland app id, X11 WM_CLASS).
+    QGuiApplication::setDesktopFileName(QStringLiteral(FOVEA_APP_ID));
 
     QCommandLineParser parser;
     parser.setApplicationDescription("Fovea: transfer learning workbench");

@@ -213,10 +213,12 @@ class TrainPageTest : public QObject {
         QVERIFY(page->startTraining());
         QVERIFY(finished.wait(180000));
         QVERIFY(finished.first().first().value<TrainingOutcomeInfo>().ok);
-        // Before training, then after each of the two epochs.
+        // Before training, then after each of the two epochs; the newest first.
         QCOMPARE(watch->predictionColumns(), 3);
+        QCOMPARE(watch->horizontalHeaderItem(0)->text(), QString("epoch 2"));
+        QCOMPARE(watch->horizontalHeaderItem(2)->text(), QString("start"));
         for (int row = 0; row < 3; ++row) {
-            for (int column = 1; column <= 3; ++column) {
+            for (int column = 0; column < 3; ++column) {
                 QVERIFY(watch->item(row, column));
                 QVERIFY2(watch->item(row, column)->text().endsWith('%'),
                          qPrintable(watch->item(row, column)->text()));

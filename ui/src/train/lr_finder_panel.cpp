@@ -4,6 +4,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <mutex>
 
 #include "fovea/core/session/lr_find_run.h"
@@ -20,6 +21,7 @@ struct LearningRateFinderPanel::Curve {
     QVector<double> losses;
     double suggested = 0;
     QString rule;
+    QString stopReason;  // why it stopped before its last step; empty otherwise
 };
 
 LearningRateFinderPanel::LearningRateFinderPanel(QWidget* parent)
@@ -138,11 +140,9 @@ bool LearningRateFinderPanel::start(QString* error) {
                                                      : QString("Suggested: %1 (%2 rule)")
                                                            .arg(r.suggestedLearningRate, 0, 'g', 2)
                                                            .arg(curve->rule);
-        if (r.stoppedEarly) {
-            summary += QString(" · stopped at step %1: %2")
-                           .arg(r.learningRates.size())
-                           .arg(QString::fromStdString(r.stopReason));
-        }
+        if (r.stoppedEarly)
+            summary += QString(" · stopped early at step %1").arg(r.learningRates.size());
+        curve->stopReason = QString::fromStdString(r.stopReason);
         return BackgroundJob::Outcome{true, summary};
     });
     if (!started) {
@@ -171,6 +171,15 @@ void LearningRateFinderPanel::showCurve() {
     }
     m_graph->setData(rates, losses, true);
     m_plot->rescaleAxes();
+    // The blow-up at the end would flatten the part that matters: show losses up to 1.5x the
+    // first one (the network as it starts), as fastai's plot does.
+    if (!losses.isEmpty()) {
+        const double lowest = *std::min_element(losses.begin(), losses.end());
+        const double highest = *std::max_element(losses.begin(), losses.end());
+        const double top = std::min(highest, std::max(losses.front(), lowest) * 1.5);
+        const double margin = 0.05 * std::max(top - lowest, 1e-6);
+        m_plot->yAxis->setRange(lowest - margin, top + margin);
+    }
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -188,6 +197,7 @@ void LearningRateFinderPanel::onFinished(bool ok, const QString& message) {
         m_use->setVisible(true);
         m_plot->replot();
     }
+    m_status->setToolTip(m_curve->stopReason);
     if (ok) {
         m_status->setText(message);
     } else if (m_job->wasCancelled()) {

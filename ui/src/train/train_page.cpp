@@ -72,11 +72,11 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent), m_worker(new TrainingWo
     bottom->addWidget(m_log);
     bottom->addWidget(m_watchSet);
     bottom->setStretchFactor(0, 1);
-    bottom->setStretchFactor(1, 1);
+    bottom->setStretchFactor(1, 2);
     auto* right = new QSplitter(Qt::Vertical, this);
     right->addWidget(m_charts);
     right->addWidget(bottom);
-    right->setStretchFactor(0, 3);
+    right->setStretchFactor(0, 2);
     right->setStretchFactor(1, 1);
 
     auto* body = new QHBoxLayout;

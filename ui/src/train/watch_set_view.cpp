@@ -20,21 +20,20 @@ const QColor kWrongColour(255, 199, 206);
 WatchSetView::WatchSetView(QWidget* parent)
     : QTableWidget(parent), m_thumbnails(new ThumbnailCache(kThumbnailSide, this)) {
     setObjectName("watchSetView");
-    setColumnCount(1);
-    setHorizontalHeaderLabels({"Image"});
+    setColumnCount(0);
     setEditTriggers(QAbstractItemView::NoEditTriggers);
     setSelectionMode(QAbstractItemView::NoSelection);
     setIconSize(QSize(kThumbnailSide, kThumbnailSide));
-    verticalHeader()->setVisible(false);
     verticalHeader()->setDefaultSectionSize(kThumbnailSide + 6);
     horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     setToolTip(
         "Images pinned on the Data page (key W): the network's guess for each, before training "
         "and after every epoch.");
     connect(m_thumbnails, &ThumbnailCache::thumbnailReady, this, [this](qint64 id) {
-        const int row = m_ids.indexOf(id);
-        if (row < 0 || !item(row, 0)) return;
-        item(row, 0)->setIcon(QPixmap::fromImage(m_thumbnails->request(id, m_files[row])));
+        const int row = static_cast<int>(m_ids.indexOf(id));
+        if (row < 0 || !verticalHeaderItem(row)) return;
+        verticalHeaderItem(row)->setIcon(
+            QPixmap::fromImage(m_thumbnails->request(id, m_files[row])));
     });
 }
 
@@ -77,29 +76,32 @@ void WatchSetView::reload() {
     m_files = files;
     m_labels = labels;
     // Otherwise the columns no longer match the rows; a changed set starts over.
-    if (!sameImages) setColumnCount(1);
+    if (!sameImages) setColumnCount(0);
     setRowCount(static_cast<int>(m_ids.size()));
+    // Each image in the row header, which stays in view however many epochs there are.
     for (int row = 0; row < m_ids.size(); ++row) {
         const QString text =
             QString("%1\n%2").arg(QFileInfo(m_files[row]).fileName(),
                                   m_labels[row].isEmpty() ? "(unlabeled)" : m_labels[row]);
-        auto* cell = new QTableWidgetItem(text);
-        cell->setToolTip(m_files[row]);
+        auto* header = new QTableWidgetItem(text);
+        header->setToolTip(m_files[row]);
+        header->setTextAlignment(Qt::AlignLeft | Qt::AlignVCenter);
         const QImage thumbnail = m_thumbnails->request(m_ids[row], m_files[row]);
-        if (!thumbnail.isNull()) cell->setIcon(QPixmap::fromImage(thumbnail));
-        setItem(row, 0, cell);
+        if (!thumbnail.isNull()) header->setIcon(QPixmap::fromImage(thumbnail));
+        setVerticalHeaderItem(row, header);
     }
 }
 
 void WatchSetView::clearPredictions() {
-    setColumnCount(1);
+    setColumnCount(0);
     m_runFiles = m_files;
 }
 
 void WatchSetView::addPredictions(qint64 epoch, const QVector<WatchPrediction>& predictions) {
     // The set changed while the run went on: these predictions are for other rows.
     if (m_runFiles != m_files || rowCount() == 0) return;
-    const int column = columnCount();
+    // The newest first, where it is seen without scrolling.
+    const int column = 0;
     insertColumn(column);
     setHorizontalHeaderItem(
         column,
@@ -118,7 +120,6 @@ void WatchSetView::addPredictions(qint64 epoch, const QVector<WatchPrediction>& 
         }
         setItem(row, column, cell);
     }
-    scrollToItem(item(0, column), QAbstractItemView::PositionAtCenter);
 }
 
 }  // namespace fovea::ui

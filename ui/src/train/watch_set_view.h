@@ -12,9 +12,10 @@ namespace fovea::ui {
 class ProjectSession;
 class ThumbnailCache;
 
-// The watch set on the Train page: one row per pinned image (thumbnail, file, its label), one
-// column per prediction (before training, then after each epoch), each cell the network's
-// top class and probability, green when it matches the label and red when not. Images are
+// The watch set on the Train page: one row per pinned image (thumbnail, file and label in the
+// row header), one column per prediction (the newest first: after each epoch, and before
+// training), each cell the network's top class and probability, green when it matches the
+// label and red when not. Images are
 // pinned on the Data page (W, or its context menu).
 class WatchSetView : public QTableWidget {
     Q_OBJECT
@@ -27,7 +28,7 @@ class WatchSetView : public QTableWidget {
     // Keeps the rows (a run started); drops the previous run's prediction columns.
     void clearPredictions();
     void addPredictions(qint64 epoch, const QVector<WatchPrediction>& predictions);
-    int predictionColumns() const { return columnCount() - 1; }
+    int predictionColumns() const { return columnCount(); }
 
   private:
     void reload();
