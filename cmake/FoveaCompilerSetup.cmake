@@ -20,6 +20,11 @@ if(FOVEA_SANITIZE)
     add_compile_options(-fsanitize=${FOVEA_SANITIZE} -fno-omit-frame-pointer)
     add_link_options(-fsanitize=${FOVEA_SANITIZE})
 endif()
+# Fuzzing: libFuzzer's coverage instrumentation in every library; only the fuzz targets link
+# libFuzzer's main (tests/fuzz).
+if(FOVEA_FUZZ)
+    add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
 
 # Everything Fovea builds is at most as deep as core -> ui -> app; one output folder for
 # executables keeps tests able to find fovea-cli next to themselves.

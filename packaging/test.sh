@@ -19,3 +19,7 @@ echo "test.sh: tensor-only build and its tests passed"
 
 "$root/packaging/build.sh" release
 ctest --preset release
+
+# A short fuzzing pass over the readers of user files (weights, CSV, project database, images);
+# packaging/fuzz.sh without a time runs each target longer.
+"$root/packaging/fuzz.sh" 20

@@ -205,6 +205,10 @@ class TrainPageTest : public QObject {
         data->selectImages(pinned);
         QTest::keyClick(data->grid(), Qt::Key_W);
         QCOMPARE(window.session()->watchedImages(), pinned);
+        // The grid marks them.
+        const auto watchedRole = fovea::ui::ImageListModel::WatchedRole;
+        QVERIFY(data->model()->data(data->model()->index(0), watchedRole).toBool());
+        QVERIFY(!data->model()->data(data->model()->index(3), watchedRole).toBool());
         auto* page = window.trainPage();
         auto* watch = page->watchSet();
         QCOMPARE(watch->rowCount(), 3);
@@ -227,6 +231,7 @@ class TrainPageTest : public QObject {
         // W again on the same selection unpins it.
         QTest::keyClick(data->grid(), Qt::Key_W);
         QVERIFY(window.session()->watchedImages().isEmpty());
+        QVERIFY(!data->model()->data(data->model()->index(0), watchedRole).toBool());
         QCOMPARE(watch->rowCount(), 0);
     }
 

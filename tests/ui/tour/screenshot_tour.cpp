@@ -8,6 +8,7 @@
 #include <QSpinBox>
 #include <QTest>
 #include <cstdio>
+#include <set>
 
 #include "data/data_page.h"
 #include "data/image_list_model.h"
@@ -65,6 +66,19 @@ int main(int argc, char** argv) {
         return 1;
     }
     auto* data = window.dataPage();
+    // A watch set: one validation image of each of six classes, whose predictions follow every
+    // epoch.
+    QList<qint64> watched;
+    std::set<fovea::core::ClassId> watchedClasses;
+    for (int row = 0; row < data->model()->rowCount() && watched.size() < 6; ++row) {
+        const auto& record = data->model()->record(row);
+        if (record.classId && record.split == fovea::core::Split::Val &&
+            watchedClasses.insert(*record.classId).second) {
+            watched << record.id;
+        }
+    }
+    window.session()->setWatched(watched, true);
+
     waitFor([&] { return data->thumbnails()->pendingCount() == 0; }, 20000);
     bool ok = save(window, out.filePath("data-page.png"));
 
@@ -76,13 +90,6 @@ int main(int argc, char** argv) {
     model->findChild<QSpinBox*>("imageSizeSpin")->setValue(96);
     waitFor([&] { return model->isNetworkReady(); }, 60000);
     ok = save(window, out.filePath("model-page.png")) && ok;
-
-    // A watch set: the first few labeled images, whose predictions follow every epoch.
-    QList<qint64> watched;
-    for (int row = 0; row < data->model()->rowCount() && watched.size() < 6; ++row) {
-        if (data->model()->record(row).classId) watched << data->model()->record(row).id;
-    }
-    window.session()->setWatched(watched, true);
 
     window.showPage("Train");
     auto* train = window.trainPage();

@@ -25,9 +25,20 @@ ImageListModel::ImageListModel(ThumbnailCache* thumbnails, QObject* parent)
 }
 
 void ImageListModel::setSession(ProjectSession* session) {
+    if (m_session) disconnect(m_session, nullptr, this, nullptr);
     m_session = session;
     m_filter = {};
+    if (m_session) {
+        connect(m_session, &ProjectSession::watchSetChanged, this, &ImageListModel::readWatchSet);
+    }
+    readWatchSet();
     reload();
+}
+
+void ImageListModel::readWatchSet() {
+    const QList<qint64> watched = m_session ? m_session->watchedImages() : QList<qint64>();
+    m_watched = QSet<qint64>(watched.begin(), watched.end());
+    if (rowCount() > 0) Q_EMIT dataChanged(index(0), index(rowCount() - 1), {WatchedRole});
 }
 
 void ImageListModel::setFilter(const ImageViewFilter& filter) {
@@ -153,6 +164,8 @@ QVariant ImageListModel::data(const QModelIndex& index, int role) const {
         }
         case ImageIdRole:
             return QVariant::fromValue<qint64>(image.id);
+        case WatchedRole:
+            return m_watched.contains(image.id);
         case ClassNameRole:
             return className(image.classId);
         case ClassColourRole:

@@ -4,6 +4,7 @@
 #include <QColor>
 #include <QHash>
 #include <QList>
+#include <QSet>
 #include <vector>
 
 #include "data/image_view_filter.h"
@@ -29,6 +30,7 @@ class ImageListModel : public QAbstractListModel {
         SplitRole,                       // QString: "train", "val", "test" or empty
         ErrorRole,                       // QString: why the image cannot be used, or empty
         LoadingRole,                     // bool: the thumbnail is still being decoded
+        WatchedRole,                     // bool: in the watch set (the Train page follows it)
     };
     // The drag format of a selection: the image ids as text, one per line.
     static constexpr const char* kImageIdsMimeType = "application/x-fovea-image-ids";
@@ -58,6 +60,7 @@ class ImageListModel : public QAbstractListModel {
     static QList<qint64> imageIdsFrom(const QMimeData* mime);
 
   private:
+    void readWatchSet();
     struct ClassLook {
         QString name;
         QColor colour;
@@ -72,6 +75,7 @@ class ImageListModel : public QAbstractListModel {
     std::vector<core::ImageRecord> m_rows;
     QHash<qint64, int> m_rowOfId;
     QHash<qint64, ClassLook> m_classes;
+    QSet<qint64> m_watched;
 };
 
 }  // namespace fovea::ui

@@ -79,6 +79,12 @@ void ThumbnailDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opt
         painter->setPen(Qt::white);
         painter->drawText(tag, Qt::AlignCenter, split);
     }
+    if (index.data(ImageListModel::WatchedRole).toBool()) {
+        const QRect tag(square.left() + 2, square.top() + 2, 38, 14);
+        painter->fillRect(tag, QColor(255, 127, 14, 220));
+        painter->setPen(Qt::white);
+        painter->drawText(tag, Qt::AlignCenter, "watch");
+    }
     painter->restore();
 }
 

@@ -4,10 +4,17 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 namespace fovea::core {
 namespace {
+
+// cv::remap, which warpAffine runs, refuses images with a side of SHRT_MAX or more (OpenCV 4.6:
+// imgwarp.cpp asserts it), yet the probe allows 65535 a side. rotate() splits larger images
+// into tiles whose source regions stay well inside the limit (8192 * sqrt(2) + margin).
+constexpr int kMaxRemapSide = SHRT_MAX;
+constexpr int kRotateTile = 8192;
 
 // Python's round(): halves go to the even neighbour (std::nearbyint in the default mode).
 int pythonRound(double value) { return static_cast<int>(std::nearbyint(value)); }
@@ -117,9 +124,56 @@ cv::Mat rotate(const cv::Mat& rgb, double degrees) {
     const double cy = (rgb.rows - 1) * 0.5;
     const cv::Matx23d outputToInput(cosA, -sinA, cx - cosA * cx + sinA * cy,  //
                                     sinA, cosA, cy - sinA * cx - cosA * cy);
+    constexpr int kFlags = cv::INTER_LINEAR | cv::WARP_INVERSE_MAP;
     cv::Mat out;
-    cv::warpAffine(rgb, out, outputToInput, rgb.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
-                   cv::BORDER_CONSTANT, cv::Scalar::all(0));
+    if (rgb.cols < kMaxRemapSide && rgb.rows < kMaxRemapSide) {
+        cv::warpAffine(rgb, out, outputToInput, rgb.size(), kFlags, cv::BORDER_CONSTANT,
+                       cv::Scalar::all(0));
+        return out;
+    }
+    // A panorama wider than remap allows: warp tile by tile, each from the region of the input
+    // it samples plus two pixels for the bilinear neighbours. Where the image's edge cuts that
+    // region, the zero border is the same as for the whole image, so the result is too.
+    out.create(rgb.size(), rgb.type());
+    const cv::Rect whole(0, 0, rgb.cols, rgb.rows);
+    for (int top = 0; top < rgb.rows; top += kRotateTile) {
+        for (int left = 0; left < rgb.cols; left += kRotateTile) {
+            const cv::Rect tile(left, top, std::min(kRotateTile, rgb.cols - left),
+                                std::min(kRotateTile, rgb.rows - top));
+            double minX = HUGE_VAL, minY = HUGE_VAL, maxX = -HUGE_VAL, maxY = -HUGE_VAL;
+            for (const cv::Point2d corner :
+                 {cv::Point2d(tile.x, tile.y), cv::Point2d(tile.br().x - 1, tile.y),
+                  cv::Point2d(tile.x, tile.br().y - 1),
+                  cv::Point2d(tile.br().x - 1, tile.br().y - 1)}) {
+                const double x = outputToInput(0, 0) * corner.x + outputToInput(0, 1) * corner.y +
+                                 outputToInput(0, 2);
+                const double y = outputToInput(1, 0) * corner.x + outputToInput(1, 1) * corner.y +
+                                 outputToInput(1, 2);
+                minX = std::min(minX, x);
+                maxX = std::max(maxX, x);
+                minY = std::min(minY, y);
+                maxY = std::max(maxY, y);
+            }
+            const int x0 = static_cast<int>(std::floor(minX)) - 2;
+            const int y0 = static_cast<int>(std::floor(minY)) - 2;
+            const cv::Rect source = cv::Rect(x0, y0, static_cast<int>(std::ceil(maxX)) + 3 - x0,
+                                             static_cast<int>(std::ceil(maxY)) + 3 - y0) &
+                                    whole;
+            cv::Mat target = out(tile);
+            if (source.empty()) {
+                target.setTo(cv::Scalar::all(0));
+                continue;
+            }
+            // The same map, from tile coordinates to coordinates in `source`.
+            cv::Matx23d tileToSource = outputToInput;
+            tileToSource(0, 2) +=
+                outputToInput(0, 0) * tile.x + outputToInput(0, 1) * tile.y - source.x;
+            tileToSource(1, 2) +=
+                outputToInput(1, 0) * tile.x + outputToInput(1, 1) * tile.y - source.y;
+            cv::warpAffine(rgb(source), target, tileToSource, tile.size(), kFlags,
+                           cv::BORDER_CONSTANT, cv::Scalar::all(0));
+        }
+    }
     return out;
 }
 

@@ -3,8 +3,12 @@
 #include <opencv2/core.hpp>
 
 #include <array>
+#include <cstdint>
+#include <string>
 
 #include "fovea/core/image/image_decode.h"
+#include "fovea/core/image/image_probe.h"
+#include "fovea/core/image/transforms.h"
 
 namespace fovea::core {
 
@@ -13,6 +17,18 @@ Result<cv::Mat> loadPrepared(const std::filesystem::path& file, const ImageTrans
     options.minShorterSide = spec.resizeShorterSide;
     auto decoded = decodeImage(file, options);
     if (!decoded) return decoded.error();
+    // A thin strip (the probe allows 65535x1) resized to a shorter side of 256 would become
+    // gigapixels: refuse what the resize would make larger than any image Fovea decodes.
+    const cv::Mat& rgb = decoded.value().rgb;
+    const auto [width, height] = shorterSideSize(rgb.cols, rgb.rows, spec.resizeShorterSide);
+    if (static_cast<std::int64_t>(width) * height > kMaxImagePixels) {
+        return Error{file.string() + ": a " + std::to_string(rgb.cols) + "x" +
+                     std::to_string(rgb.rows) + " image resized to a shorter side of " +
+                     std::to_string(spec.resizeShorterSide) + " would be " + std::to_string(width) +
+                     "x" + std::to_string(height) + " pixels, more than Fovea's limit of " +
+                     std::to_string(kMaxImagePixels / 1000000) +
+                     " megapixels (the image is too narrow for this input size)"};
+    }
     try {
         return prepareForTransform(decoded.value().rgb, spec);
     } catch (const cv::Exception& e) {

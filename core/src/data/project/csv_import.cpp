@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <system_error>
 #include <unordered_map>
 
 #include "fovea/core/project/csv_format.h"
@@ -86,6 +87,11 @@ Result<ImportReport> importCsv(ProjectStore& store, const fs::path& csvFile,
     auto columns = readColumns(records.value().front(), csv.string());
     if (!columns) return columns.error();
 
+    // Symbolic links are resolved for the containment check only (the path stored is the one
+    // the CSV gives): a link inside the folder must not lead a label file outside it.
+    std::error_code canonicalError;
+    const fs::path realBase = fs::weakly_canonical(base, canonicalError);
+
     auto known = store.knownImages();
     if (!known) return known.error();
     const import::KnownByPath index = import::indexKnown(known.value());
@@ -110,6 +116,10 @@ Result<ImportReport> importCsv(ProjectStore& store, const fs::path& csvFile,
             problem({}, row.line, "the path is empty");
             continue;
         }
+        if (pathText.find('\0') != std::string::npos) {
+            problem({}, row.line, "the path holds a NUL character; refused");
+            continue;
+        }
         const fs::path given(pathText);
         const fs::path path = paths::normalisedAbsolute(given.is_absolute() ? given : base / given);
         if (!paths::isInside(path, base) || path == base) {
@@ -117,6 +127,17 @@ Result<ImportReport> importCsv(ProjectStore& store, const fs::path& csvFile,
                     "path \"" + pathText + "\" is outside the base folder " + base.string() +
                         "; refused");
             continue;
+        }
+        if (!canonicalError) {
+            std::error_code ec;
+            const fs::path real = fs::weakly_canonical(path, ec);
+            if (!ec && !paths::isInside(real, realBase)) {
+                problem(path, row.line,
+                        "path \"" + pathText + "\" leads through a symbolic link to " +
+                            real.string() + ", outside the base folder " + base.string() +
+                            "; refused");
+                continue;
+            }
         }
         const std::string label = trimmed(field(row, columns.value().label).value_or(""));
         const std::optional<std::string> splitText = field(row, columns.value().split);

@@ -103,10 +103,35 @@ void sanitizeBool(torch::Tensor& data) {
     if (data.scalar_type() == torch::kBool) data.view(torch::kUInt8).clamp_max_(1);
 }
 
+// How many bytes of copies a file may turn into: pickle memoizes tensors, so every further name
+// for one tensor costs a few bytes of file but a whole copy. Tied weights (an embedding saved
+// again as the output layer) need twice the file at most; a file asking for more is a bomb.
+constexpr std::uint64_t kCopyFactor = 4;
+constexpr std::uint64_t kCopySlack = 1 << 20;
+
 // Cuts each tensor out of its storage. The unpickler has checked every addressed element
 // against the storage view, and the readers have checked each root against the file.
 Result<StateDict> buildStateDict(const Entries& entries, const StorageTable& table,
-                                 const std::vector<torch::Tensor>& rootData) {
+                                 const std::vector<torch::Tensor>& rootData,
+                                 std::uint64_t fileSize) {
+    // Checked before anything is copied. Each copy is at most its storage, which the readers
+    // found in the file, so a term cannot overflow; the sum saturates.
+    std::uint64_t copyBytes = 0;
+    bool saturated = false;
+    for (const auto& [name, spec] : entries) {
+        const StorageView& view = table.views[spec->view];
+        if (spec->numel <= view.numel) {
+            const std::uint64_t bytes = static_cast<std::uint64_t>(spec->numel) *
+                                        c10::elementSize(table.roots[view.root].dtype);
+            saturated |= __builtin_add_overflow(copyBytes, bytes, &copyBytes);
+        }
+    }
+    if (saturated || copyBytes > kCopyFactor * fileSize + kCopySlack) {
+        return Error{"its " + std::to_string(entries.size()) + " tensors would take " +
+                     std::to_string(copyBytes) + " bytes, more than " +
+                     std::to_string(kCopyFactor) +
+                     " times the file's size (many names for the same data?); refused"};
+    }
     StateDict stateDict;
     for (const auto& [name, spec] : entries) {
         const StorageView& view = table.views[spec->view];
@@ -179,7 +204,9 @@ Result<StateDict> readZipPth(const std::filesystem::path& file, FileSource& sour
             holder->get(), {storage.numel}, [holder](void*) {}, options);
         sanitizeBool(rootData[index]);
     }
-    return buildStateDict(entries.value(), table, rootData);
+    auto built = buildStateDict(entries.value(), table, rootData, source.size());
+    if (!built) return fileError(file, built.error().message);
+    return built;
 }
 
 Result<StateDict> readLegacyPth(const std::filesystem::path& file, FileSource& source) {
@@ -279,7 +306,9 @@ Result<StateDict> readLegacyPth(const std::filesystem::path& file, FileSource& s
                              "no data for storage '" + printable(table.roots[index].key) + "'");
         }
     }
-    return buildStateDict(entries.value(), table, rootData);
+    auto built = buildStateDict(entries.value(), table, rootData, source.size());
+    if (!built) return fileError(file, built.error().message);
+    return built;
 }
 
 }  // namespace

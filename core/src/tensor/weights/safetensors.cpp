@@ -32,6 +32,35 @@ using weights_detail::printable;
 // The reference implementation's limit; a real header is a few hundred bytes per tensor.
 constexpr std::uint64_t kMaxHeaderSize = 100'000'000;
 constexpr const char* kMetadataKey = "__metadata__";
+// A valid header nests three levels (object, entry, shape); metadata values are strings. Deeper
+// nesting only serves to make the JSON parser build a value per bracket: 100 MB of "[" would
+// become gigabytes of nested arrays. (serde_json, which the reference reader uses, stops at 128.)
+constexpr int kMaxHeaderDepth = 64;
+
+// The deepest nesting of arrays and objects in `text`, counting brackets outside strings.
+int jsonDepth(const std::string& text) {
+    int depth = 0;
+    int deepest = 0;
+    bool inString = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (inString) {
+            if (c == '\\') {
+                ++i;  // the escaped character, a quote included
+            } else if (c == '"') {
+                inString = false;
+            }
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            deepest = std::max(deepest, ++depth);
+            if (deepest > kMaxHeaderDepth) break;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return deepest;
+}
 
 struct DtypeName {
     const char* name;
@@ -141,6 +170,10 @@ Result<SafetensorsFile> readFile(const std::filesystem::path& file) {
     const std::uint64_t dataStart = 8 + headerSize;
     const std::uint64_t bufferSize = source.size() - dataStart;
 
+    if (jsonDepth(headerText) > kMaxHeaderDepth) {
+        return fileError(file, "safetensors header is nested deeper than " +
+                                   std::to_string(kMaxHeaderDepth) + " levels");
+    }
     nlohmann::json header;
     try {
         header = nlohmann::json::parse(headerText);

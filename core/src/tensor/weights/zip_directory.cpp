@@ -88,6 +88,10 @@ Result<void> checkZipDirectory(FileSource& file) {
         return Error{"cannot read the zip directory"};
     }
     std::size_t position = 0;
+    // Entries may point at the same bytes (Fifield's "non-recursive zip bomb", 2019): each fits
+    // the file, yet together they inflate to far more. Stored records never overlap, so their
+    // sizes add up to at most the file.
+    std::uint64_t declaredTotal = 0;
     for (std::uint64_t index = 0; index < entries; ++index) {
         if (directory.size() - position < kDirectoryEntrySize ||
             littleEndian(&directory[position], 4) != kDirectoryEntry) {
@@ -130,6 +134,12 @@ Result<void> checkZipDirectory(FileSource& file) {
         if (uncompressed > fileSize || compressed > fileSize || localOffset >= fileSize) {
             return Error{"zip entry '" + printable(name) + "' declares " +
                          std::to_string(uncompressed) + " bytes, more than the file holds"};
+        }
+        declaredTotal += uncompressed;  // cannot wrap: each term is at most the file size
+        if (declaredTotal > fileSize) {
+            return Error{"zip entries declare " + std::to_string(declaredTotal) +
+                         " bytes in all, more than the file's " + std::to_string(fileSize) +
+                         " (entries sharing their data?)"};
         }
         position += entrySize;
     }

@@ -16,8 +16,8 @@ namespace fovea::core {
 
 struct CsvImportOptions {
     // Folder the paths are relative to; default: the CSV's own folder. A row whose path
-    // leaves it (../, or absolute elsewhere) is refused, so a label file can only reach the
-    // images next to it.
+    // leaves it (../, absolute elsewhere, or through a symbolic link that points outside it)
+    // is refused, so a label file can only reach the images under it.
     std::optional<std::filesystem::path> baseFolder;
     // false: labels and splits are set where the project has none; rows that disagree with
     // the project are reported as conflicts and the project's value is kept.

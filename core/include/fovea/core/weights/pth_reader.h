@@ -36,7 +36,9 @@ namespace fovea::core {
 //
 // Corrupt, truncated or hostile files give an Error whose message names the file and the
 // problem. Every length, offset and stride the file declares is checked against the file
-// (and the storage it indexes) before anything is allocated or read for it.
+// (and the storage it indexes) before anything is allocated or read for it, and the copies
+// together may take at most 4 times the file's size (+1 MiB): more means many names for the
+// same data, a memory bomb (tied weights, two names for one tensor, stay well within it).
 Result<StateDict> readPth(const std::filesystem::path& file);
 
 }  // namespace fovea::core
