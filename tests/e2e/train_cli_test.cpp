@@ -339,10 +339,9 @@ TEST(CliLrFind, CurveAndSuggestionAsJsonAndCsvWithTheScratchProjectRemoved) {
     ASSERT_NO_FATAL_FAILURE(writeImages(data, {0, 1, 7}, 8));
     const auto filesBefore = filesBelow(data);
     const fs::path csv = scratch / "curve.csv";
-    const JsonRun run = runCliJson({"lr-find", "--data=" + data.string(),
-                                    "--arch=mobilenet_v3_small", "--weights=none",
-                                    "--image-size=32", "--batch-size=8", "--steps=30",
-                                    "--csv=" + csv.string(), "--json"});
+    const JsonRun run = runCliJson(
+        {"lr-find", "--data=" + data.string(), "--arch=mobilenet_v3_small", "--weights=none",
+         "--image-size=32", "--batch-size=8", "--steps=30", "--csv=" + csv.string(), "--json"});
     ASSERT_EQ(run.exitCode, 0) << run.output;
     ASSERT_TRUE(printedOneObject(run)) << run.output;
     const auto& rates = run.json.at("learning_rates");
