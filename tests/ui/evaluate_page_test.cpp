@@ -87,9 +87,11 @@ class EvaluatePageTest : public QObject {
         // The selected image is shown; with Grad-CAM on, the overlay is really computed.
         page->cellImages()->setCurrentRow(0);
         QVERIFY(!page->imageView()->pixmap().isNull());
+        const QImage plain = page->imageView()->image();
         page->setGradCamShown(true);
         QTRY_COMPARE_WITH_TIMEOUT(page->gradCamsShown(), 1, 30000);
         QVERIFY(!page->imageView()->pixmap().isNull());
+        QVERIFY(page->imageView()->image() != plain);  // the overlay, not the file again
         page->setGradCamShown(false);
 
         // A key press on the first image gives it another class in the project; the matrix

@@ -111,9 +111,11 @@ class PredictPageTest : public QObject {
         page.selectPrediction(0);
         QCOMPARE(page.findChildren<QProgressBar*>("scoreBar").size(), 3);
         QVERIFY(!page.imageView()->pixmap().isNull());
+        const QImage plain = page.imageView()->image();
         page.setGradCamShown(true);
         QTRY_COMPARE_WITH_TIMEOUT(page.gradCamsShown(), 1, 30000);
         QVERIFY(!page.imageView()->pixmap().isNull());
+        QVERIFY(page.imageView()->image() != plain);  // the overlay, not the file again
 
         // CSV with a header and one row per image.
         const QString csv = m_temp.path() + "/predictions.csv";

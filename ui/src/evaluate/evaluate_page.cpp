@@ -80,11 +80,9 @@ EvaluatePage::EvaluatePage(QWidget* parent)
     m_tabs->addTab(m_cellImages, "Images in cell");
     m_tabs->addTab(m_topLosses, "Top losses");
     m_tabs->addTab(m_perClass, "Per class");
-    m_image = new QLabel(this);
+    m_image = new ImagePreview(this);
     m_image->setObjectName("evaluateImage");
     m_image->setMinimumHeight(200);
-    m_image->setAlignment(Qt::AlignCenter);
-    m_image->setStyleSheet("QLabel#evaluateImage { background: #2a2a2a; color: #bbbbbb; }");
     m_gradCam = new QCheckBox("Grad-CAM: where the network looked for its prediction", this);
     m_gradCam->setObjectName("gradCamCheck");
     connect(m_gradCam, &QCheckBox::toggled, this, &EvaluatePage::showSelectedImage);
@@ -175,10 +173,9 @@ void EvaluatePage::onJobFinished(bool ok, const QString& message) {
         m_gradCamJob = false;
         ++m_gradCams;
         if (ok && m_gradCam->isChecked()) {
-            m_image->setPixmap(QPixmap::fromImage(m_overlay).scaled(
-                m_image->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation));
+            m_image->showImage(m_overlay);
         } else if (!ok) {
-            m_image->setText(message);
+            m_image->showMessage(message);
         }
         return;
     }
@@ -289,7 +286,7 @@ void EvaluatePage::showSelectedImage() {
     auto* list = qobject_cast<QListWidget*>(m_tabs->currentWidget());
     QListWidgetItem* item = list ? list->currentItem() : nullptr;
     if (!item || !m_evaluation) {
-        m_image->clear();
+        m_image->clearPreview();
         return;
     }
     const QString path = item->data(kPathRole).toString();
@@ -306,14 +303,7 @@ void EvaluatePage::showSelectedImage() {
         });
         return;
     }
-    QString error;
-    const QImage image = decodeThumbnail(path, 2 * m_image->height(), &error);
-    if (image.isNull()) {
-        m_image->setText(error);
-        return;
-    }
-    m_image->setPixmap(QPixmap::fromImage(image).scaled(m_image->size(), Qt::KeepAspectRatio,
-                                                        Qt::SmoothTransformation));
+    m_image->showFile(path);
 }
 
 bool EvaluatePage::relabel(qint64 imageId, int classIndex) {
@@ -321,41 +311,32 @@ bool EvaluatePage::relabel(qint64 imageId, int classIndex) {
         return false;
     }
     // The model's classes are the project's, matched by name.
-    const std::string name = m_evaluation->classNames()[classIndex].toStdString();
-    auto classes = m_session->store().classes();
-    if (!m_session->check(classes)) return false;
-    std::optional<core::ClassId> classId;
-    for (const auto& info : classes.value()) {
-        if (info.name == name) classId = info.id;
-    }
+    const QString name = m_evaluation->classNames()[classIndex];
+    const std::optional<core::ClassId> classId = m_session->classIdNamed(name);
     if (!classId) return false;
     QUndoStack* stack = m_session->undoStack();
     const int before = stack->index();
-    stack->push(new SetLabelCommand(*m_session, {imageId}, classId,
-                                    QString("Label an image as \"%1\" (from the evaluation)")
-                                        .arg(QString::fromStdString(name))));
+    stack->push(
+        new SetLabelCommand(*m_session, {imageId}, classId,
+                            QString("Label an image as \"%1\" (from the evaluation)").arg(name)));
     // The command's labelsChanged() updated the figures (onLabelsChanged).
     return stack->index() > before;
 }
 
 void EvaluatePage::onLabelsChanged(const QList<qint64>& ids) {
     if (!m_evaluation || !m_session) return;
-    auto classes = m_session->store().classes();
-    if (!classes) return;
     const QStringList modelClasses = m_evaluation->classNames();
+    const QHash<core::ClassId, QString> projectClasses = m_session->classNames();
     bool changed = false;
     const QList<qint64> affected = ids.isEmpty() ? m_evaluation->imageIds() : ids;
     for (qint64 id : affected) {
         auto record = m_session->store().image(id);
         if (!record || !record.value().classId) continue;  // unlabeled: keeps its evaluated class
-        for (const auto& info : classes.value()) {
-            if (info.id != *record.value().classId) continue;
-            // The model's classes are the project's, matched by name; a class the model does
-            // not know leaves the image as it was evaluated.
-            const int index =
-                static_cast<int>(modelClasses.indexOf(QString::fromStdString(info.name)));
-            if (index >= 0) changed |= m_evaluation->relabel(id, index);
-        }
+        // The model's classes are the project's, matched by name; a class the model does not
+        // know leaves the image as it was evaluated.
+        const int index =
+            static_cast<int>(modelClasses.indexOf(projectClasses.value(*record.value().classId)));
+        if (index >= 0) changed |= m_evaluation->relabel(id, index);
     }
     if (!changed) return;
     showFigures();

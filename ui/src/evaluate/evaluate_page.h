@@ -4,6 +4,8 @@
 #include <QWidget>
 #include <memory>
 
+#include "widgets/image_preview.h"
+
 class QCheckBox;
 class QLabel;
 class QListWidget;
@@ -43,7 +45,7 @@ class EvaluatePage : public QWidget {
     // Grad-CAM of the selected image's predicted class over it, instead of the plain image.
     void setGradCamShown(bool shown);
     int gradCamsShown() const { return m_gradCams; }
-    QLabel* imageView() const { return m_image; }
+    ImagePreview* imageView() const { return m_image; }
 
     BackgroundJob* job() const { return m_job; }
     ConfusionMatrixView* confusionView() const { return m_confusion; }
@@ -87,7 +89,7 @@ class EvaluatePage : public QWidget {
     QListWidget* m_cellImages = nullptr;
     QListWidget* m_topLosses = nullptr;
     QTableWidget* m_perClass = nullptr;
-    QLabel* m_image = nullptr;
+    ImagePreview* m_image = nullptr;
     QCheckBox* m_gradCam = nullptr;
 };
 

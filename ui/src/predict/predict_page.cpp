@@ -16,7 +16,6 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
-#include "data/thumbnail_cache.h"
 #include "page_header.h"
 
 namespace fovea::ui {
@@ -80,12 +79,10 @@ PredictPage::PredictPage(QWidget* parent) : QWidget(parent), m_job(new Backgroun
     m_table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     connect(m_table, &QTableWidget::currentCellChanged, this, [this] { showSelection(); });
 
-    m_image = new QLabel(this);
+    m_image = new ImagePreview(this);
     m_image->setObjectName("predictImage");
     m_image->setMinimumSize(kPreviewSide, kPreviewSide);
-    m_image->setAlignment(Qt::AlignCenter);
-    m_image->setText("Drop images or folders here.");
-    m_image->setStyleSheet("QLabel#predictImage { background: #2a2a2a; color: #bbbbbb; }");
+    m_image->showMessage("Drop images or folders here.");
     m_gradCam = new QCheckBox("Grad-CAM: where the network looked", this);
     m_gradCam->setObjectName("gradCamCheck");
     connect(m_gradCam, &QCheckBox::toggled, this, [this] { showSelection(); });
@@ -217,10 +214,7 @@ void PredictPage::onJobFinished(bool ok, const QString& message) {
         }
         case Work::GradCam:
             ++m_gradCams;
-            if (m_gradCam->isChecked()) {
-                m_image->setPixmap(QPixmap::fromImage(m_overlay).scaled(
-                    m_image->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation));
-            }
+            if (m_gradCam->isChecked()) m_image->showImage(m_overlay);
             break;
         case Work::None:
             break;
@@ -253,14 +247,7 @@ void PredictPage::showSelection() {
                   });
         return;
     }
-    QString error;
-    const QImage image = decodeThumbnail(p.path, 2 * kPreviewSide, &error);
-    if (image.isNull()) {
-        m_image->setText(error.isEmpty() ? p.error : error);
-        return;
-    }
-    m_image->setPixmap(QPixmap::fromImage(image).scaled(m_image->size(), Qt::KeepAspectRatio,
-                                                        Qt::SmoothTransformation));
+    m_image->showFile(p.path);
 }
 
 void PredictPage::showScores(const ModelPredictor::Prediction& prediction) {

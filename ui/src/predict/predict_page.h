@@ -7,6 +7,7 @@
 
 #include "predict/model_predictor.h"
 #include "widgets/background_job.h"
+#include "widgets/image_preview.h"
 
 class QCheckBox;
 class QLabel;
@@ -39,7 +40,7 @@ class PredictPage : public QWidget {
 
     BackgroundJob* job() const { return m_job; }
     QTableWidget* resultsTable() const { return m_table; }
-    QLabel* imageView() const { return m_image; }
+    ImagePreview* imageView() const { return m_image; }
     // Grad-CAM overlays computed so far (for tests: the toggle really ran it).
     int gradCamsShown() const { return m_gradCams; }
 
@@ -72,7 +73,7 @@ class PredictPage : public QWidget {
     QLabel* m_modelLabel = nullptr;
     QSpinBox* m_topK = nullptr;
     QTableWidget* m_table = nullptr;
-    QLabel* m_image = nullptr;
+    ImagePreview* m_image = nullptr;
     QCheckBox* m_gradCam = nullptr;
     QVBoxLayout* m_scores = nullptr;
     QLabel* m_status = nullptr;

@@ -1,11 +1,13 @@
 #pragma once
 
+#include <QHash>
 #include <QList>
 #include <QObject>
 #include <QString>
 #include <QUndoStack>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "fovea/core/project/project_store.h"
 
@@ -33,6 +35,13 @@ class ProjectSession : public QObject {
     // further down the undo stack still hold the old one. They resolve ids through this map.
     core::ClassId currentClassId(core::ClassId original) const;
     void recordRecreatedClass(core::ClassId oldId, core::ClassId newId);
+
+    // Class names by id (read once for a loop over many images); the name of class `id` (empty
+    // when there is none or it is gone); the class called `name` — model pages match the
+    // network's classes to the project's by name.
+    QHash<core::ClassId, QString> classNames() const;
+    QString className(std::optional<core::ClassId> id) const;
+    std::optional<core::ClassId> classIdNamed(const QString& name) const;
 
     // The watch set: images whose predictions the Train page shows after every epoch, in the
     // order they were added, kept in the project. At most kMaxWatchedImages; ids of images

@@ -54,20 +54,12 @@ void WatchSetView::reload() {
     QStringList files;
     QStringList labels;
     if (m_session) {
-        const auto classes = m_session->store().classes();
         for (qint64 id : m_session->watchedImages()) {
             auto record = m_session->store().image(id);
             if (!record) continue;
-            QString label;
-            if (record.value().classId && classes) {
-                for (const auto& info : classes.value()) {
-                    if (info.id == *record.value().classId)
-                        label = QString::fromStdString(info.name);
-                }
-            }
             ids << id;
             files << QString::fromStdString(record.value().path.string());
-            labels << label;
+            labels << m_session->className(record.value().classId);
         }
     }
     // The same images (e.g. one was relabeled): the predictions so far stay.

@@ -17,3 +17,7 @@ add_library(fovea_models STATIC
 target_link_libraries(fovea_models PUBLIC fovea_tensor_common nlohmann_json::nlohmann_json
                                    PRIVATE fovea_warnings)
 fovea_use_torch_pch(fovea_models)
+# This file must include ATen/record_function.h itself, with NDEBUG as the library was built
+# (see the comment at its top); the precompiled torch header would have included it first.
+set_source_files_properties(src/tensor/models/multiply_accumulates.cpp
+                            PROPERTIES SKIP_PRECOMPILE_HEADERS ON)

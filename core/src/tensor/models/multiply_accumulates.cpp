@@ -1,4 +1,15 @@
+// LibTorch release builds (Debian's and the official ones) are compiled with NDEBUG, so the
+// library never sets RecordFunction's debug-only inputs_valid_ flag. Seen without NDEBUG (our
+// Debug and sanitizer builds), inputs() asserts on that never-written byte: UBSan reports an
+// invalid bool and the assertion throws whenever the byte happens to be zero. The flag sits in
+// padding, so the layout is the same either way; this file sees the header as the library does.
+#ifndef NDEBUG
+#define NDEBUG
 #include <ATen/record_function.h>
+#undef NDEBUG
+#else
+#include <ATen/record_function.h>
+#endif
 #include <torch/torch.h>
 
 #include "fovea/core/models/zoo.h"
