@@ -9,6 +9,7 @@
 #include "demo_command.h"
 #include "eval_command.h"
 #include "exit_codes.h"
+#include "explain_command.h"
 #include "export_command.h"
 #include "fovea/core/system_info.h"
 #include "fovea/core/threads.h"
@@ -96,6 +97,8 @@ int main(int argc, char** argv) {
     auto* eval = fovea::cli::addEvalCommand(app, evalOptions);
     fovea::cli::PredictOptions predictOptions;
     auto* predict = fovea::cli::addPredictCommand(app, predictOptions);
+    fovea::cli::ExplainOptions explainOptions;
+    auto* explain = fovea::cli::addExplainCommand(app, explainOptions);
     fovea::cli::ExportOptions exportOptions;
     auto* exportCommand = fovea::cli::addExportCommand(app, exportOptions);
     fovea::cli::DemoOptions demoOptions;
@@ -122,6 +125,7 @@ int main(int argc, char** argv) {
         if (lrFind->parsed()) return fovea::cli::runLrFind(lrFindOptions);
         if (eval->parsed()) return fovea::cli::runEval(evalOptions);
         if (predict->parsed()) return fovea::cli::runPredict(predictOptions);
+        if (explain->parsed()) return fovea::cli::runExplain(explainOptions);
         if (exportCommand->parsed()) return fovea::cli::runExport(exportOptions);
         if (demo->parsed()) return fovea::cli::runDemo(demoOptions);
     } catch (const std::exception& error) {

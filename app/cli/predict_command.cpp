@@ -30,16 +30,7 @@ std::string predictionLine(const core::ImagePrediction& prediction) {
 CLI::App* addPredictCommand(CLI::App& app, PredictOptions& o) {
     auto* command = app.add_subcommand(
         "predict", "Top-k classes of images, files or folders, with a trained or pretrained model");
-    auto* model = command->add_option("--model", o.model,
-                                      "run folder, model bundle or .safetensors model file");
-    auto* arch = command->add_option("--arch", o.architecture,
-                                     "preview a pretrained network as published (with --weights)");
-    command
-        ->add_option("--weights", o.weights,
-                     "with --arch: default | PATH | URL (labels from the file, else indices)")
-        ->needs(arch)
-        ->capture_default_str();
-    model->excludes(arch);
+    addModelSourceOptions(command, o.source);
     command->add_option("IMAGE_OR_DIR", o.inputs, "images, or folders searched recursively")
         ->required();
     command->add_option("--top-k", o.topK, "classes listed per image")
@@ -58,63 +49,17 @@ CLI::App* addPredictCommand(CLI::App& app, PredictOptions& o) {
 
 int runPredict(PredictOptions o) {
     const bool json = o.json;
-    if (o.model.empty() && o.architecture.empty()) {
-        return reportError(json, kExitUsage,
-                           "predict needs --model RUN_DIR|BUNDLE|FILE or --arch NAME --weights "
-                           "PATH");
-    }
-    ProgressDisplay progress;
-    core::TrainedModel model;
-    nlohmann::json source;
-    if (!o.model.empty()) {
-        core::RunFailure failure = core::RunFailure::BadData;
-        auto loaded = core::loadModelSource(o.model, failure);
-        if (!loaded) return reportError(json, exitCodeFor(failure), loaded.error().message);
-        source["model"] = fs::absolute(loaded.value().file).string();
-        model = std::move(loaded.value().model);
-    } else {
-        if (!core::findArchitecture(o.architecture)) {
-            return reportError(
-                json, kExitUsage,
-                "unknown architecture '" + o.architecture + "' (see fovea-cli models)");
-        }
-        auto loaded = core::loadPretrainedModel(
-            o.architecture, o.weights, [&](const core::DownloadProgress& p) {
-                if (p.totalBytes > 0) {
-                    progress.update(double(p.receivedBytes) / double(p.totalBytes),
-                                    "downloading weights",
-                                    std::to_string(p.receivedBytes >> 20) + " MiB", 0);
-                }
-            });
-        progress.finishLine();
-        if (!loaded) return reportError(json, kExitBadData, loaded.error().message);
-        source["weights"] = loaded.value().metadata["fovea.source"];
-        model = std::move(loaded).value();
-    }
+    int exitCode = kExitSuccess;
+    auto loaded = loadCommandModel(o.source, json, exitCode);
+    if (!loaded) return exitCode;
+    const core::TrainedModel& model = loaded->model;
+    const nlohmann::json& source = loaded->source;
     core::NetworkImpl& network = *model.network;
-    source["architecture"] = network.architecture();
-    source["classes"] = network.numClasses();
-    // Without recorded labels (published weights), classes are named by their output index.
-    source["labels"] = model.classNames.empty() ? "indices" : "model";
+    ProgressDisplay progress;
 
     const core::ImageFileList list = core::collectImageFiles(o.inputs);
-    nlohmann::json skipped = nlohmann::json::array();
-    for (const auto& problem : list.problems) {
-        skipped.push_back({{"path", problem.path.string()}, {"error", problem.message}});
-    }
-    if (list.files.empty()) {
-        std::string message;
-        for (const auto& problem : list.problems) {
-            message += (message.empty() ? "" : "; ") + problem.message;
-        }
-        if (message.empty()) {
-            for (const auto& input : o.inputs) {
-                message += (message.empty() ? "no images in " : ", ") + input.string();
-            }
-            message += " (folders are searched for .jpg, .png, .bmp, .webp and .tif files)";
-        }
-        return reportError(json, kExitBadData, message);
-    }
+    nlohmann::json skipped = problemsJson(list);
+    if (list.files.empty()) return reportError(json, kExitBadData, noImagesMessage(list, o.inputs));
 
     core::PredictionOptions options;
     options.topK = o.topK;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "command_inputs.h"
+
 namespace fovea::cli {
 
 // `fovea-cli predict`: the top-k classes of images, files and folders (recursively), with the
@@ -13,9 +15,7 @@ namespace fovea::cli {
 // (--model), or a pretrained network as published (--arch with --weights) to preview it before
 // any training. Unreadable images are listed as skipped; --csv writes one row per image.
 struct PredictOptions {
-    std::filesystem::path model;
-    std::string architecture;
-    std::string weights = "default";
+    ModelSourceOptions source;
     std::vector<std::filesystem::path> inputs;
     int topK = 5;
     std::filesystem::path csv;

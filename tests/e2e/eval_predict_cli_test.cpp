@@ -3,7 +3,8 @@
 // about 10 s, and unlike one epoch of a MobileNet it learns, so the figures are not trivial).
 // The evaluation must reproduce the run's own validation figures, another folder is matched
 // by class name, predictions cover files, folders, broken images and CSV, a published weight
-// file without labels is previewed with indices, and errors have their exit codes.
+// file without labels is previewed with indices, Grad-CAM overlays are written as core computes
+// them, and errors have their exit codes.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,11 +13,15 @@
 #include <set>
 
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
 
 #include "cli_test_support.h"
+#include "fovea/core/image/image_decode.h"
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/project/csv_format.h"
 #include "fovea/core/project/fashion_mnist.h"
+#include "fovea/core/session/explain_image.h"
+#include "fovea/core/session/run_records.h"
 #include "fovea/core/weights/safetensors.h"
 #include "run_process.h"
 
@@ -279,6 +284,101 @@ TEST_F(EvalPredictCli, PreviewOfAWeightFileWithoutLabelsNamesClassesByIndex) {
     for (const auto& score : result.json.at("predictions").at(0).at("top")) {
         EXPECT_EQ(score.at("label"), std::to_string(score.at("index").get<int>()));
     }
+}
+
+// The probability `predict` gives `label` for `image` (every class is listed: top-k = 3).
+double predictedProbability(const fs::path& run, const fs::path& image, const std::string& label) {
+    const auto result = cli({"predict", "--model", run.string(), image.string(), "--json"});
+    EXPECT_EQ(result.exitCode, 0) << result.output;
+    if (!printedOneObject(result)) return -1;
+    for (const auto& score : result.json.at("predictions").at(0).at("top")) {
+        if (score.at("label") == label) return score.at("probability").get<double>();
+    }
+    return -1;
+}
+
+TEST_F(EvalPredictCli, ExplainWritesTheOverlayCoreComputesForTheTopClassOrTheOneAsked) {
+    const fs::path image =
+        data() / className(7) / fs::directory_iterator(data() / className(7))->path().filename();
+    const fs::path out = scratch("explained");
+    const auto top = cli(
+        {"explain", "--model", run().string(), image.string(), "--out", out.string(), "--json"});
+    ASSERT_EQ(top.exitCode, 0) << top.output;
+    ASSERT_TRUE(printedOneObject(top)) << top.output;
+    ASSERT_EQ(top.json.at("explanations").size(), 1u);
+    const auto& explained = top.json.at("explanations").at(0);
+    const fs::path overlay = explained.at("overlay").get<std::string>();
+    EXPECT_EQ(overlay, fs::absolute(out / (image.stem().string() + ".gradcam.png")));
+    EXPECT_EQ(explained.at("layer"), "layer4");
+
+    // The top-1 class with predict's probability for it.
+    const auto predicted = cli({"predict", "--model", run().string(), image.string(), "--json"});
+    ASSERT_EQ(predicted.exitCode, 0) << predicted.output;
+    const auto& best = predicted.json.at("predictions").at(0).at("top").at(0);
+    EXPECT_EQ(explained.at("label"), best.at("label"));
+    EXPECT_EQ(explained.at("class"), best.at("index"));
+    EXPECT_NEAR(explained.at("probability").get<double>(), best.at("probability").get<double>(),
+                1e-4);
+
+    // The PNG holds what core::explainImage draws: the 32 px crop with the heatmap over it.
+    core::RunFailure failure{};
+    auto model = core::loadModelSource(run(), failure);
+    ASSERT_TRUE(model.ok()) << model.error().message;
+    auto expected = core::explainImage(*model.value().model.network, image);
+    ASSERT_TRUE(expected.ok()) << expected.error().message;
+    auto written = core::decodeImage(overlay);
+    ASSERT_TRUE(written.ok()) << written.error().message;
+    ASSERT_EQ(written.value().rgb.size(), cv::Size(32, 32));
+    EXPECT_LE(cv::norm(written.value().rgb, expected.value().overlay, cv::NORM_INF), 2.0);
+    EXPECT_GT(cv::norm(written.value().rgb, expected.value().croppedRgb, cv::NORM_INF), 20.0);
+
+    // --class by name: that class, with predict's probability for it; the file is replaced.
+    const auto classes = modelClasses();
+    const std::string other = classes[0] == best.at("label") ? classes[1] : classes[0];
+    const auto asked = cli({"explain", "--model", run().string(), image.string(), "--out",
+                            out.string(), "--class", other, "--json"});
+    ASSERT_EQ(asked.exitCode, 0) << asked.output;
+    const auto& forOther = asked.json.at("explanations").at(0);
+    EXPECT_EQ(forOther.at("label"), other);
+    EXPECT_NEAR(forOther.at("probability").get<double>(), predictedProbability(run(), image, other),
+                1e-4);
+    EXPECT_EQ(fs::path(forOther.at("overlay").get<std::string>()), overlay);
+}
+
+TEST_F(EvalPredictCli, ExplainKeepsSameNamedImagesApartAndSkipsBrokenOnes) {
+    const fs::path folder = scratch("same-names");
+    const fs::path source =
+        data() / className(0) / fs::directory_iterator(data() / className(0))->path().filename();
+    fs::create_directories(folder / "a");
+    fs::create_directories(folder / "b");
+    fs::copy_file(source, folder / "a" / "x.png");
+    fs::copy_file(source, folder / "b" / "x.png");
+    const fs::path broken = writeBroken(folder / "broken.png");
+    const fs::path out = scratch("same-names-out");
+    const auto result = cli(
+        {"explain", "--model", run().string(), folder.string(), "--out", out.string(), "--json"});
+    ASSERT_EQ(result.exitCode, 0) << result.output;
+    ASSERT_TRUE(printedOneObject(result)) << result.output;
+    ASSERT_EQ(result.json.at("explanations").size(), 2u);
+    EXPECT_TRUE(fs::is_regular_file(out / "x.gradcam.png"));
+    EXPECT_TRUE(fs::is_regular_file(out / "x-2.gradcam.png"));
+    ASSERT_EQ(result.json.at("skipped").size(), 1u);
+    EXPECT_TRUE(
+        contains(result.json.at("skipped").at(0).at("error").get<std::string>(), "broken.png"));
+    EXPECT_TRUE(sameFile(result.json.at("skipped").at(0).at("path").get<std::string>(), broken));
+
+    // A class the model does not have is a usage error that lists the ones it has.
+    const auto unknown = cli({"explain", "--model", run().string(), folder.string(), "--out",
+                              out.string(), "--class", "Unicorn", "--json"});
+    EXPECT_EQ(unknown.exitCode, 2) << unknown.output;
+    EXPECT_TRUE(contains(errorOf(unknown), "Unicorn")) << unknown.output;
+    EXPECT_TRUE(contains(errorOf(unknown), modelClasses()[0])) << unknown.output;
+
+    // Only broken images: nothing to explain is bad data, naming the file.
+    const auto none = cli(
+        {"explain", "--model", run().string(), broken.string(), "--out", out.string(), "--json"});
+    EXPECT_EQ(none.exitCode, 3) << none.output;
+    EXPECT_TRUE(contains(errorOf(none), "broken.png")) << none.output;
 }
 
 TEST_F(EvalPredictCli, ErrorsHaveTheirExitCodesAndNameTheProblem) {

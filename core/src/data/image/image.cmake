@@ -7,6 +7,7 @@ target_sources(fovea_core_data PRIVATE
     src/data/image/exif_orientation.cpp
     src/data/image/heatmap_overlay.cpp
     src/data/image/image_decode.cpp
+    src/data/image/image_encode.cpp
     src/data/image/image_probe.cpp
     src/data/image/transforms.cpp
 )

@@ -7,13 +7,10 @@
 
 #include "fovea/core/models/network.h"
 #include "fovea/core/result.h"
+#include "fovea/core/training/device_choice.h"
 #include "fovea/core/training/training_config.h"
 
 namespace fovea::core {
-
-// CPU, or CUDA when asked for (or Auto and available). Asking for CUDA without one is an error
-// that says so, not a silent fallback.
-Result<torch::Device> resolveDevice(DevicePreference preference);
 
 // Autocast for one forward pass on `device` with `precision` (nothing for Float32). bf16 works
 // on CPU and CUDA; fp16 only on CUDA (an error elsewhere is caught by the config check).

@@ -1,0 +1,155 @@
+#include "explain_command.h"
+
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "cli_output.h"
+#include "common_options.h"
+#include "exit_codes.h"
+#include "fovea/core/image/image_encode.h"
+#include "fovea/core/session/explain_image.h"
+#include "fovea/core/training/device_choice.h"
+
+namespace fovea::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string labelOf(const core::TrainedModel& model, std::int64_t index) {
+    const auto i = static_cast<std::size_t>(index);
+    return i < model.classNames.size() ? model.classNames[i] : std::to_string(index);
+}
+
+// --class as the network's output index: a class name of the model, else a number in range.
+std::optional<std::int64_t> classIndexOf(const core::TrainedModel& model, const std::string& text) {
+    for (std::size_t i = 0; i < model.classNames.size(); ++i) {
+        if (model.classNames[i] == text) return static_cast<std::int64_t>(i);
+    }
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
+        text.size() > 9) {
+        return std::nullopt;
+    }
+    const std::int64_t index = std::stoll(text);
+    if (index >= model.network->numClasses()) return std::nullopt;
+    return index;
+}
+
+// OUT_DIR/<stem>.gradcam.png; images of the same name from different folders get -2, -3, ...
+// rather than overwriting each other's overlay.
+fs::path overlayFileFor(const fs::path& image, const fs::path& folder,
+                        std::map<std::string, int>& namesUsed) {
+    const std::string stem = image.stem().string();
+    const int seen = namesUsed[stem]++;
+    return folder / (stem + (seen == 0 ? "" : "-" + std::to_string(seen + 1)) + ".gradcam.png");
+}
+
+}  // namespace
+
+CLI::App* addExplainCommand(CLI::App& app, ExplainOptions& o) {
+    auto* command = app.add_subcommand(
+        "explain", "Grad-CAM: where the model looked, drawn over each image (PNG files)");
+    addModelSourceOptions(command, o.source);
+    command->add_option("IMAGE_OR_DIR", o.inputs, "images, or folders searched recursively")
+        ->required();
+    command->add_option("--out", o.outputFolder, "folder for the <name>.gradcam.png files")
+        ->required();
+    command->add_option("--class", o.targetClass,
+                        "explain this class (name or output index) instead of the top-1");
+    addDeviceOption(command, o.device);
+    addJsonFlag(command, o.json);
+    return command;
+}
+
+int runExplain(ExplainOptions o) {
+    const bool json = o.json;
+    int exitCode = kExitSuccess;
+    auto loaded = loadCommandModel(o.source, json, exitCode);
+    if (!loaded) return exitCode;
+    core::TrainedModel& model = loaded->model;
+
+    std::optional<std::int64_t> target;
+    if (!o.targetClass.empty()) {
+        target = classIndexOf(model, o.targetClass);
+        if (!target) {
+            std::string known;
+            for (const auto& name : model.classNames) known += (known.empty() ? "" : ", ") + name;
+            return reportError(
+                json, kExitUsage,
+                "--class '" + o.targetClass + "' is not a class of the model (" +
+                    (known.empty()
+                         ? "output indices 0.." + std::to_string(model.network->numClasses() - 1)
+                         : known) +
+                    ")");
+        }
+    }
+    auto device = core::resolveDevice(core::parseDevicePreference(o.device).value());
+    if (!device) return reportError(json, kExitUsage, device.error().message);
+    model.network->to(device.value());
+
+    const core::ImageFileList list = core::collectImageFiles(o.inputs);
+    nlohmann::json skipped = problemsJson(list);
+    if (list.files.empty()) {
+        return reportError(json, kExitBadData, noImagesMessage(list, o.inputs));
+    }
+    std::error_code error;
+    fs::create_directories(o.outputFolder, error);
+    if (error) {
+        return reportError(json, kExitFailure,
+                           "Cannot create " + o.outputFolder.string() + ": " + error.message());
+    }
+
+    ProgressDisplay progress;
+    nlohmann::json explanations = nlohmann::json::array();
+    std::ostringstream text;
+    std::map<std::string, int> namesUsed;
+    std::string firstFailure;
+    for (std::size_t i = 0; i < list.files.size(); ++i) {
+        const fs::path& image = list.files[i];
+        const std::size_t done = i + 1;
+        progress.update(double(done) / double(list.files.size()), "explaining",
+                        std::to_string(done) + "/" + std::to_string(list.files.size()) + " images",
+                        0);
+        auto explained = core::explainImage(*model.network, image, target);
+        if (!explained) {
+            if (firstFailure.empty()) firstFailure = explained.error().message;
+            skipped.push_back({{"path", image.string()}, {"error", explained.error().message}});
+            continue;
+        }
+        const fs::path overlay = overlayFileFor(image, o.outputFolder, namesUsed);
+        if (auto written = core::writeRgbImage(overlay, explained.value().overlay); !written) {
+            progress.finishLine();
+            return reportError(json, kExitFailure, written.error().message);
+        }
+        const auto& e = explained.value();
+        explanations.push_back({{"path", image.string()},
+                                {"overlay", fs::absolute(overlay).string()},
+                                {"class", e.targetClass},
+                                {"label", labelOf(model, e.targetClass)},
+                                {"probability", e.probability},
+                                {"layer", e.layer}});
+        char probability[32];
+        std::snprintf(probability, sizeof probability, "%.4f", e.probability);
+        text << image.string() << ": " << labelOf(model, e.targetClass) << " " << probability
+             << " -> " << overlay.string() << "\n";
+    }
+    progress.finishLine();
+    if (explanations.empty()) {
+        return reportError(json, kExitBadData,
+                           "none of the " + std::to_string(list.files.size()) +
+                               " images could be explained (first: " + firstFailure + ")");
+    }
+    nlohmann::json result = loaded->source;
+    result["layer"] = explanations.front().at("layer");
+    result["explanations"] = explanations;
+    result["skipped"] = skipped;
+    if (!skipped.empty()) {
+        text << "Skipped " << skipped.size() << " files:\n";
+        for (const auto& entry : skipped)
+            text << "  " << entry.at("error").get<std::string>() << "\n";
+    }
+    printResult(json, result, text.str());
+    return kExitSuccess;
+}
+
+}  // namespace fovea::cli

@@ -1,0 +1,14 @@
+#pragma once
+
+#include <torch/types.h>
+
+#include "fovea/core/result.h"
+#include "fovea/core/training/training_config.h"
+
+namespace fovea::core {
+
+// CPU, or CUDA when asked for (or Auto and available). Asking for CUDA without one is an error
+// that says so, not a silent fallback.
+Result<torch::Device> resolveDevice(DevicePreference preference);
+
+}  // namespace fovea::core
