@@ -26,10 +26,7 @@ CLI::App* addLrFindCommand(CLI::App& app, LrFindOptions& o) {
     command->add_option("--optimizer", o.train.optimizer, "sgd | adamw")
         ->check(CLI::IsMember({"sgd", "adamw"}))
         ->capture_default_str();
-    auto* upTo = command->add_option("--freeze-up-to", o.train.network.freezeUpTo,
-                                     "freeze every block up to and including BLOCK");
-    command->add_option("--freeze", o.train.freezeList, "freeze exactly these blocks")
-        ->excludes(upTo);
+    addFreezeOptions(command, o.train);
     command->add_option("--seed", o.train.training.seed, "random seed")->capture_default_str();
     addDeviceOption(command, o.train.device);
     command->add_option("--workers", o.train.workers, "image decoding threads");
@@ -46,10 +43,7 @@ int runLrFind(LrFindOptions o) {
     TrainOptions& t = o.train;
     t.training.optimizer = core::parseOptimizerKind(t.optimizer).value();
     t.training.device = core::parseDevicePreference(t.device).value();
-    std::stringstream freeze(t.freezeList);
-    for (std::string block; std::getline(freeze, block, ',');) {
-        if (!block.empty()) t.network.freeze.push_back(block);
-    }
+    t.network.freeze = parseFreezeList(t.freezeList);
     // An image folder is scanned into a scratch project that goes away afterwards.
     const auto scratch =
         std::filesystem::temp_directory_path() / ("fovea-lr-find-" + std::to_string(::getpid()));

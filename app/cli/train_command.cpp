@@ -90,6 +90,21 @@ std::string epochLine(const core::EpochReport& r, std::int64_t epochs) {
 
 }  // namespace
 
+void addFreezeOptions(CLI::App* command, TrainOptions& o) {
+    auto* upTo = command->add_option("--freeze-up-to", o.network.freezeUpTo,
+                                     "freeze every block up to and including BLOCK");
+    command
+        ->add_option("--freeze", o.freezeList,
+                     "freeze exactly these blocks (A,B,...; none: train every block)")
+        ->excludes(upTo);
+}
+
+std::optional<std::vector<std::string>> parseFreezeList(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    if (text == "none") return std::vector<std::string>{};
+    return splitList(text);
+}
+
 CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
     auto* command =
         app.add_subcommand("train", "Fine-tune a network on an image folder or project");
@@ -116,10 +131,7 @@ CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
     command->add_option("--warmup-epochs", o.training.warmupEpochs, "linear warmup");
     command->add_option("--weight-decay", o.training.weightDecay, "not on biases and norms")
         ->capture_default_str();
-    auto* upTo = command->add_option("--freeze-up-to", o.network.freezeUpTo,
-                                     "freeze every block up to and including BLOCK");
-    command->add_option("--freeze", o.freezeList, "freeze exactly these blocks (A,B,...)")
-        ->excludes(upTo);
+    addFreezeOptions(command, o);
     command
         ->add_option("--val-fraction", o.validationFraction,
                      "share of each class held out for validation when the data has no "
@@ -169,7 +181,7 @@ int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
                 json, kExitUsage,
                 "unknown architecture '" + o.network.architecture + "' (see fovea-cli models)");
         }
-        o.network.freeze = splitList(o.freezeList);
+        o.network.freeze = parseFreezeList(o.freezeList);
         o.training.optimizer = core::parseOptimizerKind(o.optimizer).value();
         o.training.schedule.kind = core::parseScheduleKind(o.schedule).value();
         o.training.device = core::parseDevicePreference(o.device).value();
@@ -221,20 +233,23 @@ int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
         if (!image.path.empty()) entry["path"] = image.path.string();
         skipped.push_back(entry);
     }
-    result = {{"run_folder", run.runFolder.string()},
-              {"outcome", core::trainingOutcomeName(s.outcome)},
-              {"message", s.message},
-              {"device", s.device},
-              {"architecture", run.architecture},
-              {"weights", run.weightsDescription},
-              {"classes", run.classNames},
-              {"images",
-               {{"train", run.trainImages},
-                {"validation", run.validationImages},
-                {"unusable", run.unusableImages}}},
-              {"skipped", skipped},
-              {"epochs_completed", s.epochsCompleted},
-              {"feature_cache_hits", s.featureCacheHits}};
+    result = {
+        {"run_folder", run.runFolder.string()},
+        {"outcome", core::trainingOutcomeName(s.outcome)},
+        {"message", s.message},
+        {"device", s.device},
+        {"architecture", run.architecture},
+        {"weights", run.weightsDescription},
+        {"frozen_blocks", run.frozenBlocks},
+        {"parameters", {{"total", run.parameters.total}, {"trainable", run.parameters.trainable}}},
+        {"classes", run.classNames},
+        {"images",
+         {{"train", run.trainImages},
+          {"validation", run.validationImages},
+          {"unusable", run.unusableImages}}},
+        {"skipped", skipped},
+        {"epochs_completed", s.epochsCompleted},
+        {"feature_cache_hits", s.featureCacheHits}};
     if (!s.history.empty()) {
         const auto& last = s.history.back();
         result["train_loss"] = last.trainLoss;
@@ -257,6 +272,15 @@ int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
     std::ostringstream lines;
     lines << "Run " << core::trainingOutcomeName(s.outcome) << " after " << s.epochsCompleted
           << " epochs on " << s.device << ": " << run.runFolder.string() << "\n";
+    lines << "Trained " << run.parameters.trainable << " of " << run.parameters.total
+          << " parameters";
+    if (!run.frozenBlocks.empty()) {
+        lines << " (frozen:";
+        for (std::size_t i = 0; i < run.frozenBlocks.size(); ++i)
+            lines << (i == 0 ? " " : ", ") << run.frozenBlocks[i];
+        lines << ")";
+    }
+    lines << "\n";
     if (result.contains("val_accuracy")) {
         lines << "Validation accuracy " << result["val_accuracy"].get<double>() << "\n";
     }

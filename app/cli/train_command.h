@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,7 @@ namespace fovea::cli {
 // that only the command line has, as text until they are parsed into the settings.
 struct TrainOptions : core::RunSettings {
     std::filesystem::path runFolder;
-    std::string freezeList;  // --freeze A,B,C
+    std::string freezeList;  // --freeze A,B,C or none
     std::string optimizer = "adamw";
     std::string schedule = "cosine";
     std::string device = "auto";
@@ -27,6 +28,12 @@ struct TrainOptions : core::RunSettings {
     bool resume = false;
     bool json = false;
 };
+
+// --freeze-up-to BLOCK and --freeze A,B,...|none, which exclude each other.
+void addFreezeOptions(CLI::App* command, TrainOptions& options);
+// --freeze's text as NetworkChoice::freeze: the blocks named; "none": an empty list, every block
+// trained; not given: unset, the blocks frozen as the weights come.
+std::optional<std::vector<std::string>> parseFreezeList(const std::string& text);
 
 // Weight downloads drawn on the progress display.
 core::DownloadProgressCallback downloadProgress(ProgressDisplay& progress);

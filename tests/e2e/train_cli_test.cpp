@@ -261,8 +261,41 @@ TEST(CliTrain, OfflineDefaultRunWritesTheWholeRunFolder) {
     const auto config = nlohmann::json::parse(readWholeFile(out / "config.json"));
     EXPECT_EQ(config.at("network").at("architecture"), "mobilenet_v2_keras");
     EXPECT_EQ(config.at("network").at("image_size"), 64);
+    // No --freeze: the blocks frozen as the offline weights come, and said so.
+    EXPECT_TRUE(config.at("network").at("freeze").is_null());
+    std::vector<std::string> imageNetBlocks{"stem"};
+    for (int block = 0; block <= 10; ++block)
+        imageNetBlocks.push_back("block" + std::to_string(block));
+    EXPECT_EQ(r.at("frozen_blocks").get<std::vector<std::string>>(), imageNetBlocks);
+    EXPECT_LT(r.at("parameters").at("trainable"), r.at("parameters").at("total"));
     EXPECT_EQ(nlohmann::json::parse(readWholeFile(out / "summary.json")).at("outcome"),
               "completed");
+}
+
+TEST(CliTrain, FreezeNoneTrainsEveryBlockEvenOfTheOfflineDefault) {
+    if (!fs::exists(core::offlineWeightsPath("mobilenet_v2_keras"))) {
+        GTEST_SKIP() << "offline default weights missing: fovea-cli prepare-offline-weights";
+    }
+    ScratchFolder scratch("fovea-cli-freeze");
+    const fs::path data = scratch / "data";
+    ASSERT_NO_FATAL_FAILURE(writeImages(data, {0, 1}, 6));
+    auto train = [&](const std::string& name, const std::string& freeze) {
+        return runCliJson({"train", "--data", data.string(), "--out", (scratch / name).string(),
+                           "--arch", "mobilenet_v2_keras", "--image-size", "32", "--epochs", "1",
+                           "--batch-size", "6", "--augment", "none", "--freeze", freeze, "--json"});
+    };
+    const auto none = train("none", "none");
+    ASSERT_EQ(none.exitCode, 0) << none.output;
+    EXPECT_TRUE(none.json.at("frozen_blocks").empty()) << none.output;
+    EXPECT_EQ(none.json.at("parameters").at("trainable"), none.json.at("parameters").at("total"));
+    const auto noneConfig = nlohmann::json::parse(readWholeFile(scratch / "none" / "config.json"));
+    EXPECT_EQ(noneConfig.at("network").at("freeze"), nlohmann::json::array());
+
+    const auto two = train("two", "stem,block0");
+    ASSERT_EQ(two.exitCode, 0) << two.output;
+    EXPECT_EQ(two.json.at("frozen_blocks").get<std::vector<std::string>>(),
+              (std::vector<std::string>{"stem", "block0"}));
+    EXPECT_LT(two.json.at("parameters").at("trainable"), none.json.at("parameters").at("total"));
 }
 
 class CliTrainBadInput : public testing::Test {

@@ -22,6 +22,7 @@
 #include "background_process.h"
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/session/network_setup.h"
+#include "fovea/core/weights_import/offline_default.h"
 #include "model/model_page.h"
 #include "model/model_selection.h"
 #include "model/network_choice.h"
@@ -258,7 +259,8 @@ class ModelPageTest : public QObject {
             chosen = page.selection();
             core::NetworkChoice choice = fovea::ui::toNetworkChoice(chosen);
             QCOMPARE(choice.architecture, std::string("resnet18"));
-            QCOMPARE(choice.freeze, (std::vector<std::string>{"stem", "layer1"}));
+            QVERIFY(choice.freeze.has_value());
+            QCOMPARE(*choice.freeze, (std::vector<std::string>{"stem", "layer1"}));
             choice.weights = "none";  // no internet here; weights do not change the counts
             auto prepared = core::prepareNetwork(choice, kClasses.size());
             QVERIFY2(prepared, prepared ? "" : prepared.error().message.c_str());
@@ -267,6 +269,17 @@ class ModelPageTest : public QObject {
             QCOMPARE(page.totalParameters(), qint64(prepCounts.total));
             QCOMPARE(fovea::ui::toBlockLearningRateMultipliers(chosen),
                      (std::map<std::string, double>{{"layer4", 0.25}}));
+
+            // Nothing ticked is nothing frozen, also for the offline default, whose weights
+            // arrive with their ImageNet blocks frozen.
+            if (std::filesystem::exists(core::offlineWeightsPath("mobilenet_v2_keras"))) {
+                fovea::ui::ModelSelection offline = fovea::ui::defaultModelSelection();
+                QVERIFY(!offline.frozenBlocks.isEmpty());
+                offline.frozenBlocks.clear();
+                auto unfrozen = core::prepareNetwork(fovea::ui::toNetworkChoice(offline), 3);
+                QVERIFY2(unfrozen, unfrozen ? "" : unfrozen.error().message.c_str());
+                QVERIFY(unfrozen.value().network->frozenBlocks().empty());
+            }
         }
 
         // Saved as it changed: a new page on the reopened project shows the same choice.

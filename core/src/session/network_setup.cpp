@@ -95,11 +95,11 @@ Result<void> applyFreezing(const NetworkChoice& choice, NetworkImpl& network) {
     if (choice.freezeUpTo) {
         if (!known(*choice.freezeUpTo)) return unknown(*choice.freezeUpTo);
         network.setFrozenBlocks(blocksUpTo(network, *choice.freezeUpTo));
-    } else if (!choice.freeze.empty()) {
-        for (const auto& name : choice.freeze) {
+    } else if (choice.freeze) {
+        for (const auto& name : *choice.freeze) {
             if (!known(name)) return unknown(name);
         }
-        network.setFrozenBlocks({choice.freeze.begin(), choice.freeze.end()});
+        network.setFrozenBlocks({choice.freeze->begin(), choice.freeze->end()});
     }
     if (network.frozenBlocks().count("head")) {
         return Error{"the head of " + network.architecture() +

@@ -16,10 +16,11 @@ namespace fs = std::filesystem;
 nlohmann::json describeRunSettings(const RunSettings& s) {
     nlohmann::json network = {{"architecture", s.network.architecture},
                               {"weights", s.network.weights},
-                              {"freeze", s.network.freeze},
+                              {"freeze", nullptr},
                               {"image_size", s.network.imageSize},
                               {"head_dropout", s.network.head.dropout},
                               {"head_hidden_units", s.network.head.hiddenUnits}};
+    if (s.network.freeze) network["freeze"] = *s.network.freeze;  // null: as the weights come
     if (s.network.freezeUpTo) network["freeze_up_to"] = *s.network.freezeUpTo;
     return {{"data", fs::absolute(s.data).string()},
             {"network", network},
@@ -37,7 +38,9 @@ Result<RunSettings> runSettingsFromConfig(const nlohmann::json& config) {
         const auto& network = config.at("network");
         s.network.architecture = network.at("architecture");
         s.network.weights = network.at("weights");
-        s.network.freeze = network.at("freeze").get<std::vector<std::string>>();
+        if (!network.at("freeze").is_null()) {
+            s.network.freeze = network.at("freeze").get<std::vector<std::string>>();
+        }
         if (network.contains("freeze_up_to")) s.network.freezeUpTo = network.at("freeze_up_to");
         s.network.imageSize = network.at("image_size");
         s.network.head.dropout = network.at("head_dropout");
@@ -179,6 +182,10 @@ Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::pa
     result.runFolder = fs::absolute(run->path());
     result.architecture = network->architecture();
     result.weightsDescription = inputs.network.weightsDescription;
+    for (const auto& block : network->blocks()) {
+        if (network->frozenBlocks().count(block.name)) result.frozenBlocks.push_back(block.name);
+    }
+    result.parameters = countParameters(*network);
     result.classNames = set.classNames;
     result.trainImages = set.train.size();
     result.validationImages = set.validation.size();

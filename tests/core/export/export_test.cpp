@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -24,9 +25,12 @@ namespace fs = std::filesystem;
 class ExportTest : public testing::Test {
   protected:
     void SetUp() override {
-        m_folder = fs::temp_directory_path() /
-                   ("fovea-export-" + std::to_string(getpid()) + "-" +
-                    testing::UnitTest::GetInstance()->current_test_info()->name());
+        // Parameterised tests are named "Name/0": one folder per test, not a folder in a folder
+        // that TearDown would leave behind.
+        std::string name = testing::UnitTest::GetInstance()->current_test_info()->name();
+        std::replace(name.begin(), name.end(), '/', '_');
+        m_folder =
+            fs::temp_directory_path() / ("fovea-export-" + std::to_string(getpid()) + "-" + name);
         fs::create_directories(m_folder);
     }
     void TearDown() override { fs::remove_all(m_folder); }

@@ -23,9 +23,12 @@ struct NetworkChoice {
     // an http(s) URL.
     std::string weights = "default";
     std::optional<std::string> freezeUpTo;  // freeze every block up to and including this one
-    std::vector<std::string> freeze;        // or exactly these blocks
-    int imageSize = 0;                      // network input side in pixels; 0: the weights' own
-    HeadOptions head;                       // numClasses is set from the data
+    // Or exactly these blocks; an empty list trains every block. Unset (and no freezeUpTo): as
+    // the weights come -- the offline default arrives with its ImageNet blocks frozen, every
+    // other source unfrozen.
+    std::optional<std::vector<std::string>> freeze;
+    int imageSize = 0;  // network input side in pixels; 0: the weights' own
+    HeadOptions head;   // numClasses is set from the data
 };
 
 struct PreparedNetwork {

@@ -78,6 +78,9 @@ struct TrainingRunResult {
     TrainingSummary summary;
     std::string architecture;
     std::string weightsDescription;
+    // As training began: the frozen blocks in network order, and what they leave to train.
+    std::vector<std::string> frozenBlocks;
+    ParameterCounts parameters;
     std::vector<std::string> classNames;
     std::size_t trainImages = 0;
     std::size_t validationImages = 0;
