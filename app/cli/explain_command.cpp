@@ -1,7 +1,8 @@
 #include "explain_command.h"
 
+#include <algorithm>
 #include <cstdio>
-#include <map>
+#include <set>
 #include <sstream>
 
 #include "cli_output.h"
@@ -36,12 +37,15 @@ std::optional<std::int64_t> classIndexOf(const core::TrainedModel& model, const 
 }
 
 // OUT_DIR/<stem>.gradcam.png; images of the same name from different folders get -2, -3, ...
-// rather than overwriting each other's overlay.
+// (the first name no earlier image of this run took) rather than overwriting each other.
 fs::path overlayFileFor(const fs::path& image, const fs::path& folder,
-                        std::map<std::string, int>& namesUsed) {
+                        std::set<std::string>& namesUsed) {
     const std::string stem = image.stem().string();
-    const int seen = namesUsed[stem]++;
-    return folder / (stem + (seen == 0 ? "" : "-" + std::to_string(seen + 1)) + ".gradcam.png");
+    std::string name = stem + ".gradcam.png";
+    for (int n = 2; !namesUsed.insert(name).second; ++n) {
+        name = stem + "-" + std::to_string(n) + ".gradcam.png";
+    }
+    return folder / name;
 }
 
 }  // namespace
@@ -72,8 +76,13 @@ int runExplain(ExplainOptions o) {
     if (!o.targetClass.empty()) {
         target = classIndexOf(model, o.targetClass);
         if (!target) {
+            // The first classes only: a published network may have a thousand.
             std::string known;
-            for (const auto& name : model.classNames) known += (known.empty() ? "" : ", ") + name;
+            const std::size_t listed = std::min<std::size_t>(model.classNames.size(), 20);
+            for (std::size_t i = 0; i < listed; ++i)
+                known += (i == 0 ? "" : ", ") + model.classNames[i];
+            if (listed < model.classNames.size())
+                known += ", ... (" + std::to_string(model.classNames.size()) + " in all)";
             return reportError(
                 json, kExitUsage,
                 "--class '" + o.targetClass + "' is not a class of the model (" +
@@ -102,7 +111,7 @@ int runExplain(ExplainOptions o) {
     ProgressDisplay progress;
     nlohmann::json explanations = nlohmann::json::array();
     std::ostringstream text;
-    std::map<std::string, int> namesUsed;
+    std::set<std::string> namesUsed;
     std::string firstFailure;
     for (std::size_t i = 0; i < list.files.size(); ++i) {
         const fs::path& image = list.files[i];

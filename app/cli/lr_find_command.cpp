@@ -43,7 +43,9 @@ int runLrFind(LrFindOptions o) {
     TrainOptions& t = o.train;
     t.training.optimizer = core::parseOptimizerKind(t.optimizer).value();
     t.training.device = core::parseDevicePreference(t.device).value();
-    t.network.freeze = parseFreezeList(t.freezeList);
+    auto freeze = parseFreezeList(t.freezeList);
+    if (!freeze) return reportError(json, kExitUsage, freeze.error().message);
+    t.network.freeze = freeze.value();
     // An image folder is scanned into a scratch project that goes away afterwards.
     const auto scratch =
         std::filesystem::temp_directory_path() / ("fovea-lr-find-" + std::to_string(::getpid()));

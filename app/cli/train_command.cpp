@@ -99,10 +99,14 @@ void addFreezeOptions(CLI::App* command, TrainOptions& o) {
         ->excludes(upTo);
 }
 
-std::optional<std::vector<std::string>> parseFreezeList(const std::string& text) {
-    if (text.empty()) return std::nullopt;
-    if (text == "none") return std::vector<std::string>{};
-    return splitList(text);
+core::Result<std::optional<std::vector<std::string>>> parseFreezeList(const std::string& text) {
+    if (text.empty()) return std::optional<std::vector<std::string>>{};
+    if (text == "none") return std::optional<std::vector<std::string>>{std::vector<std::string>{}};
+    std::vector<std::string> blocks = splitList(text);
+    if (blocks.empty()) {
+        return core::Error{"--freeze '" + text + "' names no block (A,B,... or none)"};
+    }
+    return std::optional<std::vector<std::string>>{std::move(blocks)};
 }
 
 CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
@@ -181,7 +185,9 @@ int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
                 json, kExitUsage,
                 "unknown architecture '" + o.network.architecture + "' (see fovea-cli models)");
         }
-        o.network.freeze = parseFreezeList(o.freezeList);
+        auto freeze = parseFreezeList(o.freezeList);
+        if (!freeze) return reportError(json, kExitUsage, freeze.error().message);
+        o.network.freeze = freeze.value();
         o.training.optimizer = core::parseOptimizerKind(o.optimizer).value();
         o.training.schedule.kind = core::parseScheduleKind(o.schedule).value();
         o.training.device = core::parseDevicePreference(o.device).value();

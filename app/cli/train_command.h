@@ -32,8 +32,9 @@ struct TrainOptions : core::RunSettings {
 // --freeze-up-to BLOCK and --freeze A,B,...|none, which exclude each other.
 void addFreezeOptions(CLI::App* command, TrainOptions& options);
 // --freeze's text as NetworkChoice::freeze: the blocks named; "none": an empty list, every block
-// trained; not given: unset, the blocks frozen as the weights come.
-std::optional<std::vector<std::string>> parseFreezeList(const std::string& text);
+// trained; not given: unset, the blocks frozen as the weights come. Text that names no block
+// (",") is an error rather than a silent "none".
+core::Result<std::optional<std::vector<std::string>>> parseFreezeList(const std::string& text);
 
 // Weight downloads drawn on the progress display.
 core::DownloadProgressCallback downloadProgress(ProgressDisplay& progress);

@@ -353,19 +353,36 @@ TEST_F(EvalPredictCli, ExplainKeepsSameNamedImagesApartAndSkipsBrokenOnes) {
     fs::create_directories(folder / "b");
     fs::copy_file(source, folder / "a" / "x.png");
     fs::copy_file(source, folder / "b" / "x.png");
+    fs::copy_file(source, folder / "x-2.png");
     const fs::path broken = writeBroken(folder / "broken.png");
     const fs::path out = scratch("same-names-out");
     const auto result = cli(
         {"explain", "--model", run().string(), folder.string(), "--out", out.string(), "--json"});
     ASSERT_EQ(result.exitCode, 0) << result.output;
     ASSERT_TRUE(printedOneObject(result)) << result.output;
-    ASSERT_EQ(result.json.at("explanations").size(), 2u);
-    EXPECT_TRUE(fs::is_regular_file(out / "x.gradcam.png"));
-    EXPECT_TRUE(fs::is_regular_file(out / "x-2.gradcam.png"));
+    ASSERT_EQ(result.json.at("explanations").size(), 3u);
+    std::set<std::string> overlays;
+    for (const auto& e : result.json.at("explanations")) {
+        overlays.insert(fs::path(e.at("overlay").get<std::string>()).filename().string());
+    }
+    // Sorted by path: a/x.png, b/x.png, then x-2.png, whose own name is taken by then.
+    EXPECT_EQ(overlays,
+              (std::set<std::string>{"x.gradcam.png", "x-2.gradcam.png", "x-2-2.gradcam.png"}));
+    for (const auto& name : overlays) EXPECT_TRUE(fs::is_regular_file(out / name)) << name;
     ASSERT_EQ(result.json.at("skipped").size(), 1u);
     EXPECT_TRUE(
         contains(result.json.at("skipped").at(0).at("error").get<std::string>(), "broken.png"));
     EXPECT_TRUE(sameFile(result.json.at("skipped").at(0).at("path").get<std::string>(), broken));
+
+    // --class as an output index; one past the last is a usage error.
+    const auto byIndex = cli({"explain", "--model", run().string(), (folder / "a").string(),
+                              "--out", out.string(), "--class", "2", "--json"});
+    ASSERT_EQ(byIndex.exitCode, 0) << byIndex.output;
+    EXPECT_EQ(byIndex.json.at("explanations").at(0).at("class"), 2);
+    EXPECT_EQ(byIndex.json.at("explanations").at(0).at("label"), modelClasses()[2]);
+    const auto pastTheEnd = cli({"explain", "--model", run().string(), folder.string(), "--out",
+                                 out.string(), "--class", "3", "--json"});
+    EXPECT_EQ(pastTheEnd.exitCode, 2) << pastTheEnd.output;
 
     // A class the model does not have is a usage error that lists the ones it has.
     const auto unknown = cli({"explain", "--model", run().string(), folder.string(), "--out",

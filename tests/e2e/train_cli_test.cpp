@@ -16,6 +16,7 @@
 #include "cli_test_support.h"
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/project/fashion_mnist.h"
+#include "fovea/core/session/training_run.h"
 #include "fovea/core/weights/safetensors.h"
 #include "fovea/core/weights_import/offline_default.h"
 #include "run_process.h"
@@ -290,12 +291,44 @@ TEST(CliTrain, FreezeNoneTrainsEveryBlockEvenOfTheOfflineDefault) {
     EXPECT_EQ(none.json.at("parameters").at("trainable"), none.json.at("parameters").at("total"));
     const auto noneConfig = nlohmann::json::parse(readWholeFile(scratch / "none" / "config.json"));
     EXPECT_EQ(noneConfig.at("network").at("freeze"), nlohmann::json::array());
+    EXPECT_EQ(noneConfig.at("network").at("frozen_blocks"), nlohmann::json::array());
 
     const auto two = train("two", "stem,block0");
     ASSERT_EQ(two.exitCode, 0) << two.output;
     EXPECT_EQ(two.json.at("frozen_blocks").get<std::vector<std::string>>(),
               (std::vector<std::string>{"stem", "block0"}));
     EXPECT_LT(two.json.at("parameters").at("trainable"), none.json.at("parameters").at("total"));
+}
+
+// A resumed run freezes what the run froze as it began; a config.json from before that was
+// recorded (where [] meant "as the weights come") keeps that meaning, or resuming an offline
+// default run would unfreeze its ImageNet blocks and no longer match its optimizer checkpoint.
+TEST(CliTrainResume, FreezingComesFromWhatTheRunFrozeAndOldConfigsKeepTheirMeaning) {
+    core::RunSettings settings;
+    settings.data = "/data";
+    settings.network.architecture = "mobilenet_v2_keras";
+    nlohmann::json config = core::describeRunSettings(settings);
+    EXPECT_TRUE(config.at("network").at("freeze").is_null());
+    auto unset = core::runSettingsFromConfig(config);
+    ASSERT_TRUE(unset.ok()) << unset.error().message;
+    EXPECT_FALSE(unset.value().network.freeze.has_value());
+
+    config["network"]["freeze"] = nlohmann::json::array();  // as older versions wrote it
+    auto legacy = core::runSettingsFromConfig(config);
+    ASSERT_TRUE(legacy.ok()) << legacy.error().message;
+    EXPECT_FALSE(legacy.value().network.freeze.has_value());
+
+    config["network"]["frozen_blocks"] = {"stem", "block0"};
+    auto recorded = core::runSettingsFromConfig(config);
+    ASSERT_TRUE(recorded.ok()) << recorded.error().message;
+    ASSERT_TRUE(recorded.value().network.freeze.has_value());
+    EXPECT_EQ(*recorded.value().network.freeze, (std::vector<std::string>{"stem", "block0"}));
+
+    config["network"]["frozen_blocks"] = nlohmann::json::array();  // --freeze none
+    auto nothing = core::runSettingsFromConfig(config);
+    ASSERT_TRUE(nothing.ok()) << nothing.error().message;
+    ASSERT_TRUE(nothing.value().network.freeze.has_value());
+    EXPECT_TRUE(nothing.value().network.freeze->empty());
 }
 
 class CliTrainBadInput : public testing::Test {
@@ -354,6 +387,14 @@ TEST_F(CliTrainBadInput, UnknownArchitectureIsAUsageError) {
     ASSERT_TRUE(printedOneObject(run)) << run.output;
     EXPECT_EQ(run.json.at("exit_code"), 2);
     EXPECT_TRUE(contains(errorOf(run), "nope")) << run.output;
+    EXPECT_FALSE(fs::exists(out()));
+}
+
+TEST_F(CliTrainBadInput, FreezeListNamingNoBlockIsAUsageErrorNotFreezeNothing) {
+    const auto run =
+        train(data(), {"--out", out(), "--arch", "resnet18", "--weights", "none", "--freeze", ","});
+    EXPECT_EQ(run.exitCode, 2) << run.output;
+    EXPECT_TRUE(contains(errorOf(run), "--freeze")) << run.output;
     EXPECT_FALSE(fs::exists(out()));
 }
 

@@ -31,11 +31,8 @@ Result<PreparedNetwork> fromWeightFile(const std::string& architecture,
     if (!created) return created.error();
     auto report = loadStateDict(*created.value(), weights.value(), file.string());
     if (!report) return report.error();
-    PreparedNetwork prepared{created.value(), description, {}};
+    PreparedNetwork prepared{created.value(), description};
     if (preprocessing) prepared.network->setPreprocessing(*preprocessing);
-    prepared.messages.push_back("loaded " + std::to_string(report.value().loadedTensors) +
-                                " tensors from " + file.string() + "; new head for " +
-                                std::to_string(numClasses) + " classes");
     return prepared;
 }
 
@@ -51,16 +48,14 @@ Result<PreparedNetwork> withWeights(const NetworkChoice& choice, std::int64_t nu
     if (choice.weights == "none") {
         auto created = createNetwork(arch, numClasses);
         if (!created) return created.error();
-        return PreparedNetwork{created.value(), "none (random initialisation)", {}};
+        return PreparedNetwork{created.value(), "none (random initialisation)"};
     }
     if (choice.weights == "default") {
         const std::filesystem::path offline = offlineWeightsPath(arch);
         if (arch == "mobilenet_v2_keras" || arch == "inception_v3_keras") {
             auto network = loadOfflineDefaultNetwork(numClasses, offline);
             if (!network) return network.error();
-            return PreparedNetwork{network.value(),
-                                   "offline default: " + offline.string(),
-                                   {"froze the ImageNet blocks of the offline weights"}};
+            return PreparedNetwork{network.value(), "offline default: " + offline.string()};
         }
         const auto sources = weightSourcesFor(arch);
         const auto source = std::find_if(sources.begin(), sources.end(),

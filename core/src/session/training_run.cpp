@@ -31,6 +31,18 @@ nlohmann::json describeRunSettings(const RunSettings& s) {
             {"workers", s.workers}};
 }
 
+namespace {
+
+std::vector<std::string> frozenBlocksInOrder(const NetworkImpl& network) {
+    std::vector<std::string> frozen;
+    for (const auto& block : network.blocks()) {
+        if (network.frozenBlocks().count(block.name)) frozen.push_back(block.name);
+    }
+    return frozen;
+}
+
+}  // namespace
+
 Result<RunSettings> runSettingsFromConfig(const nlohmann::json& config) {
     try {
         RunSettings s;
@@ -38,10 +50,15 @@ Result<RunSettings> runSettingsFromConfig(const nlohmann::json& config) {
         const auto& network = config.at("network");
         s.network.architecture = network.at("architecture");
         s.network.weights = network.at("weights");
-        if (!network.at("freeze").is_null()) {
+        if (network.contains("frozen_blocks")) {
+            // What the run froze as it began: a resumed run trains exactly that.
+            s.network.freeze = network.at("frozen_blocks").get<std::vector<std::string>>();
+        } else if (network.contains("freeze_up_to")) {
+            s.network.freezeUpTo = network.at("freeze_up_to");
+        } else if (network.at("freeze").is_array() && !network.at("freeze").empty()) {
+            // Written before "frozen_blocks", where [] meant "as the weights come".
             s.network.freeze = network.at("freeze").get<std::vector<std::string>>();
         }
-        if (network.contains("freeze_up_to")) s.network.freezeUpTo = network.at("freeze_up_to");
         s.network.imageSize = network.at("image_size");
         s.network.head.dropout = network.at("head_dropout");
         s.network.head.hiddenUnits = network.at("head_hidden_units");
@@ -159,6 +176,7 @@ Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::pa
         description["images"] = {{"train", set.train.size()},
                                  {"validation", set.validation.size()}};
         description["weights_source"] = inputs.network.weightsDescription;
+        description["network"]["frozen_blocks"] = frozenBlocksInOrder(*network);
         description["preprocessing"] = toJson(network->preprocessing());
         auto created = RunFolder::create(runFolder, description);
         if (!created) {
@@ -182,9 +200,7 @@ Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::pa
     result.runFolder = fs::absolute(run->path());
     result.architecture = network->architecture();
     result.weightsDescription = inputs.network.weightsDescription;
-    for (const auto& block : network->blocks()) {
-        if (network->frozenBlocks().count(block.name)) result.frozenBlocks.push_back(block.name);
-    }
+    result.frozenBlocks = frozenBlocksInOrder(*network);
     result.parameters = countParameters(*network);
     result.classNames = set.classNames;
     result.trainImages = set.train.size();

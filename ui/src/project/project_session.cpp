@@ -57,22 +57,18 @@ void ProjectSession::recordRecreatedClass(core::ClassId oldId, core::ClassId new
     m_recreatedClasses[oldId] = newId;
 }
 
-QHash<core::ClassId, QString> ProjectSession::classNames() const {
+QHash<core::ClassId, QString> ProjectSession::classNames() {
     QHash<core::ClassId, QString> names;
-    if (auto classes = m_store.classes()) {
-        for (const auto& info : classes.value())
-            names.insert(info.id, QString::fromStdString(info.name));
-    }
+    auto classes = m_store.classes();
+    if (!check(classes)) return names;
+    for (const auto& info : classes.value())
+        names.insert(info.id, QString::fromStdString(info.name));
     return names;
 }
 
-QString ProjectSession::className(std::optional<core::ClassId> id) const {
-    return id ? classNames().value(*id) : QString();
-}
-
-std::optional<core::ClassId> ProjectSession::classIdNamed(const QString& name) const {
+std::optional<core::ClassId> ProjectSession::classIdNamed(const QString& name) {
     auto classes = m_store.classes();
-    if (!classes) return std::nullopt;
+    if (!check(classes)) return std::nullopt;
     const std::string wanted = name.toStdString();
     for (const auto& info : classes.value()) {
         if (info.name == wanted) return info.id;

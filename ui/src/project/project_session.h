@@ -36,12 +36,11 @@ class ProjectSession : public QObject {
     core::ClassId currentClassId(core::ClassId original) const;
     void recordRecreatedClass(core::ClassId oldId, core::ClassId newId);
 
-    // Class names by id (read once for a loop over many images); the name of class `id` (empty
-    // when there is none or it is gone); the class called `name` — model pages match the
-    // network's classes to the project's by name.
-    QHash<core::ClassId, QString> classNames() const;
-    QString className(std::optional<core::ClassId> id) const;
-    std::optional<core::ClassId> classIdNamed(const QString& name) const;
+    // Class names by id (read once for a loop over many images); the class called `name` —
+    // model pages match the network's classes to the project's by name. A failed read is
+    // reported (failed()) and gives no classes.
+    QHash<core::ClassId, QString> classNames();
+    std::optional<core::ClassId> classIdNamed(const QString& name);
 
     // The watch set: images whose predictions the Train page shows after every epoch, in the
     // order they were added, kept in the project. At most kMaxWatchedImages; ids of images

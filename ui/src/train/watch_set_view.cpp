@@ -54,12 +54,14 @@ void WatchSetView::reload() {
     QStringList files;
     QStringList labels;
     if (m_session) {
+        const QHash<core::ClassId, QString> classNames = m_session->classNames();
         for (qint64 id : m_session->watchedImages()) {
             auto record = m_session->store().image(id);
             if (!record) continue;
             ids << id;
             files << QString::fromStdString(record.value().path.string());
-            labels << m_session->className(record.value().classId);
+            const auto classId = record.value().classId;
+            labels << (classId ? classNames.value(*classId) : QString());
         }
     }
     // The same images (e.g. one was relabeled): the predictions so far stay.

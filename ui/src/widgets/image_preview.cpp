@@ -19,7 +19,9 @@ ImagePreview::ImagePreview(QWidget* parent) : QLabel(parent) {
 
 bool ImagePreview::showFile(const QString& file) {
     QString error;
-    const QImage image = decodeThumbnail(file, 2 * std::max(width(), height()), &error);
+    // Twice the widget's size, and never tiny: a widget not laid out yet may still be small.
+    const int side = std::max(512, 2 * std::max(width(), height()));
+    const QImage image = decodeThumbnail(file, side, &error);
     if (image.isNull()) {
         showMessage(error);
         return false;

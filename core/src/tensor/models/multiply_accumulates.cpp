@@ -3,6 +3,8 @@
 // Debug and sanitizer builds), inputs() asserts on that never-written byte: UBSan reports an
 // invalid bool and the assertion throws whenever the byte happens to be zero. The flag sits in
 // padding, so the layout is the same either way; this file sees the header as the library does.
+// It must stay the only caller of RecordFunction::inputs(), and include nothing that needs
+// assertions before this header.
 #ifndef NDEBUG
 #define NDEBUG
 #include <ATen/record_function.h>

@@ -33,8 +33,7 @@ struct NetworkChoice {
 
 struct PreparedNetwork {
     NetworkPtr network;
-    std::string weightsDescription;     // e.g. "offline default (nsfwjs MobileNetV2)" or a path
-    std::vector<std::string> messages;  // what happened, e.g. head keys left out
+    std::string weightsDescription;  // e.g. "offline default (nsfwjs MobileNetV2)" or a path
 };
 
 // Builds the network for `numClasses` classes with the chosen weights, freezing and input size.

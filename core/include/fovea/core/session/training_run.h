@@ -40,6 +40,9 @@ struct RunSettings {
 };
 
 nlohmann::json describeRunSettings(const RunSettings& settings);
+// The settings a config.json records. When it also records the blocks the run froze as it began
+// (network.frozen_blocks, written by runTraining), those become the explicit freeze list, so a
+// resumed run trains exactly what it trained before.
 Result<RunSettings> runSettingsFromConfig(const nlohmann::json& config);
 
 // The training data opened: a project as it is, or an image folder imported into a project.
