@@ -274,6 +274,55 @@ TEST_F(TrainerTest, FreezeChangesApplyAtTheNextBatch) {
     EXPECT_TRUE(headChanged);
 }
 
+// Freezing changed mid-run (the Train page) is in the checkpoint: the resumed run continues with
+// it, so its optimizer state fits the parameters being trained.
+TEST_F(TrainerTest, ResumeContinuesWithTheFreezingTheCheckpointWasWrittenWith) {
+    const TinyProblem train = makeTinyProblem(16, 9);
+    TrainingConfig config = smallConfig();
+    NetworkPtr network = makeTinyNetwork();
+    ASSERT_TRUE(network->frozenBlocks().empty());
+    std::set<std::string> allButHead;
+    for (const auto& block : network->blocks()) {
+        if (block.name != "head") allButHead.insert(block.name);
+    }
+    fovea::test::InMemoryBatchSource source(train.images, train.targets, 8);
+    Trainer first(network, config, {&source, nullptr, {}, {}});
+    first.setCheckpointFolder(m_dir);
+    TrainingControl control;
+    TrainingCallbacks callbacks;
+    callbacks.onEpoch = [&](const EpochReport& r) {
+        if (r.epoch == 0) control.requestFrozenBlocks(allButHead);
+    };
+    callbacks.onBatch = [&](const BatchProgress& p) {
+        if (p.step == 3) control.requestStop();  // one batch trained with the new freezing
+    };
+    auto stopped = first.run(control, callbacks);
+    ASSERT_TRUE(stopped.ok()) << stopped.error().message;
+    ASSERT_EQ(stopped.value().outcome, TrainingOutcome::Stopped);
+
+    NetworkPtr fresh = makeTinyNetwork();  // built as the run began: nothing frozen
+    fovea::test::InMemoryBatchSource again(train.images, train.targets, 8);
+    Trainer resumed(fresh, config, {&again, nullptr, {}, {}});
+    auto restore = resumed.resumeFromCheckpoint(m_dir / "last.pt");
+    ASSERT_TRUE(restore.ok()) << restore.error().message;
+    EXPECT_EQ(fresh->frozenBlocks(), allButHead);
+    const auto beforeRest = weightsOf(*fresh);
+    TrainingControl controlAgain;
+    auto finished = resumed.run(controlAgain);
+    ASSERT_TRUE(finished.ok()) << finished.error().message;
+    EXPECT_EQ(finished.value().outcome, TrainingOutcome::Completed);
+    EXPECT_EQ(finished.value().steps, 6);
+    const auto after = weightsOf(*fresh);
+    for (std::size_t i = 0; i < after.size(); ++i) {
+        if (after[i].first.rfind("features.", 0) == 0 &&
+            after[i].first.find("running") == std::string::npos &&
+            after[i].first.find("num_batches") == std::string::npos) {
+            EXPECT_TRUE(torch::equal(after[i].second, beforeRest[i].second))
+                << after[i].first << " changed although frozen";
+        }
+    }
+}
+
 }  // namespace
 
 namespace {

@@ -2,7 +2,10 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <sstream>
 
 #include "fovea/core/atomic_file.h"
@@ -30,7 +33,8 @@ bool isResumableKey(const std::string& key) {
     return false;
 }
 
-nlohmann::json stateToJson(const TrainingState& state, const TrainingConfig& config) {
+nlohmann::json stateToJson(const TrainingState& state, const TrainingConfig& config,
+                           const NetworkImpl& network) {
     nlohmann::json history = nlohmann::json::array();
     for (const auto& report : state.history) history.push_back(toJson(report));
     nlohmann::json json = {{"version", kCheckpointVersion},
@@ -43,7 +47,11 @@ nlohmann::json stateToJson(const TrainingState& state, const TrainingConfig& con
                            {"best_metric", state.bestMetric},
                            {"epochs_without_improvement", state.epochsWithoutImprovement},
                            {"history", history},
-                           {"config", toJson(config)}};
+                           {"config", toJson(config)},
+                           // Freezing may change during a run (the Train page): a resumed run
+                           // continues with the blocks frozen when the checkpoint was written,
+                           // which its optimizer state was made for.
+                           {"frozen_blocks", network.frozenBlocks()}};
     if (state.bestEpoch) json["best_epoch"] = *state.bestEpoch;
     return json;
 }
@@ -99,7 +107,7 @@ Result<void> writeCheckpoint(const std::filesystem::path& file, const NetworkImp
             std::lock_guard lock(cpuGenerator().mutex());
             archive.write("rng/cpu", cpuGenerator().get_state());
         }
-        archive.write("state_json", c10::IValue(stateToJson(state, config).dump()));
+        archive.write("state_json", c10::IValue(stateToJson(state, config, network).dump()));
         std::ostringstream bytes;
         archive.save_to(bytes);
         std::filesystem::create_directories(file.parent_path());
@@ -169,6 +177,17 @@ Result<LoadedCheckpoint> readCheckpoint(const std::filesystem::path& file, Netwo
         }
         torch::Tensor rng;
         if (!archive.try_read("rng/cpu", rng)) return Error{name + ": no random generator state"};
+        std::optional<std::set<std::string>> frozen;  // absent from older checkpoints
+        if (json.contains("frozen_blocks")) {
+            frozen = json.at("frozen_blocks").get<std::set<std::string>>();
+            for (const auto& block : *frozen) {
+                const auto& blocks = network.blocks();
+                if (std::none_of(blocks.begin(), blocks.end(),
+                                 [&](const BlockSpec& b) { return b.name == block; })) {
+                    return Error{name + ": does not match the network (no block " + block + ")"};
+                }
+            }
+        }
 
         state.epoch = json.at("epoch");
         state.batchInEpoch = json.at("batch_in_epoch");
@@ -185,6 +204,7 @@ Result<LoadedCheckpoint> readCheckpoint(const std::filesystem::path& file, Netwo
         }
 
         loadStateInto(network, weights);
+        if (frozen) network.setFrozenBlocks(*frozen);
         std::lock_guard lock(cpuGenerator().mutex());
         cpuGenerator().set_state(rng.to(torch::kCPU));
         return loaded;
