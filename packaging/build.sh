@@ -5,13 +5,18 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 preset="${1:-release}"
 
-"$root/packaging/setup.sh"
+# The tensor-only preset needs only LibTorch's side of the dependencies.
+if [[ $preset == tensor-only ]]; then
+    "$root/packaging/setup.sh" --tensor-only
+else
+    "$root/packaging/setup.sh"
+fi
 cd "$root"
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"
 
 # The offline default weights: converted once from the nsfwjs package setup.sh installed.
-cli="$root/build/$preset/bin/fovea-cli"
+cli="$root/build/${FOVEA_BUILD_PREFIX:-}$preset/bin/fovea-cli"
 if [[ -x "$cli" ]]; then
     "$cli" prepare-offline-weights
 fi

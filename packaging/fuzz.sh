@@ -9,7 +9,7 @@
 # regression_<what>.<ext> (e.g. corpus/image/regression_wide_62984x5.jpg).
 # Usage: packaging/fuzz.sh [seconds-per-target] [target...]
 #        targets: pth safetensors csv_import project_db image (default: all)
-# setup.sh installs clang and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes).
+# setup.sh installs clang and libclang-rt-dev (libFuzzer and the sanitizer runtimes).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-60}"

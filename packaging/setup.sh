@@ -1,37 +1,68 @@
 #!/usr/bin/env bash
-# Installs everything a fresh Debian 12 needs to build, test and run Fovea.
-# Idempotent: when every package is present it only checks and returns (about a second).
+# Installs everything a fresh Debian 12 (bookworm) or Debian 13 (trixie) needs to build, test and
+# run Fovea. Idempotent: when every package is present it only checks and returns (a second).
+# Usage: packaging/setup.sh [--tensor-only]
+#   --tensor-only: only what the tensor-only preset needs to build and run its tests (LibTorch,
+#   no OpenCV or Qt); packaging/debian13.sh uses it for the LibTorch 2.x build.
 set -euo pipefail
 
-# Build tools and the libraries the targets link; clang and its runtimes (libFuzzer, sanitizers)
-# build the fuzz targets (packaging/fuzz.sh).
+profile=full
+case "${1:-}" in
+    "") ;;
+    --tensor-only) profile=tensor-only ;;
+    *) echo "usage: packaging/setup.sh [--tensor-only]" >&2; exit 2 ;;
+esac
+
+# The package names below are Debian 12's and 13's (the same for everything Fovea uses: 12 has
+# LibTorch 1.13, 13 has LibTorch 2.6). Other releases may work but are not tried.
+release="unknown"
+if [[ -r /etc/os-release ]]; then
+    # shellcheck disable=SC1091
+    release="$(. /etc/os-release && echo "${ID:-}-${VERSION_ID:-${VERSION_CODENAME:-}}")"
+fi
+case "$release" in
+    debian-12 | debian-13) ;;
+    *) echo "setup: $release is not Debian 12 or 13; trying Debian 13's package names" >&2 ;;
+esac
+
+# Build tools and the libraries the tensor side links (LibTorch, ONNX, libcurl), and GoogleTest.
+# python3-torch and python3-protobuf: tests read what Fovea writes with them (TensorBoard events,
+# .pth files) as independent checks.
+tensor_packages=(
+    cmake ninja-build g++ ccache pkg-config
+    libtorch-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev
+    libonnx-dev libprotobuf-dev protobuf-compiler libgtest-dev
+    libopenblas0-openmp python3-torch python3-protobuf python3-numpy
+)
+# The rest of the build: OpenCV, SQLite, CLI11, Qt 6 and QCustomPlot; clang-format; clang and its
+# runtimes (libFuzzer, sanitizers: libclang-rt-dev is the default clang's) for packaging/fuzz.sh.
 build_packages=(
-    cmake ninja-build g++ ccache pkg-config clang-format
-    libtorch-dev libopencv-dev libsqlite3-dev nlohmann-json3-dev libcurl4-openssl-dev
-    libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libgtest-dev libssl-dev
+    clang-format libopencv-dev libsqlite3-dev libcli11-dev
     qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
-    clang libclang-rt-14-dev
+    clang libclang-rt-dev
 )
 # Debian's default reference BLAS makes LibTorch 20-35x slower (DESIGN.md); the OpenMP flavour
-# of OpenBLAS matches LibTorch's own OpenMP threading.
+# of OpenBLAS (above) matches LibTorch's own OpenMP threading.
 # libqt6svg6 holds the plugins that let Qt load the SVG application icon.
-runtime_packages=(libopenblas0-openmp libqt6svg6)
+runtime_packages=(libqt6svg6)
 # Tests: a real X server for screenshots and GUI tests, and Python torchvision as the reference
 # our networks and training are checked against.
-# python3-protobuf reads the TensorBoard event files Fovea writes, as an independent check.
 # Real data: Fashion-MNIST (tests, demo), skimage's photos (decode tests) and the MATE
 # wallpapers (large JPEGs for the data-pipeline benchmark).
-test_packages=(xvfb xauth x11-utils imagemagick python3-torch python3-torchvision python3-numpy
-               python3-pil python3-skimage python3-protobuf dataset-fashion-mnist mate-backgrounds)
+test_packages=(xvfb xauth x11-utils imagemagick python3-torchvision python3-pil python3-skimage
+               dataset-fashion-mnist mate-backgrounds)
 # The .deb: dpkg-dev (dpkg-shlibdeps computes its Depends), and the validators the packaging
 # test runs on its .desktop entry and AppStream metainfo.
 test_packages+=(dpkg-dev desktop-file-utils appstream)
 # Node.js and npm fetch the offline default weights (the nsfwjs npm package) and run TensorFlow.js
-# as the reference for their conversion. Any Node.js >= 18 with npm will do; Debian 12 packages
+# as the reference for their conversion. Any Node.js >= 18 with npm will do; Debian packages
 # them as nodejs and npm.
 command -v npm >/dev/null 2>&1 || test_packages+=(nodejs npm)
 
-wanted=("${build_packages[@]}" "${runtime_packages[@]}" "${test_packages[@]}")
+wanted=("${tensor_packages[@]}")
+if [[ $profile == full ]]; then
+    wanted+=("${build_packages[@]}" "${runtime_packages[@]}" "${test_packages[@]}")
+fi
 
 missing=()
 for pkg in "${wanted[@]}"; do
@@ -41,6 +72,7 @@ for pkg in "${wanted[@]}"; do
 done
 
 install_offline_weights() {
+    [[ $profile == full ]] || return 0
     # Offline default weights: nsfwjs' Keras MobileNetV2 (MIT), and TensorFlow.js for the test
     # that checks our conversion against nsfwjs itself. Nothing third-party enters the repository.
     local prefix="${XDG_DATA_HOME:-$HOME/.local/share}/fovea/npm"
@@ -55,7 +87,7 @@ install_offline_weights() {
 }
 
 if ((${#missing[@]} == 0)); then
-    echo "setup: all ${#wanted[@]} packages present"
+    echo "setup: all ${#wanted[@]} packages present ($release, $profile)"
     install_offline_weights
     exit 0
 fi
@@ -66,7 +98,7 @@ if [[ $(id -u) -ne 0 ]]; then
     sudo_cmd=(sudo)
 fi
 
-echo "setup: installing ${missing[*]}"
+echo "setup: installing on $release ($profile): ${missing[*]}"
 "${sudo_cmd[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 install_offline_weights

@@ -17,6 +17,16 @@ ctest --test-dir build/tensor-only --output-on-failure --label-exclude "parity|r
 }
 echo "test.sh: tensor-only build and its tests passed"
 
+# The same tensor side against LibTorch 2.6, in a Debian 13 root outside the clone (made once
+# with debootstrap, then reused): one source tree for LibTorch 1.13 and 2.x.
+"$root/packaging/debian13.sh" >build/debian13-tensor-only.log 2>&1 || {
+    tail -80 build/debian13-tensor-only.log
+    echo "test.sh: the Debian 13 (LibTorch 2.6) tensor-only build or its tests failed" >&2
+    exit 1
+}
+grep -E "tests passed" build/debian13-tensor-only.log | tail -1
+echo "test.sh: Debian 13 (LibTorch 2.6) tensor-only build and its tests passed"
+
 "$root/packaging/build.sh" release
 ctest --preset release
 

@@ -9,7 +9,9 @@ nlohmann::json systemInfoJson(const core::SystemInfo& info) {
     for (const auto& device : info.torch.cudaDevices) {
         devices.push_back({{"index", device.index},
                            {"name", device.name},
-                           {"total_memory_bytes", device.totalMemoryBytes}});
+                           {"total_memory_bytes", device.totalMemoryBytes},
+                           {"compute_capability", std::to_string(device.computeMajor) + "." +
+                                                      std::to_string(device.computeMinor)}});
     }
     return {
         {"fovea_version", info.foveaVersion},
@@ -34,7 +36,7 @@ std::string systemInfoText(const core::SystemInfo& info) {
     if (info.torch.cudaAvailable) {
         out << "  CUDA       available, " << info.torch.cudaDevices.size() << " device(s)\n";
         for (const auto& device : info.torch.cudaDevices) {
-            out << "             cuda:" << device.index << " " << device.name << "\n";
+            out << "             " << core::describeGpu(device) << "\n";
         }
     } else {
         out << "  CUDA       not available: training runs on the CPU\n";

@@ -21,8 +21,7 @@ CLI::App* addLrFindCommand(CLI::App& app, LrFindOptions& o) {
     command->add_option("--weights", o.train.network.weights, "default | none | PATH | URL")
         ->capture_default_str();
     command->add_option("--image-size", o.train.network.imageSize, "network input size");
-    command->add_option("--batch-size", o.train.batchSize, "images per batch")
-        ->capture_default_str();
+    addBatchSizeOption(command, o.train);
     command->add_option("--optimizer", o.train.optimizer, "sgd | adamw")
         ->check(CLI::IsMember({"sgd", "adamw"}))
         ->capture_default_str();
@@ -43,6 +42,9 @@ int runLrFind(LrFindOptions o) {
     TrainOptions& t = o.train;
     t.training.optimizer = core::parseOptimizerKind(t.optimizer).value();
     t.training.device = core::parseDevicePreference(t.device).value();
+    if (auto common = applyCommonTrainingOptions(t); !common) {
+        return reportError(json, kExitUsage, common.error().message);
+    }
     auto freeze = parseFreezeList(t.freezeList);
     if (!freeze) return reportError(json, kExitUsage, freeze.error().message);
     t.network.freeze = freeze.value();

@@ -109,6 +109,36 @@ core::Result<std::optional<std::vector<std::string>>> parseFreezeList(const std:
     return std::optional<std::vector<std::string>>{std::move(blocks)};
 }
 
+core::Result<std::int64_t> parseBatchSize(const std::string& text) {
+    if (text == "auto") return core::kAutoBatchSize;
+    try {
+        std::size_t used = 0;
+        const long long value = std::stoll(text, &used);
+        if (used == text.size() && value > 0) return static_cast<std::int64_t>(value);
+    } catch (const std::exception&) {
+    }
+    return core::Error{"--batch-size '" + text + "': expected a positive number or auto"};
+}
+
+void addBatchSizeOption(CLI::App* command, TrainOptions& o) {
+    command
+        ->add_option("--batch-size", o.batchSizeText,
+                     "images per batch, or auto: the largest power of two that fits the GPU")
+        ->capture_default_str();
+}
+
+core::Result<void> applyCommonTrainingOptions(TrainOptions& o) {
+    auto batchSize = parseBatchSize(o.batchSizeText);
+    if (!batchSize) return batchSize.error();
+    o.batchSize = batchSize.value();
+    if (o.channelsLast && o.defaultLayout) {
+        return core::Error{"--channels-last and --no-channels-last exclude each other"};
+    }
+    if (o.channelsLast) o.training.channelsLast = true;
+    if (o.defaultLayout) o.training.channelsLast = false;
+    return {};
+}
+
 CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
     auto* command =
         app.add_subcommand("train", "Fine-tune a network on an image folder or project");
@@ -121,7 +151,7 @@ CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
     command->add_option("--weights", o.network.weights, "default | none | PATH | URL")
         ->capture_default_str();
     command->add_option("--epochs", o.training.epochs, "epochs")->capture_default_str();
-    command->add_option("--batch-size", o.batchSize, "images per batch")->capture_default_str();
+    addBatchSizeOption(command, o);
     command->add_option("--image-size", o.network.imageSize,
                         "network input size in pixels (default: the weights' own)");
     command->add_option("--lr", o.training.learningRate, "learning rate (onecycle: the maximum)")
@@ -147,7 +177,9 @@ CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
     command->add_option("--precision", o.precision, "fp32 | bf16 | fp16 (fp16: CUDA only)")
         ->check(CLI::IsMember({"fp32", "bf16", "fp16"}))
         ->capture_default_str();
-    command->add_flag("--channels-last", o.training.channelsLast, "channels-last memory layout");
+    command->add_flag("--channels-last", o.channelsLast,
+                      "channels-last memory layout (the default on CUDA for convolutions)");
+    command->add_flag("--no-channels-last", o.defaultLayout, "the default memory layout on CUDA");
     command->add_option("--augment", o.augment, "none | light | strong")
         ->check(CLI::IsMember({"none", "light", "strong"}))
         ->capture_default_str();
@@ -192,6 +224,9 @@ int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
         o.training.schedule.kind = core::parseScheduleKind(o.schedule).value();
         o.training.device = core::parseDevicePreference(o.device).value();
         o.training.precision = core::parsePrecision(o.precision).value();
+        if (auto common = applyCommonTrainingOptions(o); !common) {
+            return reportError(json, kExitUsage, common.error().message);
+        }
     }
 
     ProgressDisplay progress;
@@ -254,6 +289,8 @@ int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
           {"validation", run.validationImages},
           {"unusable", run.unusableImages}}},
         {"skipped", skipped},
+        {"batch_size", run.batchSize},
+        {"channels_last", s.channelsLast},
         {"epochs_completed", s.epochsCompleted},
         {"feature_cache_hits", s.featureCacheHits}};
     if (!s.history.empty()) {
@@ -272,12 +309,18 @@ int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
         result["val_accuracy"] = best.validationAccuracy;  // the weights kept
         result["val_loss"] = best.validationLoss;
     }
+    if (!run.batchSizeExplanation.empty()) result["batch_size_search"] = run.batchSizeExplanation;
+    if (s.lossScale > 0) {
+        result["loss_scale"] = {{"final", s.lossScale},
+                                {"overflow_skipped_steps", s.overflowSkippedSteps}};
+    }
     if (run.model) result["model"] = run.model->string();
     if (run.recordingError) result["recording_error"] = run.recordingError->message;
 
     std::ostringstream lines;
     lines << "Run " << core::trainingOutcomeName(s.outcome) << " after " << s.epochsCompleted
           << " epochs on " << s.device << ": " << run.runFolder.string() << "\n";
+    if (!run.batchSizeExplanation.empty()) lines << "Auto " << run.batchSizeExplanation << "\n";
     lines << "Trained " << run.parameters.trainable << " of " << run.parameters.total
           << " parameters";
     if (!run.frozenBlocks.empty()) {

@@ -25,6 +25,9 @@ struct TrainOptions : core::RunSettings {
     std::string schedule = "cosine";
     std::string device = "auto";
     std::string precision = "fp32";
+    std::string batchSizeText = "32";  // a number or "auto"
+    bool channelsLast = false;         // --channels-last
+    bool defaultLayout = false;        // --no-channels-last
     bool resume = false;
     bool json = false;
 };
@@ -35,6 +38,13 @@ void addFreezeOptions(CLI::App* command, TrainOptions& options);
 // trained; not given: unset, the blocks frozen as the weights come. Text that names no block
 // (",") is an error rather than a silent "none".
 core::Result<std::optional<std::vector<std::string>>> parseFreezeList(const std::string& text);
+
+// --batch-size: a positive number, or "auto" (core::kAutoBatchSize).
+core::Result<std::int64_t> parseBatchSize(const std::string& text);
+// --batch-size, shared by train and lr-find.
+void addBatchSizeOption(CLI::App* command, TrainOptions& options);
+// The options train and lr-find parse alike (batch size, memory layout) into the settings.
+core::Result<void> applyCommonTrainingOptions(TrainOptions& options);
 
 // Weight downloads drawn on the progress display.
 core::DownloadProgressCallback downloadProgress(ProgressDisplay& progress);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "fovea/core/threads.h"
 #include "fovea/core/version.h"
@@ -19,11 +20,20 @@ TEST(CliInfo, JsonHoldsEveryFact) {
     ASSERT_EQ(result.exitCode, 0) << result.output;
     const auto info = nlohmann::json::parse(result.output);  // exactly one JSON object
     EXPECT_EQ(info.at("fovea_version"), core::kFoveaVersion);
-    EXPECT_EQ(info.at("libtorch_version").get<std::string>().rfind("1.", 0), 0u);
+    // 1.13 on Debian 12, 2.x on Debian 13 or with a pytorch.org LibTorch.
+    EXPECT_TRUE(std::regex_match(info.at("libtorch_version").get<std::string>(),
+                                 std::regex(R"(\d+\.\d+\.\d+)")))
+        << info.at("libtorch_version");
     EXPECT_TRUE(info.at("cuda").at("available").is_boolean());
     EXPECT_TRUE(info.at("cuda").at("devices").is_array());
     EXPECT_EQ(info.at("cuda").at("devices").size() > 0,
               info.at("cuda").at("available").get<bool>());
+    for (const auto& gpu : info.at("cuda").at("devices")) {
+        EXPECT_FALSE(gpu.at("name").get<std::string>().empty());
+        EXPECT_GT(gpu.at("total_memory_bytes").get<long long>(), 0);
+        EXPECT_TRUE(std::regex_match(gpu.at("compute_capability").get<std::string>(),
+                                     std::regex(R"([1-9]\d*\.\d+)")));
+    }
     EXPECT_FALSE(info.at("opencv_version").get<std::string>().empty());
     EXPECT_FALSE(info.at("blas").at("name").get<std::string>().empty());
     EXPECT_EQ(info.at("qt_required"), false);

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include <torch/cuda.h>
 #include <nlohmann/json.hpp>
 
 #include "cli_test_support.h"
@@ -396,6 +397,55 @@ TEST_F(CliTrainBadInput, FreezeListNamingNoBlockIsAUsageErrorNotFreezeNothing) {
     EXPECT_EQ(run.exitCode, 2) << run.output;
     EXPECT_TRUE(contains(errorOf(run), "--freeze")) << run.output;
     EXPECT_FALSE(fs::exists(out()));
+}
+
+// Settings this machine cannot run are usage errors found before anything is written.
+TEST_F(CliTrainBadInput, SettingsTheMachineCannotRunAreUsageErrorsAndWriteNothing) {
+    const std::vector<std::string> base{"--out", out(), "--arch", "resnet18", "--weights", "none"};
+    const auto with = [&](std::vector<std::string> more) {
+        more.insert(more.begin(), base.begin(), base.end());
+        return train(data(), more);
+    };
+    struct Case {
+        std::vector<std::string> flags;
+        std::string named;
+    };
+    std::vector<Case> cases{
+        {{"--batch-size", "abc"}, "--batch-size"},
+        {{"--batch-size", "0"}, "--batch-size"},
+        {{"--channels-last", "--no-channels-last"}, "--no-channels-last"},
+    };
+    if (!torch::cuda::is_available()) {
+        cases.push_back({{"--precision", "fp16"}, "fp16"});
+        cases.push_back({{"--device", "cuda"}, "CUDA"});
+    }
+    for (const auto& c : cases) {
+        const auto run = with(c.flags);
+        EXPECT_EQ(run.exitCode, 2) << c.flags.front() << ": " << run.output;
+        ASSERT_TRUE(printedOneObject(run)) << run.output;
+        EXPECT_TRUE(contains(errorOf(run), c.named)) << run.output;
+        EXPECT_FALSE(fs::exists(out())) << c.flags.front();
+    }
+}
+
+// --batch-size auto: on the CPU the default size, capped by the training images, recorded in
+// config.json with how it was chosen.
+TEST_F(CliTrainBadInput, AutoBatchSizeIsChosenReportedAndRecorded) {
+    const auto run = train(data(), {"--out", out(), "--arch", "mobilenet_v3_small", "--weights",
+                                    "none", "--epochs", "1", "--batch-size", "auto"});
+    ASSERT_EQ(run.exitCode, 0) << run.output;
+    const std::int64_t chosen = run.json.at("batch_size");
+    const std::int64_t trainImages = run.json.at("images").at("train");
+    EXPECT_TRUE(contains(run.json.at("batch_size_search").get<std::string>(), "batch size"))
+        << run.output;
+    if (!torch::cuda::is_available()) {
+        EXPECT_EQ(chosen, std::min<std::int64_t>(trainImages, 32));
+        EXPECT_EQ(run.json.at("channels_last"), false);
+    }
+    std::ifstream configFile(fs::path(out()) / "config.json");
+    const auto config = nlohmann::json::parse(configFile);
+    EXPECT_EQ(config.at("batch_size"), chosen);
+    EXPECT_EQ(config.at("batch_size_search"), run.json.at("batch_size_search"));
 }
 
 // Scripts get JSON for every error with --json, command-line errors included (cli_output.h).

@@ -118,10 +118,10 @@ unset OMP_NUM_THREADS
 step "fovea-cli info --json"
 /usr/bin/fovea-cli info --json >"$work/info.json"
 python3 - "$work/info.json" "$version" <<'EOF'
-import json, sys
+import json, re, sys
 info = json.load(open(sys.argv[1]))
 assert info["fovea_version"] == sys.argv[2], info["fovea_version"]
-assert info["libtorch_version"].startswith("1."), info["libtorch_version"]
+assert re.fullmatch(r"\d+\.\d+\.\d+", info["libtorch_version"]), info["libtorch_version"]
 assert isinstance(info["cuda"]["available"], bool)
 assert info["default_device"] in ("cpu", "cuda")
 assert info["opencv_version"]

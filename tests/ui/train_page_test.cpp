@@ -4,6 +4,7 @@
 // learning-rate range test's curve and suggestion; the watch set's predictions per epoch.
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
+#include <QLabel>
 #include <QListView>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -17,8 +18,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "data/data_page.h"
 #include "data/image_list_model.h"
+#include "fovea/core/torch_runtime.h"
+#include "fovea/core/training/batch_size_search.h"
 #include "fovea/ui/main_window.h"
 #include "model/model_page.h"
 #include "project/project_session.h"
@@ -121,6 +126,42 @@ class TrainPageTest : public QObject {
         qInfo() << "longest GUI stall during training:" << probe.longestMs() << "ms over"
                 << batches.count() << "batches";
         QVERIFY2(probe.longestMs() < 100, qPrintable(QString::number(probe.longestMs())));
+    }
+
+    // "auto" below 1 in the batch-size box: the run records the size it chose and how; the
+    // GPUs (or their absence) are listed beside the device choice.
+    void autoBatchSizeIsChosenAndRecordedAndGpusAreListed() {
+        MainWindow window;
+        window.show();
+        QVERIFY(prepare(window, "p-auto-batch"));
+        window.showPage("Train");
+        auto* page = window.trainPage();
+        fovea::test::setShortRun(*page, 1);
+        auto* batch = page->findChild<QSpinBox*>("batchSizeSpin");
+        batch->setValue(0);
+        QCOMPARE(batch->text(), QString("auto"));
+        const QString gpus = page->findChild<QLabel*>("gpuList")->text();
+        if (fovea::core::queryTorchRuntime().cudaAvailable) {
+            QVERIFY2(gpus.contains("compute capability"), qPrintable(gpus));
+        } else {
+            QCOMPARE(gpus, QString("No CUDA GPU: training runs on the CPU"));
+        }
+        QSignalSpy finished(page, &fovea::ui::TrainPage::trainingFinished);
+        QString error;
+        QVERIFY2(page->startTraining(&error), qPrintable(error));
+        QVERIFY(finished.wait(180000));
+        const auto outcome = finished.first().first().value<TrainingOutcomeInfo>();
+        QVERIFY2(outcome.ok, qPrintable(outcome.message));
+        std::ifstream configFile(fs::path(outcome.runFolder.toStdString()) / "config.json");
+        const auto config = nlohmann::json::parse(configFile);
+        const std::int64_t trainImages = config.at("images").at("train");
+        const std::int64_t chosen = config.at("batch_size");
+        QVERIFY2(config.contains("batch_size_search"), config.dump().c_str());
+        if (!fovea::core::queryTorchRuntime().cudaAvailable) {
+            QCOMPARE(chosen, std::min<std::int64_t>(trainImages, fovea::core::kCpuAutoBatchSize));
+        } else {
+            QVERIFY(chosen >= 1 && chosen <= trainImages);
+        }
     }
 
     void pauseChangeFreezingResumeAndStop() {

@@ -6,6 +6,7 @@
 #include "fovea/core/models/preprocessing_json.h"
 #include "fovea/core/project/folder_import.h"
 #include "fovea/core/session/trained_model.h"
+#include "fovea/core/training/device_choice.h"
 #include "fovea/core/training/report_json.h"
 #include "fovea/core/training/run_folder.h"
 
@@ -96,6 +97,13 @@ Result<OpenedTrainingData> openTrainingData(const fs::path& data, const fs::path
 Result<TrainingInputs> prepareTrainingInputs(const RunSettings& s, const fs::path& projectFolder,
                                              const DownloadProgressCallback& download,
                                              RunFailure& failure) {
+    // Settings this machine cannot run are usage errors, found before anything is written.
+    failure = RunFailure::Usage;
+    auto device = resolveDevice(s.training.device);
+    if (!device) return device.error();
+    if (auto supported = checkPrecisionFor(device.value(), s.training.precision); !supported) {
+        return supported.error();
+    }
     failure = RunFailure::BadData;
     auto data = openTrainingData(s.data, projectFolder);
     if (!data) return data.error();
@@ -113,15 +121,41 @@ Result<TrainingInputs> prepareTrainingInputs(const RunSettings& s, const fs::pat
         return level.error();
     }
     const AugmentationOptions augmentation = augmentationPreset(level.value());
+    if (s.batchSize < 0) {
+        failure = RunFailure::Usage;
+        return Error{"the batch size must be positive (or auto), not " +
+                     std::to_string(s.batchSize)};
+    }
     TrainingInputs inputs{std::move(data).value(),
                           std::move(set).value(),
                           std::move(network).value(),
                           {},
                           nullptr,
-                          nullptr};
+                          nullptr,
+                          s.batchSize,
+                          std::nullopt};
     inputs.spec = transformSpecFor(inputs.network.network->preprocessing());
+    if (s.batchSize == kAutoBatchSize) {
+        // Tried on the network itself, before the loaders exist (their batches have this size).
+        const auto maxBatch =
+            std::min<std::int64_t>(4096, static_cast<std::int64_t>(inputs.set.train.size()));
+        auto search =
+            findLargestBatchSize(*inputs.network.network, s.training,
+                                 inputs.network.network->preprocessing().cropSize, maxBatch);
+        if (!search) {
+            failure = RunFailure::Failure;
+            return search.error();
+        }
+        if (search.value().batchSize == 0) {
+            failure = RunFailure::Usage;
+            return Error{"--batch-size auto: " + search.value().explanation +
+                         "; try a smaller --image-size or a smaller network"};
+        }
+        inputs.batchSize = search.value().batchSize;
+        inputs.batchSizeSearch = std::move(search).value();
+    }
     LoaderOptions trainLoading;
-    trainLoading.batchSize = static_cast<int>(s.batchSize);
+    trainLoading.batchSize = static_cast<int>(inputs.batchSize);
     trainLoading.seed = s.training.seed;
     trainLoading.workers = s.workers;
     trainLoading.cacheBytes = std::size_t{512} << 20;
@@ -171,7 +205,12 @@ Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::pa
     NetworkPtr network = inputs.network.network;
 
     if (!run) {
+        // A searched batch size is recorded as the number found, so a resume uses it again.
+        settings.batchSize = inputs.batchSize;
         nlohmann::json description = describeRunSettings(settings);
+        if (inputs.batchSizeSearch) {
+            description["batch_size_search"] = inputs.batchSizeSearch->explanation;
+        }
         description["classes"] = set.classNames;
         description["images"] = {{"train", set.train.size()},
                                  {"validation", set.validation.size()}};
@@ -203,6 +242,8 @@ Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::pa
     result.frozenBlocks = frozenBlocksInOrder(*network);
     result.parameters = countParameters(*network);
     result.classNames = set.classNames;
+    result.batchSize = inputs.batchSize;
+    if (inputs.batchSizeSearch) result.batchSizeExplanation = inputs.batchSizeSearch->explanation;
     result.trainImages = set.train.size();
     result.validationImages = set.validation.size();
     result.unusableImages = set.unusable;
@@ -220,7 +261,11 @@ Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::pa
         if (hooks.training.onSampleFailure) hooks.training.onSampleFailure(sample);
     };
     if (hooks.started) hooks.started(inputs, result.runFolder);
-    auto summary = trainer.run(control, run->callbacks(forward));
+    const TrainingCallbacks recorded = run->callbacks(forward);
+    if (recorded.onLog && !result.batchSizeExplanation.empty()) {
+        recorded.onLog(result.batchSizeExplanation);
+    }
+    auto summary = trainer.run(control, recorded);
     if (!summary) return summary.error();
     result.summary = summary.value();
     (void)run->writeSummary(result.summary);

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <random>
 
+#include "cuda_test.h"
 #include "fovea/core/loader/image_batch_loader.h"
 #include "fovea/core/loader/network_transform.h"
 #include "fovea/core/models/zoo.h"
@@ -242,7 +243,7 @@ TEST_F(KnownEvaluation, NoImagesGiveAnEmptyReport) {
 
 // On a GPU the figures are the CPU's (to float tolerance) and the network goes back to the CPU.
 TEST_F(KnownEvaluation, CudaGivesTheCpuFiguresAndTheNetworkStaysWhereItWas) {
-    if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+    FOVEA_SKIP_WITHOUT_CUDA();
     auto network = makeColourNetwork();
     auto cpu = core::evaluateNetwork(*network, m_images, kNames, options());
     auto o = options();

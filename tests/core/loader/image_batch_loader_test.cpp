@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "cuda_test.h"
 #include "fovea/core/loader/image_batch_loader.h"
 #include "fovea/core/loader/network_transform.h"
 #include "fovea/core/models/network.h"
@@ -261,7 +262,7 @@ TEST_F(LoaderTest, PrefetchIsBoundedWhileTheConsumerWaits) {
 }
 
 TEST_F(LoaderTest, BatchesArePinnedWhenCudaIsPresent) {
-    if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+    FOVEA_SKIP_WITHOUT_CUDA();
     auto images = writeImages(4, 2);
     ImageBatchLoader loader(images, smallSpec(), {}, {});
     EXPECT_TRUE(epoch(loader, 0)[0].images.is_pinned());

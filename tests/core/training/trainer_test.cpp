@@ -416,6 +416,27 @@ TEST(FeatureCache, ClearsWhenTheSignatureChanges) {
     EXPECT_FALSE(cache.find(7, 0).has_value());
 }
 
+// Three tiers: the device budget first (a GPU's memory in training; the CPU stands in here),
+// then RAM, then the spill file; every entry comes back equal wherever it was kept.
+TEST(FeatureCache, FillsTheDeviceBudgetThenMemoryThenDisk) {
+    const torch::Device device =
+        torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+    const std::size_t entry = 4 * 2 * 2 * sizeof(float);
+    FeatureCache cache(entry, fs::temp_directory_path() / "fovea-feature-cache-tiers", device,
+                       2 * entry);
+    cache.validate(1);
+    for (int id = 0; id < 4; ++id) cache.insert(id, 0, torch::full({4, 2, 2}, float(id)));
+    EXPECT_EQ(cache.stats().deviceBytes, 2 * entry);
+    EXPECT_EQ(cache.stats().memoryBytes, entry);
+    EXPECT_EQ(cache.stats().diskBytes, entry);
+    for (int id = 0; id < 4; ++id) {
+        auto found = cache.find(id, 0);
+        ASSERT_TRUE(found.has_value()) << id;
+        EXPECT_EQ(found->device().type(), id < 2 ? device.type() : torch::kCPU) << id;
+        EXPECT_TRUE(torch::equal(found->cpu(), torch::full({4, 2, 2}, float(id)))) << id;
+    }
+}
+
 }  // namespace
 
 namespace {

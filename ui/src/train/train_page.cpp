@@ -109,8 +109,13 @@ QWidget* TrainPage::buildSettings() {
     m_epochs->setValue(10);
     m_batchSize = new QSpinBox(panel);
     m_batchSize->setObjectName("batchSizeSpin");
-    m_batchSize->setRange(1, 1024);
+    m_batchSize->setRange(0, 4096);
     m_batchSize->setValue(32);
+    // 0 is core::kAutoBatchSize: the largest power of two whose training step fits the GPU.
+    m_batchSize->setSpecialValueText("auto");
+    m_batchSize->setToolTip(
+        "Images per batch; auto (below 1) tries powers of two on the GPU and takes the largest "
+        "that fits");
     m_learningRate = new QDoubleSpinBox(panel);
     m_learningRate->setObjectName("learningRateSpin");
     m_learningRate->setDecimals(6);
@@ -137,9 +142,19 @@ QWidget* TrainPage::buildSettings() {
     m_classWeights->setToolTip("Weights the loss inversely to class counts (imbalanced data).");
     m_device = makeCombo("deviceCombo", {"auto", "cpu", "cuda"},
                          "auto: CUDA when a GPU is available, else the CPU", panel);
-    if (!core::queryTorchRuntime().cudaAvailable) {
+    const core::TorchRuntimeInfo runtime = core::queryTorchRuntime();
+    QStringList gpus;
+    for (const auto& gpu : runtime.cudaDevices)
+        gpus << QString::fromStdString(core::describeGpu(gpu));
+    m_gpuList = new QLabel(
+        gpus.isEmpty() ? "No CUDA GPU: training runs on the CPU" : gpus.join("\n"), panel);
+    m_gpuList->setObjectName("gpuList");
+    m_gpuList->setWordWrap(true);
+    if (!runtime.cudaAvailable) {
         m_device->setItemData(2, 0, Qt::UserRole - 1);  // disabled: no CUDA here
         m_device->setItemData(2, "No CUDA device on this machine", Qt::ToolTipRole);
+    } else {
+        m_device->setItemData(2, gpus.join("\n"), Qt::ToolTipRole);
     }
     m_validationFraction = new QDoubleSpinBox(panel);
     m_validationFraction->setObjectName("validationFractionSpin");
@@ -159,6 +174,7 @@ QWidget* TrainPage::buildSettings() {
     form->addRow("Imbalance:", m_classWeights);
     form->addRow("Validation:", m_validationFraction);
     form->addRow("Device:", m_device);
+    form->addRow("GPUs:", m_gpuList);
 
     m_start = new QPushButton("Start", panel);
     m_start->setObjectName("startButton");

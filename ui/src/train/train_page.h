@@ -83,6 +83,7 @@ class TrainPage : public QWidget {
 
     QSpinBox* m_epochs = nullptr;
     QSpinBox* m_batchSize = nullptr;
+    QLabel* m_gpuList = nullptr;
     QDoubleSpinBox* m_learningRate = nullptr;
     QComboBox* m_optimizer = nullptr;
     QComboBox* m_schedule = nullptr;

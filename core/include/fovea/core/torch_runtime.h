@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,8 @@ struct CudaDevice {
     int index = 0;
     std::string name;  // "NVIDIA H200", or "cuda:N" when the LibTorch build has no CUDA headers
     long long totalMemoryBytes = 0;  // 0 when unknown
+    int computeMajor = 0;            // compute capability, e.g. 9.0 for Hopper; 0 when unknown
+    int computeMinor = 0;
 };
 
 // What the tensor side runs on. Plain values: callers need no LibTorch headers.
@@ -25,5 +28,19 @@ TorchRuntimeInfo queryTorchRuntime();
 // "CUDA (NVIDIA H200)" when a GPU is usable, otherwise "CPU": the device Fovea trains on by
 // default.
 std::string defaultDeviceLabel(const TorchRuntimeInfo& info);
+
+// "cuda:0 NVIDIA H200, 139.8 GiB, compute capability 9.0" (what is known of it).
+std::string describeGpu(const CudaDevice& device);
+
+struct GpuMemory {
+    long long freeBytes = 0;
+    long long totalBytes = 0;
+};
+// Free and total memory of a GPU as the driver reports them (other processes' use included);
+// nothing without CUDA or when the LibTorch build has no CUDA headers.
+std::optional<GpuMemory> gpuMemory(int index);
+// Hands the caching allocator's unused blocks back to the driver (after an out-of-memory trial,
+// so the memory figures and the next allocations start clean). Nothing without CUDA.
+void releaseCachedGpuMemory();
 
 }  // namespace fovea::core

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <array>
 #include <memory>
 #include <sstream>
 #include <utility>
@@ -9,8 +10,6 @@
 
 namespace fovea::core {
 namespace {
-
-namespace F = torch::nn::functional;
 
 // Puts back every module's train/eval flag, so explaining an image in the middle of training
 // (e.g. from the GUI between epochs) changes nothing about the run.
@@ -104,12 +103,12 @@ Result<GradCamResult> computeGradCam(NetworkImpl& network, const torch::Tensor& 
         // Scaled before upsampling, as pytorch-grad-cam's scale_cam_image does: scaling after
         // would blow a flat map's interpolation round-off up to the full [0, 1] range. The
         // bilinear blend stays within [0, 1] but for round-off, which the clamp removes.
+        // The ATen op F::interpolate(size, bilinear, align_corners false) calls; its options
+        // struct trips GCC 14's -Wmaybe-uninitialized inside LibTorch 2.x's headers.
+        const std::array<int64_t, 2> size{input.size(2), input.size(3)};
         const torch::Tensor upsampled =
-            F::interpolate(scaleToUnitRange(map),
-                           F::InterpolateFuncOptions()
-                               .size(std::vector<int64_t>{input.size(2), input.size(3)})
-                               .mode(torch::kBilinear)
-                               .align_corners(false))
+            torch::upsample_bilinear2d(scaleToUnitRange(map), torch::IntArrayRef(size),
+                                       /*align_corners=*/false)
                 .clamp(0.0, 1.0);
 
         GradCamResult result;

@@ -1,7 +1,5 @@
 # Included from core/CMakeLists.txt: paths are relative to core/.
 # fovea_export: TorchScript, ONNX and .pth writers over one traced graph of the network.
-find_package(Protobuf REQUIRED)
-find_package(ONNX REQUIRED)
 add_library(fovea_export STATIC
     src/tensor/export/export_metadata.cpp
     src/tensor/export/onnx_writer.cpp
@@ -9,6 +7,6 @@ add_library(fovea_export STATIC
     src/tensor/export/torchscript_writer.cpp
     src/tensor/export/traced_network.cpp
 )
-target_link_libraries(fovea_export PUBLIC fovea_models PRIVATE fovea_file_io onnx onnx_proto
+target_link_libraries(fovea_export PUBLIC fovea_models PRIVATE fovea_file_io fovea_onnx
                                    nlohmann_json::nlohmann_json fovea_warnings)
 fovea_use_torch_pch(fovea_export)

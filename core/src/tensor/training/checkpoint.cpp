@@ -53,6 +53,11 @@ nlohmann::json stateToJson(const TrainingState& state, const TrainingConfig& con
                            // which its optimizer state was made for.
                            {"frozen_blocks", network.frozenBlocks()}};
     if (state.bestEpoch) json["best_epoch"] = *state.bestEpoch;
+    if (state.lossScale) {
+        json["loss_scale"] = {{"scale", state.lossScale->scale},
+                              {"clean_steps", state.lossScale->cleanSteps},
+                              {"skipped_steps", state.lossScale->skippedSteps}};
+    }
     return json;
 }
 
@@ -199,6 +204,12 @@ Result<LoadedCheckpoint> readCheckpoint(const std::filesystem::path& file, Netwo
         state.epochsWithoutImprovement = json.at("epochs_without_improvement");
         if (json.contains("best_epoch"))
             state.bestEpoch = json.at("best_epoch").get<std::int64_t>();
+        if (json.contains("loss_scale")) {
+            const auto& scale = json.at("loss_scale");
+            state.lossScale = LossScaleState{scale.at("scale").get<double>(),
+                                             scale.at("clean_steps").get<std::int64_t>(),
+                                             scale.at("skipped_steps").get<std::int64_t>()};
+        }
         for (const auto& report : json.at("history")) {
             state.history.push_back(epochReportFromJson(report));
         }

@@ -1,6 +1,9 @@
 #include "device_setup.h"
 
-#include <ATen/autocast_mode.h>
+#include <cstdio>
+
+#include "../torch_compat.h"
+#include "fovea/core/torch_runtime.h"
 
 namespace fovea::core {
 
@@ -18,20 +21,13 @@ Result<torch::Device> resolveDevice(DevicePreference preference) {
 AutocastGuard::AutocastGuard(const torch::Device& device, Precision precision) {
     if (precision == Precision::Float32) return;
     m_active = true;
-    m_cuda = device.is_cuda();
+    m_deviceType = device.type();
     const c10::ScalarType type =
         precision == Precision::BFloat16 ? c10::ScalarType::BFloat16 : c10::ScalarType::Half;
-    if (m_cuda) {
-        m_previousEnabled = at::autocast::is_enabled();
-        m_previousType = at::autocast::get_autocast_gpu_dtype();
-        at::autocast::set_autocast_gpu_dtype(type);
-        at::autocast::set_enabled(true);
-    } else {
-        m_previousEnabled = at::autocast::is_cpu_enabled();
-        m_previousType = at::autocast::get_autocast_cpu_dtype();
-        at::autocast::set_autocast_cpu_dtype(type);
-        at::autocast::set_cpu_enabled(true);
-    }
+    m_previousEnabled = compat::autocastEnabled(m_deviceType);
+    m_previousType = compat::autocastType(m_deviceType);
+    compat::setAutocastType(m_deviceType, type);
+    compat::setAutocastEnabled(m_deviceType, true);
     at::autocast::increment_nesting();
 }
 
@@ -39,20 +35,84 @@ AutocastGuard::~AutocastGuard() {
     if (!m_active) return;
     // Leaving the outermost autocast region frees its cache of casted weights.
     if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-    if (m_cuda) {
-        at::autocast::set_enabled(m_previousEnabled);
-        at::autocast::set_autocast_gpu_dtype(m_previousType);
-    } else {
-        at::autocast::set_cpu_enabled(m_previousEnabled);
-        at::autocast::set_autocast_cpu_dtype(m_previousType);
+    compat::setAutocastEnabled(m_deviceType, m_previousEnabled);
+    compat::setAutocastType(m_deviceType, m_previousType);
+}
+
+Result<void> checkPrecisionFor(const torch::Device& device, Precision precision) {
+    if (precision == Precision::Float16 && !device.is_cuda()) {
+        return Error{"fp16 autocast needs a CUDA device; on the CPU use bf16 (or fp32)"};
     }
+    return {};
+}
+
+bool backwardAndStep(const torch::Tensor& loss, NetworkImpl& network,
+                     torch::optim::Optimizer& optimizer, double clipNorm, LossScaler* scaler) {
+    const auto clip = [&] {
+        if (clipNorm > 0) torch::nn::utils::clip_grad_norm_(network.parameters(), clipNorm);
+    };
+    if (!scaler) {
+        loss.backward();
+        clip();
+        optimizer.step();
+        return true;
+    }
+    scaler->scale(loss).backward();
+    const bool finite = scaler->unscale(network.parameters());
+    if (finite) {
+        clip();
+        optimizer.step();
+    }
+    scaler->update(finite);
+    return finite;
+}
+
+bool useChannelsLast(const TrainingConfig& config, const torch::Device& device,
+                     const NetworkImpl& network) {
+    if (config.channelsLast) return *config.channelsLast;
+    if (!device.is_cuda()) return false;
+    for (const auto& parameter : network.parameters()) {
+        if (parameter.dim() == 4) return true;
+    }
+    return false;
 }
 
 torch::Tensor prepareInput(const torch::Tensor& images, const torch::Device& device,
-                           const TrainingConfig& config) {
+                           bool channelsLast) {
     torch::Tensor moved = images.to(device, /*non_blocking=*/images.is_pinned());
-    if (config.channelsLast) moved = moved.contiguous(torch::MemoryFormat::ChannelsLast);
+    if (channelsLast) moved = moved.contiguous(torch::MemoryFormat::ChannelsLast);
     return moved;
+}
+
+bool isOutOfMemory(const c10::Error& error) {
+    if (dynamic_cast<const c10::OutOfMemoryError*>(&error)) return true;
+    const std::string message = error.what_without_backtrace();
+    for (const char* sign : {"out of memory", "ALLOC_FAILED", "can't allocate memory"}) {
+        if (message.find(sign) != std::string::npos) return true;
+    }
+    return false;
+}
+
+std::string outOfMemoryMessage(const torch::Device& device, std::int64_t batchSize) {
+    std::string where = "the CPU";
+    std::string figures;
+    if (device.is_cuda()) {
+        const int index = device.has_index() ? device.index() : 0;
+        where = "cuda:" + std::to_string(index);
+        for (const auto& gpu : queryTorchRuntime().cudaDevices) {
+            if (gpu.index == index) where = describeGpu(gpu);
+        }
+        releaseCachedGpuMemory();
+        if (const auto memory = gpuMemory(index)) {
+            char text[96];
+            std::snprintf(text, sizeof text, " (%.1f of %.1f GiB free after releasing the cache)",
+                          static_cast<double>(memory->freeBytes) / (1 << 30),
+                          static_cast<double>(memory->totalBytes) / (1 << 30));
+            figures = text;
+        }
+    }
+    return "out of memory at batch size " + std::to_string(batchSize) + " on " + where + figures +
+           ": use a smaller --batch-size, or --batch-size auto to find the largest " + "that fits";
 }
 
 void toChannelsLast(NetworkImpl& network) {

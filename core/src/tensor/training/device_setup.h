@@ -9,6 +9,7 @@
 #include "fovea/core/result.h"
 #include "fovea/core/training/device_choice.h"
 #include "fovea/core/training/training_config.h"
+#include "loss_scaler.h"
 
 namespace fovea::core {
 
@@ -22,16 +23,32 @@ class AutocastGuard {
     AutocastGuard& operator=(const AutocastGuard&) = delete;
 
   private:
-    bool m_cuda = false;
+    c10::DeviceType m_deviceType = c10::DeviceType::CPU;
     bool m_active = false;
     bool m_previousEnabled = false;
     c10::ScalarType m_previousType = c10::ScalarType::Float;
 };
 
-// Moves a batch to the device (asynchronously from pinned memory) in the configured memory
-// format.
+// Backward pass, gradient clipping (clipNorm > 0) and the optimizer step for one batch's loss.
+// With a loss scaler (fp16) the gradients are unscaled before clipping and a step whose gradients
+// overflowed is skipped (the scaler backs off). Returns whether the optimizer stepped.
+bool backwardAndStep(const torch::Tensor& loss, NetworkImpl& network,
+                     torch::optim::Optimizer& optimizer, double clipNorm, LossScaler* scaler);
+
+// Whether activations and convolution weights use the channels-last layout: as configured, or
+// when unset on CUDA for networks with convolutions.
+bool useChannelsLast(const TrainingConfig& config, const torch::Device& device,
+                     const NetworkImpl& network);
+
+// Moves a batch to the device (asynchronously from pinned memory), channels-last if asked.
 torch::Tensor prepareInput(const torch::Tensor& images, const torch::Device& device,
-                           const TrainingConfig& config);
+                           bool channelsLast);
+
+// LibTorch reports running out of memory as c10::OutOfMemoryError from its allocators; cuDNN and
+// cuBLAS failing to allocate their workspaces come as plain errors naming the status.
+bool isOutOfMemory(const c10::Error& error);
+// What to tell the user: the device, the batch size and the memory figures, and what to do.
+std::string outOfMemoryMessage(const torch::Device& device, std::int64_t batchSize);
 // Convolution kernels in channels-last layout, which oneDNN and cuDNN run faster.
 void toChannelsLast(NetworkImpl& network);
 

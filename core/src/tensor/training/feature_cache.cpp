@@ -43,8 +43,12 @@ std::uint64_t prefixSignature(const NetworkImpl& network, std::size_t prefixBloc
     return hash;
 }
 
-FeatureCache::FeatureCache(std::size_t memoryBytes, std::filesystem::path spillFolder)
-    : m_memoryLimit(memoryBytes), m_spillFolder(std::move(spillFolder)) {}
+FeatureCache::FeatureCache(std::size_t memoryBytes, std::filesystem::path spillFolder,
+                           torch::Device device, std::size_t deviceBytes)
+    : m_memoryLimit(memoryBytes),
+      m_device(device),
+      m_deviceLimit(deviceBytes),
+      m_spillFolder(std::move(spillFolder)) {}
 
 FeatureCache::~FeatureCache() { clear(); }
 
@@ -104,8 +108,14 @@ void FeatureCache::insert(std::int64_t sampleId, std::int64_t variant,
     const Key key{sampleId, variant};
     if (m_memory.count(key) != 0 || m_disk.count(key) != 0) return;
     // A copy, so a cached sample does not keep its whole batch's storage alive.
+    const std::size_t bytes = features.nbytes();
+    if (m_stats.deviceBytes + bytes <= m_deviceLimit) {
+        m_memory.emplace(key, features.detach().to(m_device).contiguous().clone());
+        m_stats.deviceBytes += bytes;
+        m_stats.entries = m_memory.size() + m_disk.size();
+        return;
+    }
     torch::Tensor copy = features.detach().to(torch::kCPU).contiguous().clone();
-    const std::size_t bytes = copy.nbytes();
     if (m_stats.memoryBytes + bytes <= m_memoryLimit) {
         m_memory.emplace(key, std::move(copy));
         m_stats.memoryBytes += bytes;

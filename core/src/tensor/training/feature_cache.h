@@ -17,18 +17,21 @@ namespace fovea::core {
 struct FeatureCacheStats {
     std::int64_t hits = 0;
     std::int64_t misses = 0;
+    std::size_t deviceBytes = 0;  // held in the training device's memory (a GPU's)
     std::size_t memoryBytes = 0;  // held in RAM
     std::size_t diskBytes = 0;    // spilled to the disk file
     std::size_t entries = 0;
 };
 
 // Outputs of the frozen leading blocks, per image and augmentation variant, so later epochs run
-// only the trainable blocks. At most `memoryBytes` stay in RAM; the rest is appended to a spill
-// file in `spillFolder` (removed when the cache goes). A signature of what produced the features
+// only the trainable blocks. The first `deviceBytes` stay on `device` (on a GPU: no copies back
+// and forth), the next `memoryBytes` in RAM; the rest is appended to a spill file in
+// `spillFolder` (removed when the cache goes). A signature of what produced the features
 // (frozen blocks and their weights, input size) clears the cache when it changes.
 class FeatureCache {
   public:
-    FeatureCache(std::size_t memoryBytes, std::filesystem::path spillFolder);
+    FeatureCache(std::size_t memoryBytes, std::filesystem::path spillFolder,
+                 torch::Device device = torch::kCPU, std::size_t deviceBytes = 0);
     ~FeatureCache();
     FeatureCache(const FeatureCache&) = delete;
     FeatureCache& operator=(const FeatureCache&) = delete;
@@ -36,7 +39,8 @@ class FeatureCache {
     // Clears everything unless `signature` is the one the cached features were made under.
     void validate(std::uint64_t signature);
     std::optional<torch::Tensor> find(std::int64_t sampleId, std::int64_t variant);
-    // `features`: one sample's output, any device; stored as a CPU copy.
+    // `features`: one sample's output, any device; stored as a copy on the cache's device while
+    // its budget lasts, then in RAM, then on disk.
     void insert(std::int64_t sampleId, std::int64_t variant, const torch::Tensor& features);
     const FeatureCacheStats& stats() const { return m_stats; }
 
@@ -51,6 +55,8 @@ class FeatureCache {
     bool openSpillFile();
 
     const std::size_t m_memoryLimit;
+    const torch::Device m_device;
+    const std::size_t m_deviceLimit;
     const std::filesystem::path m_spillFolder;
     std::filesystem::path m_spillPath;
     std::FILE* m_spill = nullptr;

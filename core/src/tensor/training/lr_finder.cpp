@@ -155,6 +155,9 @@ Result<LrFinderResult> runRangeTest(
     auto resolved = resolveDevice(config.device);
     if (!resolved) return resolved.error();
     const torch::Device device = resolved.value();
+    if (auto supported = checkPrecisionFor(device, config.precision); !supported) {
+        return supported.error();
+    }
     if (batches.batchesPerEpoch() == 0) return Error{"the training set is empty"};
 
     // The caller's thread owns its grad mode (it is thread-local in LibTorch).
@@ -162,11 +165,15 @@ Result<LrFinderResult> runRangeTest(
     snapshot.seedGenerators(device, config.seed);
     network.to(device);
     network.train(true);
+    const bool channelsLast = useChannelsLast(config, device, network);
+    if (channelsLast) toChannelsLast(network);
     OptimizerSetup optimizer = makeOptimizer(network, config);
     if (optimizer.groups.empty()) return Error{"nothing to train: every block is frozen"};
     const torch::Tensor classWeights =
         classWeightsFor(config, options.classCounts, network.numClasses(), device);
 
+    std::optional<LossScaler> scaler;
+    if (config.precision == Precision::Float16) scaler.emplace();
     LrFinderResult result;
     const double logRange = std::log(options.maxLearningRate / options.minLearningRate);
     const double beta = options.smoothing;
@@ -187,7 +194,7 @@ Result<LrFinderResult> runRangeTest(
         optimizer.baseLearningRate = rate;  // the multipliers still apply per block
         applyLearningRateFactor(optimizer, 1.0);
 
-        const torch::Tensor images = prepareInput(batch->images, device, config);
+        const torch::Tensor images = prepareInput(batch->images, device, channelsLast);
         const torch::Tensor targets = batch->targets.to(device);
         torch::Tensor logits;
         {
@@ -196,11 +203,8 @@ Result<LrFinderResult> runRangeTest(
         }
         const torch::Tensor loss = trainingLoss(logits, targets, config, classWeights);
         optimizer.optimizer->zero_grad();
-        loss.backward();
-        if (config.gradientClipNorm > 0) {
-            torch::nn::utils::clip_grad_norm_(network.parameters(), config.gradientClipNorm);
-        }
-        optimizer.optimizer->step();
+        backwardAndStep(loss, network, *optimizer.optimizer, config.gradientClipNorm,
+                        scaler ? &*scaler : nullptr);
 
         // Every step's loss is the measurement (and decides when to stop), so reading it each
         // step is the point here, unlike in the trainer.

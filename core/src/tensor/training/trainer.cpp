@@ -8,6 +8,7 @@
 #include "checkpoint.h"
 #include "device_setup.h"
 #include "feature_cache.h"
+#include "fovea/core/torch_runtime.h"
 #include "fovea/core/training/lr_schedule.h"
 #include "fovea/core/training/optimizer_setup.h"
 
@@ -95,6 +96,7 @@ class Trainer::Impl {
     std::optional<torch::serialize::InputArchive> m_pendingOptimizerState;
 
     Result<TrainingSummary> run(TrainingControl& control, const TrainingCallbacks& callbacks);
+    std::string outOfMemory() const { return outOfMemoryMessage(m_device, m_lastBatchSize); }
 
   private:
     struct EvaluationResult {
@@ -130,7 +132,9 @@ class Trainer::Impl {
 
     const TrainingCallbacks* m_callbacks = nullptr;
     torch::Device m_device = torch::kCPU;
+    bool m_channelsLast = false;
     OptimizerSetup m_optimizer;
+    std::optional<LossScaler> m_lossScaler;  // fp16 only
     torch::Tensor m_classWeights;
     std::int64_t m_totalSteps = 0;
     std::int64_t m_batchesPerEpoch = 0;
@@ -141,8 +145,9 @@ class Trainer::Impl {
     // Caches checked against the prefix signature since the epoch began (hashing the frozen
     // weights once per epoch, not per batch).
     std::set<const FeatureCache*> m_validatedCaches;
-    torch::Tensor m_lossSum;  // float64 on the device: sum of batch loss x images
-    torch::Tensor m_correct;  // int64 on the device
+    torch::Tensor m_lossSum;           // float64 on the device: sum of batch loss x images
+    torch::Tensor m_correct;           // int64 on the device
+    std::int64_t m_lastBatchSize = 0;  // for the out-of-memory message
 };
 
 void Trainer::Impl::syncEpochSums() {
@@ -172,6 +177,12 @@ TrainingSummary Trainer::Impl::finish(TrainingSummary summary) {
         summary.featureCacheMisses = m_trainFeatures->stats().misses;
         summary.featureCacheDiskBytes = m_trainFeatures->stats().diskBytes;
     }
+    if (m_lossScaler) {
+        summary.overflowSkippedSteps = m_lossScaler->state().skippedSteps;
+        summary.lossScale = m_lossScaler->state().scale;
+        log("fp16 loss scale " + std::to_string(summary.lossScale) + "; " +
+            std::to_string(summary.overflowSkippedSteps) + " steps skipped on gradient overflow");
+    }
     // Keep the best weights (by the validation stop metric), as early stopping promises.
     if (!m_state.bestWeights.empty() && summary.outcome != TrainingOutcome::Stopped) {
         loadStateInto(*m_network, m_state.bestWeights);
@@ -198,7 +209,7 @@ Trainer::Impl::EvaluationResult Trainer::Impl::evaluate(BatchSource& source) {
     std::vector<torch::Tensor> truths;
     while (auto batch = source.nextBatch()) {
         if (batch->images.size(0) == 0) continue;
-        const torch::Tensor images = prepareInput(batch->images, m_device, m_config);
+        const torch::Tensor images = prepareInput(batch->images, m_device, m_channelsLast);
         const torch::Tensor targets = batch->targets.to(m_device);
         torch::Tensor logits;
         { logits = forwardBatch(*batch, images, m_validationFeatures.get()); }
@@ -258,10 +269,25 @@ void Trainer::Impl::setUpFeatureCaches() {
                            : std::filesystem::temp_directory_path() / "fovea-feature-cache";
     // Train and validation ids may overlap (they come from different sources): two caches.
     const std::size_t half = m_config.featureCacheMemoryBytes / 2;
-    if (!m_trainFeatures) m_trainFeatures = std::make_unique<FeatureCache>(half, spill);
-    if (!m_validationFeatures) m_validationFeatures = std::make_unique<FeatureCache>(half, spill);
+    // On a GPU, features stay in its memory while a quarter of what is free now lasts (the
+    // rest is for training), then go to RAM.
+    std::size_t deviceHalf = 0;
+    if (m_device.is_cuda()) {
+        if (const auto memory = gpuMemory(m_device.has_index() ? m_device.index() : 0)) {
+            deviceHalf = static_cast<std::size_t>(memory->freeBytes) / 8;
+        }
+    }
+    if (!m_trainFeatures) {
+        m_trainFeatures = std::make_unique<FeatureCache>(half, spill, m_device, deviceHalf);
+    }
+    if (!m_validationFeatures) {
+        m_validationFeatures = std::make_unique<FeatureCache>(half, spill, m_device, deviceHalf);
+    }
     log("feature cache: the first " + std::to_string(prefix) +
-        " blocks are frozen; their outputs are computed once per image");
+        " blocks are frozen; their outputs are computed once per image" +
+        (deviceHalf > 0 ? " and kept on " + m_device.str() + " up to " +
+                              std::to_string((2 * deviceHalf) >> 20) + " MiB"
+                        : std::string()));
 }
 
 torch::Tensor Trainer::Impl::forwardBatch(const Batch& batch, const torch::Tensor& images,
@@ -317,8 +343,8 @@ Result<TrainingSummary> Trainer::Impl::run(TrainingControl& control,
     auto device = resolveDevice(m_config.device);
     if (!device) return device.error();
     m_device = device.value();
-    if (m_config.precision == Precision::Float16 && !m_device.is_cuda()) {
-        return Error{"fp16 autocast needs a CUDA device; on the CPU use bf16 (or fp32)"};
+    if (auto supported = checkPrecisionFor(m_device, m_config.precision); !supported) {
+        return supported.error();
     }
     TrainingSummary summary;
     summary.device = m_device.str();
@@ -326,9 +352,18 @@ Result<TrainingSummary> Trainer::Impl::run(TrainingControl& control,
     // The thread that trains owns its grad mode (it is thread-local in LibTorch).
     torch::AutoGradMode gradMode(true);
     m_network->to(m_device);
-    if (m_config.channelsLast) toChannelsLast(*m_network);
+    m_channelsLast = useChannelsLast(m_config, m_device, *m_network);
+    summary.channelsLast = m_channelsLast;
+    if (m_channelsLast) toChannelsLast(*m_network);
+    // Every training batch has the same image size: let cuDNN time its algorithms once per
+    // shape and keep the fastest (cudnn.benchmark in PyTorch).
+    if (m_device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
     rebuildOptimizer();
     setUpFeatureCaches();
+    if (m_config.precision == Precision::Float16) {
+        m_lossScaler.emplace();
+        if (m_state.lossScale) m_lossScaler->restore(*m_state.lossScale);
+    }
     if (m_pendingOptimizerState) {
         m_optimizer.optimizer->load(*m_pendingOptimizerState);
         m_pendingOptimizerState.reset();
@@ -350,7 +385,8 @@ Result<TrainingSummary> Trainer::Impl::run(TrainingControl& control,
 
     log("training " + m_network->architecture() + " on " + summary.device + " for " +
         std::to_string(m_config.epochs) + " epochs of " + std::to_string(m_batchesPerEpoch) +
-        " batches");
+        " batches (" + precisionName(m_config.precision) + ", " +
+        (m_channelsLast ? "channels-last" : "default layout") + ")");
     const auto runStart = Clock::now();
     const std::int64_t stepsAtStart = m_state.step;
 
@@ -381,22 +417,20 @@ Result<TrainingSummary> Trainer::Impl::run(TrainingControl& control,
             torch::Tensor lastLoss;
             if (!batch) break;
             const std::int64_t n = batch->images.size(0);
+            m_lastBatchSize = n;
             if (n > 0) {
                 applyLearningRateFactor(
                     m_optimizer,
                     learningRateFactor(m_schedule, m_state.step, m_totalSteps, m_batchesPerEpoch));
-                const torch::Tensor images = prepareInput(batch->images, m_device, m_config);
+                const torch::Tensor images = prepareInput(batch->images, m_device, m_channelsLast);
                 const torch::Tensor targets = batch->targets.to(m_device);
                 torch::Tensor logits;
                 logits = forwardBatch(*batch, images, m_trainFeatures.get());
                 const torch::Tensor loss = lossOf(logits, targets);
                 m_optimizer.optimizer->zero_grad();
-                loss.backward();
-                if (m_config.gradientClipNorm > 0) {
-                    torch::nn::utils::clip_grad_norm_(m_network->parameters(),
-                                                      m_config.gradientClipNorm);
-                }
-                m_optimizer.optimizer->step();
+                backwardAndStep(loss, *m_network, *m_optimizer.optimizer, m_config.gradientClipNorm,
+                                m_lossScaler ? &*m_lossScaler : nullptr);
+                if (m_lossScaler) m_state.lossScale = m_lossScaler->state();
                 ++m_state.step;
                 {
                     torch::NoGradGuard noGrad;
@@ -519,6 +553,7 @@ Result<TrainingSummary> Trainer::run(TrainingControl& control, const TrainingCal
     try {
         return m_impl->run(control, callbacks);
     } catch (const c10::Error& e) {
+        if (isOutOfMemory(e)) return Error{"training failed: " + m_impl->outOfMemory()};
         return Error{std::string("training failed: ") + e.what_without_backtrace()};
     } catch (const std::exception& e) {
         return Error{std::string("training failed: ") + e.what()};

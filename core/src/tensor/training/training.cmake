@@ -2,12 +2,14 @@
 # fovea_training: the trainer (optimizers, schedules, metrics, checkpoints, feature cache) and
 # the run folder it writes.
 add_library(fovea_training STATIC
+    src/tensor/training/batch_size_search.cpp
     src/tensor/training/checkpoint.cpp
     src/tensor/training/confusion_matrix.cpp
     src/tensor/training/crc32c.cpp
     src/tensor/training/device_setup.cpp
     src/tensor/training/feature_cache.cpp
     src/tensor/training/lr_finder.cpp
+    src/tensor/training/loss_scaler.cpp
     src/tensor/training/lr_schedule.cpp
     src/tensor/training/optimizer_setup.cpp
     src/tensor/training/report_json.cpp

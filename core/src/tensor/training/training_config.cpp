@@ -1,6 +1,7 @@
 #include "fovea/core/training/training_config.h"
 
 #include <array>
+#include <optional>
 #include <utility>
 
 namespace fovea::core {
@@ -53,6 +54,17 @@ Result<void> readOptional(const nlohmann::json& json, const char* key, T& out) {
     } catch (const nlohmann::json::exception&) {
         return Error{std::string("training config: '") + key + "' has the wrong type"};
     }
+    return {};
+}
+
+// An optional setting: null (or absent) leaves it unset, meaning "Fovea decides".
+template <class T>
+Result<void> readOptional(const nlohmann::json& json, const char* key, std::optional<T>& out) {
+    const auto it = json.find(key);
+    if (it == json.end() || it->is_null()) return {};
+    T value{};
+    if (auto read = readOptional(json, key, value); !read) return read;
+    out = value;
     return {};
 }
 
@@ -113,7 +125,7 @@ nlohmann::json toJson(const TrainingConfig& c) {
         {"seed", c.seed},
         {"device", devicePreferenceName(c.device)},
         {"precision", precisionName(c.precision)},
-        {"channels_last", c.channelsLast},
+        {"channels_last", c.channelsLast ? nlohmann::json(*c.channelsLast) : nlohmann::json()},
         {"feature_cache", c.featureCache},
         {"feature_cache_memory_bytes", c.featureCacheMemoryBytes},
         {"report_every_batches", c.reportEveryBatches},

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fovea/core/training/trainer.h"
+#include "loss_scaler.h"
 
 namespace fovea::core {
 
@@ -28,6 +29,7 @@ struct TrainingState {
     std::int64_t epochsWithoutImprovement = 0;
     std::vector<std::pair<std::string, torch::Tensor>> bestWeights;  // CPU copies
     std::vector<EpochReport> history;
+    std::optional<LossScaleState> lossScale;  // fp16 runs only
 
     void startNextEpoch() {
         batchInEpoch = 0;

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
+#include "../torch_compat.h"
 #include "fovea/core/models/zoo.h"
 #include "tfjs_model.h"
 
@@ -299,7 +300,8 @@ class GraphMatcher {
         const std::string padding = config.value("padding", "");
         const std::vector<int64_t> torchKernel = toVector(options.kernel_size());
         const std::vector<int64_t> torchStride = toVector(options.stride());
-        const auto* torchPadding = c10::get_if<torch::ExpandingArray<2>>(&options.padding());
+        const auto* torchPadding =
+            compat::variantGetIf<torch::ExpandingArray<2>>(&options.padding());
         if (!kernel || *kernel != torchKernel) {
             return unexpected(
                 name, "kernel size differs from " + path + "'s " + tfjs::shapeText(torchKernel));

@@ -19,6 +19,7 @@
 #include "fovea/core/session/network_setup.h"
 #include "fovea/core/session/run_failure.h"
 #include "fovea/core/session/training_data.h"
+#include "fovea/core/training/batch_size_search.h"
 #include "fovea/core/training/trainer.h"
 #include "fovea/core/training/training_config.h"
 
@@ -27,14 +28,16 @@ namespace fovea::core {
 // Everything that defines a training run: fovea-cli train's flags, or the GUI's Model and Train
 // pages. Recorded in the run folder's config.json (describeRunSettings), so a run can be
 // resumed or repeated exactly.
+constexpr std::int64_t kAutoBatchSize = 0;
+
 struct RunSettings {
     // An image folder (ImageFolder or train|val/class layout; imported into a project kept in
     // the run folder) or a Fovea project folder (used as it is).
     std::filesystem::path data;
     NetworkChoice network;
     TrainingConfig training;
-    std::string augment = "light";  // none | light | strong
-    std::int64_t batchSize = 32;
+    std::string augment = "light";    // none | light | strong
+    std::int64_t batchSize = 32;      // kAutoBatchSize: the largest power of two that fits
     double validationFraction = 0.2;  // of each class, for images without a split
     int workers = 0;                  // image decoding threads; 0: one per core
 };
@@ -62,6 +65,8 @@ struct TrainingInputs {
     ImageTransformSpec spec;
     std::unique_ptr<ImageBatchLoader> trainLoader;
     std::unique_ptr<ImageBatchLoader> validationLoader;  // null without validation images
+    std::int64_t batchSize = 0;                          // what the loaders use
+    std::optional<BatchSizeSearch> batchSizeSearch;      // when the settings asked for auto
 };
 // `projectFolder`: where an image folder's project is kept. On failure `failure` says why.
 Result<TrainingInputs> prepareTrainingInputs(const RunSettings& settings,
@@ -85,6 +90,8 @@ struct TrainingRunResult {
     std::vector<std::string> frozenBlocks;
     ParameterCounts parameters;
     std::vector<std::string> classNames;
+    std::int64_t batchSize = 0;
+    std::string batchSizeExplanation;  // how --batch-size auto chose it (empty otherwise)
     std::size_t trainImages = 0;
     std::size_t validationImages = 0;
     std::int64_t unusableImages = 0;

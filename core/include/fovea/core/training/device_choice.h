@@ -11,4 +11,7 @@ namespace fovea::core {
 // that says so, not a silent fallback.
 Result<torch::Device> resolveDevice(DevicePreference preference);
 
+// fp16 autocast exists only on CUDA (CPUs compute bf16 natively, not fp16): an error elsewhere.
+Result<void> checkPrecisionFor(const torch::Device& device, Precision precision);
+
 }  // namespace fovea::core

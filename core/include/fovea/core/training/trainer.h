@@ -65,11 +65,16 @@ struct TrainingSummary {
     std::vector<EpochReport> history;
     std::optional<std::int64_t> bestEpoch;
     double bestMetric = 0;
-    std::string device;  // where it trained, e.g. "cpu" or "cuda:0"
+    std::string device;         // where it trained, e.g. "cpu" or "cuda:0"
+    bool channelsLast = false;  // the memory layout it used
     // Frozen-prefix feature cache, training set: images served from it and computed for it.
     std::int64_t featureCacheHits = 0;
     std::int64_t featureCacheMisses = 0;
     std::size_t featureCacheDiskBytes = 0;  // spilled beyond the memory budget
+    // fp16 with dynamic loss scaling: optimizer steps skipped because a gradient overflowed, and
+    // the scale at the end (0 without fp16).
+    std::int64_t overflowSkippedSteps = 0;
+    double lossScale = 0;
 };
 
 // Stop and pause requests from any thread (the GUI's, a signal handler's watcher); the trainer

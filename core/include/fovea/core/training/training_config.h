@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "fovea/core/result.h"
@@ -43,7 +44,9 @@ struct TrainingConfig {
     std::uint64_t seed = 0;
     DevicePreference device = DevicePreference::Auto;
     Precision precision = Precision::Float32;
-    bool channelsLast = false;
+    // Memory layout of activations and convolution weights; unset: channels-last on CUDA for
+    // convolutional networks (cuDNN's fast kernels expect it), the default layout elsewhere.
+    std::optional<bool> channelsLast;
     // Frozen-prefix feature cache: computed once per image and augmentation variant.
     bool featureCache = true;
     std::size_t featureCacheMemoryBytes = std::size_t{1} << 30;  // then spill to disk
