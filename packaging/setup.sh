@@ -51,9 +51,9 @@ runtime_packages=(libqt6svg6)
 # wallpapers (large JPEGs for the data-pipeline benchmark).
 test_packages=(xvfb xauth x11-utils imagemagick python3-torchvision python3-pil python3-skimage
                dataset-fashion-mnist mate-backgrounds)
-# The .deb: dpkg-dev (dpkg-shlibdeps computes its Depends), and the validators the packaging
-# test runs on its .desktop entry and AppStream metainfo.
-test_packages+=(dpkg-dev desktop-file-utils appstream)
+# The .deb: dpkg-dev (dpkg-shlibdeps computes its Depends; CPack needs `file` for it), and the
+# validators the packaging test runs on its .desktop entry and AppStream metainfo.
+test_packages+=(dpkg-dev file desktop-file-utils appstream)
 # Node.js and npm fetch the offline default weights (the nsfwjs npm package) and run TensorFlow.js
 # as the reference for their conversion. Any Node.js >= 18 with npm will do; Debian packages
 # them as nodejs and npm.

@@ -1,5 +1,6 @@
 #include "fovea/core/blas_probe.h"
 
+#include <ATen/Context.h>
 #include <dlfcn.h>
 
 #include <filesystem>
@@ -73,6 +74,11 @@ BlasInfo probeBlas() {
     if (dlsym(RTLD_DEFAULT, "mkl_get_version_string")) {
         info.name = "Intel MKL";
         info.library = libraryOf(dlsym(RTLD_DEFAULT, "mkl_get_version_string"));
+        return info;
+    }
+    if (at::hasMKL()) {
+        // pytorch.org builds and torch wheels link MKL statically and hide its symbols.
+        info.name = "Intel MKL (inside LibTorch)";
         return info;
     }
     info.library = mappedBlasLibrary();

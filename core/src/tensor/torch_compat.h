@@ -5,12 +5,16 @@
 // the project lives here; the rest of the code calls these names only.
 
 #include <ATen/autocast_mode.h>
+#include <ATen/core/Tensor.h>
 #include <c10/core/DeviceType.h>
 #include <c10/core/ScalarType.h>
 #include <torch/version.h>
 
 #if TORCH_VERSION_MAJOR < 2
+#include <c10/util/C++17.h>
 #include <c10/util/variant.h>
+
+#include <string>
 #else
 #include <variant>
 #endif
@@ -72,6 +76,27 @@ const T* variantGetIf(const Variant* variant) {
     return c10::get_if<T>(variant);
 #else
     return std::get_if<T>(variant);
+#endif
+}
+
+// The key of a parameter's entry in Optimizer::state(): its TensorImpl's address, as a string in
+// 1.13 and as the pointer itself in 2.x.
+inline auto optimizerStateKey(const at::Tensor& parameter) {
+#if TORCH_VERSION_MAJOR < 2
+    return c10::guts::to_string(parameter.unsafeGetTensorImpl());
+#else
+    return static_cast<void*>(parameter.unsafeGetTensorImpl());
+#endif
+}
+
+// Adam's first moment, m = beta1 * m + (1 - beta1) * g, in the form PyTorch's Python optimizers
+// of the same release use: lerp_ since 2.0, mul_ then add_ before. The two round differently,
+// and training matches Python step for step only with the same form.
+inline void updateFirstMoment(at::Tensor& average, const at::Tensor& gradient, double beta1) {
+#if TORCH_VERSION_MAJOR < 2
+    average.mul_(beta1).add_(gradient, 1 - beta1);
+#else
+    average.lerp_(gradient, 1 - beta1);
 #endif
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Reference for Fovea's image transforms: applies torchvision 0.14's functional transforms to a
-uint8 RGB image with the parameters Fovea's test chose, and writes each result as a PNG.
+"""Reference for Fovea's image transforms: applies torchvision's functional transforms (0.14 on
+Debian 12, 0.21 on Debian 13) to a uint8 RGB image with the parameters Fovea's test chose, and
+writes each result as a PNG, and torchvision's version to OUT_DIR/torchvision_version.
 
 usage: torchvision_transforms.py INPUT.png SPEC.json OUT_DIR
 SPEC.json: [{"name": ..., "op": ..., ...parameters}, ...]
@@ -11,6 +12,7 @@ import sys
 import numpy as np
 import torch
 import torch.nn.functional as nnf
+import torchvision
 import torchvision.transforms.functional as F
 from PIL import Image
 from torchvision.transforms import InterpolationMode
@@ -56,6 +58,7 @@ def apply(image, spec):
 def main():
     source, spec_file, out_dir = sys.argv[1:4]
     image = torch.from_numpy(np.array(Image.open(source).convert("RGB"))).permute(2, 0, 1)
+    open(f"{out_dir}/torchvision_version", "w").write(torchvision.__version__)
     for spec in json.load(open(spec_file)):
         out = apply(image.clone(), spec)
         if out.dtype == torch.uint8:

@@ -91,6 +91,14 @@ class TorchvisionReference : public ::testing::Test {
         EXPECT_FALSE(image.empty()) << "torchvision wrote no " << name;
         return image;
     }
+    // torchvision 0.14 (Debian 12) turned hue-adjusted values back into levels by x 255 where
+    // later releases, and Fovea, use convert_image_dtype's x 255.999.
+    static bool hueScaledBy255() {
+        std::string version;
+        std::ifstream(s_dir / "torchvision_version") >> version;
+        EXPECT_FALSE(version.empty()) << "torchvision_version was not written";
+        return version.rfind("0.", 0) == 0 && std::stoi(version.substr(2)) <= 14;
+    }
     cv::Mat photo() const {
         cv::Mat image = readRgb(kPhoto);
         EXPECT_EQ(image.size(), cv::Size(451, 300));
@@ -168,9 +176,11 @@ TEST_F(TorchvisionReference, ColourAdjustmentsMatchToTheLevel) {
     for (const auto& [name, image] : ours) {
         const Difference d = compare(image, reference(name));
         // Same float32 formulas and truncation; only summation order in the contrast mean and
-        // float rounding at exact integer boundaries may move a value by one.
+        // float rounding at exact integer boundaries may move a value by one. Against the old
+        // hue scaling every level differs by at most one, on about a quarter of the values.
+        const bool oldHue = name.rfind("hue", 0) == 0 && hueScaledBy255();
         EXPECT_LE(d.maxAbs, 1) << name;
-        EXPECT_LT(d.meanAbs, 0.01) << name;
+        EXPECT_LT(d.meanAbs, oldHue ? 0.5 : 0.01) << name;
     }
 }
 

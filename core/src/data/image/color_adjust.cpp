@@ -127,9 +127,12 @@ cv::Mat adjustHue(const cv::Mat& rgb, double hueShift) {
         float h = std::fmod(hsv[0] + shift, 1.0f);
         if (h < 0.0f) h += 1.0f;
         const auto out = hsvToRgb(h, hsv[1], hsv[2]);
-        return cv::Vec3b(static_cast<std::uint8_t>(out[0] * 255.0f),
-                         static_cast<std::uint8_t>(out[1] * 255.0f),
-                         static_cast<std::uint8_t>(out[2] * 255.0f));
+        // Back to levels as torchvision's convert_image_dtype does (since 0.15; 0.14 scaled by
+        // 255): x (256 - 1e-3), truncated, so every level gets an equal share of [0, 1].
+        constexpr float kToLevels = 255.999f;
+        return cv::Vec3b(static_cast<std::uint8_t>(out[0] * kToLevels),
+                         static_cast<std::uint8_t>(out[1] * kToLevels),
+                         static_cast<std::uint8_t>(out[2] * kToLevels));
     });
 }
 

@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "adamw.h"
+
 namespace fovea::core {
 namespace {
 
@@ -74,7 +76,7 @@ OptimizerSetup makeOptimizer(NetworkImpl& network, const TrainingConfig& config)
         setup.optimizer = std::make_unique<torch::optim::SGD>(
             groups, static_cast<torch::optim::SGDOptions&>(*defaults));
     } else {
-        setup.optimizer = std::make_unique<torch::optim::AdamW>(
+        setup.optimizer = std::make_unique<PythonMatchingAdamW>(
             groups, static_cast<torch::optim::AdamWOptions&>(*defaults));
     }
     return setup;

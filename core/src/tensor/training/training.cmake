@@ -2,6 +2,7 @@
 # fovea_training: the trainer (optimizers, schedules, metrics, checkpoints, feature cache) and
 # the run folder it writes.
 add_library(fovea_training STATIC
+    src/tensor/training/adamw.cpp
     src/tensor/training/batch_size_search.cpp
     src/tensor/training/checkpoint.cpp
     src/tensor/training/confusion_matrix.cpp
