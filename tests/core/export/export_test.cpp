@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -150,6 +151,35 @@ TEST_F(ExportTest, OnnxPassesTheCheckerAndCarriesMetadata) {
     for (const auto& each : model.graph().initializer()) initializers.insert(each.name());
     EXPECT_TRUE(initializers.count("features.0.0.weight"));
     EXPECT_TRUE(initializers.count("classifier.3.weight"));
+}
+
+// OpenCV 4.9+ rewrites Mul(a, HardSigmoid(b)) with hardswish's alpha and beta into
+// HardSwish(b) even when a is not b; mobilenet_v3's squeeze-and-excitation gates must not have
+// that shape (OpenCV 4.6 runs both forms right, so the OpenCV test alone misses it there).
+TEST_F(ExportTest, OnnxGatesAreNotMistakenForHardswishByOpenCv) {
+    auto network = test::smallNetwork("mobilenet_v3_small", 3, 64);
+    const auto file = m_folder / "gates.onnx";
+    ASSERT_TRUE(writeOnnx(*network, m_labels, file));
+    const auto model = readOnnx(file);
+    std::map<std::string, std::string> hardswishGateInput;  // output -> input
+    for (const auto& node : model.graph().node()) {
+        if (node.op_type() != "HardSigmoid") continue;
+        for (const auto& attribute : node.attribute()) {
+            if (attribute.name() == "alpha" && std::abs(attribute.f() - 1.0f / 6.0f) < 1e-6f)
+                hardswishGateInput[node.output(0)] = node.input(0);
+        }
+    }
+    int hardswishes = 0;
+    for (const auto& node : model.graph().node()) {
+        if (node.op_type() != "Mul") continue;
+        for (int i = 0; i < 2; ++i) {
+            const auto gate = hardswishGateInput.find(node.input(i));
+            if (gate == hardswishGateInput.end()) continue;
+            EXPECT_EQ(node.input(1 - i), gate->second) << "Mul " << node.output(0);
+            ++hardswishes;
+        }
+    }
+    EXPECT_GT(hardswishes, 0) << "mobilenet_v3 has hardswish activations";
 }
 
 TEST_F(ExportTest, UnwritableDestinationIsAnErrorNamingIt) {

@@ -100,7 +100,15 @@ class OnnxGraphBuilder {
         } else if (kind == "aten::sigmoid" || kind == "aten::sigmoid_") {
             addNode("Sigmoid", {in(0)}, {out()});
         } else if (kind == "aten::hardsigmoid" || kind == "aten::hardsigmoid_") {
-            hardSigmoid(in(0), out());
+            // A gate, as in squeeze-and-excitation: x * hardsigmoid(y). OpenCV 4.9+ fuses any
+            // Mul(x, HardSigmoid(alpha 1/6, beta 1/2)) into HardSwish without checking that the
+            // HardSigmoid reads x, which breaks such gates; y / 6 into HardSigmoid(alpha 1) is
+            // the same function in a form that fusion leaves alone.
+            const std::string sixth = temporary();
+            addNode("Mul", {in(0), scalar(1.0f / 6.0f)}, {sixth});
+            auto* gate = addNode("HardSigmoid", {sixth}, {out()});
+            addFloat(gate, "alpha", 1.0);
+            addFloat(gate, "beta", 0.5);
         } else if (kind == "aten::hardswish" || kind == "aten::hardswish_") {
             const std::string gate = temporary();
             hardSigmoid(in(0), gate);
