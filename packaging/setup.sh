@@ -27,12 +27,12 @@ esac
 
 # Build tools and the libraries the tensor side links (LibTorch, ONNX, libcurl), and GoogleTest.
 # python3-torch and python3-protobuf: tests read what Fovea writes with them (TensorBoard events,
-# .pth files) as independent checks.
+# .pth files) as independent checks; python3-torchvision saves the .pth files Fovea reads.
 tensor_packages=(
     cmake ninja-build g++ ccache pkg-config
     libtorch-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev
     libonnx-dev libprotobuf-dev protobuf-compiler libgtest-dev
-    libopenblas0-openmp python3-torch python3-protobuf python3-numpy
+    libopenblas0-openmp python3-torch python3-torchvision python3-protobuf python3-numpy
 )
 # The rest of the build: OpenCV, SQLite, CLI11, Qt 6 and QCustomPlot; clang-format; clang and its
 # runtimes (libFuzzer, sanitizers: libclang-rt-dev is the default clang's) for packaging/fuzz.sh.
