@@ -217,7 +217,12 @@ void MainWindow::buildStatusBar() {
 }
 
 void MainWindow::rebuildRecentMenu() {
-    m_recentMenu->clear();
+    // Later, not now: choosing an entry opens its project, which rebuilds this menu while the
+    // entry's own action is still being triggered (QMenu::clear() would delete it under it).
+    for (QAction* action : m_recentMenu->actions()) {
+        m_recentMenu->removeAction(action);
+        action->deleteLater();
+    }
     const QStringList folders = m_recentProjects.list();
     for (const QString& folder : folders) {
         m_recentMenu->addAction(folder, this, [this, folder] {
