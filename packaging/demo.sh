@@ -5,7 +5,8 @@
 # project. Without a display it stops after the headless demo and says so.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$root/packaging/build.sh" release
+# Only the programs: the tests are not needed to see the demo (packaging/test.sh builds them).
+"$root/packaging/build.sh" release fovea-cli fovea
 bin="$root/build/release/bin"
 
 data_home="${XDG_DATA_HOME:-$HOME/.local/share}/fovea"

@@ -31,10 +31,9 @@ std::optional<CommandModel> loadCommandModel(const ModelSourceOptions& o, bool j
         return std::nullopt;
     }
     if (!o.model.empty()) {
-        core::RunFailure failure = core::RunFailure::BadData;
-        auto loaded = core::loadModelSource(o.model, failure);
+        auto loaded = core::loadModelSource(o.model);
         if (!loaded) {
-            exitCode = reportError(json, exitCodeFor(failure), loaded.error().message);
+            exitCode = reportError(json, exitCodeFor(loaded.error().kind), loaded.error().message);
             return std::nullopt;
         }
         result.source["model"] = fs::absolute(loaded.value().file).string();

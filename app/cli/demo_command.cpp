@@ -101,9 +101,8 @@ int runDemo(DemoOptions o) {
         return trainCode;
     }
 
-    core::RunFailure failure = core::RunFailure::BadData;
-    auto inputs = core::exportInputs(run, failure);
-    if (!inputs) return reportError(json, exitCodeFor(failure), inputs.error().message);
+    auto inputs = core::exportInputs(run);
+    if (!inputs) return reportError(json, exitCodeFor(inputs.error().kind), inputs.error().message);
     inputs.value().facts.name = "Fovea demo (Fashion-MNIST)";
     auto exported =
         core::writeModelBundle(inputs.value().loaded.model, {core::ExportFormat::Onnx}, bundle,

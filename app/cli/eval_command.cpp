@@ -80,28 +80,11 @@ std::string padded(std::string text, std::size_t width) {
     return text;
 }
 
-std::string summaryText(const core::EvaluationReport& r, const std::vector<std::string>& names,
-                        const std::string& what, const nlohmann::json& unusable,
-                        const std::map<std::string, std::int64_t>& notInModel,
-                        const fs::path& evaluationFile) {
+// The confusion matrix with a row per true class; too many classes for a terminal are left to
+// the evaluation file.
+std::string confusionText(const core::EvaluationReport& r, const std::vector<std::string>& names,
+                          std::size_t width, const fs::path& evaluationFile) {
     std::ostringstream out;
-    out << "Evaluated " << r.imagesEvaluated << " images (" << what << ") on " << r.device << "\n";
-    out << "Accuracy " << fixed(r.accuracy) << "   top-" << r.topK << " accuracy "
-        << fixed(r.topKAccuracy) << "   mean loss " << fixed(r.meanLoss) << "   macro F1 "
-        << fixed(r.macroF1) << "\n\n";
-
-    std::size_t width = 5;
-    for (const auto& name : names) width = std::max(width, name.size());
-    width = std::min<std::size_t>(width, 24) + 2;
-    out << padded("class", width) << "precision  recall      f1  support\n";
-    for (std::size_t c = 0; c < r.perClass.size(); ++c) {
-        const auto& m = r.perClass[c];
-        char row[96];
-        std::snprintf(row, sizeof row, "%9.4f %7.4f %7.4f %8lld\n", m.precision, m.recall, m.f1,
-                      static_cast<long long>(m.support));
-        out << padded(names[c], width) << row;
-    }
-
     const int classes = r.confusion.classes();
     out << "\nConfusion matrix (rows: true class, columns: predicted class)\n";
     if (classes > 20) {
@@ -127,6 +110,32 @@ std::string summaryText(const core::EvaluationReport& r, const std::vector<std::
             out << "\n";
         }
     }
+    return out.str();
+}
+
+std::string summaryText(const core::EvaluationReport& r, const std::vector<std::string>& names,
+                        const std::string& what, const nlohmann::json& unusable,
+                        const std::map<std::string, std::int64_t>& notInModel,
+                        const fs::path& evaluationFile) {
+    std::ostringstream out;
+    out << "Evaluated " << r.imagesEvaluated << " images (" << what << ") on " << r.device << "\n";
+    out << "Accuracy " << fixed(r.accuracy) << "   top-" << r.topK << " accuracy "
+        << fixed(r.topKAccuracy) << "   mean loss " << fixed(r.meanLoss) << "   macro F1 "
+        << fixed(r.macroF1) << "\n\n";
+
+    std::size_t width = 5;
+    for (const auto& name : names) width = std::max(width, name.size());
+    width = std::min<std::size_t>(width, 24) + 2;
+    out << padded("class", width) << "precision  recall      f1  support\n";
+    for (std::size_t c = 0; c < r.perClass.size(); ++c) {
+        const auto& m = r.perClass[c];
+        char row[96];
+        std::snprintf(row, sizeof row, "%9.4f %7.4f %7.4f %8lld\n", m.precision, m.recall, m.f1,
+                      static_cast<long long>(m.support));
+        out << padded(names[c], width) << row;
+    }
+
+    out << confusionText(r, names, width, evaluationFile);
 
     if (!r.topLosses.empty()) {
         constexpr std::size_t kShown = 10;
@@ -160,6 +169,96 @@ std::string summaryText(const core::EvaluationReport& r, const std::vector<std::
     return out.str();
 }
 
+std::string splitDescription(const std::string& split) {
+    return split == "val" ? "validation split" : split == "train" ? "training split" : "all images";
+}
+
+// The images to evaluate: the run's own split, or every labeled image of --data.
+core::Result<core::EvalData> evalData(const EvalOptions& o, const std::string& split,
+                                      const fs::path& scratchProject) {
+    if (o.data.empty()) return core::runData(o.run, split);
+    auto data = folderData(o.data, split, scratchProject);
+    if (!data) return core::withKind(data.error(), core::ErrorKind::BadData);
+    return data;
+}
+
+// The data's images with the model's index for their class. Classes are matched by name: the
+// data's class order need not be the model's.
+struct MatchedImages {
+    std::vector<core::LabeledImage> images;
+    std::map<std::string, std::int64_t> notInModel;  // class name -> images skipped
+};
+
+core::Result<MatchedImages> matchClasses(const core::EvalData& data,
+                                         const std::vector<std::string>& classNames) {
+    std::map<std::string, std::int64_t> modelIndex;
+    for (std::size_t i = 0; i < classNames.size(); ++i) {
+        modelIndex[classNames[i]] = static_cast<std::int64_t>(i);
+    }
+    MatchedImages matched;
+    for (const auto& image : data.images) {
+        const auto found = modelIndex.find(image.className);
+        if (found == modelIndex.end()) {
+            ++matched.notInModel[image.className];
+        } else {
+            matched.images.push_back({image.id, image.path, found->second});
+        }
+    }
+    if (matched.images.empty()) {
+        std::string classes;
+        for (const auto& [name, count] : matched.notInModel)
+            classes += (classes.empty() ? "" : ", ") + name;
+        return core::Error{
+            data.name + ": none of its classes (" + classes + ") is one of the model's",
+            core::ErrorKind::BadData};
+    }
+    return matched;
+}
+
+// Runs the model on `images` with a progress bar; an error's kind gives the exit code.
+core::Result<core::EvaluationReport> evaluate(core::TrainedModel& model,
+                                              const std::vector<core::LabeledImage>& images,
+                                              const EvalOptions& o, const core::EvalData& data) {
+    core::EvaluationOptions options;
+    options.topK = o.topK;
+    options.topLossCount = o.topLosses;
+    options.batchSize =
+        o.batchSize > 0 ? o.batchSize : static_cast<int>(std::max<std::int64_t>(1, data.batchSize));
+    options.workers = o.workers;
+    options.device = core::parseDevicePreference(o.device).value();
+    ProgressDisplay progress;
+    auto evaluated = core::evaluateNetwork(
+        *model.network, images, model.classNames, options,
+        [&](std::int64_t done, std::int64_t total) {
+            progress.update(double(done) / double(total), "evaluating",
+                            std::to_string(done) + "/" + std::to_string(total) + " images", 0);
+        });
+    progress.finishLine();
+    if (!evaluated) return core::withKind(evaluated.error(), core::ErrorKind::Internal);
+    const core::EvaluationReport& report = evaluated.value();
+    if (report.imagesEvaluated == 0) {
+        return core::Error{"none of the " + std::to_string(images.size()) + " images of " +
+                               data.name +
+                               " could be read (first: " + report.failures.front().message + ")",
+                           core::ErrorKind::BadData};
+    }
+    return evaluated;
+}
+
+// What was evaluated, for both evaluation.json and the printed result.
+nlohmann::json evalContext(const EvalOptions& o, const fs::path& modelFile,
+                           const std::string& split, const core::EvalData& data,
+                           const std::map<std::string, std::int64_t>& notInModel) {
+    nlohmann::json classesNotInModel = nlohmann::json::object();
+    for (const auto& [name, count] : notInModel) classesNotInModel[name] = count;
+    return {{"run_folder", fs::absolute(o.run).string()},
+            {"model", fs::absolute(modelFile).string()},
+            {"data", data.name},
+            {"split", split},
+            {"classes_not_in_model", classesNotInModel},
+            {"unusable", data.unusable}};
+}
+
 }  // namespace
 
 CLI::App* addEvalCommand(CLI::App& app, EvalOptions& o) {
@@ -188,6 +287,9 @@ CLI::App* addEvalCommand(CLI::App& app, EvalOptions& o) {
 
 int runEval(EvalOptions o) {
     const bool json = o.json;
+    const auto fail = [json](const core::Error& error) {
+        return reportError(json, exitCodeFor(error.kind), error.message);
+    };
     std::error_code error;
     if (fs::exists(o.run, error) && !fs::is_directory(o.run, error)) {
         return reportError(json, kExitUsage,
@@ -195,85 +297,24 @@ int runEval(EvalOptions o) {
                                ": --run expects a run folder (for a model file, "
                                "use fovea-cli predict --model)");
     }
-    core::RunFailure failure = core::RunFailure::BadData;
-    auto loaded = core::loadModelSource(o.run, failure);
-    if (!loaded) return reportError(json, exitCodeFor(failure), loaded.error().message);
+    auto loaded = core::loadModelSource(o.run);
+    if (!loaded) return fail(loaded.error());
     core::TrainedModel& model = loaded.value().model;
     const std::vector<std::string>& classNames = model.classNames;
 
-    const bool otherData = !o.data.empty();
-    const std::string split = o.split.empty() ? (otherData ? "all" : "val") : o.split;
+    const std::string split = o.split.empty() ? (o.data.empty() ? "val" : "all") : o.split;
     const RemoveFolder scratch{fs::temp_directory_path() /
                                ("fovea-eval-" + std::to_string(::getpid()))};
-    core::Result<core::EvalData> data = core::Error{""};
-    if (otherData) {
-        failure = core::RunFailure::BadData;
-        data = folderData(o.data, split, scratch.path);
-    } else {
-        data = core::runData(o.run, split, failure);
-    }
-    if (!data) return reportError(json, exitCodeFor(failure), data.error().message);
-
-    // Classes are matched by name: the data's class order need not be the model's.
-    std::map<std::string, std::int64_t> modelIndex;
-    for (std::size_t i = 0; i < classNames.size(); ++i) {
-        modelIndex[classNames[i]] = static_cast<std::int64_t>(i);
-    }
-    std::vector<core::LabeledImage> images;
-    std::map<std::string, std::int64_t> notInModel;
-    for (const auto& image : data.value().images) {
-        const auto found = modelIndex.find(image.className);
-        if (found == modelIndex.end()) {
-            ++notInModel[image.className];
-        } else {
-            images.push_back({image.id, image.path, found->second});
-        }
-    }
-    if (images.empty()) {
-        std::string classes;
-        for (const auto& [name, count] : notInModel)
-            classes += (classes.empty() ? "" : ", ") + name;
-        return reportError(
-            json, kExitBadData,
-            data.value().name + ": none of its classes (" + classes + ") is one of the model's");
-    }
-
-    core::EvaluationOptions options;
-    options.topK = o.topK;
-    options.topLossCount = o.topLosses;
-    options.batchSize = o.batchSize > 0
-                            ? o.batchSize
-                            : static_cast<int>(std::max<std::int64_t>(1, data.value().batchSize));
-    options.workers = o.workers;
-    options.device = core::parseDevicePreference(o.device).value();
-    ProgressDisplay progress;
-    auto evaluated = core::evaluateNetwork(
-        *model.network, images, classNames, options, [&](std::int64_t done, std::int64_t total) {
-            progress.update(double(done) / double(total), "evaluating",
-                            std::to_string(done) + "/" + std::to_string(total) + " images", 0);
-        });
-    progress.finishLine();
-    if (!evaluated) return reportError(json, kExitFailure, evaluated.error().message);
+    auto data = evalData(o, split, scratch.path);
+    if (!data) return fail(data.error());
+    auto matched = matchClasses(data.value(), classNames);
+    if (!matched) return fail(matched.error());
+    auto evaluated = evaluate(model, matched.value().images, o, data.value());
+    if (!evaluated) return fail(evaluated.error());
     const core::EvaluationReport& report = evaluated.value();
-    if (report.imagesEvaluated == 0) {
-        return reportError(json, kExitBadData,
-                           "none of the " + std::to_string(images.size()) + " images of " +
-                               data.value().name +
-                               " could be read (first: " + report.failures.front().message + ")");
-    }
 
-    const std::string what = (split == "val"     ? "validation split"
-                              : split == "train" ? "training split"
-                                                 : "all images") +
-                             std::string(" of ") + data.value().name;
-    nlohmann::json classesNotInModel = nlohmann::json::object();
-    for (const auto& [name, count] : notInModel) classesNotInModel[name] = count;
-    nlohmann::json context = {{"run_folder", fs::absolute(o.run).string()},
-                              {"model", fs::absolute(loaded.value().file).string()},
-                              {"data", data.value().name},
-                              {"split", split},
-                              {"classes_not_in_model", classesNotInModel},
-                              {"unusable", data.value().unusable}};
+    const nlohmann::json context =
+        evalContext(o, loaded.value().file, split, data.value(), matched.value().notInModel);
     nlohmann::json full = core::toJson(report, classNames, /*withOutcomes=*/true);
     full.update(context);
     const fs::path evaluationFile = o.run / kEvaluationFile;
@@ -284,9 +325,10 @@ int runEval(EvalOptions o) {
     nlohmann::json result = core::toJson(report, classNames, /*withOutcomes=*/false);
     result.update(context);
     result["evaluation_file"] = fs::absolute(evaluationFile).string();
-    printResult(
-        json, result,
-        summaryText(report, classNames, what, data.value().unusable, notInModel, evaluationFile));
+    const std::string what = splitDescription(split) + " of " + data.value().name;
+    printResult(json, result,
+                summaryText(report, classNames, what, data.value().unusable,
+                            matched.value().notInModel, evaluationFile));
     return kExitSuccess;
 }
 

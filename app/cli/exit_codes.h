@@ -1,6 +1,6 @@
 #pragma once
 
-#include "fovea/core/session/run_failure.h"
+#include "fovea/core/result.h"
 
 namespace fovea::cli {
 
@@ -13,14 +13,17 @@ enum ExitCode : int {
     kExitInterrupted = 130,  // stopped by Ctrl-C (SIGINT) or SIGTERM after writing a checkpoint
 };
 
-// How a failed run (or reading one back) maps to the exit codes.
-inline int exitCodeFor(core::RunFailure failure) {
-    switch (failure) {
-        case core::RunFailure::Usage:
+// The exit code of a failure of this kind.
+inline int exitCodeFor(core::ErrorKind kind) {
+    switch (kind) {
+        case core::ErrorKind::Usage:
             return kExitUsage;
-        case core::RunFailure::BadData:
+        case core::ErrorKind::BadData:
             return kExitBadData;
-        case core::RunFailure::Failure:
+        case core::ErrorKind::Cancelled:
+            return kExitInterrupted;
+        case core::ErrorKind::Io:
+        case core::ErrorKind::Internal:
             return kExitFailure;
     }
     return kExitFailure;

@@ -48,6 +48,96 @@ fs::path overlayFileFor(const fs::path& image, const fs::path& folder,
     return folder / name;
 }
 
+// --class as an output index; std::nullopt (the top-1 class) when it is not given.
+core::Result<std::optional<std::int64_t>> targetClassOf(const core::TrainedModel& model,
+                                                        const std::string& text) {
+    if (text.empty()) return std::optional<std::int64_t>();
+    if (const auto index = classIndexOf(model, text)) return std::optional<std::int64_t>(index);
+    // The first classes only: a published network may have a thousand.
+    std::string known;
+    const std::size_t listed = std::min<std::size_t>(model.classNames.size(), 20);
+    for (std::size_t i = 0; i < listed; ++i) known += (i == 0 ? "" : ", ") + model.classNames[i];
+    if (listed < model.classNames.size())
+        known += ", ... (" + std::to_string(model.classNames.size()) + " in all)";
+    return core::Error{
+        "--class '" + text + "' is not a class of the model (" +
+            (known.empty() ? "output indices 0.." + std::to_string(model.network->numClasses() - 1)
+                           : known) +
+            ")",
+        core::ErrorKind::Usage};
+}
+
+struct Explanations {
+    nlohmann::json explained = nlohmann::json::array();
+    nlohmann::json skipped;  // files that could not be listed or explained
+    std::string text;        // one line per explained image
+};
+
+// Explains every listed file and writes its overlay into `outputFolder`. A file that cannot
+// be explained is skipped; one whose overlay cannot be written ends the command.
+core::Result<Explanations> explainFiles(core::TrainedModel& model, const core::ImageFileList& list,
+                                        std::optional<std::int64_t> target,
+                                        const fs::path& outputFolder) {
+    Explanations result;
+    result.skipped = problemsJson(list);
+    ProgressDisplay progress;
+    std::ostringstream text;
+    std::set<std::string> namesUsed;
+    std::string firstFailure;
+    for (std::size_t i = 0; i < list.files.size(); ++i) {
+        const fs::path& image = list.files[i];
+        const std::size_t done = i + 1;
+        progress.update(double(done) / double(list.files.size()), "explaining",
+                        std::to_string(done) + "/" + std::to_string(list.files.size()) + " images",
+                        0);
+        auto explained = core::explainImage(*model.network, image, target);
+        if (!explained) {
+            if (firstFailure.empty()) firstFailure = explained.error().message;
+            result.skipped.push_back(
+                {{"path", image.string()}, {"error", explained.error().message}});
+            continue;
+        }
+        const fs::path overlay = overlayFileFor(image, outputFolder, namesUsed);
+        if (auto written = core::writeRgbImage(overlay, explained.value().overlay); !written) {
+            progress.finishLine();
+            return core::withKind(written.error(), core::ErrorKind::Internal);
+        }
+        const auto& e = explained.value();
+        result.explained.push_back({{"path", image.string()},
+                                    {"overlay", fs::absolute(overlay).string()},
+                                    {"class", e.targetClass},
+                                    {"label", labelOf(model, e.targetClass)},
+                                    {"probability", e.probability},
+                                    {"layer", e.layer}});
+        char probability[32];
+        std::snprintf(probability, sizeof probability, "%.4f", e.probability);
+        text << image.string() << ": " << labelOf(model, e.targetClass) << " " << probability
+             << " -> " << overlay.string() << "\n";
+    }
+    progress.finishLine();
+    if (result.explained.empty()) {
+        return core::Error{"none of the " + std::to_string(list.files.size()) +
+                               " images could be explained (first: " + firstFailure + ")",
+                           core::ErrorKind::BadData};
+    }
+    result.text = text.str();
+    return result;
+}
+
+void printExplanations(bool json, const nlohmann::json& source, const Explanations& explanations) {
+    nlohmann::json result = source;
+    result["layer"] = explanations.explained.front().at("layer");
+    result["explanations"] = explanations.explained;
+    result["skipped"] = explanations.skipped;
+    std::string text = explanations.text;
+    if (!explanations.skipped.empty()) {
+        text += "Skipped " + std::to_string(explanations.skipped.size()) + " files:\n";
+        for (const auto& entry : explanations.skipped)
+            text += "  " + entry.at("error").get<std::string>() + "\n";
+    }
+    printResult(json, result, text);
+}
+
 }  // namespace
 
 CLI::App* addExplainCommand(CLI::App& app, ExplainOptions& o) {
@@ -72,32 +162,13 @@ int runExplain(ExplainOptions o) {
     if (!loaded) return exitCode;
     core::TrainedModel& model = loaded->model;
 
-    std::optional<std::int64_t> target;
-    if (!o.targetClass.empty()) {
-        target = classIndexOf(model, o.targetClass);
-        if (!target) {
-            // The first classes only: a published network may have a thousand.
-            std::string known;
-            const std::size_t listed = std::min<std::size_t>(model.classNames.size(), 20);
-            for (std::size_t i = 0; i < listed; ++i)
-                known += (i == 0 ? "" : ", ") + model.classNames[i];
-            if (listed < model.classNames.size())
-                known += ", ... (" + std::to_string(model.classNames.size()) + " in all)";
-            return reportError(
-                json, kExitUsage,
-                "--class '" + o.targetClass + "' is not a class of the model (" +
-                    (known.empty()
-                         ? "output indices 0.." + std::to_string(model.network->numClasses() - 1)
-                         : known) +
-                    ")");
-        }
-    }
+    const auto target = targetClassOf(model, o.targetClass);
+    if (!target) return reportError(json, kExitUsage, target.error().message);
     auto device = core::resolveDevice(core::parseDevicePreference(o.device).value());
     if (!device) return reportError(json, kExitUsage, device.error().message);
     model.network->to(device.value());
 
     const core::ImageFileList list = core::collectImageFiles(o.inputs);
-    nlohmann::json skipped = problemsJson(list);
     if (list.files.empty()) {
         return reportError(json, kExitBadData, noImagesMessage(list, o.inputs));
     }
@@ -107,57 +178,12 @@ int runExplain(ExplainOptions o) {
         return reportError(json, kExitFailure,
                            "Cannot create " + o.outputFolder.string() + ": " + error.message());
     }
-
-    ProgressDisplay progress;
-    nlohmann::json explanations = nlohmann::json::array();
-    std::ostringstream text;
-    std::set<std::string> namesUsed;
-    std::string firstFailure;
-    for (std::size_t i = 0; i < list.files.size(); ++i) {
-        const fs::path& image = list.files[i];
-        const std::size_t done = i + 1;
-        progress.update(double(done) / double(list.files.size()), "explaining",
-                        std::to_string(done) + "/" + std::to_string(list.files.size()) + " images",
-                        0);
-        auto explained = core::explainImage(*model.network, image, target);
-        if (!explained) {
-            if (firstFailure.empty()) firstFailure = explained.error().message;
-            skipped.push_back({{"path", image.string()}, {"error", explained.error().message}});
-            continue;
-        }
-        const fs::path overlay = overlayFileFor(image, o.outputFolder, namesUsed);
-        if (auto written = core::writeRgbImage(overlay, explained.value().overlay); !written) {
-            progress.finishLine();
-            return reportError(json, kExitFailure, written.error().message);
-        }
-        const auto& e = explained.value();
-        explanations.push_back({{"path", image.string()},
-                                {"overlay", fs::absolute(overlay).string()},
-                                {"class", e.targetClass},
-                                {"label", labelOf(model, e.targetClass)},
-                                {"probability", e.probability},
-                                {"layer", e.layer}});
-        char probability[32];
-        std::snprintf(probability, sizeof probability, "%.4f", e.probability);
-        text << image.string() << ": " << labelOf(model, e.targetClass) << " " << probability
-             << " -> " << overlay.string() << "\n";
+    const auto explanations = explainFiles(model, list, target.value(), o.outputFolder);
+    if (!explanations) {
+        return reportError(json, exitCodeFor(explanations.error().kind),
+                           explanations.error().message);
     }
-    progress.finishLine();
-    if (explanations.empty()) {
-        return reportError(json, kExitBadData,
-                           "none of the " + std::to_string(list.files.size()) +
-                               " images could be explained (first: " + firstFailure + ")");
-    }
-    nlohmann::json result = loaded->source;
-    result["layer"] = explanations.front().at("layer");
-    result["explanations"] = explanations;
-    result["skipped"] = skipped;
-    if (!skipped.empty()) {
-        text << "Skipped " << skipped.size() << " files:\n";
-        for (const auto& entry : skipped)
-            text << "  " << entry.at("error").get<std::string>() << "\n";
-    }
-    printResult(json, result, text.str());
+    printExplanations(json, loaded->source, explanations.value());
     return kExitSuccess;
 }
 

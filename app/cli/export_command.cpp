@@ -75,9 +75,8 @@ int runExport(ExportOptions o) {
     const bool json = o.json;
     auto formats = parseFormats(o.formats);
     if (!formats) return reportError(json, kExitUsage, formats.error().message);
-    core::RunFailure failure = core::RunFailure::BadData;
-    auto inputs = core::exportInputs(o.run, failure);
-    if (!inputs) return reportError(json, exitCodeFor(failure), inputs.error().message);
+    auto inputs = core::exportInputs(o.run);
+    if (!inputs) return reportError(json, exitCodeFor(inputs.error().kind), inputs.error().message);
     const core::TrainedModel& model = inputs.value().loaded.model;
     // The parity gate runs on the run's own validation images when o.run is a run folder.
     const std::vector<fs::path>& images = inputs.value().parityImages;

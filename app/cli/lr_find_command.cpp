@@ -60,7 +60,6 @@ int runLrFind(LrFindOptions o) {
     } removeScratch{scratch};
 
     ProgressDisplay progress;
-    core::RunFailure failure = core::RunFailure::BadData;
     auto result = core::runLearningRateFinder(
         t, scratch, o.finder, nullptr,
         [&](std::int64_t step, double lr, double loss) {
@@ -68,9 +67,9 @@ int runLrFind(LrFindOptions o) {
             std::snprintf(detail, sizeof detail, "lr %.2e, loss %.4f", lr, loss);
             progress.update(double(step + 1) / double(o.finder.steps), "lr-find", detail, 0);
         },
-        downloadProgress(progress), failure);
+        downloadProgress(progress));
     progress.finishLine();
-    if (!result) return reportError(json, exitCodeFor(failure), result.error().message);
+    if (!result) return reportError(json, exitCodeFor(result.error().kind), result.error().message);
     const core::LrFinderResult& r = result.value();
 
     if (!o.csv.empty()) {

@@ -43,6 +43,100 @@ bool wantsJson(int argc, char** argv) {
     return false;
 }
 
+// Every subcommand with the options it fills. CLI11 keeps pointers into this struct, so it
+// stays where it was made until the command has run.
+struct Commands {
+    bool infoJson = false;
+    CLI::App* info = nullptr;
+    fovea::cli::PrepareWeightsOptions prepare{
+        fovea::core::defaultNsfwjsPrefix(), fovea::core::offlineDefaultWeightsPath().parent_path()};
+    CLI::App* prepareWeights = nullptr;
+    bool modelsJson = false;
+    CLI::App* models = nullptr;
+    std::string layersArch;
+    bool layersJson = false;
+    CLI::App* layers = nullptr;
+    std::filesystem::path importFolder;
+    std::filesystem::path importProject;
+    bool importJson = false;
+    CLI::App* import = nullptr;
+    fovea::cli::TrainOptions trainOptions;
+    CLI::App* train = nullptr;
+    fovea::cli::LrFindOptions lrFindOptions;
+    CLI::App* lrFind = nullptr;
+    fovea::cli::EvalOptions evalOptions;
+    CLI::App* eval = nullptr;
+    fovea::cli::PredictOptions predictOptions;
+    CLI::App* predict = nullptr;
+    fovea::cli::ExplainOptions explainOptions;
+    CLI::App* explain = nullptr;
+    fovea::cli::ExportOptions exportOptions;
+    CLI::App* exportModel = nullptr;
+    fovea::cli::DemoOptions demoOptions;
+    CLI::App* demo = nullptr;
+};
+
+// The commands about the installation and the catalogue, and import; their options are few
+// enough to declare here.
+void addSetupCommands(CLI::App& app, Commands& c) {
+    c.info = app.add_subcommand("info", "Show versions, devices, threads and BLAS in use");
+    fovea::cli::addJsonFlag(c.info, c.infoJson);
+
+    c.prepareWeights = app.add_subcommand(
+        "prepare-offline-weights",
+        "Convert the nsfwjs npm package (installed by packaging/setup.sh) into the offline "
+        "default weights");
+    c.prepareWeights
+        ->add_option("--npm-dir", c.prepare.npmPrefix, "npm prefix holding nsfwjs@4.4.0")
+        ->capture_default_str();
+    c.prepareWeights
+        ->add_option("--out-dir", c.prepare.outputFolder, "folder for the safetensors files")
+        ->capture_default_str();
+    c.prepareWeights->add_flag("--force", c.prepare.force, "Convert even when the file is there");
+    fovea::cli::addJsonFlag(c.prepareWeights, c.prepare.json);
+
+    c.models = app.add_subcommand("models", "List the architectures, sizes and weights");
+    fovea::cli::addJsonFlag(c.models, c.modelsJson);
+
+    c.layers = app.add_subcommand("layers", "List an architecture's named blocks");
+    c.layers->add_option("--arch", c.layersArch, "architecture")->required();
+    fovea::cli::addJsonFlag(c.layers, c.layersJson);
+
+    c.import = app.add_subcommand("import", "Scan an image folder into a project");
+    c.import->add_option("DIR", c.importFolder, "image folder")->required();
+    c.import->add_option("--project", c.importProject, "project folder (created when missing)")
+        ->required();
+    fovea::cli::addJsonFlag(c.import, c.importJson);
+}
+
+void addModelCommands(CLI::App& app, Commands& c) {
+    c.train = fovea::cli::addTrainCommand(app, c.trainOptions);
+    c.lrFind = fovea::cli::addLrFindCommand(app, c.lrFindOptions);
+    c.eval = fovea::cli::addEvalCommand(app, c.evalOptions);
+    c.predict = fovea::cli::addPredictCommand(app, c.predictOptions);
+    c.explain = fovea::cli::addExplainCommand(app, c.explainOptions);
+    c.exportModel = fovea::cli::addExportCommand(app, c.exportOptions);
+    c.demo = fovea::cli::addDemoCommand(app, c.demoOptions);
+}
+
+int runParsedCommand(const Commands& c) {
+    if (c.info->parsed()) return runInfo(c.infoJson);
+    if (c.prepareWeights->parsed()) return fovea::cli::runPrepareOfflineWeights(c.prepare);
+    if (c.models->parsed()) return fovea::cli::runModels(c.modelsJson);
+    if (c.layers->parsed()) return fovea::cli::runLayers(c.layersArch, c.layersJson);
+    if (c.import->parsed()) {
+        return fovea::cli::runImport(c.importFolder, c.importProject, c.importJson);
+    }
+    if (c.train->parsed()) return fovea::cli::runTrain(c.trainOptions);
+    if (c.lrFind->parsed()) return fovea::cli::runLrFind(c.lrFindOptions);
+    if (c.eval->parsed()) return fovea::cli::runEval(c.evalOptions);
+    if (c.predict->parsed()) return fovea::cli::runPredict(c.predictOptions);
+    if (c.explain->parsed()) return fovea::cli::runExplain(c.explainOptions);
+    if (c.exportModel->parsed()) return fovea::cli::runExport(c.exportOptions);
+    if (c.demo->parsed()) return fovea::cli::runDemo(c.demoOptions);
+    return fovea::cli::kExitUsage;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -51,58 +145,9 @@ int main(int argc, char** argv) {
     CLI::App app{"Fovea: transfer learning workbench (headless)", "fovea-cli"};
     app.set_version_flag("--version", std::string("fovea-cli ") + fovea::core::kFoveaVersion);
     app.require_subcommand(1);
-
-    bool infoJson = false;
-    auto* info = app.add_subcommand("info", "Show versions, devices, threads and BLAS in use");
-    fovea::cli::addJsonFlag(info, infoJson);
-
-    fovea::cli::PrepareWeightsOptions prepare{
-        fovea::core::defaultNsfwjsPrefix(), fovea::core::offlineDefaultWeightsPath().parent_path()};
-    auto* prepareCommand = app.add_subcommand(
-        "prepare-offline-weights",
-        "Convert the nsfwjs npm package (installed by packaging/setup.sh) into the offline "
-        "default weights");
-    prepareCommand->add_option("--npm-dir", prepare.npmPrefix, "npm prefix holding nsfwjs@4.4.0")
-        ->capture_default_str();
-    prepareCommand
-        ->add_option("--out-dir", prepare.outputFolder, "folder for the safetensors files")
-        ->capture_default_str();
-    prepareCommand->add_flag("--force", prepare.force, "Convert even when the file is there");
-    fovea::cli::addJsonFlag(prepareCommand, prepare.json);
-
-    bool modelsJson = false;
-    auto* models = app.add_subcommand("models", "List the architectures, sizes and weights");
-    fovea::cli::addJsonFlag(models, modelsJson);
-
-    std::string layersArch;
-    bool layersJson = false;
-    auto* layers = app.add_subcommand("layers", "List an architecture's named blocks");
-    layers->add_option("--arch", layersArch, "architecture")->required();
-    fovea::cli::addJsonFlag(layers, layersJson);
-
-    std::filesystem::path importFolder;
-    std::filesystem::path importProject;
-    bool importJson = false;
-    auto* import = app.add_subcommand("import", "Scan an image folder into a project");
-    import->add_option("DIR", importFolder, "image folder")->required();
-    import->add_option("--project", importProject, "project folder (created when missing)")
-        ->required();
-    fovea::cli::addJsonFlag(import, importJson);
-
-    fovea::cli::TrainOptions trainOptions;
-    auto* train = fovea::cli::addTrainCommand(app, trainOptions);
-    fovea::cli::LrFindOptions lrFindOptions;
-    auto* lrFind = fovea::cli::addLrFindCommand(app, lrFindOptions);
-    fovea::cli::EvalOptions evalOptions;
-    auto* eval = fovea::cli::addEvalCommand(app, evalOptions);
-    fovea::cli::PredictOptions predictOptions;
-    auto* predict = fovea::cli::addPredictCommand(app, predictOptions);
-    fovea::cli::ExplainOptions explainOptions;
-    auto* explain = fovea::cli::addExplainCommand(app, explainOptions);
-    fovea::cli::ExportOptions exportOptions;
-    auto* exportCommand = fovea::cli::addExportCommand(app, exportOptions);
-    fovea::cli::DemoOptions demoOptions;
-    auto* demo = fovea::cli::addDemoCommand(app, demoOptions);
+    Commands commands;
+    addSetupCommands(app, commands);
+    addModelCommands(app, commands);
 
     try {
         app.parse(argc, argv);
@@ -116,21 +161,9 @@ int main(int argc, char** argv) {
     }
 
     try {
-        if (info->parsed()) return runInfo(infoJson);
-        if (prepareCommand->parsed()) return fovea::cli::runPrepareOfflineWeights(prepare);
-        if (models->parsed()) return fovea::cli::runModels(modelsJson);
-        if (layers->parsed()) return fovea::cli::runLayers(layersArch, layersJson);
-        if (import->parsed()) return fovea::cli::runImport(importFolder, importProject, importJson);
-        if (train->parsed()) return fovea::cli::runTrain(trainOptions);
-        if (lrFind->parsed()) return fovea::cli::runLrFind(lrFindOptions);
-        if (eval->parsed()) return fovea::cli::runEval(evalOptions);
-        if (predict->parsed()) return fovea::cli::runPredict(predictOptions);
-        if (explain->parsed()) return fovea::cli::runExplain(explainOptions);
-        if (exportCommand->parsed()) return fovea::cli::runExport(exportOptions);
-        if (demo->parsed()) return fovea::cli::runDemo(demoOptions);
+        return runParsedCommand(commands);
     } catch (const std::exception& error) {
         std::cerr << "fovea-cli: " << error.what() << "\n";
         return fovea::cli::kExitFailure;
     }
-    return fovea::cli::kExitUsage;
 }

@@ -12,7 +12,6 @@
 #include "exit_codes.h"
 #include "fovea/core/image/augmentation.h"
 #include "fovea/core/loader/image_batch_loader.h"
-#include "fovea/core/loader/network_transform.h"
 #include "fovea/core/models/preprocessing_json.h"
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/session/run_records.h"
@@ -180,7 +179,7 @@ CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
     command->add_flag("--channels-last", o.channelsLast,
                       "channels-last memory layout (the default on CUDA for convolutions)");
     command->add_flag("--no-channels-last", o.defaultLayout, "the default memory layout on CUDA");
-    command->add_option("--augment", o.augment, "none | light | strong")
+    command->add_option("--augment", o.augmentText, "none | light | strong")
         ->check(CLI::IsMember({"none", "light", "strong"}))
         ->capture_default_str();
     command->add_option("--early-stop", o.training.earlyStopPatience,
@@ -224,6 +223,7 @@ int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
         o.training.schedule.kind = core::parseScheduleKind(o.schedule).value();
         o.training.device = core::parseDevicePreference(o.device).value();
         o.training.precision = core::parsePrecision(o.precision).value();
+        o.augment = core::parseAugmentationLevel(o.augmentText).value();
         if (auto common = applyCommonTrainingOptions(o); !common) {
             return reportError(json, kExitUsage, common.error().message);
         }
@@ -248,22 +248,19 @@ int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
     hooks.training.onLog = [&](const std::string& line) { progress.line(line); };
     if (o.resume) {
         // The resumed run's own epoch count, for the progress bar.
-        const nlohmann::json config =
-            core::loadJsonFile(o.runFolder / core::RunFolder::kConfigFile);
-        if (auto recorded = core::runSettingsFromConfig(config)) {
-            epochs = recorded.value().training.epochs;
+        if (auto recorded = core::readRunConfig(o.runFolder)) {
+            epochs = recorded.value().settings.training.epochs;
         }
     }
 
     core::TrainingControl control;
-    core::RunFailure failure = core::RunFailure::Failure;
     core::Result<core::TrainingRunResult> ran = core::Error{""};
     {
         InterruptWatcher watcher(control);
-        ran = core::runTraining(o, o.runFolder, o.resume, control, hooks, failure);
+        ran = core::runTraining(o, o.runFolder, o.resume, control, hooks);
     }
     progress.finishLine();
-    if (!ran) return reportError(json, exitCodeFor(failure), ran.error().message);
+    if (!ran) return reportError(json, exitCodeFor(ran.error().kind), ran.error().message);
     const core::TrainingRunResult& run = ran.value();
     const core::TrainingSummary& s = run.summary;
 

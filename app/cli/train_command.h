@@ -25,9 +25,10 @@ struct TrainOptions : core::RunSettings {
     std::string schedule = "cosine";
     std::string device = "auto";
     std::string precision = "fp32";
-    std::string batchSizeText = "32";  // a number or "auto"
-    bool channelsLast = false;         // --channels-last
-    bool defaultLayout = false;        // --no-channels-last
+    std::string augmentText = "light";  // none | light | strong
+    std::string batchSizeText = "32";   // a number or "auto"
+    bool channelsLast = false;          // --channels-last
+    bool defaultLayout = false;         // --no-channels-last
     bool resume = false;
     bool json = false;
 };
@@ -35,7 +36,7 @@ struct TrainOptions : core::RunSettings {
 // --freeze-up-to BLOCK and --freeze A,B,...|none, which exclude each other.
 void addFreezeOptions(CLI::App* command, TrainOptions& options);
 // --freeze's text as NetworkChoice::freeze: the blocks named; "none": an empty list, every block
-// trained; not given: unset, the blocks frozen as the weights come. Text that names no block
+// trained; not given: unset, the recommended freezing for the weights. Text that names no block
 // (",") is an error rather than a silent "none".
 core::Result<std::optional<std::vector<std::string>>> parseFreezeList(const std::string& text);
 

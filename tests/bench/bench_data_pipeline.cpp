@@ -67,7 +67,7 @@ Rates measure(const std::vector<std::string>& files, int workers, int epochs, in
     LoaderOptions options;
     options.batchSize = batch;
     options.workers = workers;
-    ImageBatchLoader loader(images, ImageTransformSpec{256, 224},
+    ImageBatchLoader loader(images, Preprocessing{256, 224},
                             augmentationPreset(AugmentationLevel::Light), options);
     const auto start = std::chrono::steady_clock::now();
     std::int64_t count = 0;

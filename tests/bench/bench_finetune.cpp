@@ -97,7 +97,7 @@ LoaderOptions loaderOptions() {
 
 TrainingSummary train(NetworkPtr network, const std::vector<LabeledImage>& images,
                       std::int64_t epochs) {
-    ImageBatchLoader loader(images, ImageTransformSpec{256, 224},
+    ImageBatchLoader loader(images, Preprocessing{256, 224},
                             augmentationPreset(AugmentationLevel::Light), loaderOptions());
     Trainer trainer(std::move(network), fineTuningConfig(epochs), {&loader, nullptr, {}, {}});
     TrainingControl control;

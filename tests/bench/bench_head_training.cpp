@@ -97,8 +97,7 @@ FoveaRun trainWithFovea(NetworkPtr network, const std::vector<LabeledImage>& ima
     loading.batchSize = kBatch;
     loading.workers = kWorkers;
     loading.cacheBytes = std::size_t{256} << 20;  // 1,000 x 128 x 128 x 3 bytes fit easily
-    ImageBatchLoader loader(images, ImageTransformSpec{kResize, kCrop}, AugmentationOptions{},
-                            loading);
+    ImageBatchLoader loader(images, Preprocessing{kResize, kCrop}, AugmentationOptions{}, loading);
     TrainingConfig config;
     config.epochs = kEpochs;
     config.optimizer = OptimizerKind::Sgd;

@@ -20,6 +20,7 @@
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/project/csv_format.h"
 #include "fovea/core/project/fashion_mnist.h"
+#include "fovea/core/project/project_store.h"
 #include "fovea/core/session/explain_image.h"
 #include "fovea/core/session/run_records.h"
 #include "fovea/core/weights/safetensors.h"
@@ -149,6 +150,54 @@ TEST_F(EvalPredictCli, EvalReproducesTheRunsValidationFigures) {
     const auto saved = nlohmann::json::parse(readWholeFile(run() / "evaluation.json"));
     EXPECT_EQ(saved.at("accuracy"), e.at("accuracy"));
     EXPECT_EQ(saved.at("outcomes").size(), e.at("images").get<std::size_t>());
+}
+
+// The run recorded the images it trained and validated on (images.json); eval reads them and
+// only reads the project: with the project's splits cleared afterwards, it evaluates the same
+// images to the same figures and the project database is left byte for byte as it was.
+TEST_F(EvalPredictCli, EvalUsesTheRecordedImagesAndNeverWritesTheProject) {
+    const auto recorded = nlohmann::json::parse(readWholeFile(run() / "images.json"));
+    ASSERT_EQ(recorded.at("validation").size(),
+              s_train->json.at("images").at("validation").get<std::size_t>());
+    ASSERT_EQ(recorded.at("train").size(),
+              s_train->json.at("images").at("train").get<std::size_t>());
+    for (const auto& image : recorded.at("validation")) {
+        EXPECT_TRUE(fs::is_regular_file(image.at("path").get<std::string>())) << image.dump();
+        EXPECT_TRUE(
+            contains(image.at("path").get<std::string>(), image.at("class").get<std::string>()));
+    }
+
+    const fs::path copy = scratch("run-recorded");
+    fs::copy(run(), copy, fs::copy_options::recursive);
+    fs::remove(copy / "evaluation.json");
+    {
+        auto store = core::ProjectStore::open(copy / "project");
+        ASSERT_TRUE(store.ok()) << store.error().message;
+        auto images = store.value().images();
+        ASSERT_TRUE(images.ok());
+        std::vector<core::ImageId> ids;
+        for (const auto& image : images.value()) ids.push_back(image.id);
+        ASSERT_TRUE(store.value().setSplit(ids, std::nullopt).ok());
+    }
+    // The database and its write-ahead log: a commit would change one of them.
+    const auto databaseBytes = [&] {
+        const fs::path db = copy / "project" / core::kProjectDatabaseName;
+        const fs::path wal = db.string() + "-wal";
+        return readWholeFile(db) + (fs::exists(wal) ? readWholeFile(wal) : std::string());
+    };
+    const std::string database = databaseBytes();
+    const auto original = cli({"eval", "--run", run().string(), "--json"});
+    const auto eval = cli({"eval", "--run", copy.string(), "--json"});
+    ASSERT_EQ(eval.exitCode, 0) << eval.output;
+    EXPECT_EQ(eval.json.at("images"), recorded.at("validation").size());
+    EXPECT_EQ(eval.json.at("accuracy"), original.json.at("accuracy"));
+    EXPECT_EQ(eval.json.at("confusion_matrix"), original.json.at("confusion_matrix"));
+    EXPECT_TRUE(databaseBytes() == database) << "eval wrote to the project database";
+    auto store = core::ProjectStore::open(copy / "project");
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    for (const auto& image : store.value().images().value()) {
+        EXPECT_FALSE(image.split.has_value()) << image.path << " was given a split by eval";
+    }
 }
 
 TEST_F(EvalPredictCli, EvalPrintsASummaryForPeople) {
@@ -321,8 +370,7 @@ TEST_F(EvalPredictCli, ExplainWritesTheOverlayCoreComputesForTheTopClassOrTheOne
                 1e-4);
 
     // The PNG holds what core::explainImage draws: the 32 px crop with the heatmap over it.
-    core::RunFailure failure{};
-    auto model = core::loadModelSource(run(), failure);
+    auto model = core::loadModelSource(run());
     ASSERT_TRUE(model.ok()) << model.error().message;
     auto expected = core::explainImage(*model.value().model.network, image);
     ASSERT_TRUE(expected.ok()) << expected.error().message;

@@ -13,7 +13,6 @@
 #include "export_fixtures.h"
 #include "fovea/core/export/model_export.h"
 #include "fovea/core/loader/image_batch_loader.h"
-#include "fovea/core/loader/network_transform.h"
 #include "fovea/core/project/fashion_mnist.h"
 #include "fovea/core/session/trained_model.h"
 #include "fovea/core/weights_import/offline_default.h"
@@ -26,7 +25,7 @@ namespace fs = std::filesystem;
 
 // The export contract's input for one image: resize + centre crop, [0, 1], not normalised.
 torch::Tensor contractInput(const fs::path& image, const core::Preprocessing& preprocessing) {
-    core::ImageTransformSpec spec = core::transformSpecFor(preprocessing);
+    core::Preprocessing spec = preprocessing;
     spec.mean = {0.f, 0.f, 0.f};
     spec.std = {1.f, 1.f, 1.f};
     auto loaded = core::loadEvaluationTensor(image, spec);

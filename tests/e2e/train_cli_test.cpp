@@ -301,37 +301,6 @@ TEST(CliTrain, FreezeNoneTrainsEveryBlockEvenOfTheOfflineDefault) {
     EXPECT_LT(two.json.at("parameters").at("trainable"), none.json.at("parameters").at("total"));
 }
 
-// A resumed run freezes what the run froze as it began; a config.json from before that was
-// recorded (where [] meant "as the weights come") keeps that meaning, or resuming an offline
-// default run would unfreeze its ImageNet blocks and no longer match its optimizer checkpoint.
-TEST(CliTrainResume, FreezingComesFromWhatTheRunFrozeAndOldConfigsKeepTheirMeaning) {
-    core::RunSettings settings;
-    settings.data = "/data";
-    settings.network.architecture = "mobilenet_v2_keras";
-    nlohmann::json config = core::describeRunSettings(settings);
-    EXPECT_TRUE(config.at("network").at("freeze").is_null());
-    auto unset = core::runSettingsFromConfig(config);
-    ASSERT_TRUE(unset.ok()) << unset.error().message;
-    EXPECT_FALSE(unset.value().network.freeze.has_value());
-
-    config["network"]["freeze"] = nlohmann::json::array();  // as older versions wrote it
-    auto legacy = core::runSettingsFromConfig(config);
-    ASSERT_TRUE(legacy.ok()) << legacy.error().message;
-    EXPECT_FALSE(legacy.value().network.freeze.has_value());
-
-    config["network"]["frozen_blocks"] = {"stem", "block0"};
-    auto recorded = core::runSettingsFromConfig(config);
-    ASSERT_TRUE(recorded.ok()) << recorded.error().message;
-    ASSERT_TRUE(recorded.value().network.freeze.has_value());
-    EXPECT_EQ(*recorded.value().network.freeze, (std::vector<std::string>{"stem", "block0"}));
-
-    config["network"]["frozen_blocks"] = nlohmann::json::array();  // --freeze none
-    auto nothing = core::runSettingsFromConfig(config);
-    ASSERT_TRUE(nothing.ok()) << nothing.error().message;
-    ASSERT_TRUE(nothing.value().network.freeze.has_value());
-    EXPECT_TRUE(nothing.value().network.freeze->empty());
-}
-
 class CliTrainBadInput : public testing::Test {
   protected:
     void SetUp() override { ASSERT_NO_FATAL_FAILURE(writeImages(m_scratch / "data", {0, 1}, 4)); }

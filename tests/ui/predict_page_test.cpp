@@ -44,11 +44,10 @@ class PredictPageTest : public QObject {
         settings.network.imageSize = 64;
         settings.training.epochs = 1;
         settings.batchSize = 8;
-        settings.augment = "none";
+        settings.augment = core::AugmentationLevel::None;
         m_run = m_temp.path() + "/run";
         core::TrainingControl control;
-        core::RunFailure failure = core::RunFailure::Failure;
-        auto ran = core::runTraining(settings, m_run.toStdString(), false, control, {}, failure);
+        auto ran = core::runTraining(settings, m_run.toStdString(), false, control, {});
         QVERIFY2(ran.ok(), ran.ok() ? "" : ran.error().message.c_str());
         QVERIFY(ran.value().model.has_value());
     }
@@ -79,8 +78,7 @@ class PredictPageTest : public QObject {
         QCOMPARE(page.resultsTable()->rowCount(), 7);
 
         // The same figures as core computes for the same model and files.
-        core::RunFailure failure = core::RunFailure::BadData;
-        auto model = core::loadModelSource(m_run.toStdString(), failure);
+        auto model = core::loadModelSource(m_run.toStdString());
         QVERIFY(model.ok());
         std::vector<std::filesystem::path> paths;
         for (const auto& p : shown) paths.emplace_back(p.path.toStdString());

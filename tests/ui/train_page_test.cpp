@@ -228,7 +228,7 @@ class TrainPageTest : public QObject {
         // The field keeps six decimals.
         QVERIFY2(std::abs(set - suggested) <= 5e-7 + 1e-9,
                  qPrintable(QString("%1 vs %2").arg(set).arg(suggested)));
-        QCOMPARE(page->request().learningRate, set);
+        QCOMPARE(page->request().settings.training.learningRate, set);
         qInfo() << "LR finder:" << finder->points() << "points, suggested" << suggested
                 << "; longest GUI stall" << probe.longestMs() << "ms";
         QVERIFY(probe.longestMs() < 100);
@@ -258,6 +258,17 @@ class TrainPageTest : public QObject {
         QVERIFY(page->startTraining());
         QVERIFY(finished.wait(180000));
         QVERIFY(finished.first().first().value<TrainingOutcomeInfo>().ok);
+        // Training gave every image a split through its own database connection and said so:
+        // the Data grid shows the splits at once, and the user's selection stays.
+        int labeled = 0;
+        for (int row = 0; row < data->model()->rowCount(); ++row) {
+            const auto& record = data->model()->record(row);
+            if (!record.classId) continue;
+            ++labeled;
+            QVERIFY2(record.split.has_value(), qPrintable(QString::number(row)));
+        }
+        QVERIFY(labeled > 0);
+        QCOMPARE(data->selectedImageIds(), pinned);
         // Before training, then after each of the two epochs; the newest first.
         QCOMPARE(watch->predictionColumns(), 3);
         QCOMPARE(watch->horizontalHeaderItem(0)->text(), QString("epoch 2"));

@@ -52,11 +52,11 @@ inline bool chooseSmallNetwork(ui::MainWindow& window) {
 
 // The Train page set for a short run: batch 8, no augmentation.
 inline void setShortRun(ui::TrainPage& page, int epochs) {
-    ui::TrainingRequest request = page.request();
-    request.epochs = epochs;
-    request.batchSize = 8;
-    request.augment = "none";
-    page.setRequest(request);
+    core::RunSettings settings = page.request().settings;
+    settings.training.epochs = epochs;
+    settings.batchSize = 8;
+    settings.augment = core::AugmentationLevel::None;
+    page.setSettings(settings);
 }
 
 }  // namespace fovea::test

@@ -130,6 +130,10 @@ void MainWindow::buildPages() {
     connect(m_modelPage, &ModelPage::selectionChanged, m_trainPage,
             &TrainPage::onModelSelectionChanged);
     addPage("Train", m_trainPage);
+    // Training writes splits and decode errors through its own connection to the database.
+    connect(m_trainPage, &TrainPage::projectChanged, this, [this] {
+        if (m_session) m_session->noteChangedElsewhere();
+    });
     m_evaluatePage = new EvaluatePage(m_pages);
     addPage("Evaluate", m_evaluatePage);
     // A finished run is evaluated at once, so the Evaluate page is ready when the user looks.

@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 namespace fovea::core::files {
@@ -58,6 +60,16 @@ Result<void> writeFileAtomically(const fs::path& file, std::string_view content)
         ::close(dir);
     }
     return {};
+}
+
+Result<std::string> readWholeFile(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        return Error{"Cannot read " + file.string() + ": " + std::strerror(errno), ErrorKind::Io};
+    }
+    std::string content{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (in.bad()) return Error{"Cannot read " + file.string() + ": read error", ErrorKind::Io};
+    return content;
 }
 
 }  // namespace fovea::core::files

@@ -189,12 +189,17 @@ fs::path dataDirectory() {
     return fs::path(envOr("XDG_DATA_HOME", envOr("HOME", "/tmp") + "/.local/share")) / "fovea";
 }
 
+fs::path cachedFileFor(const std::string& url) {
+    const std::string name = url.substr(url.find_last_of('/') + 1);
+    if (name.empty()) return {};
+    return cacheDirectory() / "weights" / name;
+}
+
 Result<fs::path> fetchToCache(const std::string& url, const std::string& sha256,
                               const DownloadProgressCallback& progress,
                               const std::atomic<bool>* cancel) {
-    const std::string name = url.substr(url.find_last_of('/') + 1);
-    if (name.empty()) return Error{url + ": the URL names no file"};
-    const fs::path target = cacheDirectory() / "weights" / name;
+    const fs::path target = cachedFileFor(url);
+    if (target.empty()) return Error{url + ": the URL names no file", ErrorKind::Usage};
     if (fs::exists(target)) {
         auto digest = sha256OfFile(target);
         if (digest && (sha256.empty() || digestMatches(digest.value(), sha256))) return target;

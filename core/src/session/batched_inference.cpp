@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "fovea/core/loader/network_transform.h"
 // The trainer's device choice, so "--device cuda" without CUDA reads the same everywhere.
 #include "../tensor/training/device_setup.h"
 
@@ -59,8 +58,8 @@ Result<InferenceRun> runInference(NetworkImpl& network, const std::vector<Labele
     loading.shuffle = false;
     // No augmentation: the loader's evaluation path is loadEvaluationTensor's resize, centre
     // crop and normalisation, exactly as recorded with the network.
-    ImageBatchLoader loader(std::move(numbered), transformSpecFor(network.preprocessing()),
-                            AugmentationOptions{}, loading);
+    ImageBatchLoader loader(std::move(numbered), network.preprocessing(), AugmentationOptions{},
+                            loading);
 
     // Grad mode is per thread: the caller's thread (a GUI worker, the CLI) gets its own guard.
     torch::NoGradGuard noGrad;

@@ -6,7 +6,6 @@
 #include "fovea/core/explain/grad_cam.h"
 #include "fovea/core/image/heatmap_overlay.h"
 #include "fovea/core/loader/image_batch_loader.h"
-#include "fovea/core/loader/network_transform.h"
 
 namespace fovea::core {
 namespace {
@@ -19,7 +18,7 @@ torch::Device deviceOf(const NetworkImpl& network) {
 // The 8-bit crop back from the normalised input. Taking the loader's tensor and undoing
 // (v / 255 - mean) / std, rather than decoding a second time, guarantees the picture is the one
 // the network saw; float32 round-off is ~1e-4 of a level, so rounding recovers v exactly.
-cv::Mat pixelsOf(const torch::Tensor& input, const ImageTransformSpec& spec) {
+cv::Mat pixelsOf(const torch::Tensor& input, const Preprocessing& spec) {
     const auto mean = torch::tensor({spec.mean[0], spec.mean[1], spec.mean[2]}).view({3, 1, 1});
     const auto std = torch::tensor({spec.std[0], spec.std[1], spec.std[2]}).view({3, 1, 1});
     const torch::Tensor hwc = ((input[0] * std + mean) * 255.0f)
@@ -37,7 +36,7 @@ cv::Mat pixelsOf(const torch::Tensor& input, const ImageTransformSpec& spec) {
 
 Result<ImageExplanation> explainImage(NetworkImpl& network, const std::filesystem::path& imageFile,
                                       std::optional<int64_t> targetClass) {
-    const ImageTransformSpec spec = transformSpecFor(network.preprocessing());
+    const Preprocessing spec = network.preprocessing();
     auto input = loadEvaluationTensor(imageFile, spec);
     if (!input) return input.error();
 

@@ -7,7 +7,6 @@
 
 #include "fovea/core/export/model_export.h"
 #include "fovea/core/loader/image_batch_loader.h"
-#include "fovea/core/loader/network_transform.h"
 #include "fovea/core/session/export_parity.h"
 
 namespace fovea::core {
@@ -17,7 +16,7 @@ namespace {
 torch::Tensor contractInputs(const NetworkImpl& network,
                              const std::vector<std::filesystem::path>& images, size_t maxImages,
                              ParityReport& report) {
-    ImageTransformSpec spec = transformSpecFor(network.preprocessing());
+    Preprocessing spec = network.preprocessing();
     spec.mean = {0.f, 0.f, 0.f};
     spec.std = {1.f, 1.f, 1.f};
     std::vector<torch::Tensor> tensors;

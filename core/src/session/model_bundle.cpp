@@ -101,10 +101,10 @@ std::string renderModelCard(const TrainedModel& model, const std::vector<Exporte
          << "and exported on " << utcNow() << ".\n\n"
          << "## Model\n\n"
          << "- Architecture: " << network.architecture() << "\n";
-    const std::string weights = field(facts.config, {"weights_source"});
+    const std::optional<RunConfig>& run = facts.run;
+    const std::string weights = run ? run->weightsSource : "";
     card << "- Starting weights: " << (weights.empty() ? "not recorded" : weights) << "\n";
-    const std::string created = field(facts.config, {"created"});
-    if (!created.empty()) card << "- Trained: " << created << "\n";
+    if (run && !run->created.empty()) card << "- Trained: " << run->created << "\n";
     if (!network.frozenBlocks().empty()) {
         card << "- Frozen blocks during training:";
         for (const auto& block : network.frozenBlocks()) card << " " << block;
@@ -117,22 +117,21 @@ std::string renderModelCard(const TrainedModel& model, const std::vector<Exporte
     }
 
     card << "\n## Data\n\n";
-    const std::string train = field(facts.config, {"images", "train"});
-    const std::string validation = field(facts.config, {"images", "validation"});
-    if (!train.empty()) {
-        card << "- Training images: " << train << "\n- Validation images: " << validation
-             << " (fraction " << field(facts.config, {"val_fraction"}) << ")\n"
-             << "- Data: " << field(facts.config, {"data"}) << "\n";
+    if (run) {
+        card << "- Training images: " << run->trainImages
+             << "\n- Validation images: " << run->validationImages << " (fraction "
+             << nlohmann::json(run->settings.validationFraction).dump() << ")\n"
+             << "- Data: " << run->settings.data.string() << "\n";
     } else {
         card << "Not recorded.\n";
     }
     writeMetrics(card, facts);
 
     card << "\n## Training settings\n\n";
-    if (facts.config.is_object() && facts.config.contains("training")) {
-        card << "```json\n" << facts.config["training"].dump(2) << "\n```\n";
-        card << "Batch size " << field(facts.config, {"batch_size"}) << ", augmentation "
-             << field(facts.config, {"augment"}) << ".\n";
+    if (run) {
+        card << "```json\n" << toJson(run->settings.training).dump(2) << "\n```\n";
+        card << "Batch size " << run->settings.batchSize << ", augmentation "
+             << augmentationLevelName(run->settings.augment) << ".\n";
     } else {
         card << "Not recorded.\n";
     }

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "fovea/core/models/load_state_dict.h"
+#include "fovea/core/models/network_summary.h"
 #include "fovea/core/models/weight_catalogue.h"
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/weights/weight_file.h"
@@ -95,6 +96,13 @@ Result<void> applyFreezing(const NetworkChoice& choice, NetworkImpl& network) {
             if (!known(name)) return unknown(name);
         }
         network.setFrozenBlocks({choice.freeze->begin(), choice.freeze->end()});
+    } else {
+        // Nothing chosen: what the workbench's Model page recommends for these weights.
+        std::vector<std::string> names;
+        for (const auto& block : network.blocks()) names.push_back(block.name);
+        const FreezingAdvice advice =
+            recommendedFreezing(choice.architecture, choice.weights, names);
+        network.setFrozenBlocks({advice.frozenBlocks.begin(), advice.frozenBlocks.end()});
     }
     if (network.frozenBlocks().count("head")) {
         return Error{"the head of " + network.architecture() +

@@ -16,6 +16,7 @@
 #include "fovea/core/models/weight_catalogue.h"
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/project/csv_format.h"
+#include "fovea/core/project/folder_walk.h"
 #include "fovea/core/weights/safetensors.h"
 #include "fovea/core/weights/weight_file.h"
 #include "fovea/core/weights_import/offline_default.h"
@@ -30,6 +31,22 @@ fs::path identity(const fs::path& path) {
     std::error_code error;
     const fs::path absolute = fs::absolute(path, error);
     return (error ? path : absolute).lexically_normal();
+}
+
+// The files with an image extension below `folder`, sorted by path; folders that cannot be
+// read are added to `problems`.
+std::vector<fs::path> imageFilesBelow(const fs::path& folder,
+                                      std::vector<PredictionFailure>& problems) {
+    std::vector<fs::path> found;
+    FolderWalkVisitor visitor;
+    visitor.wantsFile = [](const fs::path& file) { return hasImageExtension(file); };
+    visitor.visitFile = [&](const WalkedFile& file) { found.push_back(file.path); };
+    for (const FolderWalkProblem& problem : walkFolder(folder, visitor).problems) {
+        problems.push_back({problem.folder, problem.folder.string() + ": cannot read the folder (" +
+                                                problem.error.message() + ")"});
+    }
+    std::sort(found.begin(), found.end());
+    return found;
 }
 
 std::string probabilityText(double probability) {
@@ -111,6 +128,66 @@ Result<std::vector<std::string>> outputKeys(const std::string& architecture) {
     return keys;
 }
 
+// The tensors of a weights file, with the metadata a safetensors file records (none for the
+// other formats).
+struct WeightsContent {
+    StateDict tensors;
+    std::map<std::string, std::string> metadata;
+};
+
+Result<WeightsContent> readWeightsContent(const fs::path& file) {
+    WeightsContent content;
+    if (auto safetensors = readSafetensors(file)) {
+        content.tensors = std::move(safetensors.value().tensors);
+        content.metadata = std::move(safetensors.value().metadata);
+        return content;
+    }
+    auto read = readWeightFile(file);
+    if (!read) return read.error();
+    content.tensors = std::move(read).value();
+    return content;
+}
+
+// The class count of the classifier in `tensors`, found by the architecture's output keys.
+Result<std::int64_t> classCountOf(const StateDict& tensors, const std::string& architecture,
+                                  const std::string& where) {
+    auto keys = outputKeys(architecture);
+    if (!keys) return keys.error();
+    for (const auto& key : keys.value()) {
+        if (const torch::Tensor* found = tensors.find(key); found && found->dim() == 1) {
+            if (found->size(0) > 0) return found->size(0);
+            break;
+        }
+    }
+    return Error{where + ": no classifier for " + architecture + " in the file (" +
+                 (keys.value().empty() ? std::string("no output layer known")
+                                       : keys.value().front() + " is missing") +
+                 ")"};
+}
+
+// Preprocessing and labels: as the file records them, else the catalogue's preprocessing.
+Result<void> applyRecordedFacts(TrainedModel& model,
+                                const std::map<std::string, std::string>& metadata,
+                                const std::optional<WeightSource>& source, std::int64_t classes,
+                                const std::string& where) {
+    if (const auto it = metadata.find("fovea.preprocessing"); it != metadata.end()) {
+        auto recorded = preprocessingFromJson(nlohmann::json::parse(it->second, nullptr, false));
+        if (!recorded) return Error{where + ": " + recorded.error().message};
+        model.network->setPreprocessing(recorded.value());
+    } else if (source) {
+        model.network->setPreprocessing(source->preprocessing);
+    }
+    if (const auto it = metadata.find("fovea.labels"); it != metadata.end()) {
+        const auto names = nlohmann::json::parse(it->second, nullptr, false);
+        if (names.is_array() && static_cast<std::int64_t>(names.size()) == classes &&
+            std::all_of(names.begin(), names.end(),
+                        [](const nlohmann::json& n) { return n.is_string(); })) {
+            model.classNames = names.get<std::vector<std::string>>();
+        }
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<TrainedModel> loadPretrainedModel(const std::string& architecture,
@@ -127,41 +204,20 @@ Result<TrainedModel> loadPretrainedModel(const std::string& architecture,
         if (!location) return location.error();
         const fs::path& file = location.value().file;
         const std::string where = file.string();
-
-        StateDict tensors;
-        std::map<std::string, std::string> metadata;
-        if (auto safetensors = readSafetensors(file)) {
-            tensors = std::move(safetensors.value().tensors);
-            metadata = std::move(safetensors.value().metadata);
-        } else {
-            auto read = readWeightFile(file);
-            if (!read) return read.error();
-            tensors = std::move(read).value();
-        }
+        auto content = readWeightsContent(file);
+        if (!content) return content.error();
+        const StateDict& tensors = content.value().tensors;
+        const std::map<std::string, std::string>& metadata = content.value().metadata;
         const auto recordedArchitecture = metadata.find("fovea.architecture");
         if (recordedArchitecture != metadata.end() &&
             recordedArchitecture->second != architecture) {
             return Error{where + ": holds " + recordedArchitecture->second + " weights, not " +
                          architecture};
         }
+        auto classes = classCountOf(tensors, architecture, where);
+        if (!classes) return classes.error();
 
-        auto keys = outputKeys(architecture);
-        if (!keys) return keys.error();
-        std::int64_t classes = 0;
-        for (const auto& key : keys.value()) {
-            if (const torch::Tensor* found = tensors.find(key); found && found->dim() == 1) {
-                classes = found->size(0);
-                break;
-            }
-        }
-        if (classes <= 0) {
-            return Error{where + ": no classifier for " + architecture + " in the file (" +
-                         (keys.value().empty() ? std::string("no output layer known")
-                                               : keys.value().front() + " is missing") +
-                         ")"};
-        }
-
-        auto created = createNetwork(architecture, classes);
+        auto created = createNetwork(architecture, classes.value());
         if (!created) return created.error();
         TrainedModel model;
         model.network = created.value();
@@ -171,23 +227,9 @@ Result<TrainedModel> loadPretrainedModel(const std::string& architecture,
             return Error{where + ": its classifier does not fit " + architecture + " (" +
                          loaded.value().skippedHeadKeys.front() + ")"};
         }
-
-        if (const auto it = metadata.find("fovea.preprocessing"); it != metadata.end()) {
-            auto recorded =
-                preprocessingFromJson(nlohmann::json::parse(it->second, nullptr, false));
-            if (!recorded) return Error{where + ": " + recorded.error().message};
-            model.network->setPreprocessing(recorded.value());
-        } else if (location.value().source) {
-            model.network->setPreprocessing(location.value().source->preprocessing);
-        }
-        if (const auto it = metadata.find("fovea.labels"); it != metadata.end()) {
-            const auto names = nlohmann::json::parse(it->second, nullptr, false);
-            if (names.is_array() && static_cast<std::int64_t>(names.size()) == classes &&
-                std::all_of(names.begin(), names.end(),
-                            [](const nlohmann::json& n) { return n.is_string(); })) {
-                model.classNames = names.get<std::vector<std::string>>();
-            }
-        }
+        auto applied =
+            applyRecordedFacts(model, metadata, location.value().source, classes.value(), where);
+        if (!applied) return applied.error();
         model.network->eval();
         model.metadata = metadata;
         model.metadata["fovea.architecture"] = architecture;
@@ -208,21 +250,7 @@ ImageFileList collectImageFiles(const std::vector<fs::path>& inputs) {
         std::error_code error;
         const fs::file_status status = fs::status(input, error);
         if (fs::is_directory(status)) {
-            std::vector<fs::path> found;
-            fs::recursive_directory_iterator it(
-                input, fs::directory_options::skip_permission_denied, error);
-            for (; !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
-                std::error_code typeError;
-                if (it->is_regular_file(typeError) && hasImageExtension(it->path())) {
-                    found.push_back(it->path());
-                }
-            }
-            if (error) {
-                list.problems.push_back(
-                    {input, input.string() + ": cannot read the folder (" + error.message() + ")"});
-            }
-            std::sort(found.begin(), found.end());
-            for (const auto& file : found) add(file);
+            for (const auto& file : imageFilesBelow(input, list.problems)) add(file);
         } else if (fs::exists(status)) {
             add(input);
         } else {

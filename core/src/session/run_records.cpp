@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
+#include <optional>
+#include <set>
 
 #include "fovea/core/project/project_store.h"
-#include "fovea/core/session/training_data.h"
-#include "fovea/core/session/training_run.h"
+#include "fovea/core/session/run_settings.h"
 #include "fovea/core/training/run_folder.h"
 
 namespace fovea::core {
@@ -30,13 +32,14 @@ Result<fs::path> modelFileFor(const fs::path& given) {
     return file;
 }
 
-Result<LoadedModel> loadModelSource(const fs::path& given, RunFailure& failure) {
+Result<LoadedModel> loadModelSource(const fs::path& given) {
     std::error_code error;
-    failure = fs::exists(given, error) ? RunFailure::BadData : RunFailure::Usage;
+    // A path that does not exist is a mistyped argument; one that holds no model is bad data.
+    const ErrorKind kind = fs::exists(given, error) ? ErrorKind::BadData : ErrorKind::Usage;
     auto file = modelFileFor(given);
-    if (!file) return file.error();
+    if (!file) return withKind(file.error(), kind);
     auto model = loadTrainedModel(file.value());
-    if (!model) return model.error();
+    if (!model) return withKind(model.error(), kind);
     return LoadedModel{std::move(model).value(), file.value()};
 }
 
@@ -58,55 +61,82 @@ nlohmann::json unusableImages(const ProjectStore& store) {
     return list;
 }
 
-Result<EvalData> runData(const fs::path& runFolder, const std::string& split, RunFailure& failure) {
-    failure = RunFailure::BadData;
-    const fs::path configFile = runFolder / RunFolder::kConfigFile;
-    std::ifstream stream(configFile);
-    if (!stream) {
-        failure = RunFailure::Usage;
+namespace {
+
+// The project a run trained on: the project it was given, or the one it made of an image
+// folder. Opened only to read; nullopt when neither is there any more.
+std::optional<ProjectStore> runProject(const fs::path& runFolder, const fs::path& data) {
+    for (const fs::path& folder : {data, runFolder / "project"}) {
+        if (!ProjectStore::exists(folder)) continue;
+        auto store = ProjectStore::open(folder);
+        if (store) return std::move(store).value();
+    }
+    return std::nullopt;
+}
+
+// Runs made before images.json: the splits training stored in the project (stable once
+// assigned), read without assigning any.
+Result<RunImages> storedSplit(const ProjectStore& store, const RunConfig& config) {
+    auto classes = store.classes();
+    if (!classes) return classes.error();
+    std::map<ClassId, std::string> className;
+    for (const auto& info : classes.value()) className[info.id] = info.name;
+    const std::set<std::string> runClasses(config.classes.begin(), config.classes.end());
+    ImageFilter labeled;
+    labeled.labeled = Require::Yes;
+    labeled.excluded = Require::No;
+    auto images = store.images(labeled);
+    if (!images) return images.error();
+    RunImages split;
+    for (const ImageRecord& image : images.value()) {
+        if (image.missing || image.error || !image.split) continue;
+        const std::string& name = className[*image.classId];
+        if (!runClasses.empty() && !runClasses.count(name)) continue;
+        const DataImage entry{image.id, image.path, name};
+        if (*image.split == Split::Train) split.train.push_back(entry);
+        if (*image.split == Split::Val) split.validation.push_back(entry);
+    }
+    return split;
+}
+
+}  // namespace
+
+Result<EvalData> runData(const fs::path& runFolder, const std::string& split) {
+    auto config = readRunConfig(runFolder);
+    if (!config) {
+        if (config.error().kind != ErrorKind::Usage) return config.error();
         return Error{runFolder.string() +
-                     ": no config.json, so not a training run; pass --data DIR to "
-                     "evaluate on a folder or project"};
+                         ": no config.json, so not a training run; pass --data DIR to "
+                         "evaluate on a folder or project",
+                     ErrorKind::Usage};
     }
-    const auto config = nlohmann::json::parse(stream, nullptr, false);
-    if (!config.is_object() || !config.contains("data") || !config.at("data").is_string()) {
-        return Error{configFile.string() + ": not a run's config (no \"data\")"};
-    }
-    const fs::path data = config.at("data").get<std::string>();
-    double validationFraction = 0.2;
-    std::uint64_t seed = 0;
+    const fs::path data = config.value().settings.data;
     EvalData result;
-    try {
-        validationFraction = config.value("val_fraction", 0.2);
-        if (config.contains("training"))
-            seed = config.at("training").value("seed", std::uint64_t{0});
-        result.batchSize = config.value("batch_size", std::int64_t{32});
-    } catch (const nlohmann::json::exception& e) {
-        return Error{configFile.string() + ": " + e.what()};
+    result.name = data.string();
+    result.batchSize = config.value().settings.batchSize;
+    const std::optional<ProjectStore> store = runProject(runFolder, data);
+    if (store) result.unusable = unusableImages(*store);
+
+    auto recorded = readRunImages(runFolder);
+    if (!recorded) return recorded.error();
+    RunImages images;
+    if (recorded.value()) {
+        images = std::move(*recorded.value());
+    } else if (store) {
+        auto stored = storedSplit(*store, config.value());
+        if (!stored) return stored.error();
+        images = std::move(stored).value();
+    } else {
+        return Error{runFolder.string() + ": the run records no images and its project (" +
+                     data.string() + ") is gone"};
     }
 
-    // Not rescanned: images added to the folder since training must not enter the split.
-    const fs::path runProject = runFolder / "project";
-    Result<ProjectStore> store = Error{""};
-    if (ProjectStore::exists(data)) {
-        store = ProjectStore::open(data);
-    } else if (ProjectStore::exists(runProject)) {
-        store = ProjectStore::open(runProject);
-    } else {
-        auto opened = openTrainingData(data, runProject);
-        if (!opened) return opened.error();
-        store = std::move(opened.value().store);
-    }
-    if (!store) return store.error();
-    auto set = collectTrainingData(store.value(), validationFraction, seed, data.string());
-    if (!set) return set.error();
-    const TrainingDataSet& s = set.value();
-    std::vector<LabeledImage> chosen;
-    if (split != "train") chosen.insert(chosen.end(), s.validation.begin(), s.validation.end());
-    if (split != "val") chosen.insert(chosen.end(), s.train.begin(), s.train.end());
+    std::vector<DataImage>& chosen = result.images;
+    if (split != "train") chosen = images.validation;
+    if (split != "val") chosen.insert(chosen.end(), images.train.begin(), images.train.end());
     if (split == "all") {
         std::sort(chosen.begin(), chosen.end(),
-                  [](const LabeledImage& a, const LabeledImage& b) { return a.id < b.id; });
+                  [](const DataImage& a, const DataImage& b) { return a.id < b.id; });
     }
     if (chosen.empty()) {
         if (split == "val") {
@@ -115,40 +145,34 @@ Result<EvalData> runData(const fs::path& runFolder, const std::string& split, Ru
         }
         return Error{"the run has no usable images in " + data.string()};
     }
-    for (const auto& image : chosen) {
-        result.images.push_back(
-            {image.id, image.path, s.classNames[static_cast<std::size_t>(image.target)]});
-    }
-    result.name = data.string();
-    result.unusable = unusableImages(store.value());
     return result;
 }
 
-Result<std::vector<fs::path>> runImagePaths(const fs::path& runFolder, const std::string& split,
-                                            RunFailure& failure) {
-    auto data = runData(runFolder, split, failure);
+Result<std::vector<fs::path>> runImagePaths(const fs::path& runFolder, const std::string& split) {
+    auto data = runData(runFolder, split);
     if (!data) return data.error();
     std::vector<fs::path> paths;
     for (const auto& image : data.value().images) paths.push_back(image.path);
     return paths;
 }
 
-Result<ExportInputs> exportInputs(const fs::path& source, RunFailure& failure) {
-    auto loaded = loadModelSource(source, failure);
+Result<ExportInputs> exportInputs(const fs::path& source) {
+    auto loaded = loadModelSource(source);
     if (!loaded) return loaded.error();
     ExportInputs inputs{std::move(loaded).value(), {}, {}, {}};
     inputs.facts.name = fs::absolute(source).lexically_normal().filename().string();
-    const bool isRun = fs::is_directory(source) && fs::exists(source / RunFolder::kConfigFile);
+    const bool isRun = fs::is_directory(source) && fs::exists(source / kRunConfigFile);
     if (!isRun) return inputs;
-    RunFailure ignored = RunFailure::BadData;
-    auto validation = runImagePaths(source, "val", ignored);
+    auto config = readRunConfig(source);
+    if (!config) return config.error();
+    inputs.facts.run = std::move(config).value();
+    auto validation = runImagePaths(source, "val");
     if (validation) {
         inputs.parityImages = validation.value();
     } else {
         inputs.notes.push_back("no validation images for the parity check (" +
                                validation.error().message + "); random inputs used");
     }
-    inputs.facts.config = loadJsonFile(source / RunFolder::kConfigFile);
     inputs.facts.summary = loadJsonFile(source / RunFolder::kSummaryFile);
     inputs.facts.evaluation = loadJsonFile(source / "evaluation.json");
     return inputs;

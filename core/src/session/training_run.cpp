@@ -2,35 +2,15 @@
 
 #include <torch/torch.h>
 
-#include "fovea/core/loader/network_transform.h"
-#include "fovea/core/models/preprocessing_json.h"
 #include "fovea/core/project/folder_import.h"
+#include "fovea/core/session/run_images.h"
 #include "fovea/core/session/trained_model.h"
 #include "fovea/core/training/device_choice.h"
-#include "fovea/core/training/report_json.h"
 #include "fovea/core/training/run_folder.h"
 
 namespace fovea::core {
 
 namespace fs = std::filesystem;
-
-nlohmann::json describeRunSettings(const RunSettings& s) {
-    nlohmann::json network = {{"architecture", s.network.architecture},
-                              {"weights", s.network.weights},
-                              {"freeze", nullptr},
-                              {"image_size", s.network.imageSize},
-                              {"head_dropout", s.network.head.dropout},
-                              {"head_hidden_units", s.network.head.hiddenUnits}};
-    if (s.network.freeze) network["freeze"] = *s.network.freeze;  // null: as the weights come
-    if (s.network.freezeUpTo) network["freeze_up_to"] = *s.network.freezeUpTo;
-    return {{"data", fs::absolute(s.data).string()},
-            {"network", network},
-            {"training", toJson(s.training)},
-            {"batch_size", s.batchSize},
-            {"augment", s.augment},
-            {"val_fraction", s.validationFraction},
-            {"workers", s.workers}};
-}
 
 namespace {
 
@@ -43,38 +23,6 @@ std::vector<std::string> frozenBlocksInOrder(const NetworkImpl& network) {
 }
 
 }  // namespace
-
-Result<RunSettings> runSettingsFromConfig(const nlohmann::json& config) {
-    try {
-        RunSettings s;
-        s.data = config.at("data").get<std::string>();
-        const auto& network = config.at("network");
-        s.network.architecture = network.at("architecture");
-        s.network.weights = network.at("weights");
-        if (network.contains("frozen_blocks")) {
-            // What the run froze as it began: a resumed run trains exactly that.
-            s.network.freeze = network.at("frozen_blocks").get<std::vector<std::string>>();
-        } else if (network.contains("freeze_up_to")) {
-            s.network.freezeUpTo = network.at("freeze_up_to");
-        } else if (network.at("freeze").is_array() && !network.at("freeze").empty()) {
-            // Written before "frozen_blocks", where [] meant "as the weights come".
-            s.network.freeze = network.at("freeze").get<std::vector<std::string>>();
-        }
-        s.network.imageSize = network.at("image_size");
-        s.network.head.dropout = network.at("head_dropout");
-        s.network.head.hiddenUnits = network.at("head_hidden_units");
-        auto training = trainingConfigFromJson(config.at("training"));
-        if (!training) return training.error();
-        s.training = training.value();
-        s.batchSize = config.at("batch_size");
-        s.augment = config.at("augment");
-        s.validationFraction = config.at("val_fraction");
-        s.workers = config.at("workers");
-        return s;
-    } catch (const nlohmann::json::exception& e) {
-        return Error{"the run's config.json cannot be resumed from: " + std::string(e.what())};
-    }
-}
 
 Result<OpenedTrainingData> openTrainingData(const fs::path& data, const fs::path& projectFolder) {
     std::error_code error;
@@ -95,37 +43,29 @@ Result<OpenedTrainingData> openTrainingData(const fs::path& data, const fs::path
 }
 
 Result<TrainingInputs> prepareTrainingInputs(const RunSettings& s, const fs::path& projectFolder,
-                                             const DownloadProgressCallback& download,
-                                             RunFailure& failure) {
+                                             const DownloadProgressCallback& download) {
     // Settings this machine cannot run are usage errors, found before anything is written.
-    failure = RunFailure::Usage;
     auto device = resolveDevice(s.training.device);
-    if (!device) return device.error();
+    if (!device) return withKind(device.error(), ErrorKind::Usage);
     if (auto supported = checkPrecisionFor(device.value(), s.training.precision); !supported) {
-        return supported.error();
+        return withKind(supported.error(), ErrorKind::Usage);
     }
-    failure = RunFailure::BadData;
+    if (s.batchSize < 0) {
+        return Error{
+            "the batch size must be positive (or auto), not " + std::to_string(s.batchSize),
+            ErrorKind::Usage};
+    }
     auto data = openTrainingData(s.data, projectFolder);
-    if (!data) return data.error();
+    if (!data) return withKind(data.error(), ErrorKind::BadData);
     // Messages name the folder the user gave, not the project made from it.
     auto set = collectTrainingData(data.value().store, s.validationFraction, s.training.seed,
                                    fs::absolute(s.data).string());
-    if (!set) return set.error();
+    if (!set) return withKind(set.error(), ErrorKind::BadData);
     torch::manual_seed(s.training.seed);  // the new head's initial weights
     auto network = prepareNetwork(
         s.network, static_cast<std::int64_t>(set.value().classNames.size()), download);
-    if (!network) return network.error();
-    auto level = parseAugmentationLevel(s.augment);
-    if (!level) {
-        failure = RunFailure::Usage;
-        return level.error();
-    }
-    const AugmentationOptions augmentation = augmentationPreset(level.value());
-    if (s.batchSize < 0) {
-        failure = RunFailure::Usage;
-        return Error{"the batch size must be positive (or auto), not " +
-                     std::to_string(s.batchSize)};
-    }
+    if (!network) return withKind(network.error(), ErrorKind::BadData);
+    const AugmentationOptions augmentation = augmentationPreset(s.augment);
     TrainingInputs inputs{std::move(data).value(),
                           std::move(set).value(),
                           std::move(network).value(),
@@ -134,7 +74,7 @@ Result<TrainingInputs> prepareTrainingInputs(const RunSettings& s, const fs::pat
                           nullptr,
                           s.batchSize,
                           std::nullopt};
-    inputs.spec = transformSpecFor(inputs.network.network->preprocessing());
+    inputs.spec = inputs.network.network->preprocessing();
     if (s.batchSize == kAutoBatchSize) {
         // Tried on the network itself, before the loaders exist (their batches have this size).
         const auto maxBatch =
@@ -142,14 +82,11 @@ Result<TrainingInputs> prepareTrainingInputs(const RunSettings& s, const fs::pat
         auto search =
             findLargestBatchSize(*inputs.network.network, s.training,
                                  inputs.network.network->preprocessing().cropSize, maxBatch);
-        if (!search) {
-            failure = RunFailure::Failure;
-            return search.error();
-        }
+        if (!search) return withKind(search.error(), ErrorKind::Internal);
         if (search.value().batchSize == 0) {
-            failure = RunFailure::Usage;
             return Error{"--batch-size auto: " + search.value().explanation +
-                         "; try a smaller --image-size or a smaller network"};
+                             "; try a smaller --image-size or a smaller network",
+                         ErrorKind::Usage};
         }
         inputs.batchSize = search.value().batchSize;
         inputs.batchSizeSearch = std::move(search).value();
@@ -177,62 +114,86 @@ Result<TrainingInputs> prepareTrainingInputs(const RunSettings& s, const fs::pat
     return inputs;
 }
 
+namespace {
+
+// What config.json records for a new run: the settings and what preparing it found.
+RunConfig describeRun(const RunSettings& settings, const TrainingInputs& inputs) {
+    RunConfig config;
+    config.settings = settings;
+    // A searched batch size is recorded as the number found, so a resume uses it again.
+    config.settings.batchSize = inputs.batchSize;
+    if (inputs.batchSizeSearch) config.batchSizeSearch = inputs.batchSizeSearch->explanation;
+    config.classes = inputs.set.classNames;
+    config.trainImages = static_cast<std::int64_t>(inputs.set.train.size());
+    config.validationImages = static_cast<std::int64_t>(inputs.set.validation.size());
+    config.weightsSource = inputs.network.weightsDescription;
+    config.frozenBlocks = frozenBlocksInOrder(*inputs.network.network);
+    config.preprocessing = inputs.network.network->preprocessing();
+    return config;
+}
+
+std::vector<DataImage> dataImages(const std::vector<LabeledImage>& images,
+                                  const std::vector<std::string>& classNames) {
+    std::vector<DataImage> out;
+    out.reserve(images.size());
+    for (const LabeledImage& image : images) {
+        out.push_back({image.id, image.path, classNames[static_cast<std::size_t>(image.target)]});
+    }
+    return out;
+}
+
+}  // namespace
+
 Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::path& runFolder,
                                       bool resume, TrainingControl& control,
-                                      const TrainingRunHooks& hooks, RunFailure& failure) {
+                                      const TrainingRunHooks& hooks) {
     RunSettings settings = requested;
     std::optional<RunFolder> run;
     if (resume) {
-        auto opened = RunFolder::open(runFolder);
-        if (!opened) {
-            failure = RunFailure::Usage;
-            return opened.error();
-        }
-        auto recorded = runSettingsFromConfig(opened.value().config());
+        auto recorded = readRunConfig(runFolder);
         if (!recorded) {
-            failure = RunFailure::Failure;
-            return recorded.error();
+            // A folder that is not a run is the user's mistake; a damaged config.json is not.
+            return recorded.error().kind == ErrorKind::Usage
+                       ? Error{runFolder.string() + " holds no training run to resume (no " +
+                                   kRunConfigFile + ")",
+                               ErrorKind::Usage}
+                       : withKind(recorded.error(), ErrorKind::Internal);
         }
-        settings = recorded.value();
+        auto opened = RunFolder::open(runFolder);
+        if (!opened) return withKind(opened.error(), ErrorKind::Usage);
+        settings = recorded.value().resumeSettings();
         run = std::move(opened).value();
     }
 
-    auto prepared = prepareTrainingInputs(settings, runFolder / "project", hooks.download, failure);
+    const fs::path runProject = runFolder / "project";
+    auto prepared = prepareTrainingInputs(settings, runProject, hooks.download);
     if (!prepared) return prepared.error();
     TrainingInputs& inputs = prepared.value();
     ProjectStore& store = inputs.data.store;
     const TrainingDataSet& set = inputs.set;
     NetworkPtr network = inputs.network.network;
+    // Splits were assigned to images that had none.
+    if (hooks.projectChanged) hooks.projectChanged(store.directory());
 
     if (!run) {
-        // A searched batch size is recorded as the number found, so a resume uses it again.
-        settings.batchSize = inputs.batchSize;
-        nlohmann::json description = describeRunSettings(settings);
-        if (inputs.batchSizeSearch) {
-            description["batch_size_search"] = inputs.batchSizeSearch->explanation;
-        }
-        description["classes"] = set.classNames;
-        description["images"] = {{"train", set.train.size()},
-                                 {"validation", set.validation.size()}};
-        description["weights_source"] = inputs.network.weightsDescription;
-        description["network"]["frozen_blocks"] = frozenBlocksInOrder(*network);
-        description["preprocessing"] = toJson(network->preprocessing());
-        auto created = RunFolder::create(runFolder, description);
-        if (!created) {
-            failure = RunFailure::Usage;
-            return created.error();
-        }
+        auto created = RunFolder::create(runFolder, toJson(describeRun(settings, inputs)));
+        if (!created) return withKind(created.error(), ErrorKind::Usage);
         run = std::move(created).value();
     }
+    // Rewritten on resume: the images this run goes on with.
+    if (auto recorded = writeRunImages(runFolder, {dataImages(set.train, set.classNames),
+                                                   dataImages(set.validation, set.classNames)});
+        !recorded) {
+        return withKind(recorded.error(), ErrorKind::Io);
+    }
 
-    failure = RunFailure::Failure;
     Trainer trainer(
         network, settings.training,
         {inputs.trainLoader.get(), inputs.validationLoader.get(), set.classNames, set.trainCounts});
     trainer.setCheckpointFolder(run->checkpointFolder());
     if (resume) {
         auto restored = trainer.resumeFromCheckpoint(run->checkpointFolder() / "last.pt");
-        if (!restored) return restored.error();
+        if (!restored) return withKind(restored.error(), ErrorKind::Internal);
     }
 
     TrainingRunResult result;
@@ -257,6 +218,7 @@ Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::pa
     forward.onSampleFailure = [&](const SampleFailure& sample) {
         // Remembered in the project, so the GUI and later runs show it.
         (void)store.recordImageError(sample.sampleId, sample.message);
+        if (hooks.projectChanged) hooks.projectChanged(store.directory());
         result.skipped.push_back({sample.sampleId, {}, sample.message});
         if (hooks.training.onSampleFailure) hooks.training.onSampleFailure(sample);
     };
@@ -266,7 +228,7 @@ Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::pa
         recorded.onLog(result.batchSizeExplanation);
     }
     auto summary = trainer.run(control, recorded);
-    if (!summary) return summary.error();
+    if (!summary) return withKind(summary.error(), ErrorKind::Internal);
     result.summary = summary.value();
     (void)run->writeSummary(result.summary);
 
@@ -276,7 +238,7 @@ Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::pa
         const fs::path modelFile = result.runFolder / "model.safetensors";
         auto saved = saveTrainedModel(modelFile, trainer.network(), set.classNames,
                                       {{"fovea.head", head.dump()}});
-        if (!saved) return saved.error();
+        if (!saved) return withKind(saved.error(), ErrorKind::Io);
         result.model = modelFile;
     }
     result.recordingError = run->recordingError();

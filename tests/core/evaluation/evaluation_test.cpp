@@ -9,7 +9,6 @@
 
 #include "cuda_test.h"
 #include "fovea/core/loader/image_batch_loader.h"
-#include "fovea/core/loader/network_transform.h"
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/session/evaluation.h"
 #include "known_network.h"
@@ -296,7 +295,7 @@ TEST(ZooEvaluation, MatchesAnIndependentForwardPassAndRestoresTrainingMode) {
     // Independent: one image at a time, eval mode, torch's own cross entropy.
     network->eval();
     torch::NoGradGuard noGrad;
-    const auto spec = core::transformSpecFor(network->preprocessing());
+    const auto spec = network->preprocessing();
     std::vector<torch::Tensor> inputs;
     std::vector<std::int64_t> targets;
     for (const auto& image : images) {

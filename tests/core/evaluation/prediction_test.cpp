@@ -7,7 +7,6 @@
 #include <cmath>
 
 #include "fovea/core/loader/image_batch_loader.h"
-#include "fovea/core/loader/network_transform.h"
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/project/csv_format.h"
 #include "fovea/core/session/prediction.h"
@@ -113,8 +112,7 @@ TEST(PredictImages, UsesTheNetworksRecordedPreprocessing) {
 
     network->eval();
     torch::NoGradGuard noGrad;
-    const auto input =
-        core::loadEvaluationTensor(file, core::transformSpecFor(network->preprocessing()));
+    const auto input = core::loadEvaluationTensor(file, network->preprocessing());
     ASSERT_TRUE(input.ok()) << input.error().message;
     const torch::Tensor expected = torch::softmax(network->forward(input.value()), 1)[0];
     for (const auto& score : result.value().at(0).top) {

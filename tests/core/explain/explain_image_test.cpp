@@ -15,7 +15,6 @@
 #include "fovea/core/explain/grad_cam.h"
 #include "fovea/core/image/heatmap_overlay.h"
 #include "fovea/core/loader/image_batch_loader.h"
-#include "fovea/core/loader/network_transform.h"
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/session/explain_image.h"
 
@@ -134,7 +133,7 @@ TEST_F(ExplainImage, ExplainsWhatTheEvaluationLoaderFeedsTheNetwork) {
     EXPECT_EQ(result.layer, "layer4");
 
     // The same input as evaluation, hence the same map, class and probability.
-    const ImageTransformSpec spec = transformSpecFor(m_network->preprocessing());
+    const Preprocessing spec = m_network->preprocessing();
     const torch::Tensor input = loadEvaluationTensor(file, spec).value();
     const GradCamResult cam = computeGradCam(*m_network, input).value();
     EXPECT_EQ(result.targetClass, cam.targetClass);

@@ -17,7 +17,6 @@
 
 #include "cuda_test.h"
 #include "fovea/core/loader/image_batch_loader.h"
-#include "fovea/core/loader/network_transform.h"
 #include "fovea/core/models/network.h"
 #include "run_process.h"
 
@@ -56,8 +55,8 @@ class LoaderTest : public ::testing::Test {
         return images;
     }
 
-    static ImageTransformSpec smallSpec() {
-        ImageTransformSpec spec;
+    static Preprocessing smallSpec() {
+        Preprocessing spec;
         spec.resizeShorterSide = 36;
         spec.cropSize = 32;
         return spec;
@@ -274,8 +273,7 @@ TEST_F(LoaderTest, NormalisationMatchesTorchvisionToTensorAndNormalize) {
     cv::randu(bgr, 0, 256);
     const fs::path file = m_dir / "plain.png";
     ASSERT_TRUE(cv::imwrite(file.string(), bgr));
-    const Preprocessing imagenet = imagenetPreprocessing(32, 32);
-    const ImageTransformSpec spec = transformSpecFor(imagenet);
+    const Preprocessing spec = imagenetPreprocessing(32, 32);
     auto ours = loadEvaluationTensor(file, spec);
     ASSERT_TRUE(ours.ok()) << ours.error().message;
 
@@ -296,7 +294,7 @@ TEST_F(LoaderTest, NormalisationMatchesTorchvisionToTensorAndNormalize) {
 }
 
 TEST(LoadEvaluationTensor, NamesTheFileThatCannotBeRead) {
-    const auto result = loadEvaluationTensor("/nonexistent/folder/cat.jpg", ImageTransformSpec{});
+    const auto result = loadEvaluationTensor("/nonexistent/folder/cat.jpg", Preprocessing{});
     ASSERT_FALSE(result.ok());
     EXPECT_NE(result.error().message.find("cat.jpg"), std::string::npos);
 }

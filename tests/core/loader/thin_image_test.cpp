@@ -29,7 +29,7 @@ TEST(LoadEvaluationTensor, ThinStripIsRefusedBeforeResizingToGigapixels) {
                                        ("strip-" + std::to_string(::getpid()) + ".png");
     ASSERT_TRUE(cv::imwrite(file.string(), cv::Mat(16, 40000, CV_8UC3, cv::Scalar(10, 80, 200))));
     const long before = peakMiB();
-    const auto result = loadEvaluationTensor(file, ImageTransformSpec{});
+    const auto result = loadEvaluationTensor(file, Preprocessing{});
     const long grown = peakMiB() - before;
     std::filesystem::remove(file);
     ASSERT_FALSE(result.ok()) << "a 40000x16 image was resized to a shorter side of 256";
@@ -46,7 +46,7 @@ TEST(LoadEvaluationTensor, WidePanoramaWithinTheLimitStillLoads) {
     const std::filesystem::path file = std::filesystem::path(testing::TempDir()) /
                                        ("panorama-" + std::to_string(::getpid()) + ".png");
     ASSERT_TRUE(cv::imwrite(file.string(), cv::Mat(100, 20000, CV_8UC3, cv::Scalar(1, 2, 3))));
-    const auto result = loadEvaluationTensor(file, ImageTransformSpec{});
+    const auto result = loadEvaluationTensor(file, Preprocessing{});
     std::filesystem::remove(file);
     ASSERT_TRUE(result.ok()) << result.error().message;
     EXPECT_EQ(result.value().sizes(), (std::vector<std::int64_t>{1, 3, 224, 224}));

@@ -11,18 +11,6 @@
 namespace fovea::test {
 namespace fs = std::filesystem;
 
-TempDir::TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "fovea-project-test-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    // Canonical, so tests comparing paths are not fooled by a symlinked /tmp.
-    m_path = fs::canonical(pattern);
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-}
-
 namespace {
 
 cv::Mat testImage(int width, int height, int seed) {

@@ -9,23 +9,12 @@
 #include <vector>
 
 #include "fovea/core/project/project_store.h"
+#include "temp_folder.h"
 
 namespace fovea::test {
 
-// A fresh folder under the system temp folder, removed with everything in it when destroyed.
-class TempDir {
-  public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::filesystem::path& path() const { return m_path; }
-    std::filesystem::path operator/(const std::string& relative) const { return m_path / relative; }
-
-  private:
-    std::filesystem::path m_path;
-};
+// The shared temporary-folder helper, under the name these tests have always used.
+using TempDir = fovea::test::TempFolder;
 
 // A small image whose pixels depend on `seed`, written with OpenCV in the format of the
 // extension (.png, .jpg, ...); folders are created.

@@ -210,9 +210,9 @@ TEST(RandomResizedCrop, BoxesStayInsideAndCoverTheRequestedAreaRange) {
 }
 
 TEST(Augmentation, SameSeedSameImageDifferentSeedDifferentImage) {
-    const cv::Mat prepared = prepareForTransform(readRgb(kPhoto), ImageTransformSpec{128, 112});
+    const cv::Mat prepared = prepareForTransform(readRgb(kPhoto), Preprocessing{128, 112});
     const AugmentationOptions strong = augmentationPreset(AugmentationLevel::Strong);
-    const ImageTransformSpec spec{128, 112};
+    const Preprocessing spec{128, 112};
     Rng a(42), b(42), c(43);
     const cv::Mat first = augment(prepared, spec, strong, a);
     const cv::Mat again = augment(prepared, spec, strong, b);
@@ -223,7 +223,7 @@ TEST(Augmentation, SameSeedSameImageDifferentSeedDifferentImage) {
 }
 
 TEST(Augmentation, NoneIsTheEvaluationCrop) {
-    const ImageTransformSpec spec{256, 224};
+    const Preprocessing spec{256, 224};
     const cv::Mat prepared = prepareForTransform(readRgb(kPhoto), spec);
     EXPECT_EQ(prepared.size(), cv::Size(384, 256));
     Rng rng(3);

@@ -93,10 +93,10 @@ int main(int argc, char** argv) {
 
     window.showPage("Train");
     auto* train = window.trainPage();
-    fovea::ui::TrainingRequest request = train->request();
-    request.epochs = 6;
-    request.batchSize = 32;
-    train->setRequest(request);
+    fovea::core::RunSettings settings = train->request().settings;
+    settings.training.epochs = 6;
+    settings.batchSize = 32;
+    train->setSettings(settings);
     // The learning-rate range test's curve (its suggestion is shown, not applied: the demo
     // keeps its recipe).
     bool tested = false;

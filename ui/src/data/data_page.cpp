@@ -618,7 +618,15 @@ void DataPage::onThumbnailFailed(qint64 id, const QString& message) {
 }
 
 void DataPage::onLabelsChanged(const QList<qint64>& ids) {
-    m_model->refreshImages(ids);
+    if (ids.isEmpty()) {
+        // Possibly every image changed (e.g. a training run assigned splits): the grid reloads,
+        // and the user's selection stays.
+        const QList<qint64> selected = selectedImageIds();
+        m_model->refreshImages(ids);
+        selectImages(selected);
+    } else {
+        m_model->refreshImages(ids);
+    }
     m_classList->refresh();
     updatePreview();
     updateStatus();

@@ -25,11 +25,10 @@ core::Result<std::shared_ptr<RunEvaluation>> RunEvaluation::evaluate(
     const QString& runFolder, const std::atomic<bool>* cancel,
     const std::function<void(qint64, qint64)>& progress) {
     const std::filesystem::path run = runFolder.toStdString();
-    core::RunFailure failure = core::RunFailure::BadData;
-    auto loaded = core::loadModelSource(run, failure);
+    auto loaded = core::loadModelSource(run);
     if (!loaded) return loaded.error();
     core::TrainedModel& model = loaded.value().model;
-    auto data = core::runData(run, "val", failure);
+    auto data = core::runData(run, "val");
     if (!data) return data.error();
     // Classes are matched by name, as fovea-cli eval does.
     std::map<std::string, std::int64_t> modelIndex;

@@ -22,8 +22,7 @@ core::Result<ExportOutcome> exportModelBundle(const QString& source, const QStri
         if (!format) return core::Error{"unknown export format '" + name.toStdString() + "'"};
         chosen.push_back(*format);
     }
-    core::RunFailure failure = core::RunFailure::BadData;
-    auto inputs = core::exportInputs(source.toStdString(), failure);
+    auto inputs = core::exportInputs(source.toStdString());
     if (!inputs) return inputs.error();
     auto written = core::writeModelBundle(inputs.value().loaded.model, chosen, folder.toStdString(),
                                           inputs.value().parityImages, inputs.value().facts);

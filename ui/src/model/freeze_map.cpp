@@ -13,6 +13,9 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
 
 namespace fovea::ui {
 namespace {
@@ -32,6 +35,20 @@ const char* const kMultiplierHelp =
     "effect while the block is frozen.";
 
 bool isBlockItem(const QTreeWidgetItem* item) { return item && !item->parent(); }
+
+QString qs(const std::string& text) { return QString::fromStdString(text); }
+
+QString joined(const std::vector<std::string>& parts, const QString& separator) {
+    QStringList list;
+    for (const auto& part : parts) list << qs(part);
+    return list.join(separator);
+}
+
+std::set<std::string> stdSet(const QSet<QString>& names) {
+    std::set<std::string> set;
+    for (const QString& name : names) set.insert(name.toStdString());
+    return set;
+}
 
 // Draws the head's disabled box as disabled and edits multipliers with a spin box.
 class FreezeMapDelegate : public QStyledItemDelegate {
@@ -195,11 +212,12 @@ void FreezeMap::setNetwork(const NetworkSummary& network) {
     m_hasNetwork = true;
     QSet<QString> known;
     for (const auto& block : m_network.blocks) {
-        if (block.name != kHeadBlock && m_frozen.contains(block.name)) known.insert(block.name);
+        const QString name = qs(block.name);
+        if (name != kHeadBlock && m_frozen.contains(name)) known.insert(name);
     }
     m_frozen = known;
     for (auto it = m_multipliers.begin(); it != m_multipliers.end();) {
-        it = m_network.hasBlock(it.key()) ? std::next(it) : m_multipliers.erase(it);
+        it = m_network.hasBlock(it.key().toStdString()) ? std::next(it) : m_multipliers.erase(it);
     }
     m_messageLabel->hide();
     m_tree->show();
@@ -226,7 +244,7 @@ void FreezeMap::setFrozenBlocks(const QStringList& blocks) {
     frozen.remove(kHeadBlock);
     if (m_hasNetwork) {
         for (auto it = frozen.begin(); it != frozen.end();) {
-            it = m_network.hasBlock(*it) ? std::next(it) : frozen.erase(it);
+            it = m_network.hasBlock(it->toStdString()) ? std::next(it) : frozen.erase(it);
         }
     }
     m_frozen = frozen;
@@ -243,7 +261,7 @@ QStringList FreezeMap::frozenBlocks() const {
         return ordered;
     }
     for (const auto& block : m_network.blocks) {
-        if (m_frozen.contains(block.name)) ordered << block.name;
+        if (m_frozen.contains(qs(block.name))) ordered << qs(block.name);
     }
     return ordered;
 }
@@ -265,16 +283,17 @@ void FreezeMap::setRecommendation(const QStringList& blocks, const QString& reas
 }
 
 qint64 FreezeMap::trainableParameters() const {
-    return m_hasNetwork ? m_network.trainableParameters(m_frozen) : 0;
+    return m_hasNetwork ? m_network.trainableParameters(stdSet(m_frozen)) : 0;
 }
 
 qint64 FreezeMap::totalParameters() const { return m_hasNetwork ? m_network.totalParameters() : 0; }
 
 void FreezeMap::freezeUpTo(const QString& block) {
     if (!m_hasNetwork || block.isEmpty() || block == kHeadBlock) return;
-    const QStringList blocks = m_network.blocksUpTo(block);
+    QSet<QString> blocks;
+    for (const auto& name : m_network.blocksUpTo(block.toStdString())) blocks.insert(qs(name));
     if (blocks.isEmpty()) return;
-    applyFrozen(QSet<QString>(blocks.begin(), blocks.end()));
+    applyFrozen(blocks);
 }
 
 void FreezeMap::applyRecommendation() {
@@ -299,11 +318,12 @@ void FreezeMap::rebuildTree() {
     m_tree->clear();
     const qint64 total = m_network.totalParameters();
     for (const auto& block : m_network.blocks) {
-        const bool head = block.name == kHeadBlock;
+        const QString name = qs(block.name);
+        const bool head = name == kHeadBlock;
         auto* item = new QTreeWidgetItem(m_tree);
-        item->setText(kNameColumn, block.name);
-        item->setData(kNameColumn, kBlockRole, block.name);
-        item->setData(kParametersColumn, Qt::DisplayRole, block.parameters);
+        item->setText(kNameColumn, name);
+        item->setData(kNameColumn, kBlockRole, name);
+        item->setData(kParametersColumn, Qt::DisplayRole, qint64{block.parameters});
         item->setTextAlignment(kParametersColumn, Qt::AlignRight | Qt::AlignVCenter);
         item->setToolTip(
             kParametersColumn,
@@ -318,21 +338,21 @@ void FreezeMap::rebuildTree() {
                            "freezing it would leave nothing to learn.")
                  : QString("Modules: %1\nTick to freeze (Space): no gradient, and BatchNorm "
                            "statistics stay as loaded.")
-                       .arg(block.modulePaths.join(", ")));
+                       .arg(joined(block.modulePaths, ", ")));
         for (const auto& layer : block.layers) {
             auto* child = new QTreeWidgetItem(item);
-            child->setText(kNameColumn, layer.type.isEmpty()
-                                            ? layer.path
-                                            : QString("%1 (%2)").arg(layer.path, layer.type));
-            child->setData(kNameColumn, kBlockRole, block.name);
-            child->setData(kParametersColumn, Qt::DisplayRole, layer.parameters);
+            child->setText(kNameColumn, layer.type.empty() ? qs(layer.path)
+                                                           : QString("%1 (%2)").arg(
+                                                                 qs(layer.path), qs(layer.type)));
+            child->setData(kNameColumn, kBlockRole, name);
+            child->setData(kParametersColumn, Qt::DisplayRole, qint64{layer.parameters});
             child->setTextAlignment(kParametersColumn, Qt::AlignRight | Qt::AlignVCenter);
             child->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
             child->setToolTip(kNameColumn, QString("Follows its block '%1' (freezing works per "
                                                    "block).\n%2")
-                                               .arg(block.name, layer.tensors.join("\n")));
+                                               .arg(name, joined(layer.tensors, "\n")));
         }
-        if (block.name == current) m_tree->setCurrentItem(item);
+        if (name == current) m_tree->setCurrentItem(item);
     }
     m_updatingTree = false;
     syncTreeFromState();
@@ -373,7 +393,7 @@ void FreezeMap::updateCounts() {
         QString("Trainable: %1 of %2 parameters (%3%) · %4 of %5 blocks frozen")
             .arg(locale.toString(trainable), locale.toString(total), percentOf(trainable, total))
             .arg(m_frozen.size())
-            .arg(m_network.blocks.size()));
+            .arg(static_cast<qint64>(m_network.blocks.size())));
 }
 
 void FreezeMap::updateActions() {

@@ -443,7 +443,7 @@ qint64 ModelPage::projectClassCount() const {
 
 NetworkRequest ModelPage::currentRequest() const {
     NetworkRequest request;
-    request.architecture = m_selection.architecture;
+    request.architecture = m_selection.architecture.toStdString();
     const qint64 classes = projectClassCount();
     request.numClasses = classes > 0 ? classes : kPlaceholderClasses;
     request.offlineDefaultHead =
@@ -528,35 +528,14 @@ void ModelPage::showNetworkState() {
 
 QStringList ModelPage::recommendedFreezing(QString* reason) const {
     if (!m_freezeMap->hasNetwork()) return {};
-    const NetworkSummary& network = m_freezeMap->network();
-    const WeightOption option = weightOptionFor(m_selection.architecture, m_selection.weights);
-    if (option.kind == WeightKind::Random) {
-        *reason = "Random weights hold nothing worth keeping: train every block.";
-        return {};
-    }
-    const QString lastImageNet = lastImageNetBlock(m_selection.architecture);
-    if (option.kind == WeightKind::OfflineDefault && network.hasBlock(lastImageNet)) {
-        *reason = QString(
-                      "The offline weights hold ImageNet features through %1 (nsfwjs "
-                      "retrained the later blocks for its own task): freeze the stem "
-                      "through %1, train the rest and the new head.")
-                      .arg(lastImageNet);
-        return network.blocksUpTo(lastImageNet);
-    }
-    // Pretrained on ImageNet: early blocks hold general features worth keeping; the last block
-    // and the head adapt to the new classes (Yosinski et al. 2014, "How transferable are
-    // features in deep neural networks?").
-    const int count = static_cast<int>(network.blocks.size());
-    if (count < 3) {
-        *reason = "Train every block.";
-        return {};
-    }
-    *reason = QString(
-                  "Pretrained weights: keep the general early blocks frozen and fine-tune "
-                  "the last block (%1) with the new head; a good start for a few hundred "
-                  "images per class. Unfreeze more blocks when there are more images.")
-                  .arg(network.blocks[count - 2].name);
-    return network.blocksUpTo(network.blocks[count - 3].name);
+    // Core decides, as for fovea-cli train without --freeze.
+    const core::FreezingAdvice advice = core::recommendedFreezing(
+        m_selection.architecture.toStdString(), m_selection.weights.toStdString(),
+        m_freezeMap->network().blockNames());
+    *reason = QString::fromStdString(advice.reason);
+    QStringList blocks;
+    for (const auto& block : advice.frozenBlocks) blocks << QString::fromStdString(block);
+    return blocks;
 }
 
 qint64 ModelPage::trainableParameters() const { return m_freezeMap->trainableParameters(); }

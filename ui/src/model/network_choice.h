@@ -1,10 +1,9 @@
 #pragma once
 
-// Includes LibTorch (through core's session header): for .cpp files only, never a ui header.
 #include <map>
 #include <string>
 
-#include "fovea/core/session/network_setup.h"
+#include "fovea/core/session/run_settings.h"
 #include "model/model_selection.h"
 
 namespace fovea::ui {

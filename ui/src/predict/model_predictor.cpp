@@ -15,8 +15,7 @@ struct ModelPredictor::Impl {
 ModelPredictor::ModelPredictor(std::shared_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
 core::Result<std::shared_ptr<ModelPredictor>> ModelPredictor::load(const QString& source) {
-    core::RunFailure failure = core::RunFailure::BadData;
-    auto loaded = core::loadModelSource(source.toStdString(), failure);
+    auto loaded = core::loadModelSource(source.toStdString());
     if (!loaded) return loaded.error();
     auto impl = std::make_shared<Impl>();
     impl->source = source;

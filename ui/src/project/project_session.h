@@ -50,6 +50,10 @@ class ProjectSession : public QObject {
     // Adds or removes `ids`; adding beyond the limit keeps the first ones and reports it.
     void setWatched(const QList<qint64>& ids, bool watched);
 
+    // Another connection to the database (a training run on its thread) changed images' splits
+    // or flags: announces it as a change of possibly every image.
+    void noteChangedElsewhere() { Q_EMIT labelsChanged({}); }
+
     // Reports a failed store call (shown by the window) and returns false, so callers can write
     // `if (!session.check(store().setLabel(...))) return;`.
     template <class T>

@@ -9,7 +9,7 @@
 
 #include "fovea/core/session/lr_find_run.h"
 #include "qcustomplot_wrapper.h"
-#include "train/run_settings.h"
+#include "train/training_request.h"
 #include "widgets/background_job.h"
 
 namespace fovea::ui {
@@ -102,30 +102,29 @@ bool LearningRateFinderPanel::start(QString* error) {
         if (error) *error = "A test is already running.";
         return false;
     }
-    const core::RunSettings settings = toRunSettings(m_request());
+    const core::RunSettings settings = m_request().settings;
     core::LrFinderOptions options;
     options.steps = m_steps;
     m_curve = std::make_shared<Curve>();
     const bool started = m_job->start([settings, options, curve = m_curve](BackgroundJob& job) {
         core::TrainingControl control;
-        core::RunFailure failure = core::RunFailure::Failure;
-        auto result = core::runLearningRateFinder(
-            settings, settings.data, options, &control,
-            [&](std::int64_t step, double rate, double loss) {
-                {
-                    std::lock_guard lock(curve->mutex);
-                    curve->rates.push_back(rate);
-                    curve->losses.push_back(loss);
-                }
-                if (job.wasCancelled()) control.requestStop();
-                job.reportProgress(step + 1, options.steps,
-                                   QString("Step %1 of %2: rate %3, loss %4")
-                                       .arg(step + 1)
-                                       .arg(options.steps)
-                                       .arg(rate, 0, 'e', 1)
-                                       .arg(loss, 0, 'f', 3));
-            },
-            {}, failure);
+        auto result = core::runLearningRateFinder(settings, settings.data, options, &control,
+                                                  [&](std::int64_t step, double rate, double loss) {
+                                                      {
+                                                          std::lock_guard lock(curve->mutex);
+                                                          curve->rates.push_back(rate);
+                                                          curve->losses.push_back(loss);
+                                                      }
+                                                      if (job.wasCancelled()) control.requestStop();
+                                                      job.reportProgress(
+                                                          step + 1, options.steps,
+                                                          QString("Step %1 of %2: rate %3, loss %4")
+                                                              .arg(step + 1)
+                                                              .arg(options.steps)
+                                                              .arg(rate, 0, 'e', 1)
+                                                              .arg(loss, 0, 'f', 3));
+                                                  },
+                                                  {});
         if (!result)
             return BackgroundJob::Outcome{false, QString::fromStdString(result.error().message)};
         if (job.wasCancelled()) return BackgroundJob::Outcome{false, "Cancelled."};

@@ -1,15 +1,16 @@
 # The Train page: settings, the training worker thread and the live charts.
-# run_settings.cpp, lr_finder_panel.cpp and training_worker.cpp include LibTorch (core's session).
+# lr_finder_panel.cpp and training_worker.cpp include LibTorch (core's session).
 target_sources(fovea_ui PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/lr_finder_panel.cpp
     ${CMAKE_CURRENT_LIST_DIR}/lr_finder_panel.h
-    ${CMAKE_CURRENT_LIST_DIR}/run_settings.cpp
-    ${CMAKE_CURRENT_LIST_DIR}/run_settings.h
     ${CMAKE_CURRENT_LIST_DIR}/train_page.cpp
     ${CMAKE_CURRENT_LIST_DIR}/train_page.h
+    ${CMAKE_CURRENT_LIST_DIR}/train_page_settings.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/train_page_settings.h
     ${CMAKE_CURRENT_LIST_DIR}/training_charts.cpp
     ${CMAKE_CURRENT_LIST_DIR}/training_charts.h
     ${CMAKE_CURRENT_LIST_DIR}/training_events.h
+    ${CMAKE_CURRENT_LIST_DIR}/training_request.cpp
     ${CMAKE_CURRENT_LIST_DIR}/training_request.h
     ${CMAKE_CURRENT_LIST_DIR}/training_worker.cpp
     ${CMAKE_CURRENT_LIST_DIR}/training_worker.h

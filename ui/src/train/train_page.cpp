@@ -7,8 +7,6 @@
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QProgressBar>
@@ -21,6 +19,7 @@
 #include "page_header.h"
 #include "project/project_session.h"
 #include "train/lr_finder_panel.h"
+#include "train/train_page_settings.h"
 #include "train/training_charts.h"
 #include "train/training_worker.h"
 #include "train/watch_set_view.h"
@@ -209,11 +208,7 @@ QWidget* TrainPage::buildSettings() {
     connect(m_classWeights, &QCheckBox::toggled, this, &TrainPage::saveSettings);
 
     m_lrFinder = new LearningRateFinderPanel(panel);
-    m_lrFinder->setRequestProvider([this] {
-        TrainingRequest r = request();
-        if (m_session) r.projectFolder = m_session->folder();
-        return r;
-    });
+    m_lrFinder->setRequestProvider([this] { return request(); });
     connect(m_lrFinder, &LearningRateFinderPanel::learningRateChosen, this, [this](double rate) {
         m_learningRate->setValue(rate);
         appendLog(QString("Learning rate set to %1, the range test's suggestion.").arg(rate));
@@ -254,72 +249,61 @@ void TrainPage::onModelSelectionChanged() {
 
 TrainingRequest TrainPage::request() const {
     TrainingRequest r;
+    core::RunSettings& s = r.settings;
+    if (m_session) s.data = m_session->folder().toStdString();
     if (m_modelSelection) r.model = m_modelSelection();
-    r.epochs = m_epochs->value();
-    r.batchSize = m_batchSize->value();
-    r.learningRate = m_learningRate->value();
-    r.optimizer = m_optimizer->currentText();
-    r.schedule = m_schedule->currentText();
-    r.augment = m_augment->currentText();
-    r.earlyStopPatience = m_earlyStop->value();
-    r.classWeights = m_classWeights->isChecked();
-    r.device = m_device->currentText();
-    r.validationFraction = m_validationFraction->value();
+    applyModelSelection(s, r.model);
+    s.training.epochs = m_epochs->value();
+    s.batchSize = m_batchSize->value();
+    s.training.learningRate = m_learningRate->value();
+    // The combo boxes list exactly core's names.
+    s.training.optimizer =
+        core::parseOptimizerKind(m_optimizer->currentText().toStdString()).value();
+    s.training.schedule.kind =
+        core::parseScheduleKind(m_schedule->currentText().toStdString()).value();
+    s.augment = core::parseAugmentationLevel(m_augment->currentText().toStdString()).value();
+    s.training.earlyStopPatience = m_earlyStop->value();
+    s.training.classWeightedLoss = m_classWeights->isChecked();
+    s.training.device = core::parseDevicePreference(m_device->currentText().toStdString()).value();
+    s.validationFraction = m_validationFraction->value();
     return r;
 }
 
-void TrainPage::setRequest(const TrainingRequest& r) {
-    m_epochs->setValue(r.epochs);
-    m_batchSize->setValue(r.batchSize);
-    m_learningRate->setValue(r.learningRate);
-    m_optimizer->setCurrentText(r.optimizer);
-    m_schedule->setCurrentText(r.schedule);
-    m_augment->setCurrentText(r.augment);
-    m_earlyStop->setValue(r.earlyStopPatience);
-    m_classWeights->setChecked(r.classWeights);
-    m_device->setCurrentText(r.device);
-    m_validationFraction->setValue(r.validationFraction);
+void TrainPage::setSettings(const core::RunSettings& s) {
+    m_epochs->setValue(static_cast<int>(s.training.epochs));
+    m_batchSize->setValue(static_cast<int>(s.batchSize));
+    m_learningRate->setValue(s.training.learningRate);
+    m_optimizer->setCurrentText(core::optimizerKindName(s.training.optimizer));
+    m_schedule->setCurrentText(core::scheduleKindName(s.training.schedule.kind));
+    m_augment->setCurrentText(core::augmentationLevelName(s.augment));
+    m_earlyStop->setValue(static_cast<int>(s.training.earlyStopPatience));
+    m_classWeights->setChecked(s.training.classWeightedLoss);
+    m_device->setCurrentText(core::devicePreferenceName(s.training.device));
+    m_validationFraction->setValue(s.validationFraction);
 }
 
 void TrainPage::saveSettings() {
     if (m_loading || !m_session) return;
-    const TrainingRequest r = request();
-    QJsonObject json{{"epochs", r.epochs},
-                     {"batch_size", r.batchSize},
-                     {"learning_rate", r.learningRate},
-                     {"optimizer", r.optimizer},
-                     {"schedule", r.schedule},
-                     {"augment", r.augment},
-                     {"early_stop", r.earlyStopPatience},
-                     {"class_weights", r.classWeights},
-                     {"device", r.device},
-                     {"val_fraction", r.validationFraction}};
-    m_session->check(m_session->store().setSetting(
-        kSettingsKey, QJsonDocument(json).toJson(QJsonDocument::Compact).toStdString()));
+    m_session->check(
+        m_session->store().setSetting(kSettingsKey, trainPageSettingsJson(request().settings)));
 }
 
 void TrainPage::loadSettings() {
     m_loading = true;
-    TrainingRequest defaults;
+    core::RunSettings settings = TrainingRequest::defaultSettings();
     if (m_session) {
         auto stored = m_session->store().setting(kSettingsKey);
         if (stored && stored.value()) {
-            const QJsonObject json =
-                QJsonDocument::fromJson(QByteArray::fromStdString(*stored.value())).object();
-            defaults.epochs = json.value("epochs").toInt(defaults.epochs);
-            defaults.batchSize = json.value("batch_size").toInt(defaults.batchSize);
-            defaults.learningRate = json.value("learning_rate").toDouble(defaults.learningRate);
-            defaults.optimizer = json.value("optimizer").toString(defaults.optimizer);
-            defaults.schedule = json.value("schedule").toString(defaults.schedule);
-            defaults.augment = json.value("augment").toString(defaults.augment);
-            defaults.earlyStopPatience = json.value("early_stop").toInt(0);
-            defaults.classWeights = json.value("class_weights").toBool(false);
-            defaults.device = json.value("device").toString(defaults.device);
-            defaults.validationFraction =
-                json.value("val_fraction").toDouble(defaults.validationFraction);
+            auto read = trainPageSettingsFromJson(*stored.value());
+            if (read) {
+                settings = read.value();
+            } else {
+                appendLog("The project's saved training settings were not used: " +
+                          QString::fromStdString(read.error().message));
+            }
         }
     }
-    setRequest(defaults);
+    setSettings(settings);
     m_loading = false;
 }
 
@@ -337,7 +321,6 @@ bool TrainPage::startTraining(QString* error) {
         return false;
     }
     TrainingRequest r = request();
-    r.projectFolder = m_session->folder();
     const QString stamp = QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss");
     r.runFolder = QDir(m_session->folder()).filePath("runs/" + stamp + "-" + r.model.architecture);
     r.watchFiles = m_watchSet->files();
@@ -346,6 +329,7 @@ bool TrainPage::startTraining(QString* error) {
         return false;
     }
     m_runFolder = r.runFolder;
+    m_runEpochs = r.settings.training.epochs;
     m_charts->clear();
     m_watchSet->clearPredictions();
     m_log->clear();
@@ -353,7 +337,7 @@ bool TrainPage::startTraining(QString* error) {
     m_progressLabel->setText("Preparing: reading the data and building the network…");
     appendLog(QString("Training %1 for %2 epochs into %3")
                   .arg(r.model.architecture)
-                  .arg(r.epochs)
+                  .arg(r.settings.training.epochs)
                   .arg(r.runFolder));
     updateButtons();
     Q_EMIT trainingStarted(r.runFolder);
@@ -394,6 +378,7 @@ void TrainPage::connectWorker() {
     connect(m_worker, &TrainingWorker::epochReported, this, &TrainPage::onEpoch);
     connect(m_worker, &TrainingWorker::watchPredicted, m_watchSet, &WatchSetView::addPredictions);
     connect(m_worker, &TrainingWorker::logLine, this, &TrainPage::appendLog);
+    connect(m_worker, &TrainingWorker::projectChanged, this, &TrainPage::projectChanged);
     connect(m_worker, &TrainingWorker::finished, this, &TrainPage::onFinished);
 }
 
@@ -419,9 +404,9 @@ void TrainPage::onStarted(const QString& runFolder, const QStringList& classes, 
                   .arg(validationImages));
 }
 
-void TrainPage::onBatch(const BatchPoint& p) {
+void TrainPage::onBatch(const core::BatchProgress& p) {
     m_charts->addBatch(p);
-    const qint64 epochs = std::max(1, m_epochs->value());
+    const qint64 epochs = std::max<qint64>(1, m_runEpochs);
     const double done =
         (double(p.epoch) + double(p.batch + 1) / std::max<qint64>(1, p.batchesInEpoch)) / epochs;
     m_progress->setValue(static_cast<int>(1000 * std::min(1.0, done)));
@@ -435,7 +420,9 @@ void TrainPage::onBatch(const BatchPoint& p) {
                                  .arg(durationText(p.etaSeconds)));
 }
 
-void TrainPage::onEpoch(const EpochPoint& p) { m_charts->addEpoch(p); }
+void TrainPage::onEpoch(const core::EpochReport& report) {
+    m_charts->addEpoch(report, m_runEpochs);
+}
 
 void TrainPage::onFinished(const TrainingOutcomeInfo& outcome) {
     QString text;

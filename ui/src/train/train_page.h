@@ -42,7 +42,7 @@ class TrainPage : public QWidget {
 
     // The form's settings (project and run folder filled in when a run starts).
     TrainingRequest request() const;
-    void setRequest(const TrainingRequest& request);
+    void setSettings(const core::RunSettings& settings);
 
     bool startTraining(QString* error = nullptr);
     void togglePause();
@@ -60,6 +60,8 @@ class TrainPage : public QWidget {
   Q_SIGNALS:
     void trainingStarted(const QString& runFolder);
     void trainingFinished(const fovea::ui::TrainingOutcomeInfo& outcome);
+    // The run wrote to the project (splits assigned, an unreadable image marked).
+    void projectChanged();
 
   private:
     QWidget* buildSettings();
@@ -69,8 +71,8 @@ class TrainPage : public QWidget {
     void loadSettings();
     void onStarted(const QString& runFolder, const QStringList& classes, qint64 trainImages,
                    qint64 validationImages);
-    void onBatch(const BatchPoint& point);
-    void onEpoch(const EpochPoint& point);
+    void onBatch(const core::BatchProgress& progress);
+    void onEpoch(const core::EpochReport& report);
     void onFinished(const TrainingOutcomeInfo& outcome);
     void appendLog(const QString& line);
 
@@ -79,6 +81,7 @@ class TrainPage : public QWidget {
     TrainingWorker* m_worker;
     TrainingCharts* m_charts = nullptr;
     QString m_runFolder;
+    qint64 m_runEpochs = 1;  // of the run going or last started
     bool m_loading = false;  // filling the form from the project: do not save back
 
     QSpinBox* m_epochs = nullptr;

@@ -101,7 +101,7 @@ void TrainingCharts::clear() {
     redraw();
 }
 
-void TrainingCharts::addBatch(const BatchPoint& point) {
+void TrainingCharts::addBatch(const core::BatchProgress& point) {
     const double step = static_cast<double>(point.step);
     m_smoothed =
         m_hasSmoothed ? kSmoothing * m_smoothed + (1 - kSmoothing) * point.loss : point.loss;
@@ -113,7 +113,7 @@ void TrainingCharts::addBatch(const BatchPoint& point) {
     scheduleRedraw();
 }
 
-void TrainingCharts::addEpoch(const EpochPoint& point) {
+void TrainingCharts::addEpoch(const core::EpochReport& point, qint64 epochs) {
     // Epoch figures sit at the step where the epoch ended, so they line up with the batches.
     const double step =
         static_cast<double>((point.epoch + 1) * std::max<qint64>(1, m_stepsPerEpoch));
@@ -124,7 +124,7 @@ void TrainingCharts::addEpoch(const EpochPoint& point) {
         m_loss->graph(EpochValidation)->addData(step, point.validationLoss);
         m_accuracy->graph(AccuracyValidation)->addData(epoch, point.validationAccuracy);
     }
-    m_accuracy->xAxis->setRange(0.5, std::max<double>(point.epochs, epoch) + 0.5);
+    m_accuracy->xAxis->setRange(0.5, std::max<double>(static_cast<double>(epochs), epoch) + 0.5);
     scheduleRedraw();
 }
 

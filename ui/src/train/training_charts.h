@@ -19,8 +19,9 @@ class TrainingCharts : public QWidget {
     explicit TrainingCharts(QWidget* parent = nullptr);
 
     void clear();
-    void addBatch(const BatchPoint& point);
-    void addEpoch(const EpochPoint& point);
+    void addBatch(const core::BatchProgress& progress);
+    // `epochs`: the run's total, for the accuracy chart's range.
+    void addEpoch(const core::EpochReport& report, qint64 epochs);
 
     QCustomPlot* lossPlot() const { return m_loss; }
     QCustomPlot* accuracyPlot() const { return m_accuracy; }

@@ -4,35 +4,12 @@
 #include <QString>
 #include <QVector>
 
+#include "fovea/core/training/training_reports.h"
+
 namespace fovea::ui {
 
-// What the training worker reports, as plain values that cross threads in queued signals
-// (no LibTorch types in ui headers).
-struct BatchPoint {
-    qint64 epoch = 0;  // 0-based
-    qint64 batch = 0;  // 0-based within the epoch
-    qint64 batchesInEpoch = 0;
-    qint64 step = 0;  // optimizer steps so far
-    double loss = 0;
-    double learningRate = 0;
-    double imagesPerSecond = 0;
-    double etaSeconds = 0;
-};
-
-struct EpochPoint {
-    qint64 epoch = 0;  // 0-based
-    qint64 epochs = 0;
-    double trainLoss = 0;
-    double trainAccuracy = 0;
-    bool hasValidation = false;
-    double validationLoss = 0;
-    double validationAccuracy = 0;
-    double learningRate = 0;
-    double seconds = 0;
-    double imagesPerSecond = 0;
-    bool improved = false;
-    double etaSeconds = 0;
-};
+// Batch and epoch reports cross threads in queued signals as core's own torch-free types
+// (core/training/training_reports.h); these are what only the page has.
 
 // The network's guess for one image of the watch set (top-1, with its softmax probability).
 struct WatchPrediction {
@@ -53,7 +30,7 @@ struct TrainingOutcomeInfo {
 
 }  // namespace fovea::ui
 
-Q_DECLARE_METATYPE(fovea::ui::BatchPoint)
-Q_DECLARE_METATYPE(fovea::ui::EpochPoint)
+Q_DECLARE_METATYPE(fovea::core::BatchProgress)
+Q_DECLARE_METATYPE(fovea::core::EpochReport)
 Q_DECLARE_METATYPE(fovea::ui::TrainingOutcomeInfo)
 Q_DECLARE_METATYPE(fovea::ui::WatchPrediction)

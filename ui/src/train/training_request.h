@@ -3,30 +3,26 @@
 #include <QString>
 #include <QStringList>
 
+#include "fovea/core/session/run_settings.h"
 #include "model/model_selection.h"
 
 namespace fovea::ui {
 
-// What the Train page asks for: the Model page's choice plus the training settings. Plain Qt
-// values; training_worker.cpp turns them into core::RunSettings.
+// What the Train page asks for: core's typed run settings (data: the open project; network
+// and block learning rates: the Model page's choice) plus what only the page has.
 struct TrainingRequest {
-    QString projectFolder;  // the data: the open project, used as it is
-    QString runFolder;      // new, or the run to resume
+    core::RunSettings settings = defaultSettings();
+    ModelSelection model;  // the Model page's choice the settings' network was made from
+    QString runFolder;     // new, or the run to resume
     bool resume = false;
-    ModelSelection model;
-    int epochs = 10;
-    int batchSize = 32;
-    double learningRate = 1e-3;
-    QString optimizer = "adamw";  // adamw | sgd
-    QString schedule = "cosine";  // constant | step | cosine | onecycle
-    QString augment = "light";    // none | light | strong
-    int earlyStopPatience = 0;    // epochs; 0: never
-    bool classWeights = false;    // loss weighted by inverse class frequency
-    QString device = "auto";      // auto | cpu | cuda
-    double validationFraction = 0.2;
-    quint64 seed = 0;
     // The watch set's image files: predicted before the first epoch and after every epoch.
     QStringList watchFiles;
+
+    // The page's defaults: core's, with a cosine schedule.
+    static core::RunSettings defaultSettings();
 };
+
+// The settings with `model` applied: its network choice and block learning-rate multipliers.
+void applyModelSelection(core::RunSettings& settings, const ModelSelection& model);
 
 }  // namespace fovea::ui

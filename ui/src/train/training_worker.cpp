@@ -4,7 +4,6 @@
 
 #include "fovea/core/session/prediction.h"
 #include "fovea/core/session/training_run.h"
-#include "train/run_settings.h"
 
 namespace fovea::ui {
 
@@ -13,31 +12,7 @@ struct TrainingWorker::State {
     std::atomic<bool> running{false};
 };
 
-namespace {
-
-BatchPoint toPoint(const core::BatchProgress& p) {
-    return {p.epoch, p.batch,        p.batchesInEpoch,  p.step,
-            p.loss,  p.learningRate, p.imagesPerSecond, p.etaSeconds};
-}
-
-EpochPoint toPoint(const core::EpochReport& r, qint64 epochs) {
-    EpochPoint point;
-    point.epoch = r.epoch;
-    point.epochs = epochs;
-    point.trainLoss = r.trainLoss;
-    point.trainAccuracy = r.trainAccuracy;
-    point.hasValidation = r.hasValidation;
-    point.validationLoss = r.validationLoss;
-    point.validationAccuracy = r.validationAccuracy;
-    point.learningRate = r.learningRate;
-    point.seconds = r.seconds;
-    point.imagesPerSecond = r.imagesPerSecond;
-    point.improved = r.improved;
-    point.etaSeconds = r.etaSeconds;
-    return point;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 void TrainingWorker::ThreadStopper::operator()(QThread* thread) const {
     thread->wait();
@@ -46,8 +21,8 @@ void TrainingWorker::ThreadStopper::operator()(QThread* thread) const {
 
 TrainingWorker::TrainingWorker(QObject* parent)
     : QObject(parent), m_state(std::make_shared<State>()) {
-    qRegisterMetaType<BatchPoint>();
-    qRegisterMetaType<EpochPoint>();
+    qRegisterMetaType<core::BatchProgress>();
+    qRegisterMetaType<core::EpochReport>();
     qRegisterMetaType<TrainingOutcomeInfo>();
     qRegisterMetaType<QVector<WatchPrediction>>();
 }
@@ -79,103 +54,97 @@ bool TrainingWorker::start(const TrainingRequest& request) {
     // A fresh control: the previous run's stop request must not stop this one.
     m_state = std::make_shared<State>();
     m_state->running = true;
-    const core::RunSettings settings = toRunSettings(request);
+    const core::RunSettings settings = request.settings;
     const std::filesystem::path runFolder = request.runFolder.toStdString();
     const bool resume = request.resume;
     std::vector<std::filesystem::path> watchFiles;
     for (const QString& file : request.watchFiles) watchFiles.emplace_back(file.toStdString());
-    m_thread.reset(
-        QThread::create([this, state = m_state, settings, runFolder, resume, watchFiles] {
-            const qint64 epochs = settings.training.epochs;
-            // The network being trained, for the watch set's predictions between epochs (the
-            // trainer is idle then; predictImages restores its mode and device).
-            core::NetworkPtr network;
-            std::vector<std::string> classNames;
-            const auto predictWatchSet = [&](qint64 epoch) {
-                if (watchFiles.empty() || !network) return;
-                core::PredictionOptions options;
-                options.topK = 1;
-                options.workers = 1;
-                options.device = settings.training.device;
-                auto predicted = core::predictImages(*network, watchFiles, classNames, options);
-                if (!predicted) {
-                    Q_EMIT logLine("Watch set not predicted: " +
-                                   QString::fromStdString(predicted.error().message));
-                    return;
-                }
-                QVector<WatchPrediction> out;
-                for (const core::ImagePrediction& p : predicted.value()) {
-                    WatchPrediction w;
-                    if (p.error) {
-                        w.error = QString::fromStdString(*p.error);
-                    } else if (!p.top.empty()) {
-                        w.label = QString::fromStdString(p.top.front().label);
-                        w.probability = p.top.front().probability;
-                    }
-                    out << w;
-                }
-                Q_EMIT watchPredicted(epoch, out);
-            };
-            core::TrainingRunHooks hooks;
-            hooks.started = [&](const core::TrainingInputs& inputs,
-                                const std::filesystem::path& folder) {
-                QStringList classes;
-                for (const auto& name : inputs.set.classNames)
-                    classes << QString::fromStdString(name);
-                Q_EMIT started(QString::fromStdString(folder.string()), classes,
-                               static_cast<qint64>(inputs.set.train.size()),
-                               static_cast<qint64>(inputs.set.validation.size()));
-                network = inputs.network.network;
-                classNames = inputs.set.classNames;
-                predictWatchSet(-1);
-            };
-            hooks.training.onBatch = [this](const core::BatchProgress& p) {
-                Q_EMIT batchReported(toPoint(p));
-            };
-            hooks.training.onEpoch = [&](const core::EpochReport& r) {
-                Q_EMIT epochReported(toPoint(r, epochs));
-                predictWatchSet(r.epoch);
-            };
-            hooks.training.onLog = [this](const std::string& line) {
-                Q_EMIT logLine(QString::fromStdString(line));
-            };
-            hooks.training.onSampleFailure = [this](const core::SampleFailure& failure) {
-                Q_EMIT logLine(QString("Skipped an unreadable image: %1")
-                                   .arg(QString::fromStdString(failure.message)));
-            };
-            core::RunFailure failure = core::RunFailure::Failure;
-            TrainingOutcomeInfo outcome;
-            outcome.runFolder = QString::fromStdString(runFolder.string());
-            // The boundary between core and the window: nothing may escape the thread.
-            try {
-                auto ran =
-                    core::runTraining(settings, runFolder, resume, state->control, hooks, failure);
-                if (!ran) {
-                    outcome.message = QString::fromStdString(ran.error().message);
-                } else {
-                    const core::TrainingRunResult& result = ran.value();
-                    const core::TrainingSummary& summary = result.summary;
-                    outcome.ok = summary.outcome != core::TrainingOutcome::Diverged;
-                    outcome.outcome = core::trainingOutcomeName(summary.outcome);
-                    outcome.message = QString::fromStdString(summary.message);
-                    outcome.runFolder = QString::fromStdString(result.runFolder.string());
-                    if (result.model)
-                        outcome.model = QString::fromStdString(result.model->string());
-                    outcome.epochsCompleted = summary.epochsCompleted;
-                    if (summary.bestEpoch) {
-                        outcome.validationAccuracy =
-                            summary.history[static_cast<std::size_t>(*summary.bestEpoch)]
-                                .validationAccuracy;
-                    } else if (!summary.history.empty() && summary.history.back().hasValidation) {
-                        outcome.validationAccuracy = summary.history.back().validationAccuracy;
-                    }
-                }
-            } catch (const std::exception& e) {
-                outcome.message = QString::fromUtf8(e.what());
+    m_thread.reset(QThread::create([this, state = m_state, settings, runFolder, resume,
+                                    watchFiles] {
+        // The network being trained, for the watch set's predictions between epochs (the
+        // trainer is idle then; predictImages restores its mode and device).
+        core::NetworkPtr network;
+        std::vector<std::string> classNames;
+        const auto predictWatchSet = [&](qint64 epoch) {
+            if (watchFiles.empty() || !network) return;
+            core::PredictionOptions options;
+            options.topK = 1;
+            options.workers = 1;
+            options.device = settings.training.device;
+            auto predicted = core::predictImages(*network, watchFiles, classNames, options);
+            if (!predicted) {
+                Q_EMIT logLine("Watch set not predicted: " +
+                               QString::fromStdString(predicted.error().message));
+                return;
             }
-            state->running = false;
-            Q_EMIT finished(outcome);
-        }));
+            QVector<WatchPrediction> out;
+            for (const core::ImagePrediction& p : predicted.value()) {
+                WatchPrediction w;
+                if (p.error) {
+                    w.error = QString::fromStdString(*p.error);
+                } else if (!p.top.empty()) {
+                    w.label = QString::fromStdString(p.top.front().label);
+                    w.probability = p.top.front().probability;
+                }
+                out << w;
+            }
+            Q_EMIT watchPredicted(epoch, out);
+        };
+        core::TrainingRunHooks hooks;
+        hooks.started = [&](const core::TrainingInputs& inputs,
+                            const std::filesystem::path& folder) {
+            QStringList classes;
+            for (const auto& name : inputs.set.classNames) classes << QString::fromStdString(name);
+            Q_EMIT started(QString::fromStdString(folder.string()), classes,
+                           static_cast<qint64>(inputs.set.train.size()),
+                           static_cast<qint64>(inputs.set.validation.size()));
+            network = inputs.network.network;
+            classNames = inputs.set.classNames;
+            predictWatchSet(-1);
+        };
+        hooks.training.onBatch = [this](const core::BatchProgress& p) { Q_EMIT batchReported(p); };
+        hooks.training.onEpoch = [&](const core::EpochReport& r) {
+            Q_EMIT epochReported(r);
+            predictWatchSet(r.epoch);
+        };
+        hooks.training.onLog = [this](const std::string& line) {
+            Q_EMIT logLine(QString::fromStdString(line));
+        };
+        hooks.training.onSampleFailure = [this](const core::SampleFailure& failure) {
+            Q_EMIT logLine(QString("Skipped an unreadable image: %1")
+                               .arg(QString::fromStdString(failure.message)));
+        };
+        hooks.projectChanged = [this](const std::filesystem::path&) { Q_EMIT projectChanged(); };
+        TrainingOutcomeInfo outcome;
+        outcome.runFolder = QString::fromStdString(runFolder.string());
+        // The boundary between core and the window: nothing may escape the thread.
+        try {
+            auto ran = core::runTraining(settings, runFolder, resume, state->control, hooks);
+            if (!ran) {
+                outcome.message = QString::fromStdString(ran.error().message);
+            } else {
+                const core::TrainingRunResult& result = ran.value();
+                const core::TrainingSummary& summary = result.summary;
+                outcome.ok = summary.outcome != core::TrainingOutcome::Diverged;
+                outcome.outcome = core::trainingOutcomeName(summary.outcome);
+                outcome.message = QString::fromStdString(summary.message);
+                outcome.runFolder = QString::fromStdString(result.runFolder.string());
+                if (result.model) outcome.model = QString::fromStdString(result.model->string());
+                outcome.epochsCompleted = summary.epochsCompleted;
+                if (summary.bestEpoch) {
+                    outcome.validationAccuracy =
+                        summary.history[static_cast<std::size_t>(*summary.bestEpoch)]
+                            .validationAccuracy;
+                } else if (!summary.history.empty() && summary.history.back().hasValidation) {
+                    outcome.validationAccuracy = summary.history.back().validationAccuracy;
+                }
+            }
+        } catch (const std::exception& e) {
+            outcome.message = QString::fromUtf8(e.what());
+        }
+        state->running = false;
+        Q_EMIT finished(outcome);
+    }));
     m_thread->setObjectName("fovea-training");
     m_thread->start();
     return true;

@@ -37,12 +37,15 @@ class TrainingWorker : public QObject {
     // The data is split, the network built, the run folder made: the first batch is next.
     void started(const QString& runFolder, const QStringList& classNames, qint64 trainImages,
                  qint64 validationImages);
-    void batchReported(const fovea::ui::BatchPoint& point);
-    void epochReported(const fovea::ui::EpochPoint& point);
+    void batchReported(const fovea::core::BatchProgress& progress);
+    void epochReported(const fovea::core::EpochReport& report);
     // The watch set's predictions, in the request's file order: `epoch` -1 before training,
     // else the 0-based epoch just finished.
     void watchPredicted(qint64 epoch, const QVector<fovea::ui::WatchPrediction>& predictions);
     void logLine(const QString& line);
+    // The run wrote to the project database (splits assigned, an unreadable image marked):
+    // views of the project must re-read it.
+    void projectChanged();
     void finished(const fovea::ui::TrainingOutcomeInfo& outcome);
 
   private:

@@ -6,11 +6,29 @@
 
 namespace fovea::core {
 
+// What kind of failure an Error is: fovea-cli derives its exit code from it, the workbench how
+// it shows the message.
+enum class ErrorKind {
+    Usage,      // a setting, option or path is wrong (not a run folder, unknown augmentation...)
+    BadData,    // the data or model cannot be used (no images, one class, unreadable weights)
+    Io,         // a file or folder could not be read or written (disk full, permissions)
+    Cancelled,  // the user stopped it
+    Internal,   // something broke while running
+};
+
 // A user-facing failure: bad input, unreadable file, shape mismatch. The message is complete
-// and names the file or item and the problem, ready to show as it is.
+// and names the file or item and the problem, ready to show as it is. Most failures are about
+// the user's data, hence the default kind.
 struct Error {
     std::string message;
+    ErrorKind kind = ErrorKind::BadData;
 };
+
+// `error` as a failure of `kind` (the message unchanged).
+inline Error withKind(Error error, ErrorKind kind) {
+    error.kind = kind;
+    return error;
+}
 
 // Expected-style return value for operations on user data (no exceptions across the core
 // boundary for problems the user can fix). `Result<void>` carries success or an Error.

@@ -2,6 +2,10 @@
 
 namespace fovea::core {
 
+ResizeFilter resizeFilterFor(const Preprocessing& preprocessing) {
+    return preprocessing.bicubic ? ResizeFilter::AutoCubic : ResizeFilter::Auto;
+}
+
 AugmentationOptions augmentationPreset(AugmentationLevel level) {
     AugmentationOptions options;
     switch (level) {
@@ -22,41 +26,21 @@ AugmentationOptions augmentationPreset(AugmentationLevel level) {
     return options;
 }
 
-Result<AugmentationLevel> parseAugmentationLevel(const std::string& name) {
-    for (auto level :
-         {AugmentationLevel::None, AugmentationLevel::Light, AugmentationLevel::Strong}) {
-        if (name == augmentationLevelName(level)) return level;
-    }
-    return Error{"unknown augmentation '" + name + "' (expected none, light or strong)"};
+cv::Mat prepareForTransform(const cv::Mat& rgb, const Preprocessing& spec) {
+    return resizeShorterSide(rgb, spec.resizeShorterSide, resizeFilterFor(spec));
 }
 
-const char* augmentationLevelName(AugmentationLevel level) {
-    switch (level) {
-        case AugmentationLevel::None:
-            return "none";
-        case AugmentationLevel::Light:
-            return "light";
-        case AugmentationLevel::Strong:
-            return "strong";
-    }
-    return "none";
-}
-
-cv::Mat prepareForTransform(const cv::Mat& rgb, const ImageTransformSpec& spec) {
-    return resizeShorterSide(rgb, spec.resizeShorterSide, spec.filter);
-}
-
-cv::Mat evaluationCrop(const cv::Mat& prepared, const ImageTransformSpec& spec) {
+cv::Mat evaluationCrop(const cv::Mat& prepared, const Preprocessing& spec) {
     return centerCrop(prepared, spec.cropSize, spec.cropSize);
 }
 
-cv::Mat augment(const cv::Mat& prepared, const ImageTransformSpec& spec,
+cv::Mat augment(const cv::Mat& prepared, const Preprocessing& spec,
                 const AugmentationOptions& options, Rng& rng) {
     cv::Mat image;
     if (options.randomResizedCrop) {
         const CropBox box = randomResizedCropBox(prepared.cols, prepared.rows, rng,
                                                  options.cropScale, options.cropRatio);
-        image = resizedCrop(prepared, box, spec.cropSize, spec.cropSize, spec.filter);
+        image = resizedCrop(prepared, box, spec.cropSize, spec.cropSize, resizeFilterFor(spec));
     } else {
         image = evaluationCrop(prepared, spec);
     }

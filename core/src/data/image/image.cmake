@@ -3,6 +3,7 @@
 # to RGB with EXIF orientation, and the transforms (resize, crops, flips, rotation, jitter).
 target_sources(fovea_core_data PRIVATE
     src/data/image/augmentation.cpp
+    src/data/image/augmentation_level.cpp
     src/data/image/color_adjust.cpp
     src/data/image/exif_orientation.cpp
     src/data/image/heatmap_overlay.cpp

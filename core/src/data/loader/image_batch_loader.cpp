@@ -26,7 +26,7 @@ int workerCountFor(const LoaderOptions& options) {
 
 }  // namespace
 
-ImageBatchLoader::ImageBatchLoader(std::vector<LabeledImage> images, ImageTransformSpec spec,
+ImageBatchLoader::ImageBatchLoader(std::vector<LabeledImage> images, Preprocessing spec,
                                    AugmentationOptions augmentation, LoaderOptions options)
     : m_images(std::move(images)),
       m_spec(spec),
@@ -215,7 +215,7 @@ Result<cv::Mat> ImageBatchLoader::samplePixels(const LabeledImage& image, std::i
 }
 
 Result<torch::Tensor> loadEvaluationTensor(const std::filesystem::path& file,
-                                           const ImageTransformSpec& spec) {
+                                           const Preprocessing& spec) {
     auto prepared = loadPrepared(file, spec);
     if (!prepared) return prepared.error();
     const cv::Mat pixels = evaluationCrop(prepared.value(), spec);

@@ -12,7 +12,7 @@
 
 namespace fovea::core {
 
-Result<cv::Mat> loadPrepared(const std::filesystem::path& file, const ImageTransformSpec& spec) {
+Result<cv::Mat> loadPrepared(const std::filesystem::path& file, const Preprocessing& spec) {
     DecodeOptions options;
     options.minShorterSide = spec.resizeShorterSide;
     auto decoded = decodeImage(file, options);
@@ -36,7 +36,7 @@ Result<cv::Mat> loadPrepared(const std::filesystem::path& file, const ImageTrans
     }
 }
 
-void writeNormalizedChw(const cv::Mat& rgb, const ImageTransformSpec& spec, float* chw) {
+void writeNormalizedChw(const cv::Mat& rgb, const Preprocessing& spec, float* chw) {
     CV_Assert(rgb.type() == CV_8UC3);
     // One table per channel: the same float32 arithmetic as F.normalize(x / 255, mean, std).
     std::array<std::array<float, 256>, 3> table;

@@ -11,10 +11,10 @@ namespace fovea::core {
 
 // Decode (large JPEGs at reduced scale, never below what the resize needs) and resize the
 // shorter side: the deterministic, cacheable first half of every transform.
-Result<cv::Mat> loadPrepared(const std::filesystem::path& file, const ImageTransformSpec& spec);
+Result<cv::Mat> loadPrepared(const std::filesystem::path& file, const Preprocessing& spec);
 
 // ToTensor + Normalize: 8-bit RGB (H x W) into `chw` (3 x H x W float32), (v / 255 - mean) / std
 // per channel, as torchvision computes it.
-void writeNormalizedChw(const cv::Mat& rgb, const ImageTransformSpec& spec, float* chw);
+void writeNormalizedChw(const cv::Mat& rgb, const Preprocessing& spec, float* chw);
 
 }  // namespace fovea::core

@@ -5,9 +5,8 @@ add_library(fovea_data_loader STATIC
     src/data/loader/decoded_image_cache.cpp
     src/data/loader/image_batch_loader.cpp
     src/data/loader/image_pipeline.cpp
-    src/data/loader/network_transform.cpp
 )
 add_library(fovea::data_loader ALIAS fovea_data_loader)
-target_link_libraries(fovea_data_loader PUBLIC fovea_core_data fovea_tensor_common fovea_models
+target_link_libraries(fovea_data_loader PUBLIC fovea_core_data fovea_tensor_common
                                         PRIVATE fovea_warnings)
 fovea_use_torch_pch(fovea_data_loader)

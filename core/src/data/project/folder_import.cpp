@@ -1,10 +1,10 @@
 #include "fovea/core/project/folder_import.h"
 
 #include <set>
-#include <system_error>
 #include <unordered_set>
 
 #include "folder_scan.h"
+#include "fovea/core/project/folder_walk.h"
 #include "import_common.h"
 #include "project_paths.h"
 
@@ -44,8 +44,8 @@ ImportPlan planImport(const std::vector<ScannedRoot>& roots, const std::vector<K
             if (found == index.end()) {
                 ImportItem item;
                 item.path = file.path;
-                item.fileSize = file.facts.size;
-                item.mtimeNs = file.facts.mtimeNs;
+                item.fileSize = file.size;
+                item.mtimeNs = file.mtimeNs;
                 item.className = file.className;
                 item.split = file.split;
                 item.splitGiven = true;
@@ -56,11 +56,11 @@ ImportPlan planImport(const std::vector<ScannedRoot>& roots, const std::vector<K
             }
             knownSeen[found->second] = true;
             const KnownImage& image = known[found->second];
-            if (image.fileSize != file.facts.size || image.mtimeNs != file.facts.mtimeNs) {
+            if (image.fileSize != file.size || image.mtimeNs != file.mtimeNs) {
                 ImportItem item;
                 item.path = file.path;
-                item.fileSize = file.facts.size;
-                item.mtimeNs = file.facts.mtimeNs;
+                item.fileSize = file.size;
+                item.mtimeNs = file.mtimeNs;
                 plan.toProbe.push_back(plan.batch.items.size());
                 plan.batch.items.push_back(std::move(item));
             } else if (image.missing) {
@@ -114,20 +114,23 @@ Result<ImportReport> applyScans(ProjectStore& store, const std::vector<ScannedRo
 
 Result<FolderLayout> detectFolderLayout(const fs::path& root) {
     const fs::path folder = paths::normalisedAbsolute(root);
-    std::error_code ec;
-    fs::directory_iterator it(folder, ec);
-    if (ec) return Error{"Cannot list folder " + folder.string() + ": " + ec.message()};
     std::size_t folders = 0;
     std::size_t splitFolders = 0;
-    for (; it != fs::directory_iterator(); it.increment(ec)) {
-        const std::string name = it->path().filename().string();
-        if (name.empty() || name[0] == '.') continue;
-        std::error_code typeEc;
-        if (!it->is_directory(typeEc)) continue;
+    FolderWalkVisitor visitor;
+    // The layout is decided by the root's sub-folders alone: they are counted, not entered, and
+    // files cost no stat.
+    visitor.wantsFile = [](const fs::path&) { return false; };
+    visitor.enterFolder = [&](const fs::path&, const fs::path& relative) {
+        if (relative.empty()) return true;
         ++folders;
-        if (parseSplitName(name)) ++splitFolders;
+        if (parseSplitName(relative.filename().string())) ++splitFolders;
+        return false;
+    };
+    const FolderWalkResult walked = walkFolder(folder, visitor);
+    if (!walked.problems.empty()) {
+        return Error{"Cannot list folder " + folder.string() + ": " +
+                     walked.problems.front().error.message()};
     }
-    if (ec) return Error{"Cannot list folder " + folder.string() + ": " + ec.message()};
     return folders > 0 && splitFolders == folders ? FolderLayout::SplitImageFolder
                                                   : FolderLayout::ImageFolder;
 }

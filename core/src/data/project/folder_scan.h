@@ -1,9 +1,10 @@
 #pragma once
 
-// Walking a folder for image files and reading labels and splits off its layout. Private to
-// core/src/data/project.
+// Walking a folder for image files (walkFolder's rules) and reading labels and splits off its
+// layout. Private to core/src/data/project.
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -20,7 +21,8 @@ struct FoundFile {
     std::filesystem::path path;  // absolute, lexically normal
     std::optional<std::string> className;
     std::optional<Split> split;
-    FileFacts facts;
+    std::uintmax_t size = 0;
+    std::int64_t mtimeNs = 0;
 };
 
 struct FolderScan {

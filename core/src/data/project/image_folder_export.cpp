@@ -1,5 +1,6 @@
 #include "fovea/core/project/image_folder_export.h"
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <set>
@@ -72,6 +73,121 @@ Result<void> writeOne(const fs::path& source, const fs::path& target, ExportMeth
     return {};
 }
 
+// Refuses an output folder that holds files, or that a rescan of an imported folder would read.
+Result<void> checkExportFolder(const ProjectStore& store, const fs::path& out) {
+    std::error_code ec;
+    if (fs::exists(out, ec)) {
+        if (!fs::is_directory(out, ec)) return Error{out.string() + " exists and is not a folder"};
+        if (!fs::is_empty(out, ec)) {
+            return Error{"Export folder " + out.string() +
+                         " is not empty; choose a new or empty folder (nothing is overwritten)"};
+        }
+    }
+    auto roots = store.importRoots();
+    if (!roots) return roots.error();
+    for (const ImportRoot& root : roots.value()) {
+        if (paths::isInside(out, root.path)) {
+            return Error{"Export folder " + out.string() + " is inside the imported folder " +
+                         root.path.string() +
+                         ", where a rescan would import the exported files; choose a folder "
+                         "outside it"};
+        }
+    }
+    return {};
+}
+
+// Class folder names, unique even when two class names become the same safe name.
+Result<std::unordered_map<ClassId, std::string>> classFolderNames(const ProjectStore& store,
+                                                                  const fs::path& out) {
+    auto classes = store.classes();
+    if (!classes) return classes.error();
+    std::unordered_map<ClassId, std::string> classFolders;
+    NameRegistry names;
+    for (const ClassInfo& info : classes.value()) {
+        bool renamed = false;
+        classFolders[info.id] = names.claim(out, folderSafeName(info.name), renamed);
+    }
+    return classFolders;
+}
+
+// The images training could use; the others are counted in `report` by why they are left out.
+std::vector<const ImageRecord*> chooseImages(const std::vector<ImageRecord>& images,
+                                             ImageFolderExportReport& report) {
+    std::vector<const ImageRecord*> chosen;
+    for (const ImageRecord& image : images) {
+        if (!image.classId) {
+            ++report.skippedUnlabeled;
+        } else if (image.excluded) {
+            ++report.skippedExcluded;
+        } else if (image.missing) {
+            ++report.skippedMissing;
+        } else if (image.error) {
+            ++report.skippedFailed;
+        } else {
+            chosen.push_back(&image);
+        }
+    }
+    return chosen;
+}
+
+bool writesSplitFolders(SplitFolders option, const std::vector<const ImageRecord*>& chosen) {
+    switch (option) {
+        case SplitFolders::Yes:
+            return true;
+        case SplitFolders::No:
+            return false;
+        case SplitFolders::Auto:
+            break;
+    }
+    return std::any_of(chosen.begin(), chosen.end(),
+                       [](const ImageRecord* image) { return image->split.has_value(); });
+}
+
+// Writes the chosen images into out/[<split>/]<class>/, creating each folder once.
+class TreeWriter {
+  public:
+    TreeWriter(const fs::path& out, std::unordered_map<ClassId, std::string>& classFolders,
+               ExportMethod method, ImageFolderExportReport& report)
+        : m_out(out), m_classFolders(classFolders), m_method(method), m_report(report) {}
+
+    // Whether the file was written; a file that cannot be is a problem in the report, not an
+    // error that stops the export.
+    Result<bool> write(const ImageRecord& image) {
+        if (m_report.bySplit && !image.split) {
+            ++m_report.skippedNoSplit;
+            return false;
+        }
+        fs::path folder = m_out;
+        if (m_report.bySplit) folder /= splitName(*image.split);
+        folder /= m_classFolders[*image.classId];
+        if (m_createdFolders.insert(folder.native()).second) {
+            std::error_code ec;
+            fs::create_directories(folder, ec);
+            if (ec) return Error{"Cannot create " + folder.string() + ": " + ec.message()};
+        }
+        bool renamed = false;
+        const fs::path target =
+            folder / m_fileNames.claim(folder, image.path.filename().string(), renamed);
+        bool copiedInstead = false;
+        if (auto written = writeOne(image.path, target, m_method, copiedInstead); !written) {
+            m_report.problems.push_back({image.path, written.error().message});
+            return false;
+        }
+        ++m_report.exported;
+        if (renamed) ++m_report.renamed;
+        if (copiedInstead) ++m_report.copiedInsteadOfLinked;
+        return true;
+    }
+
+  private:
+    const fs::path& m_out;
+    std::unordered_map<ClassId, std::string>& m_classFolders;
+    const ExportMethod m_method;
+    ImageFolderExportReport& m_report;
+    NameRegistry m_fileNames;
+    std::set<std::string> m_createdFolders;
+};
+
 }  // namespace
 
 std::string folderSafeName(const std::string& name) {
@@ -92,99 +208,29 @@ std::string folderSafeName(const std::string& name) {
 Result<ImageFolderExportReport> exportImageFolder(const ProjectStore& store, const fs::path& outDir,
                                                   const ImageFolderExportOptions& options) {
     const fs::path out = paths::normalisedAbsolute(outDir);
-    std::error_code ec;
-    if (fs::exists(out, ec)) {
-        if (!fs::is_directory(out, ec)) return Error{out.string() + " exists and is not a folder"};
-        if (!fs::is_empty(out, ec)) {
-            return Error{"Export folder " + out.string() +
-                         " is not empty; choose a new or empty folder (nothing is overwritten)"};
-        }
-    }
-    auto roots = store.importRoots();
-    if (!roots) return roots.error();
-    for (const ImportRoot& root : roots.value()) {
-        if (paths::isInside(out, root.path)) {
-            return Error{"Export folder " + out.string() + " is inside the imported folder " +
-                         root.path.string() +
-                         ", where a rescan would import the exported files; choose a folder "
-                         "outside it"};
-        }
-    }
-
-    auto classes = store.classes();
-    if (!classes) return classes.error();
-    // Class folder names, unique even when two class names become the same safe name.
-    std::unordered_map<ClassId, std::string> classFolders;
-    {
-        NameRegistry names;
-        for (const ClassInfo& info : classes.value()) {
-            bool renamed = false;
-            classFolders[info.id] = names.claim(out, folderSafeName(info.name), renamed);
-        }
-    }
+    if (auto usable = checkExportFolder(store, out); !usable) return usable.error();
+    auto classFolders = classFolderNames(store, out);
+    if (!classFolders) return classFolders.error();
     auto images = store.images();
     if (!images) return images.error();
 
     ImageFolderExportReport report;
-    std::vector<const ImageRecord*> chosen;
-    for (const ImageRecord& image : images.value()) {
-        if (!image.classId) {
-            ++report.skippedUnlabeled;
-        } else if (image.excluded) {
-            ++report.skippedExcluded;
-        } else if (image.missing) {
-            ++report.skippedMissing;
-        } else if (image.error) {
-            ++report.skippedFailed;
-        } else {
-            chosen.push_back(&image);
-        }
-    }
-    switch (options.splitFolders) {
-        case SplitFolders::Yes:
-            report.bySplit = true;
-            break;
-        case SplitFolders::No:
-            report.bySplit = false;
-            break;
-        case SplitFolders::Auto:
-            for (const ImageRecord* image : chosen) report.bySplit |= image->split.has_value();
-            break;
-    }
+    const std::vector<const ImageRecord*> chosen = chooseImages(images.value(), report);
+    report.bySplit = writesSplitFolders(options.splitFolders, chosen);
 
+    std::error_code ec;
     fs::create_directories(out, ec);
     if (ec) return Error{"Cannot create " + out.string() + ": " + ec.message()};
-    NameRegistry fileNames;
-    std::set<std::string> createdFolders;
+    TreeWriter writer(out, classFolders.value(), options.method, report);
     std::size_t done = 0;
     for (const ImageRecord* image : chosen) {
         if (import::cancelled(options.cancel)) {
             return Error{"Export cancelled; " + out.string() + " holds " +
                          std::to_string(report.exported) + " of the files"};
         }
-        if (report.bySplit && !image->split) {
-            ++report.skippedNoSplit;
-            continue;
-        }
-        fs::path folder = out;
-        if (report.bySplit) folder /= splitName(*image->split);
-        folder /= classFolders[*image->classId];
-        if (createdFolders.insert(folder.native()).second) {
-            fs::create_directories(folder, ec);
-            if (ec) return Error{"Cannot create " + folder.string() + ": " + ec.message()};
-        }
-        bool renamed = false;
-        const fs::path target =
-            folder / fileNames.claim(folder, image->path.filename().string(), renamed);
-        bool copiedInstead = false;
-        if (auto written = writeOne(image->path, target, options.method, copiedInstead); !written) {
-            report.problems.push_back({image->path, written.error().message});
-            continue;
-        }
-        ++report.exported;
-        if (renamed) ++report.renamed;
-        if (copiedInstead) ++report.copiedInsteadOfLinked;
-        if (++done % kProgressEvery == 0) {
+        auto written = writer.write(*image);
+        if (!written) return written.error();
+        if (written.value() && ++done % kProgressEvery == 0) {
             import::reportProgress(options.progress, ImportProgress::Phase::Saving, done,
                                    chosen.size());
         }

@@ -8,6 +8,7 @@ target_sources(fovea_core_data PRIVATE
     src/data/project/fashion_mnist.cpp
     src/data/project/folder_import.cpp
     src/data/project/folder_scan.cpp
+    src/data/project/folder_walk.cpp
     src/data/project/image_folder_export.cpp
     src/data/project/import_common.cpp
     src/data/project/project_paths.cpp

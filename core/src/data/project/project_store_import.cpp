@@ -1,6 +1,9 @@
 // ProjectStore: what the importers read, and the one transaction that applies an import.
 
+#include <optional>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "fovea/core/project/project_store.h"
 #include "project_paths.h"
@@ -46,169 +49,256 @@ Result<std::vector<ImportRoot>> ProjectStore::importRoots() const {
     return roots;
 }
 
-Result<ImportBatchResult> ProjectStore::applyImport(const ImportBatch& batch) {
-    sqlite::Database& db = m_impl->db;
-    const fs::path& directory = m_impl->directory;
-    ImportBatchResult result;
+namespace {
 
-    auto written = m_impl->write("Cannot save the import", [&]() -> Result<void> {
-        std::unordered_map<std::string, ClassId> classIds;
-        std::unordered_map<ClassId, std::string> classNames;
-        auto current = classes();
-        if (!current) return current.error();
-        for (const auto& info : current.value()) {
-            classIds[info.name] = info.id;
-            classNames[info.id] = info.name;
-        }
-        // The class for a label the import gives; nullopt (with a conflict noted) when the
-        // name cannot be a class name, so the image comes in unlabeled instead of failing all.
-        auto ensureClass = [&](const std::string& raw,
-                               const fs::path& path) -> Result<std::optional<ClassId>> {
-            auto name = validClassName(raw);
-            if (!name) {
-                result.conflicts.push_back({path, name.error().message + "; left unlabeled"});
-                return std::optional<ClassId>();
-            }
-            if (auto found = classIds.find(name.value()); found != classIds.end()) {
-                return std::optional<ClassId>(found->second);
-            }
-            auto inserted = insertClass(db, name.value());
-            if (!inserted) return inserted.error();
-            classIds[name.value()] = inserted.value();
-            classNames[inserted.value()] = name.value();
-            result.classesCreated.push_back(name.value());
-            return std::optional<ClassId>(inserted.value());
-        };
-        for (const auto& name : batch.classOrder) {
-            if (auto ensured = ensureClass(name, {}); !ensured) return ensured.error();
-        }
+// What the project holds for an image path the import names.
+struct StoredImage {
+    ImageId id = 0;
+    std::optional<ClassId> classId;
+    std::optional<Split> split;
+    bool missing = false;
+};
 
-        auto select = db.prepare("SELECT id, class_id, split, missing FROM images WHERE path = ?");
-        auto insert = db.prepare(
+// The statements of one import, prepared once: an import runs most of them once per image.
+struct ImportStatements {
+    explicit ImportStatements(sqlite::Database& db) {
+        select = db.prepare("SELECT id, class_id, split, missing FROM images WHERE path = ?");
+        insert = db.prepare(
             "INSERT INTO images (path, class_id, split, width, height, file_size, mtime_ns, error)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-        auto updateHeader = db.prepare(
+        updateHeader = db.prepare(
             "UPDATE images SET width = ?, height = ?, file_size = ?, mtime_ns = ?, error = ?,"
             " missing = 0 WHERE id = ?");
-        auto unmiss = db.prepare("UPDATE images SET missing = 0 WHERE id = ? AND missing = 1");
-        auto setClass = db.prepare("UPDATE images SET class_id = ? WHERE id = ?");
-        auto setSplit = db.prepare("UPDATE images SET split = ? WHERE id = ?");
-        auto miss = db.prepare("UPDATE images SET missing = 1 WHERE id = ? AND missing = 0");
+        unmiss = db.prepare("UPDATE images SET missing = 0 WHERE id = ? AND missing = 1");
+        setClass = db.prepare("UPDATE images SET class_id = ? WHERE id = ?");
+        setSplit = db.prepare("UPDATE images SET split = ? WHERE id = ?");
+        miss = db.prepare("UPDATE images SET missing = 1 WHERE id = ? AND missing = 0");
+    }
 
-        for (const ImportItem& item : batch.items) {
-            std::optional<ClassId> classId;
-            if (item.className) {
-                auto ensured = ensureClass(*item.className, item.path);
-                if (!ensured) return ensured.error();
-                classId = ensured.value();
-            }
-            const std::string stored = paths::toStored(item.path, directory);
-            select.bind(1, stored);
-            auto row = select.step();
-            if (!row) return row.error();
-            if (!row.value()) {
-                select.reset();
-                const ProbedHeader header = item.header.value_or(ProbedHeader{});
-                insert.bind(1, stored)
-                    .bind(2, std::optional<std::int64_t>(classId))
-                    .bind(3, splitColumn(item.split))
-                    .bind(4, std::int64_t{header.width})
-                    .bind(5, std::int64_t{header.height})
-                    .bind(6, static_cast<std::int64_t>(item.fileSize))
-                    .bind(7, item.mtimeNs)
-                    .bind(8, header.error);
-                if (auto done = insert.run(); !done) return done;
-                ++result.added;
-                continue;
-            }
-            const ImageId id = select.columnInt64(0);
-            const std::optional<ClassId> storedClass = select.columnOptionalInt64(1);
-            const std::optional<Split> storedSplit = splitFromColumn(select.columnOptionalText(2));
-            const bool wasMissing = select.columnInt64(3) != 0;
-            select.reset();
+    sqlite::Statement select;
+    sqlite::Statement insert;
+    sqlite::Statement updateHeader;
+    sqlite::Statement unmiss;
+    sqlite::Statement setClass;
+    sqlite::Statement setSplit;
+    sqlite::Statement miss;
+};
 
-            if (item.header) {
-                updateHeader.bind(1, std::int64_t{item.header->width})
-                    .bind(2, std::int64_t{item.header->height})
-                    .bind(3, static_cast<std::int64_t>(item.fileSize))
-                    .bind(4, item.mtimeNs)
-                    .bind(5, item.header->error)
-                    .bind(6, id);
-                if (auto done = updateHeader.run(); !done) return done;
-                ++result.updated;
-                if (wasMissing) ++result.returned;
-            } else if (wasMissing) {
-                unmiss.bind(1, id);
-                if (auto done = unmiss.run(); !done) return done;
-                ++result.returned;
-            }
-
-            auto applyClass = [&](std::optional<ClassId> value) -> Result<void> {
-                setClass.bind(1, std::optional<std::int64_t>(value)).bind(2, id);
-                ++result.labelsApplied;
-                return setClass.run();
-            };
-            auto applySplit = [&](std::optional<Split> value) -> Result<void> {
-                setSplit.bind(1, splitColumn(value)).bind(2, id);
-                ++result.splitsApplied;
-                return setSplit.run();
-            };
-            auto className = [&](ClassId classIdToName) { return classNames[classIdToName]; };
-            switch (batch.existingLabels) {
-                case ExistingLabels::Keep:
-                    break;
-                case ExistingLabels::FillUnlabeled:
-                    if (classId && !storedClass) {
-                        if (auto done = applyClass(classId); !done) return done;
-                    } else if (classId && storedClass != classId) {
-                        result.conflicts.push_back(
-                            {item.path, "labelled \"" + className(*storedClass) +
-                                            "\" in the project and \"" + className(*classId) +
-                                            "\" in the import; kept \"" + className(*storedClass) +
-                                            "\""});
-                    }
-                    if (item.splitGiven && item.split && !storedSplit) {
-                        if (auto done = applySplit(item.split); !done) return done;
-                    } else if (item.splitGiven && item.split && storedSplit != item.split) {
-                        result.conflicts.push_back(
-                            {item.path, std::string("in split \"") + splitName(*storedSplit) +
-                                            "\" in the project and \"" + splitName(*item.split) +
-                                            "\" in the import; kept \"" + splitName(*storedSplit) +
-                                            "\""});
-                    }
-                    break;
-                case ExistingLabels::Replace:
-                    if (classId != storedClass) {
-                        if (auto done = applyClass(classId); !done) return done;
-                    }
-                    if (item.splitGiven && item.split != storedSplit) {
-                        if (auto done = applySplit(item.split); !done) return done;
-                    }
-                    break;
-            }
+// Writes one ImportBatch inside the caller's transaction, step by step; counts and conflicts go
+// to `result`.
+class ImportWriter {
+  public:
+    ImportWriter(sqlite::Database& db, const fs::path& directory,
+                 const std::vector<ClassInfo>& classes, ImportBatchResult& result)
+        : m_db(db), m_directory(directory), m_result(result), m_statements(db) {
+        for (const auto& info : classes) {
+            m_classIds[info.name] = info.id;
+            m_classNames[info.id] = info.name;
         }
+    }
 
-        for (ImageId id : batch.nowMissing) {
-            miss.bind(1, id);
-            if (auto done = miss.run(); !done) return done;
-            result.markedMissing += static_cast<std::size_t>(db.changes());
-        }
-        for (ImageId id : batch.backOnDisk) {
-            unmiss.bind(1, id);
-            if (auto done = unmiss.run(); !done) return done;
-            result.returned += static_cast<std::size_t>(db.changes());
-        }
-
-        if (!batch.importRoot.empty()) {
-            auto remember = db.prepare(
-                "INSERT INTO import_roots (path, layout) VALUES (?, ?) "
-                "ON CONFLICT (path) DO UPDATE SET layout = excluded.layout");
-            remember
-                .bind(1, paths::toStored(paths::normalisedAbsolute(batch.importRoot), directory))
-                .bind(2, std::string_view(folderLayoutName(batch.importRootLayout)));
-            if (auto done = remember.run(); !done) return done;
+    Result<void> createClasses(const std::vector<std::string>& order) {
+        for (const auto& name : order) {
+            if (auto ensured = ensureClass(name, {}); !ensured) return ensured.error();
         }
         return {};
+    }
+
+    Result<void> writeItem(const ImportItem& item, ExistingLabels existingLabels) {
+        std::optional<ClassId> classId;
+        if (item.className) {
+            auto ensured = ensureClass(*item.className, item.path);
+            if (!ensured) return ensured.error();
+            classId = ensured.value();
+        }
+        const std::string stored = paths::toStored(item.path, m_directory);
+        auto found = findStored(stored);
+        if (!found) return found.error();
+        if (!found.value()) return insertImage(stored, item, classId);
+        const StoredImage& image = *found.value();
+        if (auto refreshed = refreshFileFacts(item, image); !refreshed) return refreshed;
+        switch (existingLabels) {
+            case ExistingLabels::Keep:
+                return {};
+            case ExistingLabels::FillUnlabeled:
+                return fillUnlabeled(item, classId, image);
+            case ExistingLabels::Replace:
+                return replaceLabels(item, classId, image);
+        }
+        return {};
+    }
+
+    Result<void> flagMissing(const std::vector<ImageId>& ids) {
+        for (ImageId id : ids) {
+            m_statements.miss.bind(1, id);
+            if (auto done = m_statements.miss.run(); !done) return done;
+            m_result.markedMissing += static_cast<std::size_t>(m_db.changes());
+        }
+        return {};
+    }
+
+    Result<void> flagBackOnDisk(const std::vector<ImageId>& ids) {
+        for (ImageId id : ids) {
+            m_statements.unmiss.bind(1, id);
+            if (auto done = m_statements.unmiss.run(); !done) return done;
+            m_result.returned += static_cast<std::size_t>(m_db.changes());
+        }
+        return {};
+    }
+
+    Result<void> rememberImportRoot(const fs::path& root, FolderLayout layout) {
+        if (root.empty()) return {};
+        auto remember = m_db.prepare(
+            "INSERT INTO import_roots (path, layout) VALUES (?, ?) "
+            "ON CONFLICT (path) DO UPDATE SET layout = excluded.layout");
+        remember.bind(1, paths::toStored(paths::normalisedAbsolute(root), m_directory))
+            .bind(2, std::string_view(folderLayoutName(layout)));
+        return remember.run();
+    }
+
+  private:
+    // The class for a label the import gives; nullopt (with a conflict noted) when the name
+    // cannot be a class name, so the image comes in unlabeled instead of failing all.
+    Result<std::optional<ClassId>> ensureClass(const std::string& raw, const fs::path& path) {
+        auto name = validClassName(raw);
+        if (!name) {
+            m_result.conflicts.push_back({path, name.error().message + "; left unlabeled"});
+            return std::optional<ClassId>();
+        }
+        if (auto found = m_classIds.find(name.value()); found != m_classIds.end()) {
+            return std::optional<ClassId>(found->second);
+        }
+        auto inserted = insertClass(m_db, name.value());
+        if (!inserted) return inserted.error();
+        m_classIds[name.value()] = inserted.value();
+        m_classNames[inserted.value()] = name.value();
+        m_result.classesCreated.push_back(name.value());
+        return std::optional<ClassId>(inserted.value());
+    }
+
+    Result<std::optional<StoredImage>> findStored(const std::string& stored) {
+        sqlite::Statement& select = m_statements.select;
+        select.bind(1, stored);
+        auto row = select.step();
+        if (!row) return row.error();
+        if (!row.value()) {
+            select.reset();
+            return std::optional<StoredImage>();
+        }
+        StoredImage image;
+        image.id = select.columnInt64(0);
+        image.classId = select.columnOptionalInt64(1);
+        image.split = splitFromColumn(select.columnOptionalText(2));
+        image.missing = select.columnInt64(3) != 0;
+        select.reset();
+        return std::optional<StoredImage>(image);
+    }
+
+    Result<void> insertImage(const std::string& stored, const ImportItem& item,
+                             std::optional<ClassId> classId) {
+        const ProbedHeader header = item.header.value_or(ProbedHeader{});
+        m_statements.insert.bind(1, stored)
+            .bind(2, std::optional<std::int64_t>(classId))
+            .bind(3, splitColumn(item.split))
+            .bind(4, std::int64_t{header.width})
+            .bind(5, std::int64_t{header.height})
+            .bind(6, static_cast<std::int64_t>(item.fileSize))
+            .bind(7, item.mtimeNs)
+            .bind(8, header.error);
+        if (auto done = m_statements.insert.run(); !done) return done;
+        ++m_result.added;
+        return {};
+    }
+
+    // A known image that was probed again (its file changed) or is back on disk.
+    Result<void> refreshFileFacts(const ImportItem& item, const StoredImage& image) {
+        if (item.header) {
+            m_statements.updateHeader.bind(1, std::int64_t{item.header->width})
+                .bind(2, std::int64_t{item.header->height})
+                .bind(3, static_cast<std::int64_t>(item.fileSize))
+                .bind(4, item.mtimeNs)
+                .bind(5, item.header->error)
+                .bind(6, image.id);
+            if (auto done = m_statements.updateHeader.run(); !done) return done;
+            ++m_result.updated;
+            if (image.missing) ++m_result.returned;
+        } else if (image.missing) {
+            m_statements.unmiss.bind(1, image.id);
+            if (auto done = m_statements.unmiss.run(); !done) return done;
+            ++m_result.returned;
+        }
+        return {};
+    }
+
+    Result<void> fillUnlabeled(const ImportItem& item, std::optional<ClassId> classId,
+                               const StoredImage& image) {
+        if (classId && !image.classId) {
+            if (auto done = applyClass(image.id, classId); !done) return done;
+        } else if (classId && image.classId != classId) {
+            m_result.conflicts.push_back(
+                {item.path, "labelled \"" + className(*image.classId) + "\" in the project and \"" +
+                                className(*classId) + "\" in the import; kept \"" +
+                                className(*image.classId) + "\""});
+        }
+        if (item.splitGiven && item.split && !image.split) {
+            if (auto done = applySplit(image.id, item.split); !done) return done;
+        } else if (item.splitGiven && item.split && image.split != item.split) {
+            m_result.conflicts.push_back(
+                {item.path, std::string("in split \"") + splitName(*image.split) +
+                                "\" in the project and \"" + splitName(*item.split) +
+                                "\" in the import; kept \"" + splitName(*image.split) + "\""});
+        }
+        return {};
+    }
+
+    Result<void> replaceLabels(const ImportItem& item, std::optional<ClassId> classId,
+                               const StoredImage& image) {
+        if (classId != image.classId) {
+            if (auto done = applyClass(image.id, classId); !done) return done;
+        }
+        if (item.splitGiven && item.split != image.split) {
+            if (auto done = applySplit(image.id, item.split); !done) return done;
+        }
+        return {};
+    }
+
+    Result<void> applyClass(ImageId id, std::optional<ClassId> value) {
+        m_statements.setClass.bind(1, std::optional<std::int64_t>(value)).bind(2, id);
+        ++m_result.labelsApplied;
+        return m_statements.setClass.run();
+    }
+
+    Result<void> applySplit(ImageId id, std::optional<Split> value) {
+        m_statements.setSplit.bind(1, splitColumn(value)).bind(2, id);
+        ++m_result.splitsApplied;
+        return m_statements.setSplit.run();
+    }
+
+    std::string className(ClassId id) { return m_classNames[id]; }
+
+    sqlite::Database& m_db;
+    const fs::path& m_directory;
+    ImportBatchResult& m_result;
+    ImportStatements m_statements;
+    std::unordered_map<std::string, ClassId> m_classIds;
+    std::unordered_map<ClassId, std::string> m_classNames;
+};
+
+}  // namespace
+
+Result<ImportBatchResult> ProjectStore::applyImport(const ImportBatch& batch) {
+    ImportBatchResult result;
+    auto written = m_impl->write("Cannot save the import", [&]() -> Result<void> {
+        auto current = classes();
+        if (!current) return current.error();
+        ImportWriter writer(m_impl->db, m_impl->directory, current.value(), result);
+        if (auto created = writer.createClasses(batch.classOrder); !created) return created;
+        for (const ImportItem& item : batch.items) {
+            if (auto done = writer.writeItem(item, batch.existingLabels); !done) return done;
+        }
+        if (auto done = writer.flagMissing(batch.nowMissing); !done) return done;
+        if (auto done = writer.flagBackOnDisk(batch.backOnDisk); !done) return done;
+        return writer.rememberImportRoot(batch.importRoot, batch.importRootLayout);
     });
     if (!written) return written.error();
     return result;

@@ -8,6 +8,7 @@ add_library(fovea_models STATIC
     src/tensor/models/mobilenet_v3.cpp
     src/tensor/models/multiply_accumulates.cpp
     src/tensor/models/network.cpp
+    src/tensor/models/network_summary.cpp
     src/tensor/models/preprocessing_json.cpp
     src/tensor/models/resnet.cpp
     src/tensor/models/vgg.cpp

@@ -19,21 +19,6 @@ bool belongsTo(const std::string& name, const BlockSpec& block) {
 
 }  // namespace
 
-Preprocessing imagenetPreprocessing(int resizeShorterSide, int cropSize, bool bicubic) {
-    Preprocessing preprocessing;
-    preprocessing.resizeShorterSide = resizeShorterSide;
-    preprocessing.cropSize = cropSize;
-    preprocessing.bicubic = bicubic;
-    return preprocessing;
-}
-
-Preprocessing unitScalePreprocessing(int size) {
-    Preprocessing preprocessing = imagenetPreprocessing(size, size);
-    preprocessing.mean = {0.0f, 0.0f, 0.0f};
-    preprocessing.std = {1.0f, 1.0f, 1.0f};
-    return preprocessing;
-}
-
 NetworkImpl::NetworkImpl(std::string architecture, Preprocessing preprocessing, int64_t numClasses)
     : m_architecture(std::move(architecture)),
       m_preprocessing(preprocessing),

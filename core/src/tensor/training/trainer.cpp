@@ -2,19 +2,15 @@
 
 #include <torch/torch.h>
 
-#include <chrono>
 #include <cmath>
+#include <utility>
 
 #include "checkpoint.h"
 #include "device_setup.h"
-#include "feature_cache.h"
 #include "fovea/core/torch_runtime.h"
-#include "fovea/core/training/lr_schedule.h"
-#include "fovea/core/training/optimizer_setup.h"
+#include "trainer_impl.h"
 
 namespace fovea::core {
-namespace F = torch::nn::functional;
-using Clock = std::chrono::steady_clock;
 
 const char* trainingOutcomeName(TrainingOutcome outcome) {
     switch (outcome) {
@@ -68,102 +64,118 @@ std::optional<std::set<std::string>> TrainingControl::takeFrozenBlocksRequest() 
     return std::exchange(m_frozenRequest, std::nullopt);
 }
 
-// --- The training loop. ---
-namespace {
+// --- Setting up a run ---
 
-double secondsSince(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
+Result<TrainingSummary> Trainer::Impl::run(TrainingControl& control,
+                                           const TrainingCallbacks& callbacks) {
+    m_callbacks = &callbacks;
+    if (!m_data.train) return Error{"training needs a training set"};
+    auto device = resolveDevice(m_config.device);
+    if (!device) return device.error();
+    m_device = device.value();
+    if (auto supported = checkPrecisionFor(m_device, m_config.precision); !supported) {
+        return supported.error();
+    }
+    TrainingSummary summary;
+    summary.device = m_device.str();
+
+    // The thread that trains owns its grad mode (it is thread-local in LibTorch).
+    torch::AutoGradMode gradMode(true);
+    placeNetwork();
+    summary.channelsLast = m_channelsLast;
+    setUpOptimization();
+    if (auto scheduled = setUpSchedule(); !scheduled) return scheduled.error();
+
+    log("training " + m_network->architecture() + " on " + summary.device + " for " +
+        std::to_string(m_config.epochs) + " epochs of " + std::to_string(m_batchesPerEpoch) +
+        " batches (" + precisionName(m_config.precision) + ", " +
+        (m_channelsLast ? "channels-last" : "default layout") + ")");
+    Timing timing;
+    timing.runStart = Clock::now();
+    timing.stepsAtStart = m_state.step;
+
+    for (std::int64_t epoch = m_state.epoch; epoch < m_config.epochs; ++epoch) {
+        timing.epochStart = Clock::now();
+        timing.epochImagesAtStart = m_state.epochImages;
+        if (RunEnd end = trainEpoch(control, epoch, timing, summary)) return std::move(*end);
+        if (RunEnd end = endEpoch(epoch, timing, summary)) return std::move(*end);
+    }
+    summary.outcome = TrainingOutcome::Completed;
+    return finish(summary);
 }
 
-// Remaining time at the average speed of this session's steps.
-double estimateRemaining(Clock::time_point start, std::int64_t stepsDone, std::int64_t stepsLeft) {
-    if (stepsDone <= 0) return 0;
-    return secondsSince(start) / static_cast<double>(stepsDone) * static_cast<double>(stepsLeft);
+void Trainer::Impl::placeNetwork() {
+    m_network->to(m_device);
+    m_channelsLast = useChannelsLast(m_config, m_device, *m_network);
+    if (m_channelsLast) toChannelsLast(*m_network);
+    // Every training batch has the same image size: let cuDNN time its algorithms once per
+    // shape and keep the fastest (cudnn.benchmark in PyTorch).
+    if (m_device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
 }
 
-}  // namespace
-
-class Trainer::Impl {
-  public:
-    Impl(NetworkPtr network, TrainingConfig config, TrainingData data)
-        : m_network(std::move(network)), m_config(std::move(config)), m_data(std::move(data)) {}
-
-    NetworkPtr m_network;
-    TrainingConfig m_config;
-    TrainingData m_data;
-    std::optional<std::filesystem::path> m_checkpointFolder;
-    TrainingState m_state;
-    std::optional<torch::serialize::InputArchive> m_pendingOptimizerState;
-
-    Result<TrainingSummary> run(TrainingControl& control, const TrainingCallbacks& callbacks);
-    std::string outOfMemory() const { return outOfMemoryMessage(m_device, m_lastBatchSize); }
-
-  private:
-    struct EvaluationResult {
-        double loss = 0;
-        ConfusionMatrix confusion;
-    };
-
-    void log(const std::string& line) const {
-        if (m_callbacks && m_callbacks->onLog) m_callbacks->onLog(line);
+void Trainer::Impl::setUpOptimization() {
+    rebuildOptimizer();
+    setUpFeatureCaches();
+    if (m_config.precision == Precision::Float16) {
+        m_lossScaler.emplace();
+        if (m_state.lossScale) m_lossScaler->restore(*m_state.lossScale);
     }
-    torch::Tensor lossOf(const torch::Tensor& logits, const torch::Tensor& targets) const;
-    EvaluationResult evaluate(BatchSource& source);
-    Result<void> saveCheckpoint();
-    double stopMetricValue(const EpochReport& report) const;
-    bool isImprovement(double value) const;
-    void rebuildOptimizer();
-    void reportFailures(BatchSource& source) const {
-        for (const auto& failure : source.takeFailures()) {
-            log("skipped: " + failure.message);
-            if (m_callbacks && m_callbacks->onSampleFailure) m_callbacks->onSampleFailure(failure);
-        }
+    if (m_pendingOptimizerState) {
+        m_optimizer.optimizer->load(*m_pendingOptimizerState);
+        m_pendingOptimizerState.reset();
     }
-    // Logits for a batch; with a frozen prefix and a cache, the prefix runs once per image and
-    // augmentation variant.
-    torch::Tensor forwardBatch(const Batch& batch, const torch::Tensor& images,
-                               FeatureCache* cache);
-    // (Re)creates the feature caches for the current frozen prefix.
-    void setUpFeatureCaches();
-    // Adds the device-side sums of the epoch so far to m_state (one device sync).
-    void syncEpochSums();
-    TrainingSummary finish(TrainingSummary summary);
-    TrainingSummary diverged(TrainingSummary summary, std::int64_t epoch, double loss);
+    const auto sumOptions = torch::TensorOptions().device(m_device);
+    m_lossSum = torch::zeros({}, sumOptions.dtype(torch::kFloat64));
+    m_correct = torch::zeros({}, sumOptions.dtype(torch::kInt64));
+    // A new run seeds LibTorch's generator (dropout); a resumed one restored it instead.
+    if (m_state.step == 0 && m_state.batchInEpoch == 0) torch::manual_seed(m_config.seed);
+    m_classWeights =
+        classWeightsFor(m_config, m_data.classCounts, m_network->numClasses(), m_device);
+}
 
-    const TrainingCallbacks* m_callbacks = nullptr;
-    torch::Device m_device = torch::kCPU;
-    bool m_channelsLast = false;
-    OptimizerSetup m_optimizer;
-    std::optional<LossScaler> m_lossScaler;  // fp16 only
-    torch::Tensor m_classWeights;
-    std::int64_t m_totalSteps = 0;
-    std::int64_t m_batchesPerEpoch = 0;
-    ScheduleOptions m_schedule;
-    std::size_t m_frozenPrefix = 0;  // leading frozen blocks served by the feature caches
-    std::unique_ptr<FeatureCache> m_trainFeatures;
-    std::unique_ptr<FeatureCache> m_validationFeatures;
-    // Caches checked against the prefix signature since the epoch began (hashing the frozen
-    // weights once per epoch, not per batch).
-    std::set<const FeatureCache*> m_validatedCaches;
-    torch::Tensor m_lossSum;           // float64 on the device: sum of batch loss x images
-    torch::Tensor m_correct;           // int64 on the device
-    std::int64_t m_lastBatchSize = 0;  // for the out-of-memory message
-};
+Result<void> Trainer::Impl::setUpSchedule() {
+    m_batchesPerEpoch = m_data.train->batchesPerEpoch();
+    if (m_batchesPerEpoch == 0) return Error{"the training set is empty"};
+    m_totalSteps = m_config.epochs * m_batchesPerEpoch;
+    m_schedule = m_config.schedule;
+    m_schedule.warmupSteps = static_cast<std::int64_t>(
+        std::llround(m_config.warmupEpochs * static_cast<double>(m_batchesPerEpoch)));
+    return {};
+}
 
-void Trainer::Impl::syncEpochSums() {
-    if (!m_lossSum.defined()) return;
-    m_state.epochLossSum += m_lossSum.item<double>();
-    m_state.epochCorrect += m_correct.item<std::int64_t>();
-    m_lossSum.zero_();
-    m_correct.zero_();
+void Trainer::Impl::rebuildOptimizer() { m_optimizer = makeOptimizer(*m_network, m_config); }
+
+std::string Trainer::Impl::outOfMemory() const {
+    return outOfMemoryMessage(m_device, m_lastBatchSize);
+}
+
+void Trainer::Impl::reportFailures(BatchSource& source) const {
+    for (const auto& failure : source.takeFailures()) {
+        log("skipped: " + failure.message);
+        if (m_callbacks && m_callbacks->onSampleFailure) m_callbacks->onSampleFailure(failure);
+    }
+}
+
+// --- Ending a run ---
+
+Result<void> Trainer::Impl::saveCheckpoint() {
+    if (!m_checkpointFolder) return {};
+    return writeCheckpoint(*m_checkpointFolder / "last.pt", *m_network, *m_optimizer.optimizer,
+                           m_state, m_config);
+}
+
+TrainingSummary Trainer::Impl::endRun(TrainingSummary summary, TrainingOutcome outcome,
+                                      std::string message) {
+    summary.outcome = outcome;
+    summary.message = std::move(message);
+    log(summary.message);
+    return finish(std::move(summary));
 }
 
 TrainingSummary Trainer::Impl::diverged(TrainingSummary summary, std::int64_t epoch, double loss) {
-    summary.outcome = TrainingOutcome::Diverged;
-    summary.message = "the training loss became " + std::to_string(loss) + " in epoch " +
-                      std::to_string(epoch + 1) + "; try a lower learning rate";
-    log(summary.message);
-    return finish(summary);
+    return endRun(std::move(summary), TrainingOutcome::Diverged,
+                  "the training loss became " + std::to_string(loss) + " in epoch " +
+                      std::to_string(epoch + 1) + "; try a lower learning rate");
 }
 
 TrainingSummary Trainer::Impl::finish(TrainingSummary summary) {
@@ -192,62 +204,7 @@ TrainingSummary Trainer::Impl::finish(TrainingSummary summary) {
     return summary;
 }
 
-torch::Tensor Trainer::Impl::lossOf(const torch::Tensor& logits,
-                                    const torch::Tensor& targets) const {
-    return trainingLoss(logits, targets, m_config, m_classWeights);
-}
-
-Trainer::Impl::EvaluationResult Trainer::Impl::evaluate(BatchSource& source) {
-    torch::NoGradGuard noGrad;
-    m_network->eval();
-    EvaluationResult result{0, ConfusionMatrix(static_cast<int>(m_network->numClasses()))};
-    torch::Tensor lossSum =
-        torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(m_device));
-    std::int64_t count = 0;
-    source.startEpoch(0);
-    std::vector<torch::Tensor> predictions;
-    std::vector<torch::Tensor> truths;
-    while (auto batch = source.nextBatch()) {
-        if (batch->images.size(0) == 0) continue;
-        const torch::Tensor images = prepareInput(batch->images, m_device, m_channelsLast);
-        const torch::Tensor targets = batch->targets.to(m_device);
-        torch::Tensor logits;
-        { logits = forwardBatch(*batch, images, m_validationFeatures.get()); }
-        // Unweighted, unsmoothed loss: comparable across runs whatever the training loss is.
-        lossSum += F::cross_entropy(logits.to(torch::kFloat32), targets,
-                                    F::CrossEntropyFuncOptions().reduction(torch::kSum))
-                       .to(torch::kFloat64);
-        count += targets.size(0);
-        predictions.push_back(logits.argmax(1).cpu());
-        truths.push_back(batch->targets);
-    }
-    if (count == 0) return result;
-    result.loss = lossSum.item<double>() / static_cast<double>(count);
-    const torch::Tensor predicted = torch::cat(predictions);
-    const torch::Tensor truth = torch::cat(truths);
-    const auto* p = predicted.data_ptr<std::int64_t>();
-    const auto* t = truth.data_ptr<std::int64_t>();
-    for (std::int64_t i = 0; i < predicted.numel(); ++i) result.confusion.add(t[i], p[i]);
-    return result;
-}
-
-double Trainer::Impl::stopMetricValue(const EpochReport& report) const {
-    switch (m_config.stopMetric) {
-        case StopMetric::ValidationLoss:
-            return report.validationLoss;
-        case StopMetric::ValidationAccuracy:
-            return report.validationAccuracy;
-        case StopMetric::ValidationMacroF1:
-            return report.validationMacroF1;
-    }
-    return report.validationLoss;
-}
-
-bool Trainer::Impl::isImprovement(double value) const {
-    if (!m_state.bestEpoch) return true;
-    return m_config.stopMetric == StopMetric::ValidationLoss ? value < m_state.bestMetric
-                                                             : value > m_state.bestMetric;
-}
+// --- The forward pass, through the feature caches ---
 
 void Trainer::Impl::setUpFeatureCaches() {
     const auto& frozen = m_network->frozenBlocks();
@@ -326,204 +283,6 @@ torch::Tensor Trainer::Impl::forwardBatch(const Batch& batch, const torch::Tenso
     }
     return m_network->forwardBlocks(torch::stack(features), m_frozenPrefix,
                                     m_network->blockCount());
-}
-
-void Trainer::Impl::rebuildOptimizer() { m_optimizer = makeOptimizer(*m_network, m_config); }
-
-Result<void> Trainer::Impl::saveCheckpoint() {
-    if (!m_checkpointFolder) return {};
-    return writeCheckpoint(*m_checkpointFolder / "last.pt", *m_network, *m_optimizer.optimizer,
-                           m_state, m_config);
-}
-
-Result<TrainingSummary> Trainer::Impl::run(TrainingControl& control,
-                                           const TrainingCallbacks& callbacks) {
-    m_callbacks = &callbacks;
-    if (!m_data.train) return Error{"training needs a training set"};
-    auto device = resolveDevice(m_config.device);
-    if (!device) return device.error();
-    m_device = device.value();
-    if (auto supported = checkPrecisionFor(m_device, m_config.precision); !supported) {
-        return supported.error();
-    }
-    TrainingSummary summary;
-    summary.device = m_device.str();
-
-    // The thread that trains owns its grad mode (it is thread-local in LibTorch).
-    torch::AutoGradMode gradMode(true);
-    m_network->to(m_device);
-    m_channelsLast = useChannelsLast(m_config, m_device, *m_network);
-    summary.channelsLast = m_channelsLast;
-    if (m_channelsLast) toChannelsLast(*m_network);
-    // Every training batch has the same image size: let cuDNN time its algorithms once per
-    // shape and keep the fastest (cudnn.benchmark in PyTorch).
-    if (m_device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
-    rebuildOptimizer();
-    setUpFeatureCaches();
-    if (m_config.precision == Precision::Float16) {
-        m_lossScaler.emplace();
-        if (m_state.lossScale) m_lossScaler->restore(*m_state.lossScale);
-    }
-    if (m_pendingOptimizerState) {
-        m_optimizer.optimizer->load(*m_pendingOptimizerState);
-        m_pendingOptimizerState.reset();
-    }
-    const auto sumOptions = torch::TensorOptions().device(m_device);
-    m_lossSum = torch::zeros({}, sumOptions.dtype(torch::kFloat64));
-    m_correct = torch::zeros({}, sumOptions.dtype(torch::kInt64));
-    // A new run seeds LibTorch's generator (dropout); a resumed one restored it instead.
-    if (m_state.step == 0 && m_state.batchInEpoch == 0) torch::manual_seed(m_config.seed);
-    m_classWeights =
-        classWeightsFor(m_config, m_data.classCounts, m_network->numClasses(), m_device);
-
-    m_batchesPerEpoch = m_data.train->batchesPerEpoch();
-    if (m_batchesPerEpoch == 0) return Error{"the training set is empty"};
-    m_totalSteps = m_config.epochs * m_batchesPerEpoch;
-    m_schedule = m_config.schedule;
-    m_schedule.warmupSteps = static_cast<std::int64_t>(
-        std::llround(m_config.warmupEpochs * static_cast<double>(m_batchesPerEpoch)));
-
-    log("training " + m_network->architecture() + " on " + summary.device + " for " +
-        std::to_string(m_config.epochs) + " epochs of " + std::to_string(m_batchesPerEpoch) +
-        " batches (" + precisionName(m_config.precision) + ", " +
-        (m_channelsLast ? "channels-last" : "default layout") + ")");
-    const auto runStart = Clock::now();
-    const std::int64_t stepsAtStart = m_state.step;
-
-    for (std::int64_t epoch = m_state.epoch; epoch < m_config.epochs; ++epoch) {
-        const auto epochStart = Clock::now();
-        std::int64_t epochImagesAtStart = m_state.epochImages;
-        m_data.train->startEpoch(epoch, m_state.batchInEpoch);
-        m_validatedCaches.clear();
-        m_network->train(true);
-        for (;;) {
-            if (!control.waitWhilePaused()) {
-                syncEpochSums();
-                if (auto saved = saveCheckpoint(); !saved) return saved.error();
-                summary.outcome = TrainingOutcome::Stopped;
-                summary.message = "stopped at epoch " + std::to_string(epoch + 1) + ", batch " +
-                                  std::to_string(m_state.batchInEpoch);
-                log(summary.message);
-                return finish(summary);
-            }
-            if (auto frozen = control.takeFrozenBlocksRequest()) {
-                m_network->setFrozenBlocks(*frozen);
-                m_network->train(true);
-                rebuildOptimizer();
-                setUpFeatureCaches();
-                log("frozen blocks changed; optimizer state restarted");
-            }
-            auto batch = m_data.train->nextBatch();
-            torch::Tensor lastLoss;
-            if (!batch) break;
-            const std::int64_t n = batch->images.size(0);
-            m_lastBatchSize = n;
-            if (n > 0) {
-                applyLearningRateFactor(
-                    m_optimizer,
-                    learningRateFactor(m_schedule, m_state.step, m_totalSteps, m_batchesPerEpoch));
-                const torch::Tensor images = prepareInput(batch->images, m_device, m_channelsLast);
-                const torch::Tensor targets = batch->targets.to(m_device);
-                torch::Tensor logits;
-                logits = forwardBatch(*batch, images, m_trainFeatures.get());
-                const torch::Tensor loss = lossOf(logits, targets);
-                m_optimizer.optimizer->zero_grad();
-                backwardAndStep(loss, *m_network, *m_optimizer.optimizer, m_config.gradientClipNorm,
-                                m_lossScaler ? &*m_lossScaler : nullptr);
-                if (m_lossScaler) m_state.lossScale = m_lossScaler->state();
-                ++m_state.step;
-                {
-                    torch::NoGradGuard noGrad;
-                    m_lossSum += loss.detach().to(torch::kFloat64) * static_cast<double>(n);
-                    m_correct += logits.argmax(1).eq(targets).sum();
-                }
-                m_state.epochImages += n;
-                lastLoss = loss.detach();
-            }
-            ++m_state.batchInEpoch;
-            const bool report = m_config.reportEveryBatches > 0 &&
-                                (m_state.batchInEpoch % m_config.reportEveryBatches == 0 ||
-                                 m_state.batchInEpoch == m_batchesPerEpoch);
-            if (!report || !lastLoss.defined()) continue;
-            // Reading the loss waits for the device: only when reporting.
-            const double lossValue = lastLoss.item<double>();
-            if (!std::isfinite(lossValue)) return diverged(summary, epoch, lossValue);
-            if (callbacks.onBatch) {
-                BatchProgress progress;
-                progress.epoch = epoch;
-                progress.batch = m_state.batchInEpoch - 1;
-                progress.batchesInEpoch = m_batchesPerEpoch;
-                progress.step = m_state.step;
-                progress.loss = lossValue;
-                progress.learningRate = currentLearningRate(m_optimizer);
-                const double seconds = secondsSince(epochStart);
-                progress.imagesPerSecond =
-                    seconds > 0 ? (m_state.epochImages - epochImagesAtStart) / seconds : 0;
-                progress.etaSeconds = estimateRemaining(runStart, m_state.step - stepsAtStart,
-                                                        m_totalSteps - m_state.step);
-                callbacks.onBatch(progress);
-            }
-        }
-
-        syncEpochSums();
-        if (!std::isfinite(m_state.epochLossSum)) {
-            return diverged(summary, epoch, m_state.epochLossSum);
-        }
-        reportFailures(*m_data.train);
-        EpochReport report;
-        report.epoch = epoch;
-        report.trainLoss = m_state.epochImages > 0 ? m_state.epochLossSum / m_state.epochImages : 0;
-        report.trainAccuracy =
-            m_state.epochImages > 0 ? double(m_state.epochCorrect) / m_state.epochImages : 0;
-        report.seconds = secondsSince(epochStart);
-        report.imagesPerSecond =
-            report.seconds > 0 ? (m_state.epochImages - epochImagesAtStart) / report.seconds : 0;
-        report.learningRate = currentLearningRate(m_optimizer);
-        if (m_data.validation) {
-            EvaluationResult validation = evaluate(*m_data.validation);
-            reportFailures(*m_data.validation);
-            report.hasValidation = validation.confusion.total() > 0;
-            report.validationLoss = validation.loss;
-            report.validationAccuracy = validation.confusion.accuracy();
-            report.validationMacroF1 = validation.confusion.macroF1();
-            report.validationPerClass = validation.confusion.perClass();
-            report.validationConfusion = std::move(validation.confusion);
-        }
-        if (report.hasValidation && isImprovement(stopMetricValue(report))) {
-            report.improved = true;
-            m_state.bestMetric = stopMetricValue(report);
-            m_state.bestEpoch = epoch;
-            m_state.epochsWithoutImprovement = 0;
-            m_state.bestWeights = copyStateOf(*m_network);
-        } else if (report.hasValidation) {
-            ++m_state.epochsWithoutImprovement;
-        }
-        report.etaSeconds =
-            estimateRemaining(runStart, m_state.step - stepsAtStart, m_totalSteps - m_state.step);
-        m_state.history.push_back(report);
-        m_state.epoch = epoch + 1;
-        m_state.startNextEpoch();
-        if (callbacks.onEpoch) callbacks.onEpoch(report);
-
-        const bool last = m_state.epoch == m_config.epochs;
-        const bool earlyStop = m_config.earlyStopPatience > 0 &&
-                               m_state.epochsWithoutImprovement >= m_config.earlyStopPatience;
-        if (last || earlyStop ||
-            (m_config.checkpointEveryEpochs > 0 &&
-             m_state.epoch % m_config.checkpointEveryEpochs == 0)) {
-            if (auto saved = saveCheckpoint(); !saved) return saved.error();
-        }
-        if (earlyStop) {
-            summary.outcome = TrainingOutcome::EarlyStopped;
-            summary.message = std::string("no improvement in ") +
-                              stopMetricName(m_config.stopMetric) + " for " +
-                              std::to_string(m_config.earlyStopPatience) + " epochs";
-            log(summary.message);
-            return finish(summary);
-        }
-    }
-    summary.outcome = TrainingOutcome::Completed;
-    return finish(summary);
 }
 
 }  // namespace fovea::core

@@ -14,9 +14,12 @@ add_library(fovea_training STATIC
     src/tensor/training/lr_schedule.cpp
     src/tensor/training/optimizer_setup.cpp
     src/tensor/training/report_json.cpp
+    src/tensor/training/run_files.cpp
     src/tensor/training/run_folder.cpp
+    src/tensor/training/run_metrics_csv.cpp
     src/tensor/training/tensorboard_writer.cpp
     src/tensor/training/trainer.cpp
+    src/tensor/training/trainer_epoch.cpp
     src/tensor/training/training_config.cpp
 )
 add_library(fovea::training ALIAS fovea_training)

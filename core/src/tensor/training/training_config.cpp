@@ -1,34 +1,11 @@
 #include "fovea/core/training/training_config.h"
 
-#include <array>
-#include <optional>
-#include <utility>
+#include "fovea/core/json_fields.h"
 
 namespace fovea::core {
 namespace {
 
-// One table per enum keeps names and values in one place for printing and parsing.
-template <class Enum, std::size_t N>
-struct EnumNames {
-    std::array<std::pair<Enum, const char*>, N> entries;
-    const char* what;
-
-    const char* name(Enum value) const {
-        for (const auto& [v, n] : entries) {
-            if (v == value) return n;
-        }
-        return entries[0].second;
-    }
-    Result<Enum> parse(const std::string& text) const {
-        std::string expected;
-        for (const auto& [v, n] : entries) {
-            if (text == n) return v;
-            expected += (expected.empty() ? "" : ", ") + std::string(n);
-        }
-        return Error{"unknown " + std::string(what) + " '" + text + "' (expected " + expected +
-                     ")"};
-    }
-};
+using json_fields::EnumNames;
 
 constexpr EnumNames<OptimizerKind, 2> kOptimizers{
     {{{OptimizerKind::Sgd, "sgd"}, {OptimizerKind::AdamW, "adamw"}}}, "optimizer"};
@@ -44,40 +21,17 @@ constexpr EnumNames<StopMetric, 3> kStopMetrics{{{{StopMetric::ValidationLoss, "
                                                   {StopMetric::ValidationMacroF1, "val_macro_f1"}}},
                                                 "metric"};
 
-// Reads json[key] into `out` when present; a value of the wrong type is an error naming the key.
+constexpr const char* kWhere = "training config";
+
 template <class T>
 Result<void> readOptional(const nlohmann::json& json, const char* key, T& out) {
-    const auto it = json.find(key);
-    if (it == json.end()) return {};
-    try {
-        out = it->get<T>();
-    } catch (const nlohmann::json::exception&) {
-        return Error{std::string("training config: '") + key + "' has the wrong type"};
-    }
-    return {};
-}
-
-// An optional setting: null (or absent) leaves it unset, meaning "Fovea decides".
-template <class T>
-Result<void> readOptional(const nlohmann::json& json, const char* key, std::optional<T>& out) {
-    const auto it = json.find(key);
-    if (it == json.end() || it->is_null()) return {};
-    T value{};
-    if (auto read = readOptional(json, key, value); !read) return read;
-    out = value;
-    return {};
+    return json_fields::read(json, key, out, kWhere);
 }
 
 template <class Enum, std::size_t N>
 Result<void> readEnum(const nlohmann::json& json, const char* key, const EnumNames<Enum, N>& names,
                       Enum& out) {
-    std::string text = names.name(out);
-    if (auto read = readOptional(json, key, text); !read) return read;
-    auto parsed = names.parse(text);
-    if (!parsed)
-        return Error{std::string("training config: '") + key + "': " + parsed.error().message};
-    out = parsed.value();
-    return {};
+    return json_fields::readEnum(json, key, names, out, kWhere);
 }
 
 }  // namespace

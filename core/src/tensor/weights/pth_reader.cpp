@@ -209,7 +209,9 @@ Result<StateDict> readZipPth(const std::filesystem::path& file, FileSource& sour
     return built;
 }
 
-Result<StateDict> readLegacyPth(const std::filesystem::path& file, FileSource& source) {
+// The three small pickles before the state dict: torch's magic number, the protocol version
+// and sys_info.
+Result<void> readLegacyHeader(const std::filesystem::path& file, FileSource& source) {
     // A refused global or corrupt pickle is reported as such even in these header pickles: a
     // plain pickle renamed to .pth must say what it tried to import.
     PickleGraph header;
@@ -235,23 +237,53 @@ Result<StateDict> readLegacyPth(const std::filesystem::path& file, FileSource& s
         little && little->kind == ValueKind::Bool && little->payload == 0) {
         return fileError(file, "written on a big-endian machine, which Fovea does not read");
     }
+    return {};
+}
 
-    PickleGraph graph;
-    StorageTable table;
-    const auto root = unpickle(source, graph, &table);
-    if (!root) return fileError(file, root.error().message);
-    const auto entries = selectStateDict(graph, root.value());
-    if (!entries) return fileError(file, entries.error().message);
+// One storage at the read position: int64 element count, then the raw elements. A storage no
+// selected tensor views is skipped and comes back undefined.
+Result<torch::Tensor> readLegacyStorage(const std::filesystem::path& file, FileSource& source,
+                                        const std::string& key, const StorageRoot& storage,
+                                        bool needed) {
+    unsigned char countBytes[8];
+    if (!source.read(countBytes, sizeof countBytes)) {
+        return fileError(file, "storage '" + printable(key) + "' is cut off (truncated file?)");
+    }
+    std::int64_t count;
+    std::memcpy(&count, countBytes, sizeof count);
+    if (count != storage.numel) {
+        return fileError(file, "storage '" + printable(key) + "' holds " + std::to_string(count) +
+                                   " elements but the pickle declared " +
+                                   std::to_string(storage.numel));
+    }
+    const auto bytes = static_cast<std::uint64_t>(byteSize(storage));
+    if (bytes > source.remaining()) {
+        return fileError(file, "storage '" + printable(key) + "' needs " + std::to_string(bytes) +
+                                   " bytes but only " + std::to_string(source.remaining()) +
+                                   " are left (truncated file?)");
+    }
+    if (!needed) {
+        source.skip(bytes);
+        return torch::Tensor();
+    }
+    torch::Tensor data = torch::empty({storage.numel}, torch::TensorOptions().dtype(storage.dtype));
+    if (!source.read(data.data_ptr(), static_cast<std::size_t>(bytes))) {
+        return fileError(file, "cannot read storage '" + printable(key) + "'");
+    }
+    sanitizeBool(data);
+    return data;
+}
 
+// The storage key list, then the storages in its order; only the roots in `needed` are kept.
+Result<std::vector<torch::Tensor>> readLegacyStorages(const std::filesystem::path& file,
+                                                      FileSource& source, const StorageTable& table,
+                                                      const std::set<std::size_t>& needed) {
     PickleGraph keysGraph;
     const auto keys = unpickle(source, keysGraph, nullptr);
     if (!keys) return fileError(file, "storage key list: " + keys.error().message);
     if (keys.value().kind != ValueKind::List && keys.value().kind != ValueKind::Tuple) {
         return fileError(file, "storage key list is not a list");
     }
-
-    // Storages follow in key-list order: int64 element count, then the raw elements.
-    const std::set<std::size_t> needed = neededRoots(entries.value(), table);
     std::vector<torch::Tensor> rootData(table.roots.size());
     std::set<std::size_t> seen;
     for (const Value& keyValue : keysGraph.sequence(keys.value())) {
@@ -269,36 +301,10 @@ Result<StateDict> readLegacyPth(const std::filesystem::path& file, FileSource& s
             return fileError(file, "storage key list names '" + printable(key) +
                                        "', which no tensor declared or which is repeated");
         }
-        const StorageRoot& storage = table.roots[found->second];
-        unsigned char countBytes[8];
-        if (!source.read(countBytes, sizeof countBytes)) {
-            return fileError(file, "storage '" + printable(key) + "' is cut off (truncated file?)");
-        }
-        std::int64_t count;
-        std::memcpy(&count, countBytes, sizeof count);
-        if (count != storage.numel) {
-            return fileError(
-                file, "storage '" + printable(key) + "' holds " + std::to_string(count) +
-                          " elements but the pickle declared " + std::to_string(storage.numel));
-        }
-        const auto bytes = static_cast<std::uint64_t>(byteSize(storage));
-        if (bytes > source.remaining()) {
-            return fileError(file, "storage '" + printable(key) + "' needs " +
-                                       std::to_string(bytes) + " bytes but only " +
-                                       std::to_string(source.remaining()) +
-                                       " are left (truncated file?)");
-        }
-        if (!needed.count(found->second)) {
-            source.skip(bytes);
-            continue;
-        }
-        torch::Tensor data =
-            torch::empty({storage.numel}, torch::TensorOptions().dtype(storage.dtype));
-        if (!source.read(data.data_ptr(), static_cast<std::size_t>(bytes))) {
-            return fileError(file, "cannot read storage '" + printable(key) + "'");
-        }
-        sanitizeBool(data);
-        rootData[found->second] = std::move(data);
+        auto data = readLegacyStorage(file, source, key, table.roots[found->second],
+                                      needed.count(found->second) > 0);
+        if (!data) return data.error();
+        if (data.value().defined()) rootData[found->second] = std::move(data).value();
     }
     for (const std::size_t index : needed) {
         if (!rootData[index].defined()) {
@@ -306,7 +312,21 @@ Result<StateDict> readLegacyPth(const std::filesystem::path& file, FileSource& s
                              "no data for storage '" + printable(table.roots[index].key) + "'");
         }
     }
-    auto built = buildStateDict(entries.value(), table, rootData, source.size());
+    return rootData;
+}
+
+Result<StateDict> readLegacyPth(const std::filesystem::path& file, FileSource& source) {
+    if (auto header = readLegacyHeader(file, source); !header) return header.error();
+    PickleGraph graph;
+    StorageTable table;
+    const auto root = unpickle(source, graph, &table);
+    if (!root) return fileError(file, root.error().message);
+    const auto entries = selectStateDict(graph, root.value());
+    if (!entries) return fileError(file, entries.error().message);
+    const auto rootData =
+        readLegacyStorages(file, source, table, neededRoots(entries.value(), table));
+    if (!rootData) return rootData.error();
+    auto built = buildStateDict(entries.value(), table, rootData.value(), source.size());
     if (!built) return fileError(file, built.error().message);
     return built;
 }

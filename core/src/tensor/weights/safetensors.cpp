@@ -144,10 +144,8 @@ Result<Entry> parseEntry(const std::string& name, const nlohmann::json& value,
     return entry;
 }
 
-Result<SafetensorsFile> readFile(const std::filesystem::path& file) {
-    auto opened = FileSource::open(file);
-    if (!opened) return opened.error();
-    FileSource& source = *opened.value();
+// The JSON text after the 8-byte little-endian header size, which must fit the file.
+Result<std::string> readHeaderText(const std::filesystem::path& file, FileSource& source) {
     unsigned char sizeBytes[8];
     if (!source.read(sizeBytes, sizeof sizeBytes)) {
         return fileError(file, "too short for a safetensors file");
@@ -167,9 +165,11 @@ Result<SafetensorsFile> readFile(const std::filesystem::path& file) {
     if (!source.read(headerText.data(), headerText.size())) {
         return fileError(file, "cannot read the safetensors header");
     }
-    const std::uint64_t dataStart = 8 + headerSize;
-    const std::uint64_t bufferSize = source.size() - dataStart;
+    return headerText;
+}
 
+Result<nlohmann::json> parseHeader(const std::filesystem::path& file,
+                                   const std::string& headerText) {
     if (jsonDepth(headerText) > kMaxHeaderDepth) {
         return fileError(file, "safetensors header is nested deeper than " +
                                    std::to_string(kMaxHeaderDepth) + " levels");
@@ -182,8 +182,13 @@ Result<SafetensorsFile> readFile(const std::filesystem::path& file) {
                          std::string("safetensors header is not valid JSON: ") + error.what());
     }
     if (!header.is_object()) return fileError(file, "safetensors header is not a JSON object");
+    return header;
+}
 
-    SafetensorsFile result;
+// Splits the header object into the metadata strings (into `metadata`) and the tensor entries.
+Result<std::vector<Entry>> headerEntries(const std::filesystem::path& file,
+                                         const nlohmann::json& header, std::uint64_t bufferSize,
+                                         std::map<std::string, std::string>& metadata) {
     std::vector<Entry> entries;
     for (const auto& [name, value] : header.items()) {
         if (name == kMetadataKey) {
@@ -193,7 +198,7 @@ Result<SafetensorsFile> readFile(const std::filesystem::path& file) {
                     return fileError(file,
                                      "__metadata__ entry '" + printable(key) + "' is not a string");
                 }
-                result.metadata.emplace(key, text.get<std::string>());
+                metadata.emplace(key, text.get<std::string>());
             }
             continue;
         }
@@ -201,9 +206,13 @@ Result<SafetensorsFile> readFile(const std::filesystem::path& file) {
         if (!entry) return fileError(file, entry.error().message);
         entries.push_back(std::move(entry.value()));
     }
+    return entries;
+}
 
-    // The ranges must tile the buffer: an overlap would alias two tensors, and a gap or tail
-    // is bytes the header does not account for.
+// Sorts `entries` by their byte ranges and checks that the ranges tile the buffer: an overlap
+// would alias two tensors, and a gap or tail is bytes the header does not account for.
+Result<void> sortAndCheckTiling(const std::filesystem::path& file, std::vector<Entry>& entries,
+                                std::uint64_t bufferSize) {
     std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
         return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
     });
@@ -226,7 +235,12 @@ Result<SafetensorsFile> readFile(const std::filesystem::path& file) {
         return fileError(file, std::to_string(bufferSize - expected) +
                                    " bytes after the last tensor belong to no tensor");
     }
+    return {};
+}
 
+Result<void> readTensors(const std::filesystem::path& file, FileSource& source,
+                         std::uint64_t dataStart, const std::vector<Entry>& entries,
+                         StateDict& tensors) {
     for (const Entry& entry : entries) {
         torch::Tensor tensor = torch::empty(entry.shape, torch::TensorOptions().dtype(entry.dtype));
         const std::uint64_t bytes = entry.end - entry.begin;
@@ -236,7 +250,30 @@ Result<SafetensorsFile> readFile(const std::filesystem::path& file) {
         }
         // A bool byte other than 0 or 1 is not a valid C++ bool.
         if (entry.dtype == c10::ScalarType::Bool) tensor.view(torch::kUInt8).clamp_max_(1);
-        result.tensors.insert(entry.name, std::move(tensor));
+        tensors.insert(entry.name, std::move(tensor));
+    }
+    return {};
+}
+
+Result<SafetensorsFile> readFile(const std::filesystem::path& file) {
+    auto opened = FileSource::open(file);
+    if (!opened) return opened.error();
+    FileSource& source = *opened.value();
+    const auto headerText = readHeaderText(file, source);
+    if (!headerText) return headerText.error();
+    const std::uint64_t dataStart = 8 + headerText.value().size();
+    const std::uint64_t bufferSize = source.size() - dataStart;
+    const auto header = parseHeader(file, headerText.value());
+    if (!header) return header.error();
+
+    SafetensorsFile result;
+    auto entries = headerEntries(file, header.value(), bufferSize, result.metadata);
+    if (!entries) return entries.error();
+    if (auto tiled = sortAndCheckTiling(file, entries.value(), bufferSize); !tiled) {
+        return tiled.error();
+    }
+    if (auto read = readTensors(file, source, dataStart, entries.value(), result.tensors); !read) {
+        return read.error();
     }
     return result;
 }

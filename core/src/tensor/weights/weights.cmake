@@ -3,6 +3,7 @@
 find_package(nlohmann_json REQUIRED)
 add_library(fovea_weights STATIC
     src/tensor/weights/byte_source.cpp
+    src/tensor/weights/pickle_globals.cpp
     src/tensor/weights/pickle_reader.cpp
     src/tensor/weights/pth_reader.cpp
     src/tensor/weights/safetensors.cpp

@@ -29,9 +29,41 @@ bool readAt(FileSource& file, std::uint64_t offset, void* out, std::size_t count
     return file.seek(offset) && file.read(out, count);
 }
 
-}  // namespace
+// Where the central directory lies and how many entries it declares.
+struct DirectoryLocation {
+    std::uint64_t entries = 0;
+    std::uint64_t size = 0;
+    std::uint64_t offset = 0;
+};
 
-Result<void> checkZipDirectory(FileSource& file) {
+// A directory entry's sizes and local header offset, as the file declares them.
+struct EntryExtent {
+    std::uint64_t compressed = 0;
+    std::uint64_t uncompressed = 0;
+    std::uint64_t localOffset = 0;
+};
+
+// The zip64 end record, found through the locator just before the classic end record at
+// `endOffset`.
+Result<DirectoryLocation> readZip64Location(FileSource& file, std::uint64_t endOffset) {
+    unsigned char locator[kZip64LocatorSize];
+    unsigned char end64[kZip64EndOfDirectorySize];
+    if (endOffset < kZip64LocatorSize ||
+        !readAt(file, endOffset - kZip64LocatorSize, locator, sizeof locator) ||
+        littleEndian(locator, 4) != kZip64Locator) {
+        return Error{"zip64 directory locator missing"};
+    }
+    const std::uint64_t end64Offset = littleEndian(locator + 8, 8);
+    if (end64Offset > file.size() - kZip64EndOfDirectorySize ||
+        !readAt(file, end64Offset, end64, sizeof end64) ||
+        littleEndian(end64, 4) != kZip64EndOfDirectory) {
+        return Error{"zip64 directory record missing"};
+    }
+    return DirectoryLocation{littleEndian(end64 + 32, 8), littleEndian(end64 + 40, 8),
+                             littleEndian(end64 + 48, 8)};
+}
+
+Result<DirectoryLocation> locateDirectory(FileSource& file) {
     const std::uint64_t fileSize = file.size();
     if (fileSize < kEndOfDirectorySize) return Error{"zip archive too short (truncated file?)"};
 
@@ -52,41 +84,43 @@ Result<void> checkZipDirectory(FileSource& file) {
         }
     }
     if (!found) return Error{"no zip directory at the end of the file (truncated file?)"};
-    const std::uint64_t endOffset = fileSize - tailSize + end;
     const unsigned char* record = &tail[end];
-    std::uint64_t entries = littleEndian(record + 10, 2);
-    std::uint64_t directorySize = littleEndian(record + 12, 4);
-    std::uint64_t directoryOffset = littleEndian(record + 16, 4);
+    const DirectoryLocation location{littleEndian(record + 10, 2), littleEndian(record + 12, 4),
+                                     littleEndian(record + 16, 4)};
+    if (location.entries == 0xffff || location.size == 0xffffffff ||
+        location.offset == 0xffffffff) {
+        return readZip64Location(file, fileSize - tailSize + end);
+    }
+    return location;
+}
 
-    if (entries == 0xffff || directorySize == 0xffffffff || directoryOffset == 0xffffffff) {
-        unsigned char locator[kZip64LocatorSize];
-        unsigned char end64[kZip64EndOfDirectorySize];
-        if (endOffset < kZip64LocatorSize ||
-            !readAt(file, endOffset - kZip64LocatorSize, locator, sizeof locator) ||
-            littleEndian(locator, 4) != kZip64Locator) {
-            return Error{"zip64 directory locator missing"};
+// Zip64 extra field: the 8-byte values replace, in this order, those marked 0xffffffff.
+Result<void> applyZip64Extra(const unsigned char* extra, std::size_t extraLength,
+                             const std::string& name, EntryExtent& extent) {
+    for (std::size_t at = 0; at + 4 <= extraLength;) {
+        const std::uint64_t id = littleEndian(extra + at, 2);
+        const std::size_t size = littleEndian(extra + at + 2, 2);
+        if (at + 4 + size > extraLength) break;
+        if (id == kZip64ExtraId) {
+            std::size_t field = at + 4;
+            for (std::uint64_t* value :
+                 {&extent.uncompressed, &extent.compressed, &extent.localOffset}) {
+                if (*value != 0xffffffff) continue;
+                if (field + 8 > at + 4 + size) {
+                    return Error{"corrupt zip64 sizes for '" + printable(name) + "'"};
+                }
+                *value = littleEndian(extra + field, 8);
+                field += 8;
+            }
         }
-        const std::uint64_t end64Offset = littleEndian(locator + 8, 8);
-        if (end64Offset > fileSize - kZip64EndOfDirectorySize ||
-            !readAt(file, end64Offset, end64, sizeof end64) ||
-            littleEndian(end64, 4) != kZip64EndOfDirectory) {
-            return Error{"zip64 directory record missing"};
-        }
-        entries = littleEndian(end64 + 32, 8);
-        directorySize = littleEndian(end64 + 40, 8);
-        directoryOffset = littleEndian(end64 + 48, 8);
+        at += 4 + size;
     }
-    if (directoryOffset > fileSize || directorySize > fileSize - directoryOffset) {
-        return Error{"zip directory lies outside the file (truncated file?)"};
-    }
-    if (entries > directorySize / kDirectoryEntrySize) {
-        return Error{"zip directory declares more entries than it can hold"};
-    }
+    return {};
+}
 
-    std::vector<unsigned char> directory(static_cast<std::size_t>(directorySize));
-    if (!readAt(file, directoryOffset, directory.data(), directory.size())) {
-        return Error{"cannot read the zip directory"};
-    }
+// Checks every entry of the central directory `directory` against the file's size.
+Result<void> checkEntries(const std::vector<unsigned char>& directory, std::uint64_t entries,
+                          std::uint64_t fileSize) {
     std::size_t position = 0;
     // Entries may point at the same bytes (Fifield's "non-recursive zip bomb", 2019): each fits
     // the file, yet together they inflate to far more. Stored records never overlap, so their
@@ -98,9 +132,8 @@ Result<void> checkZipDirectory(FileSource& file) {
             return Error{"corrupt zip directory entry " + std::to_string(index)};
         }
         const unsigned char* entry = &directory[position];
-        std::uint64_t compressed = littleEndian(entry + 20, 4);
-        std::uint64_t uncompressed = littleEndian(entry + 24, 4);
-        std::uint64_t localOffset = littleEndian(entry + 42, 4);
+        EntryExtent extent{littleEndian(entry + 20, 4), littleEndian(entry + 24, 4),
+                           littleEndian(entry + 42, 4)};
         const std::size_t nameLength = littleEndian(entry + 28, 2);
         const std::size_t extraLength = littleEndian(entry + 30, 2);
         const std::size_t commentLength = littleEndian(entry + 32, 2);
@@ -111,31 +144,16 @@ Result<void> checkZipDirectory(FileSource& file) {
         }
         const std::string name(reinterpret_cast<const char*>(entry + kDirectoryEntrySize),
                                nameLength);
-
-        // Zip64 extra field: the 8-byte values replace, in this order, those marked 0xffffffff.
         const unsigned char* extra = entry + kDirectoryEntrySize + nameLength;
-        for (std::size_t at = 0; at + 4 <= extraLength;) {
-            const std::uint64_t id = littleEndian(extra + at, 2);
-            const std::size_t size = littleEndian(extra + at + 2, 2);
-            if (at + 4 + size > extraLength) break;
-            if (id == kZip64ExtraId) {
-                std::size_t field = at + 4;
-                for (std::uint64_t* value : {&uncompressed, &compressed, &localOffset}) {
-                    if (*value != 0xffffffff) continue;
-                    if (field + 8 > at + 4 + size) {
-                        return Error{"corrupt zip64 sizes for '" + printable(name) + "'"};
-                    }
-                    *value = littleEndian(extra + field, 8);
-                    field += 8;
-                }
-            }
-            at += 4 + size;
+        if (auto applied = applyZip64Extra(extra, extraLength, name, extent); !applied) {
+            return applied;
         }
-        if (uncompressed > fileSize || compressed > fileSize || localOffset >= fileSize) {
+        if (extent.uncompressed > fileSize || extent.compressed > fileSize ||
+            extent.localOffset >= fileSize) {
             return Error{"zip entry '" + printable(name) + "' declares " +
-                         std::to_string(uncompressed) + " bytes, more than the file holds"};
+                         std::to_string(extent.uncompressed) + " bytes, more than the file holds"};
         }
-        declaredTotal += uncompressed;  // cannot wrap: each term is at most the file size
+        declaredTotal += extent.uncompressed;  // cannot wrap: each term is at most the file size
         if (declaredTotal > fileSize) {
             return Error{"zip entries declare " + std::to_string(declaredTotal) +
                          " bytes in all, more than the file's " + std::to_string(fileSize) +
@@ -144,6 +162,26 @@ Result<void> checkZipDirectory(FileSource& file) {
         position += entrySize;
     }
     return {};
+}
+
+}  // namespace
+
+Result<void> checkZipDirectory(FileSource& file) {
+    const std::uint64_t fileSize = file.size();
+    const auto location = locateDirectory(file);
+    if (!location) return location.error();
+    const DirectoryLocation& directory = location.value();
+    if (directory.offset > fileSize || directory.size > fileSize - directory.offset) {
+        return Error{"zip directory lies outside the file (truncated file?)"};
+    }
+    if (directory.entries > directory.size / kDirectoryEntrySize) {
+        return Error{"zip directory declares more entries than it can hold"};
+    }
+    std::vector<unsigned char> bytes(static_cast<std::size_t>(directory.size));
+    if (!readAt(file, directory.offset, bytes.data(), bytes.size())) {
+        return Error{"cannot read the zip directory"};
+    }
+    return checkEntries(bytes, directory.entries, fileSize);
 }
 
 }  // namespace fovea::core::weights_detail

@@ -8,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include "fovea/core/atomic_file.h"
 #include "fovea/core/weights_import/keras_mobilenet_import.h"
 
 namespace fovea::core {
@@ -28,12 +29,9 @@ Error fileError(const fs::path& file, const std::string& problem) {
 namespace {
 
 Result<std::string> readText(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return fileError(file, "cannot open the file (is nsfwjs installed?)");
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in.good() && !in.eof()) return fileError(file, "read error");
-    return text.str();
+    auto text = files::readWholeFile(file);
+    if (!text) return fileError(file, "cannot open the file (is nsfwjs installed?)");
+    return text;
 }
 
 bool isIdentifierStart(char c) {

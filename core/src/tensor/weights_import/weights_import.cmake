@@ -10,6 +10,6 @@ add_library(fovea_weights_import STATIC
     src/tensor/weights_import/tfjs_model.cpp
 )
 target_link_libraries(fovea_weights_import PUBLIC fovea_tensor_common fovea_models fovea_weights
-                                                  fovea_download
+                                                  fovea_download fovea_file_io
                                            PRIVATE nlohmann_json::nlohmann_json fovea_warnings)
 fovea_use_torch_pch(fovea_weights_import)

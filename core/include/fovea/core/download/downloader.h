@@ -40,6 +40,10 @@ std::filesystem::path cacheDirectory();
 // Where converted and user data live: $XDG_DATA_HOME/fovea, else ~/.local/share/fovea.
 std::filesystem::path dataDirectory();
 
+// Where fetchToCache keeps the file of `url`: cacheDirectory()/weights/ and the URL's last path
+// segment. Empty when the URL names no file.
+std::filesystem::path cachedFileFor(const std::string& url);
+
 // The file for `url` in cacheDirectory()/weights, downloaded only when it is not there yet
 // (or is there but fails the SHA-256 check).
 Result<std::filesystem::path> fetchToCache(const std::string& url, const std::string& sha256,

@@ -6,21 +6,20 @@
 #include <string>
 #include <utility>
 
+#include "fovea/core/image/augmentation_level.h"
 #include "fovea/core/image/transforms.h"
+#include "fovea/core/models/preprocessing.h"
 #include "fovea/core/random.h"
 #include "fovea/core/result.h"
 
 namespace fovea::core {
 
-// How pixels become a network input: torchvision's Resize(resizeShorterSide) +
-// CenterCrop(cropSize) for evaluation, then ToTensor + Normalize(mean, std).
-struct ImageTransformSpec {
-    int resizeShorterSide = 256;
-    int cropSize = 224;
-    ResizeFilter filter = ResizeFilter::Auto;
-    std::array<float, 3> mean{0.485f, 0.456f, 0.406f};
-    std::array<float, 3> std{0.229f, 0.224f, 0.225f};
-};
+// How pixels become a network input is the network's Preprocessing (models/preprocessing.h):
+// torchvision's Resize(resizeShorterSide) + CenterCrop(cropSize) for evaluation, then
+// ToTensor + Normalize(mean, std). Fovea shrinks with pixel-area averaging (antialiased, like
+// the PIL resize behind torchvision's reference numbers) and enlarges bilinearly or, for
+// weights trained with bicubic resizing, bicubically.
+ResizeFilter resizeFilterFor(const Preprocessing& preprocessing);
 
 // Training-time augmentation, each step as its torchvision namesake. Applied to the image already
 // resized to resizeShorterSide (so the decoded+resized image can be cached and reused).
@@ -39,20 +38,15 @@ struct AugmentationOptions {
     }
 };
 
-enum class AugmentationLevel { None, Light, Strong };
-
-// none: centre crop only. light: RandomResizedCrop(scale 0.35-1) + flip. strong: RandomResizedCrop
-// (0.08-1) + flip + rotation up to 10 degrees + ColorJitter(0.3, 0.3, 0.3, 0.05).
+// The presets are described in augmentation_level.h.
 AugmentationOptions augmentationPreset(AugmentationLevel level);
-Result<AugmentationLevel> parseAugmentationLevel(const std::string& name);
-const char* augmentationLevelName(AugmentationLevel level);
 
 // The deterministic part, cacheable per image: resize so the shorter side is resizeShorterSide.
-cv::Mat prepareForTransform(const cv::Mat& rgb, const ImageTransformSpec& spec);
+cv::Mat prepareForTransform(const cv::Mat& rgb, const Preprocessing& spec);
 // Evaluation: centre crop of the prepared image (cropSize x cropSize).
-cv::Mat evaluationCrop(const cv::Mat& prepared, const ImageTransformSpec& spec);
+cv::Mat evaluationCrop(const cv::Mat& prepared, const Preprocessing& spec);
 // Training: the augmentations in `options`, drawn from `rng`, ending at cropSize x cropSize.
-cv::Mat augment(const cv::Mat& prepared, const ImageTransformSpec& spec,
+cv::Mat augment(const cv::Mat& prepared, const Preprocessing& spec,
                 const AugmentationOptions& options, Rng& rng);
 
 }  // namespace fovea::core

@@ -58,7 +58,7 @@ struct LoaderCacheStats {
 // images than batchSize (the last one, or when images failed), even none.
 class ImageBatchLoader final : public BatchSource {
   public:
-    ImageBatchLoader(std::vector<LabeledImage> images, ImageTransformSpec spec,
+    ImageBatchLoader(std::vector<LabeledImage> images, Preprocessing spec,
                      AugmentationOptions augmentation, LoaderOptions options);
     ~ImageBatchLoader() override;
     ImageBatchLoader(const ImageBatchLoader&) = delete;
@@ -86,7 +86,7 @@ class ImageBatchLoader final : public BatchSource {
     std::int64_t variantFor(std::int64_t epoch) const;
 
     const std::vector<LabeledImage> m_images;
-    const ImageTransformSpec m_spec;
+    const Preprocessing m_spec;
     const AugmentationOptions m_augmentation;
     const LoaderOptions m_options;
     const bool m_pinMemory;
@@ -109,6 +109,6 @@ class ImageBatchLoader final : public BatchSource {
 // One image through the evaluation transform (resize, centre crop, normalise) as a
 // [1, 3, cropSize, cropSize] tensor: exactly what the loader feeds the network in evaluation.
 Result<torch::Tensor> loadEvaluationTensor(const std::filesystem::path& file,
-                                           const ImageTransformSpec& spec);
+                                           const Preprocessing& spec);
 
 }  // namespace fovea::core

@@ -9,36 +9,16 @@
 #include <torch/nn/module.h>
 #include <torch/types.h>
 
+#include "fovea/core/models/head_options.h"
+#include "fovea/core/models/preprocessing.h"
+
 namespace fovea::core {
-
-// How pixels must be prepared for a network: the numbers torchvision's weights were trained
-// with. Pixels are RGB scaled to [0,1] (x/255), then (x - mean) / std per channel.
-struct Preprocessing {
-    int resizeShorterSide = 256;  // pixels, before the centre crop
-    int cropSize = 224;           // the network's input height and width, pixels
-    bool bicubic = false;         // resize interpolation: bilinear unless the weights used bicubic
-    std::array<float, 3> mean{0.485f, 0.456f, 0.406f};
-    std::array<float, 3> std{0.229f, 0.224f, 0.225f};
-};
-
-// torchvision's ImageNet preprocessing (the mean/std above) with the given sizes.
-Preprocessing imagenetPreprocessing(int resizeShorterSide, int cropSize, bool bicubic = false);
-// Pixels / 255 only, no mean/std, at size x size: what Keras models converted from nsfwjs expect.
-Preprocessing unitScalePreprocessing(int size);
 
 // A named group of layers that freezing works on: every parameter and buffer whose name starts
 // with one of modulePaths (as torchvision names them, e.g. "layer1" or "features.11").
 struct BlockSpec {
     std::string name;
     std::vector<std::string> modulePaths;
-};
-
-// A new classification head: `numClasses` logits from the pooled features, optionally through
-// dropout and one hidden ReLU layer (Linear(F, hidden) -> ReLU -> Dropout -> Linear(hidden, K)).
-struct HeadOptions {
-    int64_t numClasses = 1000;
-    double dropout = 0.0;     // probability; 0 keeps the head a single Linear
-    int64_t hiddenUnits = 0;  // 0 for no hidden layer
 };
 
 // A zoo network with torchvision-compatible parameter names. The forward pass is a sequence of

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "fovea/core/models/network.h"
+#include "fovea/core/models/preprocessing.h"
 #include "fovea/core/result.h"
 
 namespace fovea::core {

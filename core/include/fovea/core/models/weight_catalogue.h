@@ -3,7 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "fovea/core/models/network.h"
+#include <cstdint>
+
+#include "fovea/core/models/preprocessing.h"
 
 namespace fovea::core {
 

@@ -6,7 +6,6 @@
 
 #include "fovea/core/download/downloader.h"
 #include "fovea/core/result.h"
-#include "fovea/core/session/run_failure.h"
 #include "fovea/core/session/training_run.h"
 #include "fovea/core/training/lr_finder.h"
 
@@ -18,10 +17,10 @@ namespace fovea::core {
 // with the optimizer, freezing, device and class weighting the run would use. `options`'s
 // classCounts are filled in from the data. `projectFolder` is where an image folder's
 // scratch project is kept (a project folder is used as it is). `control` may stop it between
-// steps; `progress` as findLearningRate's. On failure `failure` says why.
+// steps; `progress` as findLearningRate's. Errors carry their kind (Usage, BadData, Internal).
 Result<LrFinderResult> runLearningRateFinder(
     RunSettings settings, const std::filesystem::path& projectFolder, LrFinderOptions options,
     TrainingControl* control, const std::function<void(std::int64_t, double, double)>& progress,
-    const DownloadProgressCallback& download, RunFailure& failure);
+    const DownloadProgressCallback& download);
 
 }  // namespace fovea::core

@@ -10,20 +10,22 @@
 //   README.md           the model card: architecture, weight source, classes, data counts,
 //                       metrics, training settings, date
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "fovea/core/session/export_model.h"
+#include "fovea/core/session/run_settings.h"
 
 namespace fovea::core {
 
 // What the model card says beyond the model itself; each part may be empty (a null json).
 struct ModelCardFacts {
-    std::string name;           // shown as the card's title, e.g. the run folder's name
-    nlohmann::json config;      // the run's config.json
-    nlohmann::json summary;     // the run's summary.json
-    nlohmann::json evaluation;  // an evaluation report (accuracy, per-class metrics), if any
+    std::string name;              // shown as the card's title, e.g. the run folder's name
+    std::optional<RunConfig> run;  // the run's config.json
+    nlohmann::json summary;        // the run's summary.json
+    nlohmann::json evaluation;     // an evaluation report (accuracy, per-class metrics), if any
 };
 
 struct BundleReport {

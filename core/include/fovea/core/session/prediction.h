@@ -31,7 +31,8 @@ struct ImageFileList {
 
 // The images named by `inputs`, in their order: a file is taken as it is (its content decides
 // whether it is an image), a folder contributes every file below it with an image extension
-// (hasImageExtension), recursively, sorted by path. A file named twice is listed once.
+// (hasImageExtension), recursively, sorted by path, walked as folder_walk.h walks (hidden
+// entries skipped, linked folders once). A file named twice is listed once.
 ImageFileList collectImageFiles(const std::vector<std::filesystem::path>& inputs);
 
 struct ClassScore {

@@ -12,7 +12,7 @@
 
 #include "fovea/core/result.h"
 #include "fovea/core/session/model_bundle.h"
-#include "fovea/core/session/run_failure.h"
+#include "fovea/core/session/run_images.h"
 #include "fovea/core/session/trained_model.h"
 
 namespace fovea::core {
@@ -27,16 +27,9 @@ struct LoadedModel {
     TrainedModel model;
     std::filesystem::path file;  // the model.safetensors that was read
 };
-// modelFileFor(given), then loadTrainedModel. On failure `failure` says why: Usage when
-// `given` does not exist (a mistyped path), BadData when it holds no readable model.
-Result<LoadedModel> loadModelSource(const std::filesystem::path& given, RunFailure& failure);
-
-// A labeled image of the data, before its class is matched to a model's.
-struct DataImage {
-    std::int64_t id = 0;
-    std::filesystem::path path;
-    std::string className;
-};
+// modelFileFor(given), then loadTrainedModel. Errors are Usage when `given` does not exist (a
+// mistyped path), BadData when it holds no readable model.
+Result<LoadedModel> loadModelSource(const std::filesystem::path& given);
 
 // What is evaluated and what was left out, before matching classes to the model.
 struct EvalData {
@@ -50,16 +43,14 @@ struct EvalData {
 // or no longer on disk), with why: [{"path", "error"}].
 nlohmann::json unusableImages(const ProjectStore& store);
 
-// The run's own data split as training split it: the project the run made (or the project it
-// trained on), the validation fraction and seed from config.json. The stored splits are
-// stable, so "val" is exactly the training run's validation set. `split`: "val", "train" or
-// "all".
-Result<EvalData> runData(const std::filesystem::path& runFolder, const std::string& split,
-                         RunFailure& failure);
+// The images the run trained and validated on, as it recorded them (images.json; for runs
+// made before that, the splits it stored in its project), with the classes it trained them
+// as. Never writes to the project. `split`: "val", "train" or "all". Usage error when
+// `runFolder` is not a run.
+Result<EvalData> runData(const std::filesystem::path& runFolder, const std::string& split);
 // The paths of runData's images.
 Result<std::vector<std::filesystem::path>> runImagePaths(const std::filesystem::path& runFolder,
-                                                         const std::string& split,
-                                                         RunFailure& failure);
+                                                         const std::string& split);
 
 // What exporting a model needs: the model of `source` (run folder, bundle or model file), the
 // images its parity gate runs on (a run's own validation images; none otherwise, and the gate
@@ -71,7 +62,7 @@ struct ExportInputs {
     ModelCardFacts facts;
     std::vector<std::string> notes;
 };
-Result<ExportInputs> exportInputs(const std::filesystem::path& source, RunFailure& failure);
+Result<ExportInputs> exportInputs(const std::filesystem::path& source);
 
 // A JSON file's content, or null when it is missing or not JSON (optional run records).
 nlohmann::json loadJsonFile(const std::filesystem::path& file);

@@ -17,36 +17,13 @@
 #include "fovea/core/project/project_store.h"
 #include "fovea/core/result.h"
 #include "fovea/core/session/network_setup.h"
-#include "fovea/core/session/run_failure.h"
+#include "fovea/core/session/run_settings.h"
 #include "fovea/core/session/training_data.h"
 #include "fovea/core/training/batch_size_search.h"
 #include "fovea/core/training/trainer.h"
 #include "fovea/core/training/training_config.h"
 
 namespace fovea::core {
-
-// Everything that defines a training run: fovea-cli train's flags, or the GUI's Model and Train
-// pages. Recorded in the run folder's config.json (describeRunSettings), so a run can be
-// resumed or repeated exactly.
-constexpr std::int64_t kAutoBatchSize = 0;
-
-struct RunSettings {
-    // An image folder (ImageFolder or train|val/class layout; imported into a project kept in
-    // the run folder) or a Fovea project folder (used as it is).
-    std::filesystem::path data;
-    NetworkChoice network;
-    TrainingConfig training;
-    std::string augment = "light";    // none | light | strong
-    std::int64_t batchSize = 32;      // kAutoBatchSize: the largest power of two that fits
-    double validationFraction = 0.2;  // of each class, for images without a split
-    int workers = 0;                  // image decoding threads; 0: one per core
-};
-
-nlohmann::json describeRunSettings(const RunSettings& settings);
-// The settings a config.json records. When it also records the blocks the run froze as it began
-// (network.frozen_blocks, written by runTraining), those become the explicit freeze list, so a
-// resumed run trains exactly what it trained before.
-Result<RunSettings> runSettingsFromConfig(const nlohmann::json& config);
 
 // The training data opened: a project as it is, or an image folder imported into a project.
 struct OpenedTrainingData {
@@ -62,17 +39,17 @@ struct TrainingInputs {
     OpenedTrainingData data;
     TrainingDataSet set;
     PreparedNetwork network;
-    ImageTransformSpec spec;
+    Preprocessing spec;
     std::unique_ptr<ImageBatchLoader> trainLoader;
     std::unique_ptr<ImageBatchLoader> validationLoader;  // null without validation images
     std::int64_t batchSize = 0;                          // what the loaders use
     std::optional<BatchSizeSearch> batchSizeSearch;      // when the settings asked for auto
 };
-// `projectFolder`: where an image folder's project is kept. On failure `failure` says why.
+// `projectFolder`: where an image folder's project is kept. The error's kind says whose
+// problem it is (Usage: a setting this machine cannot run; BadData: the data or weights).
 Result<TrainingInputs> prepareTrainingInputs(const RunSettings& settings,
                                              const std::filesystem::path& projectFolder,
-                                             const DownloadProgressCallback& download,
-                                             RunFailure& failure);
+                                             const DownloadProgressCallback& download);
 
 // An image left out of the run, with why.
 struct SkippedImage {
@@ -107,15 +84,20 @@ struct TrainingRunHooks {
     DownloadProgressCallback download;  // weights being fetched
     // Called once the inputs are ready and the run folder exists, before the first batch.
     std::function<void(const TrainingInputs&, const std::filesystem::path& runFolder)> started;
+    // Training wrote to the project database at `projectFolder` (split assignments before the
+    // first batch, an image's decode error while training): whoever shows the project
+    // re-reads it.
+    std::function<void(const std::filesystem::path& projectFolder)> projectChanged;
 };
 
 // Trains `settings` into `runFolder` (a new run), or with `resume` continues the run there
 // from its last checkpoint with the settings recorded in its config.json (then `settings` is
-// not used). Writes config.json, metrics, logs, checkpoints, summary.json and model.safetensors
-// (see RunFolder). `control` stops or pauses it from any thread. Runs on the calling thread.
+// not used). Writes config.json (RunConfig), images.json (RunImages), metrics, logs,
+// checkpoints, summary.json and model.safetensors (see RunFolder). `control` stops or pauses
+// it from any thread. Runs on the calling thread. Errors carry their kind (Usage, BadData,
+// Internal).
 Result<TrainingRunResult> runTraining(const RunSettings& settings,
                                       const std::filesystem::path& runFolder, bool resume,
-                                      TrainingControl& control, const TrainingRunHooks& hooks,
-                                      RunFailure& failure);
+                                      TrainingControl& control, const TrainingRunHooks& hooks);
 
 }  // namespace fovea::core

@@ -59,7 +59,8 @@ class RunFolder {
     // stored as config.json.
     static Result<RunFolder> create(const std::filesystem::path& folder,
                                     const nlohmann::json& description);
-    // Reopens an existing run to resume it: new rows, log lines and curves are appended. When
+    // Reopens an existing run to resume it (config.json must exist; its content is the
+    // caller's): new rows, log lines and curves are appended. When
     // the resumed trainer reports an epoch that metrics.csv already has (the process was killed
     // after the row but before the checkpoint), the rows from that epoch on are replaced.
     static Result<RunFolder> open(const std::filesystem::path& folder);
@@ -72,8 +73,6 @@ class RunFolder {
 
     const std::filesystem::path& path() const { return m_folder; }
     std::filesystem::path checkpointFolder() const { return m_folder / kCheckpointFolder; }
-    // config.json as stored (for open(): as read back, e.g. to rebuild the TrainingConfig).
-    const nlohmann::json& config() const { return m_config; }
 
     // Callbacks for Trainer::run that record every event, then forward it to `forwardTo`
     // (whose members may be empty). Exceptions from the forwarded callbacks propagate as they
@@ -91,11 +90,9 @@ class RunFolder {
   private:
     class Recorder;
 
-    RunFolder(std::filesystem::path folder, nlohmann::json config,
-              std::shared_ptr<Recorder> recorder);
+    RunFolder(std::filesystem::path folder, std::shared_ptr<Recorder> recorder);
 
     std::filesystem::path m_folder;
-    nlohmann::json m_config;
     std::shared_ptr<Recorder> m_recorder;
 };
 

@@ -16,90 +16,9 @@
 #include "fovea/core/training/batch_source.h"
 #include "fovea/core/training/confusion_matrix.h"
 #include "fovea/core/training/training_config.h"
+#include "fovea/core/training/training_reports.h"
 
 namespace fovea::core {
-
-// Reported every `reportEveryBatches` batches.
-struct BatchProgress {
-    std::int64_t epoch = 0;  // 0-based
-    std::int64_t batch = 0;  // 0-based within the epoch
-    std::int64_t batchesInEpoch = 0;
-    std::int64_t step = 0;       // optimizer steps so far, over the whole run
-    double loss = 0;             // this batch's mean training loss
-    double learningRate = 0;     // of the base (multiplier 1) parameter groups
-    double imagesPerSecond = 0;  // over the epoch so far
-    double etaSeconds = 0;       // to the end of the run at the current speed
-};
-
-// Reported after every epoch.
-struct EpochReport {
-    std::int64_t epoch = 0;
-    double trainLoss = 0;
-    double trainAccuracy = 0;
-    bool hasValidation = false;
-    double validationLoss = 0;
-    double validationAccuracy = 0;
-    double validationMacroF1 = 0;
-    ConfusionMatrix validationConfusion;  // rows: true class
-    std::vector<ClassMetrics> validationPerClass;
-    double learningRate = 0;  // at the end of the epoch
-    double seconds = 0;
-    double imagesPerSecond = 0;  // training images
-    bool improved = false;       // the stop metric reached a new best (best weights kept)
-    double etaSeconds = 0;
-};
-
-enum class TrainingOutcome {
-    Completed,     // all epochs ran
-    Stopped,       // a stop request (checkpoint written)
-    EarlyStopped,  // no improvement for earlyStopPatience epochs
-    Diverged,      // the loss became NaN or infinite (reported, not thrown)
-};
-const char* trainingOutcomeName(TrainingOutcome outcome);
-
-struct TrainingSummary {
-    TrainingOutcome outcome = TrainingOutcome::Completed;
-    std::string message;  // e.g. why it diverged
-    std::int64_t epochsCompleted = 0;
-    std::int64_t steps = 0;
-    std::vector<EpochReport> history;
-    std::optional<std::int64_t> bestEpoch;
-    double bestMetric = 0;
-    std::string device;         // where it trained, e.g. "cpu" or "cuda:0"
-    bool channelsLast = false;  // the memory layout it used
-    // Frozen-prefix feature cache, training set: images served from it and computed for it.
-    std::int64_t featureCacheHits = 0;
-    std::int64_t featureCacheMisses = 0;
-    std::size_t featureCacheDiskBytes = 0;  // spilled beyond the memory budget
-    // fp16 with dynamic loss scaling: optimizer steps skipped because a gradient overflowed, and
-    // the scale at the end (0 without fp16).
-    std::int64_t overflowSkippedSteps = 0;
-    double lossScale = 0;
-};
-
-// Stop and pause requests from any thread (the GUI's, a signal handler's watcher); the trainer
-// checks them between batches, so a request takes effect within one batch.
-class TrainingControl {
-  public:
-    void requestStop();
-    bool stopRequested() const { return m_stop.load(); }
-    void pause();
-    void resume();
-    bool paused() const;
-    // Frozen blocks to apply at the next batch boundary (e.g. changed in the GUI while paused).
-    void requestFrozenBlocks(std::set<std::string> blocks);
-
-    // Trainer side: blocks while paused; false when a stop was requested.
-    bool waitWhilePaused();
-    std::optional<std::set<std::string>> takeFrozenBlocksRequest();
-
-  private:
-    std::atomic<bool> m_stop{false};
-    mutable std::mutex m_mutex;
-    std::condition_variable m_resumed;
-    bool m_paused = false;
-    std::optional<std::set<std::string>> m_frozenRequest;
-};
 
 struct TrainingCallbacks {
     std::function<void(const BatchProgress&)> onBatch;

@@ -11,16 +11,9 @@
 
 #include "fovea/core/models/network.h"
 #include "fovea/core/result.h"
+#include "fovea/core/weights_import/offline_weights_paths.h"
 
 namespace fovea::core {
-
-// dataDirectory()/weights/<architecture>-nsfwjs.safetensors, for the two converted networks
-// "mobilenet_v2_keras" (the default) and "inception_v3_keras".
-std::filesystem::path offlineWeightsPath(const std::string& architecture);
-std::filesystem::path offlineDefaultWeightsPath();  // the MobileNetV2 one
-
-// The npm prefix packaging/setup.sh installs nsfwjs into: dataDirectory()/npm.
-std::filesystem::path defaultNsfwjsPrefix();
 
 // Converts nsfwjs' MobileNetV2 and InceptionV3 (<npmPrefix>/node_modules/nsfwjs/dist/models/)
 // into `folder`/<architecture>-nsfwjs.safetensors (written atomically) with metadata:
