@@ -23,7 +23,7 @@ if [[ "${1:-}" == --full ]]; then
 fi
 if (($# == 0)); then
     set -- bash -c 'packaging/build.sh tensor-only &&
-        ctest --test-dir build/debian13-tensor-only --output-on-failure \
+        ctest --test-dir build/debian13-tensor-only -j 2 --output-on-failure \
               --label-exclude "parity|reference|bench"'
 fi
 

@@ -9,7 +9,7 @@ cd "$root"
 "$root/packaging/build.sh" tensor-only
 # The parity and reference tests (torchvision, TensorFlow.js) run once, in the full suite below.
 # (--test-dir, not --preset: a test preset's own filter would override --label-exclude.)
-ctest --test-dir build/tensor-only --output-on-failure --label-exclude "parity|reference|bench" \
+ctest --test-dir build/tensor-only -j 2 --output-on-failure --label-exclude "parity|reference|bench" \
     >build/tensor-only-ctest.log 2>&1 || {
     cat build/tensor-only-ctest.log
     echo "test.sh: the tensor-only build failed its tests" >&2

@@ -203,38 +203,45 @@ core::DownloadProgressCallback downloadProgress(ProgressDisplay& progress) {
     };
 }
 
-int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
-    namespace fs = std::filesystem;
-    const bool json = o.json;
-    if (!o.resume) {
-        if (o.data.empty()) return reportError(json, kExitUsage, "train needs --data DIR");
-        if (o.network.architecture.empty()) {
-            return reportError(json, kExitUsage, "train needs --arch NAME");
-        }
-        if (!core::findArchitecture(o.network.architecture)) {
-            return reportError(
-                json, kExitUsage,
-                "unknown architecture '" + o.network.architecture + "' (see fovea-cli models)");
-        }
-        auto freeze = parseFreezeList(o.freezeList);
-        if (!freeze) return reportError(json, kExitUsage, freeze.error().message);
-        o.network.freeze = freeze.value();
-        o.training.optimizer = core::parseOptimizerKind(o.optimizer).value();
-        o.training.schedule.kind = core::parseScheduleKind(o.schedule).value();
-        o.training.device = core::parseDevicePreference(o.device).value();
-        o.training.precision = core::parsePrecision(o.precision).value();
-        o.augment = core::parseAugmentationLevel(o.augmentText).value();
-        if (auto common = applyCommonTrainingOptions(o); !common) {
-            return reportError(json, kExitUsage, common.error().message);
+namespace {
+
+// The options a new run needs, parsed into the settings (a resumed run reads its own).
+core::Result<void> parseNewRunOptions(TrainOptions& o) {
+    if (o.data.empty()) return core::Error{"train needs --data DIR"};
+    if (o.network.architecture.empty()) return core::Error{"train needs --arch NAME"};
+    if (!core::findArchitecture(o.network.architecture)) {
+        return core::Error{"unknown architecture '" + o.network.architecture +
+                           "' (see fovea-cli models)"};
+    }
+    auto freeze = parseFreezeList(o.freezeList);
+    if (!freeze) return freeze.error();
+    o.network.freeze = freeze.value();
+    o.training.optimizer = core::parseOptimizerKind(o.optimizer).value();
+    o.training.schedule.kind = core::parseScheduleKind(o.schedule).value();
+    o.training.device = core::parseDevicePreference(o.device).value();
+    o.training.precision = core::parsePrecision(o.precision).value();
+    o.augment = core::parseAugmentationLevel(o.augmentText).value();
+    return applyCommonTrainingOptions(o);
+}
+
+// The epochs the progress bar counts: a resumed run's own, else the option's.
+std::int64_t progressEpochs(const TrainOptions& o) {
+    if (o.resume) {
+        if (auto recorded = core::readRunConfig(o.runFolder)) {
+            return recorded.value().settings.training.epochs;
         }
     }
+    return o.training.epochs;
+}
 
-    ProgressDisplay progress;
-    std::int64_t epochs = o.training.epochs;
+// Downloads, batches, epochs and log lines drawn on `progress`.
+core::TrainingRunHooks progressHooks(ProgressDisplay& progress, std::int64_t epochs) {
     core::TrainingRunHooks hooks;
     hooks.download = downloadProgress(progress);
-    hooks.started = [&](const core::TrainingInputs&, const fs::path&) { progress.finishLine(); };
-    hooks.training.onBatch = [&](const core::BatchProgress& p) {
+    hooks.started = [&progress](const core::TrainingInputs&, const std::filesystem::path&) {
+        progress.finishLine();
+    };
+    hooks.training.onBatch = [&progress, epochs](const core::BatchProgress& p) {
         const double done = (double(p.epoch) + double(p.batch + 1) / p.batchesInEpoch) /
                             static_cast<double>(epochs);
         char detail[96];
@@ -242,36 +249,27 @@ int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
         progress.update(done, "epoch " + std::to_string(p.epoch + 1) + "/" + std::to_string(epochs),
                         detail, p.etaSeconds);
     };
-    hooks.training.onEpoch = [&](const core::EpochReport& r) {
+    hooks.training.onEpoch = [&progress, epochs](const core::EpochReport& r) {
         progress.line(epochLine(r, epochs));
     };
-    hooks.training.onLog = [&](const std::string& line) { progress.line(line); };
-    if (o.resume) {
-        // The resumed run's own epoch count, for the progress bar.
-        if (auto recorded = core::readRunConfig(o.runFolder)) {
-            epochs = recorded.value().settings.training.epochs;
-        }
-    }
+    hooks.training.onLog = [&progress](const std::string& line) { progress.line(line); };
+    return hooks;
+}
 
-    core::TrainingControl control;
-    core::Result<core::TrainingRunResult> ran = core::Error{""};
-    {
-        InterruptWatcher watcher(control);
-        ran = core::runTraining(o, o.runFolder, o.resume, control, hooks);
-    }
-    progress.finishLine();
-    if (!ran) return reportError(json, exitCodeFor(ran.error().kind), ran.error().message);
-    const core::TrainingRunResult& run = ran.value();
-    const core::TrainingSummary& s = run.summary;
-
+nlohmann::json skippedJson(const std::vector<core::SkippedImage>& skippedImages) {
     nlohmann::json skipped = nlohmann::json::array();
-    for (const auto& image : run.skipped) {
+    for (const auto& image : skippedImages) {
         nlohmann::json entry = {{"error", image.message}};
         if (image.imageId) entry["image_id"] = *image.imageId;
         if (!image.path.empty()) entry["path"] = image.path.string();
         skipped.push_back(entry);
     }
-    result = {
+    return skipped;
+}
+
+nlohmann::json resultJson(const core::TrainingRunResult& run) {
+    const core::TrainingSummary& s = run.summary;
+    nlohmann::json result = {
         {"run_folder", run.runFolder.string()},
         {"outcome", core::trainingOutcomeName(s.outcome)},
         {"message", s.message},
@@ -285,7 +283,7 @@ int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
          {{"train", run.trainImages},
           {"validation", run.validationImages},
           {"unusable", run.unusableImages}}},
-        {"skipped", skipped},
+        {"skipped", skippedJson(run.skipped)},
         {"batch_size", run.batchSize},
         {"channels_last", s.channelsLast},
         {"epochs_completed", s.epochsCompleted},
@@ -313,7 +311,12 @@ int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
     }
     if (run.model) result["model"] = run.model->string();
     if (run.recordingError) result["recording_error"] = run.recordingError->message;
+    return result;
+}
 
+// The result for people; the validation accuracy is the one `result` reports.
+std::string resultText(const core::TrainingRunResult& run, const nlohmann::json& result) {
+    const core::TrainingSummary& s = run.summary;
     std::ostringstream lines;
     lines << "Run " << core::trainingOutcomeName(s.outcome) << " after " << s.epochsCompleted
           << " epochs on " << s.device << ": " << run.runFolder.string() << "\n";
@@ -328,17 +331,46 @@ int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
     }
     lines << "\n";
     if (result.contains("val_accuracy")) {
-        lines << "Validation accuracy " << result["val_accuracy"].get<double>() << "\n";
+        lines << "Validation accuracy " << result.at("val_accuracy").get<double>() << "\n";
     }
-    if (!skipped.empty()) lines << skipped.size() << " unreadable images skipped\n";
+    if (!run.skipped.empty()) lines << run.skipped.size() << " unreadable images skipped\n";
     if (s.outcome == core::TrainingOutcome::Stopped) {
         lines << "Stopped; continue with: fovea-cli train --out " << run.runFolder.string()
               << " --resume\n";
     }
-    text = lines.str();
-    if (s.outcome == core::TrainingOutcome::Diverged) return kExitFailure;
-    if (s.outcome == core::TrainingOutcome::Stopped) return kExitInterrupted;
+    return lines.str();
+}
+
+int exitCodeForOutcome(core::TrainingOutcome outcome) {
+    if (outcome == core::TrainingOutcome::Diverged) return kExitFailure;
+    if (outcome == core::TrainingOutcome::Stopped) return kExitInterrupted;
     return kExitSuccess;
+}
+
+}  // namespace
+
+int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
+    const bool json = o.json;
+    if (!o.resume) {
+        if (auto parsed = parseNewRunOptions(o); !parsed) {
+            return reportError(json, kExitUsage, parsed.error().message);
+        }
+    }
+
+    ProgressDisplay progress;
+    const core::TrainingRunHooks hooks = progressHooks(progress, progressEpochs(o));
+    core::TrainingControl control;
+    core::Result<core::TrainingRunResult> ran = core::Error{""};
+    {
+        InterruptWatcher watcher(control);
+        ran = core::runTraining(o, o.runFolder, o.resume, control, hooks);
+    }
+    progress.finishLine();
+    if (!ran) return reportError(json, exitCodeFor(ran.error().kind), ran.error().message);
+    const core::TrainingRunResult& run = ran.value();
+    result = resultJson(run);
+    text = resultText(run, result);
+    return exitCodeForOutcome(run.summary.outcome);
 }
 
 int runTrain(TrainOptions o) {

@@ -116,9 +116,9 @@ TEST(ExportCli, PthAndTorchScriptLoadInPythonAndBundleHoldsEveryFormat) {
         EXPECT_EQ(parity.at("inputs"), "validation images");
         EXPECT_EQ(parity.at("agreement"), 1.0);
     }
-    const auto python =
-        runProcess("/usr/bin/python3", {foveaSourceDir() + "/tests/core/export/check_exports.py",
-                                        folder.string(), "resnet18:32:3"});
+    const auto python = runProcess("/usr/bin/python3",
+                                   {foveaSourceDir() + "/tests/core/tensor/export/check_exports.py",
+                                    folder.string(), "resnet18:32:3"});
     ASSERT_EQ(python.exitCode, 0) << python.output;
     const auto checked = nlohmann::json::parse(python.output).at("resnet18");
     auto model = core::loadTrainedModel(run / "model.safetensors");

@@ -49,16 +49,24 @@ ProcessResult runProcess(const std::string& program, const std::vector<std::stri
     return result;
 }
 
+// The environment (set by ctest) wins; else the folders of the build this test was compiled in
+// (tests/CMakeLists.txt defines them), so a test binary also runs on its own.
 std::string foveaSourceDir() {
-    const char* dir = std::getenv("FOVEA_SOURCE_DIR");
-    if (!dir) throw std::runtime_error("FOVEA_SOURCE_DIR is not set; run the tests through ctest");
-    return dir;
+    if (const char* dir = std::getenv("FOVEA_SOURCE_DIR")) return dir;
+#ifdef FOVEA_TEST_SOURCE_DIR
+    return FOVEA_TEST_SOURCE_DIR;
+#else
+    throw std::runtime_error("FOVEA_SOURCE_DIR is not set; run the tests through ctest");
+#endif
 }
 
 std::string foveaBinary(const std::string& name) {
-    const char* dir = std::getenv("FOVEA_BIN_DIR");
-    if (!dir) throw std::runtime_error("FOVEA_BIN_DIR is not set; run the tests through ctest");
-    return std::string(dir) + "/" + name;
+    if (const char* dir = std::getenv("FOVEA_BIN_DIR")) return std::string(dir) + "/" + name;
+#ifdef FOVEA_TEST_BIN_DIR
+    return std::string(FOVEA_TEST_BIN_DIR) + "/" + name;
+#else
+    throw std::runtime_error("FOVEA_BIN_DIR is not set; run the tests through ctest");
+#endif
 }
 
 }  // namespace fovea::test

@@ -3,15 +3,11 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
-#include <QDir>
-#include <QFileDialog>
-#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QKeySequence>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenuBar>
-#include <QMessageBox>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -21,11 +17,10 @@
 #include "data/data_page.h"
 #include "evaluate/evaluate_page.h"
 #include "export/export_page.h"
-#include "fovea/core/project/folder_import.h"
 #include "fovea/core/torch_runtime.h"
 #include "model/model_page.h"
 #include "predict/predict_page.h"
-#include "project/new_project_dialog.h"
+#include "project/project_controller.h"
 #include "project/project_session.h"
 #include "train/train_page.h"
 #include "widgets/background_job.h"
@@ -44,65 +39,32 @@ const char* const kStateKey = "mainWindow/state";
 const char* const kPageKey = "mainWindow/page";
 const char* const kDataSplitterKey = "mainWindow/dataSplitter";
 
-QString importSummary(const core::ImportReport& report) {
-    QStringList parts;
-    parts << QString("%1 new image%2").arg(report.added).arg(report.added == 1 ? "" : "s");
-    if (report.updated > 0) parts << QString("%1 changed on disk").arg(report.updated);
-    if (report.markedMissing > 0) parts << QString("%1 missing").arg(report.markedMissing);
-    if (!report.classesCreated.empty()) {
-        parts << QString("%1 new classes").arg(report.classesCreated.size());
-    }
-    QString text = parts.join(", ");
-    if (!report.unreadable.empty()) {
-        text += QString("; %1 unreadable (filter \"Unreadable or missing\")")
-                    .arg(report.unreadable.size());
-    }
-    if (!report.problems.empty()) {
-        text += QString("; %1 problem%2, first: %3")
-                    .arg(report.problems.size())
-                    .arg(report.problems.size() == 1 ? "" : "s")
-                    .arg(QString::fromStdString(report.problems.front().message));
-    }
-    return text;
-}
-
-QString progressText(const core::ImportProgress& progress) {
-    switch (progress.phase) {
-        case core::ImportProgress::Phase::Listing:
-            return QString("listing files (%1)").arg(progress.done);
-        case core::ImportProgress::Phase::Probing:
-            return QString("reading %1 of %2").arg(progress.done).arg(progress.total);
-        case core::ImportProgress::Phase::Saving:
-            return "saving";
-    }
-    return {};
-}
-
 }  // namespace
 
-MainWindow::MainWindow(QWidget* parent)
-    : QMainWindow(parent),
-      m_recentProjects(m_settings),
-      m_undoGroup(new QUndoGroup(this)),
-      m_importJob(new BackgroundJob(this)) {
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_undoGroup(new QUndoGroup(this)) {
     registerFoveaResources();
     setObjectName("mainWindow");
     setWindowTitle("Fovea");
     setWindowIcon(QIcon(":/fovea/fovea.svg"));
     resize(1280, 800);
     buildPages();
+    m_project = new ProjectController({m_dataPage, m_modelPage, m_trainPage, m_evaluatePage},
+                                      m_undoGroup, this);
     buildMenus();
     buildStatusBar();
-    connect(m_importJob, &BackgroundJob::finished, this, &MainWindow::onImportFinished);
-    setSession(nullptr);
+    connect(m_project, &ProjectController::sessionChanged, this, &MainWindow::onSessionChanged);
+    connect(m_project, &ProjectController::importStarted, this,
+            [this](const QString& title) { m_jobProgress->track(m_project->importJob(), title); });
+    connect(m_project, &ProjectController::statusMessage, statusBar(), &QStatusBar::showMessage);
+    m_project->closeProject();
     restoreWindowState();
 }
 
 MainWindow::~MainWindow() {
-    // Workers open the project on their own; stop them before the session goes.
-    delete m_importJob;
-    m_importJob = nullptr;
-    m_trainPage->shutdown();
+    // The controller stops the workers, then its session goes, before the pages that show it
+    // (children, deleted after this).
+    delete m_project;
+    m_project = nullptr;
 }
 
 void MainWindow::buildPages() {
@@ -130,10 +92,6 @@ void MainWindow::buildPages() {
     connect(m_modelPage, &ModelPage::selectionChanged, m_trainPage,
             &TrainPage::onModelSelectionChanged);
     addPage("Train", m_trainPage);
-    // Training writes splits and decode errors through its own connection to the database.
-    connect(m_trainPage, &TrainPage::projectChanged, this, [this] {
-        if (m_session) m_session->noteChangedElsewhere();
-    });
     m_evaluatePage = new EvaluatePage(m_pages);
     addPage("Evaluate", m_evaluatePage);
     // A finished run is evaluated at once, so the Evaluate page is ready when the user looks.
@@ -158,24 +116,24 @@ void MainWindow::buildPages() {
 
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu("&File");
-    QAction* newProject = file->addAction("&New Project…", this, &MainWindow::chooseNewProject);
+    QAction* newProject =
+        file->addAction("&New Project…", m_project, &ProjectController::chooseNewProject);
     newProject->setObjectName("newProjectAction");
     newProject->setShortcut(QKeySequence::New);
     QAction* openProject =
-        file->addAction("&Open Project…", this, &MainWindow::chooseProjectToOpen);
+        file->addAction("&Open Project…", m_project, &ProjectController::chooseProjectToOpen);
     openProject->setObjectName("openProjectAction");
     openProject->setShortcut(QKeySequence::Open);
     m_recentMenu = file->addMenu("Open &Recent");
     m_recentMenu->setObjectName("recentMenu");
-    rebuildRecentMenu();
+    m_project->setRecentMenu(m_recentMenu);
     file->addSeparator();
-    QAction* import = file->addAction("&Import Images…", this, &MainWindow::chooseImagesToImport);
+    QAction* import =
+        file->addAction("&Import Images…", m_project, &ProjectController::chooseImagesToImport);
     import->setObjectName("importImagesAction");
     import->setShortcut(QKeySequence("Ctrl+I"));
-    QAction* rescan = file->addAction("Re&scan Folders", this, [this] {
-        QString error;
-        if (!rescanProject(&error)) reportProjectError(error);
-    });
+    QAction* rescan =
+        file->addAction("Re&scan Folders", m_project, &ProjectController::rescanFromMenu);
     rescan->setObjectName("rescanAction");
     rescan->setShortcut(QKeySequence::Refresh);
     // The Export page is where formats, destination and the parity figures are chosen and shown.
@@ -220,31 +178,6 @@ void MainWindow::buildStatusBar() {
     statusBar()->addPermanentWidget(m_threadsLabel);
 }
 
-void MainWindow::rebuildRecentMenu() {
-    // Later, not now: choosing an entry opens its project, which rebuilds this menu while the
-    // entry's own action is still being triggered (QMenu::clear() would delete it under it).
-    for (QAction* action : m_recentMenu->actions()) {
-        m_recentMenu->removeAction(action);
-        action->deleteLater();
-    }
-    const QStringList folders = m_recentProjects.list();
-    for (const QString& folder : folders) {
-        m_recentMenu->addAction(folder, this, [this, folder] {
-            QString error;
-            if (!openProject(folder, &error)) reportProjectError(error);
-        });
-    }
-    if (folders.isEmpty()) {
-        m_recentMenu->addAction("(none)")->setEnabled(false);
-    } else {
-        m_recentMenu->addSeparator();
-        m_recentMenu->addAction("Clear List", this, [this] {
-            m_recentProjects.clear();
-            rebuildRecentMenu();
-        });
-    }
-}
-
 QStringList MainWindow::pageNames() const {
     QStringList names;
     for (int row = 0; row < m_pageList->count(); ++row) names << m_pageList->item(row)->text();
@@ -261,192 +194,39 @@ void MainWindow::showPage(const QString& name) {
     if (row >= 0) m_pageList->setCurrentRow(row);
 }
 
-QString MainWindow::projectFolder() const { return m_session ? m_session->folder() : QString(); }
+QString MainWindow::projectFolder() const { return m_project->projectFolder(); }
+
+ProjectSession* MainWindow::session() const { return m_project->session(); }
+
+BackgroundJob* MainWindow::importJob() const { return m_project->importJob(); }
 
 bool MainWindow::openProject(const QString& folder, QString* error) {
-    if (m_importJob->isRunning()) {
-        if (error) *error = "Wait for the import to finish (or cancel it) first.";
-        return false;
-    }
-    if (!QFileInfo(folder).isDir()) {
-        if (error) *error = QString("Cannot open project %1: it is not a folder.").arg(folder);
-        return false;
-    }
-    if (!core::ProjectStore::exists(folder.toStdString())) {
-        if (error) {
-            *error = QString(
-                         "Cannot open %1: it holds no Fovea project (%2). File ▸ New "
-                         "Project makes one.")
-                         .arg(folder, core::kProjectDatabaseName);
-        }
-        return false;
-    }
-    QString message;
-    auto session = ProjectSession::open(folder, &message);
-    if (!session) {
-        if (error) *error = message;
-        return false;
-    }
-    setSession(std::move(session));
-    return true;
+    return m_project->openProject(folder, error);
 }
 
 bool MainWindow::createProject(const QString& folder, const QString& imagesFolder, QString* error) {
-    if (m_importJob->isRunning()) {
-        if (error) *error = "Wait for the import to finish (or cancel it) first.";
-        return false;
-    }
-    if (!imagesFolder.isEmpty() && !QFileInfo(imagesFolder).isDir()) {
-        if (error) *error = QString("Cannot import %1: it is not a folder.").arg(imagesFolder);
-        return false;
-    }
-    QString message;
-    auto session = ProjectSession::create(folder, &message);
-    if (!session) {
-        if (error) *error = message;
-        return false;
-    }
-    setSession(std::move(session));
-    if (!imagesFolder.isEmpty()) startImportJob("Importing", imagesFolder);
-    return true;
+    return m_project->createProject(folder, imagesFolder, error);
 }
 
 bool MainWindow::importImages(const QString& folder, QString* error) {
-    if (!m_session) {
-        if (error) *error = "Open or create a project first.";
-        return false;
-    }
-    if (m_importJob->isRunning()) {
-        if (error) *error = "An import is already running.";
-        return false;
-    }
-    if (!QFileInfo(folder).isDir()) {
-        if (error) *error = QString("Cannot import %1: it is not a folder.").arg(folder);
-        return false;
-    }
-    startImportJob("Importing", folder);
-    return true;
+    return m_project->importImages(folder, error);
 }
 
-bool MainWindow::rescanProject(QString* error) {
-    if (!m_session) {
-        if (error) *error = "Open or create a project first.";
-        return false;
-    }
-    if (m_importJob->isRunning()) {
-        if (error) *error = "An import is already running.";
-        return false;
-    }
-    startImportJob("Rescanning", {});
-    return true;
-}
+bool MainWindow::rescanProject(QString* error) { return m_project->rescanProject(error); }
 
-void MainWindow::startImportJob(const QString& title, const QString& folder) {
-    // The worker opens its own connection: ProjectStore is not shared between threads.
-    const std::filesystem::path project = m_session->folder().toStdString();
-    const std::filesystem::path root = folder.toStdString();
-    m_jobProgress->track(m_importJob, title);
-    m_importJob->start([project, root](BackgroundJob& job) -> BackgroundJob::Outcome {
-        auto store = core::ProjectStore::open(project);
-        if (!store) return {false, QString::fromStdString(store.error().message)};
-        auto progress = [&job](const core::ImportProgress& p) {
-            job.reportProgress(static_cast<qint64>(p.done), static_cast<qint64>(p.total),
-                               progressText(p));
-        };
-        core::Result<core::ImportReport> report = core::Error{};
-        if (root.empty()) {
-            core::RescanOptions options;
-            options.progress = progress;
-            options.cancel = job.cancelFlag();
-            report = core::rescanProject(store.value(), options);
-        } else {
-            core::FolderImportOptions options;
-            options.progress = progress;
-            options.cancel = job.cancelFlag();
-            report = core::importFolder(store.value(), root, options);
-        }
-        if (!report) return {false, QString::fromStdString(report.error().message)};
-        return {true, importSummary(report.value())};
-    });
-}
-
-void MainWindow::onImportFinished(bool ok, const QString& message) {
-    if (m_session) {
-        Q_EMIT m_session->classesChanged();
-        Q_EMIT m_session->imagesChanged();
-    }
-    if (ok) {
-        statusBar()->showMessage("Import: " + message, 15000);
-    } else if (m_importJob->wasCancelled()) {
-        statusBar()->showMessage("Import cancelled; the project is as it was.", 15000);
-    } else {
-        reportProjectError(message);
-    }
-}
-
-void MainWindow::setSession(std::unique_ptr<ProjectSession> session) {
-    if (m_session) m_undoGroup->removeStack(m_session->undoStack());
-    // Pages let go of the old project first (a running training is stopped and checkpointed).
-    m_trainPage->setSession(nullptr);
-    m_evaluatePage->setSession(nullptr);
-    m_modelPage->setSession(nullptr);
-    m_dataPage->setSession(nullptr);
-    m_session = std::move(session);
-    for (QAction* action : m_projectActions) action->setEnabled(m_session != nullptr);
-    if (!m_session) {
+void MainWindow::onSessionChanged(ProjectSession* session) {
+    for (QAction* action : m_projectActions) action->setEnabled(session != nullptr);
+    if (!session) {
         setWindowTitle("Fovea");
         m_projectLabel->setText("No project open");
         return;
     }
-    connect(m_session.get(), &ProjectSession::failed, this, &MainWindow::reportProjectError);
-    m_undoGroup->addStack(m_session->undoStack());
-    m_undoGroup->setActiveStack(m_session->undoStack());
-    m_dataPage->setSession(m_session.get());
-    m_modelPage->setSession(m_session.get());
-    m_trainPage->setSession(m_session.get());
-    m_evaluatePage->setSession(m_session.get());
-    m_recentProjects.add(m_session->folder());
-    rebuildRecentMenu();
-    setWindowTitle(QString("%1 - Fovea").arg(m_session->name()));
-    m_projectLabel->setText("Project: " + m_session->folder());
-    Q_EMIT projectChanged(m_session->folder());
-}
-
-void MainWindow::chooseNewProject() {
-    NewProjectDialog dialog(this);
-    if (dialog.exec() != QDialog::Accepted) return;
-    QString error;
-    if (!createProject(dialog.projectFolder(), dialog.imagesFolder(), &error)) {
-        reportProjectError(error);
-    }
-}
-
-void MainWindow::chooseProjectToOpen() {
-    const QString folder =
-        QFileDialog::getExistingDirectory(this, "Open Project", QDir::homePath());
-    if (folder.isEmpty()) return;
-    QString error;
-    if (!openProject(folder, &error)) reportProjectError(error);
-}
-
-void MainWindow::chooseImagesToImport() {
-    const QString folder =
-        QFileDialog::getExistingDirectory(this, "Import Images", projectFolder());
-    if (folder.isEmpty()) return;
-    QString error;
-    if (!importImages(folder, &error)) reportProjectError(error);
+    setWindowTitle(QString("%1 - Fovea").arg(session->name()));
+    m_projectLabel->setText("Project: " + session->folder());
+    Q_EMIT projectChanged(session->folder());
 }
 
 void MainWindow::showAbout() { openAboutDialog(this); }
-
-void MainWindow::reportProjectError(const QString& message) {
-    // Window-modal but not blocking: the caller (often an undo command) returns at once, and a
-    // second error while this one is shown gets its own box.
-    auto* box = new QMessageBox(QMessageBox::Warning, "Fovea", message, QMessageBox::Ok, this);
-    box->setObjectName("errorMessage");
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    box->open();
-}
 
 void MainWindow::restoreWindowState() {
     restoreGeometry(m_settings.value(kGeometryKey).toByteArray());
@@ -471,7 +251,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     saveWindowState();
     // Labels are already in the database; a running import is cancelled (it changes nothing
     // until its single final transaction).
-    m_importJob->cancel();
+    m_project->importJob()->cancel();
     // A running training stops after its batch and writes its checkpoint before the window goes.
     m_trainPage->shutdown();
     event->accept();

@@ -42,15 +42,8 @@ torch::Tensor joined(const std::vector<BatchFigures>& batches, torch::Tensor Bat
     return torch::cat(parts).to(torch::kCPU).to(type).contiguous();
 }
 
-}  // namespace
-
-Result<EvaluationReport> evaluateNetwork(NetworkImpl& network,
-                                         const std::vector<LabeledImage>& images,
-                                         const std::vector<std::string>& classNames,
-                                         const EvaluationOptions& options,
-                                         const EvaluationProgress& progress,
-                                         const std::atomic<bool>* cancel) {
-    const std::int64_t classes = network.numClasses();
+Result<void> checkTargets(std::int64_t classes, const std::vector<std::string>& classNames,
+                          const std::vector<LabeledImage>& images) {
     if (static_cast<std::int64_t>(classNames.size()) != classes) {
         return Error{"the network has " + std::to_string(classes) + " outputs but " +
                      std::to_string(classNames.size()) + " class names were given"};
@@ -61,6 +54,82 @@ Result<EvaluationReport> evaluateNetwork(NetworkImpl& network,
                          " is not one of the network's " + std::to_string(classes) + " classes"};
         }
     }
+    return {};
+}
+
+// One outcome per evaluated image, in the order of `images`; `order` holds the positions in
+// `images` in the order of `batches`.
+std::vector<ImageOutcome> outcomesOf(const std::vector<BatchFigures>& batches,
+                                     const std::vector<std::int64_t>& order,
+                                     const std::vector<LabeledImage>& images) {
+    if (order.empty()) return {};
+    const torch::Tensor predicted = joined(batches, &BatchFigures::predicted, torch::kInt64);
+    const torch::Tensor predictedP =
+        joined(batches, &BatchFigures::predictedProbability, torch::kFloat64);
+    const torch::Tensor trueP = joined(batches, &BatchFigures::trueProbability, torch::kFloat64);
+    const torch::Tensor loss = joined(batches, &BatchFigures::loss, torch::kFloat64);
+    const torch::Tensor inTopK = joined(batches, &BatchFigures::inTopK, torch::kBool);
+    const auto* p = predicted.data_ptr<std::int64_t>();
+    const auto* pp = predictedP.data_ptr<double>();
+    const auto* tp = trueP.data_ptr<double>();
+    const auto* l = loss.data_ptr<double>();
+    const auto* k = inTopK.data_ptr<bool>();
+    std::vector<ImageOutcome> outcomes;
+    outcomes.reserve(order.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        const LabeledImage& image = images[static_cast<std::size_t>(order[i])];
+        outcomes.push_back({image.id, image.path, image.target, p[i], pp[i], tp[i], l[i], k[i]});
+    }
+    // Batches arrive in order; keep "the order given" a promise, not a loader detail.
+    std::vector<std::size_t> byPosition(order.size());
+    std::iota(byPosition.begin(), byPosition.end(), std::size_t{0});
+    std::stable_sort(byPosition.begin(), byPosition.end(),
+                     [&](std::size_t a, std::size_t b) { return order[a] < order[b]; });
+    std::vector<ImageOutcome> sorted;
+    sorted.reserve(order.size());
+    for (const auto i : byPosition) sorted.push_back(outcomes[i]);
+    return sorted;
+}
+
+// The confusion matrix and the figures derived from report.outcomes.
+void summarise(EvaluationReport& report) {
+    double lossSum = 0;
+    std::int64_t topKHits = 0;
+    for (const auto& outcome : report.outcomes) {
+        report.confusion.add(outcome.trueClass, outcome.predictedClass);
+        lossSum += outcome.loss;
+        topKHits += outcome.inTopK ? 1 : 0;
+    }
+    report.imagesEvaluated = static_cast<std::int64_t>(report.outcomes.size());
+    if (report.imagesEvaluated > 0) {
+        const auto n = static_cast<double>(report.imagesEvaluated);
+        report.accuracy = report.confusion.accuracy();
+        report.topKAccuracy = static_cast<double>(topKHits) / n;
+        report.meanLoss = lossSum / n;
+    }
+    report.perClass = report.confusion.perClass();
+    report.macroF1 = report.confusion.macroF1();
+}
+
+std::vector<ImageOutcome> highestLosses(std::vector<ImageOutcome> outcomes, std::int64_t count) {
+    std::stable_sort(outcomes.begin(), outcomes.end(),
+                     [](const ImageOutcome& a, const ImageOutcome& b) { return a.loss > b.loss; });
+    if (static_cast<std::int64_t>(outcomes.size()) > count) {
+        outcomes.resize(static_cast<std::size_t>(count));
+    }
+    return outcomes;
+}
+
+}  // namespace
+
+Result<EvaluationReport> evaluateNetwork(NetworkImpl& network,
+                                         const std::vector<LabeledImage>& images,
+                                         const std::vector<std::string>& classNames,
+                                         const EvaluationOptions& options,
+                                         const EvaluationProgress& progress,
+                                         const std::atomic<bool>* cancel) {
+    const std::int64_t classes = network.numClasses();
+    if (auto checked = checkTargets(classes, classNames, images); !checked) return checked.error();
     EvaluationReport report;
     report.topK = static_cast<int>(std::clamp<std::int64_t>(options.topK, 1, classes));
     report.confusion = ConfusionMatrix(static_cast<int>(classes));
@@ -89,61 +158,10 @@ Result<EvaluationReport> evaluateNetwork(NetworkImpl& network,
         report.failures.push_back({image.id, image.path, failure.message});
     }
 
-    if (!order.empty()) {
-        const torch::Tensor predicted = joined(batches, &BatchFigures::predicted, torch::kInt64);
-        const torch::Tensor predictedP =
-            joined(batches, &BatchFigures::predictedProbability, torch::kFloat64);
-        const torch::Tensor trueP =
-            joined(batches, &BatchFigures::trueProbability, torch::kFloat64);
-        const torch::Tensor loss = joined(batches, &BatchFigures::loss, torch::kFloat64);
-        const torch::Tensor inTopK = joined(batches, &BatchFigures::inTopK, torch::kBool);
-        const auto* p = predicted.data_ptr<std::int64_t>();
-        const auto* pp = predictedP.data_ptr<double>();
-        const auto* tp = trueP.data_ptr<double>();
-        const auto* l = loss.data_ptr<double>();
-        const auto* k = inTopK.data_ptr<bool>();
-        report.outcomes.reserve(order.size());
-        for (std::size_t i = 0; i < order.size(); ++i) {
-            const LabeledImage& image = images[static_cast<std::size_t>(order[i])];
-            report.outcomes.push_back(
-                {image.id, image.path, image.target, p[i], pp[i], tp[i], l[i], k[i]});
-        }
-        // Batches arrive in order; keep "the order given" a promise, not a loader detail.
-        std::vector<std::size_t> byPosition(order.size());
-        std::iota(byPosition.begin(), byPosition.end(), std::size_t{0});
-        std::stable_sort(byPosition.begin(), byPosition.end(),
-                         [&](std::size_t a, std::size_t b) { return order[a] < order[b]; });
-        std::vector<ImageOutcome> sorted;
-        sorted.reserve(order.size());
-        for (const auto i : byPosition) sorted.push_back(report.outcomes[i]);
-        report.outcomes = std::move(sorted);
-    }
-
-    double lossSum = 0;
-    std::int64_t topKHits = 0;
-    for (const auto& outcome : report.outcomes) {
-        report.confusion.add(outcome.trueClass, outcome.predictedClass);
-        lossSum += outcome.loss;
-        topKHits += outcome.inTopK ? 1 : 0;
-    }
-    report.imagesEvaluated = static_cast<std::int64_t>(report.outcomes.size());
-    if (report.imagesEvaluated > 0) {
-        const auto n = static_cast<double>(report.imagesEvaluated);
-        report.accuracy = report.confusion.accuracy();
-        report.topKAccuracy = static_cast<double>(topKHits) / n;
-        report.meanLoss = lossSum / n;
-    }
-    report.perClass = report.confusion.perClass();
-    report.macroF1 = report.confusion.macroF1();
-
+    report.outcomes = outcomesOf(batches, order, images);
+    summarise(report);
     if (options.topLossCount > 0) {
-        report.topLosses = report.outcomes;
-        std::stable_sort(
-            report.topLosses.begin(), report.topLosses.end(),
-            [](const ImageOutcome& a, const ImageOutcome& b) { return a.loss > b.loss; });
-        if (static_cast<std::int64_t>(report.topLosses.size()) > options.topLossCount) {
-            report.topLosses.resize(static_cast<std::size_t>(options.topLossCount));
-        }
+        report.topLosses = highestLosses(report.outcomes, options.topLossCount);
     }
     return report;
 }

@@ -142,6 +142,79 @@ std::vector<DataImage> dataImages(const std::vector<LabeledImage>& images,
     return out;
 }
 
+// A run folder reopened to resume, and the settings its run was started with.
+struct ResumedRun {
+    RunFolder folder;
+    RunSettings settings;
+};
+
+Result<ResumedRun> reopenRun(const fs::path& runFolder) {
+    auto recorded = readRunConfig(runFolder);
+    if (!recorded) {
+        // A folder that is not a run is the user's mistake; a damaged config.json is not.
+        return recorded.error().kind == ErrorKind::Usage
+                   ? Error{runFolder.string() + " holds no training run to resume (no " +
+                               kRunConfigFile + ")",
+                           ErrorKind::Usage}
+                   : withKind(recorded.error(), ErrorKind::Internal);
+    }
+    auto opened = RunFolder::open(runFolder);
+    if (!opened) return withKind(opened.error(), ErrorKind::Usage);
+    return ResumedRun{std::move(opened).value(), recorded.value().resumeSettings()};
+}
+
+// What the result tells before training: the run, its network and its data. Read after a resume
+// restored the checkpoint's frozen blocks.
+TrainingRunResult describeResult(const RunFolder& run, const TrainingInputs& inputs) {
+    const NetworkImpl& network = *inputs.network.network;
+    const TrainingDataSet& set = inputs.set;
+    TrainingRunResult result;
+    result.runFolder = fs::absolute(run.path());
+    result.architecture = network.architecture();
+    result.weightsDescription = inputs.network.weightsDescription;
+    result.frozenBlocks = frozenBlocksInOrder(network);
+    result.parameters = countParameters(network);
+    result.classNames = set.classNames;
+    result.batchSize = inputs.batchSize;
+    if (inputs.batchSizeSearch) result.batchSizeExplanation = inputs.batchSizeSearch->explanation;
+    result.trainImages = set.train.size();
+    result.validationImages = set.validation.size();
+    result.unusableImages = set.unusable;
+    if (inputs.data.import) {
+        for (const auto& problem : inputs.data.import->unreadable) {
+            result.skipped.push_back({std::nullopt, problem.path, problem.message});
+        }
+    }
+    return result;
+}
+
+// hooks.training, with each image the loader fails on also recorded in the project and in
+// `result`.
+TrainingCallbacks forwardedCallbacks(const TrainingRunHooks& hooks, ProjectStore& store,
+                                     TrainingRunResult& result) {
+    TrainingCallbacks forward = hooks.training;
+    forward.onSampleFailure = [&hooks, &store, &result](const SampleFailure& sample) {
+        // Remembered in the project, so the GUI and later runs show it.
+        (void)store.recordImageError(sample.sampleId, sample.message);
+        if (hooks.projectChanged) hooks.projectChanged(store.directory());
+        result.skipped.push_back({sample.sampleId, {}, sample.message});
+        if (hooks.training.onSampleFailure) hooks.training.onSampleFailure(sample);
+    };
+    return forward;
+}
+
+// model.safetensors in the run folder, with the head settings a later load rebuilds it from.
+Result<fs::path> saveRunModel(const fs::path& runFolder, const NetworkImpl& network,
+                              const RunSettings& settings,
+                              const std::vector<std::string>& classNames) {
+    const nlohmann::json head = {{"dropout", settings.network.head.dropout},
+                                 {"hidden_units", settings.network.head.hiddenUnits}};
+    const fs::path modelFile = runFolder / "model.safetensors";
+    auto saved = saveTrainedModel(modelFile, network, classNames, {{"fovea.head", head.dump()}});
+    if (!saved) return withKind(saved.error(), ErrorKind::Io);
+    return modelFile;
+}
+
 }  // namespace
 
 Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::path& runFolder,
@@ -150,19 +223,10 @@ Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::pa
     RunSettings settings = requested;
     std::optional<RunFolder> run;
     if (resume) {
-        auto recorded = readRunConfig(runFolder);
-        if (!recorded) {
-            // A folder that is not a run is the user's mistake; a damaged config.json is not.
-            return recorded.error().kind == ErrorKind::Usage
-                       ? Error{runFolder.string() + " holds no training run to resume (no " +
-                                   kRunConfigFile + ")",
-                               ErrorKind::Usage}
-                       : withKind(recorded.error(), ErrorKind::Internal);
-        }
-        auto opened = RunFolder::open(runFolder);
-        if (!opened) return withKind(opened.error(), ErrorKind::Usage);
-        settings = recorded.value().resumeSettings();
-        run = std::move(opened).value();
+        auto resumed = reopenRun(runFolder);
+        if (!resumed) return resumed.error();
+        settings = std::move(resumed.value().settings);
+        run = std::move(resumed.value().folder);
     }
 
     const fs::path runProject = runFolder / "project";
@@ -196,32 +260,8 @@ Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::pa
         if (!restored) return withKind(restored.error(), ErrorKind::Internal);
     }
 
-    TrainingRunResult result;
-    result.runFolder = fs::absolute(run->path());
-    result.architecture = network->architecture();
-    result.weightsDescription = inputs.network.weightsDescription;
-    result.frozenBlocks = frozenBlocksInOrder(*network);
-    result.parameters = countParameters(*network);
-    result.classNames = set.classNames;
-    result.batchSize = inputs.batchSize;
-    if (inputs.batchSizeSearch) result.batchSizeExplanation = inputs.batchSizeSearch->explanation;
-    result.trainImages = set.train.size();
-    result.validationImages = set.validation.size();
-    result.unusableImages = set.unusable;
-    if (inputs.data.import) {
-        for (const auto& problem : inputs.data.import->unreadable) {
-            result.skipped.push_back({std::nullopt, problem.path, problem.message});
-        }
-    }
-
-    TrainingCallbacks forward = hooks.training;
-    forward.onSampleFailure = [&](const SampleFailure& sample) {
-        // Remembered in the project, so the GUI and later runs show it.
-        (void)store.recordImageError(sample.sampleId, sample.message);
-        if (hooks.projectChanged) hooks.projectChanged(store.directory());
-        result.skipped.push_back({sample.sampleId, {}, sample.message});
-        if (hooks.training.onSampleFailure) hooks.training.onSampleFailure(sample);
-    };
+    TrainingRunResult result = describeResult(*run, inputs);
+    const TrainingCallbacks forward = forwardedCallbacks(hooks, store, result);
     if (hooks.started) hooks.started(inputs, result.runFolder);
     const TrainingCallbacks recorded = run->callbacks(forward);
     if (recorded.onLog && !result.batchSizeExplanation.empty()) {
@@ -233,13 +273,9 @@ Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::pa
     (void)run->writeSummary(result.summary);
 
     if (result.summary.outcome != TrainingOutcome::Stopped) {
-        const nlohmann::json head = {{"dropout", settings.network.head.dropout},
-                                     {"hidden_units", settings.network.head.hiddenUnits}};
-        const fs::path modelFile = result.runFolder / "model.safetensors";
-        auto saved = saveTrainedModel(modelFile, trainer.network(), set.classNames,
-                                      {{"fovea.head", head.dump()}});
-        if (!saved) return withKind(saved.error(), ErrorKind::Io);
-        result.model = modelFile;
+        auto model = saveRunModel(result.runFolder, trainer.network(), settings, set.classNames);
+        if (!model) return model.error();
+        result.model = model.value();
     }
     result.recordingError = run->recordingError();
     return result;

@@ -2,8 +2,14 @@
 target_sources(fovea_ui PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/class_list.cpp
     ${CMAKE_CURRENT_LIST_DIR}/class_list.h
+    ${CMAKE_CURRENT_LIST_DIR}/class_panel.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/class_panel.h
     ${CMAKE_CURRENT_LIST_DIR}/data_page.cpp
     ${CMAKE_CURRENT_LIST_DIR}/data_page.h
+    ${CMAKE_CURRENT_LIST_DIR}/image_filter_bar.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/image_filter_bar.h
+    ${CMAKE_CURRENT_LIST_DIR}/image_grid_menu.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/image_grid_menu.h
     ${CMAKE_CURRENT_LIST_DIR}/image_list_model.cpp
     ${CMAKE_CURRENT_LIST_DIR}/image_list_model.h
     ${CMAKE_CURRENT_LIST_DIR}/image_view_filter.cpp

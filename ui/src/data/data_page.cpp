@@ -1,16 +1,10 @@
 #include "data/data_page.h"
 
-#include <QColorDialog>
-#include <QComboBox>
 #include <QHBoxLayout>
-#include <QInputDialog>
 #include <QKeyEvent>
 #include <QLabel>
-#include <QLineEdit>
 #include <QListView>
 #include <QMenu>
-#include <QMessageBox>
-#include <QPushButton>
 #include <QSlider>
 #include <QSplitter>
 #include <QTimer>
@@ -19,6 +13,9 @@
 #include <algorithm>
 
 #include "data/class_list.h"
+#include "data/class_panel.h"
+#include "data/image_filter_bar.h"
+#include "data/image_grid_menu.h"
 #include "data/image_list_model.h"
 #include "data/labeling_commands.h"
 #include "data/preview_pane.h"
@@ -85,11 +82,13 @@ DataPage::DataPage(QWidget* parent)
 
 DataPage::~DataPage() = default;
 
-QWidget* DataPage::buildClassPanel() {
-    auto* panel = new QWidget(this);
-    m_classList = new ClassList(panel);
-    m_classList->setContextMenuPolicy(Qt::CustomContextMenu);
-    connect(m_classList, &ClassList::customContextMenuRequested, this, &DataPage::showClassMenu);
+ClassPanel* DataPage::buildClassPanel() {
+    m_classPanel = new ClassPanel(m_model, this);
+    m_classList = m_classPanel->list();
+    connect(m_classPanel, &ClassPanel::addRequested, this, &DataPage::addClass);
+    connect(m_classPanel, &ClassPanel::renameRequested, this, &DataPage::renameClass);
+    connect(m_classPanel, &ClassPanel::mergeRequested, this, &DataPage::mergeClass);
+    connect(m_classPanel, &ClassPanel::deleteRequested, this, &DataPage::deleteClass);
     connect(m_classList, &ClassList::imagesDropped, this,
             [this](std::optional<core::ClassId> classId, const QList<qint64>& ids) {
                 labelImages(ids, classId);
@@ -102,61 +101,38 @@ QWidget* DataPage::buildClassPanel() {
         filter.classId = classId.value_or(0);
         setFilter(filter);
     });
-
-    auto button = [panel](const QString& text, const QString& name, const QString& tip) {
-        auto* b = new QPushButton(text, panel);
-        b->setObjectName(name);
-        b->setToolTip(tip);
-        return b;
-    };
-    QPushButton* add = button("Add…", "addClassButton", "Add a class (it gets the next key)");
-    QPushButton* rename = button("Rename…", "renameClassButton", "Rename the selected class");
-    QPushButton* merge =
-        button("Merge…", "mergeClassButton", "Give the selected class's images another class");
-    QPushButton* remove = button("Delete", "deleteClassButton",
-                                 "Delete the selected class; its images stay, unlabeled");
-    connect(add, &QPushButton::clicked, this, &DataPage::askAddClass);
-    connect(rename, &QPushButton::clicked, this, &DataPage::askRenameClass);
-    connect(merge, &QPushButton::clicked, this, &DataPage::askMergeClass);
-    connect(remove, &QPushButton::clicked, this, &DataPage::askDeleteClass);
-
-    auto* buttons = new QHBoxLayout;
-    buttons->addWidget(add);
-    buttons->addWidget(rename);
-    buttons->addWidget(merge);
-    buttons->addWidget(remove);
-    auto* layout = new QVBoxLayout(panel);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(new QLabel("<b>Classes</b>", panel));
-    layout->addWidget(m_classList, 1);
-    layout->addLayout(buttons);
-    return panel;
+    return m_classPanel;
 }
 
 QWidget* DataPage::buildBrowser() {
     auto* panel = new QWidget(this);
-    m_filterCombo = new QComboBox(panel);
-    m_filterCombo->setObjectName("filterCombo");
-    m_filterCombo->setToolTip("Which images the grid shows");
-    m_filterCombo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    connect(m_filterCombo, &QComboBox::activated, this, &DataPage::applyFilterChoice);
-
-    m_search = new QLineEdit(panel);
-    m_search->setObjectName("pathSearch");
-    m_search->setPlaceholderText("Search paths…");
-    m_search->setClearButtonEnabled(true);
-    // Typing filters after a short pause, not on every key (a query over 50,000 paths).
-    auto* searchDelay = new QTimer(this);
-    searchDelay->setSingleShot(true);
-    searchDelay->setInterval(250);
-    connect(m_search, &QLineEdit::textChanged, searchDelay, qOverload<>(&QTimer::start));
-    connect(searchDelay, &QTimer::timeout, this, [this] {
+    m_filterBar = new ImageFilterBar(panel);
+    connect(m_filterBar, &ImageFilterBar::filterChosen, this, &DataPage::setFilter);
+    connect(m_filterBar, &ImageFilterBar::searchChanged, this, [this](const QString& text) {
         ImageViewFilter filter = m_model->filter();
-        filter.pathContains = m_search->text();
+        filter.pathContains = text;
         setFilter(filter);
     });
+    QToolButton* splitButton = buildSplitButton(panel);
+    m_sizeSlider = buildSizeSlider(panel);
+    m_grid = buildGrid(panel);
+    m_status = new QLabel(panel);
+    m_status->setObjectName("dataStatus");
 
-    auto* splitButton = new QToolButton(panel);
+    auto* tools = new QHBoxLayout;
+    tools->addWidget(m_filterBar, 1);
+    tools->addWidget(splitButton);
+    tools->addWidget(m_sizeSlider);
+    auto* layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(tools);
+    layout->addWidget(m_grid, 1);
+    layout->addWidget(m_status);
+    return panel;
+}
+
+QToolButton* DataPage::buildSplitButton(QWidget* parent) {
+    auto* splitButton = new QToolButton(parent);
     splitButton->setObjectName("splitButton");
     splitButton->setText("Split");
     splitButton->setToolTip("Move the selected images to a split");
@@ -169,58 +145,50 @@ QWidget* DataPage::buildBrowser() {
     splitMenu->addAction("Remove from its split", this,
                          [this] { moveSelectionToSplit(std::nullopt); });
     splitButton->setMenu(splitMenu);
+    return splitButton;
+}
 
-    m_sizeSlider = new QSlider(Qt::Horizontal, panel);
-    m_sizeSlider->setObjectName("thumbnailSizeSlider");
-    m_sizeSlider->setRange(64, kThumbnailSide);
-    m_sizeSlider->setValue(kDefaultCellSide);
-    m_sizeSlider->setMaximumWidth(120);
-    m_sizeSlider->setToolTip("Thumbnail size");
-
-    m_grid = new QListView(panel);
-    m_grid->setObjectName("imageGrid");
-    m_grid->setModel(m_model);
-    m_grid->setItemDelegate(m_delegate);
-    m_grid->setViewMode(QListView::IconMode);
-    m_grid->setMovement(QListView::Static);
-    m_grid->setResizeMode(QListView::Adjust);
-    // Uniform sizes let the view lay out 50,000 cells by arithmetic instead of asking each.
-    m_grid->setUniformItemSizes(true);
-    m_grid->setLayoutMode(QListView::Batched);
-    m_grid->setBatchSize(2000);
-    m_grid->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_grid->setSelectionRectVisible(true);
-    m_grid->setDragEnabled(true);
-    m_grid->setDragDropMode(QAbstractItemView::DragOnly);
-    m_grid->setDefaultDropAction(Qt::CopyAction);
-    m_grid->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_grid->installEventFilter(this);
-    connect(m_grid, &QListView::customContextMenuRequested, this, &DataPage::showGridMenu);
-    connect(m_grid->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
-        updateStatus();
-        updatePreview();
-    });
-    connect(m_grid->selectionModel(), &QItemSelectionModel::currentChanged, this,
-            &DataPage::updatePreview);
-    connect(m_sizeSlider, &QSlider::valueChanged, this, [this](int side) {
+QSlider* DataPage::buildSizeSlider(QWidget* parent) {
+    auto* slider = new QSlider(Qt::Horizontal, parent);
+    slider->setObjectName("thumbnailSizeSlider");
+    slider->setRange(64, kThumbnailSide);
+    slider->setValue(kDefaultCellSide);
+    slider->setMaximumWidth(120);
+    slider->setToolTip("Thumbnail size");
+    connect(slider, &QSlider::valueChanged, this, [this](int side) {
         m_delegate->setSide(side);
         m_grid->doItemsLayout();
     });
+    return slider;
+}
 
-    m_status = new QLabel(panel);
-    m_status->setObjectName("dataStatus");
-
-    auto* tools = new QHBoxLayout;
-    tools->addWidget(m_filterCombo);
-    tools->addWidget(m_search, 1);
-    tools->addWidget(splitButton);
-    tools->addWidget(m_sizeSlider);
-    auto* layout = new QVBoxLayout(panel);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addLayout(tools);
-    layout->addWidget(m_grid, 1);
-    layout->addWidget(m_status);
-    return panel;
+QListView* DataPage::buildGrid(QWidget* parent) {
+    auto* grid = new QListView(parent);
+    grid->setObjectName("imageGrid");
+    grid->setModel(m_model);
+    grid->setItemDelegate(m_delegate);
+    grid->setViewMode(QListView::IconMode);
+    grid->setMovement(QListView::Static);
+    grid->setResizeMode(QListView::Adjust);
+    // Uniform sizes let the view lay out 50,000 cells by arithmetic instead of asking each.
+    grid->setUniformItemSizes(true);
+    grid->setLayoutMode(QListView::Batched);
+    grid->setBatchSize(2000);
+    grid->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    grid->setSelectionRectVisible(true);
+    grid->setDragEnabled(true);
+    grid->setDragDropMode(QAbstractItemView::DragOnly);
+    grid->setDefaultDropAction(Qt::CopyAction);
+    grid->setContextMenuPolicy(Qt::CustomContextMenu);
+    grid->installEventFilter(this);
+    connect(grid, &QListView::customContextMenuRequested, this, &DataPage::showGridMenu);
+    connect(grid->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        updateStatus();
+        updatePreview();
+    });
+    connect(grid->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            &DataPage::updatePreview);
+    return grid;
 }
 
 void DataPage::setSession(ProjectSession* session) {
@@ -232,9 +200,10 @@ void DataPage::setSession(ProjectSession* session) {
         connect(session, &ProjectSession::classesChanged, this, &DataPage::onClassesChanged);
         connect(session, &ProjectSession::imagesChanged, this, &DataPage::onImagesChanged);
     }
-    m_search->clear();
+    m_filterBar->setSession(session);
+    m_filterBar->clearSearch();
     m_model->setSession(session);
-    m_classList->setSession(session);
+    m_classPanel->setSession(session);
     rebuildFilterChoices();
     setEnabled(session != nullptr);
     if (m_model->rowCount() > 0) m_grid->setCurrentIndex(m_model->index(0));
@@ -253,69 +222,7 @@ void DataPage::setFilter(const ImageViewFilter& filter) {
     updateStatus();
 }
 
-void DataPage::rebuildFilterChoices() {
-    m_filterCombo->clear();
-    m_filterCombo->addItem("All images", "all");
-    m_filterCombo->addItem("Unlabeled", "unlabeled");
-    m_filterCombo->addItem("Unreadable or missing", "unreadable");
-    for (core::Split split : {core::Split::Train, core::Split::Val, core::Split::Test}) {
-        m_filterCombo->addItem(QString("Split: %1").arg(core::splitName(split)),
-                               QString("split:%1").arg(core::splitName(split)));
-    }
-    m_filterCombo->addItem("No split", "nosplit");
-    if (m_session) {
-        if (auto classes = m_session->store().classes()) {
-            m_filterCombo->insertSeparator(m_filterCombo->count());
-            for (const auto& info : classes.value()) {
-                m_filterCombo->addItem("Class: " + QString::fromStdString(info.name),
-                                       QString("class:%1").arg(info.id));
-            }
-        }
-    }
-    const ImageViewFilter& current = m_model->filter();
-    QString key;
-    switch (current.kind) {
-        case ImageViewFilter::Kind::All:
-            key = "all";
-            break;
-        case ImageViewFilter::Kind::Unlabeled:
-            key = "unlabeled";
-            break;
-        case ImageViewFilter::Kind::Unreadable:
-            key = "unreadable";
-            break;
-        case ImageViewFilter::Kind::Split:
-            key = QString("split:%1").arg(core::splitName(current.split));
-            break;
-        case ImageViewFilter::Kind::NoSplit:
-            key = "nosplit";
-            break;
-        case ImageViewFilter::Kind::Class:
-            key = QString("class:%1").arg(current.classId);
-            break;
-    }
-    m_filterCombo->setCurrentIndex(std::max(0, m_filterCombo->findData(key)));
-}
-
-void DataPage::applyFilterChoice() {
-    const QString key = m_filterCombo->currentData().toString();
-    ImageViewFilter filter;
-    filter.pathContains = m_search->text();
-    if (key == "unlabeled") {
-        filter.kind = ImageViewFilter::Kind::Unlabeled;
-    } else if (key == "unreadable") {
-        filter.kind = ImageViewFilter::Kind::Unreadable;
-    } else if (key == "nosplit") {
-        filter.kind = ImageViewFilter::Kind::NoSplit;
-    } else if (key.startsWith("split:")) {
-        filter.kind = ImageViewFilter::Kind::Split;
-        filter.split = core::parseSplitName(key.mid(6).toStdString()).value_or(core::Split::Train);
-    } else if (key.startsWith("class:")) {
-        filter.kind = ImageViewFilter::Kind::Class;
-        filter.classId = key.mid(6).toLongLong();
-    }
-    setFilter(filter);
-}
+void DataPage::rebuildFilterChoices() { m_filterBar->showFilter(m_model->filter()); }
 
 QList<qint64> DataPage::selectedImageIds() const {
     QList<qint64> ids;
@@ -495,117 +402,7 @@ void DataPage::updatePreview() {
 
 void DataPage::showGridMenu(const QPoint& position) {
     if (!m_session) return;
-    QMenu menu(this);
-    const bool hasSelection = !selectedImageIds().isEmpty();
-    QMenu* labelMenu = menu.addMenu("Label as");
-    labelMenu->setEnabled(hasSelection);
-    if (auto classes = m_session->store().classes()) {
-        int number = 1;
-        for (const auto& info : classes.value()) {
-            const QString key = number <= 9 ? QString("\t%1").arg(number) : QString();
-            labelMenu->addAction(QString::fromStdString(info.name) + key, this,
-                                 [this, id = info.id] { labelSelection(id); });
-            ++number;
-        }
-    }
-    menu.addAction("Remove label\t0", this, [this] { labelSelection(std::nullopt); })
-        ->setEnabled(hasSelection);
-    QMenu* splitMenu = menu.addMenu("Move to split");
-    splitMenu->setEnabled(hasSelection);
-    for (core::Split split : {core::Split::Train, core::Split::Val, core::Split::Test}) {
-        splitMenu->addAction(core::splitName(split), this,
-                             [this, split] { moveSelectionToSplit(split); });
-    }
-    splitMenu->addAction("(none)", this, [this] { moveSelectionToSplit(std::nullopt); });
-    menu.addSeparator();
-    menu.addAction("Exclude from training", this, [this] { setSelectionExcluded(true); })
-        ->setEnabled(hasSelection);
-    menu.addAction("Include in training", this, [this] { setSelectionExcluded(false); })
-        ->setEnabled(hasSelection);
-    menu.addSeparator();
-    const QList<qint64> watched = m_session->watchedImages();
-    const QList<qint64> selected = selectedImageIds();
-    const bool allWatched =
-        hasSelection && std::all_of(selected.begin(), selected.end(),
-                                    [&](qint64 id) { return watched.contains(id); });
-    menu.addAction(allWatched ? "Stop watching during training\tW" : "Watch during training\tW",
-                   this, &DataPage::toggleSelectionWatched)
-        ->setEnabled(hasSelection);
-    menu.addSeparator();
-    menu.addAction("Select all shown", m_grid, &QListView::selectAll);
-    menu.exec(m_grid->viewport()->mapToGlobal(position));
-}
-
-void DataPage::showClassMenu(const QPoint& position) {
-    if (!m_session) return;
-    QMenu menu(this);
-    const bool onClass = m_classList->classAt(m_classList->itemAt(position)).has_value();
-    menu.addAction("Add class…", this, &DataPage::askAddClass);
-    menu.addAction("Rename…", this, &DataPage::askRenameClass)->setEnabled(onClass);
-    menu.addAction("Colour…", this, &DataPage::askClassColour)->setEnabled(onClass);
-    menu.addAction("Merge into…", this, &DataPage::askMergeClass)->setEnabled(onClass);
-    menu.addAction("Delete", this, &DataPage::askDeleteClass)->setEnabled(onClass);
-    menu.exec(m_classList->viewport()->mapToGlobal(position));
-}
-
-void DataPage::askAddClass() {
-    if (!m_session) return;
-    bool ok = false;
-    const QString name = QInputDialog::getText(
-        this, "Add Class", "Name of the new class:", QLineEdit::Normal, {}, &ok);
-    if (ok && !name.trimmed().isEmpty()) addClass(name);
-}
-
-void DataPage::askRenameClass() {
-    const auto id = m_classList->selectedClass();
-    if (!id || !m_session) return;
-    bool ok = false;
-    const QString name = QInputDialog::getText(this, "Rename Class", "New name:", QLineEdit::Normal,
-                                               m_model->className(id), &ok);
-    if (ok && !name.trimmed().isEmpty()) renameClass(*id, name);
-}
-
-void DataPage::askMergeClass() {
-    const auto id = m_classList->selectedClass();
-    if (!id || !m_session) return;
-    auto classes = m_session->store().classes();
-    if (!m_session->check(classes)) return;
-    QStringList names;
-    QList<core::ClassId> ids;
-    for (const auto& info : classes.value()) {
-        if (info.id == *id) continue;
-        names << QString::fromStdString(info.name);
-        ids << info.id;
-    }
-    if (names.isEmpty()) return;
-    bool ok = false;
-    const QString choice = QInputDialog::getItem(
-        this, "Merge Class",
-        QString("Give the images of \"%1\" the class:").arg(m_model->className(id)), names, 0,
-        false, &ok);
-    if (ok) mergeClass(*id, ids[names.indexOf(choice)]);
-}
-
-void DataPage::askDeleteClass() {
-    const auto id = m_classList->selectedClass();
-    if (!id || !m_session) return;
-    const auto answer = QMessageBox::question(
-        this, "Delete Class",
-        QString("Delete the class \"%1\"? Its images stay in the project, unlabeled. "
-                "Edit ▸ Undo brings it back.")
-            .arg(m_model->className(id)));
-    if (answer == QMessageBox::Yes) deleteClass(*id);
-}
-
-void DataPage::askClassColour() {
-    const auto id = m_classList->selectedClass();
-    if (!id || !m_session) return;
-    const QColor colour = QColorDialog::getColor(Qt::white, this, "Class Colour");
-    if (!colour.isValid()) return;
-    if (m_session->check(
-            m_session->store().setClassColour(*id, colour.name(QColor::HexRgb).toStdString()))) {
-        Q_EMIT m_session->classesChanged();
-    }
+    execImageGridMenu(*this, *m_session, m_grid->viewport()->mapToGlobal(position));
 }
 
 void DataPage::onThumbnailFailed(qint64 id, const QString& message) {

@@ -7,17 +7,17 @@
 #include "data/image_view_filter.h"
 #include "fovea/core/project/project_types.h"
 
-class QComboBox;
 class QLabel;
-class QLineEdit;
 class QListView;
-class QMenu;
 class QSlider;
+class QToolButton;
 class QUndoCommand;
 
 namespace fovea::ui {
 
 class ClassList;
+class ClassPanel;
+class ImageFilterBar;
 class ImageListModel;
 class PreviewPane;
 class ProjectSession;
@@ -64,14 +64,15 @@ class DataPage : public QWidget {
     bool eventFilter(QObject* watched, QEvent* event) override;
 
   private:
-    QWidget* buildClassPanel();
+    ClassPanel* buildClassPanel();
     QWidget* buildBrowser();
+    QToolButton* buildSplitButton(QWidget* parent);
+    QSlider* buildSizeSlider(QWidget* parent);
+    QListView* buildGrid(QWidget* parent);
     void rebuildFilterChoices();
-    void applyFilterChoice();
     void updateStatus();
     void updatePreview();
     void showGridMenu(const QPoint& position);
-    void showClassMenu(const QPoint& position);
     void onThumbnailFailed(qint64 id, const QString& message);
     void onLabelsChanged(const QList<qint64>& ids);
     void onClassesChanged();
@@ -79,21 +80,16 @@ class DataPage : public QWidget {
     // Selects the image `id` when it is still shown, else the row nearest `fallbackRow`.
     void moveTo(std::optional<qint64> id, int fallbackRow);
     bool pushCommand(QUndoCommand* command);
-    void askAddClass();
-    void askRenameClass();
-    void askMergeClass();
-    void askDeleteClass();
-    void askClassColour();
 
     ProjectSession* m_session = nullptr;
     ThumbnailCache* m_thumbnails;
     ImageListModel* m_model;
     ThumbnailDelegate* m_delegate;
+    ClassPanel* m_classPanel = nullptr;
     ClassList* m_classList = nullptr;
     QListView* m_grid = nullptr;
     PreviewPane* m_preview = nullptr;
-    QComboBox* m_filterCombo = nullptr;
-    QLineEdit* m_search = nullptr;
+    ImageFilterBar* m_filterBar = nullptr;
     QSlider* m_sizeSlider = nullptr;
     QLabel* m_status = nullptr;
 };

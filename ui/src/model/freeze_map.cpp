@@ -121,7 +121,22 @@ FreezeMap::FreezeMap(QWidget* parent) : QWidget(parent) {
     m_messageLabel->setWordWrap(true);
     m_messageLabel->setForegroundRole(QPalette::PlaceholderText);
     layout->addWidget(m_messageLabel, 1);
+    buildTree();
+    layout->addWidget(m_tree, 1);
+    layout->addLayout(buildButtons());
 
+    m_countsLabel = new QLabel(this);
+    m_countsLabel->setObjectName("parameterCountsLabel");
+    m_countsLabel->setToolTip(
+        "Parameters the training updates, of all the network's learnable parameters. Fewer "
+        "trainable parameters train faster and overfit less on small data sets.");
+    m_countsLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_countsLabel);
+
+    clearNetwork({});
+}
+
+void FreezeMap::buildTree() {
     m_tree = new QTreeWidget(this);
     m_tree->setObjectName("freezeTree");
     m_tree->setColumnCount(3);
@@ -148,7 +163,6 @@ FreezeMap::FreezeMap(QWidget* parent) : QWidget(parent) {
     m_tree->header()->setSectionResizeMode(kMultiplierColumn, QHeaderView::ResizeToContents);
     m_tree->installEventFilter(this);
     m_tree->hide();
-    layout->addWidget(m_tree, 1);
 
     m_freezeUpToAction = new QAction("Freeze up to here", m_tree);
     m_freezeUpToAction->setObjectName("freezeUpToAction");
@@ -157,7 +171,16 @@ FreezeMap::FreezeMap(QWidget* parent) : QWidget(parent) {
     m_tree->addAction(m_freezeUpToAction);
     connect(m_freezeUpToAction, &QAction::triggered, this, [this] { freezeUpTo(currentBlock()); });
 
-    auto* buttons = new QHBoxLayout;
+    connect(m_tree, &QTreeWidget::itemChanged, this, &FreezeMap::onItemChanged);
+    connect(m_tree, &QTreeWidget::currentItemChanged, this, [this] { updateActions(); });
+    connect(m_tree, &QTreeWidget::itemDoubleClicked, this,
+            [this](QTreeWidgetItem* item, int column) {
+                if (column == kMultiplierColumn && isBlockItem(item)) editMultiplier(item);
+            });
+    connect(m_tree, &QTreeWidget::customContextMenuRequested, this, &FreezeMap::showContextMenu);
+}
+
+QHBoxLayout* FreezeMap::buildButtons() {
     m_freezeUpToButton = new QPushButton("Freeze up to here", this);
     m_freezeUpToButton->setObjectName("freezeUpToButton");
     m_freezeUpToButton->setToolTip(
@@ -171,33 +194,17 @@ FreezeMap::FreezeMap(QWidget* parent) : QWidget(parent) {
     m_unfreezeAllButton->setToolTip(
         "Train every block (full fine-tuning): best with many images per class; consider "
         "learning-rate multipliers below 1 for the early blocks.");
-    buttons->addWidget(m_freezeUpToButton);
-    buttons->addWidget(m_recommendedButton);
-    buttons->addWidget(m_unfreezeAllButton);
-    buttons->addStretch(1);
-    layout->addLayout(buttons);
-
-    m_countsLabel = new QLabel(this);
-    m_countsLabel->setObjectName("parameterCountsLabel");
-    m_countsLabel->setToolTip(
-        "Parameters the training updates, of all the network's learnable parameters. Fewer "
-        "trainable parameters train faster and overfit less on small data sets.");
-    m_countsLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    layout->addWidget(m_countsLabel);
-
     connect(m_freezeUpToButton, &QPushButton::clicked, this,
             [this] { freezeUpTo(currentBlock()); });
     connect(m_recommendedButton, &QPushButton::clicked, this, &FreezeMap::applyRecommendation);
     connect(m_unfreezeAllButton, &QPushButton::clicked, this, &FreezeMap::unfreezeAll);
-    connect(m_tree, &QTreeWidget::itemChanged, this, &FreezeMap::onItemChanged);
-    connect(m_tree, &QTreeWidget::currentItemChanged, this, [this] { updateActions(); });
-    connect(m_tree, &QTreeWidget::itemDoubleClicked, this,
-            [this](QTreeWidgetItem* item, int column) {
-                if (column == kMultiplierColumn && isBlockItem(item)) editMultiplier(item);
-            });
-    connect(m_tree, &QTreeWidget::customContextMenuRequested, this, &FreezeMap::showContextMenu);
 
-    clearNetwork({});
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_freezeUpToButton);
+    buttons->addWidget(m_recommendedButton);
+    buttons->addWidget(m_unfreezeAllButton);
+    buttons->addStretch(1);
+    return buttons;
 }
 
 FreezeMap::~FreezeMap() {

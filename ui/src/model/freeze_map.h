@@ -9,6 +9,7 @@
 #include "model/model_catalogue.h"
 
 class QAction;
+class QHBoxLayout;
 class QLabel;
 class QPushButton;
 class QTreeWidget;
@@ -67,6 +68,8 @@ class FreezeMap : public QWidget {
     bool eventFilter(QObject* watched, QEvent* event) override;
 
   private:
+    void buildTree();
+    QHBoxLayout* buildButtons();
     void rebuildTree();
     void syncTreeFromState();
     void updateCounts();

@@ -31,6 +31,29 @@ QString percent(double p) { return QString("%1%").arg(100.0 * p, 0, 'f', 1); }
 PredictPage::PredictPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJob(this)) {
     setObjectName("predictPage");
     setAcceptDrops(true);
+    QHBoxLayout* tools = buildToolBar();
+    buildResultsTable();
+    QWidget* imagePane = buildImagePane();
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->addWidget(m_table);
+    splitter->addWidget(imagePane);
+    splitter->setSizes({620, 420});
+
+    m_status = new QLabel(this);
+    m_status->setObjectName("predictStatus");
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(makePageHeader(
+        "Predict", "Drop images or folders to see what the model makes of them, and why.", this));
+    layout->addLayout(tools);
+    layout->addWidget(splitter, 1);
+    layout->addWidget(m_status);
+    connect(m_job, &BackgroundJob::finished, this, &PredictPage::onJobFinished);
+    connect(m_job, &BackgroundJob::progress, this, [this](qint64 done, qint64 total) {
+        m_status->setText(QString("Predicting %1 of %2 images…").arg(done).arg(total));
+    });
+}
+
+QHBoxLayout* PredictPage::buildToolBar() {
     m_modelLabel = new QLabel("No model yet: train one, or open a run folder or model file.", this);
     m_modelLabel->setObjectName("predictModelLabel");
     m_modelLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
@@ -69,6 +92,17 @@ PredictPage::PredictPage(QWidget* parent) : QWidget(parent), m_job(new Backgroun
     m_topK->setValue(5);
     m_topK->setPrefix("top ");
 
+    auto* tools = new QHBoxLayout;
+    tools->addWidget(m_modelLabel, 1);
+    tools->addWidget(openModel);
+    tools->addWidget(addImages);
+    tools->addWidget(addFolder);
+    tools->addWidget(m_topK);
+    tools->addWidget(exportButton);
+    return tools;
+}
+
+void PredictPage::buildResultsTable() {
     m_table = new QTableWidget(this);
     m_table->setObjectName("predictionsTable");
     m_table->setColumnCount(3);
@@ -78,7 +112,9 @@ PredictPage::PredictPage(QWidget* parent) : QWidget(parent), m_job(new Backgroun
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     connect(m_table, &QTableWidget::currentCellChanged, this, [this] { showSelection(); });
+}
 
+QWidget* PredictPage::buildImagePane() {
     m_image = new ImagePreview(this);
     m_image->setObjectName("predictImage");
     m_image->setMinimumSize(kPreviewSide, kPreviewSide);
@@ -90,35 +126,12 @@ PredictPage::PredictPage(QWidget* parent) : QWidget(parent), m_job(new Backgroun
     m_scores = new QVBoxLayout(scoresBox);
     m_scores->setContentsMargins(0, 0, 0, 0);
 
-    auto* right = new QWidget(this);
-    auto* rightLayout = new QVBoxLayout(right);
-    rightLayout->addWidget(m_image, 1);
-    rightLayout->addWidget(m_gradCam);
-    rightLayout->addWidget(scoresBox);
-    auto* splitter = new QSplitter(Qt::Horizontal, this);
-    splitter->addWidget(m_table);
-    splitter->addWidget(right);
-    splitter->setSizes({620, 420});
-
-    m_status = new QLabel(this);
-    m_status->setObjectName("predictStatus");
-    auto* tools = new QHBoxLayout;
-    tools->addWidget(m_modelLabel, 1);
-    tools->addWidget(openModel);
-    tools->addWidget(addImages);
-    tools->addWidget(addFolder);
-    tools->addWidget(m_topK);
-    tools->addWidget(exportButton);
-    auto* layout = new QVBoxLayout(this);
-    layout->addWidget(makePageHeader(
-        "Predict", "Drop images or folders to see what the model makes of them, and why.", this));
-    layout->addLayout(tools);
-    layout->addWidget(splitter, 1);
-    layout->addWidget(m_status);
-    connect(m_job, &BackgroundJob::finished, this, &PredictPage::onJobFinished);
-    connect(m_job, &BackgroundJob::progress, this, [this](qint64 done, qint64 total) {
-        m_status->setText(QString("Predicting %1 of %2 images…").arg(done).arg(total));
-    });
+    auto* pane = new QWidget(this);
+    auto* layout = new QVBoxLayout(pane);
+    layout->addWidget(m_image, 1);
+    layout->addWidget(m_gradCam);
+    layout->addWidget(scoresBox);
+    return pane;
 }
 
 PredictPage::~PredictPage() {

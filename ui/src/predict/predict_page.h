@@ -10,6 +10,7 @@
 #include "widgets/image_preview.h"
 
 class QCheckBox;
+class QHBoxLayout;
 class QLabel;
 class QPushButton;
 class QSpinBox;
@@ -55,6 +56,9 @@ class PredictPage : public QWidget {
 
   private:
     enum class Work { None, Load, Predict, GradCam };
+    QHBoxLayout* buildToolBar();
+    void buildResultsTable();
+    QWidget* buildImagePane();  // the image, the Grad-CAM box and the selected image's scores
     bool startWork(Work work, const std::function<BackgroundJob::Outcome(BackgroundJob&)>& run);
     void onJobFinished(bool ok, const QString& message);
     void showSelection();

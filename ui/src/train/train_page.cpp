@@ -100,8 +100,42 @@ TrainPage::~TrainPage() { shutdown(); }
 QWidget* TrainPage::buildSettings() {
     auto* panel = new QWidget(this);
     panel->setMaximumWidth(330);
-    auto* form = new QFormLayout;
+    createTrainingFields(panel);
+    createDeviceFields(panel);
+    m_validationFraction = new QDoubleSpinBox(panel);
+    m_validationFraction->setObjectName("validationFractionSpin");
+    m_validationFraction->setRange(0.0, 0.9);
+    m_validationFraction->setSingleStep(0.05);
+    m_validationFraction->setValue(0.2);
+    m_validationFraction->setToolTip(
+        "Share of each class held out for validation, for images without a split.");
 
+    auto* form = new QFormLayout;
+    form->addRow("Epochs:", m_epochs);
+    form->addRow("Batch size:", m_batchSize);
+    form->addRow("Learning rate:", m_learningRate);
+    form->addRow("Optimizer:", m_optimizer);
+    form->addRow("Schedule:", m_schedule);
+    form->addRow("Augmentation:", m_augment);
+    form->addRow("Early stopping:", m_earlyStop);
+    form->addRow("Imbalance:", m_classWeights);
+    form->addRow("Validation:", m_validationFraction);
+    form->addRow("Device:", m_device);
+    form->addRow("GPUs:", m_gpuList);
+    QHBoxLayout* buttons = createRunButtons(panel);
+    saveSettingsOnChange();
+    createLearningRateFinder(panel);
+
+    auto* layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(form);
+    layout->addLayout(buttons);
+    layout->addWidget(m_lrFinder);
+    layout->addStretch(1);
+    return panel;
+}
+
+void TrainPage::createTrainingFields(QWidget* panel) {
     m_epochs = new QSpinBox(panel);
     m_epochs->setObjectName("epochsSpin");
     m_epochs->setRange(1, 1000);
@@ -139,6 +173,9 @@ QWidget* TrainPage::buildSettings() {
     m_classWeights = new QCheckBox("weight classes by rarity", panel);
     m_classWeights->setObjectName("classWeightsCheck");
     m_classWeights->setToolTip("Weights the loss inversely to class counts (imbalanced data).");
+}
+
+void TrainPage::createDeviceFields(QWidget* panel) {
     m_device = makeCombo("deviceCombo", {"auto", "cpu", "cuda"},
                          "auto: CUDA when a GPU is available, else the CPU", panel);
     const core::TorchRuntimeInfo runtime = core::queryTorchRuntime();
@@ -155,26 +192,9 @@ QWidget* TrainPage::buildSettings() {
     } else {
         m_device->setItemData(2, gpus.join("\n"), Qt::ToolTipRole);
     }
-    m_validationFraction = new QDoubleSpinBox(panel);
-    m_validationFraction->setObjectName("validationFractionSpin");
-    m_validationFraction->setRange(0.0, 0.9);
-    m_validationFraction->setSingleStep(0.05);
-    m_validationFraction->setValue(0.2);
-    m_validationFraction->setToolTip(
-        "Share of each class held out for validation, for images without a split.");
+}
 
-    form->addRow("Epochs:", m_epochs);
-    form->addRow("Batch size:", m_batchSize);
-    form->addRow("Learning rate:", m_learningRate);
-    form->addRow("Optimizer:", m_optimizer);
-    form->addRow("Schedule:", m_schedule);
-    form->addRow("Augmentation:", m_augment);
-    form->addRow("Early stopping:", m_earlyStop);
-    form->addRow("Imbalance:", m_classWeights);
-    form->addRow("Validation:", m_validationFraction);
-    form->addRow("Device:", m_device);
-    form->addRow("GPUs:", m_gpuList);
-
+QHBoxLayout* TrainPage::createRunButtons(QWidget* panel) {
     m_start = new QPushButton("Start", panel);
     m_start->setObjectName("startButton");
     m_start->setToolTip("Train the Model page's network on this project's labeled images");
@@ -194,7 +214,10 @@ QWidget* TrainPage::buildSettings() {
     buttons->addWidget(m_start);
     buttons->addWidget(m_pause);
     buttons->addWidget(m_stop);
+    return buttons;
+}
 
+void TrainPage::saveSettingsOnChange() {
     // Every change is kept in the project at once.
     for (QSpinBox* spin : {m_epochs, m_batchSize, m_earlyStop}) {
         connect(spin, &QSpinBox::valueChanged, this, &TrainPage::saveSettings);
@@ -206,7 +229,9 @@ QWidget* TrainPage::buildSettings() {
         connect(combo, &QComboBox::currentIndexChanged, this, &TrainPage::saveSettings);
     }
     connect(m_classWeights, &QCheckBox::toggled, this, &TrainPage::saveSettings);
+}
 
+void TrainPage::createLearningRateFinder(QWidget* panel) {
     m_lrFinder = new LearningRateFinderPanel(panel);
     m_lrFinder->setRequestProvider([this] { return request(); });
     connect(m_lrFinder, &LearningRateFinderPanel::learningRateChosen, this, [this](double rate) {
@@ -215,14 +240,6 @@ QWidget* TrainPage::buildSettings() {
     });
     // One piece of training at a time: the test and a run would share the cores.
     connect(m_lrFinder, &LearningRateFinderPanel::runningChanged, this, &TrainPage::updateButtons);
-
-    auto* layout = new QVBoxLayout(panel);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addLayout(form);
-    layout->addLayout(buttons);
-    layout->addWidget(m_lrFinder);
-    layout->addStretch(1);
-    return panel;
 }
 
 void TrainPage::setSession(ProjectSession* session) {

@@ -9,6 +9,7 @@
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
+class QHBoxLayout;
 class QLabel;
 class QPlainTextEdit;
 class QProgressBar;
@@ -65,6 +66,11 @@ class TrainPage : public QWidget {
 
   private:
     QWidget* buildSettings();
+    void createTrainingFields(QWidget* panel);
+    void createDeviceFields(QWidget* panel);
+    QHBoxLayout* createRunButtons(QWidget* panel);
+    void saveSettingsOnChange();
+    void createLearningRateFinder(QWidget* panel);
     void connectWorker();
     void updateButtons();
     void saveSettings();

@@ -12,7 +12,133 @@ struct TrainingWorker::State {
     std::atomic<bool> running{false};
 };
 
-namespace {}  // namespace
+namespace {
+
+QVector<WatchPrediction> toWatchPredictions(const std::vector<core::ImagePrediction>& predicted) {
+    QVector<WatchPrediction> out;
+    for (const core::ImagePrediction& p : predicted) {
+        WatchPrediction w;
+        if (p.error) {
+            w.error = QString::fromStdString(*p.error);
+        } else if (!p.top.empty()) {
+            w.label = QString::fromStdString(p.top.front().label);
+            w.probability = p.top.front().probability;
+        }
+        out << w;
+    }
+    return out;
+}
+
+TrainingOutcomeInfo outcomeOf(const core::TrainingRunResult& result) {
+    const core::TrainingSummary& summary = result.summary;
+    TrainingOutcomeInfo outcome;
+    outcome.ok = summary.outcome != core::TrainingOutcome::Diverged;
+    outcome.outcome = core::trainingOutcomeName(summary.outcome);
+    outcome.message = QString::fromStdString(summary.message);
+    outcome.runFolder = QString::fromStdString(result.runFolder.string());
+    if (result.model) outcome.model = QString::fromStdString(result.model->string());
+    outcome.epochsCompleted = summary.epochsCompleted;
+    if (summary.bestEpoch) {
+        outcome.validationAccuracy =
+            summary.history[static_cast<std::size_t>(*summary.bestEpoch)].validationAccuracy;
+    } else if (!summary.history.empty() && summary.history.back().hasValidation) {
+        outcome.validationAccuracy = summary.history.back().validationAccuracy;
+    }
+    return outcome;
+}
+
+// One run on the training thread, reported through the worker's signals (they arrive queued
+// on the GUI thread).
+class TrainingThreadRun {
+  public:
+    TrainingThreadRun(TrainingWorker& worker, core::RunSettings settings,
+                      std::filesystem::path runFolder, bool resume,
+                      std::vector<std::filesystem::path> watchFiles)
+        : m_worker(worker),
+          m_settings(std::move(settings)),
+          m_runFolder(std::move(runFolder)),
+          m_resume(resume),
+          m_watchFiles(std::move(watchFiles)) {}
+
+    TrainingOutcomeInfo execute(core::TrainingControl& control) {
+        const core::TrainingRunHooks hooks = makeHooks();
+        TrainingOutcomeInfo outcome;
+        outcome.runFolder = QString::fromStdString(m_runFolder.string());
+        // The boundary between core and the window: nothing may escape the thread.
+        try {
+            auto ran = core::runTraining(m_settings, m_runFolder, m_resume, control, hooks);
+            if (!ran) {
+                outcome.message = QString::fromStdString(ran.error().message);
+            } else {
+                outcome = outcomeOf(ran.value());
+            }
+        } catch (const std::exception& e) {
+            outcome.message = QString::fromUtf8(e.what());
+        }
+        return outcome;
+    }
+
+  private:
+    core::TrainingRunHooks makeHooks() {
+        core::TrainingRunHooks hooks;
+        hooks.started = [this](const core::TrainingInputs& inputs,
+                               const std::filesystem::path& folder) {
+            QStringList classes;
+            for (const auto& name : inputs.set.classNames) classes << QString::fromStdString(name);
+            Q_EMIT m_worker.started(QString::fromStdString(folder.string()), classes,
+                                    static_cast<qint64>(inputs.set.train.size()),
+                                    static_cast<qint64>(inputs.set.validation.size()));
+            m_network = inputs.network.network;
+            m_classNames = inputs.set.classNames;
+            predictWatchSet(-1);
+        };
+        hooks.training.onBatch = [this](const core::BatchProgress& p) {
+            Q_EMIT m_worker.batchReported(p);
+        };
+        hooks.training.onEpoch = [this](const core::EpochReport& r) {
+            Q_EMIT m_worker.epochReported(r);
+            predictWatchSet(r.epoch);
+        };
+        hooks.training.onLog = [this](const std::string& line) {
+            Q_EMIT m_worker.logLine(QString::fromStdString(line));
+        };
+        hooks.training.onSampleFailure = [this](const core::SampleFailure& failure) {
+            Q_EMIT m_worker.logLine(QString("Skipped an unreadable image: %1")
+                                        .arg(QString::fromStdString(failure.message)));
+        };
+        hooks.projectChanged = [this](const std::filesystem::path&) {
+            Q_EMIT m_worker.projectChanged();
+        };
+        return hooks;
+    }
+
+    void predictWatchSet(qint64 epoch) {
+        if (m_watchFiles.empty() || !m_network) return;
+        core::PredictionOptions options;
+        options.topK = 1;
+        options.workers = 1;
+        options.device = m_settings.training.device;
+        auto predicted = core::predictImages(*m_network, m_watchFiles, m_classNames, options);
+        if (!predicted) {
+            Q_EMIT m_worker.logLine("Watch set not predicted: " +
+                                    QString::fromStdString(predicted.error().message));
+            return;
+        }
+        Q_EMIT m_worker.watchPredicted(epoch, toWatchPredictions(predicted.value()));
+    }
+
+    TrainingWorker& m_worker;
+    const core::RunSettings m_settings;
+    const std::filesystem::path m_runFolder;
+    const bool m_resume;
+    const std::vector<std::filesystem::path> m_watchFiles;
+    // The network being trained, for the watch set's predictions between epochs (the trainer
+    // is idle then; predictImages restores its mode and device).
+    core::NetworkPtr m_network;
+    std::vector<std::string> m_classNames;
+};
+
+}  // namespace
 
 void TrainingWorker::ThreadStopper::operator()(QThread* thread) const {
     thread->wait();
@@ -59,92 +185,13 @@ bool TrainingWorker::start(const TrainingRequest& request) {
     const bool resume = request.resume;
     std::vector<std::filesystem::path> watchFiles;
     for (const QString& file : request.watchFiles) watchFiles.emplace_back(file.toStdString());
-    m_thread.reset(QThread::create([this, state = m_state, settings, runFolder, resume,
-                                    watchFiles] {
-        // The network being trained, for the watch set's predictions between epochs (the
-        // trainer is idle then; predictImages restores its mode and device).
-        core::NetworkPtr network;
-        std::vector<std::string> classNames;
-        const auto predictWatchSet = [&](qint64 epoch) {
-            if (watchFiles.empty() || !network) return;
-            core::PredictionOptions options;
-            options.topK = 1;
-            options.workers = 1;
-            options.device = settings.training.device;
-            auto predicted = core::predictImages(*network, watchFiles, classNames, options);
-            if (!predicted) {
-                Q_EMIT logLine("Watch set not predicted: " +
-                               QString::fromStdString(predicted.error().message));
-                return;
-            }
-            QVector<WatchPrediction> out;
-            for (const core::ImagePrediction& p : predicted.value()) {
-                WatchPrediction w;
-                if (p.error) {
-                    w.error = QString::fromStdString(*p.error);
-                } else if (!p.top.empty()) {
-                    w.label = QString::fromStdString(p.top.front().label);
-                    w.probability = p.top.front().probability;
-                }
-                out << w;
-            }
-            Q_EMIT watchPredicted(epoch, out);
-        };
-        core::TrainingRunHooks hooks;
-        hooks.started = [&](const core::TrainingInputs& inputs,
-                            const std::filesystem::path& folder) {
-            QStringList classes;
-            for (const auto& name : inputs.set.classNames) classes << QString::fromStdString(name);
-            Q_EMIT started(QString::fromStdString(folder.string()), classes,
-                           static_cast<qint64>(inputs.set.train.size()),
-                           static_cast<qint64>(inputs.set.validation.size()));
-            network = inputs.network.network;
-            classNames = inputs.set.classNames;
-            predictWatchSet(-1);
-        };
-        hooks.training.onBatch = [this](const core::BatchProgress& p) { Q_EMIT batchReported(p); };
-        hooks.training.onEpoch = [&](const core::EpochReport& r) {
-            Q_EMIT epochReported(r);
-            predictWatchSet(r.epoch);
-        };
-        hooks.training.onLog = [this](const std::string& line) {
-            Q_EMIT logLine(QString::fromStdString(line));
-        };
-        hooks.training.onSampleFailure = [this](const core::SampleFailure& failure) {
-            Q_EMIT logLine(QString("Skipped an unreadable image: %1")
-                               .arg(QString::fromStdString(failure.message)));
-        };
-        hooks.projectChanged = [this](const std::filesystem::path&) { Q_EMIT projectChanged(); };
-        TrainingOutcomeInfo outcome;
-        outcome.runFolder = QString::fromStdString(runFolder.string());
-        // The boundary between core and the window: nothing may escape the thread.
-        try {
-            auto ran = core::runTraining(settings, runFolder, resume, state->control, hooks);
-            if (!ran) {
-                outcome.message = QString::fromStdString(ran.error().message);
-            } else {
-                const core::TrainingRunResult& result = ran.value();
-                const core::TrainingSummary& summary = result.summary;
-                outcome.ok = summary.outcome != core::TrainingOutcome::Diverged;
-                outcome.outcome = core::trainingOutcomeName(summary.outcome);
-                outcome.message = QString::fromStdString(summary.message);
-                outcome.runFolder = QString::fromStdString(result.runFolder.string());
-                if (result.model) outcome.model = QString::fromStdString(result.model->string());
-                outcome.epochsCompleted = summary.epochsCompleted;
-                if (summary.bestEpoch) {
-                    outcome.validationAccuracy =
-                        summary.history[static_cast<std::size_t>(*summary.bestEpoch)]
-                            .validationAccuracy;
-                } else if (!summary.history.empty() && summary.history.back().hasValidation) {
-                    outcome.validationAccuracy = summary.history.back().validationAccuracy;
-                }
-            }
-        } catch (const std::exception& e) {
-            outcome.message = QString::fromUtf8(e.what());
-        }
-        state->running = false;
-        Q_EMIT finished(outcome);
-    }));
+    m_thread.reset(
+        QThread::create([this, state = m_state, settings, runFolder, resume, watchFiles] {
+            TrainingThreadRun run(*this, settings, runFolder, resume, watchFiles);
+            const TrainingOutcomeInfo outcome = run.execute(state->control);
+            state->running = false;
+            Q_EMIT finished(outcome);
+        }));
     m_thread->setObjectName("fovea-training");
     m_thread->start();
     return true;

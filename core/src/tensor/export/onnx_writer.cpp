@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <stdexcept>
+#include <unordered_map>
 
 #include "fovea/core/atomic_file.h"
 #include "fovea/core/export/model_export.h"
@@ -53,130 +54,208 @@ class OnnxGraphBuilder {
         }
     }
 
+    using Translation = void (OnnxGraphBuilder::*)(const Node*);
+
+    // In-place variants (relu_, add_...) compute the same as their plain forms.
+    static const std::unordered_map<std::string, Translation>& translations() {
+        static const std::unordered_map<std::string, Translation> kTranslations{
+            {"aten::_convolution", &OnnxGraphBuilder::convolution},
+            {"aten::batch_norm", &OnnxGraphBuilder::batchNorm},
+            {"aten::relu", &OnnxGraphBuilder::relu},
+            {"aten::relu_", &OnnxGraphBuilder::relu},
+            {"aten::relu6", &OnnxGraphBuilder::relu6},
+            {"aten::relu6_", &OnnxGraphBuilder::relu6},
+            {"aten::hardtanh", &OnnxGraphBuilder::hardtanh},
+            {"aten::hardtanh_", &OnnxGraphBuilder::hardtanh},
+            {"aten::sigmoid", &OnnxGraphBuilder::sigmoid},
+            {"aten::sigmoid_", &OnnxGraphBuilder::sigmoid},
+            {"aten::hardsigmoid", &OnnxGraphBuilder::hardSigmoidGate},
+            {"aten::hardsigmoid_", &OnnxGraphBuilder::hardSigmoidGate},
+            {"aten::hardswish", &OnnxGraphBuilder::hardswish},
+            {"aten::hardswish_", &OnnxGraphBuilder::hardswish},
+            {"aten::silu", &OnnxGraphBuilder::silu},
+            {"aten::silu_", &OnnxGraphBuilder::silu},
+            {"aten::add", &OnnxGraphBuilder::addOrSubtract},
+            {"aten::add_", &OnnxGraphBuilder::addOrSubtract},
+            {"aten::sub", &OnnxGraphBuilder::addOrSubtract},
+            {"aten::mul", &OnnxGraphBuilder::multiply},
+            {"aten::mul_", &OnnxGraphBuilder::multiply},
+            {"aten::div", &OnnxGraphBuilder::divide},
+            {"aten::max_pool2d", &OnnxGraphBuilder::maxPool},
+            {"aten::avg_pool2d", &OnnxGraphBuilder::averagePool},
+            {"aten::adaptive_avg_pool2d", &OnnxGraphBuilder::adaptiveAveragePool},
+            {"aten::flatten", &OnnxGraphBuilder::flatten},
+            {"aten::t", &OnnxGraphBuilder::transpose},
+            {"aten::addmm", &OnnxGraphBuilder::addmm},
+            {"aten::linear", &OnnxGraphBuilder::linear},
+            {"aten::dropout", &OnnxGraphBuilder::dropout},
+            {"aten::dropout_", &OnnxGraphBuilder::dropout},
+            {"aten::feature_dropout", &OnnxGraphBuilder::dropout},
+            {"aten::cat", &OnnxGraphBuilder::concatenate},
+            {"aten::_pad_enum", &OnnxGraphBuilder::constantPad},
+            {"aten::constant_pad_nd", &OnnxGraphBuilder::constantPad},
+            {"aten::softmax", &OnnxGraphBuilder::softmax}};
+        return kTranslations;
+    }
+
     void translate(const Node* node) {
         const std::string kind = node->kind().toQualString();
         if (kind == "prim::Constant" || kind == "prim::ListConstruct") return;  // used inline
-        const auto in = [&](size_t i) { return name(node->inputs().at(i)); };
-        const auto intList = [&](size_t i) {
-            return constantValue(node->inputs().at(i)).toIntVector();
-        };
-        const auto out = [&] { return name(node->output()); };
+        const auto found = translations().find(kind);
+        if (found == translations().end()) unsupported(node, "");
+        (this->*found->second)(node);
+    }
 
-        if (kind == "aten::_convolution") {
-            if (constantValue(node->inputs()[6]).toBool()) unsupported(node, "transposed");
-            const auto weightSizes = tensorSizes(node->inputs()[1]);
-            const auto padding = intList(4);
-            std::vector<std::string> inputs{in(0), in(1)};
-            if (!isNone(node->inputs()[2])) inputs.push_back(in(2));
-            auto* conv = addNode("Conv", inputs, {out()});
-            addInts(conv, "kernel_shape", {weightSizes.at(2), weightSizes.at(3)});
-            addInts(conv, "strides", intList(3));
-            addInts(conv, "pads", {padding.at(0), padding.at(1), padding.at(0), padding.at(1)});
-            addInts(conv, "dilations", intList(5));
-            addInt(conv, "group", constantValue(node->inputs()[8]).toInt());
-        } else if (kind == "aten::batch_norm") {
-            if (isNone(node->inputs()[1]) || isNone(node->inputs()[2])) {
-                unsupported(node, "without affine parameters");
-            }
-            auto* norm =
-                addNode("BatchNormalization", {in(0), in(1), in(2), in(3), in(4)}, {out()});
-            addFloat(norm, "epsilon", constantValue(node->inputs()[7]).toDouble());
-        } else if (kind == "aten::relu" || kind == "aten::relu_") {
-            addNode("Relu", {in(0)}, {out()});
-        } else if (kind == "aten::relu6" || kind == "aten::relu6_") {
-            // OpenCV 4.6 reads only the attribute form of Clip (before opset 11): ReLU6 as
-            // 6 * HardSigmoid(x) with alpha 1/6, which clamps x / 6 to [0, 1].
-            const std::string scaled = temporary();
-            auto* clamp = addNode("HardSigmoid", {in(0)}, {scaled});
-            addFloat(clamp, "alpha", 1.0 / 6.0);
-            addFloat(clamp, "beta", 0.0);
-            addNode("Mul", {scaled, scalar(6.0f)}, {out()});
-        } else if (kind == "aten::hardtanh" || kind == "aten::hardtanh_") {
-            const auto low =
-                static_cast<float>(constantValue(node->inputs()[1]).toScalar().toDouble());
-            const auto high =
-                static_cast<float>(constantValue(node->inputs()[2]).toScalar().toDouble());
-            addNode("Clip", {in(0), scalar(low), scalar(high)}, {out()});
-        } else if (kind == "aten::sigmoid" || kind == "aten::sigmoid_") {
-            addNode("Sigmoid", {in(0)}, {out()});
-        } else if (kind == "aten::hardsigmoid" || kind == "aten::hardsigmoid_") {
-            // A gate, as in squeeze-and-excitation: x * hardsigmoid(y). OpenCV 4.9+ fuses any
-            // Mul(x, HardSigmoid(alpha 1/6, beta 1/2)) into HardSwish without checking that the
-            // HardSigmoid reads x, which breaks such gates; y / 6 into HardSigmoid(alpha 1) is
-            // the same function in a form that fusion leaves alone.
-            const std::string sixth = temporary();
-            addNode("Mul", {in(0), scalar(1.0f / 6.0f)}, {sixth});
-            auto* gate = addNode("HardSigmoid", {sixth}, {out()});
-            addFloat(gate, "alpha", 1.0);
-            addFloat(gate, "beta", 0.5);
-        } else if (kind == "aten::hardswish" || kind == "aten::hardswish_") {
-            const std::string gate = temporary();
-            hardSigmoid(in(0), gate);
-            addNode("Mul", {in(0), gate}, {out()});
-        } else if (kind == "aten::silu" || kind == "aten::silu_") {
-            const std::string gate = temporary();
-            addNode("Sigmoid", {in(0)}, {gate});
-            addNode("Mul", {in(0), gate}, {out()});
-        } else if (kind == "aten::add" || kind == "aten::add_" || kind == "aten::sub") {
-            if (constantValue(node->inputs()[2]).toScalar().toDouble() != 1.0) {
-                unsupported(node, "with alpha other than 1");
-            }
-            addNode(kind == "aten::sub" ? "Sub" : "Add", {in(0), in(1)}, {out()});
-        } else if (kind == "aten::mul" || kind == "aten::mul_") {
-            addNode("Mul", {in(0), in(1)}, {out()});
-        } else if (kind == "aten::div") {
-            addNode("Div", {in(0), in(1)}, {out()});
-        } else if (kind == "aten::max_pool2d") {
-            auto* pool = addNode("MaxPool", {in(0)}, {out()});
-            poolAttributes(pool, intList(1), intList(2), intList(3),
-                           constantValue(node->inputs()[5]).toBool());
-            const auto dilation = pair(intList(4));
-            if (dilation != std::vector<int64_t>{1, 1}) addInts(pool, "dilations", dilation);
-        } else if (kind == "aten::avg_pool2d") {
-            if (!isNone(node->inputs()[6])) unsupported(node, "with divisor_override");
-            auto* pool = addNode("AveragePool", {in(0)}, {out()});
-            poolAttributes(pool, intList(1), intList(2), intList(3),
-                           constantValue(node->inputs()[4]).toBool());
-            addInt(pool, "count_include_pad", constantValue(node->inputs()[5]).toBool() ? 1 : 0);
-        } else if (kind == "aten::adaptive_avg_pool2d") {
-            adaptiveAveragePool(node);
-        } else if (kind == "aten::flatten") {
-            const auto start = constantValue(node->inputs()[1]).toInt();
-            const auto end = constantValue(node->inputs()[2]).toInt();
-            if (start != 1 || end != -1) unsupported(node, "other than flatten(1, -1)");
-            addInt(addNode("Flatten", {in(0)}, {out()}), "axis", 1);
-        } else if (kind == "aten::t") {
-            // Only as addmm's weight: Gemm transposes it itself (transB).
-            m_transposed[node->output()] = node->input();
-        } else if (kind == "aten::addmm") {
-            const auto found = m_transposed.find(node->inputs()[2]);
-            if (found == m_transposed.end()) unsupported(node, "without a transposed weight");
-            auto* gemm = addNode("Gemm", {in(1), name(found->second), in(0)}, {out()});
-            addInt(gemm, "transB", 1);
-            addFloat(gemm, "beta", constantValue(node->inputs()[3]).toScalar().toDouble());
-            addFloat(gemm, "alpha", constantValue(node->inputs()[4]).toScalar().toDouble());
-        } else if (kind == "aten::linear") {
-            std::vector<std::string> inputs{in(0), in(1)};
-            if (!isNone(node->inputs()[2])) inputs.push_back(in(2));
-            addInt(addNode("Gemm", inputs, {out()}), "transB", 1);
-        } else if (kind == "aten::dropout" || kind == "aten::dropout_" ||
-                   kind == "aten::feature_dropout") {
-            m_names[node->output()] = in(0);  // identity at inference
-        } else if (kind == "aten::cat") {
-            const Node* list = node->inputs()[0]->node();
-            if (list->kind() != c10::prim::ListConstruct) unsupported(node, "of a computed list");
-            std::vector<std::string> inputs;
-            for (const Value* each : list->inputs()) inputs.push_back(name(each));
-            addInt(addNode("Concat", inputs, {out()}), "axis",
-                   constantValue(node->inputs()[1]).toInt());
-        } else if (kind == "aten::_pad_enum" || kind == "aten::constant_pad_nd") {
-            constantPad(node);
-        } else if (kind == "aten::softmax") {
-            addInt(addNode("Softmax", {in(0)}, {out()}), "axis",
-                   constantValue(node->inputs()[1]).toInt());
-        } else {
-            unsupported(node, "");
+    std::string input(const Node* node, size_t index) { return name(node->inputs().at(index)); }
+    std::string output(const Node* node) { return name(node->output()); }
+    static std::vector<int64_t> intList(const Node* node, size_t index) {
+        return constantValue(node->inputs().at(index)).toIntVector();
+    }
+
+    void convolution(const Node* node) {
+        if (constantValue(node->inputs()[6]).toBool()) unsupported(node, "transposed");
+        const auto weightSizes = tensorSizes(node->inputs()[1]);
+        const auto padding = intList(node, 4);
+        std::vector<std::string> inputs{input(node, 0), input(node, 1)};
+        if (!isNone(node->inputs()[2])) inputs.push_back(input(node, 2));
+        auto* conv = addNode("Conv", inputs, {output(node)});
+        addInts(conv, "kernel_shape", {weightSizes.at(2), weightSizes.at(3)});
+        addInts(conv, "strides", intList(node, 3));
+        addInts(conv, "pads", {padding.at(0), padding.at(1), padding.at(0), padding.at(1)});
+        addInts(conv, "dilations", intList(node, 5));
+        addInt(conv, "group", constantValue(node->inputs()[8]).toInt());
+    }
+
+    void batchNorm(const Node* node) {
+        if (isNone(node->inputs()[1]) || isNone(node->inputs()[2])) {
+            unsupported(node, "without affine parameters");
         }
+        auto* norm = addNode(
+            "BatchNormalization",
+            {input(node, 0), input(node, 1), input(node, 2), input(node, 3), input(node, 4)},
+            {output(node)});
+        addFloat(norm, "epsilon", constantValue(node->inputs()[7]).toDouble());
+    }
+
+    void relu(const Node* node) { addNode("Relu", {input(node, 0)}, {output(node)}); }
+
+    void relu6(const Node* node) {
+        // OpenCV 4.6 reads only the attribute form of Clip (before opset 11): ReLU6 as
+        // 6 * HardSigmoid(x) with alpha 1/6, which clamps x / 6 to [0, 1].
+        const std::string scaled = temporary();
+        auto* clamp = addNode("HardSigmoid", {input(node, 0)}, {scaled});
+        addFloat(clamp, "alpha", 1.0 / 6.0);
+        addFloat(clamp, "beta", 0.0);
+        addNode("Mul", {scaled, scalar(6.0f)}, {output(node)});
+    }
+
+    void hardtanh(const Node* node) {
+        const auto low = static_cast<float>(constantValue(node->inputs()[1]).toScalar().toDouble());
+        const auto high =
+            static_cast<float>(constantValue(node->inputs()[2]).toScalar().toDouble());
+        addNode("Clip", {input(node, 0), scalar(low), scalar(high)}, {output(node)});
+    }
+
+    void sigmoid(const Node* node) { addNode("Sigmoid", {input(node, 0)}, {output(node)}); }
+
+    void hardSigmoidGate(const Node* node) {
+        // A gate, as in squeeze-and-excitation: x * hardsigmoid(y). OpenCV 4.9+ fuses any
+        // Mul(x, HardSigmoid(alpha 1/6, beta 1/2)) into HardSwish without checking that the
+        // HardSigmoid reads x, which breaks such gates; y / 6 into HardSigmoid(alpha 1) is
+        // the same function in a form that fusion leaves alone.
+        const std::string sixth = temporary();
+        addNode("Mul", {input(node, 0), scalar(1.0f / 6.0f)}, {sixth});
+        auto* gate = addNode("HardSigmoid", {sixth}, {output(node)});
+        addFloat(gate, "alpha", 1.0);
+        addFloat(gate, "beta", 0.5);
+    }
+
+    void hardswish(const Node* node) {
+        const std::string gate = temporary();
+        hardSigmoid(input(node, 0), gate);
+        addNode("Mul", {input(node, 0), gate}, {output(node)});
+    }
+
+    void silu(const Node* node) {
+        const std::string gate = temporary();
+        addNode("Sigmoid", {input(node, 0)}, {gate});
+        addNode("Mul", {input(node, 0), gate}, {output(node)});
+    }
+
+    void addOrSubtract(const Node* node) {
+        if (constantValue(node->inputs()[2]).toScalar().toDouble() != 1.0) {
+            unsupported(node, "with alpha other than 1");
+        }
+        const bool subtract = node->kind().toQualString() == std::string("aten::sub");
+        addNode(subtract ? "Sub" : "Add", {input(node, 0), input(node, 1)}, {output(node)});
+    }
+
+    void multiply(const Node* node) {
+        addNode("Mul", {input(node, 0), input(node, 1)}, {output(node)});
+    }
+
+    void divide(const Node* node) {
+        addNode("Div", {input(node, 0), input(node, 1)}, {output(node)});
+    }
+
+    void maxPool(const Node* node) {
+        auto* pool = addNode("MaxPool", {input(node, 0)}, {output(node)});
+        poolAttributes(pool, intList(node, 1), intList(node, 2), intList(node, 3),
+                       constantValue(node->inputs()[5]).toBool());
+        const auto dilation = pair(intList(node, 4));
+        if (dilation != std::vector<int64_t>{1, 1}) addInts(pool, "dilations", dilation);
+    }
+
+    void averagePool(const Node* node) {
+        if (!isNone(node->inputs()[6])) unsupported(node, "with divisor_override");
+        auto* pool = addNode("AveragePool", {input(node, 0)}, {output(node)});
+        poolAttributes(pool, intList(node, 1), intList(node, 2), intList(node, 3),
+                       constantValue(node->inputs()[4]).toBool());
+        addInt(pool, "count_include_pad", constantValue(node->inputs()[5]).toBool() ? 1 : 0);
+    }
+
+    void flatten(const Node* node) {
+        const auto start = constantValue(node->inputs()[1]).toInt();
+        const auto end = constantValue(node->inputs()[2]).toInt();
+        if (start != 1 || end != -1) unsupported(node, "other than flatten(1, -1)");
+        addInt(addNode("Flatten", {input(node, 0)}, {output(node)}), "axis", 1);
+    }
+
+    // Only as addmm's weight: Gemm transposes it itself (transB).
+    void transpose(const Node* node) { m_transposed[node->output()] = node->input(); }
+
+    void addmm(const Node* node) {
+        const auto found = m_transposed.find(node->inputs()[2]);
+        if (found == m_transposed.end()) unsupported(node, "without a transposed weight");
+        auto* gemm =
+            addNode("Gemm", {input(node, 1), name(found->second), input(node, 0)}, {output(node)});
+        addInt(gemm, "transB", 1);
+        addFloat(gemm, "beta", constantValue(node->inputs()[3]).toScalar().toDouble());
+        addFloat(gemm, "alpha", constantValue(node->inputs()[4]).toScalar().toDouble());
+    }
+
+    void linear(const Node* node) {
+        std::vector<std::string> inputs{input(node, 0), input(node, 1)};
+        if (!isNone(node->inputs()[2])) inputs.push_back(input(node, 2));
+        addInt(addNode("Gemm", inputs, {output(node)}), "transB", 1);
+    }
+
+    void dropout(const Node* node) {
+        m_names[node->output()] = input(node, 0);  // identity at inference
+    }
+
+    void concatenate(const Node* node) {
+        const Node* list = node->inputs()[0]->node();
+        if (list->kind() != c10::prim::ListConstruct) unsupported(node, "of a computed list");
+        std::vector<std::string> inputs;
+        for (const Value* each : list->inputs()) inputs.push_back(name(each));
+        addInt(addNode("Concat", inputs, {output(node)}), "axis",
+               constantValue(node->inputs()[1]).toInt());
+    }
+
+    void softmax(const Node* node) {
+        addInt(addNode("Softmax", {input(node, 0)}, {output(node)}), "axis",
+               constantValue(node->inputs()[1]).toInt());
     }
 
     // torch's hardsigmoid: relu6(x + 3) / 6 = HardSigmoid with alpha 1/6, beta 1/2.

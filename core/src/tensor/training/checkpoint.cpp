@@ -66,6 +66,113 @@ at::Generator& cpuGenerator() {
     return generator;
 }
 
+using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
+
+// The training state's JSON, refused when a newer Fovea wrote it.
+Result<nlohmann::json> readStateJson(torch::serialize::InputArchive& archive,
+                                     const std::string& name) {
+    c10::IValue stateValue;
+    if (!archive.try_read("state_json", stateValue) || !stateValue.isString()) {
+        return Error{name + ": not a Fovea checkpoint (no training state)"};
+    }
+    nlohmann::json json = nlohmann::json::parse(stateValue.toStringRef());
+    if (json.value("version", 0) > kCheckpointVersion) {
+        return Error{name + ": written by a newer Fovea (checkpoint version " +
+                     std::to_string(json.value("version", 0)) + ")"};
+    }
+    return json;
+}
+
+Result<void> checkSameSettings(const nlohmann::json& saved, const TrainingConfig& config,
+                               const std::string& name) {
+    const nlohmann::json current = toJson(config);
+    for (const auto& [key, value] : current.items()) {
+        if (isResumableKey(key)) continue;
+        if (!saved.contains(key) || saved.at(key) != value) {
+            return Error{name + ": the checkpoint was trained with " + key + " = " +
+                         (saved.contains(key) ? saved.at(key).dump() : "(unset)") + ", not " +
+                         value.dump() + "; resume with the same settings"};
+        }
+    }
+    return {};
+}
+
+// The network's parameters and buffers as the checkpoint holds them, each with the shape the
+// network has.
+Result<NamedTensors> readNetworkState(torch::serialize::InputArchive& archive,
+                                      const NetworkImpl& network, const std::string& name) {
+    NamedTensors weights;
+    for (const auto& item : network.named_parameters()) {
+        torch::Tensor value;
+        if (!archive.try_read("model/" + item.key(), value) ||
+            value.sizes() != item.value().sizes()) {
+            return Error{name + ": does not match the network (" + item.key() + ")"};
+        }
+        weights.emplace_back(item.key(), value);
+    }
+    for (const auto& item : network.named_buffers()) {
+        torch::Tensor value;
+        if (!archive.try_read("model/" + item.key(), value, /*is_buffer=*/true) ||
+            value.sizes() != item.value().sizes()) {
+            return Error{name + ": does not match the network (" + item.key() + ")"};
+        }
+        weights.emplace_back(item.key(), value);
+    }
+    return weights;
+}
+
+NamedTensors readBestWeights(torch::serialize::InputArchive& archive, const NamedTensors& weights) {
+    NamedTensors bestWeights;
+    for (const auto& [key, value] : weights) {
+        torch::Tensor best;
+        if (archive.try_read("best/" + key, best)) {
+            bestWeights.emplace_back(key, best.to(torch::kCPU));
+        }
+    }
+    return bestWeights;
+}
+
+// The blocks frozen when the checkpoint was written; nullopt for older checkpoints, which do
+// not record them.
+Result<std::optional<std::set<std::string>>> readFrozenBlocks(const nlohmann::json& json,
+                                                              const NetworkImpl& network,
+                                                              const std::string& name) {
+    std::optional<std::set<std::string>> frozen;
+    if (json.contains("frozen_blocks")) {
+        frozen = json.at("frozen_blocks").get<std::set<std::string>>();
+        for (const auto& block : *frozen) {
+            const auto& blocks = network.blocks();
+            if (std::none_of(blocks.begin(), blocks.end(),
+                             [&](const BlockSpec& b) { return b.name == block; })) {
+                return Error{name + ": does not match the network (no block " + block + ")"};
+            }
+        }
+    }
+    return frozen;
+}
+
+// The counters and history the resumed run continues from.
+void readProgress(const nlohmann::json& json, TrainingState& state) {
+    state.epoch = json.at("epoch");
+    state.batchInEpoch = json.at("batch_in_epoch");
+    state.step = json.at("step");
+    state.epochLossSum = json.at("epoch_loss_sum");
+    state.epochCorrect = json.at("epoch_correct");
+    state.epochImages = json.at("epoch_images");
+    state.bestMetric = json.at("best_metric");
+    state.epochsWithoutImprovement = json.at("epochs_without_improvement");
+    if (json.contains("best_epoch")) state.bestEpoch = json.at("best_epoch").get<std::int64_t>();
+    if (json.contains("loss_scale")) {
+        const auto& scale = json.at("loss_scale");
+        state.lossScale = LossScaleState{scale.at("scale").get<double>(),
+                                         scale.at("clean_steps").get<std::int64_t>(),
+                                         scale.at("skipped_steps").get<std::int64_t>()};
+    }
+    for (const auto& report : json.at("history")) {
+        state.history.push_back(epochReportFromJson(report));
+    }
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, torch::Tensor>> copyStateOf(const NetworkImpl& network) {
@@ -131,91 +238,28 @@ Result<LoadedCheckpoint> readCheckpoint(const std::filesystem::path& file, Netwo
     try {
         torch::serialize::InputArchive archive;
         archive.load_from(name, device);
-        c10::IValue stateValue;
-        if (!archive.try_read("state_json", stateValue) || !stateValue.isString()) {
-            return Error{name + ": not a Fovea checkpoint (no training state)"};
-        }
-        const nlohmann::json json = nlohmann::json::parse(stateValue.toStringRef());
-        if (json.value("version", 0) > kCheckpointVersion) {
-            return Error{name + ": written by a newer Fovea (checkpoint version " +
-                         std::to_string(json.value("version", 0)) + ")"};
-        }
-        const nlohmann::json saved = json.at("config");
-        const nlohmann::json current = toJson(config);
-        for (const auto& [key, value] : current.items()) {
-            if (isResumableKey(key)) continue;
-            if (!saved.contains(key) || saved.at(key) != value) {
-                return Error{name + ": the checkpoint was trained with " + key + " = " +
-                             (saved.contains(key) ? saved.at(key).dump() : "(unset)") + ", not " +
-                             value.dump() + "; resume with the same settings"};
-            }
-        }
+        auto json = readStateJson(archive, name);
+        if (!json) return json.error();
+        auto sameSettings = checkSameSettings(json.value().at("config"), config, name);
+        if (!sameSettings) return sameSettings.error();
 
         // Read everything before changing the network, so a bad file leaves it untouched.
-        std::vector<std::pair<std::string, torch::Tensor>> weights;
-        for (const auto& item : network.named_parameters()) {
-            torch::Tensor value;
-            if (!archive.try_read("model/" + item.key(), value) ||
-                value.sizes() != item.value().sizes()) {
-                return Error{name + ": does not match the network (" + item.key() + ")"};
-            }
-            weights.emplace_back(item.key(), value);
-        }
-        for (const auto& item : network.named_buffers()) {
-            torch::Tensor value;
-            if (!archive.try_read("model/" + item.key(), value, /*is_buffer=*/true) ||
-                value.sizes() != item.value().sizes()) {
-                return Error{name + ": does not match the network (" + item.key() + ")"};
-            }
-            weights.emplace_back(item.key(), value);
-        }
+        auto weights = readNetworkState(archive, network, name);
+        if (!weights) return weights.error();
         LoadedCheckpoint loaded;
         TrainingState& state = loaded.state;
-        for (const auto& [key, value] : weights) {
-            torch::Tensor best;
-            if (archive.try_read("best/" + key, best)) {
-                state.bestWeights.emplace_back(key, best.to(torch::kCPU));
-            }
-        }
+        state.bestWeights = readBestWeights(archive, weights.value());
         if (!archive.try_read("optimizer", loaded.optimizerState)) {
             return Error{name + ": the checkpoint has no optimizer state"};
         }
         torch::Tensor rng;
         if (!archive.try_read("rng/cpu", rng)) return Error{name + ": no random generator state"};
-        std::optional<std::set<std::string>> frozen;  // absent from older checkpoints
-        if (json.contains("frozen_blocks")) {
-            frozen = json.at("frozen_blocks").get<std::set<std::string>>();
-            for (const auto& block : *frozen) {
-                const auto& blocks = network.blocks();
-                if (std::none_of(blocks.begin(), blocks.end(),
-                                 [&](const BlockSpec& b) { return b.name == block; })) {
-                    return Error{name + ": does not match the network (no block " + block + ")"};
-                }
-            }
-        }
+        auto frozen = readFrozenBlocks(json.value(), network, name);
+        if (!frozen) return frozen.error();
+        readProgress(json.value(), state);
 
-        state.epoch = json.at("epoch");
-        state.batchInEpoch = json.at("batch_in_epoch");
-        state.step = json.at("step");
-        state.epochLossSum = json.at("epoch_loss_sum");
-        state.epochCorrect = json.at("epoch_correct");
-        state.epochImages = json.at("epoch_images");
-        state.bestMetric = json.at("best_metric");
-        state.epochsWithoutImprovement = json.at("epochs_without_improvement");
-        if (json.contains("best_epoch"))
-            state.bestEpoch = json.at("best_epoch").get<std::int64_t>();
-        if (json.contains("loss_scale")) {
-            const auto& scale = json.at("loss_scale");
-            state.lossScale = LossScaleState{scale.at("scale").get<double>(),
-                                             scale.at("clean_steps").get<std::int64_t>(),
-                                             scale.at("skipped_steps").get<std::int64_t>()};
-        }
-        for (const auto& report : json.at("history")) {
-            state.history.push_back(epochReportFromJson(report));
-        }
-
-        loadStateInto(network, weights);
-        if (frozen) network.setFrozenBlocks(*frozen);
+        loadStateInto(network, weights.value());
+        if (frozen.value()) network.setFrozenBlocks(*frozen.value());
         std::lock_guard lock(cpuGenerator().mutex());
         cpuGenerator().set_state(rng.to(torch::kCPU));
         return loaded;

@@ -148,32 +148,45 @@ std::string rateText(double learningRate) {
     return text;
 }
 
-Result<LrFinderResult> runRangeTest(
-    NetworkImpl& network, BatchSource& batches, const TrainingConfig& config,
-    const LrFinderOptions& options, TrainingControl* control,
-    const std::function<void(std::int64_t, double, double)>& progress, NetworkSnapshot& snapshot) {
-    auto resolved = resolveDevice(config.device);
-    if (!resolved) return resolved.error();
-    const torch::Device device = resolved.value();
-    if (auto supported = checkPrecisionFor(device, config.precision); !supported) {
-        return supported.error();
+using RangeTestProgress = std::function<void(std::int64_t, double, double)>;
+
+// One optimizer step of the test, set up as the trainer sets up its steps for the same config.
+struct RangeStep {
+    NetworkImpl& network;
+    const TrainingConfig& config;
+    torch::Device device;
+    bool channelsLast;
+    OptimizerSetup& optimizer;
+    torch::Tensor classWeights;
+    LossScaler* scaler;  // only for float16
+
+    // Trains on `batch` at `rate`; returns the loss the batch had before the step.
+    double lossAt(const Batch& batch, double rate) {
+        optimizer.baseLearningRate = rate;  // the multipliers still apply per block
+        applyLearningRateFactor(optimizer, 1.0);
+
+        const torch::Tensor images = prepareInput(batch.images, device, channelsLast);
+        const torch::Tensor targets = batch.targets.to(device);
+        torch::Tensor logits;
+        {
+            AutocastGuard autocast(device, config.precision);
+            logits = network.forward(images);
+        }
+        const torch::Tensor loss = trainingLoss(logits, targets, config, classWeights);
+        optimizer.optimizer->zero_grad();
+        backwardAndStep(loss, network, *optimizer.optimizer, config.gradientClipNorm, scaler);
+
+        // Every step's loss is the measurement (and decides when to stop), so reading it each
+        // step is the point here, unlike in the trainer.
+        return loss.item<double>();
     }
-    if (batches.batchesPerEpoch() == 0) return Error{"the training set is empty"};
+};
 
-    // The caller's thread owns its grad mode (it is thread-local in LibTorch).
-    torch::AutoGradMode gradMode(true);
-    snapshot.seedGenerators(device, config.seed);
-    network.to(device);
-    network.train(true);
-    const bool channelsLast = useChannelsLast(config, device, network);
-    if (channelsLast) toChannelsLast(network);
-    OptimizerSetup optimizer = makeOptimizer(network, config);
-    if (optimizer.groups.empty()) return Error{"nothing to train: every block is frozen"};
-    const torch::Tensor classWeights =
-        classWeightsFor(config, options.classCounts, network.numClasses(), device);
-
-    std::optional<LossScaler> scaler;
-    if (config.precision == Precision::Float16) scaler.emplace();
+// Steps through the rates from the smallest to the largest, geometrically, until the last one,
+// a stop request, a non-finite loss or divergence.
+Result<LrFinderResult> sweepRates(BatchSource& batches, const LrFinderOptions& options,
+                                  TrainingControl* control, const RangeTestProgress& progress,
+                                  RangeStep& rangeStep) {
     LrFinderResult result;
     const double logRange = std::log(options.maxLearningRate / options.minLearningRate);
     const double beta = options.smoothing;
@@ -191,24 +204,7 @@ Result<LrFinderResult> runRangeTest(
         const double rate =
             options.minLearningRate *
             std::exp(logRange * static_cast<double>(step) / static_cast<double>(options.steps - 1));
-        optimizer.baseLearningRate = rate;  // the multipliers still apply per block
-        applyLearningRateFactor(optimizer, 1.0);
-
-        const torch::Tensor images = prepareInput(batch->images, device, channelsLast);
-        const torch::Tensor targets = batch->targets.to(device);
-        torch::Tensor logits;
-        {
-            AutocastGuard autocast(device, config.precision);
-            logits = network.forward(images);
-        }
-        const torch::Tensor loss = trainingLoss(logits, targets, config, classWeights);
-        optimizer.optimizer->zero_grad();
-        backwardAndStep(loss, network, *optimizer.optimizer, config.gradientClipNorm,
-                        scaler ? &*scaler : nullptr);
-
-        // Every step's loss is the measurement (and decides when to stop), so reading it each
-        // step is the point here, unlike in the trainer.
-        const double raw = loss.item<double>();
+        const double raw = rangeStep.lossAt(*batch, rate);
         if (!std::isfinite(raw)) {
             if (step == 0) {
                 return Error{"the training loss was " + std::to_string(raw) +
@@ -234,6 +230,52 @@ Result<LrFinderResult> runRangeTest(
             break;
         }
     }
+    return result;
+}
+
+Result<torch::Device> checkedDevice(const TrainingConfig& config) {
+    auto resolved = resolveDevice(config.device);
+    if (!resolved) return resolved.error();
+    const torch::Device device = resolved.value();
+    if (auto supported = checkPrecisionFor(device, config.precision); !supported) {
+        return supported.error();
+    }
+    return device;
+}
+
+Result<LrFinderResult> runRangeTest(NetworkImpl& network, BatchSource& batches,
+                                    const TrainingConfig& config, const LrFinderOptions& options,
+                                    TrainingControl* control, const RangeTestProgress& progress,
+                                    NetworkSnapshot& snapshot) {
+    auto checked = checkedDevice(config);
+    if (!checked) return checked.error();
+    const torch::Device device = checked.value();
+    if (batches.batchesPerEpoch() == 0) return Error{"the training set is empty"};
+
+    // The caller's thread owns its grad mode (it is thread-local in LibTorch).
+    torch::AutoGradMode gradMode(true);
+    snapshot.seedGenerators(device, config.seed);
+    network.to(device);
+    network.train(true);
+    const bool channelsLast = useChannelsLast(config, device, network);
+    if (channelsLast) toChannelsLast(network);
+    OptimizerSetup optimizer = makeOptimizer(network, config);
+    if (optimizer.groups.empty()) return Error{"nothing to train: every block is frozen"};
+    const torch::Tensor classWeights =
+        classWeightsFor(config, options.classCounts, network.numClasses(), device);
+
+    std::optional<LossScaler> scaler;
+    if (config.precision == Precision::Float16) scaler.emplace();
+    RangeStep rangeStep{network,
+                        config,
+                        device,
+                        channelsLast,
+                        optimizer,
+                        classWeights,
+                        scaler ? &*scaler : nullptr};
+    auto swept = sweepRates(batches, options, control, progress, rangeStep);
+    if (!swept) return swept.error();
+    LrFinderResult result = std::move(swept).value();
     // The trainer finds the same unusable images again and reports them there.
     (void)batches.takeFailures();
     result.stoppedEarly = !result.stopReason.empty();

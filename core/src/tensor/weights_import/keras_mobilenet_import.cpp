@@ -125,117 +125,167 @@ std::map<std::string, std::vector<int64_t>> expectedShapes(int64_t numClasses) {
     return shapes;
 }
 
+// Why a Keras layer is not one the converted network reproduces; nullopt when it is.
+using Problem = std::optional<std::string>;
+
+Problem checkInputLayer(const json& config) {
+    const auto shape = get<std::vector<json>>(config, "batch_input_shape");
+    if (!shape || shape->size() != 4 || shape->back() != 3) {
+        return "expected an RGB [N, H, W, 3] input";
+    }
+    return std::nullopt;
+}
+
+Problem checkZeroPadding(const json& config) {
+    // Keras' correct_pad for a 224-pixel input: TF "same" for stride 2 puts the one
+    // padding pixel at the bottom and right only.
+    if (config.value("padding", json()) != json::parse("[[0,1],[0,1]]")) {
+        return "padding other than ((0, 1), (0, 1))";
+    }
+    return std::nullopt;
+}
+
+Problem checkRelu(const json& config) {
+    if (config.value("max_value", 0.0) != 6.0 || config.value("negative_slope", 0.0) != 0 ||
+        config.value("threshold", 0.0) != 0) {
+        return "not a ReLU6";
+    }
+    return std::nullopt;
+}
+
+Problem checkAveragePooling(const json& config) {
+    // 7 x 7 pooling of the 7 x 7 map a 224-pixel input gives: global average pooling,
+    // which the converted network does at any size.
+    const auto pool = get<std::vector<int>>(config, "pool_size");
+    if (!pool || *pool != std::vector<int>{7, 7}) return "pool other than 7x7";
+    return std::nullopt;
+}
+
+// Walks the Keras layer list in order (a convolution's check looks back at its input layer)
+// and collects Keras layer name -> torchvision target for the layers that own weights.
+class TopologyChecker {
+  public:
+    explicit TopologyChecker(int64_t numClasses) : m_numClasses(numClasses) {}
+
+    Problem check(const json& layer, const std::string& name, const std::string& kind) {
+        const json config = member(layer, "config") ? *member(layer, "config") : json::object();
+        m_classOf[name] = kind;
+        if (kind == "InputLayer") return checkInputLayer(config);
+        if (kind == "ZeroPadding2D") return checkZeroPadding(config);
+        if (kind == "Conv2D" || kind == "DepthwiseConv2D") {
+            return checkConvolution(layer, name, kind == "DepthwiseConv2D", config);
+        }
+        if (kind == "BatchNormalization") return checkBatchNorm(name, config);
+        if (kind == "ReLU") return checkRelu(config);
+        if (kind == "Add") return checkResidual(name);
+        if (kind == "AveragePooling2D") return checkAveragePooling(config);
+        if (kind == "GlobalAveragePooling2D" || kind == "Flatten") return std::nullopt;
+        if (kind == "Dense") return checkDense(name, config);
+        if (kind == "Dropout") {
+            m_dropouts.push_back(config.value("rate", 0.0));
+            return std::nullopt;
+        }
+        return "not part of MobileNetV2";
+    }
+
+    // The targets, once every layer passed: the checks that need the whole list.
+    Result<std::map<std::string, Target>> completeTargets(const fs::path& file) const {
+        if (m_denseLayers.size() != kHiddenUnits.size() + 1) {
+            return fileError(file, "expected 3 Dense layers on top, found " +
+                                       std::to_string(m_denseLayers.size()));
+        }
+        if (m_residuals != kResidualBlocks) return fileError(file, "residual connections missing");
+        return m_targets;
+    }
+
+  private:
+    Problem checkConvolution(const json& layer, const std::string& name, bool depthwise,
+                             const json& config) {
+        auto target = bodyTarget(name);
+        if (!target || (target->layout == Layout::kDepthwise) != depthwise) {
+            return "not a MobileNetV2 convolution";
+        }
+        if (config.value("use_bias", true)) return "convolution with a bias";
+        if (depthwise && config.value("depth_multiplier", 1) != 1) {
+            return "depth multiplier other than 1";
+        }
+        const auto strides = get<std::vector<int>>(config, "strides");
+        const int block = blockNumber(name, "depthwise");
+        const bool strided = name == "Conv1" || (depthwise && kStridedBlocks.count(block));
+        const std::vector<int> wanted = strided ? std::vector<int>{2, 2} : std::vector<int>{1, 1};
+        if (!strides || *strides != wanted) return "strides other than MobileNetV2's";
+        const auto inbound = tfjs::inboundNames(layer);
+        if (strided &&
+            (config.value("padding", "") != "valid" ||
+             m_classOf[inbound.empty() ? std::string() : inbound.front()] != "ZeroPadding2D")) {
+            return "a stride-2 convolution without the explicit TF padding";
+        }
+        if (!strided && depthwise && config.value("padding", "") != "same") {
+            return "a depthwise convolution without \"same\" padding";
+        }
+        m_targets[name] = *target;
+        return std::nullopt;
+    }
+
+    Problem checkBatchNorm(const std::string& name, const json& config) {
+        auto target = bodyTarget(name);
+        if (!target || target->layout != Layout::kVector) {
+            return "not the BatchNorm of a MobileNetV2 convolution";
+        }
+        // build::mobileNetV2Keras uses Keras' epsilon; a different one would silently shift
+        // every activation.
+        if (std::abs(config.value("epsilon", 0.0) - 1e-3) > 1e-9) return "epsilon other than 1e-3";
+        if (!config.value("center", true) || !config.value("scale", true)) {
+            return "BatchNorm without beta or gamma";
+        }
+        m_targets[name] = *target;
+        return std::nullopt;
+    }
+
+    Problem checkResidual(const std::string& name) {
+        const int block = blockNumber(name, "add");
+        if (!kResidualBlocks.count(block)) return "residual in the wrong block";
+        m_residuals.insert(block);
+        return std::nullopt;
+    }
+
+    Problem checkDense(const std::string& name, const json& config) {
+        const size_t index = m_denseLayers.size();
+        const bool last = index == kHiddenUnits.size();
+        const int64_t units = config.value("units", int64_t{0});
+        const std::string activation = config.value("activation", "");
+        if (index > kHiddenUnits.size() || units != (last ? m_numClasses : kHiddenUnits[index]) ||
+            activation != (last ? "softmax" : "relu") || !config.value("use_bias", false)) {
+            return "the nsfwjs top is Dense(256, relu) -> Dense(128, relu) -> Dense(5, softmax)";
+        }
+        m_targets[name] = Target{"classifier." + std::to_string(3 * index), Layout::kDense};
+        m_denseLayers.push_back(name);
+        return std::nullopt;
+    }
+
+    int64_t m_numClasses;
+    std::map<std::string, Target> m_targets;
+    std::map<std::string, std::string> m_classOf;  // layer name -> Keras class
+    std::set<int> m_residuals;
+    std::vector<std::string> m_denseLayers;
+    std::vector<double> m_dropouts;
+};
+
 // Walks the Keras layer list: every layer must be one the converted network reproduces.
 // Returns Keras layer name -> torchvision target for the layers that own weights.
 Result<std::map<std::string, Target>> checkTopology(const json& model, const fs::path& file,
                                                     int64_t numClasses) {
     const json* layers = tfjs::modelLayers(model);
     if (!layers) return fileError(file, "no modelTopology.model_config.config.layers list");
-    std::map<std::string, Target> targets;
-    std::map<std::string, std::string> classOf;  // layer name -> Keras class
-    std::set<int> residuals;
-    std::vector<std::string> denseLayers;
-    std::vector<double> dropouts;
+    TopologyChecker checker(numClasses);
     for (const json& layer : *layers) {
         const auto name = get<std::string>(layer, "name").value_or("");
         const auto kind = get<std::string>(layer, "class_name").value_or("");
-        const json config = member(layer, "config") ? *member(layer, "config") : json::object();
-        classOf[name] = kind;
-        auto unexpected = [&](const std::string& why) {
-            return fileError(file, "unexpected layer " + name + " (" + kind + "): " + why);
-        };
-        if (kind == "InputLayer") {
-            const auto shape = get<std::vector<json>>(config, "batch_input_shape");
-            if (!shape || shape->size() != 4 || shape->back() != 3) {
-                return unexpected("expected an RGB [N, H, W, 3] input");
-            }
-        } else if (kind == "ZeroPadding2D") {
-            // Keras' correct_pad for a 224-pixel input: TF "same" for stride 2 puts the one
-            // padding pixel at the bottom and right only.
-            if (config.value("padding", json()) != json::parse("[[0,1],[0,1]]")) {
-                return unexpected("padding other than ((0, 1), (0, 1))");
-            }
-        } else if (kind == "Conv2D" || kind == "DepthwiseConv2D") {
-            auto target = bodyTarget(name);
-            const bool depthwise = kind == "DepthwiseConv2D";
-            if (!target || (target->layout == Layout::kDepthwise) != depthwise) {
-                return unexpected("not a MobileNetV2 convolution");
-            }
-            if (config.value("use_bias", true)) return unexpected("convolution with a bias");
-            if (depthwise && config.value("depth_multiplier", 1) != 1) {
-                return unexpected("depth multiplier other than 1");
-            }
-            const auto strides = get<std::vector<int>>(config, "strides");
-            const int block = blockNumber(name, "depthwise");
-            const bool strided = name == "Conv1" || (depthwise && kStridedBlocks.count(block));
-            const std::vector<int> wanted =
-                strided ? std::vector<int>{2, 2} : std::vector<int>{1, 1};
-            if (!strides || *strides != wanted)
-                return unexpected("strides other than MobileNetV2's");
-            const auto inbound = tfjs::inboundNames(layer);
-            if (strided &&
-                (config.value("padding", "") != "valid" ||
-                 classOf[inbound.empty() ? std::string() : inbound.front()] != "ZeroPadding2D")) {
-                return unexpected("a stride-2 convolution without the explicit TF padding");
-            }
-            if (!strided && depthwise && config.value("padding", "") != "same") {
-                return unexpected("a depthwise convolution without \"same\" padding");
-            }
-            targets[name] = *target;
-        } else if (kind == "BatchNormalization") {
-            auto target = bodyTarget(name);
-            if (!target || target->layout != Layout::kVector) {
-                return unexpected("not the BatchNorm of a MobileNetV2 convolution");
-            }
-            // build::mobileNetV2Keras uses Keras' epsilon; a different one would silently shift
-            // every activation.
-            if (std::abs(config.value("epsilon", 0.0) - 1e-3) > 1e-9) {
-                return unexpected("epsilon other than 1e-3");
-            }
-            if (!config.value("center", true) || !config.value("scale", true)) {
-                return unexpected("BatchNorm without beta or gamma");
-            }
-            targets[name] = *target;
-        } else if (kind == "ReLU") {
-            if (config.value("max_value", 0.0) != 6.0 || config.value("negative_slope", 0.0) != 0 ||
-                config.value("threshold", 0.0) != 0) {
-                return unexpected("not a ReLU6");
-            }
-        } else if (kind == "Add") {
-            const int block = blockNumber(name, "add");
-            if (!kResidualBlocks.count(block)) return unexpected("residual in the wrong block");
-            residuals.insert(block);
-        } else if (kind == "AveragePooling2D") {
-            // 7 x 7 pooling of the 7 x 7 map a 224-pixel input gives: global average pooling,
-            // which the converted network does at any size.
-            const auto pool = get<std::vector<int>>(config, "pool_size");
-            if (!pool || *pool != std::vector<int>{7, 7}) return unexpected("pool other than 7x7");
-        } else if (kind == "GlobalAveragePooling2D" || kind == "Flatten") {
-        } else if (kind == "Dense") {
-            const size_t index = denseLayers.size();
-            const bool last = index == kHiddenUnits.size();
-            const int64_t units = config.value("units", int64_t{0});
-            const std::string activation = config.value("activation", "");
-            if (index > kHiddenUnits.size() || units != (last ? numClasses : kHiddenUnits[index]) ||
-                activation != (last ? "softmax" : "relu") || !config.value("use_bias", false)) {
-                return unexpected(
-                    "the nsfwjs top is Dense(256, relu) -> Dense(128, relu) -> "
-                    "Dense(5, softmax)");
-            }
-            targets[name] = Target{"classifier." + std::to_string(3 * index), Layout::kDense};
-            denseLayers.push_back(name);
-        } else if (kind == "Dropout") {
-            dropouts.push_back(config.value("rate", 0.0));
-        } else {
-            return unexpected("not part of MobileNetV2");
+        if (const Problem problem = checker.check(layer, name, kind)) {
+            return fileError(file, "unexpected layer " + name + " (" + kind + "): " + *problem);
         }
     }
-    if (denseLayers.size() != kHiddenUnits.size() + 1) {
-        return fileError(
-            file, "expected 3 Dense layers on top, found " + std::to_string(denseLayers.size()));
-    }
-    if (residuals != kResidualBlocks) return fileError(file, "residual connections missing");
-    return targets;
+    return checker.completeTargets(file);
 }
 
 }  // namespace

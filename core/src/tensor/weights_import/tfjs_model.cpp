@@ -223,6 +223,83 @@ std::vector<std::string> inboundNames(const json& layer) {
     return names;
 }
 
+namespace {
+
+// Renames one dequantised Keras variable through `targets`, checks it against `expected` and
+// adds it to `stateDict`.
+Result<void> addWeight(const json& spec, const torch::Tensor& keras,
+                       const std::map<std::string, Target>& targets,
+                       const std::map<std::string, std::vector<int64_t>>& expected,
+                       const fs::path& modelFile, StateDict& stateDict) {
+    const std::string name = spec.value("name", "");
+    const size_t slash = name.find('/');
+    const auto target =
+        slash == std::string::npos ? targets.end() : targets.find(name.substr(0, slash));
+    const auto parameter = target == targets.end()
+                               ? std::nullopt
+                               : parameterName(name.substr(slash + 1), target->second.layout);
+    if (!parameter) return fileError(modelFile, "unexpected weight " + name);
+    const std::string key = target->second.key + "." + *parameter;
+    torch::Tensor tensor = toTorchLayout(keras, target->second.layout);
+    const auto wanted = expected.find(key);
+    if (wanted == expected.end()) return fileError(modelFile, "unexpected weight " + name);
+    if (tensor.sizes().vec() != wanted->second) {
+        return fileError(modelFile, "shape mismatch: " + name + " " +
+                                        shapeText(keras.sizes().vec()) + " gives " + key + " " +
+                                        shapeText(tensor.sizes().vec()) + ", expected " +
+                                        shapeText(wanted->second));
+    }
+    if (stateDict.contains(key)) {
+        return fileError(modelFile, "weight " + name + " appears twice");
+    }
+    stateDict.insert(key, tensor);
+    return {};
+}
+
+// One weightsManifest group: its shards, read and dequantised in the order of its specs.
+Result<void> convertGroup(const json& group, const fs::path& modelDir, const fs::path& modelFile,
+                          const std::map<std::string, Target>& targets,
+                          const std::map<std::string, std::vector<int64_t>>& expected,
+                          StateDict& stateDict) {
+    auto bytes = readShards(group, modelDir, modelFile);
+    if (!bytes) return bytes.error();
+    // Data problems are reported against the shard, layout problems against the model.
+    const auto shardPaths = get<std::vector<std::string>>(group, "paths");
+    const fs::path shardFile =
+        modelDir / (fs::path(shardPaths->back()).filename().string() + ".min.js");
+    const json* specs = member(group, "weights");
+    if (!specs || !specs->is_array()) return fileError(modelFile, "weight group without weights");
+    size_t offset = 0;
+    for (const json& spec : *specs) {
+        auto keras = dequantize(spec, bytes.value(), offset, shardFile);
+        if (!keras) return keras.error();
+        auto added = addWeight(spec, keras.value(), targets, expected, modelFile, stateDict);
+        if (!added) return added.error();
+    }
+    if (offset != bytes.value().size()) {
+        return fileError(shardFile, "the weight shards hold " +
+                                        std::to_string(bytes.value().size() - offset) +
+                                        " bytes more than the manifest describes");
+    }
+    return {};
+}
+
+Result<void> checkNoneMissing(const StateDict& stateDict,
+                              const std::map<std::string, std::vector<int64_t>>& expected,
+                              const fs::path& modelFile) {
+    std::vector<std::string> missing;
+    for (const auto& [key, shape] : expected) {
+        if (!stateDict.contains(key)) missing.push_back(key);
+    }
+    if (!missing.empty()) {
+        return fileError(modelFile, std::to_string(missing.size()) + " weights missing, e.g. " +
+                                        missing.front());
+    }
+    return {};
+}
+
+}  // namespace
+
 Result<StateDict> convertWeights(const json& model, const fs::path& modelDir,
                                  const fs::path& modelFile,
                                  const std::map<std::string, Target>& targets,
@@ -234,167 +311,163 @@ Result<StateDict> convertWeights(const json& model, const fs::path& modelDir,
     StateDict stateDict;
     try {
         for (const json& group : *manifest) {
-            auto bytes = readShards(group, modelDir, modelFile);
-            if (!bytes) return bytes.error();
-            // Data problems are reported against the shard, layout problems against the model.
-            const auto shardPaths = get<std::vector<std::string>>(group, "paths");
-            const fs::path shardFile =
-                modelDir / (fs::path(shardPaths->back()).filename().string() + ".min.js");
-            const json* specs = member(group, "weights");
-            if (!specs || !specs->is_array())
-                return fileError(modelFile, "weight group without weights");
-            size_t offset = 0;
-            for (const json& spec : *specs) {
-                auto keras = dequantize(spec, bytes.value(), offset, shardFile);
-                if (!keras) return keras.error();
-                const std::string name = spec.value("name", "");
-                const size_t slash = name.find('/');
-                const auto target = slash == std::string::npos
-                                        ? targets.end()
-                                        : targets.find(name.substr(0, slash));
-                const auto parameter =
-                    target == targets.end()
-                        ? std::nullopt
-                        : parameterName(name.substr(slash + 1), target->second.layout);
-                if (!parameter) return fileError(modelFile, "unexpected weight " + name);
-                const std::string key = target->second.key + "." + *parameter;
-                torch::Tensor tensor = toTorchLayout(keras.value(), target->second.layout);
-                const auto wanted = expected.find(key);
-                if (wanted == expected.end())
-                    return fileError(modelFile, "unexpected weight " + name);
-                if (tensor.sizes().vec() != wanted->second) {
-                    return fileError(modelFile, "shape mismatch: " + name + " " +
-                                                    shapeText(keras.value().sizes().vec()) +
-                                                    " gives " + key + " " +
-                                                    shapeText(tensor.sizes().vec()) +
-                                                    ", expected " + shapeText(wanted->second));
-                }
-                if (stateDict.contains(key)) {
-                    return fileError(modelFile, "weight " + name + " appears twice");
-                }
-                stateDict.insert(key, tensor);
-            }
-            if (offset != bytes.value().size()) {
-                return fileError(shardFile, "the weight shards hold " +
-                                                std::to_string(bytes.value().size() - offset) +
-                                                " bytes more than the manifest describes");
-            }
+            auto converted = convertGroup(group, modelDir, modelFile, targets, expected, stateDict);
+            if (!converted) return converted.error();
         }
     } catch (const c10::Error& error) {
         return fileError(modelFile, error.what_without_backtrace());
     }
-    std::vector<std::string> missing;
-    for (const auto& [key, shape] : expected) {
-        if (!stateDict.contains(key)) missing.push_back(key);
-    }
-    if (!missing.empty()) {
-        return fileError(modelFile, std::to_string(missing.size()) + " weights missing, e.g. " +
-                                        missing.front());
-    }
+    auto complete = checkNoneMissing(stateDict, expected, modelFile);
+    if (!complete) return complete.error();
     return stateDict;
 }
 
 }  // namespace tfjs
 
-Result<std::string> javascriptLiteralToJson(std::string_view text, size_t* consumed) {
-    using tfjs::isIdentifierPart;
-    using tfjs::isIdentifierStart;
-    using tfjs::isNumberPart;
-    std::string out;
-    out.reserve(text.size());
-    size_t at = 0;
-    int depth = 0;
-    auto fail = [&](const std::string& problem) {
-        return Error{problem + " at offset " + std::to_string(at) + " of the literal"};
-    };
-    auto skipSpace = [&] {
-        while (at < text.size() && std::isspace(static_cast<unsigned char>(text[at]))) ++at;
-    };
-    // A key is a value followed by ':'; JSON wants every key quoted.
-    auto followedByColon = [&] {
-        size_t next = at;
-        while (next < text.size() && std::isspace(static_cast<unsigned char>(text[next]))) ++next;
-        return next < text.size() && text[next] == ':';
-    };
-    do {
-        skipSpace();
-        if (at >= text.size()) return fail("unexpected end");
-        const char c = text[at];
+namespace {
+
+// Rewrites one JavaScript literal as minifiers write it into JSON text: unquoted and numeric
+// keys quoted, '...' strings as "...", !0 / !1 as true / false, void 0 as null.
+class JavascriptLiteralConverter {
+  public:
+    explicit JavascriptLiteralConverter(std::string_view text) : m_text(text) {
+        m_out.reserve(text.size());
+    }
+
+    Result<std::string> convert(size_t* consumed) {
+        do {
+            skipSpace();
+            if (m_at >= m_text.size()) return fail("unexpected end");
+            if (auto converted = convertToken(m_text[m_at]); !converted) return converted.error();
+        } while (m_depth > 0);
+        if (consumed) *consumed = m_at;
+        return std::move(m_out);
+    }
+
+  private:
+    Result<void> convertToken(char c) {
         if (c == '{' || c == '[') {
-            ++depth;
-            out += c;
-            ++at;
+            ++m_depth;
+            m_out += c;
+            ++m_at;
         } else if (c == '}' || c == ']') {
-            if (--depth < 0) return fail("unbalanced brackets");
-            out += c;
-            ++at;
+            if (--m_depth < 0) return fail("unbalanced brackets");
+            m_out += c;
+            ++m_at;
         } else if (c == ',' || c == ':') {
-            out += c;
-            ++at;
+            m_out += c;
+            ++m_at;
         } else if (c == '"' || c == '\'') {
-            out += '"';
-            for (++at; at < text.size() && text[at] != c; ++at) {
-                const char d = text[at];
-                if (d == '\\' && at + 1 < text.size()) {
-                    const char e = text[++at];
-                    if (e == '\'') {
-                        out += '\'';
-                    } else if (e == 'x' && at + 2 < text.size()) {
-                        out += "\\u00";
-                        out += text.substr(at + 1, 2);
-                        at += 2;
-                    } else if (e == 'v') {
-                        out += "\\u000b";
-                    } else if (e == '0') {
-                        out += "\\u0000";
-                    } else {
-                        out += '\\';
-                        out += e;
-                    }
-                } else if (d == '"') {
-                    out += "\\\"";
-                } else {
-                    out += d;
-                }
-            }
-            if (at >= text.size()) return fail("unterminated string");
-            out += '"';
-            ++at;
-        } else if (c == '!' && at + 1 < text.size() &&
-                   (text[at + 1] == '0' || text[at + 1] == '1')) {
-            out += text[at + 1] == '0' ? "true" : "false";  // minifiers write !0 and !1
-            at += 2;
+            return convertString(c);
+        } else if (c == '!' && m_at + 1 < m_text.size() &&
+                   (m_text[m_at + 1] == '0' || m_text[m_at + 1] == '1')) {
+            m_out += m_text[m_at + 1] == '0' ? "true" : "false";  // minifiers write !0 and !1
+            m_at += 2;
         } else if (c == '-' || c == '.' || std::isdigit(static_cast<unsigned char>(c))) {
-            const size_t begin = at;
-            while (at < text.size() && isNumberPart(text[at])) ++at;
-            std::string number(text.substr(begin, at - begin));
-            const size_t digits = number[0] == '-' ? 1 : 0;
-            if (digits < number.size() && number[digits] == '.') number.insert(digits, "0");
-            if (number.back() == '.') number += '0';
-            if (followedByColon()) number = '"' + number + '"';
-            out += number;
-        } else if (isIdentifierStart(c)) {
-            const size_t begin = at;
-            while (at < text.size() && isIdentifierPart(text[at])) ++at;
-            const std::string word(text.substr(begin, at - begin));
-            if (followedByColon()) {
-                out += '"' + word + '"';
-            } else if (word == "true" || word == "false" || word == "null") {
-                out += word;
-            } else if (word == "void") {  // void 0 is undefined; JSON has only null
-                skipSpace();
-                if (at >= text.size() || text[at] != '0') return fail("unexpected 'void'");
-                ++at;
-                out += "null";
-            } else {
-                return fail("unsupported value '" + word + "'");
-            }
+            convertNumber();
+        } else if (tfjs::isIdentifierStart(c)) {
+            return convertWord();
         } else {
             return fail(std::string("unexpected character '") + c + "'");
         }
-    } while (depth > 0);
-    if (consumed) *consumed = at;
-    return out;
+        return {};
+    }
+
+    Result<void> convertString(char quote) {
+        m_out += '"';
+        for (++m_at; m_at < m_text.size() && m_text[m_at] != quote; ++m_at) {
+            const char d = m_text[m_at];
+            if (d == '\\' && m_at + 1 < m_text.size()) {
+                convertEscape(m_text[++m_at]);
+            } else if (d == '"') {
+                m_out += "\\\"";
+            } else {
+                m_out += d;
+            }
+        }
+        if (m_at >= m_text.size()) return fail("unterminated string");
+        m_out += '"';
+        ++m_at;
+        return {};
+    }
+
+    // The escapes JavaScript has and JSON lacks; the others are the same in both.
+    void convertEscape(char e) {
+        if (e == '\'') {
+            m_out += '\'';
+        } else if (e == 'x' && m_at + 2 < m_text.size()) {
+            m_out += "\\u00";
+            m_out += m_text.substr(m_at + 1, 2);
+            m_at += 2;
+        } else if (e == 'v') {
+            m_out += "\\u000b";
+        } else if (e == '0') {
+            m_out += "\\u0000";
+        } else {
+            m_out += '\\';
+            m_out += e;
+        }
+    }
+
+    void convertNumber() {
+        const size_t begin = m_at;
+        while (m_at < m_text.size() && tfjs::isNumberPart(m_text[m_at])) ++m_at;
+        std::string number(m_text.substr(begin, m_at - begin));
+        const size_t digits = number[0] == '-' ? 1 : 0;
+        if (digits < number.size() && number[digits] == '.') number.insert(digits, "0");
+        if (number.back() == '.') number += '0';
+        if (followedByColon()) number = '"' + number + '"';
+        m_out += number;
+    }
+
+    Result<void> convertWord() {
+        const size_t begin = m_at;
+        while (m_at < m_text.size() && tfjs::isIdentifierPart(m_text[m_at])) ++m_at;
+        const std::string word(m_text.substr(begin, m_at - begin));
+        if (followedByColon()) {
+            m_out += '"' + word + '"';
+        } else if (word == "true" || word == "false" || word == "null") {
+            m_out += word;
+        } else if (word == "void") {  // void 0 is undefined; JSON has only null
+            skipSpace();
+            if (m_at >= m_text.size() || m_text[m_at] != '0') return fail("unexpected 'void'");
+            ++m_at;
+            m_out += "null";
+        } else {
+            return fail("unsupported value '" + word + "'");
+        }
+        return {};
+    }
+
+    void skipSpace() {
+        while (m_at < m_text.size() && std::isspace(static_cast<unsigned char>(m_text[m_at]))) {
+            ++m_at;
+        }
+    }
+
+    // A key is a value followed by ':'; JSON wants every key quoted.
+    bool followedByColon() const {
+        size_t next = m_at;
+        while (next < m_text.size() && std::isspace(static_cast<unsigned char>(m_text[next]))) {
+            ++next;
+        }
+        return next < m_text.size() && m_text[next] == ':';
+    }
+
+    Error fail(const std::string& problem) const {
+        return Error{problem + " at offset " + std::to_string(m_at) + " of the literal"};
+    }
+
+    std::string_view m_text;
+    std::string m_out;
+    size_t m_at = 0;
+    int m_depth = 0;
+};
+
+}  // namespace
+
+Result<std::string> javascriptLiteralToJson(std::string_view text, size_t* consumed) {
+    return JavascriptLiteralConverter(text).convert(consumed);
 }
 
 }  // namespace fovea::core

@@ -4,9 +4,6 @@
 #include <QSettings>
 #include <QString>
 #include <QStringList>
-#include <memory>
-
-#include "fovea/ui/recent_projects.h"
 
 class QLabel;
 class QListWidget;
@@ -23,12 +20,14 @@ class ExportPage;
 class JobProgressBar;
 class ModelPage;
 class PredictPage;
+class ProjectController;
 class ProjectSession;
 class TrainPage;
 
 // The workbench window: a page list on the left (Data, Model, Train, Evaluate, Predict,
 // Export), the current page on the right, and a status bar with running work, the device and
-// threads. It owns the open project (ProjectSession) and hands it to the pages.
+// threads. Its ProjectController owns the open project (ProjectSession) and hands it to the
+// pages.
 class MainWindow : public QMainWindow {
     Q_OBJECT
   public:
@@ -41,7 +40,7 @@ class MainWindow : public QMainWindow {
 
     // The open project folder; empty when none is open.
     QString projectFolder() const;
-    ProjectSession* session() const { return m_session.get(); }
+    ProjectSession* session() const;
     DataPage* dataPage() const { return m_dataPage; }
     ModelPage* modelPage() const { return m_modelPage; }
     TrainPage* trainPage() const { return m_trainPage; }
@@ -49,7 +48,7 @@ class MainWindow : public QMainWindow {
     PredictPage* predictPage() const { return m_predictPage; }
     ExportPage* exportPage() const { return m_exportPage; }
     // Imports and rescans of the open project run here (one at a time).
-    BackgroundJob* importJob() const { return m_importJob; }
+    BackgroundJob* importJob() const;
 
     // Opens the project in `folder`. On failure the current project stays and `error` says
     // why, naming the folder.
@@ -73,23 +72,14 @@ class MainWindow : public QMainWindow {
     void buildPages();
     void buildMenus();
     void buildStatusBar();
-    void rebuildRecentMenu();
-    void setSession(std::unique_ptr<ProjectSession> session);
-    void startImportJob(const QString& title, const QString& folder);
-    void onImportFinished(bool ok, const QString& message);
-    void chooseNewProject();
-    void chooseProjectToOpen();
-    void chooseImagesToImport();
+    void onSessionChanged(ProjectSession* session);
     void showAbout();
-    void reportProjectError(const QString& message);
     void restoreWindowState();
     void saveWindowState();
 
     QSettings m_settings;
-    RecentProjects m_recentProjects;
-    std::unique_ptr<ProjectSession> m_session;
     QUndoGroup* m_undoGroup = nullptr;
-    BackgroundJob* m_importJob = nullptr;
+    ProjectController* m_project = nullptr;
     QListWidget* m_pageList = nullptr;
     QStackedWidget* m_pages = nullptr;
     DataPage* m_dataPage = nullptr;

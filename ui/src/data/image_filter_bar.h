@@ -1,0 +1,42 @@
+#pragma once
+
+#include <QWidget>
+
+#include "data/image_view_filter.h"
+
+class QComboBox;
+class QLineEdit;
+
+namespace fovea::ui {
+
+class ProjectSession;
+
+// The Data page's choice of which images the grid shows: a list of filters (all, unlabeled,
+// unreadable, a split, no split, a class of the open project) and a search in the paths.
+class ImageFilterBar : public QWidget {
+    Q_OBJECT
+  public:
+    explicit ImageFilterBar(QWidget* parent = nullptr);
+
+    // The project whose classes are offered (nullptr: none open).
+    void setSession(ProjectSession* session);
+    // Lists the filters again (the classes may have changed) and selects the entry of
+    // `current`.
+    void showFilter(const ImageViewFilter& current);
+    void clearSearch();
+
+  Q_SIGNALS:
+    // The user chose an entry; the filter has the search text as it is.
+    void filterChosen(const fovea::ui::ImageViewFilter& filter);
+    // The search text changed and the user paused typing.
+    void searchChanged(const QString& text);
+
+  private:
+    void applyChoice();
+
+    ProjectSession* m_session = nullptr;
+    QComboBox* m_filterCombo;
+    QLineEdit* m_search;
+};
+
+}  // namespace fovea::ui
