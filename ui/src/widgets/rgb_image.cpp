@@ -1,5 +1,7 @@
 #include "widgets/rgb_image.h"
 
+#include <opencv2/core/mat.hpp>
+
 namespace fovea::ui {
 
 QImage imageFromRgb(const cv::Mat& rgb) {

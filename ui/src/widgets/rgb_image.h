@@ -1,7 +1,11 @@
 #pragma once
 
 #include <QImage>
-#include <opencv2/core/mat.hpp>
+
+// Declared, not included: no ui header pulls in OpenCV (the .cpp files that convert include it).
+namespace cv {
+class Mat;
+}
 
 namespace fovea::ui {
 
