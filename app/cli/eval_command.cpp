@@ -16,7 +16,7 @@
 #include "fovea/core/session/evaluation.h"
 #include "fovea/core/session/run_records.h"
 #include "fovea/core/session/training_data.h"
-#include "fovea/core/session/training_run.h"
+#include "fovea/core/session/training_inputs.h"
 #include "fovea/core/training/run_folder.h"
 
 namespace fovea::cli {

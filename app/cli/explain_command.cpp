@@ -9,6 +9,7 @@
 #include "common_options.h"
 #include "exit_codes.h"
 #include "fovea/core/image/image_encode.h"
+#include "fovea/core/models/network.h"
 #include "fovea/core/session/explain_image.h"
 #include "fovea/core/training/device_choice.h"
 

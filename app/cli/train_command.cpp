@@ -238,9 +238,7 @@ std::int64_t progressEpochs(const TrainOptions& o) {
 core::TrainingRunHooks progressHooks(ProgressDisplay& progress, std::int64_t epochs) {
     core::TrainingRunHooks hooks;
     hooks.download = downloadProgress(progress);
-    hooks.started = [&progress](const core::TrainingInputs&, const std::filesystem::path&) {
-        progress.finishLine();
-    };
+    hooks.started = [&progress](const core::TrainingStart&) { progress.finishLine(); };
     hooks.training.onBatch = [&progress, epochs](const core::BatchProgress& p) {
         const double done = (double(p.epoch) + double(p.batch + 1) / p.batchesInEpoch) /
                             static_cast<double>(epochs);

@@ -8,14 +8,12 @@
 // scale 0.35-1) + horizontal flip + ImageNet normalisation drawn afresh every epoch, batch 16,
 // 2 loader workers, SGD(lr 0.01, momentum 0.9) on every parameter, fp32.
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -26,8 +24,8 @@
 #include "fovea/core/threads.h"
 #include "fovea/core/training/trainer.h"
 #include "run_process.h"
+#include "temp_folder.h"
 
-namespace fs = std::filesystem;
 using namespace fovea::core;
 
 namespace {
@@ -42,26 +40,6 @@ constexpr double kGoal = 1.1;
     std::printf("bench_finetune: %s\n", message.c_str());
     std::exit(1);
 }
-
-// A fresh folder under the system's temp directory, removed with this object.
-class TempFolder {
-  public:
-    TempFolder() {
-        std::string pattern = (fs::temp_directory_path() / "fovea-bench-finetune-XXXXXX").string();
-        if (!mkdtemp(pattern.data())) fail("cannot create a temporary folder");
-        m_path = pattern;
-    }
-    ~TempFolder() {
-        std::error_code ignored;
-        fs::remove_all(m_path, ignored);
-    }
-    TempFolder(const TempFolder&) = delete;
-    TempFolder& operator=(const TempFolder&) = delete;
-    const fs::path& path() const { return m_path; }
-
-  private:
-    fs::path m_path;
-};
 
 // User + system CPU time of this process, all threads (the loader's workers included): less
 // sensitive than wall time to other processes sharing the cores.
@@ -114,7 +92,7 @@ int main() {
     double load[3] = {0, 0, 0};
     getloadavg(load, 3);
 
-    TempFolder folder;
+    const fovea::test::TempFolder folder("fovea-bench-finetune");
     FashionMnistFolderOptions dataOptions;
     dataOptions.imagesPerClass = kImagesPerClass;
     auto written = writeFashionMnistFolder(folder.path(), dataOptions);

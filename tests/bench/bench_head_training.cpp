@@ -13,7 +13,6 @@
 // 1,000 images of the original brief, but the Python loop alone then takes 5-13 minutes here: it
 // runs the whole network every epoch, at 13-37 images/s on 2 cores depending on the load).
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -21,7 +20,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
@@ -33,8 +31,8 @@
 #include "fovea/core/threads.h"
 #include "fovea/core/training/trainer.h"
 #include "run_process.h"
+#include "temp_folder.h"
 
-namespace fs = std::filesystem;
 using namespace fovea::core;
 
 namespace {
@@ -51,26 +49,6 @@ constexpr double kGoal = 5.0;
     std::printf("bench_head_training: %s\n", message.c_str());
     std::exit(1);
 }
-
-// A fresh folder under the system's temp directory, removed with this object.
-class TempFolder {
-  public:
-    TempFolder() {
-        std::string pattern = (fs::temp_directory_path() / "fovea-bench-head-XXXXXX").string();
-        if (!mkdtemp(pattern.data())) fail("cannot create a temporary folder");
-        m_path = pattern;
-    }
-    ~TempFolder() {
-        std::error_code ignored;
-        fs::remove_all(m_path, ignored);
-    }
-    TempFolder(const TempFolder&) = delete;
-    TempFolder& operator=(const TempFolder&) = delete;
-    const fs::path& path() const { return m_path; }
-
-  private:
-    fs::path m_path;
-};
 
 // User + system CPU time of this process, all threads (the loader's workers included): less
 // sensitive than wall time to other processes sharing the cores.
@@ -139,7 +117,7 @@ int main(int argc, char** argv) {
     double load[3] = {0, 0, 0};
     getloadavg(load, 3);
 
-    TempFolder folder;
+    const fovea::test::TempFolder folder("fovea-bench-head");
     FashionMnistFolderOptions dataOptions;
     dataOptions.imagesPerClass = imagesPerClass;
     auto written = writeFashionMnistFolder(folder.path(), dataOptions);

@@ -15,6 +15,7 @@
 
 #include "fovea/core/project/folder_import.h"
 #include "fovea/core/project/project_store.h"
+#include "temp_folder.h"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -26,15 +27,6 @@ constexpr int kClasses = 100;
 double secondsSince(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
-
-// Removes the bench's temporary folder however main returns.
-struct TempFolder {
-    fs::path path;
-    ~TempFolder() {
-        std::error_code ec;
-        if (!path.empty()) fs::remove_all(path, ec);
-    }
-};
 
 bool linkOrCopy(const fs::path& source, const fs::path& target) {
     std::error_code ec;
@@ -94,13 +86,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: %s [file count > 0]\n", argv[0]);
         return 2;
     }
-    std::string pattern = (fs::temp_directory_path() / "fovea-bench-scan-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) {
-        std::perror("mkdtemp");
-        return 1;
-    }
-    TempFolder temp{pattern};
-    const fs::path root = temp.path / "data";
+    // Removed however main returns.
+    const fovea::test::TempFolder temp("fovea-bench-scan");
+    const fs::path root = temp / "data";
 
     auto start = Clock::now();
     if (!makeTree(root, files)) {
@@ -110,7 +98,7 @@ int main(int argc, char** argv) {
     std::printf("bench_scan: %d files in %d class folders under %s (made in %.2f s)\n", files,
                 kClasses, root.c_str(), secondsSince(start));
 
-    auto store = fovea::core::ProjectStore::create(temp.path / "project");
+    auto store = fovea::core::ProjectStore::create(temp / "project");
     if (!store) {
         std::fprintf(stderr, "%s\n", store.error().message.c_str());
         return 1;

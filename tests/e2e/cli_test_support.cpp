@@ -5,7 +5,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <fstream>
 #include <sstream>
@@ -48,19 +47,6 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
 }
 
 }  // namespace
-
-ScratchFolder::ScratchFolder(const std::string& prefix) {
-    static std::atomic<int> counter{0};
-    m_path = fs::temp_directory_path() /
-             (prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(m_path);
-    fs::create_directories(m_path);
-}
-
-ScratchFolder::~ScratchFolder() {
-    std::error_code ignored;
-    fs::remove_all(m_path, ignored);
-}
 
 JsonRun parseJsonRun(int exitCode, std::string output) {
     JsonRun run;

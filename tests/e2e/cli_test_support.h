@@ -1,8 +1,8 @@
 #pragma once
 
 // Helpers for the end-to-end tests that drive fovea-cli as a script would: run it with --json
-// and read the one JSON object it prints, keep it running in the background to signal it,
-// and give each test a scratch folder.
+// and read the one JSON object it prints, and keep it running in the background to signal it.
+// Each test's scratch folder is a TempFolder (temp_folder.h).
 #include <sys/types.h>
 
 #include <nlohmann/json.hpp>
@@ -13,21 +13,6 @@
 #include <vector>
 
 namespace fovea::test {
-
-// A fresh folder under the system temp folder, removed with everything in it at destruction.
-class ScratchFolder {
-  public:
-    explicit ScratchFolder(const std::string& prefix);
-    ~ScratchFolder();
-    ScratchFolder(const ScratchFolder&) = delete;
-    ScratchFolder& operator=(const ScratchFolder&) = delete;
-
-    const std::filesystem::path& path() const { return m_path; }
-    std::filesystem::path operator/(const std::string& name) const { return m_path / name; }
-
-  private:
-    std::filesystem::path m_path;
-};
 
 // What one `fovea-cli ... --json` printed: `json` is the parsed stdout when it is exactly one
 // JSON value (whitespace around it allowed), else discarded; `output` is stdout as printed.

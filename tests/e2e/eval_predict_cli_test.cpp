@@ -25,6 +25,7 @@
 #include "fovea/core/session/run_records.h"
 #include "fovea/core/weights/safetensors.h"
 #include "run_process.h"
+#include "temp_folder.h"
 
 namespace fovea::test {
 namespace {
@@ -74,7 +75,7 @@ bool sameFile(const std::string& a, const fs::path& b) {
 class EvalPredictCli : public testing::Test {
   protected:
     static void SetUpTestSuite() {
-        s_scratch = std::make_unique<ScratchFolder>("fovea-cli-eval");
+        s_scratch = std::make_unique<TempFolder>("fovea-cli-eval");
         ASSERT_NO_FATAL_FAILURE(writeImages(data(), {0, 1, 7}, kPerClass, 7));
         s_train = std::make_unique<JsonRun>(
             cli({"train", "--data=" + data().string(), "--out=" + run().string(), "--arch=resnet18",
@@ -97,11 +98,11 @@ class EvalPredictCli : public testing::Test {
         return s_train->json.at("classes").get<std::vector<std::string>>();
     }
 
-    static std::unique_ptr<ScratchFolder> s_scratch;
+    static std::unique_ptr<TempFolder> s_scratch;
     static std::unique_ptr<JsonRun> s_train;
 };
 
-std::unique_ptr<ScratchFolder> EvalPredictCli::s_scratch;
+std::unique_ptr<TempFolder> EvalPredictCli::s_scratch;
 std::unique_ptr<JsonRun> EvalPredictCli::s_train;
 
 TEST_F(EvalPredictCli, EvalReproducesTheRunsValidationFigures) {

@@ -17,6 +17,7 @@
 #include "fovea/core/session/trained_model.h"
 #include "fovea/core/weights_import/offline_default.h"
 #include "run_process.h"
+#include "temp_folder.h"
 
 namespace fovea::test {
 namespace {
@@ -37,7 +38,7 @@ TEST(DemoCli, FineTunesExportsOnnxThatOpenCvRunsLikePredict) {
     if (!fs::exists(core::offlineDefaultWeightsPath())) {
         GTEST_SKIP() << "offline default weights missing: fovea-cli prepare-offline-weights";
     }
-    ScratchFolder scratch("fovea-cli-demo");
+    TempFolder scratch("fovea-cli-demo");
     const fs::path out = scratch / "demo";
     const auto demo = runCliJson(
         {"demo", "--out=" + out.string(), "--epochs=5", "--images-per-class=25", "--json"});
@@ -90,7 +91,7 @@ TEST(DemoCli, FineTunesExportsOnnxThatOpenCvRunsLikePredict) {
 }
 
 TEST(ExportCli, PthAndTorchScriptLoadInPythonAndBundleHoldsEveryFormat) {
-    ScratchFolder scratch("fovea-cli-export");
+    TempFolder scratch("fovea-cli-export");
     core::FashionMnistFolderOptions data;
     data.classes = {0, 1, 7};
     data.imagesPerClass = 8;

@@ -11,6 +11,7 @@
 #include "fovea/core/weights/safetensors.h"
 #include "fovea/core/weights_import/offline_default.h"
 #include "run_process.h"
+#include "temp_folder.h"
 
 namespace fovea::test {
 namespace {
@@ -23,10 +24,7 @@ class OfflineWeights : public testing::Test {
         const char* prefix = std::getenv("FOVEA_NSFWJS_DIR");
         if (!prefix || !*prefix) GTEST_SKIP() << "FOVEA_NSFWJS_DIR is not set";
         m_prefix = prefix;
-        m_folder = fs::temp_directory_path() / ("fovea-offline-" + std::to_string(getpid()));
-        fs::create_directories(m_folder);
     }
-    void TearDown() override { fs::remove_all(m_folder); }
 
     ProcessResult prepare(const fs::path& npm, const fs::path& folder) {
         return runProcess(foveaBinary("fovea-cli"),
@@ -35,17 +33,17 @@ class OfflineWeights : public testing::Test {
     }
 
     fs::path m_prefix;
-    fs::path m_folder;
+    TempFolder m_folder{"fovea-offline"};
 };
 
 TEST_F(OfflineWeights, CliConvertsOnceAndTheRecipeFreezesTheImageNetBlocks) {
     const fs::path file = m_folder / "mobilenet_v2_keras-nsfwjs.safetensors";
-    const auto first = prepare(m_prefix, m_folder);
+    const auto first = prepare(m_prefix, m_folder.path());
     ASSERT_EQ(first.exitCode, 0) << first.output;
     const auto report = nlohmann::json::parse(first.output);
     EXPECT_EQ(report.at("converted"), true);
     EXPECT_EQ(report.at("files").size(), 2u);
-    const auto again = prepare(m_prefix, m_folder);
+    const auto again = prepare(m_prefix, m_folder.path());
     ASSERT_EQ(again.exitCode, 0) << again.output;
     EXPECT_EQ(nlohmann::json::parse(again.output).at("converted"), false);
 

@@ -21,6 +21,7 @@
 #include "fovea/core/weights/safetensors.h"
 #include "fovea/core/weights_import/offline_default.h"
 #include "run_process.h"
+#include "temp_folder.h"
 
 namespace fovea::test {
 namespace {
@@ -182,7 +183,7 @@ TEST(CliCatalogue, LayersOfAnUnknownArchitectureIsAUsageError) {
 }
 
 TEST(CliImport, CountsClassesAndUnreadableFilesThenAddsNothingTheSecondTime) {
-    ScratchFolder scratch("fovea-cli-import");
+    TempFolder scratch("fovea-cli-import");
     const fs::path data = scratch / "data";
     ASSERT_NO_FATAL_FAILURE(writeImages(data, {0, 1, 2}, 24));
     const auto broken = addBrokenFiles(data / className(1));
@@ -217,7 +218,7 @@ TEST(CliTrain, OfflineDefaultRunWritesTheWholeRunFolder) {
         GTEST_SKIP() << weights << " is missing: run packaging/setup.sh, then "
                      << "fovea-cli prepare-offline-weights";
     }
-    ScratchFolder scratch("fovea-cli-train");
+    TempFolder scratch("fovea-cli-train");
     const fs::path data = scratch / "data";
     ASSERT_NO_FATAL_FAILURE(writeImages(data, {0, 1, 2}, 24));
     const auto broken = addBrokenFiles(data / className(0));
@@ -278,7 +279,7 @@ TEST(CliTrain, FreezeNoneTrainsEveryBlockEvenOfTheOfflineDefault) {
     if (!fs::exists(core::offlineWeightsPath("mobilenet_v2_keras"))) {
         GTEST_SKIP() << "offline default weights missing: fovea-cli prepare-offline-weights";
     }
-    ScratchFolder scratch("fovea-cli-freeze");
+    TempFolder scratch("fovea-cli-freeze");
     const fs::path data = scratch / "data";
     ASSERT_NO_FATAL_FAILURE(writeImages(data, {0, 1}, 6));
     auto train = [&](const std::string& name, const std::string& freeze) {
@@ -312,7 +313,7 @@ class CliTrainBadInput : public testing::Test {
     std::string out() const { return (m_scratch / "run").string(); }
     fs::path data() const { return m_scratch / "data"; }
 
-    ScratchFolder m_scratch{"fovea-cli-bad"};
+    TempFolder m_scratch{"fovea-cli-bad"};
 };
 
 TEST_F(CliTrainBadInput, OneClassOnlyIsBadDataNamingTheClassAndFolder) {
@@ -427,7 +428,7 @@ TEST_F(CliTrainBadInput, MissingOutIsAUsageError) {
 }
 
 TEST(CliLrFind, CurveAndSuggestionAsJsonAndCsvWithTheScratchProjectRemoved) {
-    ScratchFolder scratch("fovea-cli-lr-find");
+    TempFolder scratch("fovea-cli-lr-find");
     const fs::path data = scratch / "data";
     ASSERT_NO_FATAL_FAILURE(writeImages(data, {0, 1, 7}, 8));
     const auto filesBefore = filesBelow(data);
@@ -461,7 +462,7 @@ TEST(CliLrFind, CurveAndSuggestionAsJsonAndCsvWithTheScratchProjectRemoved) {
 }
 
 TEST(CliLrFind, OneClassOnlyIsBadData) {
-    ScratchFolder scratch("fovea-cli-lr-find-bad");
+    TempFolder scratch("fovea-cli-lr-find-bad");
     const fs::path data = scratch / "data";
     ASSERT_NO_FATAL_FAILURE(writeImages(data, {0}, 6));
     const JsonRun run = runCliJson({"lr-find", "--data=" + data.string(),
@@ -471,7 +472,7 @@ TEST(CliLrFind, OneClassOnlyIsBadData) {
 }
 
 TEST(CliTrainResume, AfterSigkillTheResumedRunEndsWithIdenticalWeights) {
-    ScratchFolder scratch("fovea-cli-kill");
+    TempFolder scratch("fovea-cli-kill");
     const fs::path data = scratch / "data";
     ASSERT_NO_FATAL_FAILURE(writeImages(data, {0, 1, 7}, 24));
     constexpr int kEpochs = 3;
@@ -520,7 +521,7 @@ TEST(CliTrainResume, AfterSigkillTheResumedRunEndsWithIdenticalWeights) {
 }
 
 TEST(CliTrainResume, CtrlCStopsWithACheckpointAndResumeCompletes) {
-    ScratchFolder scratch("fovea-cli-int");
+    TempFolder scratch("fovea-cli-int");
     const fs::path data = scratch / "data";
     ASSERT_NO_FATAL_FAILURE(writeImages(data, {0, 1, 7}, 20));
     constexpr int kEpochs = 6;

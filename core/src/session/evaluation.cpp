@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "batched_inference.h"
+#include "fovea/core/models/network.h"
 
 namespace fovea::core {
 namespace {

@@ -7,6 +7,7 @@
 
 #include "fovea/core/export/model_export.h"
 #include "fovea/core/weights/pth_reader.h"
+#include "network_with_weights.h"
 
 namespace fovea::core {
 namespace {

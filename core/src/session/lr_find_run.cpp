@@ -1,5 +1,8 @@
 #include "fovea/core/session/lr_find_run.h"
 
+#include "fovea/core/session/training_inputs.h"
+#include "fovea/core/training/lr_finder.h"
+
 namespace fovea::core {
 
 Result<LrFinderResult> runLearningRateFinder(

@@ -17,6 +17,7 @@
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/project/csv_format.h"
 #include "fovea/core/project/folder_walk.h"
+#include "fovea/core/session/trained_model.h"
 #include "fovea/core/weights/safetensors.h"
 #include "fovea/core/weights/weight_file.h"
 #include "fovea/core/weights_import/offline_default.h"

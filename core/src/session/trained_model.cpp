@@ -5,6 +5,8 @@
 
 #include <optional>
 
+#include "network_with_weights.h"
+
 #include "fovea/core/models/load_state_dict.h"
 #include "fovea/core/models/preprocessing_json.h"
 #include "fovea/core/models/zoo.h"
@@ -100,5 +102,7 @@ Result<TrainedModel> loadTrainedModel(const std::filesystem::path& file) {
     model.metadata = metadata;
     return model;
 }
+
+std::string architectureOf(const TrainedModel& model) { return model.network->architecture(); }
 
 }  // namespace fovea::core

@@ -2,9 +2,10 @@
 
 #include <torch/torch.h>
 
-#include "fovea/core/project/folder_import.h"
+#include "fovea/core/session/prediction.h"
 #include "fovea/core/session/run_images.h"
 #include "fovea/core/session/trained_model.h"
+#include "fovea/core/session/training_inputs.h"
 #include "fovea/core/training/device_choice.h"
 #include "fovea/core/training/run_folder.h"
 
@@ -23,96 +24,6 @@ std::vector<std::string> frozenBlocksInOrder(const NetworkImpl& network) {
 }
 
 }  // namespace
-
-Result<OpenedTrainingData> openTrainingData(const fs::path& data, const fs::path& projectFolder) {
-    std::error_code error;
-    if (!fs::is_directory(data, error)) {
-        return Error{data.string() + ": not a folder (expected an image folder or a project)"};
-    }
-    if (ProjectStore::exists(data)) {
-        auto store = ProjectStore::open(data);
-        if (!store) return store.error();
-        return OpenedTrainingData{std::move(store).value(), std::nullopt};
-    }
-    auto store = ProjectStore::exists(projectFolder) ? ProjectStore::open(projectFolder)
-                                                     : ProjectStore::create(projectFolder);
-    if (!store) return store.error();
-    auto report = importFolder(store.value(), data);
-    if (!report) return report.error();
-    return OpenedTrainingData{std::move(store).value(), std::move(report).value()};
-}
-
-Result<TrainingInputs> prepareTrainingInputs(const RunSettings& s, const fs::path& projectFolder,
-                                             const DownloadProgressCallback& download) {
-    // Settings this machine cannot run are usage errors, found before anything is written.
-    auto device = resolveDevice(s.training.device);
-    if (!device) return withKind(device.error(), ErrorKind::Usage);
-    if (auto supported = checkPrecisionFor(device.value(), s.training.precision); !supported) {
-        return withKind(supported.error(), ErrorKind::Usage);
-    }
-    if (s.batchSize < 0) {
-        return Error{
-            "the batch size must be positive (or auto), not " + std::to_string(s.batchSize),
-            ErrorKind::Usage};
-    }
-    auto data = openTrainingData(s.data, projectFolder);
-    if (!data) return withKind(data.error(), ErrorKind::BadData);
-    // Messages name the folder the user gave, not the project made from it.
-    auto set = collectTrainingData(data.value().store, s.validationFraction, s.training.seed,
-                                   fs::absolute(s.data).string());
-    if (!set) return withKind(set.error(), ErrorKind::BadData);
-    torch::manual_seed(s.training.seed);  // the new head's initial weights
-    auto network = prepareNetwork(
-        s.network, static_cast<std::int64_t>(set.value().classNames.size()), download);
-    if (!network) return withKind(network.error(), ErrorKind::BadData);
-    const AugmentationOptions augmentation = augmentationPreset(s.augment);
-    TrainingInputs inputs{std::move(data).value(),
-                          std::move(set).value(),
-                          std::move(network).value(),
-                          {},
-                          nullptr,
-                          nullptr,
-                          s.batchSize,
-                          std::nullopt};
-    inputs.spec = inputs.network.network->preprocessing();
-    if (s.batchSize == kAutoBatchSize) {
-        // Tried on the network itself, before the loaders exist (their batches have this size).
-        const auto maxBatch =
-            std::min<std::int64_t>(4096, static_cast<std::int64_t>(inputs.set.train.size()));
-        auto search =
-            findLargestBatchSize(*inputs.network.network, s.training,
-                                 inputs.network.network->preprocessing().cropSize, maxBatch);
-        if (!search) return withKind(search.error(), ErrorKind::Internal);
-        if (search.value().batchSize == 0) {
-            return Error{"--batch-size auto: " + search.value().explanation +
-                             "; try a smaller --image-size or a smaller network",
-                         ErrorKind::Usage};
-        }
-        inputs.batchSize = search.value().batchSize;
-        inputs.batchSizeSearch = std::move(search).value();
-    }
-    LoaderOptions trainLoading;
-    trainLoading.batchSize = static_cast<int>(inputs.batchSize);
-    trainLoading.seed = s.training.seed;
-    trainLoading.workers = s.workers;
-    trainLoading.cacheBytes = std::size_t{512} << 20;
-    // With a frozen prefix, a few fixed augmentation variants per image let the feature cache
-    // serve later epochs; without one every epoch gets fresh augmentations, as in torchvision.
-    const NetworkImpl& built = *inputs.network.network;
-    const bool frozenPrefix = built.frozenBlocks().count(built.blocks().front().name) != 0;
-    trainLoading.augmentationVariants =
-        augmentation.any() && s.training.featureCache && frozenPrefix ? 4 : 0;
-    LoaderOptions validationLoading = trainLoading;
-    validationLoading.shuffle = false;
-    validationLoading.augmentationVariants = 0;
-    inputs.trainLoader = std::make_unique<ImageBatchLoader>(inputs.set.train, inputs.spec,
-                                                            augmentation, trainLoading);
-    if (!inputs.set.validation.empty()) {
-        inputs.validationLoader = std::make_unique<ImageBatchLoader>(
-            inputs.set.validation, inputs.spec, AugmentationOptions{}, validationLoading);
-    }
-    return inputs;
-}
 
 namespace {
 
@@ -188,11 +99,29 @@ TrainingRunResult describeResult(const RunFolder& run, const TrainingInputs& inp
     return result;
 }
 
+// hooks.watch's images predicted by `network` as it is now (between epochs the trainer is idle;
+// predictImages restores the network's mode and device).
+void predictWatchedImages(const TrainingRunHooks& hooks, NetworkImpl& network,
+                          const RunSettings& settings, const std::vector<std::string>& classNames,
+                          std::int64_t epoch) {
+    if (hooks.watch.files.empty() || !hooks.watch.predicted) return;
+    PredictionOptions options;
+    options.topK = 1;
+    options.workers = 1;
+    options.device = settings.training.device;
+    hooks.watch.predicted(epoch, predictImages(network, hooks.watch.files, classNames, options));
+}
+
 // hooks.training, with each image the loader fails on also recorded in the project and in
-// `result`.
+// `result`, and the watched images predicted after every epoch.
 TrainingCallbacks forwardedCallbacks(const TrainingRunHooks& hooks, ProjectStore& store,
-                                     TrainingRunResult& result) {
+                                     TrainingRunResult& result, const NetworkPtr& network,
+                                     const RunSettings& settings) {
     TrainingCallbacks forward = hooks.training;
+    forward.onEpoch = [&hooks, &result, network, &settings](const EpochReport& report) {
+        if (hooks.training.onEpoch) hooks.training.onEpoch(report);
+        predictWatchedImages(hooks, *network, settings, result.classNames, report.epoch);
+    };
     forward.onSampleFailure = [&hooks, &store, &result](const SampleFailure& sample) {
         // Remembered in the project, so the GUI and later runs show it.
         (void)store.recordImageError(sample.sampleId, sample.message);
@@ -261,8 +190,11 @@ Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::pa
     }
 
     TrainingRunResult result = describeResult(*run, inputs);
-    const TrainingCallbacks forward = forwardedCallbacks(hooks, store, result);
-    if (hooks.started) hooks.started(inputs, result.runFolder);
+    const TrainingCallbacks forward = forwardedCallbacks(hooks, store, result, network, settings);
+    if (hooks.started) {
+        hooks.started({result.runFolder, set.classNames, set.train.size(), set.validation.size()});
+    }
+    predictWatchedImages(hooks, *network, settings, set.classNames, -1);
     const TrainingCallbacks recorded = run->callbacks(forward);
     if (recorded.onLog && !result.batchSizeExplanation.empty()) {
         recorded.onLog(result.batchSizeExplanation);

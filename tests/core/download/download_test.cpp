@@ -12,6 +12,7 @@
 #include "fovea/core/download/downloader.h"
 #include "fovea/core/download/sha256.h"
 #include "run_process.h"
+#include "temp_folder.h"
 
 namespace fovea::core {
 namespace {
@@ -32,10 +33,6 @@ void writeAll(const fs::path& file, const std::string& bytes) {
 class Download : public testing::Test {
   protected:
     void SetUp() override {
-        m_root = fs::temp_directory_path() /
-                 ("fovea-download-" + std::to_string(getpid()) + "-" +
-                  testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(m_root);
         fs::create_directories(m_root / "served");
         std::mt19937 random(7);
         m_payload.resize(1'500'000);
@@ -52,10 +49,7 @@ class Download : public testing::Test {
                                      (m_root / "requests.log").string()});
         m_base = "http://127.0.0.1:" + m_server->firstLine().substr(5);
     }
-    void TearDown() override {
-        m_server.reset();
-        fs::remove_all(m_root);
-    }
+    void TearDown() override { m_server.reset(); }
 
     std::vector<std::string> requests() const {
         std::vector<std::string> lines;
@@ -64,7 +58,7 @@ class Download : public testing::Test {
         return lines;
     }
 
-    fs::path m_root;
+    test::TempFolder m_root{"fovea-download"};
     std::string m_payload;
     std::string m_sha256;
     std::string m_base;

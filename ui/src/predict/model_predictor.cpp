@@ -26,7 +26,7 @@ core::Result<std::shared_ptr<ModelPredictor>> ModelPredictor::load(const QString
 QString ModelPredictor::source() const { return m_impl->source; }
 
 QString ModelPredictor::architecture() const {
-    return QString::fromStdString(m_impl->model.network->architecture());
+    return QString::fromStdString(core::architectureOf(m_impl->model));
 }
 
 QStringList ModelPredictor::classNames() const {

@@ -2,7 +2,6 @@
 
 #include <atomic>
 
-#include "fovea/core/session/prediction.h"
 #include "fovea/core/session/training_run.h"
 
 namespace fovea::ui {
@@ -81,23 +80,18 @@ class TrainingThreadRun {
   private:
     core::TrainingRunHooks makeHooks() {
         core::TrainingRunHooks hooks;
-        hooks.started = [this](const core::TrainingInputs& inputs,
-                               const std::filesystem::path& folder) {
+        hooks.started = [this](const core::TrainingStart& start) {
             QStringList classes;
-            for (const auto& name : inputs.set.classNames) classes << QString::fromStdString(name);
-            Q_EMIT m_worker.started(QString::fromStdString(folder.string()), classes,
-                                    static_cast<qint64>(inputs.set.train.size()),
-                                    static_cast<qint64>(inputs.set.validation.size()));
-            m_network = inputs.network.network;
-            m_classNames = inputs.set.classNames;
-            predictWatchSet(-1);
+            for (const auto& name : start.classNames) classes << QString::fromStdString(name);
+            Q_EMIT m_worker.started(QString::fromStdString(start.runFolder.string()), classes,
+                                    static_cast<qint64>(start.trainImages),
+                                    static_cast<qint64>(start.validationImages));
         };
         hooks.training.onBatch = [this](const core::BatchProgress& p) {
             Q_EMIT m_worker.batchReported(p);
         };
         hooks.training.onEpoch = [this](const core::EpochReport& r) {
             Q_EMIT m_worker.epochReported(r);
-            predictWatchSet(r.epoch);
         };
         hooks.training.onLog = [this](const std::string& line) {
             Q_EMIT m_worker.logLine(QString::fromStdString(line));
@@ -109,22 +103,18 @@ class TrainingThreadRun {
         hooks.projectChanged = [this](const std::filesystem::path&) {
             Q_EMIT m_worker.projectChanged();
         };
+        hooks.watch.files = m_watchFiles;
+        hooks.watch.predicted =
+            [this](std::int64_t epoch,
+                   const core::Result<std::vector<core::ImagePrediction>>& predicted) {
+                if (!predicted) {
+                    Q_EMIT m_worker.logLine("Watch set not predicted: " +
+                                            QString::fromStdString(predicted.error().message));
+                    return;
+                }
+                Q_EMIT m_worker.watchPredicted(epoch, toWatchPredictions(predicted.value()));
+            };
         return hooks;
-    }
-
-    void predictWatchSet(qint64 epoch) {
-        if (m_watchFiles.empty() || !m_network) return;
-        core::PredictionOptions options;
-        options.topK = 1;
-        options.workers = 1;
-        options.device = m_settings.training.device;
-        auto predicted = core::predictImages(*m_network, m_watchFiles, m_classNames, options);
-        if (!predicted) {
-            Q_EMIT m_worker.logLine("Watch set not predicted: " +
-                                    QString::fromStdString(predicted.error().message));
-            return;
-        }
-        Q_EMIT m_worker.watchPredicted(epoch, toWatchPredictions(predicted.value()));
     }
 
     TrainingWorker& m_worker;
@@ -132,10 +122,6 @@ class TrainingThreadRun {
     const std::filesystem::path m_runFolder;
     const bool m_resume;
     const std::vector<std::filesystem::path> m_watchFiles;
-    // The network being trained, for the watch set's predictions between epochs (the trainer
-    // is idle then; predictImages restores its mode and device).
-    core::NetworkPtr m_network;
-    std::vector<std::string> m_classNames;
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "fovea/core/libtorch_side.h"  // first: the workbench must not reach LibTorch
+
 #include <string>
 
 #include <torch/ordered_dict.h>

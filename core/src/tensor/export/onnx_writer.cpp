@@ -208,10 +208,22 @@ class OnnxGraphBuilder {
 
     void averagePool(const Node* node) {
         if (!isNone(node->inputs()[6])) unsupported(node, "with divisor_override");
+        const bool ceilMode = constantValue(node->inputs()[4]).toBool();
+        const bool countsPadding = constantValue(node->inputs()[5]).toBool();
+        const auto padding = pair(intList(node, 3));
+        if (countsPadding && !ceilMode && (padding[0] != 0 || padding[1] != 0)) {
+            // The zeros padded explicitly, then pooled without padding: every runtime then
+            // counts them. OpenCV 4.x ignores count_include_pad and decides by the producer
+            // ("pytorch" counts the padding), which gave inception_v3 wrong border pixels.
+            const std::string padded = temporary();
+            addZeroPad(input(node, 0), padded, padding[0], padding[0], padding[1], padding[1]);
+            auto* pool = addNode("AveragePool", {padded}, {output(node)});
+            poolAttributes(pool, intList(node, 1), intList(node, 2), {0, 0}, false);
+            return;
+        }
         auto* pool = addNode("AveragePool", {input(node, 0)}, {output(node)});
-        poolAttributes(pool, intList(node, 1), intList(node, 2), intList(node, 3),
-                       constantValue(node->inputs()[4]).toBool());
-        addInt(pool, "count_include_pad", constantValue(node->inputs()[5]).toBool() ? 1 : 0);
+        poolAttributes(pool, intList(node, 1), intList(node, 2), intList(node, 3), ceilMode);
+        addInt(pool, "count_include_pad", countsPadding ? 1 : 0);
     }
 
     void flatten(const Node* node) {
@@ -317,15 +329,20 @@ class OnnxGraphBuilder {
             (!fill.isNone() && fill.toScalar().toDouble() != 0.0)) {
             unsupported(node, "other than zero padding");
         }
-        const std::vector<int64_t> pads{0, 0, pad[2], pad[0], 0, 0, pad[3], pad[1]};
+        addZeroPad(name(node->inputs()[0]), name(node->output()), pad[2], pad[3], pad[0], pad[1]);
+    }
+
+    // A Pad node adding zeros around the height and width of an N, C, H, W input.
+    void addZeroPad(const std::string& input, const std::string& output, int64_t top,
+                    int64_t bottom, int64_t left, int64_t right) {
+        const std::vector<int64_t> pads{0, 0, top, left, 0, 0, bottom, right};
         const std::string padsName = temporary();
         auto* initializer = m_graph.add_initializer();
         initializer->set_name(padsName);
         initializer->set_data_type(onnx::TensorProto::INT64);
         initializer->add_dims(static_cast<int64_t>(pads.size()));
         for (const int64_t each : pads) initializer->add_int64_data(each);
-        auto* padNode = addNode("Pad", {name(node->inputs()[0]), padsName}, {name(node->output())});
-        addString(padNode, "mode", "constant");
+        addString(addNode("Pad", {input, padsName}, {output}), "mode", "constant");
     }
 
     std::string name(const Value* value) {

@@ -1,49 +1,22 @@
 #pragma once
 
-// Shared by the image tests: a temporary folder per test suite and small byte/pixel helpers.
+// Shared by the image tests: small byte/pixel helpers (and TempFolder, temp_folder.h).
 
-#include <gtest/gtest.h>
-#include <unistd.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <vector>
 
+#include "temp_folder.h"
+
 namespace fovea::test {
 
 using Bytes = std::vector<std::uint8_t>;
-
-// A fresh folder under the GoogleTest temp dir, removed with its contents on destruction.
-class TempFolder {
-  public:
-    explicit TempFolder(const std::string& prefix) {
-        std::string pattern = testing::TempDir() + prefix + "-XXXXXX";
-        if (mkdtemp(pattern.data()) == nullptr) {
-            ADD_FAILURE() << "mkdtemp failed for " << pattern;
-        }
-        m_path = pattern;
-    }
-    ~TempFolder() {
-        std::error_code ec;
-        std::filesystem::remove_all(m_path, ec);
-    }
-    TempFolder(const TempFolder&) = delete;
-    TempFolder& operator=(const TempFolder&) = delete;
-
-    const std::filesystem::path& path() const { return m_path; }
-    std::filesystem::path operator/(const std::string& name) const {
-        return m_path / std::filesystem::u8path(name);
-    }
-
-  private:
-    std::filesystem::path m_path;
-};
 
 inline Bytes readFile(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);

@@ -3,7 +3,6 @@
 // that cannot be read. Normalisation is checked against torchvision.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
-#include <unistd.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -19,6 +18,7 @@
 #include "fovea/core/loader/image_batch_loader.h"
 #include "fovea/core/models/network.h"
 #include "run_process.h"
+#include "temp_folder.h"
 
 namespace fs = std::filesystem;
 using namespace fovea::core;
@@ -27,15 +27,6 @@ namespace {
 
 class LoaderTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        m_dir = fs::temp_directory_path() /
-                ("fovea-loader-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(m_dir);
-        fs::create_directories(m_dir);
-    }
-    void TearDown() override { fs::remove_all(m_dir); }
-
     // `count` PNGs of varied sizes and colours; image i belongs to class i % classes unless
     // `targets` says otherwise.
     std::vector<LabeledImage> writeImages(int count, int classes) {
@@ -48,7 +39,7 @@ class LoaderTest : public ::testing::Test {
             random.fill(bgr, cv::RNG::UNIFORM, 0, 256);
             cv::rectangle(bgr, {0, 0, width / 2, height / 2}, cv::Scalar(i * 13 % 256, 40, 200),
                           cv::FILLED);
-            const fs::path file = m_dir / ("image " + std::to_string(i) + ".png");
+            const fs::path file = m_folder / ("image " + std::to_string(i) + ".png");
             EXPECT_TRUE(cv::imwrite(file.string(), bgr));
             images.push_back({1000 + i, file, i % classes});
         }
@@ -88,7 +79,7 @@ class LoaderTest : public ::testing::Test {
         return true;
     }
 
-    fs::path m_dir;
+    fovea::test::TempFolder m_folder{"fovea-loader"};
 };
 
 TEST_F(LoaderTest, EveryImageOncePerEpochInASeededOrderThatChangesEachEpoch) {
@@ -198,9 +189,9 @@ TEST_F(LoaderTest, ClassBalancedSamplingEvensOutARareClass) {
 
 TEST_F(LoaderTest, UnreadableImagesAreSkippedAndReportedOnceByName) {
     auto images = writeImages(8, 2);
-    const fs::path empty = m_dir / "empty.png";
+    const fs::path empty = m_folder / "empty.png";
     std::ofstream(empty).close();
-    const fs::path text = m_dir / "notes.jpg";
+    const fs::path text = m_folder / "notes.jpg";
     std::ofstream(text) << "not an image at all";
     images.push_back({1, empty, 0});
     images.push_back({2, text, 1});
@@ -271,21 +262,21 @@ TEST_F(LoaderTest, NormalisationMatchesTorchvisionToTensorAndNormalize) {
     // A 32x32 image with resize 32 and crop 32: no resampling, only ToTensor + Normalize.
     cv::Mat bgr(32, 32, CV_8UC3);
     cv::randu(bgr, 0, 256);
-    const fs::path file = m_dir / "plain.png";
+    const fs::path file = m_folder / "plain.png";
     ASSERT_TRUE(cv::imwrite(file.string(), bgr));
     const Preprocessing spec = imagenetPreprocessing(32, 32);
     auto ours = loadEvaluationTensor(file, spec);
     ASSERT_TRUE(ours.ok()) << ours.error().message;
 
-    std::ofstream(m_dir / "spec.json") << R"([{"name": "normalized", "op": "normalize",
+    std::ofstream(m_folder / "spec.json") << R"([{"name": "normalized", "op": "normalize",
         "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}])";
     const auto result = fovea::test::runProcess(
         "/usr/bin/python3",
         {fovea::test::foveaSourceDir() + "/tests/core/data/transforms/torchvision_transforms.py",
-         file.string(), (m_dir / "spec.json").string(), m_dir.string()},
+         file.string(), (m_folder / "spec.json").string(), m_folder.path().string()},
         {}, true);
     ASSERT_EQ(result.exitCode, 0) << result.output;
-    std::ifstream in(m_dir / "normalized.f32", std::ios::binary);
+    std::ifstream in(m_folder / "normalized.f32", std::ios::binary);
     std::vector<float> reference(3 * 32 * 32);
     in.read(reinterpret_cast<char*>(reference.data()), reference.size() * sizeof(float));
     ASSERT_TRUE(in);

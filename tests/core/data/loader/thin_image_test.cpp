@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 #include <sys/resource.h>
-#include <unistd.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
@@ -14,6 +13,7 @@
 #include <string>
 
 #include "fovea/core/loader/image_batch_loader.h"
+#include "temp_folder.h"
 
 namespace fovea::core {
 namespace {
@@ -25,13 +25,12 @@ long peakMiB() {
 }
 
 TEST(LoadEvaluationTensor, ThinStripIsRefusedBeforeResizingToGigapixels) {
-    const std::filesystem::path file = std::filesystem::path(testing::TempDir()) /
-                                       ("strip-" + std::to_string(::getpid()) + ".png");
+    const test::TempFolder folder("fovea-thin-strip");
+    const std::filesystem::path file = folder / "strip.png";
     ASSERT_TRUE(cv::imwrite(file.string(), cv::Mat(16, 40000, CV_8UC3, cv::Scalar(10, 80, 200))));
     const long before = peakMiB();
     const auto result = loadEvaluationTensor(file, Preprocessing{});
     const long grown = peakMiB() - before;
-    std::filesystem::remove(file);
     ASSERT_FALSE(result.ok()) << "a 40000x16 image was resized to a shorter side of 256";
     const std::string& message = result.error().message;
     EXPECT_EQ(message.rfind(file.string() + ": ", 0), 0u) << message;
@@ -43,11 +42,10 @@ TEST(LoadEvaluationTensor, ThinStripIsRefusedBeforeResizingToGigapixels) {
 
 TEST(LoadEvaluationTensor, WidePanoramaWithinTheLimitStillLoads) {
     // The control: 20000x100 becomes 51200x256 (13 MP), well within the limit.
-    const std::filesystem::path file = std::filesystem::path(testing::TempDir()) /
-                                       ("panorama-" + std::to_string(::getpid()) + ".png");
+    const test::TempFolder folder("fovea-panorama");
+    const std::filesystem::path file = folder / "panorama.png";
     ASSERT_TRUE(cv::imwrite(file.string(), cv::Mat(100, 20000, CV_8UC3, cv::Scalar(1, 2, 3))));
     const auto result = loadEvaluationTensor(file, Preprocessing{});
-    std::filesystem::remove(file);
     ASSERT_TRUE(result.ok()) << result.error().message;
     EXPECT_EQ(result.value().sizes(), (std::vector<std::int64_t>{1, 3, 224, 224}));
 }

@@ -3,7 +3,6 @@
 // probe accepts (up to 65535 a side). The fuzzer's input was a 140-byte JPEG declaring 62984x5.
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 #include <opencv2/core.hpp>
 
 #include <cmath>
@@ -14,6 +13,7 @@
 
 #include "fovea/core/image/image_decode.h"
 #include "fovea/core/image/transforms.h"
+#include "temp_folder.h"
 
 namespace fovea::core {
 namespace {
@@ -104,13 +104,12 @@ TEST(RotateWideImage, TallImageAndTheFuzzersJpegDoNotThrow) {
         0x01, 0x01, 0x11, 0x00, 0x89, 0xaa, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99,
         0x9a, 0xa2, 0xa3, 0xfa, 0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0xff, 0xff,
         0xff, 0x0c, 0x11, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xd9, 0x16, 0x15};
-    const std::filesystem::path file = std::filesystem::path(testing::TempDir()) /
-                                       ("fuzz-wide-" + std::to_string(::getpid()) + ".jpg");
+    const test::TempFolder folder("fovea-fuzz-wide");
+    const std::filesystem::path file = folder / "fuzz-wide.jpg";
     std::ofstream(file, std::ios::binary)
         .write(reinterpret_cast<const char*>(jpeg.data()),
                static_cast<std::streamsize>(jpeg.size()));
     const auto decoded = decodeImage(file);
-    std::filesystem::remove(file);
     ASSERT_TRUE(decoded.ok()) << decoded.error().message;
     ASSERT_EQ(decoded.value().rgb.size(), cv::Size(62984, 5));
     EXPECT_NO_THROW(EXPECT_EQ(rotate(decoded.value().rgb, -3.0).size(), cv::Size(62984, 5)));

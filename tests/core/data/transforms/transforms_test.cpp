@@ -5,17 +5,17 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "fovea/core/image/augmentation.h"
 #include "fovea/core/image/transforms.h"
 #include "run_process.h"
+#include "temp_folder.h"
 
 namespace fs = std::filesystem;
 using namespace fovea::core;
@@ -56,9 +56,8 @@ Difference compare(const cv::Mat& a, const cv::Mat& b) {
 class TorchvisionReference : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
-        s_dir = fs::temp_directory_path() / ("fovea-transforms-" + std::to_string(::getpid()));
-        fs::create_directories(s_dir);
-        std::ofstream(s_dir / "spec.json") << R"([
+        s_folder = std::make_unique<fovea::test::TempFolder>("fovea-transforms");
+        std::ofstream(*s_folder / "spec.json") << R"([
  {"name": "resize_shorter", "op": "resize_shorter", "size": 160},
  {"name": "resize_up", "op": "resize_linear", "width": 600, "height": 420},
  {"name": "resize_area", "op": "resize_area", "crop_width": 450, "crop_height": 300,
@@ -77,18 +76,18 @@ class TorchvisionReference : public ::testing::Test {
  {"name": "hue", "op": "hue", "factor": 0.12},
  {"name": "hue_negative", "op": "hue", "factor": -0.31}
 ])";
-        const auto result =
-            fovea::test::runProcess("/usr/bin/python3",
-                                    {fovea::test::foveaSourceDir() +
-                                         "/tests/core/data/transforms/torchvision_transforms.py",
-                                     kPhoto, (s_dir / "spec.json").string(), s_dir.string()},
-                                    {}, true);
+        const auto result = fovea::test::runProcess(
+            "/usr/bin/python3",
+            {fovea::test::foveaSourceDir() +
+                 "/tests/core/data/transforms/torchvision_transforms.py",
+             kPhoto, (*s_folder / "spec.json").string(), s_folder->path().string()},
+            {}, true);
         ASSERT_EQ(result.exitCode, 0) << result.output;
     }
-    static void TearDownTestSuite() { fs::remove_all(s_dir); }
+    static void TearDownTestSuite() { s_folder.reset(); }
 
     static cv::Mat reference(const std::string& name) {
-        cv::Mat image = readRgb(s_dir / (name + ".png"));
+        cv::Mat image = readRgb(*s_folder / (name + ".png"));
         EXPECT_FALSE(image.empty()) << "torchvision wrote no " << name;
         return image;
     }
@@ -96,7 +95,7 @@ class TorchvisionReference : public ::testing::Test {
     // later releases, and Fovea, use convert_image_dtype's x 255.999.
     static bool hueScaledBy255() {
         std::string version;
-        std::ifstream(s_dir / "torchvision_version") >> version;
+        std::ifstream(*s_folder / "torchvision_version") >> version;
         EXPECT_FALSE(version.empty()) << "torchvision_version was not written";
         return version.rfind("0.", 0) == 0 && std::stoi(version.substr(2)) <= 14;
     }
@@ -106,7 +105,7 @@ class TorchvisionReference : public ::testing::Test {
         return image;
     }
 
-    static inline fs::path s_dir;
+    static inline std::unique_ptr<fovea::test::TempFolder> s_folder;
 };
 
 TEST_F(TorchvisionReference, ResizeShorterSideHasTorchvisionSizeAndPixels) {

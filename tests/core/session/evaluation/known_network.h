@@ -8,7 +8,6 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include <unistd.h>
 #include <array>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +15,7 @@
 #include <string>
 
 #include "fovea/core/models/network.h"
+#include "temp_folder.h"
 
 namespace fovea::test {
 
@@ -66,28 +66,5 @@ inline std::filesystem::path writeBrokenImage(const std::filesystem::path& file)
     std::ofstream{file} << "not a PNG, just a note that was renamed\n";
     return file;
 }
-
-// A fresh folder under the temp folder, removed afterwards.
-class TempFolder {
-  public:
-    explicit TempFolder(const std::string& prefix) {
-        static int counter = 0;
-        m_path = std::filesystem::temp_directory_path() /
-                 (prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        std::filesystem::remove_all(m_path);
-        std::filesystem::create_directories(m_path);
-    }
-    ~TempFolder() {
-        std::error_code ignored;
-        std::filesystem::remove_all(m_path, ignored);
-    }
-    TempFolder(const TempFolder&) = delete;
-    TempFolder& operator=(const TempFolder&) = delete;
-    std::filesystem::path operator/(const std::string& name) const { return m_path / name; }
-    const std::filesystem::path& path() const { return m_path; }
-
-  private:
-    std::filesystem::path m_path;
-};
 
 }  // namespace fovea::test

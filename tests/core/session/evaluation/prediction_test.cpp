@@ -10,6 +10,7 @@
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/project/csv_format.h"
 #include "fovea/core/session/prediction.h"
+#include "fovea/core/session/trained_model.h"
 #include "fovea/core/weights/safetensors.h"
 #include "known_network.h"
 

@@ -2,8 +2,6 @@
 // image file, checked against the evaluation loader's input and computeGradCam.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <torch/torch.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -17,6 +15,7 @@
 #include "fovea/core/loader/image_batch_loader.h"
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/session/explain_image.h"
+#include "temp_folder.h"
 
 namespace fovea::core {
 namespace {
@@ -96,25 +95,22 @@ TEST(HeatmapOverlay, RejectsMismatchedInputs) {
 class ExplainImage : public testing::Test {
   protected:
     void SetUp() override {
-        m_dir = fs::temp_directory_path() / ("fovea-explain-" + std::to_string(getpid()));
-        fs::create_directories(m_dir);
         torch::manual_seed(0);
         m_network = createNetwork("resnet18", 5).value();
         // Small sizes keep the test fast; a 480 px JPEG is then decoded at reduced scale, the
         // loader's path for large photos.
         m_network->setPreprocessing(imagenetPreprocessing(80, 64));
     }
-    void TearDown() override { fs::remove_all(m_dir); }
 
     fs::path writeImage(const std::string& name, int rows, int cols) {
-        const fs::path file = m_dir / name;
+        const fs::path file = m_folder / name;
         cv::Mat bgr;
         cv::cvtColor(testImage(rows, cols), bgr, cv::COLOR_RGB2BGR);
         EXPECT_TRUE(cv::imwrite(file.string(), bgr));
         return file;
     }
 
-    fs::path m_dir;
+    test::TempFolder m_folder{"fovea-explain"};
     NetworkPtr m_network;
 };
 
@@ -162,7 +158,7 @@ TEST_F(ExplainImage, ExplainsTheRequestedClass) {
 }
 
 TEST_F(ExplainImage, UnreadableFileIsAnErrorNamingIt) {
-    const fs::path missing = m_dir / "missing.jpg";
+    const fs::path missing = m_folder / "missing.jpg";
     auto explained = explainImage(*m_network, missing, std::nullopt);
     ASSERT_FALSE(explained);
     EXPECT_NE(explained.error().message.find("missing.jpg"), std::string::npos);

@@ -3,14 +3,13 @@
 // (grad_cam_reference.py); our networks load those weights and must draw the same map.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -20,6 +19,7 @@
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/weights/pth_reader.h"
 #include "run_process.h"
+#include "temp_folder.h"
 
 namespace fovea::core {
 namespace {
@@ -53,29 +53,28 @@ const std::vector<Case> kCases{
 class GradCamParity : public testing::TestWithParam<Case> {
   public:
     static void SetUpTestSuite() {
-        s_folder = fs::temp_directory_path() / ("fovea-grad-cam-" + std::to_string(getpid()));
-        fs::create_directories(s_folder);
+        s_folder = std::make_unique<test::TempFolder>("fovea-grad-cam");
         std::vector<std::string> args{
             test::foveaSourceDir() + "/tests/core/tensor/explain/grad_cam_reference.py",
-            s_folder.string(), std::to_string(at::get_num_threads())};
+            s_folder->path().string(), std::to_string(at::get_num_threads())};
         for (const auto& each : kCases) {
             args.push_back(each.architecture + ":" + std::to_string(each.imageSize));
         }
         const auto python = test::runProcess("/usr/bin/python3", args, {}, /*mergeStderr=*/true);
         ASSERT_EQ(python.exitCode, 0) << python.output;
     }
-    static void TearDownTestSuite() { fs::remove_all(s_folder); }
+    static void TearDownTestSuite() { s_folder.reset(); }
 
   protected:
     static StateDict read(const std::string& name) {
-        auto loaded = readPth(s_folder / name);
+        auto loaded = readPth(*s_folder / name);
         if (!loaded) throw std::runtime_error(loaded.error().message);
         return loaded.value();
     }
 
-    static fs::path s_folder;
+    static std::unique_ptr<test::TempFolder> s_folder;
 };
-fs::path GradCamParity::s_folder;
+std::unique_ptr<test::TempFolder> GradCamParity::s_folder;
 
 TEST_P(GradCamParity, HeatmapMatchesPython) {
     const Case& each = GetParam();
@@ -84,7 +83,7 @@ TEST_P(GradCamParity, HeatmapMatchesPython) {
     NetworkPtr network = created.value();
     auto loaded = loadStateDict(*network, read(each.architecture + ".pth"), each.architecture);
     ASSERT_TRUE(loaded) << loaded.error().message;
-    fs::remove(s_folder / (each.architecture + ".pth"));  // VGG's are 0.5 GB each
+    fs::remove(*s_folder / (each.architecture + ".pth"));  // VGG's are 0.5 GB each
 
     const StateDict reference = read(each.architecture + ".cam.pth");
     const int64_t pythonClass = reference.find("target_class")->item<int64_t>();

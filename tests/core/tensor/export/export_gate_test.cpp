@@ -10,6 +10,7 @@
 #include "fovea/core/session/export_model.h"
 #include "fovea/core/session/export_parity.h"
 #include "fovea/core/session/model_bundle.h"
+#include "temp_folder.h"
 
 namespace fovea::core {
 namespace {
@@ -18,18 +19,10 @@ namespace fs = std::filesystem;
 
 class ExportGate : public testing::Test {
   protected:
-    void SetUp() override {
-        m_folder = fs::temp_directory_path() /
-                   ("fovea-gate-" + std::to_string(getpid()) + "-" +
-                    testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::create_directories(m_folder);
-    }
-    void TearDown() override { fs::remove_all(m_folder); }
-
     static TrainedModel model(const std::string& architecture) {
         return TrainedModel{test::smallNetwork(architecture, 3, 64), {"a", "b", "c"}, {}};
     }
-    fs::path m_folder;
+    test::TempFolder m_folder{"fovea-gate"};
 };
 
 TEST_F(ExportGate, EveryFormatOfTheRequiredArchitecturesPasses) {
@@ -52,7 +45,7 @@ TEST_F(ExportGate, EveryFormatOfTheRequiredArchitecturesPasses) {
     }
     // Only the exported files are left: no staging files.
     int files = 0;
-    for (const auto& entry : fs::directory_iterator(m_folder)) {
+    for (const auto& entry : fs::directory_iterator(m_folder.path())) {
         EXPECT_NE(entry.path().filename().string()[0], '.') << entry.path();
         ++files;
     }

@@ -7,7 +7,6 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +16,7 @@
 #include "fovea/core/export/model_export.h"
 #include "fovea/core/models/load_state_dict.h"
 #include "fovea/core/weights/pth_reader.h"
+#include "temp_folder.h"
 
 namespace fovea::core {
 namespace {
@@ -25,17 +25,7 @@ namespace fs = std::filesystem;
 
 class ExportTest : public testing::Test {
   protected:
-    void SetUp() override {
-        // Parameterised tests are named "Name/0": one folder per test, not a folder in a folder
-        // that TearDown would leave behind.
-        std::string name = testing::UnitTest::GetInstance()->current_test_info()->name();
-        std::replace(name.begin(), name.end(), '/', '_');
-        m_folder =
-            fs::temp_directory_path() / ("fovea-export-" + std::to_string(getpid()) + "-" + name);
-        fs::create_directories(m_folder);
-    }
-    void TearDown() override { fs::remove_all(m_folder); }
-    fs::path m_folder;
+    test::TempFolder m_folder{"fovea-export"};
     const std::vector<std::string> m_labels{"cat", "dog \"quoted\"", "öl"};
 };
 

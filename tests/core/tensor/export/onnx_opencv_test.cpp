@@ -8,6 +8,7 @@
 
 #include "export_fixtures.h"
 #include "fovea/core/export/model_export.h"
+#include "temp_folder.h"
 
 namespace fovea::core {
 namespace {
@@ -24,16 +25,11 @@ class OnnxInOpenCv : public testing::TestWithParam<Case> {};
 TEST_P(OnnxInOpenCv, MatchesInAppNetwork) {
     const auto& [architecture, size] = GetParam();
     auto network = test::smallNetwork(architecture, 4, size);
-    const fs::path file = fs::temp_directory_path() /
-                          ("fovea-onnx-" + std::to_string(getpid()) + "-" + architecture + ".onnx");
+    const test::TempFolder folder("fovea-onnx-" + architecture);
+    const fs::path file = folder / (architecture + ".onnx");
     const auto written = writeOnnx(*network, {"a", "b", "c", "d"}, file);
     ASSERT_TRUE(written) << written.error().message;
-    // One OpenCV thread: the random deep networks here (inception_v3 above all) end in logits
-    // so large that softmax is one-hot, and OpenCV's multi-threaded sums can then tip the top
-    // class from run to run; one thread sums in one order every time.
-    cv::setNumThreads(1);
     cv::dnn::Net net = cv::dnn::readNetFromONNX(file.string());
-    fs::remove(file);
     ASSERT_FALSE(net.empty());
     const auto inputs = test::patternInput(2, size);
     const auto expected = contractProbabilities(*network, inputs);

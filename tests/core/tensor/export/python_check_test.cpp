@@ -5,16 +5,13 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
-
 #include "export_fixtures.h"
 #include "fovea/core/export/model_export.h"
 #include "run_process.h"
+#include "temp_folder.h"
 
 namespace fovea::core {
 namespace {
-
-namespace fs = std::filesystem;
 
 struct Case {
     std::string architecture;
@@ -29,12 +26,11 @@ const std::vector<Case> kCases{{"resnet18", 64},
 constexpr int64_t kClasses = 3;
 
 TEST(ExportInPython, TorchvisionAndTorchJitAgreeWithTheInAppNetwork) {
-    const fs::path folder =
-        fs::temp_directory_path() / ("fovea-export-py-" + std::to_string(getpid()));
-    fs::create_directories(folder);
+    const test::TempFolder folder("fovea-export-py");
     const std::vector<std::string> labels{"cat", "dog", "ünïcode label"};
     std::vector<std::string> args{
-        test::foveaSourceDir() + "/tests/core/tensor/export/check_exports.py", folder.string()};
+        test::foveaSourceDir() + "/tests/core/tensor/export/check_exports.py",
+        folder.path().string()};
     std::map<std::string, torch::Tensor> expected;
     for (const auto& [architecture, size] : kCases) {
         auto network = test::smallNetwork(architecture, kClasses, size);
@@ -44,7 +40,6 @@ TEST(ExportInPython, TorchvisionAndTorchJitAgreeWithTheInAppNetwork) {
         args.push_back(architecture + ":" + std::to_string(size) + ":" + std::to_string(kClasses));
     }
     const auto python = test::runProcess("/usr/bin/python3", args);
-    fs::remove_all(folder);
     ASSERT_EQ(python.exitCode, 0) << python.output;
     const auto results = nlohmann::json::parse(python.output);
 

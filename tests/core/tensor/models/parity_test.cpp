@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
@@ -14,6 +15,7 @@
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/weights/pth_reader.h"
 #include "run_process.h"
+#include "temp_folder.h"
 
 namespace fovea::core {
 namespace {
@@ -43,11 +45,10 @@ const std::vector<Case> kCases{
 class Parity : public testing::TestWithParam<Case> {
   public:
     static void SetUpTestSuite() {
-        s_folder = fs::temp_directory_path() / ("fovea-parity-" + std::to_string(getpid()));
-        fs::create_directories(s_folder);
+        s_folder = std::make_unique<test::TempFolder>("fovea-parity");
         std::vector<std::string> args{
             test::foveaSourceDir() + "/tests/core/tensor/models/make_parity_fixtures.py",
-            s_folder.string(), std::to_string(at::get_num_threads())};
+            s_folder->path().string(), std::to_string(at::get_num_threads())};
         for (const auto& each : kCases) {
             args.push_back(each.architecture + ":" + std::to_string(each.imageSize) +
                            (each.trainMode ? ":train" : ""));
@@ -55,18 +56,18 @@ class Parity : public testing::TestWithParam<Case> {
         const auto python = test::runProcess("/usr/bin/python3", args, {}, /*mergeStderr=*/true);
         ASSERT_EQ(python.exitCode, 0) << python.output;
     }
-    static void TearDownTestSuite() { fs::remove_all(s_folder); }
+    static void TearDownTestSuite() { s_folder.reset(); }
 
   protected:
     static StateDict read(const std::string& name) {
-        auto loaded = readPth(s_folder / name);
+        auto loaded = readPth(*s_folder / name);
         if (!loaded) throw std::runtime_error(loaded.error().message);
         return loaded.value();
     }
 
-    static fs::path s_folder;
+    static std::unique_ptr<test::TempFolder> s_folder;
 };
-fs::path Parity::s_folder;
+std::unique_ptr<test::TempFolder> Parity::s_folder;
 
 TEST_P(Parity, LogitsMatchTorchvision) {
     const Case& each = GetParam();
@@ -110,18 +111,19 @@ TEST_P(Parity, LogitsMatchTorchvision) {
 // The whole path a user with internet takes: fetch a torchvision file by URL (here from a real
 // HTTP server on 127.0.0.1), verify its SHA-256, read it, load it, and get torchvision's logits.
 TEST_F(Parity, DownloadedWeightsLoadAndMatch) {
-    test::BackgroundProcess server("/usr/bin/python3",
-                                   {test::foveaSourceDir() + "/tests/support/range_http_server.py",
-                                    s_folder.string(), (s_folder / "requests.log").string()});
+    test::BackgroundProcess server(
+        "/usr/bin/python3", {test::foveaSourceDir() + "/tests/support/range_http_server.py",
+                             s_folder->path().string(), (*s_folder / "requests.log").string()});
     const std::string url = "http://127.0.0.1:" + server.firstLine().substr(5) + "/resnet18.pth";
-    const auto sum = test::runProcess("/usr/bin/sha256sum", {(s_folder / "resnet18.pth").string()});
-    setenv("FOVEA_CACHE_DIR", (s_folder / "cache").c_str(), 1);
+    const auto sum =
+        test::runProcess("/usr/bin/sha256sum", {(*s_folder / "resnet18.pth").string()});
+    setenv("FOVEA_CACHE_DIR", (*s_folder / "cache").c_str(), 1);
     int64_t lastReported = 0;
     auto fetched = fetchToCache(url, sum.output.substr(0, 64),
                                 [&](const DownloadProgress& p) { lastReported = p.receivedBytes; });
     unsetenv("FOVEA_CACHE_DIR");
     ASSERT_TRUE(fetched) << fetched.error().message;
-    EXPECT_EQ(lastReported, static_cast<int64_t>(fs::file_size(s_folder / "resnet18.pth")));
+    EXPECT_EQ(lastReported, static_cast<int64_t>(fs::file_size(*s_folder / "resnet18.pth")));
 
     auto network = createNetwork("resnet18").value();
     auto loaded = loadStateDict(*network, read("cache/weights/resnet18.pth"), url);

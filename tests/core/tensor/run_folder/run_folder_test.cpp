@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -28,6 +27,7 @@
 #include "fovea/core/version.h"
 #include "in_memory_batch_source.h"
 #include "run_process.h"
+#include "temp_folder.h"
 #include "tiny_problem.h"
 
 namespace fovea::core {
@@ -187,15 +187,7 @@ EpochReport syntheticReport(std::int64_t epoch, double trainLoss, bool withValid
 
 class RunFolderTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        m_dir = fs::temp_directory_path() /
-                ("fovea-run-folder-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(m_dir);
-        fs::create_directories(m_dir);
-    }
-    void TearDown() override { fs::remove_all(m_dir); }
-    fs::path m_dir;
+    fovea::test::TempFolder m_folder{"fovea-run-folder"};
 };
 
 TEST_F(RunFolderTest, RecordsEveryEventOfARealTrainingRun) {
@@ -208,7 +200,7 @@ TEST_F(RunFolderTest, RecordsEveryEventOfARealTrainingRun) {
                               {"classes", {"red", "green", "blue"}},
                               {"image_size", 32},
                               {"training", toJson(config)}};
-    const fs::path folder = m_dir / "runs" / "first";
+    const fs::path folder = m_folder / "runs" / "first";
     auto created = RunFolder::create(folder, description);
     ASSERT_TRUE(created.ok()) << created.error().message;
     RunFolder run = std::move(created).value();
@@ -324,7 +316,7 @@ TEST_F(RunFolderTest, RecordsEveryEventOfARealTrainingRun) {
 
 TEST_F(RunFolderTest, WithoutValidationTheValidationCellsAndCurvesAreLeftOut) {
     TrainingCallbacks callbacks;
-    fs::path folder = m_dir / "run";
+    fs::path folder = m_folder / "run";
     {
         auto created = RunFolder::create(folder, json::object());
         ASSERT_TRUE(created.ok()) << created.error().message;
@@ -355,7 +347,7 @@ TEST_F(RunFolderTest, WithoutValidationTheValidationCellsAndCurvesAreLeftOut) {
 }
 
 TEST_F(RunFolderTest, CreateRefusesAFolderThatHoldsARun) {
-    const fs::path folder = m_dir / "run";
+    const fs::path folder = m_folder / "run";
     ASSERT_TRUE(RunFolder::create(folder, {{"architecture", "resnet18"}}).ok());
 
     auto again = RunFolder::create(folder, {{"architecture", "resnet50"}});
@@ -367,28 +359,28 @@ TEST_F(RunFolderTest, CreateRefusesAFolderThatHoldsARun) {
     EXPECT_EQ(json::parse(fileText(folder / "config.json")).at("architecture"), "resnet18");
 
     // An empty folder, or one with unrelated files, is fine.
-    fs::create_directories(m_dir / "empty");
-    EXPECT_TRUE(RunFolder::create(m_dir / "empty", json::object()).ok());
-    fs::create_directories(m_dir / "notes");
-    std::ofstream(m_dir / "notes" / "README.md") << "my experiments\n";
-    EXPECT_TRUE(RunFolder::create(m_dir / "notes", json::object()).ok());
+    fs::create_directories(m_folder / "empty");
+    EXPECT_TRUE(RunFolder::create(m_folder / "empty", json::object()).ok());
+    fs::create_directories(m_folder / "notes");
+    std::ofstream(m_folder / "notes" / "README.md") << "my experiments\n";
+    EXPECT_TRUE(RunFolder::create(m_folder / "notes", json::object()).ok());
 
     // Leftovers of a run without its config.json are refused too, by name.
-    fs::create_directories(m_dir / "leftovers");
-    std::ofstream(m_dir / "leftovers" / "metrics.csv") << "epoch\n";
-    auto leftovers = RunFolder::create(m_dir / "leftovers", json::object());
+    fs::create_directories(m_folder / "leftovers");
+    std::ofstream(m_folder / "leftovers" / "metrics.csv") << "epoch\n";
+    auto leftovers = RunFolder::create(m_folder / "leftovers", json::object());
     ASSERT_FALSE(leftovers.ok());
     EXPECT_NE(leftovers.error().message.find("metrics.csv"), std::string::npos)
         << leftovers.error().message;
 
-    std::ofstream(m_dir / "a-file") << "x";
-    EXPECT_FALSE(RunFolder::create(m_dir / "a-file", json::object()).ok());
+    std::ofstream(m_folder / "a-file") << "x";
+    EXPECT_FALSE(RunFolder::create(m_folder / "a-file", json::object()).ok());
 
-    auto notAnObject = RunFolder::create(m_dir / "never", json::array());
+    auto notAnObject = RunFolder::create(m_folder / "never", json::array());
     ASSERT_FALSE(notAnObject.ok());
-    EXPECT_FALSE(fs::exists(m_dir / "never"));
+    EXPECT_FALSE(fs::exists(m_folder / "never"));
 
-    auto nothingToResume = RunFolder::open(m_dir / "empty2");
+    auto nothingToResume = RunFolder::open(m_folder / "empty2");
     ASSERT_FALSE(nothingToResume.ok());
     EXPECT_NE(nothingToResume.error().message.find("no training run"), std::string::npos)
         << nothingToResume.error().message;
@@ -396,7 +388,7 @@ TEST_F(RunFolderTest, CreateRefusesAFolderThatHoldsARun) {
 
 TEST_F(RunFolderTest, InvalidUtf8IsReplacedNotThrown) {
     // A class folder named in Latin-1: nlohmann::json would throw when writing it as it is.
-    const fs::path folder = m_dir / "run";
+    const fs::path folder = m_folder / "run";
     auto created = RunFolder::create(folder, {{"classes", {"caf\xe9"}}});
     ASSERT_TRUE(created.ok()) << created.error().message;
     EXPECT_EQ(json::parse(fileText(folder / "config.json")).at("classes")[0], "caf\xef\xbf\xbd");
@@ -408,7 +400,7 @@ TEST_F(RunFolderTest, InvalidUtf8IsReplacedNotThrown) {
 }
 
 TEST_F(RunFolderTest, ReopenedRunReplacesTheEpochsReportedAgain) {
-    const fs::path folder = m_dir / "run";
+    const fs::path folder = m_folder / "run";
     {
         auto created = RunFolder::create(folder, {{"architecture", "resnet18"}});
         ASSERT_TRUE(created.ok()) << created.error().message;
@@ -464,8 +456,8 @@ TEST_F(RunFolderTest, ReopenedRunReplacesTheEpochsReportedAgain) {
 TEST_F(RunFolderTest, ResumedTrainingAfterAKillWritesEachEpochOnce) {
     const TinyProblem train = makeTinyProblem(24, 3);
     const TrainingConfig config = smallConfig();
-    const fs::path folder = m_dir / "run";
-    const fs::path backup = m_dir / "after-epoch-2.pt";
+    const fs::path folder = m_folder / "run";
+    const fs::path backup = m_folder / "after-epoch-2.pt";
     {
         auto created = RunFolder::create(folder, {{"training", toJson(config)}});
         ASSERT_TRUE(created.ok()) << created.error().message;
@@ -513,7 +505,7 @@ TEST_F(RunFolderTest, ResumedTrainingAfterAKillWritesEachEpochOnce) {
 
 TEST_F(RunFolderTest, AFullDiskStopsRecordingButNotTheCallbacks) {
     if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full to simulate a full disk";
-    const fs::path folder = m_dir / "run";
+    const fs::path folder = m_folder / "run";
     auto created = RunFolder::create(folder, json::object());
     ASSERT_TRUE(created.ok()) << created.error().message;
     RunFolder run = std::move(created).value();

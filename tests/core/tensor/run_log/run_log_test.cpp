@@ -20,6 +20,7 @@
 
 #include "crc32c.h"
 #include "run_process.h"
+#include "temp_folder.h"
 
 namespace fovea::core {
 namespace {
@@ -52,17 +53,10 @@ struct Scalar {
 
 class TensorBoardWriterTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        static int counter = 0;
-        m_folder = fs::temp_directory_path() / ("fovea_run_log_test_" + std::to_string(getpid()) +
-                                                "_" + std::to_string(counter++));
-        fs::remove_all(m_folder);
-        fs::create_directories(m_folder);
-    }
+    // Owner permissions back before m_folder is removed (runs before the fixture is destroyed).
     void TearDown() override {
         std::error_code ignored;
-        fs::permissions(m_folder, fs::perms::owner_all, fs::perm_options::add, ignored);
-        fs::remove_all(m_folder, ignored);
+        fs::permissions(m_folder.path(), fs::perms::owner_all, fs::perm_options::add, ignored);
     }
 
     // Runs the reader; its stdout (and stderr when `mergeStderr`) and exit code.
@@ -81,7 +75,7 @@ class TensorBoardWriterTest : public ::testing::Test {
         return json::parse(result.output);
     }
 
-    fs::path m_folder;
+    test::TempFolder m_folder{"fovea-run-log"};
 };
 
 std::string fileBytes(const fs::path& file) {
@@ -161,7 +155,7 @@ TEST_F(TensorBoardWriterTest, ScalarsReadBackExactlyByAnIndependentReader) {
     const std::vector<Scalar> scalars = sampleScalars();
     fs::path file;
     {
-        auto writer = TensorBoardWriter::create(m_folder);
+        auto writer = TensorBoardWriter::create(m_folder.path());
         ASSERT_TRUE(writer.ok()) << writer.error().message;
         file = writer.value().path();
         for (const Scalar& scalar : scalars) {
@@ -180,7 +174,7 @@ TEST_F(TensorBoardWriterTest, ScalarsReadBackExactlyByAnIndependentReader) {
 }
 
 TEST_F(TensorBoardWriterTest, WallTimeDefaultsToNow) {
-    auto writer = TensorBoardWriter::create(m_folder);
+    auto writer = TensorBoardWriter::create(m_folder.path());
     ASSERT_TRUE(writer.ok()) << writer.error().message;
     const auto seconds = [] {
         return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
@@ -202,7 +196,7 @@ TEST_F(TensorBoardWriterTest, TextIsATensorForTheTextPlugin) {
     const std::string note = "**ResNet-18**, lr = 1e-3, Größe 224 — 猫\nsecond line";
     fs::path file;
     {
-        auto writer = TensorBoardWriter::create(m_folder);
+        auto writer = TensorBoardWriter::create(m_folder.path());
         ASSERT_TRUE(writer.ok()) << writer.error().message;
         file = writer.value().path();
         ASSERT_TRUE(writer.value().addText("run/config", 0, note, 1.7e9).ok());
@@ -238,7 +232,7 @@ TEST_F(TensorBoardWriterTest, FileIsNamedForTensorBoardAndNeverReused) {
 }
 
 TEST_F(TensorBoardWriterTest, FlushHandsBufferedRecordsToTheOs) {
-    auto writer = TensorBoardWriter::create(m_folder);
+    auto writer = TensorBoardWriter::create(m_folder.path());
     ASSERT_TRUE(writer.ok()) << writer.error().message;
     const fs::path file = writer.value().path();
     const auto headerSize = fs::file_size(file);
@@ -251,7 +245,7 @@ TEST_F(TensorBoardWriterTest, FlushHandsBufferedRecordsToTheOs) {
 }
 
 TEST_F(TensorBoardWriterTest, LongRunsAreWrittenOutWithoutFlush) {
-    auto writer = TensorBoardWriter::create(m_folder);
+    auto writer = TensorBoardWriter::create(m_folder.path());
     ASSERT_TRUE(writer.ok()) << writer.error().message;
     const auto headerSize = fs::file_size(writer.value().path());
     for (int step = 0; step < 5000; ++step) {
@@ -273,7 +267,7 @@ TEST_F(TensorBoardWriterTest, MoveAssignmentFlushesTheFileItReplaces) {
 }
 
 TEST_F(TensorBoardWriterTest, RejectsTagsProtobufCannotCarry) {
-    auto writer = TensorBoardWriter::create(m_folder);
+    auto writer = TensorBoardWriter::create(m_folder.path());
     ASSERT_TRUE(writer.ok()) << writer.error().message;
     const std::string file = writer.value().path().string();
     for (const std::string& tag : {std::string(), std::string("loss\xff"), std::string("\xc0\xaf"),
@@ -293,8 +287,7 @@ TEST_F(TensorBoardWriterTest, RejectsTagsProtobufCannotCarry) {
 class CorruptedFileTest : public TensorBoardWriterTest {
   protected:
     void SetUp() override {
-        TensorBoardWriterTest::SetUp();
-        auto writer = TensorBoardWriter::create(m_folder);
+        auto writer = TensorBoardWriter::create(m_folder.path());
         ASSERT_TRUE(writer.ok()) << writer.error().message;
         m_file = writer.value().path();
         ASSERT_TRUE(writer.value().addScalar("loss/train", 0, 1.0, 10.0).ok());

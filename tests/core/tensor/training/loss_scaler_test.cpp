@@ -5,12 +5,12 @@
 #include <torch/torch.h>
 
 #include <cmath>
-#include <filesystem>
 #include <limits>
 
 #include "checkpoint.h"
 #include "device_setup.h"
 #include "loss_scaler.h"
+#include "temp_folder.h"
 #include "tiny_problem.h"
 
 using namespace fovea::core;
@@ -123,8 +123,7 @@ TEST(LossScaler, ClippingLimitsTheUnscaledGradients) {
 }
 
 TEST(LossScaler, StateSurvivesACheckpoint) {
-    const auto dir = std::filesystem::temp_directory_path() / "fovea-loss-scaler-test";
-    std::filesystem::remove_all(dir);
+    const fovea::test::TempFolder dir("fovea-loss-scaler-test");
     TinyStep setup;
     TrainingConfig config;
     TrainingState state;
@@ -143,7 +142,6 @@ TEST(LossScaler, StateSurvivesACheckpoint) {
     auto plain = readCheckpoint(dir / "last.pt", *setup.network, config, torch::kCPU);
     ASSERT_TRUE(plain);
     EXPECT_FALSE(plain.value().state.lossScale.has_value());
-    std::filesystem::remove_all(dir);
 }
 
 TEST(LossScaler, Fp16OnTheCpuIsAClearError) {

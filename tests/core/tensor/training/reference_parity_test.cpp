@@ -3,7 +3,6 @@
 // step, within 1e-4 relative, for SGD with momentum and for AdamW with a cosine schedule.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
-#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -16,6 +15,7 @@
 #include "fovea/core/weights/safetensors.h"
 #include "in_memory_batch_source.h"
 #include "run_process.h"
+#include "temp_folder.h"
 
 namespace fs = std::filesystem;
 using namespace fovea::core;
@@ -41,9 +41,8 @@ void writeState(const fs::path& file, const NetworkImpl& network) {
 
 // Trains `kSteps` steps in C++ and in Python and compares the per-step losses.
 void expectSameLosses(const Case& c) {
-    const fs::path dir = fs::temp_directory_path() /
-                         ("fovea-reference-" + c.arch + "-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
+    const fovea::test::TempFolder folder("fovea-reference-" + c.arch);
+    const fs::path& dir = folder.path();
     torch::manual_seed(1234);
     auto created = createNetwork(c.arch, kClasses);
     ASSERT_TRUE(created.ok()) << created.error().message;
@@ -107,7 +106,6 @@ void expectSameLosses(const Case& c) {
         EXPECT_NEAR(losses[step], expected[step], 1e-4 * std::abs(expected[step]))
             << c.arch << " step " << step;
     }
-    fs::remove_all(dir);
 }
 
 TrainingConfig sgdMomentum() {

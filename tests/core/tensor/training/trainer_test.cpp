@@ -3,7 +3,6 @@
 // freeze change, and reports divergence instead of throwing.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
@@ -16,6 +15,7 @@
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/training/trainer.h"
 #include "in_memory_batch_source.h"
+#include "temp_folder.h"
 #include "tiny_problem.h"
 
 namespace fs = std::filesystem;
@@ -51,14 +51,7 @@ std::vector<std::pair<std::string, torch::Tensor>> weightsOf(const NetworkImpl& 
 
 class TrainerTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        m_dir = fs::temp_directory_path() /
-                ("fovea-trainer-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(m_dir);
-    }
-    void TearDown() override { fs::remove_all(m_dir); }
-    fs::path m_dir;
+    fovea::test::TempFolder m_folder{"fovea-trainer"};
 };
 
 TEST_F(TrainerTest, LearnsAndReportsEveryBatchAndEpoch) {
@@ -105,7 +98,7 @@ TEST_F(TrainerTest, StopsWithinOneBatchAndResumesToIdenticalWeights) {
     // Stopped in the middle of epoch 2 (after its second batch), then resumed in a new trainer.
     fovea::test::InMemoryBatchSource sourceB(train.images, train.targets, 8);
     Trainer first(makeTinyNetwork(), config, {&sourceB, nullptr, {}, {}});
-    first.setCheckpointFolder(m_dir);
+    first.setCheckpointFolder(m_folder.path());
     TrainingControl controlB;
     TrainingCallbacks stopAtStep7;
     stopAtStep7.onBatch = [&](const BatchProgress& p) {
@@ -115,12 +108,12 @@ TEST_F(TrainerTest, StopsWithinOneBatchAndResumesToIdenticalWeights) {
     ASSERT_TRUE(stopped.ok()) << stopped.error().message;
     EXPECT_EQ(stopped.value().outcome, TrainingOutcome::Stopped);
     EXPECT_EQ(stopped.value().steps, 7);  // the stop took effect before the next batch
-    ASSERT_TRUE(fs::exists(m_dir / "last.pt"));
+    ASSERT_TRUE(fs::exists(m_folder / "last.pt"));
 
     fovea::test::InMemoryBatchSource sourceC(train.images, train.targets, 8);
     torch::manual_seed(12345);  // a different random state: the checkpoint must restore it
     Trainer resumed(makeTinyNetwork(), config, {&sourceC, nullptr, {}, {}});
-    auto restore = resumed.resumeFromCheckpoint(m_dir / "last.pt");
+    auto restore = resumed.resumeFromCheckpoint(m_folder / "last.pt");
     ASSERT_TRUE(restore.ok()) << restore.error().message;
     TrainingControl controlC;
     auto finished = resumed.run(controlC);
@@ -142,20 +135,20 @@ TEST_F(TrainerTest, ResumeRefusesOtherSettingsAndOtherFiles) {
     TrainingConfig config = smallConfig();
     config.epochs = 1;
     Trainer trainer(makeTinyNetwork(), config, {&source, nullptr, {}, {}});
-    trainer.setCheckpointFolder(m_dir);
+    trainer.setCheckpointFolder(m_folder.path());
     TrainingControl control;
     ASSERT_TRUE(trainer.run(control).ok());
 
     TrainingConfig other = config;
     other.learningRate = 0.5;
     Trainer changed(makeTinyNetwork(), other, {&source, nullptr, {}, {}});
-    auto refused = changed.resumeFromCheckpoint(m_dir / "last.pt");
+    auto refused = changed.resumeFromCheckpoint(m_folder / "last.pt");
     ASSERT_FALSE(refused.ok());
     EXPECT_NE(refused.error().message.find("learning_rate"), std::string::npos)
         << refused.error().message;
 
-    std::ofstream(m_dir / "junk.pt") << "not a checkpoint";
-    auto junk = changed.resumeFromCheckpoint(m_dir / "junk.pt");
+    std::ofstream(m_folder / "junk.pt") << "not a checkpoint";
+    auto junk = changed.resumeFromCheckpoint(m_folder / "junk.pt");
     ASSERT_FALSE(junk.ok());
     EXPECT_NE(junk.error().message.find("junk.pt"), std::string::npos);
 }
@@ -287,7 +280,7 @@ TEST_F(TrainerTest, ResumeContinuesWithTheFreezingTheCheckpointWasWrittenWith) {
     }
     fovea::test::InMemoryBatchSource source(train.images, train.targets, 8);
     Trainer first(network, config, {&source, nullptr, {}, {}});
-    first.setCheckpointFolder(m_dir);
+    first.setCheckpointFolder(m_folder.path());
     TrainingControl control;
     TrainingCallbacks callbacks;
     callbacks.onEpoch = [&](const EpochReport& r) {
@@ -303,7 +296,7 @@ TEST_F(TrainerTest, ResumeContinuesWithTheFreezingTheCheckpointWasWrittenWith) {
     NetworkPtr fresh = makeTinyNetwork();  // built as the run began: nothing frozen
     fovea::test::InMemoryBatchSource again(train.images, train.targets, 8);
     Trainer resumed(fresh, config, {&again, nullptr, {}, {}});
-    auto restore = resumed.resumeFromCheckpoint(m_dir / "last.pt");
+    auto restore = resumed.resumeFromCheckpoint(m_folder / "last.pt");
     ASSERT_TRUE(restore.ok()) << restore.error().message;
     EXPECT_EQ(fresh->frozenBlocks(), allButHead);
     const auto beforeRest = weightsOf(*fresh);
@@ -379,15 +372,15 @@ TEST_F(TrainerTest, FeatureCacheSpillsToDiskBeyondItsMemoryBudget) {
     InMemoryBatchSource source(train.images, train.targets, 8);
     {
         Trainer trainer(partlyFrozenNetwork(), config, {&source, nullptr, {}, {}});
-        trainer.setCheckpointFolder(m_dir);
+        trainer.setCheckpointFolder(m_folder.path());
         TrainingControl control;
         auto summary = trainer.run(control);
         ASSERT_TRUE(summary.ok()) << summary.error().message;
         EXPECT_GT(summary.value().featureCacheDiskBytes, 0u);
         EXPECT_EQ(summary.value().featureCacheHits, 32);
-        EXPECT_FALSE(fs::is_empty(m_dir / "feature-cache"));
+        EXPECT_FALSE(fs::is_empty(m_folder / "feature-cache"));
     }
-    EXPECT_TRUE(fs::is_empty(m_dir / "feature-cache"));  // the spill file goes with the trainer
+    EXPECT_TRUE(fs::is_empty(m_folder / "feature-cache"));  // the spill file goes with the trainer
 }
 
 TEST(FeatureCacheSignature, ChangesWithFrozenWeightsAndInputSizeOnly) {
@@ -405,7 +398,8 @@ TEST(FeatureCacheSignature, ChangesWithFrozenWeightsAndInputSizeOnly) {
 }
 
 TEST(FeatureCache, ClearsWhenTheSignatureChanges) {
-    FeatureCache cache(1 << 20, fs::temp_directory_path() / "fovea-feature-cache-test");
+    const fovea::test::TempFolder folder("fovea-feature-cache-test");
+    FeatureCache cache(1 << 20, folder.path());
     cache.validate(1);
     cache.insert(7, 0, torch::ones({4, 2, 2}));
     ASSERT_TRUE(cache.find(7, 0).has_value());
@@ -422,8 +416,8 @@ TEST(FeatureCache, FillsTheDeviceBudgetThenMemoryThenDisk) {
     const torch::Device device =
         torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
     const std::size_t entry = 4 * 2 * 2 * sizeof(float);
-    FeatureCache cache(entry, fs::temp_directory_path() / "fovea-feature-cache-tiers", device,
-                       2 * entry);
+    const fovea::test::TempFolder folder("fovea-feature-cache-tiers");
+    FeatureCache cache(entry, folder.path(), device, 2 * entry);
     cache.validate(1);
     for (int id = 0; id < 4; ++id) cache.insert(id, 0, torch::full({4, 2, 2}, float(id)));
     EXPECT_EQ(cache.stats().deviceBytes, 2 * entry);

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 
@@ -14,11 +15,12 @@
 #include <nlohmann/json.hpp>
 
 #include "run_process.h"
+#include "temp_folder.h"
 
 namespace fovea::test {
 namespace {
 
-std::filesystem::path gFixtureDir;
+std::unique_ptr<TempFolder> gFixtures;
 
 // Runs the Python generator once for the whole program: importing torch and building
 // resnet18 takes seconds, so each test reading its own copy would be far too slow.
@@ -28,20 +30,14 @@ class WeightFixtures : public ::testing::Environment {
         // Before creating anything: a missing FOVEA_SOURCE_DIR throws, and gtest then skips
         // TearDown.
         const std::string script = testSourceFile("make_pth_fixtures.py").string();
-        const char* tmp = std::getenv("TMPDIR");
-        std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/fovea-weights-XXXXXX";
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr) << std::strerror(errno);
-        gFixtureDir = pattern;
+        gFixtures = std::make_unique<TempFolder>("fovea-weights");
         // Traversable by others: one atomic-write test drops root privileges in a child.
-        ::chmod(gFixtureDir.c_str(), 0755);
-        const auto result = runProcess(kPython, {script, gFixtureDir.string()}, {}, true);
+        ::chmod(gFixtures->path().c_str(), 0755);
+        const auto result = runProcess(kPython, {script, gFixtures->path().string()}, {}, true);
         ASSERT_EQ(result.exitCode, 0) << "make_pth_fixtures.py failed:\n" << result.output;
     }
 
-    void TearDown() override {
-        std::error_code ignored;
-        if (!gFixtureDir.empty()) std::filesystem::remove_all(gFixtureDir, ignored);
-    }
+    void TearDown() override { gFixtures.reset(); }
 };
 
 [[maybe_unused]] ::testing::Environment* const kFixtures =
@@ -61,12 +57,12 @@ torch::Dtype dtypeFromPython(const std::string& name) {
 
 }  // namespace
 
-const std::filesystem::path& fixtureDir() { return gFixtureDir; }
+const std::filesystem::path& fixtureDir() { return gFixtures->path(); }
 
-std::filesystem::path fixture(const std::string& name) { return gFixtureDir / name; }
+std::filesystem::path fixture(const std::string& name) { return fixtureDir() / name; }
 
 std::filesystem::path scratchDir(const std::string& name) {
-    const auto dir = gFixtureDir / ("scratch-" + name);
+    const auto dir = fixtureDir() / ("scratch-" + name);
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     return dir;

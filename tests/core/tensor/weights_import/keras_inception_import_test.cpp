@@ -17,6 +17,7 @@
 #include "fovea/core/weights_import/keras_inception_import.h"
 #include "keras_variants.h"
 #include "run_process.h"
+#include "temp_folder.h"
 
 namespace fovea::core {
 namespace {
@@ -143,9 +144,7 @@ TEST(NsfwjsInceptionImport, ProbabilitiesMatchNsfwjsOnPhotos) {
     const std::string node = nodeEnv && *nodeEnv ? nodeEnv : "/usr/bin/node";
     if (access(node.c_str(), X_OK) != 0) GTEST_SKIP() << "no Node.js at " << node;
 
-    const fs::path folder =
-        fs::temp_directory_path() / ("fovea-nsfwjs-inception-" + std::to_string(getpid()));
-    fs::create_directories(folder);
+    const test::TempFolder folder("fovea-nsfwjs-inception");
     const fs::path pixelsFile = folder / "photos.raw";
     const fs::path probabilitiesFile = folder / "nsfwjs.f32";
     const std::string here = sourceDir() + "/tests/core/tensor/weights_import/";
@@ -225,7 +224,6 @@ TEST(NsfwjsInceptionImport, ProbabilitiesMatchNsfwjsOnPhotos) {
                   expected[index].argmax().item<int64_t>())
             << photos[index];
     }
-    fs::remove_all(folder);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "fovea/core/weights_import/keras_mobilenet_import.h"
 #include "keras_variants.h"
 #include "run_process.h"
+#include "temp_folder.h"
 
 namespace fovea::core {
 namespace {
@@ -54,16 +55,12 @@ std::string sourceDir() {
         FAIL() << configured << " holds no nsfwjs@4.4.0: run packaging/setup.sh";                \
     }
 
-// Writes `text` to a fresh folder as model.min.js, wrapped the way nsfwjs' bundles are.
-fs::path writeFakeModel(const std::string& name, const std::string& exported) {
-    const fs::path folder =
-        fs::temp_directory_path() / ("fovea-import-" + std::to_string(getpid()) + "-" + name);
-    fs::create_directories(folder);
+// Writes `exported` to `folder` as model.min.js, wrapped the way nsfwjs' bundles are.
+void writeFakeModel(const fs::path& folder, const std::string& exported) {
     std::ofstream(folder / "model.min.js")
         << "!function(e){module.exports=e()}(function(){return function e(a,n,i){}({1:[function("
            "e,a,n){a.exports="
         << exported << "},{}]},{},[1])(1)});";
-    return folder;
 }
 
 TEST(JavascriptLiteral, MinifiedObjectBecomesJson) {
@@ -93,28 +90,24 @@ TEST(NsfwjsImport, MissingFolderNamesTheFile) {
 }
 
 TEST(NsfwjsImport, NotABundleIsAnError) {
-    const fs::path folder =
-        fs::temp_directory_path() / ("fovea-import-" + std::to_string(getpid()) + "-plain");
-    fs::create_directories(folder);
+    const test::TempFolder folder("fovea-import-plain");
     std::ofstream(folder / "model.min.js") << "{\"modelTopology\": {}}";
-    auto imported = importNsfwjsMobileNetV2(folder);
+    auto imported = importNsfwjsMobileNetV2(folder.path());
     ASSERT_FALSE(imported);
     EXPECT_NE(imported.error().message.find("model.min.js"), std::string::npos);
     EXPECT_NE(imported.error().message.find("browserify"), std::string::npos);
-    fs::remove_all(folder);
 }
 
 TEST(NsfwjsImport, UnexpectedLayerIsNamed) {
-    const fs::path folder = writeFakeModel(
-        "lstm",
-        "{modelTopology:{model_config:{config:{layers:[{name:\"input_1\",class_name:"
-        "\"InputLayer\",config:{batch_input_shape:[null,224,224,3]}},{name:\"lstm_1\","
-        "class_name:\"LSTM\",config:{}}]}}},weightsManifest:[]}");
-    auto imported = importNsfwjsMobileNetV2(folder);
+    const test::TempFolder folder("fovea-import-lstm");
+    writeFakeModel(folder.path(),
+                   "{modelTopology:{model_config:{config:{layers:[{name:\"input_1\",class_name:"
+                   "\"InputLayer\",config:{batch_input_shape:[null,224,224,3]}},{name:\"lstm_1\","
+                   "class_name:\"LSTM\",config:{}}]}}},weightsManifest:[]}");
+    auto imported = importNsfwjsMobileNetV2(folder.path());
     ASSERT_FALSE(imported);
     EXPECT_NE(imported.error().message.find("unexpected layer lstm_1 (LSTM)"), std::string::npos)
         << imported.error().message;
-    fs::remove_all(folder);
 }
 
 TEST(KerasMobileNetV2, StridedConvolutionsPadRightAndBottomOnly) {
@@ -191,18 +184,17 @@ TEST(NsfwjsImport, TruncatedShardNamesTheShard) {
     ASSERT_NE(start, std::string::npos);
     const size_t end = model.rfind("},{}]},{},[1])(1)});");
     ASSERT_NE(end, std::string::npos);
-    const fs::path folder = writeFakeModel(
-        "truncated", model.substr(start + marker.size(), end - start - marker.size()));
+    const test::TempFolder folder("fovea-import-truncated");
+    writeFakeModel(folder.path(), model.substr(start + marker.size(), end - start - marker.size()));
     std::ofstream(folder / "group1-shard1of1.min.js")
         << "!function(e){}(function(){return function e(a,n,i){}({1:[function(e,h,n){h.exports="
            "\"AAAA\"},{}]},{},[1])(1)});";
-    auto imported = importNsfwjsMobileNetV2(folder);
+    auto imported = importNsfwjsMobileNetV2(folder.path());
     ASSERT_FALSE(imported);
     EXPECT_NE(imported.error().message.find("group1-shard1of1.min.js"), std::string::npos)
         << imported.error().message;
     EXPECT_NE(imported.error().message.find("ends early"), std::string::npos)
         << imported.error().message;
-    fs::remove_all(folder);
 }
 
 TEST(NsfwjsImport, ProbabilitiesMatchNsfwjsOnPhotos) {
@@ -211,9 +203,7 @@ TEST(NsfwjsImport, ProbabilitiesMatchNsfwjsOnPhotos) {
     const std::string node = nodeEnv && *nodeEnv ? nodeEnv : "/usr/bin/node";
     if (access(node.c_str(), X_OK) != 0) GTEST_SKIP() << "no Node.js at " << node;
 
-    const fs::path folder =
-        fs::temp_directory_path() / ("fovea-nsfwjs-" + std::to_string(getpid()));
-    fs::create_directories(folder);
+    const test::TempFolder folder("fovea-nsfwjs");
     const fs::path pixelsFile = folder / "photos.raw";
     const fs::path probabilitiesFile = folder / "nsfwjs.f32";
     const std::string here = sourceDir() + "/tests/core/tensor/weights_import/";
@@ -284,7 +274,6 @@ TEST(NsfwjsImport, ProbabilitiesMatchNsfwjsOnPhotos) {
                   expected[index].argmax().item<int64_t>())
             << photos[index];
     }
-    fs::remove_all(folder);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "fovea/core/libtorch_side.h"  // first: the workbench must not reach LibTorch
+
 #include <torch/types.h>
 #include <opencv2/core/mat.hpp>
 
@@ -15,19 +17,13 @@
 #include <vector>
 
 #include "fovea/core/image/augmentation.h"
+#include "fovea/core/loader/labeled_image.h"
 #include "fovea/core/result.h"
 #include "fovea/core/training/batch_source.h"
 
 namespace fovea::core {
 
 class DecodedImageCache;
-
-// An image the loader may use: the project's id, where it is, and its class index.
-struct LabeledImage {
-    std::int64_t id = 0;
-    std::filesystem::path path;
-    std::int64_t target = 0;
-};
 
 struct LoaderOptions {
     int batchSize = 32;

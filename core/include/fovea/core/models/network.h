@@ -1,5 +1,7 @@
 #pragma once
 
+#include "fovea/core/libtorch_side.h"  // first: the workbench must not reach LibTorch
+
 #include <array>
 #include <cstdint>
 #include <set>
@@ -10,6 +12,8 @@
 #include <torch/types.h>
 
 #include "fovea/core/models/head_options.h"
+#include "fovea/core/models/network_fwd.h"
+#include "fovea/core/models/network_summary.h"
 #include "fovea/core/models/preprocessing.h"
 
 namespace fovea::core {
@@ -74,13 +78,7 @@ class NetworkImpl : public torch::nn::Module {
     std::set<std::string> m_frozen;
 };
 
-using NetworkPtr = std::shared_ptr<NetworkImpl>;
-
 // Parameters (not buffers) of the blocks; trainable ones are those with requires_grad.
-struct ParameterCounts {
-    int64_t total = 0;
-    int64_t trainable = 0;
-};
 ParameterCounts countParameters(const NetworkImpl& network);
 // Parameters belonging to one block.
 int64_t countBlockParameters(const NetworkImpl& network, const BlockSpec& block);

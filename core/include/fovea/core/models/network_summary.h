@@ -14,6 +14,12 @@
 
 namespace fovea::core {
 
+// Parameters (not buffers) of a network's blocks, and how many of them train.
+struct ParameterCounts {
+    std::int64_t total = 0;
+    std::int64_t trainable = 0;
+};
+
 struct LayerSummary {
     std::string path;  // module path, e.g. "layer1.0" or "features.3.conv.0"
     std::string type;  // e.g. "BasicBlock", "Conv2d"

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "fovea/core/loader/image_batch_loader.h"
-#include "fovea/core/models/network.h"
+#include "fovea/core/loader/labeled_image.h"
+#include "fovea/core/models/network_fwd.h"
 #include "fovea/core/result.h"
 #include "fovea/core/training/confusion_matrix.h"
 #include "fovea/core/training/training_config.h"

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "fovea/core/models/network.h"
+#include "fovea/core/models/network_fwd.h"
 #include "fovea/core/result.h"
 
 namespace fovea::core {

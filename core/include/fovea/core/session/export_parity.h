@@ -2,6 +2,8 @@
 
 // The parity gate: an exported file run by a runtime other than the one that made it, compared
 // with the in-app network on the same inputs.
+#include "fovea/core/libtorch_side.h"  // first: the workbench must not reach LibTorch
+
 #include <filesystem>
 
 #include <torch/types.h>

@@ -6,8 +6,9 @@
 
 #include "fovea/core/download/downloader.h"
 #include "fovea/core/result.h"
-#include "fovea/core/session/training_run.h"
-#include "fovea/core/training/lr_finder.h"
+#include "fovea/core/session/run_settings.h"
+#include "fovea/core/training/lr_finder_result.h"
+#include "fovea/core/training/training_reports.h"
 
 namespace fovea::core {
 

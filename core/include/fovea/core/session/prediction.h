@@ -11,12 +11,13 @@
 #include <vector>
 
 #include "fovea/core/download/downloader.h"
-#include "fovea/core/models/network.h"
+#include "fovea/core/models/network_fwd.h"
 #include "fovea/core/result.h"
-#include "fovea/core/session/trained_model.h"
 #include "fovea/core/training/training_config.h"
 
 namespace fovea::core {
+
+struct TrainedModel;
 
 // A file that could not be predicted (or an input that does not exist), with why.
 struct PredictionFailure {

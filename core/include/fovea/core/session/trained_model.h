@@ -5,9 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "fovea/core/models/network.h"
+#include "fovea/core/models/network_fwd.h"
 #include "fovea/core/result.h"
-#include "fovea/core/state_dict.h"
 
 namespace fovea::core {
 
@@ -25,10 +24,7 @@ Result<void> saveTrainedModel(const std::filesystem::path& file, const NetworkIm
                               const std::map<std::string, std::string>& extraMetadata = {});
 Result<TrainedModel> loadTrainedModel(const std::filesystem::path& file);
 
-// A network of `architecture` with `classCount` outputs holding `weights` (a model's state
-// dict): the head recorded in the metadata ("fovea.head") is rebuilt first. Errors name `source`.
-Result<NetworkPtr> networkWithWeights(const std::string& architecture, size_t classCount,
-                                      const std::map<std::string, std::string>& metadata,
-                                      const StateDict& weights, const std::string& source);
+// The architecture the model was built as (its network's), for callers without LibTorch.
+std::string architectureOf(const TrainedModel& model);
 
 }  // namespace fovea::core

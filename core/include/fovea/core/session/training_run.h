@@ -1,55 +1,23 @@
 #pragma once
 
-#include <atomic>
+// A training run from settings to a run folder, free of LibTorch: fovea-cli train and the
+// workbench's Train page start runs and follow them through these.
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "fovea/core/download/downloader.h"
-#include "fovea/core/image/augmentation.h"
-#include "fovea/core/loader/image_batch_loader.h"
-#include "fovea/core/project/import_report.h"
-#include "fovea/core/project/project_store.h"
+#include "fovea/core/models/network_summary.h"
 #include "fovea/core/result.h"
-#include "fovea/core/session/network_setup.h"
+#include "fovea/core/session/prediction.h"
 #include "fovea/core/session/run_settings.h"
-#include "fovea/core/session/training_data.h"
-#include "fovea/core/training/batch_size_search.h"
-#include "fovea/core/training/trainer.h"
-#include "fovea/core/training/training_config.h"
+#include "fovea/core/training/training_reports.h"
 
 namespace fovea::core {
-
-// The training data opened: a project as it is, or an image folder imported into a project.
-struct OpenedTrainingData {
-    ProjectStore store;
-    std::optional<ImportReport> import;  // when the folder was (re)imported
-};
-Result<OpenedTrainingData> openTrainingData(const std::filesystem::path& data,
-                                            const std::filesystem::path& projectFolder);
-
-// Everything training needs before the first batch: the data, its split, the network with its
-// weights and freezing, and the loaders.
-struct TrainingInputs {
-    OpenedTrainingData data;
-    TrainingDataSet set;
-    PreparedNetwork network;
-    Preprocessing spec;
-    std::unique_ptr<ImageBatchLoader> trainLoader;
-    std::unique_ptr<ImageBatchLoader> validationLoader;  // null without validation images
-    std::int64_t batchSize = 0;                          // what the loaders use
-    std::optional<BatchSizeSearch> batchSizeSearch;      // when the settings asked for auto
-};
-// `projectFolder`: where an image folder's project is kept. The error's kind says whose
-// problem it is (Usage: a setting this machine cannot run; BadData: the data or weights).
-Result<TrainingInputs> prepareTrainingInputs(const RunSettings& settings,
-                                             const std::filesystem::path& projectFolder,
-                                             const DownloadProgressCallback& download);
 
 // An image left out of the run, with why.
 struct SkippedImage {
@@ -79,15 +47,31 @@ struct TrainingRunResult {
     std::optional<Error> recordingError;  // the run folder could not record everything
 };
 
+// What a run trains on, told once before the first batch.
+struct TrainingStart {
+    std::filesystem::path runFolder;  // absolute
+    std::vector<std::string> classNames;
+    std::size_t trainImages = 0;
+    std::size_t validationImages = 0;
+};
+
+// Images to predict with the network being trained, for a live preview: before the first
+// epoch (epoch -1) and after each one, top-1 with the run's preprocessing.
+struct WatchedImages {
+    std::vector<std::filesystem::path> files;
+    std::function<void(std::int64_t epoch, const Result<std::vector<ImagePrediction>>&)> predicted;
+};
+
 struct TrainingRunHooks {
     TrainingCallbacks training;         // forwarded after the run folder recorded each event
     DownloadProgressCallback download;  // weights being fetched
     // Called once the inputs are ready and the run folder exists, before the first batch.
-    std::function<void(const TrainingInputs&, const std::filesystem::path& runFolder)> started;
+    std::function<void(const TrainingStart&)> started;
     // Training wrote to the project database at `projectFolder` (split assignments before the
     // first batch, an image's decode error while training): whoever shows the project
     // re-reads it.
     std::function<void(const std::filesystem::path& projectFolder)> projectChanged;
+    WatchedImages watch;
 };
 
 // Trains `settings` into `runFolder` (a new run), or with `resume` continues the run there

@@ -1,11 +1,15 @@
 #pragma once
 
+#include "fovea/core/libtorch_side.h"  // first: the workbench must not reach LibTorch
+
 #include <torch/types.h>
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "fovea/core/training/training_reports.h"
 
 namespace fovea::core {
 
@@ -19,13 +23,6 @@ struct Batch {
     // Which augmentation variant each image is (0 = none, the evaluation crop). With the image
     // id it names the exact pixels, e.g. as the key of the frozen-prefix feature cache.
     std::vector<std::int64_t> variants;
-};
-
-// An image that could not be used (unreadable, corrupt...): it is left out of its batch and
-// reported once; the run goes on.
-struct SampleFailure {
-    std::int64_t sampleId = 0;
-    std::string message;  // names the file and the problem
 };
 
 // Where training and evaluation batches come from. One epoch is a fixed, seeded sequence of

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "fovea/core/libtorch_side.h"  // first: the workbench must not reach LibTorch
+
 #include <torch/optim.h>
 
 #include <memory>

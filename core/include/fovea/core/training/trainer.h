@@ -20,14 +20,6 @@
 
 namespace fovea::core {
 
-struct TrainingCallbacks {
-    std::function<void(const BatchProgress&)> onBatch;
-    std::function<void(const EpochReport&)> onEpoch;
-    std::function<void(const std::string&)> onLog;  // one line, no newline
-    // An image the loader could not use (it was skipped; training goes on).
-    std::function<void(const SampleFailure&)> onSampleFailure;
-};
-
 struct TrainingData {
     BatchSource* train = nullptr;       // required
     BatchSource* validation = nullptr;  // optional: no validation metrics without it

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -15,6 +16,13 @@
 #include "fovea/core/training/confusion_matrix.h"
 
 namespace fovea::core {
+
+// An image that could not be used (unreadable, corrupt...): it is left out of its batch and
+// reported once; the run goes on.
+struct SampleFailure {
+    std::int64_t sampleId = 0;
+    std::string message;  // names the file and the problem
+};
 
 // Reported every `reportEveryBatches` batches.
 struct BatchProgress {
@@ -72,6 +80,15 @@ struct TrainingSummary {
     // the scale at the end (0 without fp16).
     std::int64_t overflowSkippedSteps = 0;
     double lossScale = 0;
+};
+
+// What the trainer tells its caller, on the training thread.
+struct TrainingCallbacks {
+    std::function<void(const BatchProgress&)> onBatch;
+    std::function<void(const EpochReport&)> onEpoch;
+    std::function<void(const std::string&)> onLog;  // one line, no newline
+    // An image the loader could not use (it was skipped; training goes on).
+    std::function<void(const SampleFailure&)> onSampleFailure;
 };
 
 // Stop and pause requests from any thread (the GUI's, a signal handler's watcher); the trainer
