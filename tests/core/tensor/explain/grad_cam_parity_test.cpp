@@ -3,23 +3,20 @@
 // (grad_cam_reference.py); our networks load those weights and must draw the same map.
 #include <gtest/gtest.h>
 
-#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "fovea/core/explain/grad_cam.h"
 #include "fovea/core/models/load_state_dict.h"
 #include "fovea/core/models/zoo.h"
-#include "fovea/core/weights/pth_reader.h"
+#include "python_fixtures.h"
 #include "run_process.h"
-#include "temp_folder.h"
 
 namespace fovea::core {
 namespace {
@@ -53,28 +50,23 @@ const std::vector<Case> kCases{
 class GradCamParity : public testing::TestWithParam<Case> {
   public:
     static void SetUpTestSuite() {
-        s_folder = std::make_unique<test::TempFolder>("fovea-grad-cam");
-        std::vector<std::string> args{
-            test::foveaSourceDir() + "/tests/core/tensor/explain/grad_cam_reference.py",
-            s_folder->path().string(), std::to_string(at::get_num_threads())};
+        s_fixtures = std::make_unique<test::PythonFixtures>("fovea-grad-cam");
+        std::vector<std::string> args;
         for (const auto& each : kCases) {
             args.push_back(each.architecture + ":" + std::to_string(each.imageSize));
         }
-        const auto python = test::runProcess("/usr/bin/python3", args, {}, /*mergeStderr=*/true);
+        const auto python =
+            s_fixtures->generate("tests/core/tensor/explain/grad_cam_reference.py", args);
         ASSERT_EQ(python.exitCode, 0) << python.output;
     }
-    static void TearDownTestSuite() { s_folder.reset(); }
+    static void TearDownTestSuite() { s_fixtures.reset(); }
 
   protected:
-    static StateDict read(const std::string& name) {
-        auto loaded = readPth(*s_folder / name);
-        if (!loaded) throw std::runtime_error(loaded.error().message);
-        return loaded.value();
-    }
+    static StateDict read(const std::string& name) { return s_fixtures->read(name); }
 
-    static std::unique_ptr<test::TempFolder> s_folder;
+    static std::unique_ptr<test::PythonFixtures> s_fixtures;
 };
-std::unique_ptr<test::TempFolder> GradCamParity::s_folder;
+std::unique_ptr<test::PythonFixtures> GradCamParity::s_fixtures;
 
 TEST_P(GradCamParity, HeatmapMatchesPython) {
     const Case& each = GetParam();
@@ -83,7 +75,7 @@ TEST_P(GradCamParity, HeatmapMatchesPython) {
     NetworkPtr network = created.value();
     auto loaded = loadStateDict(*network, read(each.architecture + ".pth"), each.architecture);
     ASSERT_TRUE(loaded) << loaded.error().message;
-    fs::remove(*s_folder / (each.architecture + ".pth"));  // VGG's are 0.5 GB each
+    fs::remove(*s_fixtures / (each.architecture + ".pth"));  // VGG's are 0.5 GB each
 
     const StateDict reference = read(each.architecture + ".cam.pth");
     const int64_t pythonClass = reference.find("target_class")->item<int64_t>();

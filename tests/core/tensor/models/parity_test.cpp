@@ -6,16 +6,14 @@
 #include <filesystem>
 #include <memory>
 
-#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include "background_process.h"
 #include "fovea/core/download/downloader.h"
 #include "fovea/core/models/load_state_dict.h"
 #include "fovea/core/models/zoo.h"
-#include "fovea/core/weights/pth_reader.h"
+#include "python_fixtures.h"
 #include "run_process.h"
-#include "temp_folder.h"
 
 namespace fovea::core {
 namespace {
@@ -45,29 +43,24 @@ const std::vector<Case> kCases{
 class Parity : public testing::TestWithParam<Case> {
   public:
     static void SetUpTestSuite() {
-        s_folder = std::make_unique<test::TempFolder>("fovea-parity");
-        std::vector<std::string> args{
-            test::foveaSourceDir() + "/tests/core/tensor/models/make_parity_fixtures.py",
-            s_folder->path().string(), std::to_string(at::get_num_threads())};
+        s_fixtures = std::make_unique<test::PythonFixtures>("fovea-parity");
+        std::vector<std::string> args;
         for (const auto& each : kCases) {
             args.push_back(each.architecture + ":" + std::to_string(each.imageSize) +
                            (each.trainMode ? ":train" : ""));
         }
-        const auto python = test::runProcess("/usr/bin/python3", args, {}, /*mergeStderr=*/true);
+        const auto python =
+            s_fixtures->generate("tests/core/tensor/models/make_parity_fixtures.py", args);
         ASSERT_EQ(python.exitCode, 0) << python.output;
     }
-    static void TearDownTestSuite() { s_folder.reset(); }
+    static void TearDownTestSuite() { s_fixtures.reset(); }
 
   protected:
-    static StateDict read(const std::string& name) {
-        auto loaded = readPth(*s_folder / name);
-        if (!loaded) throw std::runtime_error(loaded.error().message);
-        return loaded.value();
-    }
+    static StateDict read(const std::string& name) { return s_fixtures->read(name); }
 
-    static std::unique_ptr<test::TempFolder> s_folder;
+    static std::unique_ptr<test::PythonFixtures> s_fixtures;
 };
-std::unique_ptr<test::TempFolder> Parity::s_folder;
+std::unique_ptr<test::PythonFixtures> Parity::s_fixtures;
 
 TEST_P(Parity, LogitsMatchTorchvision) {
     const Case& each = GetParam();
@@ -113,17 +106,17 @@ TEST_P(Parity, LogitsMatchTorchvision) {
 TEST_F(Parity, DownloadedWeightsLoadAndMatch) {
     test::BackgroundProcess server(
         "/usr/bin/python3", {test::foveaSourceDir() + "/tests/support/range_http_server.py",
-                             s_folder->path().string(), (*s_folder / "requests.log").string()});
+                             s_fixtures->path().string(), (*s_fixtures / "requests.log").string()});
     const std::string url = "http://127.0.0.1:" + server.firstLine().substr(5) + "/resnet18.pth";
     const auto sum =
-        test::runProcess("/usr/bin/sha256sum", {(*s_folder / "resnet18.pth").string()});
-    setenv("FOVEA_CACHE_DIR", (*s_folder / "cache").c_str(), 1);
+        test::runProcess("/usr/bin/sha256sum", {(*s_fixtures / "resnet18.pth").string()});
+    setenv("FOVEA_CACHE_DIR", (*s_fixtures / "cache").c_str(), 1);
     int64_t lastReported = 0;
     auto fetched = fetchToCache(url, sum.output.substr(0, 64),
                                 [&](const DownloadProgress& p) { lastReported = p.receivedBytes; });
     unsetenv("FOVEA_CACHE_DIR");
     ASSERT_TRUE(fetched) << fetched.error().message;
-    EXPECT_EQ(lastReported, static_cast<int64_t>(fs::file_size(*s_folder / "resnet18.pth")));
+    EXPECT_EQ(lastReported, static_cast<int64_t>(fs::file_size(*s_fixtures / "resnet18.pth")));
 
     auto network = createNetwork("resnet18").value();
     auto loaded = loadStateDict(*network, read("cache/weights/resnet18.pth"), url);

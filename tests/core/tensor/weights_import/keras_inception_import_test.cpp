@@ -2,21 +2,16 @@
 // probabilities nsfwjs itself gives (TensorFlow.js CPU backend in Node) on the same pixels.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
-#include <sstream>
 
 #include <torch/torch.h>
 
 #include "fovea/core/models/load_state_dict.h"
 #include "fovea/core/weights_import/keras_inception_import.h"
 #include "keras_variants.h"
-#include "run_process.h"
+#include "nsfwjs_reference.h"
 #include "temp_folder.h"
 
 namespace fovea::core {
@@ -29,32 +24,6 @@ constexpr int64_t kSize = 299;
 // test within its time limit.
 constexpr int kPhotos = 2;
 constexpr double kTolerance = 1e-3;  // probabilities
-
-fs::path modelDir(const fs::path& prefix) {
-    return prefix / "node_modules/nsfwjs/dist/models/inception_v3";
-}
-
-// <npm prefix> from FOVEA_NSFWJS_DIR, or empty when nsfwjs is not installed there.
-fs::path npmPrefix() {
-    const char* dir = std::getenv("FOVEA_NSFWJS_DIR");
-    if (!dir || !*dir) return {};
-    const fs::path prefix(dir);
-    return fs::exists(modelDir(prefix) / "model.min.js") ? prefix : fs::path();
-}
-
-std::string sourceDir() {
-    const char* dir = std::getenv("FOVEA_SOURCE_DIR");
-    return dir ? dir : "";
-}
-
-// Skips where no npm folder is configured; fails where one is configured but empty, since
-// packaging/setup.sh should have filled it (the test build points FOVEA_NSFWJS_DIR there).
-#define SKIP_WITHOUT_NSFWJS()                                                                    \
-    if (const char* configured = std::getenv("FOVEA_NSFWJS_DIR"); !configured || !*configured) { \
-        GTEST_SKIP() << "FOVEA_NSFWJS_DIR is not set: no nsfwjs to compare with";                \
-    } else if (npmPrefix().empty()) {                                                            \
-        FAIL() << configured << " holds no nsfwjs@4.4.0: run packaging/setup.sh";                \
-    }
 
 TEST(KerasInceptionV3, LayoutIsKerasWithTheNsfwjsTop) {
     auto network = build::inceptionV3Keras(5);
@@ -105,17 +74,17 @@ TEST(NsfwjsInceptionImport, MissingFolderNamesTheFile) {
 }
 
 TEST(NsfwjsInceptionImport, MobileNetIsNotInception) {
-    SKIP_WITHOUT_NSFWJS();
-    auto imported =
-        importNsfwjsInceptionV3(npmPrefix() / "node_modules/nsfwjs/dist/models/mobilenet_v2");
+    SKIP_WITHOUT_NSFWJS(test::kNsfwjsInceptionV3);
+    auto imported = importNsfwjsInceptionV3(test::nsfwjsModelDir(
+        test::nsfwjsPrefix(test::kNsfwjsInceptionV3), test::kNsfwjsMobileNetV2));
     ASSERT_FALSE(imported);
     EXPECT_NE(imported.error().message.find("unexpected layer"), std::string::npos)
         << imported.error().message;
 }
 
 TEST(NsfwjsInceptionImport, ConvertsEveryTensorIntoTheKerasVariant) {
-    SKIP_WITHOUT_NSFWJS();
-    auto imported = importNsfwjsInceptionV3(modelDir(npmPrefix()));
+    SKIP_WITHOUT_NSFWJS(test::kNsfwjsInceptionV3);
+    auto imported = importNsfwjsInceptionV3(test::nsfwjsModelDir(test::kNsfwjsInceptionV3));
     ASSERT_TRUE(imported) << imported.error().message;
     const ImportedWeights& weights = imported.value();
     // 94 convolutions, 94 BatchNorms (beta, mean, variance), 3 Dense layers.
@@ -139,67 +108,22 @@ TEST(NsfwjsInceptionImport, ConvertsEveryTensorIntoTheKerasVariant) {
 }
 
 TEST(NsfwjsInceptionImport, ProbabilitiesMatchNsfwjsOnPhotos) {
-    SKIP_WITHOUT_NSFWJS();
-    const char* nodeEnv = std::getenv("FOVEA_NODE");
-    const std::string node = nodeEnv && *nodeEnv ? nodeEnv : "/usr/bin/node";
-    if (access(node.c_str(), X_OK) != 0) GTEST_SKIP() << "no Node.js at " << node;
-
+    SKIP_WITHOUT_NSFWJS(test::kNsfwjsInceptionV3);
     const test::TempFolder folder("fovea-nsfwjs-inception");
-    const fs::path pixelsFile = folder / "photos.raw";
-    const fs::path probabilitiesFile = folder / "nsfwjs.f32";
-    const std::string here = sourceDir() + "/tests/core/tensor/weights_import/";
+    test::NsfwjsPhotos photos;
+    test::runNsfwjs(test::kNsfwjsInceptionV3, folder.path(), kPhotos, photos);
+    if (IsSkipped() || HasFatalFailure()) return;
+    const auto& expected = photos.probabilities;
 
-    const auto python = test::runProcess("/usr/bin/python3",
-                                         {here + "make_nsfwjs_inputs.py", pixelsFile.string(),
-                                          std::to_string(kSize), std::to_string(kPhotos)},
-                                         {}, true);
-    if (python.exitCode == 77) GTEST_SKIP() << python.output;
-    ASSERT_EQ(python.exitCode, 0) << python.output;
-    std::vector<std::string> photos;
-    {
-        std::istringstream names(python.output.substr(0, python.output.find('\n')));
-        for (std::string name; std::getline(names, name, ',');) photos.push_back(name);
-    }
-    const auto count = static_cast<int64_t>(photos.size());
-    ASSERT_EQ(count, kPhotos);
-
-    const auto reference =
-        test::runProcess(node,
-                         {here + "nsfwjs_reference.cjs", npmPrefix().string(), pixelsFile.string(),
-                          std::to_string(count), probabilitiesFile.string(), "InceptionV3"},
-                         {}, true);
-    ASSERT_EQ(reference.exitCode, 0) << reference.output;
-
-    auto readAll = [](const fs::path& file) {
-        std::ifstream in(file, std::ios::binary);
-        return std::vector<char>(std::istreambuf_iterator<char>(in), {});
-    };
-    auto pixelBytes = readAll(pixelsFile);
-    auto expectedBytes = readAll(probabilitiesFile);
-    ASSERT_EQ(static_cast<int64_t>(pixelBytes.size()), count * kSize * kSize * 3);
-    ASSERT_EQ(static_cast<int64_t>(expectedBytes.size()), count * 5 * 4);
-    const auto expected = torch::from_blob(expectedBytes.data(), {count, 5}, torch::kFloat32);
-
-    auto imported = importNsfwjsInceptionV3(modelDir(npmPrefix()));
+    auto imported = importNsfwjsInceptionV3(test::nsfwjsModelDir(test::kNsfwjsInceptionV3));
     ASSERT_TRUE(imported) << imported.error().message;
     auto network = build::inceptionV3Keras(5);
     network->setPreprocessing(imported.value().preprocessing);
     auto loaded = loadStateDict(*network, imported.value().stateDict, "model.min.js");
     ASSERT_TRUE(loaded) << loaded.error().message;
 
-    // The recorded preprocessing, applied as the app applies it: x / 255, then (x - mean) / std.
-    const auto& preprocessing = network->preprocessing();
-    auto input = torch::from_blob(pixelBytes.data(), {count, kSize, kSize, 3}, torch::kUInt8)
-                     .permute({0, 3, 1, 2})
-                     .to(torch::kFloat32)
-                     .div(255.0);
-    const auto mean =
-        torch::tensor({preprocessing.mean[0], preprocessing.mean[1], preprocessing.mean[2]})
-            .view({1, 3, 1, 1});
-    const auto std =
-        torch::tensor({preprocessing.std[0], preprocessing.std[1], preprocessing.std[2]})
-            .view({1, 3, 1, 1});
-    input = (input - mean) / std;
+    // The recorded preprocessing, applied as the app applies it.
+    const auto input = test::appInput(photos, kSize, network->preprocessing());
 
     torch::NoGradGuard noGrad;
     network->eval();
@@ -208,21 +132,21 @@ TEST(NsfwjsInceptionImport, ProbabilitiesMatchNsfwjsOnPhotos) {
     // The photos are confidently "Neutral", so the probabilities alone say little about the
     // small classes: log-probabilities show whether those agree too.
     const auto logProbabilities = torch::log_softmax(logits, 1);
-    for (int64_t index = 0; index < count; ++index) {
+    for (int64_t index = 0; index < photos.count(); ++index) {
         const double difference =
             (probabilities[index] - expected[index]).abs().max().item<double>();
         const double logDifference =
             (logProbabilities[index] - expected[index].log()).abs().max().item<double>();
-        std::cout << "[ nsfwjs   ] " << std::setw(10) << photos[index]
+        std::cout << "[ nsfwjs   ] " << std::setw(10) << photos.names[index]
                   << ": max |p - p_nsfwjs| = " << std::scientific << std::setprecision(2)
                   << difference << ", max |log p - log p_nsfwjs| = " << logDifference << "  (top: "
                   << imported.value().classLabels[probabilities[index].argmax().item<int64_t>()]
                   << ")\n";
-        EXPECT_LE(difference, kTolerance) << photos[index];
-        EXPECT_LE(logDifference, 1e-2) << photos[index];
+        EXPECT_LE(difference, kTolerance) << photos.names[index];
+        EXPECT_LE(logDifference, 1e-2) << photos.names[index];
         EXPECT_EQ(probabilities[index].argmax().item<int64_t>(),
                   expected[index].argmax().item<int64_t>())
-            << photos[index];
+            << photos.names[index];
     }
 }
 

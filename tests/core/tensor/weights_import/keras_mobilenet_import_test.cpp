@@ -2,21 +2,17 @@
 // probabilities nsfwjs itself gives (TensorFlow.js CPU backend in Node) on the same pixels.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
-#include <sstream>
 
 #include <torch/torch.h>
 
 #include "fovea/core/models/load_state_dict.h"
 #include "fovea/core/weights_import/keras_mobilenet_import.h"
 #include "keras_variants.h"
-#include "run_process.h"
+#include "nsfwjs_reference.h"
 #include "temp_folder.h"
 
 namespace fovea::core {
@@ -28,33 +24,6 @@ constexpr int64_t kSize = 224;
 constexpr double kTolerance = 1e-3;  // probabilities; float32 on both sides gives ~1e-6
 
 // <npm prefix> from FOVEA_NSFWJS_DIR, or empty when nsfwjs is not installed there.
-fs::path npmPrefix() {
-    const char* dir = std::getenv("FOVEA_NSFWJS_DIR");
-    if (!dir || !*dir) return {};
-    const fs::path prefix(dir);
-    return fs::exists(prefix / "node_modules/nsfwjs/dist/models/mobilenet_v2/model.min.js")
-               ? prefix
-               : fs::path();
-}
-
-fs::path modelDir(const fs::path& prefix) {
-    return prefix / "node_modules/nsfwjs/dist/models/mobilenet_v2";
-}
-
-std::string sourceDir() {
-    const char* dir = std::getenv("FOVEA_SOURCE_DIR");
-    return dir ? dir : "";
-}
-
-// Skips where no npm folder is configured; fails where one is configured but empty, since
-// packaging/setup.sh should have filled it (the test build points FOVEA_NSFWJS_DIR there).
-#define SKIP_WITHOUT_NSFWJS()                                                                    \
-    if (const char* configured = std::getenv("FOVEA_NSFWJS_DIR"); !configured || !*configured) { \
-        GTEST_SKIP() << "FOVEA_NSFWJS_DIR is not set: no nsfwjs to compare with";                \
-    } else if (npmPrefix().empty()) {                                                            \
-        FAIL() << configured << " holds no nsfwjs@4.4.0: run packaging/setup.sh";                \
-    }
-
 // Writes `exported` to `folder` as model.min.js, wrapped the way nsfwjs' bundles are.
 void writeFakeModel(const fs::path& folder, const std::string& exported) {
     std::ofstream(folder / "model.min.js")
@@ -151,8 +120,8 @@ TEST(KerasMobileNetV2, NewHeadTakesTorchvisionLayout) {
 }
 
 TEST(NsfwjsImport, ConvertsEveryTensorIntoTheKerasVariant) {
-    SKIP_WITHOUT_NSFWJS();
-    auto imported = importNsfwjsMobileNetV2(modelDir(npmPrefix()));
+    SKIP_WITHOUT_NSFWJS(test::kNsfwjsMobileNetV2);
+    auto imported = importNsfwjsMobileNetV2(test::nsfwjsModelDir(test::kNsfwjsMobileNetV2));
     ASSERT_TRUE(imported) << imported.error().message;
     const ImportedWeights& weights = imported.value();
     EXPECT_EQ(weights.tensorCount, 266);
@@ -176,8 +145,9 @@ TEST(NsfwjsImport, ConvertsEveryTensorIntoTheKerasVariant) {
 }
 
 TEST(NsfwjsImport, TruncatedShardNamesTheShard) {
-    SKIP_WITHOUT_NSFWJS();
-    std::ifstream in(modelDir(npmPrefix()) / "model.min.js", std::ios::binary);
+    SKIP_WITHOUT_NSFWJS(test::kNsfwjsMobileNetV2);
+    std::ifstream in(test::nsfwjsModelDir(test::kNsfwjsMobileNetV2) / "model.min.js",
+                     std::ios::binary);
     const std::string model{std::istreambuf_iterator<char>(in), {}};
     const std::string marker = "{1:[function(e,a,n){a.exports=";
     const size_t start = model.find(marker);
@@ -198,81 +168,38 @@ TEST(NsfwjsImport, TruncatedShardNamesTheShard) {
 }
 
 TEST(NsfwjsImport, ProbabilitiesMatchNsfwjsOnPhotos) {
-    SKIP_WITHOUT_NSFWJS();
-    const char* nodeEnv = std::getenv("FOVEA_NODE");
-    const std::string node = nodeEnv && *nodeEnv ? nodeEnv : "/usr/bin/node";
-    if (access(node.c_str(), X_OK) != 0) GTEST_SKIP() << "no Node.js at " << node;
-
+    SKIP_WITHOUT_NSFWJS(test::kNsfwjsMobileNetV2);
     const test::TempFolder folder("fovea-nsfwjs");
-    const fs::path pixelsFile = folder / "photos.raw";
-    const fs::path probabilitiesFile = folder / "nsfwjs.f32";
-    const std::string here = sourceDir() + "/tests/core/tensor/weights_import/";
+    test::NsfwjsPhotos photos;
+    test::runNsfwjs(test::kNsfwjsMobileNetV2, folder.path(), /*count=*/0, photos);
+    if (IsSkipped() || HasFatalFailure()) return;
+    const auto& expected = photos.probabilities;
 
-    const auto python = test::runProcess(
-        "/usr/bin/python3", {here + "make_nsfwjs_inputs.py", pixelsFile.string()}, {}, true);
-    if (python.exitCode == 77) GTEST_SKIP() << python.output;
-    ASSERT_EQ(python.exitCode, 0) << python.output;
-    std::vector<std::string> photos;
-    {
-        std::istringstream names(python.output.substr(0, python.output.find('\n')));
-        for (std::string name; std::getline(names, name, ',');) photos.push_back(name);
-    }
-    const auto count = static_cast<int64_t>(photos.size());
-    ASSERT_GT(count, 0);
-
-    const auto reference =
-        test::runProcess(node,
-                         {here + "nsfwjs_reference.cjs", npmPrefix().string(), pixelsFile.string(),
-                          std::to_string(count), probabilitiesFile.string()},
-                         {}, true);
-    ASSERT_EQ(reference.exitCode, 0) << reference.output;
-
-    auto readAll = [](const fs::path& file) {
-        std::ifstream in(file, std::ios::binary);
-        return std::vector<char>(std::istreambuf_iterator<char>(in), {});
-    };
-    auto pixelBytes = readAll(pixelsFile);
-    auto expectedBytes = readAll(probabilitiesFile);
-    ASSERT_EQ(static_cast<int64_t>(pixelBytes.size()), count * kSize * kSize * 3);
-    ASSERT_EQ(static_cast<int64_t>(expectedBytes.size()), count * 5 * 4);
-    const auto expected = torch::from_blob(expectedBytes.data(), {count, 5}, torch::kFloat32);
-
-    auto imported = importNsfwjsMobileNetV2(modelDir(npmPrefix()));
+    auto imported = importNsfwjsMobileNetV2(test::nsfwjsModelDir(test::kNsfwjsMobileNetV2));
     ASSERT_TRUE(imported) << imported.error().message;
     auto network = build::mobileNetV2Keras(5);
     network->setPreprocessing(imported.value().preprocessing);
     auto loaded = loadStateDict(*network, imported.value().stateDict, "model.min.js");
     ASSERT_TRUE(loaded) << loaded.error().message;
 
-    // The recorded preprocessing, applied as the app applies it: x / 255, then (x - mean) / std.
-    const auto& preprocessing = network->preprocessing();
-    auto input = torch::from_blob(pixelBytes.data(), {count, kSize, kSize, 3}, torch::kUInt8)
-                     .permute({0, 3, 1, 2})
-                     .to(torch::kFloat32)
-                     .div(255.0);
-    const auto mean =
-        torch::tensor({preprocessing.mean[0], preprocessing.mean[1], preprocessing.mean[2]})
-            .view({1, 3, 1, 1});
-    const auto std =
-        torch::tensor({preprocessing.std[0], preprocessing.std[1], preprocessing.std[2]})
-            .view({1, 3, 1, 1});
-    input = (input - mean) / std;
+    // The recorded preprocessing, applied as the app applies it.
+    const auto input = test::appInput(photos, kSize, network->preprocessing());
 
     torch::NoGradGuard noGrad;
     network->eval();
     const auto probabilities = torch::softmax(network->forward(input), 1);
-    for (int64_t index = 0; index < count; ++index) {
+    for (int64_t index = 0; index < photos.count(); ++index) {
         const double difference =
             (probabilities[index] - expected[index]).abs().max().item<double>();
-        std::cout << "[ nsfwjs   ] " << std::setw(10) << photos[index]
+        std::cout << "[ nsfwjs   ] " << std::setw(10) << photos.names[index]
                   << ": max |p - p_nsfwjs| = " << std::scientific << std::setprecision(2)
                   << difference << "  (top: "
                   << imported.value().classLabels[probabilities[index].argmax().item<int64_t>()]
                   << ")\n";
-        EXPECT_LE(difference, kTolerance) << photos[index];
+        EXPECT_LE(difference, kTolerance) << photos.names[index];
         EXPECT_EQ(probabilities[index].argmax().item<int64_t>(),
                   expected[index].argmax().item<int64_t>())
-            << photos[index];
+            << photos.names[index];
     }
 }
 
