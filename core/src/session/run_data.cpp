@@ -121,12 +121,4 @@ Result<EvalData> runData(const fs::path& runFolder, const RunConfig& config,
     return result;
 }
 
-Result<std::vector<fs::path>> runImagePaths(const fs::path& runFolder, const std::string& split) {
-    auto data = runData(runFolder, split);
-    if (!data) return data.error();
-    std::vector<fs::path> paths;
-    for (const auto& image : data.value().images) paths.push_back(image.path);
-    return paths;
-}
-
 }  // namespace fovea::core

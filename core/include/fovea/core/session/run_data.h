@@ -37,8 +37,5 @@ Result<EvalData> runData(const std::filesystem::path& runFolder, const std::stri
 // The same for a run whose config.json has been read already.
 Result<EvalData> runData(const std::filesystem::path& runFolder, const RunConfig& config,
                          const std::string& split);
-// The paths of runData's images.
-Result<std::vector<std::filesystem::path>> runImagePaths(const std::filesystem::path& runFolder,
-                                                         const std::string& split);
 
 }  // namespace fovea::core
