@@ -3,8 +3,9 @@
 # that one source tree builds against LibTorch 1.13 (Debian 12) and 2.x.
 #
 # Usage: packaging/debian13.sh [--full] [COMMAND...]
-#   Without COMMAND: builds the tensor-only preset there and runs its tests (as test.sh does on
-#   the host). --full installs every build dependency (GUI included), not only the tensor side's.
+#   Without COMMAND: builds the tensor-only preset there and runs its tests, but for the parity
+#   and reference ones (test.sh runs those on the host). --full installs every build dependency
+#   (GUI included), not only the tensor side's.
 #
 # The root lives outside the clone (FOVEA_DEBIAN13_ROOT, default /var/cache/fovea/debian13) and
 # is reused; it is made with debootstrap when missing (about a minute, then 2-3 minutes of
@@ -22,7 +23,7 @@ if [[ "${1:-}" == --full ]]; then
     shift
 fi
 if (($# == 0)); then
-    set -- bash -c 'packaging/build.sh tensor-only &&
+    set -- bash -c 'packaging/build.sh tensor-only fovea_self_contained_tests &&
         ctest --test-dir build/debian13-tensor-only -j 2 --output-on-failure \
               --label-exclude "parity|reference|bench"'
 fi

@@ -54,6 +54,8 @@ test_packages=(xvfb xauth x11-utils imagemagick python3-torchvision python3-pil 
 # The .deb: dpkg-dev (dpkg-shlibdeps computes its Depends; CPack needs `file` for it), and the
 # validators the packaging test runs on its .desktop entry and AppStream metainfo.
 test_packages+=(dpkg-dev file desktop-file-utils appstream)
+# test.sh's LibTorch 2.6 build runs in a Debian 13 root made with debootstrap.
+test_packages+=(debootstrap)
 # Node.js and npm fetch the offline default weights (the nsfwjs npm package) and run TensorFlow.js
 # as the reference for their conversion. Any Node.js >= 18 with npm will do; Debian packages
 # them as nodejs and npm.

@@ -16,10 +16,6 @@
 namespace fovea::core {
 namespace {
 
-bool isUrl(const std::string& text) {
-    return text.rfind("http://", 0) == 0 || text.rfind("https://", 0) == 0;
-}
-
 // Pretrained weights from a file into a new network with `numClasses` outputs: the backbone
 // loads, the file's classifier (another class count) is left out.
 Result<PreparedNetwork> fromWeightFile(const std::string& architecture,
@@ -69,7 +65,7 @@ Result<PreparedNetwork> withWeights(const NetworkChoice& choice, std::int64_t nu
         return fromWeightFile(arch, file.value(), numClasses,
                               source->name + " (" + source->url + ")", source->preprocessing);
     }
-    if (isUrl(choice.weights)) {
+    if (isWeightUrl(choice.weights)) {
         auto file = fetchToCache(choice.weights, "", progress, cancel);
         if (!file) return file.error();
         return fromWeightFile(arch, file.value(), numClasses, choice.weights, std::nullopt);

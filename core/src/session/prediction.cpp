@@ -56,10 +56,6 @@ std::string probabilityText(double probability) {
     return text;
 }
 
-bool isUrl(const std::string& text) {
-    return text.rfind("http://", 0) == 0 || text.rfind("https://", 0) == 0;
-}
-
 std::string fileNameOfUrl(const std::string& url) {
     const auto slash = url.find_last_of('/');
     return slash == std::string::npos ? url : url.substr(slash + 1);
@@ -91,7 +87,7 @@ Result<WeightsLocation> locateWeights(const std::string& architecture, const std
         if (!file) return file.error();
         return WeightsLocation{file.value(), *source};
     }
-    if (isUrl(weights)) {
+    if (isWeightUrl(weights)) {
         auto file = fetchToCache(weights, "", progress, cancel);
         if (!file) return file.error();
         const auto source = std::find_if(sources.begin(), sources.end(),

@@ -1,7 +1,8 @@
 # Included from core/CMakeLists.txt: paths are relative to core/.
 # fovea_data_loader: turns project images into batches of tensors behind the tensor side's
 # BatchSource interface, so the trainer needs no OpenCV.
-add_library(fovea_data_loader STATIC
+add_library(fovea_data_loader STATIC)
+fovea_target_unity_sources(fovea_data_loader BATCH 8 SOURCES
     src/data/loader/decoded_image_cache.cpp
     src/data/loader/image_batch_loader.cpp
     src/data/loader/image_pipeline.cpp

@@ -1,6 +1,7 @@
 # Included from core/CMakeLists.txt: paths are relative to core/.
 # fovea_export: TorchScript, ONNX and .pth writers over one traced graph of the network.
-add_library(fovea_export STATIC
+add_library(fovea_export STATIC)
+fovea_target_unity_sources(fovea_export BATCH 8 SOURCES
     src/tensor/export/export_metadata.cpp
     src/tensor/export/onnx_writer.cpp
     src/tensor/export/pth_writer.cpp

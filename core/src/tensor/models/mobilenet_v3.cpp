@@ -4,6 +4,9 @@
 #include "layers.h"
 
 namespace fovea::core::build {
+// A namespace of its own: MobileNetV2 has an InvertedResidual too, and the two files may be
+// compiled as one (cmake/FoveaUnity.cmake). The blocks keep torchvision's names in summaries.
+namespace mobilenet_v3 {
 namespace {
 
 using layers::Activation;
@@ -130,8 +133,11 @@ class MobileNetV3Impl : public NetworkImpl {
 };
 
 }  // namespace
+}  // namespace mobilenet_v3
 
 NetworkPtr mobileNetV3(bool large, int64_t numClasses) {
+    using mobilenet_v3::BottleneckSetting;
+    using mobilenet_v3::MobileNetV3Impl;
     if (large) {
         const std::vector<BottleneckSetting> settings{
             {16, 3, 16, 16, false, false, 1},  {16, 3, 64, 24, false, false, 2},

@@ -13,10 +13,6 @@ namespace {
 
 using ModulePtr = std::shared_ptr<torch::nn::Module>;
 
-bool isUrl(const std::string& text) {
-    return text.rfind("http://", 0) == 0 || text.rfind("https://", 0) == 0;
-}
-
 // "fovea::core::(anonymous namespace)::BasicBlockImpl" -> "BasicBlock".
 std::string moduleTypeName(const std::string& demangled) {
     const auto scope = demangled.rfind("::");
@@ -211,7 +207,7 @@ WeightsKind classifyWeights(const std::string& architecture, const std::string& 
         if (!sources.empty() && sources.front().url.empty()) return WeightsKind::OfflineDefault;
         return sources.empty() ? WeightsKind::Random : WeightsKind::Catalogue;
     }
-    if (isUrl(weights)) {
+    if (isWeightUrl(weights)) {
         const bool known = std::any_of(sources.begin(), sources.end(),
                                        [&](const WeightSource& s) { return s.url == weights; });
         return known ? WeightsKind::Catalogue : WeightsKind::Url;

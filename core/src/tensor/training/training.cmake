@@ -1,7 +1,8 @@
 # Included from core/CMakeLists.txt: paths are relative to core/.
 # fovea_training: the trainer (optimizers, schedules, metrics, checkpoints, feature cache) and
 # the run folder it writes.
-add_library(fovea_training STATIC
+add_library(fovea_training STATIC)
+fovea_target_unity_sources(fovea_training BATCH 8 SOURCES
     src/tensor/training/adamw.cpp
     src/tensor/training/batch_size_search.cpp
     src/tensor/training/checkpoint.cpp

@@ -1,7 +1,8 @@
 # Included from core/CMakeLists.txt: paths are relative to core/.
 # fovea_weights: .pth (zip and legacy, through Fovea's restricted unpickler) and safetensors.
 find_package(nlohmann_json REQUIRED)
-add_library(fovea_weights STATIC
+add_library(fovea_weights STATIC)
+fovea_target_unity_sources(fovea_weights BATCH 8 SOURCES
     src/tensor/weights/byte_source.cpp
     src/tensor/weights/pickle_globals.cpp
     src/tensor/weights/pickle_reader.cpp

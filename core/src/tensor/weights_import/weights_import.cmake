@@ -3,7 +3,8 @@
 # state dicts (Keras MobileNetV2 and InceptionV3 as shipped by the nsfwjs npm package, for offline
 # defaults).
 find_package(nlohmann_json REQUIRED)
-add_library(fovea_weights_import STATIC
+add_library(fovea_weights_import STATIC)
+fovea_target_unity_sources(fovea_weights_import BATCH 8 SOURCES
     src/tensor/weights_import/keras_inception_import.cpp
     src/tensor/weights_import/keras_mobilenet_import.cpp
     src/tensor/weights_import/offline_default.cpp

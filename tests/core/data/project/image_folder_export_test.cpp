@@ -15,11 +15,11 @@ using test::writeImage;
 
 // A project over data/ with: cat/a.png, cat/sub/a.png (same name), dog/b.png, loose.png
 // (unlabeled), dog/excluded.png, dog/broken.jpg (text), dog/gone.png (deleted after import).
-struct Fixture {
+struct ExportFixture {
     TempDir dir;
     ProjectStore store;
 
-    Fixture() : store(test::createProject(dir / "project")) {
+    ExportFixture() : store(test::createProject(dir / "project")) {
         const fs::path root = dir / "data";
         writeImage(root / "cat/a.png", 8, 6, 1);
         writeImage(root / "cat/sub/a.png", 8, 6, 2);
@@ -39,7 +39,7 @@ struct Fixture {
 };
 
 TEST(ImageFolderExport, CopiesLabeledImagesWithCollisionSafeNames) {
-    Fixture f;
+    ExportFixture f;
     auto report = exportImageFolder(f.store, f.dir / "out");
     ASSERT_TRUE(report.ok()) << report.error().message;
     EXPECT_FALSE(report.value().bySplit);
@@ -66,7 +66,7 @@ TEST(ImageFolderExport, CopiesLabeledImagesWithCollisionSafeNames) {
 }
 
 TEST(ImageFolderExport, HardLinksShareTheFile) {
-    Fixture f;
+    ExportFixture f;
     ImageFolderExportOptions options;
     options.method = ExportMethod::HardLink;
     auto report = exportImageFolder(f.store, f.dir / "out", options);
@@ -81,7 +81,7 @@ TEST(ImageFolderExport, HardLinksShareTheFile) {
 }
 
 TEST(ImageFolderExport, SymlinksPointAtTheProjectFiles) {
-    Fixture f;
+    ExportFixture f;
     ImageFolderExportOptions options;
     options.method = ExportMethod::SymLink;
     ASSERT_TRUE(exportImageFolder(f.store, f.dir / "out", options).ok());
@@ -90,7 +90,7 @@ TEST(ImageFolderExport, SymlinksPointAtTheProjectFiles) {
 }
 
 TEST(ImageFolderExport, SplitFoldersWhenImagesHaveSplits) {
-    Fixture f;
+    ExportFixture f;
     ASSERT_TRUE(
         f.store.setSplit({test::imageAt(f.store, f.data("cat/a.png")).id}, Split::Train).ok());
     ASSERT_TRUE(
@@ -112,7 +112,7 @@ TEST(ImageFolderExport, SplitFoldersWhenImagesHaveSplits) {
 }
 
 TEST(ImageFolderExport, RefusesFoldersItMustNotWriteTo) {
-    Fixture f;
+    ExportFixture f;
     test::writeText(f.dir / "busy/keep.txt", "mine");
     auto busy = exportImageFolder(f.store, f.dir / "busy");
     ASSERT_FALSE(busy.ok());

@@ -41,10 +41,10 @@ void expectProportions(const ProjectStore& store, const SplitFractions& fraction
     }
 }
 
-struct Fixture {
+struct SplitsFixture {
     TempDir dir;
     ProjectStore store{test::createProject(dir.path())};
-    Fixture() {
+    SplitsFixture() {
         test::addFakeImages(store, names("cat", 100), "cat");
         test::addFakeImages(store, names("dog", 37), "dog");
         test::addFakeImages(store, names("eel", 5), "eel");
@@ -53,7 +53,7 @@ struct Fixture {
 };
 
 TEST(Splits, StratifiedWithinOneImageOfTheTargets) {
-    Fixture f;
+    SplitsFixture f;
     const SplitFractions fractions{0.7, 0.2, 0.1};
     auto report = assignSplits(f.store, fractions, 42);
     ASSERT_TRUE(report.ok()) << report.error().message;
@@ -65,9 +65,9 @@ TEST(Splits, StratifiedWithinOneImageOfTheTargets) {
 }
 
 TEST(Splits, SameSeedSameResultOtherSeedOtherResult) {
-    Fixture a;
-    Fixture b;
-    Fixture c;
+    SplitsFixture a;
+    SplitsFixture b;
+    SplitsFixture c;
     ASSERT_TRUE(assignSplits(a.store, {}, 7).ok());
     ASSERT_TRUE(assignSplits(b.store, {}, 7).ok());
     ASSERT_TRUE(assignSplits(c.store, {}, 8).ok());
@@ -84,7 +84,7 @@ TEST(Splits, SameSeedSameResultOtherSeedOtherResult) {
 }
 
 TEST(Splits, AddingImagesKeepsEarlierAssignments) {
-    Fixture f;
+    SplitsFixture f;
     const SplitFractions fractions{0.6, 0.2, 0.2};
     ASSERT_TRUE(assignSplits(f.store, fractions, 1).ok());
     const auto before = splitsOf(f.store);

@@ -3,15 +3,12 @@
 #include <torch/torch.h>
 
 #include "fovea/core/models/zoo.h"
+#include "make_network.h"
 
 namespace fovea::core {
 namespace {
 
-NetworkPtr make(const std::string& name, int64_t classes) {
-    auto created = createNetwork(name, classes);
-    if (!created) throw std::runtime_error(created.error().message);
-    return created.value();
-}
+using test::makeNetwork;
 
 // One SGD-free training step: forward in train mode, backward. Inception-v3 needs 75 px.
 void trainStep(NetworkImpl& network) {
@@ -27,7 +24,7 @@ class Freezing : public testing::TestWithParam<std::string> {};
 
 TEST_P(Freezing, FrozenBlocksGetNoGradientAndKeepTheirStatistics) {
     torch::manual_seed(1);
-    auto network = make(GetParam(), 3);
+    auto network = makeNetwork(GetParam(), 3);
     const auto& blocks = network->blocks();
     const std::string lastFrozen = blocks[blocks.size() / 2].name;
     const auto frozen = blocksUpTo(*network, lastFrozen);
@@ -76,7 +73,7 @@ TEST_P(Freezing, FrozenBlocksGetNoGradientAndKeepTheirStatistics) {
 }
 
 TEST_P(Freezing, NewHeadIsTrainableAndUnfreezingRestoresGradients) {
-    auto network = make(GetParam(), 3);
+    auto network = makeNetwork(GetParam(), 3);
     std::set<std::string> all;
     for (const auto& block : network->blocks()) all.insert(block.name);
     network->setFrozenBlocks(all);
@@ -92,7 +89,7 @@ TEST_P(Freezing, NewHeadIsTrainableAndUnfreezingRestoresGradients) {
 }
 
 TEST(FreezingErrors, UnknownBlockIsRefused) {
-    auto network = make("resnet18", 2);
+    auto network = makeNetwork("resnet18", 2);
     EXPECT_THROW(network->setFrozenBlocks({"layer9"}), c10::Error);
     EXPECT_TRUE(blocksUpTo(*network, "layer9").empty());
 }

@@ -10,15 +10,12 @@
 #include <torch/torch.h>
 
 #include "fovea/core/models/load_state_dict.h"
+#include "make_network.h"
 
 namespace fovea::core {
 namespace {
 
-NetworkPtr make(const std::string& name, int64_t classes = 1000) {
-    auto created = createNetwork(name, classes);
-    if (!created) throw std::runtime_error(created.error().message);
-    return created.value();
-}
+using test::makeNetwork;
 
 // The smallest input each architecture takes quickly on a CPU.
 int smallInput(const std::string& name) { return name.rfind("inception_v3", 0) == 0 ? 75 : 64; }
@@ -27,7 +24,7 @@ class EveryArchitecture : public testing::TestWithParam<std::string> {};
 
 TEST_P(EveryArchitecture, ForwardGivesOneLogitPerClass) {
     torch::NoGradGuard noGrad;
-    auto network = make(GetParam(), 7);
+    auto network = makeNetwork(GetParam(), 7);
     network->eval();
     const int size = smallInput(GetParam());
     const auto logits = network->forward(torch::randn({2, 3, size, size}));
@@ -37,7 +34,7 @@ TEST_P(EveryArchitecture, ForwardGivesOneLogitPerClass) {
 }
 
 TEST_P(EveryArchitecture, BlocksCoverEveryParameterExactlyOnce) {
-    auto network = make(GetParam());
+    auto network = makeNetwork(GetParam());
     const auto& blocks = network->blocks();
     ASSERT_FALSE(blocks.empty());
     EXPECT_EQ(blocks.back().name, "head");
@@ -56,7 +53,7 @@ TEST_P(EveryArchitecture, BlocksCoverEveryParameterExactlyOnce) {
 
 TEST_P(EveryArchitecture, BlockByBlockEqualsForward) {
     torch::NoGradGuard noGrad;
-    auto network = make(GetParam(), 3);
+    auto network = makeNetwork(GetParam(), 3);
     network->eval();
     const int size = smallInput(GetParam());
     const auto input = torch::randn({1, 3, size, size});
@@ -68,7 +65,7 @@ TEST_P(EveryArchitecture, BlockByBlockEqualsForward) {
 
 TEST_P(EveryArchitecture, NewHeadKeepsTheBackbone) {
     torch::NoGradGuard noGrad;
-    auto network = make(GetParam());
+    auto network = makeNetwork(GetParam());
     // Every parameter outside the head block, as it was before the new head.
     const BlockSpec head = network->blocks().back();
     std::map<std::string, torch::Tensor> backbone;
@@ -95,18 +92,18 @@ TEST_P(EveryArchitecture, NewHeadKeepsTheBackbone) {
 }
 
 TEST_P(EveryArchitecture, OwnStateDictLoadsBackAndAnotherClassCountSkipsOnlyTheHead) {
-    auto source = make(GetParam(), 10);
+    auto source = makeNetwork(GetParam(), 10);
     StateDict weights;
     for (const auto& item : source->named_parameters()) weights.insert(item.key(), item.value());
     for (const auto& item : source->named_buffers()) weights.insert(item.key(), item.value());
 
-    auto same = make(GetParam(), 10);
+    auto same = makeNetwork(GetParam(), 10);
     auto loaded = loadStateDict(*same, weights, "own.pth");
     ASSERT_TRUE(loaded) << loaded.error().message;
     EXPECT_TRUE(loaded.value().skippedHeadKeys.empty());
     EXPECT_EQ(loaded.value().loadedTensors, static_cast<int64_t>(weights.size()));
 
-    auto fewer = make(GetParam(), 4);
+    auto fewer = makeNetwork(GetParam(), 4);
     auto partial = loadStateDict(*fewer, weights, "own.pth");
     ASSERT_TRUE(partial) << partial.error().message;
     EXPECT_FALSE(partial.value().skippedHeadKeys.empty());
@@ -130,7 +127,7 @@ TEST(Zoo, UnknownArchitectureNamesTheKnownOnes) {
 }
 
 TEST(Zoo, MismatchedBackboneIsAnErrorNotSilence) {
-    auto network = make("resnet18");
+    auto network = makeNetwork("resnet18");
     StateDict weights;
     for (const auto& item : network->named_parameters()) weights.insert(item.key(), item.value());
     for (const auto& item : network->named_buffers()) weights.insert(item.key(), item.value());
@@ -165,7 +162,7 @@ TEST(Zoo, MultiplyAccumulatesMatchTorchvisionsFigures) {
         {"mobilenet_v2", {0.30e9, 0.03}},       {"mobilenet_v3_large", {0.22e9, 0.03}},
         {"mobilenet_v3_small", {0.06e9, 0.10}}, {"efficientnet_b0", {0.39e9, 0.03}}};
     for (const auto& [name, figure] : documented) {
-        auto network = make(name);
+        auto network = makeNetwork(name);
         const double counted = static_cast<double>(countMultiplyAccumulates(*network, 224));
         EXPECT_NEAR(counted / figure.expected, 1.0, figure.relativeTolerance)
             << name << ": " << counted;
@@ -174,7 +171,7 @@ TEST(Zoo, MultiplyAccumulatesMatchTorchvisionsFigures) {
 }
 
 TEST(Zoo, InceptionMultiplyAccumulatesAt299PixelsMatchTorchvisionsFigure) {
-    auto network = make("inception_v3");
+    auto network = makeNetwork("inception_v3");
     const double counted = static_cast<double>(countMultiplyAccumulates(*network, 299));
     EXPECT_NEAR(counted / 5.71e9, 1.0, 0.03) << counted;
 }
@@ -186,7 +183,7 @@ TEST(Zoo, ParameterCountsMatchTorchvisionsFigures) {
                                                     {"efficientnet_b0", 5288548},
                                                     {"inception_v3", 27161264}};
     for (const auto& [name, expected] : documented) {
-        EXPECT_EQ(countParameters(*make(name)).total, expected) << name;
+        EXPECT_EQ(countParameters(*makeNetwork(name)).total, expected) << name;
     }
 }
 

@@ -16,15 +16,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string littleEndian64(std::uint64_t value) {
-    std::string bytes(8, '\0');
-    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((value >> (8 * i)) & 0xff);
-    return bytes;
-}
-
 fs::path writeHeader(const std::string& name, const std::string& header, std::size_t bufferSize) {
     const fs::path file = test::scratchDir("abuse-" + name) / (name + ".safetensors");
-    test::writeBytes(file, littleEndian64(header.size()) + header + std::string(bufferSize, '\0'));
+    test::writeBytes(file,
+                     test::littleEndian64(header.size()) + header + std::string(bufferSize, '\0'));
     return file;
 }
 

@@ -26,6 +26,7 @@ namespace fovea::core {
 namespace {
 
 using test::fixture;
+using test::littleEndian64;
 using test::readBytes;
 using test::scratchDir;
 using test::writeBytes;
@@ -152,12 +153,6 @@ TEST(Safetensors, ReadsAFileWrittenByPython) {
 }
 
 // --- Malformed files ---
-
-std::string littleEndian64(std::uint64_t value) {
-    std::string bytes(8, '\0');
-    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((value >> (8 * i)) & 0xff);
-    return bytes;
-}
 
 // A file with `header` as JSON and `bufferSize` zero bytes of tensor data.
 std::filesystem::path writeRaw(const std::string& name, const std::string& header,

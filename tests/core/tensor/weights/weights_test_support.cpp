@@ -88,6 +88,12 @@ void writeBytes(const std::filesystem::path& file, const std::string& bytes) {
     if (!out) throw std::runtime_error("cannot write " + file.string());
 }
 
+std::string littleEndian64(std::uint64_t value) {
+    std::string bytes(8, '\0');
+    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((value >> (8 * i)) & 0xff);
+    return bytes;
+}
+
 void expectMatchesPython(const core::StateDict& actual, const std::string& setName) {
     const auto index = nlohmann::json::parse(readBytes(fixture("expected.json")));
     ASSERT_TRUE(index.contains(setName)) << setName;

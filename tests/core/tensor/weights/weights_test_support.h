@@ -3,6 +3,7 @@
 // Shared by the weight-file tests: the folder of files Python wrote for this run, and checks
 // against the values Python recorded next to them.
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -24,6 +25,8 @@ std::filesystem::path testSourceFile(const std::string& name);
 
 std::string readBytes(const std::filesystem::path& file);
 void writeBytes(const std::filesystem::path& file, const std::string& bytes);
+// `value` as 8 little-endian bytes (a safetensors file's header length).
+std::string littleEndian64(std::uint64_t value);
 
 // Checks `actual` against the set `setName` of expected.json: same names in the same order,
 // same dtype and shape, and bit-identical contents. Adds GoogleTest failures.

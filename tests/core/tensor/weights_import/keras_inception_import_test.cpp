@@ -19,11 +19,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int64_t kSize = 299;
+constexpr int64_t kInceptionSize = 299;
 // tfjs' CPU backend runs InceptionV3 at roughly a minute per photo in Node: two photos keep the
 // test within its time limit.
 constexpr int kPhotos = 2;
-constexpr double kTolerance = 1e-3;  // probabilities
+constexpr double kInceptionTolerance = 1e-3;  // probabilities
 
 TEST(KerasInceptionV3, LayoutIsKerasWithTheNsfwjsTop) {
     auto network = build::inceptionV3Keras(5);
@@ -40,7 +40,7 @@ TEST(KerasInceptionV3, LayoutIsKerasWithTheNsfwjsTop) {
     EXPECT_EQ(params["fc.6.weight"].sizes(), (std::vector<int64_t>{5, 128}));
     torch::NoGradGuard noGrad;
     network->eval();
-    EXPECT_EQ(network->forward(torch::zeros({1, 3, kSize, kSize})).sizes(),
+    EXPECT_EQ(network->forward(torch::zeros({1, 3, kInceptionSize, kInceptionSize})).sizes(),
               (std::vector<int64_t>{1, 5}));
 
     network->replaceHead(HeadOptions{3});
@@ -123,7 +123,7 @@ TEST(NsfwjsInceptionImport, ProbabilitiesMatchNsfwjsOnPhotos) {
     ASSERT_TRUE(loaded) << loaded.error().message;
 
     // The recorded preprocessing, applied as the app applies it.
-    const auto input = test::appInput(photos, kSize, network->preprocessing());
+    const auto input = test::appInput(photos, kInceptionSize, network->preprocessing());
 
     torch::NoGradGuard noGrad;
     network->eval();
@@ -142,7 +142,7 @@ TEST(NsfwjsInceptionImport, ProbabilitiesMatchNsfwjsOnPhotos) {
                   << difference << ", max |log p - log p_nsfwjs| = " << logDifference << "  (top: "
                   << imported.value().classLabels[probabilities[index].argmax().item<int64_t>()]
                   << ")\n";
-        EXPECT_LE(difference, kTolerance) << photos.names[index];
+        EXPECT_LE(difference, kInceptionTolerance) << photos.names[index];
         EXPECT_LE(logDifference, 1e-2) << photos.names[index];
         EXPECT_EQ(probabilities[index].argmax().item<int64_t>(),
                   expected[index].argmax().item<int64_t>())

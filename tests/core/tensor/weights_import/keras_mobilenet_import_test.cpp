@@ -20,8 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int64_t kSize = 224;
-constexpr double kTolerance = 1e-3;  // probabilities; float32 on both sides gives ~1e-6
+constexpr int64_t kMobileNetSize = 224;
+constexpr double kMobileNetTolerance = 1e-3;  // probabilities; float32 on both sides gives ~1e-6
 
 // <npm prefix> from FOVEA_NSFWJS_DIR, or empty when nsfwjs is not installed there.
 // Writes `exported` to `folder` as model.min.js, wrapped the way nsfwjs' bundles are.
@@ -102,7 +102,7 @@ TEST(KerasMobileNetV2, StridedConvolutionsPadRightAndBottomOnly) {
     const auto stem = network->forwardBlocks(input, 0, 1);
     EXPECT_EQ(stem.sizes(), expected.sizes());
     EXPECT_LE((stem - expected).abs().max().item<double>(), 1e-6);
-    EXPECT_EQ(network->forward(torch::zeros({2, 3, kSize, kSize})).sizes(),
+    EXPECT_EQ(network->forward(torch::zeros({2, 3, kMobileNetSize, kMobileNetSize})).sizes(),
               (std::vector<int64_t>{2, 5}));
 }
 
@@ -115,7 +115,7 @@ TEST(KerasMobileNetV2, NewHeadTakesTorchvisionLayout) {
     EXPECT_EQ(params["classifier.1.weight"].sizes(), (std::vector<int64_t>{3, 1280}));
     torch::NoGradGuard noGrad;
     network->eval();
-    EXPECT_EQ(network->forward(torch::zeros({1, 3, kSize, kSize})).sizes(),
+    EXPECT_EQ(network->forward(torch::zeros({1, 3, kMobileNetSize, kMobileNetSize})).sizes(),
               (std::vector<int64_t>{1, 3}));
 }
 
@@ -183,7 +183,7 @@ TEST(NsfwjsImport, ProbabilitiesMatchNsfwjsOnPhotos) {
     ASSERT_TRUE(loaded) << loaded.error().message;
 
     // The recorded preprocessing, applied as the app applies it.
-    const auto input = test::appInput(photos, kSize, network->preprocessing());
+    const auto input = test::appInput(photos, kMobileNetSize, network->preprocessing());
 
     torch::NoGradGuard noGrad;
     network->eval();
@@ -196,7 +196,7 @@ TEST(NsfwjsImport, ProbabilitiesMatchNsfwjsOnPhotos) {
                   << difference << "  (top: "
                   << imported.value().classLabels[probabilities[index].argmax().item<int64_t>()]
                   << ")\n";
-        EXPECT_LE(difference, kTolerance) << photos.names[index];
+        EXPECT_LE(difference, kMobileNetTolerance) << photos.names[index];
         EXPECT_EQ(probabilities[index].argmax().item<int64_t>(),
                   expected[index].argmax().item<int64_t>())
             << photos.names[index];

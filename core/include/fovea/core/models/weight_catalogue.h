@@ -27,6 +27,11 @@ struct WeightSource {
 // into dataDirectory()/weights/ under this file name.
 inline constexpr const char* kOfflineDefaultWeightsFile = "mobilenet_v2_keras-nsfwjs.safetensors";
 
+// Whether a weights choice names a download (http:// or https://) rather than a file.
+inline bool isWeightUrl(const std::string& weights) {
+    return weights.rfind("http://", 0) == 0 || weights.rfind("https://", 0) == 0;
+}
+
 // Every known source; for each architecture the recommended one comes first.
 const std::vector<WeightSource>& weightCatalogue();
 std::vector<WeightSource> weightSourcesFor(const std::string& architecture);
