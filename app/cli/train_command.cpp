@@ -173,12 +173,15 @@ CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
         ->capture_default_str();
     command->add_option("--seed", o.training.seed, "random seed")->capture_default_str();
     addDeviceOption(command, o.device);
-    command->add_option("--precision", o.precision, "fp32 | bf16 | fp16 (fp16: CUDA only)")
-        ->check(CLI::IsMember({"fp32", "bf16", "fp16"}))
+    command
+        ->add_option("--precision", o.precision,
+                     "auto (bf16 where the hardware computes it natively, else fp32) | fp32 | "
+                     "bf16 | fp16 (fp16: CUDA only)")
+        ->check(CLI::IsMember({"auto", "fp32", "bf16", "fp16"}))
         ->capture_default_str();
     command->add_flag("--channels-last", o.channelsLast,
-                      "channels-last memory layout (the default on CUDA for convolutions)");
-    command->add_flag("--no-channels-last", o.defaultLayout, "the default memory layout on CUDA");
+                      "channels-last memory layout (the default for convolutional networks)");
+    command->add_flag("--no-channels-last", o.defaultLayout, "the default memory layout");
     command->add_option("--augment", o.augmentText, "none | light | strong")
         ->check(CLI::IsMember({"none", "light", "strong"}))
         ->capture_default_str();
@@ -284,6 +287,7 @@ nlohmann::json resultJson(const core::TrainingRunResult& run) {
         {"skipped", skippedJson(run.skipped)},
         {"batch_size", run.batchSize},
         {"channels_last", s.channelsLast},
+        {"precision", core::precisionName(s.precision)},
         {"epochs_completed", s.epochsCompleted},
         {"feature_cache_hits", s.featureCacheHits}};
     if (!s.history.empty()) {

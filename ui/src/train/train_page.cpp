@@ -121,6 +121,7 @@ QWidget* TrainPage::buildSettings() {
     form->addRow("Imbalance:", m_classWeights);
     form->addRow("Validation:", m_validationFraction);
     form->addRow("Device:", m_device);
+    form->addRow("Precision:", m_precision);
     form->addRow("GPUs:", m_gpuList);
     QHBoxLayout* buttons = createRunButtons(panel);
     saveSettingsOnChange();
@@ -182,6 +183,12 @@ void TrainPage::createDeviceFields(QWidget* panel) {
     QStringList gpus;
     for (const auto& gpu : runtime.cudaDevices)
         gpus << QString::fromStdString(core::describeGpu(gpu));
+    m_precision =
+        makeCombo("precisionCombo", {"auto", "fp32", "bf16", "fp16"},
+                  "auto: bf16 mixed precision where the hardware computes bf16 natively (CPUs with "
+                  "AVX512-BF16 or AMX, GPUs of compute capability 8.0 or newer), fp32 elsewhere.\n"
+                  "fp32: full precision everywhere. The run's log says what it used.",
+                  panel);
     m_gpuList = new QLabel(
         gpus.isEmpty() ? "No CUDA GPU: training runs on the CPU" : gpus.join("\n"), panel);
     m_gpuList->setObjectName("gpuList");
@@ -191,6 +198,10 @@ void TrainPage::createDeviceFields(QWidget* panel) {
         m_device->setItemData(2, "No CUDA device on this machine", Qt::ToolTipRole);
     } else {
         m_device->setItemData(2, gpus.join("\n"), Qt::ToolTipRole);
+    }
+    if (!runtime.cudaAvailable) {
+        m_precision->setItemData(3, 0, Qt::UserRole - 1);  // fp16 autocast exists only on CUDA
+        m_precision->setItemData(3, "fp16 needs a CUDA device", Qt::ToolTipRole);
     }
 }
 
@@ -225,7 +236,7 @@ void TrainPage::saveSettingsOnChange() {
     for (QDoubleSpinBox* spin : {m_learningRate, m_validationFraction}) {
         connect(spin, &QDoubleSpinBox::valueChanged, this, &TrainPage::saveSettings);
     }
-    for (QComboBox* combo : {m_optimizer, m_schedule, m_augment, m_device}) {
+    for (QComboBox* combo : {m_optimizer, m_schedule, m_augment, m_device, m_precision}) {
         connect(combo, &QComboBox::currentIndexChanged, this, &TrainPage::saveSettings);
     }
     connect(m_classWeights, &QCheckBox::toggled, this, &TrainPage::saveSettings);
@@ -282,6 +293,7 @@ TrainingRequest TrainPage::request() const {
     s.training.earlyStopPatience = m_earlyStop->value();
     s.training.classWeightedLoss = m_classWeights->isChecked();
     s.training.device = core::parseDevicePreference(m_device->currentText().toStdString()).value();
+    s.training.precision = core::parsePrecision(m_precision->currentText().toStdString()).value();
     s.validationFraction = m_validationFraction->value();
     return r;
 }
@@ -296,6 +308,7 @@ void TrainPage::setSettings(const core::RunSettings& s) {
     m_earlyStop->setValue(static_cast<int>(s.training.earlyStopPatience));
     m_classWeights->setChecked(s.training.classWeightedLoss);
     m_device->setCurrentText(core::devicePreferenceName(s.training.device));
+    m_precision->setCurrentText(core::precisionName(s.training.precision));
     m_validationFraction->setValue(s.validationFraction);
 }
 

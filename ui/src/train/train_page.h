@@ -100,6 +100,7 @@ class TrainPage : public QWidget {
     QSpinBox* m_earlyStop = nullptr;
     QCheckBox* m_classWeights = nullptr;
     QComboBox* m_device = nullptr;
+    QComboBox* m_precision = nullptr;
     QDoubleSpinBox* m_validationFraction = nullptr;
     QPushButton* m_start = nullptr;
     QPushButton* m_pause = nullptr;

@@ -25,6 +25,11 @@ struct TorchRuntimeInfo {
 
 TorchRuntimeInfo queryTorchRuntime();
 
+// Whether this CPU computes bfloat16 natively (x86-64 with AVX512-BF16 or AMX-BF16, enabled by
+// the operating system), so that bf16 mixed precision runs faster than float32 on it. Other
+// CPUs emulate bf16, slower than float32.
+bool cpuComputesBFloat16Natively();
+
 // "CUDA (NVIDIA H200)" when a GPU is usable, otherwise "CPU": the device Fovea trains on by
 // default.
 std::string defaultDeviceLabel(const TorchRuntimeInfo& info);

@@ -4,12 +4,17 @@
 
 namespace fovea::core::layers {
 
+torch::Tensor ReLU6Impl::forward(torch::Tensor x) {
+    if (x.scalar_type() == torch::kBFloat16) return x.clamp(0, 6);
+    return torch::relu6_(x);
+}
+
 torch::nn::AnyModule activationModule(Activation activation) {
     switch (activation) {
         case Activation::kReLU:
             return torch::nn::AnyModule(torch::nn::ReLU(true));
         case Activation::kReLU6:
-            return torch::nn::AnyModule(torch::nn::ReLU6(true));
+            return torch::nn::AnyModule(ReLU6());
         case Activation::kSiLU:
             return torch::nn::AnyModule(torch::nn::SiLU());
         case Activation::kSigmoid:

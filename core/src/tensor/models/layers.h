@@ -16,6 +16,17 @@ class SequenceImpl : public torch::nn::SequentialImpl {
 };
 TORCH_MODULE(Sequence);
 
+// torchvision's ReLU6 (an in-place hardtanh to [0, 6]) that also trains in bfloat16: LibTorch
+// 1.13 has no bfloat16 backward for hardtanh, so bfloat16 inputs take clamp(0, 6) instead (the
+// same values; its gradient differs only at exactly 0 and 6). Every other type keeps hardtanh, so
+// float32 results, gradients and exported graphs stay torchvision's exactly.
+class ReLU6Impl : public torch::nn::Cloneable<ReLU6Impl> {
+  public:
+    void reset() override {}
+    torch::Tensor forward(torch::Tensor x);
+};
+TORCH_MODULE(ReLU6);
+
 enum class Activation { kNone, kReLU, kReLU6, kHardswish, kHardsigmoid, kSiLU, kSigmoid };
 
 torch::nn::AnyModule activationModule(Activation activation);

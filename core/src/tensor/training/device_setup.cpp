@@ -18,7 +18,30 @@ Result<torch::Device> resolveDevice(DevicePreference preference) {
     return torch::Device(torch::kCUDA, 0);
 }
 
-AutocastGuard::AutocastGuard(const torch::Device& device, Precision precision) {
+namespace {
+
+bool computesBFloat16Natively(const torch::Device& device) {
+    if (device.is_cuda()) {
+        const int index = device.has_index() ? device.index() : 0;
+        for (const auto& gpu : queryTorchRuntime().cudaDevices) {
+            if (gpu.index == index) return gpu.computeMajor >= 8;
+        }
+        return false;
+    }
+    // Without oneDNN, LibTorch computes bf16 convolutions with slow reference kernels.
+    static const bool cpu = cpuComputesBFloat16Natively() && at::hasMKLDNN();
+    return cpu;
+}
+
+}  // namespace
+
+Precision resolvePrecision(Precision requested, const torch::Device& device) {
+    if (requested != Precision::Auto) return requested;
+    return computesBFloat16Natively(device) ? Precision::BFloat16 : Precision::Float32;
+}
+
+AutocastGuard::AutocastGuard(const torch::Device& device, Precision requested) {
+    const Precision precision = resolvePrecision(requested, device);
     if (precision == Precision::Float32) return;
     m_active = true;
     m_deviceType = device.type();

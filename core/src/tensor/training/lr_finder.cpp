@@ -156,6 +156,7 @@ struct RangeStep {
     const TrainingConfig& config;
     torch::Device device;
     bool channelsLast;
+    Precision precision;  // the config's, resolved for the device
     OptimizerSetup& optimizer;
     torch::Tensor classWeights;
     LossScaler* scaler;  // only for float16
@@ -169,7 +170,7 @@ struct RangeStep {
         const torch::Tensor targets = batch.targets.to(device);
         torch::Tensor logits;
         {
-            AutocastGuard autocast(device, config.precision);
+            AutocastGuard autocast(device, precision);
             logits = network.forward(images);
         }
         const torch::Tensor loss = trainingLoss(logits, targets, config, classWeights);
@@ -237,7 +238,8 @@ Result<torch::Device> checkedDevice(const TrainingConfig& config) {
     auto resolved = resolveDevice(config.device);
     if (!resolved) return resolved.error();
     const torch::Device device = resolved.value();
-    if (auto supported = checkPrecisionFor(device, config.precision); !supported) {
+    if (auto supported = checkPrecisionFor(device, resolvePrecision(config.precision, device));
+        !supported) {
         return supported.error();
     }
     return device;
@@ -258,6 +260,7 @@ Result<LrFinderResult> runRangeTest(NetworkImpl& network, BatchSource& batches,
     network.to(device);
     network.train(true);
     const bool channelsLast = useChannelsLast(config, device, network);
+    const Precision precision = resolvePrecision(config.precision, device);
     if (channelsLast) toChannelsLast(network);
     OptimizerSetup optimizer = makeOptimizer(network, config);
     if (optimizer.groups.empty()) return Error{"nothing to train: every block is frozen"};
@@ -265,14 +268,9 @@ Result<LrFinderResult> runRangeTest(NetworkImpl& network, BatchSource& batches,
         classWeightsFor(config, options.classCounts, network.numClasses(), device);
 
     std::optional<LossScaler> scaler;
-    if (config.precision == Precision::Float16) scaler.emplace();
-    RangeStep rangeStep{network,
-                        config,
-                        device,
-                        channelsLast,
-                        optimizer,
-                        classWeights,
-                        scaler ? &*scaler : nullptr};
+    if (precision == Precision::Float16) scaler.emplace();
+    RangeStep rangeStep{network,   config,    device,       channelsLast,
+                        precision, optimizer, classWeights, scaler ? &*scaler : nullptr};
     auto swept = sweepRates(batches, options, control, progress, rangeStep);
     if (!swept) return swept.error();
     LrFinderResult result = std::move(swept).value();

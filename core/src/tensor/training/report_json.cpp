@@ -41,6 +41,8 @@ nlohmann::json toJson(const TrainingSummary& s) {
                            {"epochs_completed", s.epochsCompleted},
                            {"steps", s.steps},
                            {"device", s.device},
+                           {"precision", precisionName(s.precision)},
+                           {"channels_last", s.channelsLast},
                            {"history", history},
                            {"feature_cache_hits", s.featureCacheHits},
                            {"feature_cache_misses", s.featureCacheMisses}};

@@ -73,11 +73,13 @@ Result<TrainingSummary> Trainer::Impl::run(TrainingControl& control,
     auto device = resolveDevice(m_config.device);
     if (!device) return device.error();
     m_device = device.value();
-    if (auto supported = checkPrecisionFor(m_device, m_config.precision); !supported) {
+    m_precision = resolvePrecision(m_config.precision, m_device);
+    if (auto supported = checkPrecisionFor(m_device, m_precision); !supported) {
         return supported.error();
     }
     TrainingSummary summary;
     summary.device = m_device.str();
+    summary.precision = m_precision;
 
     // The thread that trains owns its grad mode (it is thread-local in LibTorch).
     torch::AutoGradMode gradMode(true);
@@ -88,7 +90,7 @@ Result<TrainingSummary> Trainer::Impl::run(TrainingControl& control,
 
     log("training " + m_network->architecture() + " on " + summary.device + " for " +
         std::to_string(m_config.epochs) + " epochs of " + std::to_string(m_batchesPerEpoch) +
-        " batches (" + precisionName(m_config.precision) + ", " +
+        " batches (" + precisionName(m_precision) + ", " +
         (m_channelsLast ? "channels-last" : "default layout") + ")");
     Timing timing;
     timing.runStart = Clock::now();
@@ -116,7 +118,7 @@ void Trainer::Impl::placeNetwork() {
 void Trainer::Impl::setUpOptimization() {
     rebuildOptimizer();
     setUpFeatureCaches();
-    if (m_config.precision == Precision::Float16) {
+    if (m_precision == Precision::Float16) {
         m_lossScaler.emplace();
         if (m_state.lossScale) m_lossScaler->restore(*m_state.lossScale);
     }
@@ -249,7 +251,7 @@ void Trainer::Impl::setUpFeatureCaches() {
 
 torch::Tensor Trainer::Impl::forwardBatch(const Batch& batch, const torch::Tensor& images,
                                           FeatureCache* cache) {
-    AutocastGuard autocast(m_device, m_config.precision);
+    AutocastGuard autocast(m_device, m_precision);
     const std::int64_t n = images.size(0);
     if (!cache || m_frozenPrefix == 0 || static_cast<std::int64_t>(batch.sampleIds.size()) != n ||
         static_cast<std::int64_t>(batch.variants.size()) != n) {
@@ -281,8 +283,13 @@ torch::Tensor Trainer::Impl::forwardBatch(const Batch& batch, const torch::Tenso
             features[i] = computed[j];
         }
     }
-    return m_network->forwardBlocks(torch::stack(features), m_frozenPrefix,
-                                    m_network->blockCount());
+    // The cache keeps features in the default layout: the trainable blocks get them back in the
+    // layout the prefix gave them, so that they compute exactly what they would without it.
+    torch::Tensor prefixOutput = torch::stack(features);
+    if (m_channelsLast && prefixOutput.dim() == 4) {
+        prefixOutput = prefixOutput.contiguous(torch::MemoryFormat::ChannelsLast);
+    }
+    return m_network->forwardBlocks(prefixOutput, m_frozenPrefix, m_network->blockCount());
 }
 
 }  // namespace fovea::core

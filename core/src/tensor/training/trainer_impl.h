@@ -111,6 +111,7 @@ class Trainer::Impl {
     const TrainingCallbacks* m_callbacks = nullptr;
     torch::Device m_device = torch::kCPU;
     bool m_channelsLast = false;
+    Precision m_precision = Precision::Float32;  // the config's, resolved for m_device
     OptimizerSetup m_optimizer;
     std::optional<LossScaler> m_lossScaler;  // fp16 only
     torch::Tensor m_classWeights;

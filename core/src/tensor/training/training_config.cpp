@@ -13,9 +13,11 @@ constexpr EnumNames<DevicePreference, 3> kDevices{{{{DevicePreference::Auto, "au
                                                     {DevicePreference::Cpu, "cpu"},
                                                     {DevicePreference::Cuda, "cuda"}}},
                                                   "device"};
-constexpr EnumNames<Precision, 3> kPrecisions{
-    {{{Precision::Float32, "fp32"}, {Precision::BFloat16, "bf16"}, {Precision::Float16, "fp16"}}},
-    "precision"};
+constexpr EnumNames<Precision, 4> kPrecisions{{{{Precision::Auto, "auto"},
+                                                {Precision::Float32, "fp32"},
+                                                {Precision::BFloat16, "bf16"},
+                                                {Precision::Float16, "fp16"}}},
+                                              "precision"};
 constexpr EnumNames<StopMetric, 3> kStopMetrics{{{{StopMetric::ValidationLoss, "val_loss"},
                                                   {StopMetric::ValidationAccuracy, "val_accuracy"},
                                                   {StopMetric::ValidationMacroF1, "val_macro_f1"}}},

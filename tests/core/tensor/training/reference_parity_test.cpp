@@ -118,6 +118,9 @@ TrainingConfig sgdMomentum() {
     config.schedule.kind = ScheduleKind::Constant;
     config.seed = 7;
     config.featureCache = false;
+    // As the Python loop computes: float32 in the default layout (not the fast defaults).
+    config.precision = Precision::Float32;
+    config.channelsLast = false;
     return config;
 }
 

@@ -329,10 +329,13 @@ NetworkPtr partlyFrozenNetwork() {
     return network;
 }
 
-TEST_F(TrainerTest, FeatureCacheGivesTheSameWeightsAsRecomputing) {
+// With the cache or without it, the trainable blocks compute exactly the same, in either memory
+// layout (the cache keeps features in the default layout; channels-last runs get theirs back).
+void expectFeatureCacheChangesNothing(bool channelsLast) {
     const TinyProblem train = makeTinyProblem(24, 11);
     const TinyProblem validation = makeTinyProblem(12, 12);
     TrainingConfig config = smallConfig();
+    config.channelsLast = channelsLast;
     config.featureCache = false;
     InMemoryBatchSource plainSource(train.images, train.targets, 8);
     InMemoryBatchSource plainValidation(validation.images, validation.targets, 6);
@@ -362,6 +365,14 @@ TEST_F(TrainerTest, FeatureCacheGivesTheSameWeightsAsRecomputing) {
         EXPECT_DOUBLE_EQ(plainSummary.value().history[e].validationLoss,
                          cachedSummary.value().history[e].validationLoss);
     }
+}
+
+TEST_F(TrainerTest, FeatureCacheGivesTheSameWeightsAsRecomputing) {
+    expectFeatureCacheChangesNothing(false);
+}
+
+TEST_F(TrainerTest, FeatureCacheGivesTheSameWeightsAsRecomputingChannelsLast) {
+    expectFeatureCacheChangesNothing(true);
 }
 
 TEST_F(TrainerTest, FeatureCacheSpillsToDiskBeyondItsMemoryBudget) {
@@ -442,6 +453,9 @@ TEST_F(TrainerTest, PrecisionLayoutClippingAndSmoothingOptionsTrain) {
     auto finalLoss = [&](const std::function<void(TrainingConfig&)>& change) {
         TrainingConfig config = smallConfig();
         config.epochs = 1;
+        // Each option against float32 in the default layout, not against the fast defaults.
+        config.precision = Precision::Float32;
+        config.channelsLast = false;
         change(config);
         fovea::test::InMemoryBatchSource source(train.images, train.targets, 8);
         Trainer trainer(makeTinyNetwork(), config, {&source, nullptr, {}, {3, 3, 10}});

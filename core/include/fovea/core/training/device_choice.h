@@ -13,6 +13,11 @@ namespace fovea::core {
 // that says so, not a silent fallback.
 Result<torch::Device> resolveDevice(DevicePreference preference);
 
+// What a run asking for `requested` computes in on `device`: Auto becomes bf16 where the device
+// computes it natively (a CPU with AVX512-BF16 or AMX and LibTorch's oneDNN; a CUDA device of
+// compute capability 8.0 or newer) and float32 elsewhere; the others stay as asked.
+Precision resolvePrecision(Precision requested, const torch::Device& device);
+
 // fp16 autocast exists only on CUDA (CPUs compute bf16 natively, not fp16): an error elsewhere.
 Result<void> checkPrecisionFor(const torch::Device& device, Precision precision);
 

@@ -15,8 +15,9 @@ namespace fovea::core {
 
 enum class OptimizerKind { Sgd, AdamW };
 enum class DevicePreference { Auto, Cpu, Cuda };  // Auto: CUDA when available
-// Autocast precision for the forward pass; weights and optimizer state stay float32.
-enum class Precision { Float32, BFloat16, Float16 };
+// Autocast precision for the forward pass; weights, optimizer state and the loss stay float32.
+// Auto: bf16 where the device computes it natively (resolvePrecision), float32 elsewhere.
+enum class Precision { Auto, Float32, BFloat16, Float16 };
 enum class StopMetric { ValidationLoss, ValidationAccuracy, ValidationMacroF1 };
 
 // Everything that decides how a network trains. Written to the run folder as config.json and

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fovea/core/training/confusion_matrix.h"
+#include "fovea/core/training/training_config.h"
 
 namespace fovea::core {
 
@@ -70,8 +71,9 @@ struct TrainingSummary {
     std::vector<EpochReport> history;
     std::optional<std::int64_t> bestEpoch;
     double bestMetric = 0;
-    std::string device;         // where it trained, e.g. "cpu" or "cuda:0"
-    bool channelsLast = false;  // the memory layout it used
+    std::string device;                        // where it trained, e.g. "cpu" or "cuda:0"
+    bool channelsLast = false;                 // the memory layout it used
+    Precision precision = Precision::Float32;  // what it computed in (never Auto)
     // Frozen-prefix feature cache, training set: images served from it and computed for it.
     std::int64_t featureCacheHits = 0;
     std::int64_t featureCacheMisses = 0;
