@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "fashion_mnist_images.h"
 #include "fovea/core/blas_probe.h"
 #include "fovea/core/loader/image_batch_loader.h"
 #include "fovea/core/models/zoo.h"
@@ -95,12 +96,9 @@ int main() {
     const fovea::test::TempFolder folder("fovea-bench-finetune");
     FashionMnistFolderOptions dataOptions;
     dataOptions.imagesPerClass = kImagesPerClass;
-    auto written = writeFashionMnistFolder(folder.path(), dataOptions);
-    if (!written) fail(written.error().message + " (install dataset-fashion-mnist)");
-    std::vector<LabeledImage> images;
-    for (const auto& file : written.value()) {
-        images.push_back({static_cast<std::int64_t>(images.size()), file.path, file.label});
-    }
+    auto written = fovea::test::writeFashionMnistImages(folder.path(), dataOptions);
+    if (!written) fail(written.error().message);
+    const std::vector<LabeledImage> images = std::move(written).value();
 
     std::printf(
         "full fine-tuning: resnet18 (torchvision layout, random initialisation), all blocks "

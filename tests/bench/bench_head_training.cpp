@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "fashion_mnist_images.h"
 #include "fovea/core/blas_probe.h"
 #include "fovea/core/loader/image_batch_loader.h"
 #include "fovea/core/models/zoo.h"
@@ -120,12 +121,9 @@ int main(int argc, char** argv) {
     const fovea::test::TempFolder folder("fovea-bench-head");
     FashionMnistFolderOptions dataOptions;
     dataOptions.imagesPerClass = imagesPerClass;
-    auto written = writeFashionMnistFolder(folder.path(), dataOptions);
-    if (!written) fail(written.error().message + " (install dataset-fashion-mnist)");
-    std::vector<LabeledImage> images;
-    for (const auto& file : written.value()) {
-        images.push_back({static_cast<std::int64_t>(images.size()), file.path, file.label});
-    }
+    auto written = fovea::test::writeFashionMnistImages(folder.path(), dataOptions);
+    if (!written) fail(written.error().message);
+    const std::vector<LabeledImage> images = std::move(written).value();
 
     std::printf(
         "head-only training: mobilenet_v2 (torchvision layout, random initialisation), every "

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "fashion_mnist_images.h"
 #include "fovea/core/loader/image_batch_loader.h"
 #include "fovea/core/project/fashion_mnist.h"
 #include "fovea/core/session/network_setup.h"
@@ -51,13 +52,9 @@ std::vector<LabeledImage> writeImages(const std::filesystem::path& folder, Fashi
     FashionMnistFolderOptions options;
     options.part = part;
     options.imagesPerClass = perClass;
-    auto written = writeFashionMnistFolder(folder, options);
-    if (!written) fail(written.error().message + " (install dataset-fashion-mnist)");
-    std::vector<LabeledImage> images;
-    for (const auto& file : written.value()) {
-        images.push_back({static_cast<std::int64_t>(images.size()), file.path, file.label});
-    }
-    return images;
+    auto written = fovea::test::writeFashionMnistImages(folder, options);
+    if (!written) fail(written.error().message);
+    return std::move(written).value();
 }
 
 struct RunResult {

@@ -238,8 +238,7 @@ Result<torch::Device> checkedDevice(const TrainingConfig& config) {
     auto resolved = resolveDevice(config.device);
     if (!resolved) return resolved.error();
     const torch::Device device = resolved.value();
-    if (auto supported = checkPrecisionFor(device, resolvePrecision(config.precision, device));
-        !supported) {
+    if (auto supported = checkPrecisionFor(device, config.precision); !supported) {
         return supported.error();
     }
     return device;
