@@ -18,6 +18,7 @@
 #include "fovea/core/session/training_data.h"
 #include "fovea/core/session/training_inputs.h"
 #include "fovea/core/training/run_folder.h"
+#include "inference_output.h"
 
 namespace fovea::cli {
 namespace {
@@ -118,7 +119,9 @@ std::string summaryText(const core::EvaluationReport& r, const std::vector<std::
                         const std::map<std::string, std::int64_t>& notInModel,
                         const fs::path& evaluationFile) {
     std::ostringstream out;
-    out << "Evaluated " << r.imagesEvaluated << " images (" << what << ") on " << r.device << "\n";
+    out << "Evaluated " << r.imagesEvaluated << " images (" << what << ") on " << r.inference.device
+        << "\n"
+        << precisionNote(r.inference);
     out << "Accuracy " << fixed(r.accuracy) << "   top-" << r.topK << " accuracy "
         << fixed(r.topKAccuracy) << "   mean loss " << fixed(r.meanLoss) << "   macro F1 "
         << fixed(r.macroF1) << "\n\n";
@@ -226,6 +229,9 @@ core::Result<core::EvaluationReport> evaluate(core::TrainedModel& model,
         o.batchSize > 0 ? o.batchSize : static_cast<int>(std::max<std::int64_t>(1, data.batchSize));
     options.workers = o.workers;
     options.device = core::parseDevicePreference(o.device).value();
+    options.precision =
+        o.precision.empty() ? data.precision : core::parsePrecision(o.precision).value();
+    options.agreementSample = o.agreementSample;
     ProgressDisplay progress;
     auto evaluated = core::evaluateNetwork(
         *model.network, images, model.classNames, options,
@@ -281,6 +287,9 @@ CLI::App* addEvalCommand(CLI::App& app, EvalOptions& o) {
         ->check(CLI::PositiveNumber);
     command->add_option("--workers", o.workers, "image decoding threads (0: one per core)");
     addDeviceOption(command, o.device);
+    addPrecisionOption(command, o.precision,
+                       " (default: the precision the run validated in; fp32 with --data)");
+    addAgreementSampleOption(command, o.agreementSample);
     addJsonFlag(command, o.json);
     return command;
 }

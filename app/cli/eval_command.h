@@ -22,6 +22,8 @@ struct EvalOptions {
     int batchSize = 0;  // 0: the run's batch size (32 without one)
     int workers = 0;
     std::string device = "auto";
+    std::string precision;     // empty: the precision the run validated in (fp32 for --data)
+    int agreementSample = 32;  // images also run in fp32 when the precision is lower
     bool json = false;
 };
 

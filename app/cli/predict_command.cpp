@@ -9,6 +9,7 @@
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/session/prediction.h"
 #include "fovea/core/session/run_records.h"
+#include "inference_output.h"
 
 namespace fovea::cli {
 namespace {
@@ -43,6 +44,8 @@ CLI::App* addPredictCommand(CLI::App& app, PredictOptions& o) {
         ->capture_default_str();
     command->add_option("--workers", o.workers, "image decoding threads (0: one per core)");
     addDeviceOption(command, o.device);
+    addPrecisionOption(command, o.precision, "")->capture_default_str();
+    addAgreementSampleOption(command, o.agreementSample);
     addJsonFlag(command, o.json);
     return command;
 }
@@ -66,11 +69,16 @@ int runPredict(PredictOptions o) {
     options.batchSize = o.batchSize;
     options.workers = o.workers;
     options.device = core::parseDevicePreference(o.device).value();
+    options.precision = core::parsePrecision(o.precision).value();
+    options.agreementSample = o.agreementSample;
+    core::InferenceFacts facts;
     auto predicted = core::predictImages(
-        network, list.files, model.classNames, options, [&](std::int64_t done, std::int64_t total) {
+        network, list.files, model.classNames, options,
+        [&](std::int64_t done, std::int64_t total) {
             progress.update(double(done) / double(total), "predicting",
                             std::to_string(done) + "/" + std::to_string(total) + " images", 0);
-        });
+        },
+        nullptr, &facts);
     progress.finishLine();
     if (!predicted) return reportError(json, kExitFailure, predicted.error().message);
     std::vector<core::ImagePrediction> all = std::move(predicted).value();
@@ -97,6 +105,7 @@ int runPredict(PredictOptions o) {
     result["top_k"] = k;
     result["predictions"] = predictions;
     result["skipped"] = skipped;
+    result["inference"] = core::toJson(facts);
     if (!o.csv.empty()) {
         // Inputs that do not exist get a row too: the CSV accounts for everything named.
         for (const auto& problem : list.problems)
@@ -111,6 +120,7 @@ int runPredict(PredictOptions o) {
         for (const auto& entry : skipped)
             text << "  " << entry.at("error").get<std::string>() << "\n";
     }
+    text << precisionNote(facts);
     if (!o.csv.empty()) text << "Wrote " << o.csv.string() << "\n";
     printResult(json, result, text.str());
     return kExitSuccess;

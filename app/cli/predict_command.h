@@ -22,6 +22,8 @@ struct PredictOptions {
     int batchSize = 32;
     int workers = 0;
     std::string device = "auto";
+    std::string precision = "fp32";
+    int agreementSample = 32;  // images also run in fp32 when the precision is lower
     bool json = false;
 };
 

@@ -173,12 +173,7 @@ CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
         ->capture_default_str();
     command->add_option("--seed", o.training.seed, "random seed")->capture_default_str();
     addDeviceOption(command, o.device);
-    command
-        ->add_option("--precision", o.precision,
-                     "auto (bf16 where the hardware computes it natively, else fp32) | fp32 | "
-                     "bf16 | fp16 (fp16: CUDA only)")
-        ->check(CLI::IsMember({"auto", "fp32", "bf16", "fp16"}))
-        ->capture_default_str();
+    addPrecisionOption(command, o.precision, "")->capture_default_str();
     command->add_flag("--channels-last", o.channelsLast,
                       "channels-last memory layout (the default for convolutional networks)");
     command->add_flag("--no-channels-last", o.defaultLayout, "the default memory layout");

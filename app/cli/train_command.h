@@ -24,7 +24,7 @@ struct TrainOptions : core::RunSettings {
     std::string optimizer = "adamw";
     std::string schedule = "cosine";
     std::string device = "auto";
-    std::string precision = "fp32";
+    std::string precision = "auto";
     std::string augmentText = "light";  // none | light | strong
     std::string batchSizeText = "32";   // a number or "auto"
     bool channelsLast = false;          // --channels-last

@@ -1,15 +1,20 @@
 #!/usr/bin/python3
-"""The plain Python full fine-tuning loop a user would write, as the reference for Fovea's
-trainer: torchvision's ImageFolder + Resize(256)/RandomResizedCrop(224, scale 0.35-1)/
-RandomHorizontalFlip/ToTensor/Normalize through a shuffled DataLoader, ResNet-18 (random
-initialisation, as Fovea's side) with every parameter trained by SGD with momentum.
+"""The Python full fine-tuning loop a user would write, as the reference for Fovea's trainer:
+torchvision's ImageFolder + Resize(256)/RandomResizedCrop(224, scale 0.35-1)/
+RandomHorizontalFlip/ToTensor/Normalize through a shuffled DataLoader, a torchvision network
+(random initialisation, as Fovea's side) with every parameter trained by SGD with momentum.
+
+MODE "plain": fp32 in the default layout, as most scripts are written. MODE "best": what a
+tuned script does on a CPU: channels-last, and bf16 autocast (fp32 loss) where this torch can
+train the network in bf16 (tried on the warm-up batch; the reason is printed when not).
 
 One warm-up batch (forward, backward, step with a throw-away optimizer) runs before the clock
 starts, as Fovea's side does, so one-off set-up costs (oneDNN primitives, allocator) are left
 out of both. Prints one JSON object with the time, CPU time and images/s of the timed epochs.
 
-usage: bench_finetune.py FOLDER EPOCHS BATCH WORKERS THREADS
+usage: bench_finetune.py FOLDER EPOCHS BATCH WORKERS THREADS ARCH MODE
 """
+import contextlib
 import json
 import resource
 import sys
@@ -31,9 +36,15 @@ def loaded_blas():
     return "unknown"
 
 
-def train_step(model, optimizer, criterion, inputs, targets):
+def train_step(model, optimizer, criterion, inputs, targets, tuning):
     optimizer.zero_grad()
-    outputs = model(inputs)
+    if tuning["channels_last"]:
+        inputs = inputs.contiguous(memory_format=torch.channels_last)
+    autocast = (torch.autocast("cpu", dtype=torch.bfloat16) if tuning["bf16"]
+                else contextlib.nullcontext())
+    with autocast:
+        outputs = model(inputs)
+    outputs = outputs.float()
     loss = criterion(outputs, targets)
     loss.backward()
     optimizer.step()
@@ -53,11 +64,15 @@ def cpu_seconds():
 def main():
     folder = sys.argv[1]
     epochs, batch, workers, threads = (int(v) for v in sys.argv[2:6])
+    arch, mode = sys.argv[6:8]
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     torch.mm(torch.ones(64, 64), torch.ones(64, 64))  # loads the BLAS library
 
-    model = torchvision.models.resnet18(num_classes=10)
+    model = getattr(torchvision.models, arch)(num_classes=10)
+    tuning = {"channels_last": mode == "best", "bf16": mode == "best", "note": ""}
+    if tuning["channels_last"]:
+        model = model.to(memory_format=torch.channels_last)
     criterion = torch.nn.CrossEntropyLoss()
     dataset = torchvision.datasets.ImageFolder(folder, transforms.Compose([
         transforms.Resize(256),
@@ -71,7 +86,14 @@ def main():
     warm_inputs, warm_targets = next(iter(DataLoader(Subset(dataset, range(batch)),
                                                      batch_size=batch)))
     warm_optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    train_step(model, warm_optimizer, criterion, warm_inputs, warm_targets)
+    try:
+        train_step(model, warm_optimizer, criterion, warm_inputs, warm_targets, tuning)
+    except RuntimeError as error:
+        if not tuning["bf16"]:
+            raise
+        tuning["bf16"] = False
+        tuning["note"] = "bf16 autocast cannot train it here: " + str(error).splitlines()[0]
+        train_step(model, warm_optimizer, criterion, warm_inputs, warm_targets, tuning)
     del warm_optimizer
 
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
@@ -84,7 +106,7 @@ def main():
         running_loss = 0.0
         correct = 0
         for inputs, targets in loader:
-            outputs, loss = train_step(model, optimizer, criterion, inputs, targets)
+            outputs, loss = train_step(model, optimizer, criterion, inputs, targets, tuning)
             running_loss += loss.item() * inputs.shape[0]
             correct += (outputs.argmax(1) == targets).sum().item()
             images += inputs.shape[0]
@@ -103,6 +125,9 @@ def main():
         "last_epoch_loss": last_loss,
         "last_epoch_accuracy": last_accuracy,
         "threads": torch.get_num_threads(),
+        "channels_last": tuning["channels_last"],
+        "bf16": tuning["bf16"],
+        "note": tuning["note"],
         "blas": loaded_blas(),
         "torch": torch.__version__,
         "torchvision": torchvision.__version__,

@@ -114,6 +114,8 @@ TEST_F(EvalPredictCli, EvalReproducesTheRunsValidationFigures) {
     const auto& best = summary.at("history").at(summary.at("best_epoch").get<std::size_t>());
 
     EXPECT_EQ(e.at("split"), "val");
+    // In the precision the run validated in (the default, auto: bf16 where it is native).
+    EXPECT_EQ(e.at("inference").at("precision"), summary.at("precision"));
     EXPECT_TRUE(sameFile(e.at("data").get<std::string>(), data())) << e.at("data");
     EXPECT_EQ(e.at("images"), s_train->json.at("images").at("validation"));
     EXPECT_EQ(e.at("accuracy").get<double>(), best.at("val_accuracy").get<double>());
@@ -274,6 +276,39 @@ TEST_F(EvalPredictCli, PredictOnAFileAFolderAndABundle) {
     EXPECT_EQ(folder.json.at("predictions").size(), 3u * kPerClass);
     EXPECT_EQ(folder.json.at("predictions").at(0).at("top").size(), 1u);
     EXPECT_TRUE(folder.json.at("skipped").empty());
+}
+
+// --precision bf16 runs the forward pass under bf16 autocast and says how many of the checked
+// images keep their fp32 top-1 class; the count is checked against a separate fp32 run.
+TEST_F(EvalPredictCli, PredictInBFloat16PrintsItsAgreementWithFp32) {
+    const std::vector<std::string> common = {"predict", "--model", run().string(), data().string(),
+                                             "--top-k", "1",       "--json"};
+    auto args = common;
+    const auto full = cli(args);
+    ASSERT_EQ(full.exitCode, 0) << full.output;
+    EXPECT_EQ(full.json.at("inference").at("precision"), "fp32");
+    EXPECT_FALSE(full.json.at("inference").contains("agreement"));
+
+    args.insert(args.end(), {"--precision", "bf16", "--agreement-sample", "5"});
+    const auto low = cli(args);
+    ASSERT_EQ(low.exitCode, 0) << low.output;
+    const auto& inference = low.json.at("inference");
+    EXPECT_EQ(inference.at("precision"), "bf16");
+    EXPECT_EQ(inference.at("agreement").at("checked"), 5);
+    std::int64_t same = 0;
+    for (std::size_t i = 0; i < 5; ++i) {
+        const auto& a = full.json.at("predictions").at(i);
+        const auto& b = low.json.at("predictions").at(i);
+        ASSERT_EQ(a.at("path"), b.at("path"));
+        same += a.at("top").at(0).at("index") == b.at("top").at(0).at("index") ? 1 : 0;
+    }
+    EXPECT_EQ(inference.at("agreement").at("same"), same);
+
+    // The people's output says the same in words.
+    args.erase(std::find(args.begin(), args.end(), "--json"));
+    const auto text = runCliJson(args, kOneThread);
+    ASSERT_EQ(text.exitCode, 0) << text.output;
+    EXPECT_TRUE(contains(text.output, "Ran in bf16: top-1 agrees with fp32 on ")) << text.output;
 }
 
 TEST_F(EvalPredictCli, PredictListsBrokenImagesAndWritesTheCsv) {

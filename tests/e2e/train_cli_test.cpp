@@ -410,8 +410,9 @@ TEST_F(CliTrainBadInput, AutoBatchSizeIsChosenReportedAndRecorded) {
         << run.output;
     if (!torch::cuda::is_available()) {
         EXPECT_EQ(chosen, std::min<std::int64_t>(trainImages, 32));
-        EXPECT_EQ(run.json.at("channels_last"), false);
     }
+    EXPECT_EQ(run.json.at("channels_last"), true) << "a convolutional network, by default";
+    EXPECT_NE(run.json.at("precision"), "auto") << "the precision auto resolved to";
     std::ifstream configFile(fs::path(out()) / "config.json");
     const auto config = nlohmann::json::parse(configFile);
     EXPECT_EQ(config.at("batch_size"), chosen);

@@ -4,23 +4,33 @@
 
 #include <algorithm>
 
-// The trainer's device choice, so "--device cuda" without CUDA reads the same everywhere.
+// The trainer's device, precision and layout choices, so inference reads the same everywhere.
 #include "../tensor/training/device_setup.h"
 
 namespace fovea::core::detail {
 namespace {
 
-// Puts the network back as the caller had it, whatever way the run ends.
+// Puts the network back as the caller had it (device, training mode, weight layout), whatever
+// way the run ends.
 class NetworkStateGuard {
   public:
     explicit NetworkStateGuard(NetworkImpl& network)
-        : m_network(network), m_training(network.is_training()) {
+        : m_network(network),
+          m_training(network.is_training()),
+          m_channelsLast(hasChannelsLastWeights(network)) {
         const auto parameters = network.parameters();
         if (!parameters.empty()) m_device = parameters.front().device();
     }
     ~NetworkStateGuard() {
         try {
             m_network.to(m_device);
+            if (m_channelsLast != hasChannelsLastWeights(m_network)) {
+                if (m_channelsLast) {
+                    toChannelsLast(m_network);
+                } else {
+                    toDefaultLayout(m_network);
+                }
+            }
         } catch (const c10::Error&) {
             // Moving back to where it was cannot fail in practice; never throw from here.
         }
@@ -32,19 +42,39 @@ class NetworkStateGuard {
   private:
     NetworkImpl& m_network;
     bool m_training;
+    bool m_channelsLast;
     torch::Device m_device = torch::kCPU;
 };
+
+bool wantsChannelsLast(const InferenceSettings& options, const NetworkImpl& network) {
+    if (options.channelsLast) return *options.channelsLast;
+    return hasConvolutions(network);
+}
+
+// How many of the first `sample` images get the same top-1 class in fp32 as in `lowPrecision`.
+std::int64_t sameTopOne(NetworkImpl& network, const torch::Tensor& images,
+                        const torch::Tensor& lowPrecision, std::int64_t sample) {
+    const torch::Tensor full = network.forward(images.narrow(0, 0, sample));
+    const torch::Tensor same = full.argmax(1).eq(lowPrecision.narrow(0, 0, sample).argmax(1));
+    return same.sum().item<std::int64_t>();
+}
 
 }  // namespace
 
 Result<InferenceRun> runInference(NetworkImpl& network, const std::vector<LabeledImage>& files,
-                                  const InferenceOptions& options,
+                                  const InferenceSettings& options,
                                   const InferenceBatchCallback& onBatch,
                                   const std::function<void(std::int64_t, std::int64_t)>& progress,
                                   const std::atomic<bool>* cancel) {
     auto device = resolveDevice(options.device);
     if (!device) return device.error();
-    InferenceRun run{device.value().str(), {}};
+    if (auto usable = checkPrecisionFor(device.value(), options.precision); !usable) {
+        return usable.error();
+    }
+    InferenceRun run;
+    run.facts.device = device.value().str();
+    run.facts.precision = resolvePrecision(options.precision, device.value());
+    run.facts.channelsLast = wantsChannelsLast(options, network);
     if (files.empty()) return run;
 
     // The loader reports failures by id: number the images by their position.
@@ -57,7 +87,8 @@ Result<InferenceRun> runInference(NetworkImpl& network, const std::vector<Labele
     loading.workers = options.workers;
     loading.shuffle = false;
     // No augmentation: the loader's evaluation path is loadEvaluationTensor's resize, centre
-    // crop and normalisation, exactly as recorded with the network.
+    // crop and normalisation, exactly as recorded with the network. Its workers decode the next
+    // batches while the network runs this one.
     ImageBatchLoader loader(std::move(numbered), network.preprocessing(), AugmentationOptions{},
                             loading);
 
@@ -68,6 +99,11 @@ Result<InferenceRun> runInference(NetworkImpl& network, const std::vector<Labele
     std::int64_t done = 0;
     try {
         network.to(device.value());
+        if (run.facts.channelsLast) {
+            toChannelsLast(network);
+        } else {
+            toDefaultLayout(network);
+        }
         network.eval();
         loader.startEpoch(0);
         while (auto batch = loader.nextBatch()) {
@@ -78,8 +114,20 @@ Result<InferenceRun> runInference(NetworkImpl& network, const std::vector<Labele
             const std::int64_t n = batch->images.size(0);
             if (n > 0) {
                 const torch::Tensor images =
-                    batch->images.to(device.value(), /*non_blocking=*/true);
-                const torch::Tensor logits = network.forward(images).to(torch::kFloat32);
+                    prepareInput(batch->images, device.value(), run.facts.channelsLast);
+                torch::Tensor logits;
+                {
+                    AutocastGuard autocast(device.value(), run.facts.precision);
+                    logits = network.forward(images).to(torch::kFloat32);
+                }
+                const std::int64_t sample = std::min<std::int64_t>(
+                    n, run.facts.precision == Precision::Float32 || run.facts.agreementChecked > 0
+                           ? 0
+                           : options.agreementSample);
+                if (sample > 0) {
+                    run.facts.agreementSame = sameTopOne(network, images, logits, sample);
+                    run.facts.agreementChecked = sample;
+                }
                 onBatch(batch->sampleIds, logits);
             }
             done = std::min(total, done + loading.batchSize);

@@ -137,9 +137,8 @@ Result<EvaluationReport> evaluateNetwork(NetworkImpl& network,
 
     std::vector<BatchFigures> batches;
     std::vector<std::int64_t> order;  // positions in `images`, in the order of `batches`
-    detail::InferenceOptions inference{options.batchSize, options.workers, options.device};
     auto run = detail::runInference(
-        network, images, inference,
+        network, images, options,
         [&](const std::vector<std::int64_t>& indices, const torch::Tensor& logits) {
             std::vector<std::int64_t> targets;
             targets.reserve(indices.size());
@@ -153,7 +152,7 @@ Result<EvaluationReport> evaluateNetwork(NetworkImpl& network,
         },
         progress, cancel);
     if (!run) return run.error();
-    report.device = run.value().device;
+    report.inference = run.value().facts;
     for (const auto& failure : run.value().failures) {
         const LabeledImage& image = images[static_cast<std::size_t>(failure.index)];
         report.failures.push_back({image.id, image.path, failure.message});
@@ -236,7 +235,8 @@ nlohmann::json toJson(const EvaluationReport& report, const std::vector<std::str
                            {"top_k_accuracy", report.topKAccuracy},
                            {"mean_loss", report.meanLoss},
                            {"macro_f1", report.macroF1},
-                           {"device", report.device},
+                           {"device", report.inference.device},
+                           {"inference", toJson(report.inference)},
                            {"classes", classNames},
                            {"per_class", perClass},
                            {"confusion_matrix", matrix},

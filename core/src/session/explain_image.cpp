@@ -7,6 +7,9 @@
 #include "fovea/core/image/heatmap_overlay.h"
 #include "fovea/core/loader/image_batch_loader.h"
 
+// The layout helpers inference uses.
+#include "../tensor/training/device_setup.h"
+
 namespace fovea::core {
 namespace {
 
@@ -42,7 +45,9 @@ Result<ImageExplanation> explainImage(NetworkImpl& network, const std::filesyste
 
     torch::Tensor onDevice;
     try {
-        onDevice = input.value().to(deviceOf(network));
+        // In the layout of the network's weights: a layout conversion for one image would
+        // cost more than it saves, but mixing layouts costs a conversion in every layer.
+        onDevice = prepareInput(input.value(), deviceOf(network), hasChannelsLastWeights(network));
     } catch (const c10::Error& e) {
         return Error{imageFile.string() + ": " + e.what_without_backtrace()};
     }

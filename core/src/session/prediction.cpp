@@ -262,7 +262,8 @@ Result<std::vector<ImagePrediction>> predictImages(NetworkImpl& network,
                                                    const std::vector<std::string>& labels,
                                                    const PredictionOptions& options,
                                                    const PredictionProgress& progress,
-                                                   const std::atomic<bool>* cancel) {
+                                                   const std::atomic<bool>* cancel,
+                                                   InferenceFacts* facts) {
     const std::int64_t classes = network.numClasses();
     const auto k = std::clamp<std::int64_t>(options.topK, 1, classes);
     std::vector<ImagePrediction> predictions(files.size());
@@ -282,9 +283,8 @@ Result<std::vector<ImagePrediction>> predictImages(NetworkImpl& network,
     std::vector<torch::Tensor> probabilities;
     std::vector<torch::Tensor> indices;
     std::vector<std::int64_t> order;
-    detail::InferenceOptions inference{options.batchSize, options.workers, options.device};
     auto run = detail::runInference(
-        network, images, inference,
+        network, images, options,
         [&](const std::vector<std::int64_t>& positions, const torch::Tensor& logits) {
             auto top = torch::softmax(logits, 1).topk(k, 1);
             probabilities.push_back(std::get<0>(top));
@@ -293,6 +293,7 @@ Result<std::vector<ImagePrediction>> predictImages(NetworkImpl& network,
         },
         progress, cancel);
     if (!run) return run.error();
+    if (facts) *facts = run.value().facts;
     for (const auto& failure : run.value().failures) {
         predictions[static_cast<std::size_t>(failure.index)].error = failure.message;
     }

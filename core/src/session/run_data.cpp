@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "fovea/core/atomic_file.h"
 #include "fovea/core/project/project_store.h"
 
 namespace fovea::core {
@@ -67,6 +68,20 @@ Result<RunImages> storedSplit(const ProjectStore& store, const RunConfig& config
     return split;
 }
 
+// The precision a finished run records in its summary.json (RunFolder::kSummaryFile); none
+// for a run stopped before it ended, or made before the summary recorded it.
+std::optional<Precision> recordedPrecision(const fs::path& runFolder) {
+    auto text = files::readWholeFile(runFolder / "summary.json");
+    if (!text) return std::nullopt;
+    const auto summary = nlohmann::json::parse(text.value(), nullptr, false);
+    if (!summary.is_object() || !summary.contains("precision")) return std::nullopt;
+    const auto& field = summary.at("precision");
+    if (!field.is_string()) return std::nullopt;
+    auto used = parsePrecision(field.get<std::string>());
+    if (!used) return std::nullopt;
+    return used.value();
+}
+
 }  // namespace
 
 Result<EvalData> runData(const fs::path& runFolder, const std::string& split) {
@@ -87,6 +102,7 @@ Result<EvalData> runData(const fs::path& runFolder, const RunConfig& config,
     EvalData result;
     result.name = data.string();
     result.batchSize = config.settings.batchSize;
+    result.precision = recordedPrecision(runFolder).value_or(config.settings.training.precision);
     const std::optional<ProjectStore> store = runProject(runFolder, data);
     if (store) result.unusable = unusableImages(*store);
 

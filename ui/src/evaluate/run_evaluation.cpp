@@ -44,6 +44,7 @@ core::Result<std::shared_ptr<RunEvaluation>> RunEvaluation::evaluate(
     core::EvaluationOptions options;
     options.batchSize = static_cast<int>(std::max<std::int64_t>(1, data.value().batchSize));
     options.topLossCount = 0;  // ranked here, so that relabeled images can leave the list
+    options.precision = data.value().precision;  // the run's validation figures, reproduced
     auto report =
         core::evaluateNetwork(*model.network, images, model.classNames, options, progress, cancel);
     if (!report) return report.error();
@@ -97,7 +98,14 @@ double RunEvaluation::macroF1() const { return m_impl->confusion.macroF1(); }
 qint64 RunEvaluation::failures() const {
     return static_cast<qint64>(m_impl->report.failures.size());
 }
-QString RunEvaluation::device() const { return QString::fromStdString(m_impl->report.device); }
+QString RunEvaluation::device() const {
+    const core::InferenceFacts& facts = m_impl->report.inference;
+    QString text = QString::fromStdString(facts.device);
+    if (facts.precision != core::Precision::Float32) {
+        text += QString(" in %1").arg(core::precisionName(facts.precision));
+    }
+    return text;
+}
 
 RunEvaluation::ClassFigures RunEvaluation::classFigures(int classIndex) const {
     const auto perClass = m_impl->confusion.perClass();

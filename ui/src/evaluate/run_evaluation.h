@@ -54,7 +54,7 @@ class RunEvaluation {
     double macroF1() const;
     ClassFigures classFigures(int classIndex) const;
     qint64 failures() const;  // images that could not be read
-    QString device() const;
+    QString device() const;   // where it ran, and its precision unless fp32: "cpu in bf16"
 
     // The images of one cell (true class `truth`, predicted `predicted`), in order.
     QVector<Outcome> cell(int truth, int predicted) const;

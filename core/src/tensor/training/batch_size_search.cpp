@@ -72,7 +72,7 @@ Result<BatchTrial> tryTrainingStep(NetworkImpl& network, const TrainingConfig& c
         }
         torch::Tensor input = torch::randn({batchSize, 3, imageSize, imageSize},
                                            torch::TensorOptions().device(device));
-        if (useChannelsLast(config, device, network)) {
+        if (useChannelsLast(config, network)) {
             input = input.contiguous(torch::MemoryFormat::ChannelsLast);
         }
         torch::Tensor logits;
@@ -110,7 +110,7 @@ Result<BatchSizeSearch> findLargestBatchSize(NetworkImpl& network, const Trainin
         return search;
     }
     network.to(device.value());
-    if (useChannelsLast(config, device.value(), network)) toChannelsLast(network);
+    if (useChannelsLast(config, network)) toChannelsLast(network);
     auto search = searchBatchSize(
         [&](std::int64_t size) {
             return tryTrainingStep(network, config, device.value(), size, imageSize);

@@ -90,14 +90,9 @@ bool backwardAndStep(const torch::Tensor& loss, NetworkImpl& network,
     return finite;
 }
 
-bool useChannelsLast(const TrainingConfig& config, const torch::Device& device,
-                     const NetworkImpl& network) {
+bool useChannelsLast(const TrainingConfig& config, const NetworkImpl& network) {
     if (config.channelsLast) return *config.channelsLast;
-    if (!device.is_cuda()) return false;
-    for (const auto& parameter : network.parameters()) {
-        if (parameter.dim() == 4) return true;
-    }
-    return false;
+    return hasConvolutions(network);
 }
 
 torch::Tensor prepareInput(const torch::Tensor& images, const torch::Device& device,
@@ -145,6 +140,30 @@ void toChannelsLast(NetworkImpl& network) {
             parameter.set_data(parameter.contiguous(torch::MemoryFormat::ChannelsLast));
         }
     }
+}
+
+void toDefaultLayout(NetworkImpl& network) {
+    torch::NoGradGuard noGrad;
+    for (auto& parameter : network.parameters()) {
+        if (parameter.dim() == 4) parameter.set_data(parameter.contiguous());
+    }
+}
+
+bool hasConvolutions(const NetworkImpl& network) {
+    for (const auto& parameter : network.parameters()) {
+        if (parameter.dim() == 4) return true;
+    }
+    return false;
+}
+
+bool hasChannelsLastWeights(const NetworkImpl& network) {
+    for (const auto& parameter : network.parameters()) {
+        // A 1x1 kernel with one input channel is contiguous in both layouts: look further.
+        if (parameter.dim() == 4 && !parameter.is_contiguous()) {
+            return parameter.is_contiguous(torch::MemoryFormat::ChannelsLast);
+        }
+    }
+    return false;
 }
 
 torch::Tensor classWeightsFor(const TrainingConfig& config, const std::vector<std::int64_t>& counts,

@@ -36,9 +36,8 @@ bool backwardAndStep(const torch::Tensor& loss, NetworkImpl& network,
                      torch::optim::Optimizer& optimizer, double clipNorm, LossScaler* scaler);
 
 // Whether activations and convolution weights use the channels-last layout: as configured, or
-// when unset on CUDA for networks with convolutions.
-bool useChannelsLast(const TrainingConfig& config, const torch::Device& device,
-                     const NetworkImpl& network);
+// when unset for networks with convolutions (oneDNN and cuDNN run their fast kernels on it).
+bool useChannelsLast(const TrainingConfig& config, const NetworkImpl& network);
 
 // Moves a batch to the device (asynchronously from pinned memory), channels-last if asked.
 torch::Tensor prepareInput(const torch::Tensor& images, const torch::Device& device,
@@ -51,6 +50,11 @@ bool isOutOfMemory(const c10::Error& error);
 std::string outOfMemoryMessage(const torch::Device& device, std::int64_t batchSize);
 // Convolution kernels in channels-last layout, which oneDNN and cuDNN run faster.
 void toChannelsLast(NetworkImpl& network);
+// Convolution kernels back in the default (contiguous) layout.
+void toDefaultLayout(NetworkImpl& network);
+// Whether the network has 4-d (convolution) weights, and whether they are channels-last.
+bool hasConvolutions(const NetworkImpl& network);
+bool hasChannelsLastWeights(const NetworkImpl& network);
 
 // Class weights N / (K * count_c) ("balanced", King & Zeng 2001) when classWeightedLoss is on
 // and counts are known; an undefined tensor otherwise. Classes without images get weight 0.

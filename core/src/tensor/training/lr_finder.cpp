@@ -258,7 +258,7 @@ Result<LrFinderResult> runRangeTest(NetworkImpl& network, BatchSource& batches,
     snapshot.seedGenerators(device, config.seed);
     network.to(device);
     network.train(true);
-    const bool channelsLast = useChannelsLast(config, device, network);
+    const bool channelsLast = useChannelsLast(config, network);
     const Precision precision = resolvePrecision(config.precision, device);
     if (channelsLast) toChannelsLast(network);
     OptimizerSetup optimizer = makeOptimizer(network, config);

@@ -108,7 +108,7 @@ Result<TrainingSummary> Trainer::Impl::run(TrainingControl& control,
 
 void Trainer::Impl::placeNetwork() {
     m_network->to(m_device);
-    m_channelsLast = useChannelsLast(m_config, m_device, *m_network);
+    m_channelsLast = useChannelsLast(m_config, *m_network);
     if (m_channelsLast) toChannelsLast(*m_network);
     // Every training batch has the same image size: let cuDNN time its algorithms once per
     // shape and keep the fastest (cudnn.benchmark in PyTorch).

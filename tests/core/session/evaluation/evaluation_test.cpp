@@ -77,7 +77,7 @@ TEST_F(KnownEvaluation, FiguresMatchTheClosedFormLogits) {
 
     EXPECT_EQ(r.imagesEvaluated, 5);
     EXPECT_TRUE(r.failures.empty());
-    EXPECT_EQ(r.device, "cpu");
+    EXPECT_EQ(r.inference.device, "cpu");
     EXPECT_DOUBLE_EQ(r.accuracy, 2.0 / 5.0);
     EXPECT_DOUBLE_EQ(r.accuracy, r.confusion.accuracy());
     EXPECT_EQ(r.topK, 2);
@@ -250,7 +250,7 @@ TEST_F(KnownEvaluation, CudaGivesTheCpuFiguresAndTheNetworkStaysWhereItWas) {
     auto cuda = core::evaluateNetwork(*network, m_images, kNames, o);
     ASSERT_TRUE(cpu.ok()) << cpu.error().message;
     ASSERT_TRUE(cuda.ok()) << cuda.error().message;
-    EXPECT_EQ(cuda.value().device.rfind("cuda", 0), 0u) << cuda.value().device;
+    EXPECT_EQ(cuda.value().inference.device.rfind("cuda", 0), 0u) << cuda.value().inference.device;
     EXPECT_TRUE(network->parameters().front().device().is_cpu());
     EXPECT_EQ(cuda.value().confusion.cells(), cpu.value().confusion.cells());
     EXPECT_NEAR(cuda.value().meanLoss, cpu.value().meanLoss, 1e-5);

@@ -88,16 +88,20 @@ TEST(BatchSizeSearch, OnTheCpuAutoPicksTheDefaultWithoutTrials) {
     EXPECT_EQ(few.value().batchSize, 12);  // never more than the training images
 }
 
-TEST(MemoryLayout, ChannelsLastByDefaultOnCudaForConvolutionsOnly) {
+TEST(MemoryLayout, ChannelsLastByDefaultForConvolutionsUnlessConfigured) {
     NetworkPtr network = makeTinyNetwork("resnet18");
     TrainingConfig config;
-    const torch::Device cuda(torch::kCUDA, 0);  // only its type is looked at
-    EXPECT_TRUE(useChannelsLast(config, cuda, *network));
-    EXPECT_FALSE(useChannelsLast(config, torch::kCPU, *network));
+    EXPECT_TRUE(hasConvolutions(*network));
+    EXPECT_TRUE(useChannelsLast(config, *network));
     config.channelsLast = false;
-    EXPECT_FALSE(useChannelsLast(config, cuda, *network));
-    config.channelsLast = true;
-    EXPECT_TRUE(useChannelsLast(config, torch::kCPU, *network));
+    EXPECT_FALSE(useChannelsLast(config, *network));
+
+    EXPECT_FALSE(hasChannelsLastWeights(*network));
+    toChannelsLast(*network);
+    EXPECT_TRUE(hasChannelsLastWeights(*network));
+    toDefaultLayout(*network);
+    EXPECT_FALSE(hasChannelsLastWeights(*network));
+    for (const auto& parameter : network->parameters()) EXPECT_TRUE(parameter.is_contiguous());
 }
 
 TEST(OutOfMemory, IsRecognisedAndExplainedWithTheBatchSize) {

@@ -12,17 +12,14 @@
 #include "fovea/core/loader/labeled_image.h"
 #include "fovea/core/models/network_fwd.h"
 #include "fovea/core/result.h"
+#include "fovea/core/session/inference_settings.h"
 #include "fovea/core/training/confusion_matrix.h"
-#include "fovea/core/training/training_config.h"
 
 namespace fovea::core {
 
-struct EvaluationOptions {
+struct EvaluationOptions : InferenceSettings {
     int topK = 5;                    // clamped to [1, number of classes]
-    int batchSize = 32;              // images per forward pass
-    int workers = 0;                 // decoding threads; 0: one per core (at most 4)
     std::int64_t topLossCount = 50;  // length of EvaluationReport::topLosses; 0: none
-    DevicePreference device = DevicePreference::Auto;
 };
 
 // What the network made of one image. Class indices are the network's output indices.
@@ -60,7 +57,7 @@ struct EvaluationReport {
     // The topLossCount outcomes with the highest loss, highest first (ties: the order given).
     std::vector<ImageOutcome> topLosses;
     std::vector<EvaluationFailure> failures;
-    std::string device;  // where it ran, e.g. "cpu" or "cuda:0"
+    InferenceFacts inference;  // where and how it ran, e.g. on "cpu" in bf16
 };
 
 // progress(done, total) counts images, failed ones included; called after every batch.

@@ -13,7 +13,7 @@
 #include "fovea/core/download/downloader.h"
 #include "fovea/core/models/network_fwd.h"
 #include "fovea/core/result.h"
-#include "fovea/core/training/training_config.h"
+#include "fovea/core/session/inference_settings.h"
 
 namespace fovea::core {
 
@@ -48,11 +48,8 @@ struct ImagePrediction {
     std::optional<std::string> error;  // the image was skipped: names the file and the problem
 };
 
-struct PredictionOptions {
-    int topK = 5;        // clamped to [1, number of classes]
-    int batchSize = 32;  // images per forward pass
-    int workers = 0;     // decoding threads; 0: one per core (at most 4)
-    DevicePreference device = DevicePreference::Auto;
+struct PredictionOptions : InferenceSettings {
+    int topK = 5;  // clamped to [1, number of classes]
 };
 
 // progress(done, total) counts images, failed ones included; called after every batch.
@@ -63,13 +60,15 @@ using PredictionProgress = std::function<void(std::int64_t done, std::int64_t to
 // resize, centre crop and normalisation). `labels` name the outputs in order; outputs beyond
 // them are named by their index. Unreadable images carry their error and are never fatal.
 // Errors: the device cannot be used, `cancel` was set ("cancelled"), LibTorch failed. The
-// network's training mode and device are restored afterwards.
+// network's training mode, device and layout are restored afterwards. `facts`, when given,
+// receives what the run used (device, precision, layout) and its fp32 agreement check.
 Result<std::vector<ImagePrediction>> predictImages(NetworkImpl& network,
                                                    const std::vector<std::filesystem::path>& files,
                                                    const std::vector<std::string>& labels,
                                                    const PredictionOptions& options = {},
                                                    const PredictionProgress& progress = {},
-                                                   const std::atomic<bool>* cancel = nullptr);
+                                                   const std::atomic<bool>* cancel = nullptr,
+                                                   InferenceFacts* facts = nullptr);
 
 // A pretrained network as published, with its own classifier (e.g. ImageNet's 1000 classes),
 // to preview what it predicts before any training. `weights` as NetworkChoice::weights except

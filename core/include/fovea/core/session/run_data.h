@@ -23,6 +23,9 @@ struct EvalData {
     std::string name;                                   // the folder or project, for people
     nlohmann::json unusable = nlohmann::json::array();  // labeled images that cannot be read
     std::int64_t batchSize = 32;                        // the run's, when evaluating the run
+    // The precision the run validated in (its summary's; else its config's), so evaluating
+    // the run reproduces its validation figures. fp32 for other data.
+    Precision precision = Precision::Float32;
 };
 
 // Labeled images of a project that cannot be used (an error found at import or in training,

@@ -44,9 +44,11 @@ struct TrainingConfig {
     std::int64_t checkpointEveryEpochs = 1;
     std::uint64_t seed = 0;
     DevicePreference device = DevicePreference::Auto;
-    Precision precision = Precision::Float32;
-    // Memory layout of activations and convolution weights; unset: channels-last on CUDA for
-    // convolutional networks (cuDNN's fast kernels expect it), the default layout elsewhere.
+    // Auto: bf16 mixed precision (fp32 master weights and loss) where the device computes bf16
+    // natively, fp32 elsewhere (resolvePrecision).
+    Precision precision = Precision::Auto;
+    // Memory layout of activations and convolution weights; unset: channels-last for
+    // convolutional networks (oneDNN's and cuDNN's fast kernels expect it).
     std::optional<bool> channelsLast;
     // Frozen-prefix feature cache: computed once per image and augmentation variant.
     bool featureCache = true;
