@@ -6,7 +6,6 @@
 #include <mutex>
 #include <optional>
 #include <set>
-#include <sstream>
 
 #include "fovea/core/atomic_file.h"
 #include "fovea/core/training/report_json.h"
@@ -132,6 +131,12 @@ NamedTensors readBestWeights(torch::serialize::InputArchive& archive, const Name
     return bestWeights;
 }
 
+NamedTensors copyOf(const NamedTensors& weights) {
+    NamedTensors copy;
+    for (const auto& [key, value] : weights) copy.emplace_back(key, value.to(torch::kCPU).clone());
+    return copy;
+}
+
 // The blocks frozen when the checkpoint was written; nullopt for older checkpoints, which do
 // not record them.
 Result<std::optional<std::set<std::string>>> readFrozenBlocks(const nlohmann::json& json,
@@ -211,7 +216,15 @@ Result<void> writeCheckpoint(const std::filesystem::path& file, const NetworkImp
         for (const auto& item : network.named_buffers()) {
             archive.write("model/" + item.key(), item.value(), /*is_buffer=*/true);
         }
-        for (const auto& [name, value] : state.bestWeights) archive.write("best/" + name, value);
+        // Right after the epoch that set them, the best weights are the model's: the file says
+        // so instead of holding them twice (a third of a fine-tuning checkpoint's bytes).
+        const bool bestIsModel = !state.bestWeights.empty() && state.bestEpoch &&
+                                 *state.bestEpoch + 1 == state.epoch && state.batchInEpoch == 0;
+        if (!bestIsModel) {
+            for (const auto& [name, value] : state.bestWeights) {
+                archive.write("best/" + name, value);
+            }
+        }
         torch::serialize::OutputArchive optimizerArchive;
         optimizer.save(optimizerArchive);
         archive.write("optimizer", optimizerArchive);
@@ -219,11 +232,15 @@ Result<void> writeCheckpoint(const std::filesystem::path& file, const NetworkImp
             std::lock_guard lock(cpuGenerator().mutex());
             archive.write("rng/cpu", cpuGenerator().get_state());
         }
-        archive.write("state_json", c10::IValue(stateToJson(state, config, network).dump()));
-        std::ostringstream bytes;
-        archive.save_to(bytes);
+        nlohmann::json json = stateToJson(state, config, network);
+        json["best_is_model"] = bestIsModel;
+        archive.write("state_json", c10::IValue(json.dump()));
         std::filesystem::create_directories(file.parent_path());
-        return files::writeFileAtomically(file, bytes.str());
+        // Straight to the file: no copy of the whole archive in memory.
+        return files::writeFileAtomically(file, [&](const std::filesystem::path& temporary) {
+            archive.save_to(temporary.string());
+            return Result<void>{};
+        });
     } catch (const c10::Error& e) {
         return Error{file.string() +
                      ": cannot write the checkpoint: " + e.what_without_backtrace()};
@@ -248,7 +265,9 @@ Result<LoadedCheckpoint> readCheckpoint(const std::filesystem::path& file, Netwo
         if (!weights) return weights.error();
         LoadedCheckpoint loaded;
         TrainingState& state = loaded.state;
-        state.bestWeights = readBestWeights(archive, weights.value());
+        state.bestWeights = json.value().value("best_is_model", false)
+                                ? copyOf(weights.value())
+                                : readBestWeights(archive, weights.value());
         if (!archive.try_read("optimizer", loaded.optimizerState)) {
             return Error{name + ": the checkpoint has no optimizer state"};
         }

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -182,6 +184,62 @@ TEST_F(TrainerTest, EarlyStoppingKeepsTheBestWeights) {
         torch::nn::functional::cross_entropy(logits, validation.targets).item<double>();
     EXPECT_NEAR(loss, s.history[*s.bestEpoch].validationLoss, 1e-5);
     EXPECT_NEAR(loss, s.bestMetric, 1e-5);
+}
+
+// A checkpoint written right after the epoch that set the best weights holds them once (they
+// are the model's) and says so; resuming from it restores them, so the resumed run keeps the
+// same best weights as an uninterrupted one.
+TEST_F(TrainerTest, ACheckpointAfterTheBestEpochHoldsTheWeightsOnceAndResumeKeepsThem) {
+    const TinyProblem train = makeTinyProblem(24, 5);
+    TinyProblem validation = makeTinyProblem(24, 6);
+    validation.targets = torch::randint(0, kClasses, {24}, torch::kInt64);
+    TrainingConfig config = smallConfig();
+    config.learningRate = 1e-2;
+    const auto trainWith = [&](Trainer& trainer, TrainingControl& control,
+                               const TrainingCallbacks& callbacks = {}) {
+        auto summary = trainer.run(control, callbacks);
+        EXPECT_TRUE(summary.ok()) << summary.error().message;
+        return summary.ok() ? summary.value() : TrainingSummary{};
+    };
+
+    fovea::test::InMemoryBatchSource trainA(train.images, train.targets, 8);
+    fovea::test::InMemoryBatchSource validationA(validation.images, validation.targets, 24);
+    Trainer uninterrupted(makeTinyNetwork(), config, {&trainA, &validationA, {}, {}});
+    TrainingControl controlA;
+    const TrainingSummary expected = trainWith(uninterrupted, controlA);
+
+    // Stopped as the first epoch ends: the first epoch is always the best so far.
+    fovea::test::InMemoryBatchSource trainB(train.images, train.targets, 8);
+    fovea::test::InMemoryBatchSource validationB(validation.images, validation.targets, 24);
+    Trainer first(makeTinyNetwork(), config, {&trainB, &validationB, {}, {}});
+    first.setCheckpointFolder(m_folder.path());
+    TrainingControl controlB;
+    TrainingCallbacks stopAfterEpoch1;
+    stopAfterEpoch1.onEpoch = [&](const EpochReport&) { controlB.requestStop(); };
+    EXPECT_EQ(trainWith(first, controlB, stopAfterEpoch1).outcome, TrainingOutcome::Stopped);
+
+    torch::serialize::InputArchive archive;
+    archive.load_from((m_folder / "last.pt").string());
+    c10::IValue stateJson;
+    ASSERT_TRUE(archive.try_read("state_json", stateJson));
+    EXPECT_TRUE(nlohmann::json::parse(stateJson.toStringRef()).at("best_is_model").get<bool>());
+    torch::Tensor best;
+    const std::string firstName = first.network().named_parameters().begin()->key();
+    EXPECT_FALSE(archive.try_read("best/" + firstName, best)) << "stored twice";
+
+    fovea::test::InMemoryBatchSource trainC(train.images, train.targets, 8);
+    fovea::test::InMemoryBatchSource validationC(validation.images, validation.targets, 24);
+    Trainer resumed(makeTinyNetwork(), config, {&trainC, &validationC, {}, {}});
+    ASSERT_TRUE(resumed.resumeFromCheckpoint(m_folder / "last.pt").ok());
+    TrainingControl controlC;
+    const TrainingSummary finished = trainWith(resumed, controlC);
+    EXPECT_EQ(finished.bestEpoch, expected.bestEpoch);
+    const auto want = weightsOf(uninterrupted.network());
+    const auto got = weightsOf(resumed.network());
+    ASSERT_EQ(want.size(), got.size());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        EXPECT_TRUE(torch::equal(want[i].second, got[i].second)) << want[i].first;
+    }
 }
 
 TEST_F(TrainerTest, DivergenceIsAnOutcomeNotAnException) {
