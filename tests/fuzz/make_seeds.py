@@ -113,6 +113,10 @@ exif = Image.Exif()
 exif[0x0112] = 6  # orientation: rotate 90
 out("image", "oriented.jpg", image_bytes(rgb, "JPEG", quality=50, exif=exif.tobytes()))
 out("image", "gray.jpg", image_bytes(rgb.convert("L"), "JPEG", quality=50))
+# Progressive 4:2:0, large enough for the 1/8-scale decode that leaves out the luma AC scans.
+big = Image.fromarray(np.kron(np.asarray(rgb), np.ones((22, 17, 1), np.uint8)))
+out("image", "progressive.jpg",
+    image_bytes(big, "JPEG", quality=50, progressive=True, exif=exif.tobytes()))
 out("image", "cmyk.jpg", image_bytes(rgb.convert("CMYK"), "JPEG", quality=50))
 out("image", "rgb.bmp", image_bytes(rgb, "BMP"))
 out("image", "rgb.webp", image_bytes(rgb, "WEBP", quality=50))

@@ -10,5 +10,10 @@ target_sources(fovea_core_data PRIVATE
     src/data/image/image_decode.cpp
     src/data/image/image_encode.cpp
     src/data/image/image_probe.cpp
+    src/data/image/progressive_jpeg.cpp
     src/data/image/transforms.cpp
 )
+# Progressive JPEGs at 1/8 scale are decoded from their DC scans with libjpeg itself (the same
+# libjpeg-turbo OpenCV decodes with).
+find_package(JPEG REQUIRED)
+target_link_libraries(fovea_core_data PRIVATE JPEG::JPEG)

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "exif_orientation.h"
+#include "progressive_jpeg.h"
 
 namespace fovea::core {
 
@@ -213,6 +214,13 @@ Result<DecodedImage> decodeBytes(const std::vector<std::uint8_t>& bytes, const I
         // IMREAD_COLOR makes libjpeg convert grayscale, YCbCr and (Adobe) CMYK to BGR, and lets
         // OpenCV apply the EXIF orientation, also for the reduced flags.
         result.reduction = jpegReduction(info, options.minShorterSide);
+        if (result.reduction == 8) {
+            if (auto dcOnly = decodeProgressiveJpegAtOneEighth(bytes, name)) {
+                if (!*dcOnly) return dcOnly->error();
+                result.rgb = std::move(*dcOnly).value();
+                return result;
+            }
+        }
         const cv::Mat bgr = cv::imdecode(buffer, jpegFlags(result.reduction));
         if (bgr.empty()) {
             return Error{name + ": corrupt or truncated JPEG data (the decoder gave up)"};

@@ -9,6 +9,7 @@
 
 #include "fovea/core/image/image_decode.h"
 #include "image_test_files.h"
+#include "progressive_jpeg.h"
 #include "run_process.h"
 
 namespace fovea::core {
@@ -137,6 +138,62 @@ TEST_F(ImageDecode, LossyFormatsCloseToTheOriginal) {
     const DecodedImage baseline = decode(path("q95.jpg"));
     const DecodedImage progressive = decode(path("progressive.jpg"));
     EXPECT_LE(maxAbsDiff(baseline.rgb, progressive.rgb), 1);
+}
+
+// Whether the JPEG's frame header is SOF2 (progressive, Huffman).
+bool isProgressiveJpeg(const std::vector<std::uint8_t>& bytes) {
+    for (std::size_t i = 2; i + 3 < bytes.size() && bytes[i] == 0xFF;) {
+        const std::uint8_t marker = bytes[i + 1];
+        if (marker == 0xC2) return true;
+        if (marker == 0xC0 || marker == 0xC1 || marker == 0xDA) return false;
+        i += 2 + (static_cast<std::size_t>(bytes[i + 2]) << 8 | bytes[i + 3]);
+    }
+    return false;
+}
+
+// A progressive JPEG at 1/8 scale is decoded without its luma AC scans: the pixels must be those
+// of OpenCV's full 1/8 decode (cv::IMREAD_REDUCED_COLOR_8, EXIF orientation applied), for
+// colour, grey, 4:2:0 and 4:4:4, turned images and real photographs.
+TEST_F(ImageDecode, ProgressiveJpegAtOneEighthWithoutLumaAcScansEqualsTheFullDecode) {
+    cv::Mat noisy = test::patternBgr(640, 480);
+    cv::Mat noise(480, 640, CV_8UC3);
+    cv::randu(noise, cv::Scalar::all(0), cv::Scalar::all(40));
+    noisy += noise;
+    cv::Mat grey;
+    cv::cvtColor(noisy, grey, cv::COLOR_BGR2GRAY);
+    std::vector<fs::path> files = {
+        write("p420.jpg", noisy, {cv::IMWRITE_JPEG_QUALITY, 90, cv::IMWRITE_JPEG_PROGRESSIVE, 1}),
+        write("pgrey.jpg", grey, {cv::IMWRITE_JPEG_QUALITY, 90, cv::IMWRITE_JPEG_PROGRESSIVE, 1}),
+        write("baseline.jpg", noisy, {cv::IMWRITE_JPEG_QUALITY, 90})};
+    if (needFixtures()) {
+        for (const char* name :
+             {"progressive_exif1.jpg", "progressive_exif6.jpg", "progressive_exif8.jpg"}) {
+            files.push_back(s_fixtures / name);
+        }
+    }
+    // Real photographs where the system has them (Debian's mate-backgrounds, some progressive).
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator("/usr/share/backgrounds/mate/nature", error)) {
+        if (entry.path().extension() == ".jpg") files.push_back(entry.path());
+    }
+    DecodeOptions eighth;
+    eighth.minShorterSide = 48;
+    for (const fs::path& file : files) {
+        SCOPED_TRACE(file);
+        const std::vector<std::uint8_t> bytes = readFile(file);
+        const DecodedImage decoded = decode(file, eighth);
+        ASSERT_EQ(decoded.reduction, 8) << file;
+        const cv::Mat bgr = cv::imdecode(bytes, cv::IMREAD_REDUCED_COLOR_8);
+        ASSERT_FALSE(bgr.empty()) << file;
+        const cv::Mat expected = test::toRgb(bgr);
+        ASSERT_EQ(decoded.rgb.size(), expected.size());
+        EXPECT_EQ(maxAbsDiff(decoded.rgb, expected), 0);
+        // And it was this path that decoded it, for every progressive file.
+        const bool progressive = file.filename() != "baseline.jpg" && isProgressiveJpeg(bytes);
+        const auto fast = decodeProgressiveJpegAtOneEighth(bytes, file.string());
+        EXPECT_EQ(fast.has_value(), progressive);
+        if (fast && fast->ok()) EXPECT_EQ(maxAbsDiff(fast->value(), expected), 0);
+    }
 }
 
 TEST_F(ImageDecode, SixteenBitScaledToEightBit) {

@@ -90,6 +90,15 @@ def main():
             base.save(path, exif=exif, **options)
             save_expected(path)
 
+    # Progressive JPEGs large enough to be decoded at 1/8 scale, upright and turned (EXIF 6, 8);
+    # libjpeg's default progression sends the DC coefficients in two scans (successive
+    # approximation), the second one after the first AC scans.
+    big = Image.fromarray(np.kron(pattern(), np.ones((8, 8, 1), np.uint8)))
+    for orientation in (1, 6, 8):
+        path = os.path.join(out, f"progressive_exif{orientation}.jpg")
+        big.save(path, quality=90, progressive=True, exif=exif_with_orientation(orientation))
+    big.save(os.path.join(out, "progressive_444.jpg"), quality=90, progressive=True, subsampling=0)
+
     # TIFF with the Orientation tag in IFD0 (OpenCV's TIFF decoder applies it itself).
     for orientation in (3, 6):
         path = os.path.join(out, f"tiff_orient{orientation}.tif")
