@@ -10,6 +10,7 @@
 #include "cli_output.h"
 #include "common_options.h"
 #include "exit_codes.h"
+#include "fovea/core/count_text.h"
 #include "fovea/core/image/augmentation.h"
 #include "fovea/core/loader/image_batch_loader.h"
 #include "fovea/core/models/preprocessing_json.h"
@@ -315,8 +316,9 @@ nlohmann::json resultJson(const core::TrainingRunResult& run) {
 std::string resultText(const core::TrainingRunResult& run, const nlohmann::json& result) {
     const core::TrainingSummary& s = run.summary;
     std::ostringstream lines;
-    lines << "Run " << core::trainingOutcomeName(s.outcome) << " after " << s.epochsCompleted
-          << " epochs on " << s.device << ": " << run.runFolder.string() << "\n";
+    lines << "Run " << core::trainingOutcomeName(s.outcome) << " after "
+          << core::countText(s.epochsCompleted, "epoch") << " on " << s.device << ": "
+          << run.runFolder.string() << "\n";
     if (!run.batchSizeExplanation.empty()) lines << "Auto " << run.batchSizeExplanation << "\n";
     lines << "Trained " << run.parameters.trainable << " of " << run.parameters.total
           << " parameters";

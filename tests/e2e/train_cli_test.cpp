@@ -416,6 +416,12 @@ TEST_F(CliTrainBadInput, AutoBatchSizeIsChosenReportedAndRecorded) {
     std::ifstream configFile(fs::path(out()) / "config.json");
     const auto config = nlohmann::json::parse(configFile);
     EXPECT_EQ(config.at("batch_size"), chosen);
+    // One epoch is said as such: "for 1 epoch of", "after 1 epoch, ", never "1 epochs".
+    std::ifstream logFile(fs::path(out()) / "log.txt");
+    const std::string log{std::istreambuf_iterator<char>(logFile), {}};
+    EXPECT_TRUE(contains(log, " for 1 epoch of ")) << log;
+    EXPECT_TRUE(contains(log, " after 1 epoch, ")) << log;
+    EXPECT_FALSE(contains(log, "1 epochs")) << log;
     EXPECT_EQ(config.at("batch_size_search"), run.json.at("batch_size_search"));
 }
 

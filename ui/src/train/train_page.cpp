@@ -15,6 +15,7 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include "fovea/core/count_text.h"
 #include "fovea/core/torch_runtime.h"
 #include "page_header.h"
 #include "project/project_session.h"
@@ -365,9 +366,9 @@ bool TrainPage::startTraining(QString* error) {
     m_log->clear();
     m_progress->setValue(0);
     m_progressLabel->setText("Preparing: reading the data and building the network…");
-    appendLog(QString("Training %1 for %2 epochs into %3")
+    appendLog(QString("Training %1 for %2 into %3")
                   .arg(r.model.architecture)
-                  .arg(r.settings.training.epochs)
+                  .arg(QString::fromStdString(core::countText(r.settings.training.epochs, "epoch")))
                   .arg(r.runFolder));
     updateButtons();
     Q_EMIT trainingStarted(r.runFolder);
@@ -459,9 +460,9 @@ void TrainPage::onFinished(const TrainingOutcomeInfo& outcome) {
     if (outcome.outcome.isEmpty()) {
         text = "Training failed: " + outcome.message;
     } else {
-        text = QString("Training %1 after %2 epochs.")
+        text = QString("Training %1 after %2.")
                    .arg(QString(outcome.outcome).replace('_', ' '))
-                   .arg(outcome.epochsCompleted);
+                   .arg(QString::fromStdString(core::countText(outcome.epochsCompleted, "epoch")));
         if (outcome.validationAccuracy >= 0) {
             text += QString(" Validation accuracy %1%.")
                         .arg(100 * outcome.validationAccuracy, 0, 'f', 1);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fovea/core/atomic_file.h"
+#include "fovea/core/count_text.h"
 #include "fovea/core/training/report_json.h"
 #include "fovea/core/training/tensorboard_writer.h"
 #include "fovea/core/version.h"
@@ -139,8 +140,8 @@ class RunFolder::Recorder {
             files::writeFileAtomically(m_folder / kSummaryFile, prettyJson(json));
         if (!m_error) {
             std::string message = std::string("finished: ") + trainingOutcomeName(summary.outcome) +
-                                  " after " + std::to_string(summary.epochsCompleted) +
-                                  " epochs, " + std::to_string(summary.steps) + " steps";
+                                  " after " + countText(summary.epochsCompleted, "epoch") + ", " +
+                                  countText(summary.steps, "step");
             if (!summary.message.empty()) message += " (" + summary.message + ")";
             recordLocked([&]() -> Result<void> {
                 if (auto logged = appendLog(message); !logged) return logged;

@@ -7,6 +7,7 @@
 
 #include "checkpoint.h"
 #include "device_setup.h"
+#include "fovea/core/count_text.h"
 #include "fovea/core/torch_runtime.h"
 #include "trainer_impl.h"
 
@@ -89,9 +90,9 @@ Result<TrainingSummary> Trainer::Impl::run(TrainingControl& control,
     if (auto scheduled = setUpSchedule(); !scheduled) return scheduled.error();
 
     log("training " + m_network->architecture() + " on " + summary.device + " for " +
-        std::to_string(m_config.epochs) + " epochs of " + std::to_string(m_batchesPerEpoch) +
-        " batches (" + precisionName(m_precision) + ", " +
-        (m_channelsLast ? "channels-last" : "default layout") + ")");
+        countText(m_config.epochs, "epoch") + " of " +
+        countText(m_batchesPerEpoch, "batch", "batches") + " (" + precisionName(m_precision) +
+        ", " + (m_channelsLast ? "channels-last" : "default layout") + ")");
     Timing timing;
     timing.runStart = Clock::now();
     timing.stepsAtStart = m_state.step;

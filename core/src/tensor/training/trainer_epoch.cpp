@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "device_setup.h"
+#include "fovea/core/count_text.h"
 #include "trainer_impl.h"
 
 namespace fovea::core {
@@ -249,7 +250,7 @@ Trainer::Impl::RunEnd Trainer::Impl::checkpointOrEarlyStop(const TrainingSummary
     if (!earlyStop) return std::nullopt;
     return endRun(summary, TrainingOutcome::EarlyStopped,
                   std::string("no improvement in ") + stopMetricName(m_config.stopMetric) +
-                      " for " + std::to_string(m_config.earlyStopPatience) + " epochs");
+                      " for " + countText(m_config.earlyStopPatience, "epoch"));
 }
 
 }  // namespace fovea::core

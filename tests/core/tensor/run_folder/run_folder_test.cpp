@@ -277,7 +277,7 @@ TEST_F(RunFolderTest, RecordsEveryEventOfARealTrainingRun) {
                   1)
             << "epoch " << epoch;
     }
-    EXPECT_EQ(countStartingWith(messages, "finished: completed after 3 epochs"), 1);
+    EXPECT_EQ(countStartingWith(messages, "finished: completed after 3 epochs, "), 1);
 
     // TensorBoard: the config as text, batch curves by optimizer step, epoch curves from 1.
     const auto files = eventFiles(folder);
