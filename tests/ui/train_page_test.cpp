@@ -180,6 +180,11 @@ class TrainPageTest : public QObject {
         const int atPause = batches.count();
         QTest::qWait(1500);
         QCOMPARE(batches.count(), atPause);  // nothing trains while paused
+        // The status line says so, also after the batch in flight arrived, and counts nothing.
+        auto* status = page->findChild<QLabel*>("trainingProgressLabel");
+        QVERIFY(status);
+        QVERIFY2(status->text().startsWith("Paused at epoch 1/"), qPrintable(status->text()));
+        QVERIFY2(!status->text().contains("left"), qPrintable(status->text()));
         // Freeze the first blocks on the Model page while paused; they apply on resume.
         auto* log = page->findChild<QPlainTextEdit*>("trainingLog");
         QVERIFY(log);

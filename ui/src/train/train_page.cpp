@@ -64,6 +64,7 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent), m_worker(new TrainingWo
     m_progress->setTextVisible(false);
     m_progressLabel = new QLabel("Not training.", this);
     m_progressLabel->setObjectName("trainingProgressLabel");
+    m_progressLabel->setObjectName("trainingProgressLabel");
     // Long messages must not widen the window; the log keeps the whole text.
     m_progressLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
 
@@ -365,6 +366,7 @@ bool TrainPage::startTraining(QString* error) {
     m_watchSet->clearPredictions();
     m_log->clear();
     m_progress->setValue(0);
+    m_lastPosition.clear();
     m_progressLabel->setText("Preparing: reading the data and building the network…");
     appendLog(QString("Training %1 for %2 into %3")
                   .arg(r.model.architecture)
@@ -380,9 +382,11 @@ void TrainPage::togglePause() {
     if (m_worker->isPaused()) {
         m_worker->resume();
         appendLog("Resumed.");
+        m_progressLabel->setText("Resuming…");
     } else {
         m_worker->pause();
         appendLog("Pausing after this batch. The Model page's frozen blocks may be changed now.");
+        m_progressLabel->setText(pausedText());
     }
     updateButtons();
 }
@@ -441,14 +445,27 @@ void TrainPage::onBatch(const core::BatchProgress& p) {
     const double done =
         (double(p.epoch) + double(p.batch + 1) / std::max<qint64>(1, p.batchesInEpoch)) / epochs;
     m_progress->setValue(static_cast<int>(1000 * std::min(1.0, done)));
-    m_progressLabel->setText(QString("Epoch %1/%2 · batch %3/%4 · loss %5 · %6 img/s · %7 left")
-                                 .arg(p.epoch + 1)
-                                 .arg(epochs)
-                                 .arg(p.batch + 1)
-                                 .arg(p.batchesInEpoch)
-                                 .arg(p.loss, 0, 'f', 4)
+    m_lastPosition = QString("epoch %1/%2 · batch %3/%4 · loss %5")
+                         .arg(p.epoch + 1)
+                         .arg(epochs)
+                         .arg(p.batch + 1)
+                         .arg(p.batchesInEpoch)
+                         .arg(p.loss, 0, 'f', 4);
+    // The batch in flight when Pause was pressed still arrives: it must not read as running.
+    if (m_worker->isPaused()) {
+        m_progressLabel->setText(pausedText());
+        return;
+    }
+    m_progressLabel->setText(QString("%1 · %2 img/s · %3 left")
+                                 .arg(m_lastPosition.left(1).toUpper() + m_lastPosition.mid(1))
                                  .arg(p.imagesPerSecond, 0, 'f', 1)
                                  .arg(durationText(p.etaSeconds)));
+}
+
+QString TrainPage::pausedText() const {
+    return m_lastPosition.isEmpty()
+               ? QString("Paused (press Resume to go on)")
+               : QString("Paused at %1 (press Resume to go on)").arg(m_lastPosition);
 }
 
 void TrainPage::onEpoch(const core::EpochReport& report) {

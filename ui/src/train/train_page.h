@@ -78,6 +78,7 @@ class TrainPage : public QWidget {
     void onStarted(const QString& runFolder, const QStringList& classes, qint64 trainImages,
                    qint64 validationImages);
     void onBatch(const core::BatchProgress& progress);
+    QString pausedText() const;  // the status line while paused
     void onEpoch(const core::EpochReport& report);
     void onFinished(const TrainingOutcomeInfo& outcome);
     void appendLog(const QString& line);
@@ -88,6 +89,7 @@ class TrainPage : public QWidget {
     TrainingCharts* m_charts = nullptr;
     QString m_runFolder;
     qint64 m_runEpochs = 1;  // of the run going or last started
+    QString m_lastPosition;  // "epoch 2/6 · batch 3/10 · loss 0.4321" of the last batch
     bool m_loading = false;  // filling the form from the project: do not save back
 
     QSpinBox* m_epochs = nullptr;
