@@ -33,13 +33,17 @@ double estimateRemaining(Clock::time_point start, std::int64_t stepsDone, std::i
 // --- Training batches ---
 
 Trainer::Impl::RunEnd Trainer::Impl::trainEpoch(TrainingControl& control, std::int64_t epoch,
-                                                const Timing& timing,
-                                                const TrainingSummary& summary) {
+                                                Timing& timing, const TrainingSummary& summary) {
     m_data.train->startEpoch(epoch, m_state.batchInEpoch);
     m_validatedCaches.clear();
     m_network->train(true);
     for (;;) {
+        const Clock::time_point beforePause = Clock::now();
         if (!control.waitWhilePaused()) return stopInEpoch(epoch, summary);
+        // A pause is not training time: speeds, ETAs and the epoch's duration leave it out.
+        const Clock::duration paused = Clock::now() - beforePause;
+        timing.runStart += paused;
+        timing.epochStart += paused;
         applyFrozenBlocksRequest(control);
         auto batch = m_data.train->nextBatch();
         if (!batch) return std::nullopt;

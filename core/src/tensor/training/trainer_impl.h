@@ -89,7 +89,7 @@ class Trainer::Impl {
     // --- One epoch (trainer_epoch.cpp) ---
 
     // The epoch's training batches, until the data runs out (nullopt), a stop or divergence.
-    RunEnd trainEpoch(TrainingControl& control, std::int64_t epoch, const Timing& timing,
+    RunEnd trainEpoch(TrainingControl& control, std::int64_t epoch, Timing& timing,
                       const TrainingSummary& summary);
     void applyFrozenBlocksRequest(TrainingControl& control);
     // One optimizer step; the batch's loss on the device, undefined for an empty batch.

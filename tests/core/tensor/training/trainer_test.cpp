@@ -269,7 +269,7 @@ TEST_F(TrainerTest, PauseHoldsTrainingUntilResumedFromAnotherThread) {
         if (p.step == 1) {
             control.pause();
             resumer = std::thread([&] {
-                std::this_thread::sleep_for(std::chrono::milliseconds(300));
+                std::this_thread::sleep_for(std::chrono::milliseconds(1500));
                 control.resume();
             });
         }
@@ -281,7 +281,11 @@ TEST_F(TrainerTest, PauseHoldsTrainingUntilResumedFromAnotherThread) {
     ASSERT_TRUE(summary.ok());
     EXPECT_EQ(summary.value().outcome, TrainingOutcome::Completed);
     EXPECT_EQ(summary.value().steps, 2);
-    EXPECT_GE(elapsed, std::chrono::milliseconds(300));
+    EXPECT_GE(elapsed, std::chrono::milliseconds(1500));
+    // The pause is not training time: the epoch's duration leaves it out.
+    const double seconds = std::chrono::duration<double>(elapsed).count();
+    ASSERT_EQ(summary.value().history.size(), 1u);
+    EXPECT_LT(summary.value().history[0].seconds, seconds - 1.0);
 }
 
 TEST_F(TrainerTest, FreezeChangesApplyAtTheNextBatch) {
