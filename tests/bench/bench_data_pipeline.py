@@ -10,23 +10,10 @@ import sys
 import time
 
 import torch
-from PIL import Image
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 from torchvision import transforms
 
-
-class Files(Dataset):
-    def __init__(self, files, transform):
-        self.files = files
-        self.transform = transform
-
-    def __len__(self):
-        return len(self.files)
-
-    def __getitem__(self, index):
-        with open(self.files[index], "rb") as f:
-            image = Image.open(f).convert("RGB")  # torchvision.datasets.folder.pil_loader
-        return self.transform(image), 0
+from bench_support import Files
 
 
 def main():

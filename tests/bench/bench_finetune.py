@@ -14,7 +14,6 @@ out of both. Prints one JSON object with the time, CPU time and images/s of the 
 
 usage: bench_finetune.py FOLDER EPOCHS BATCH WORKERS THREADS ARCH MODE
 """
-import contextlib
 import json
 import resource
 import sys
@@ -24,6 +23,8 @@ import torch
 import torchvision
 from torch.utils.data import DataLoader, Subset
 from torchvision import transforms
+
+from bench_support import forward
 
 
 def loaded_blas():
@@ -38,13 +39,7 @@ def loaded_blas():
 
 def train_step(model, optimizer, criterion, inputs, targets, tuning):
     optimizer.zero_grad()
-    if tuning["channels_last"]:
-        inputs = inputs.contiguous(memory_format=torch.channels_last)
-    autocast = (torch.autocast("cpu", dtype=torch.bfloat16) if tuning["bf16"]
-                else contextlib.nullcontext())
-    with autocast:
-        outputs = model(inputs)
-    outputs = outputs.float()
+    outputs = forward(model, inputs, tuning["channels_last"], tuning["bf16"])
     loss = criterion(outputs, targets)
     loss.backward()
     optimizer.step()

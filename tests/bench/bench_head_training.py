@@ -17,7 +17,6 @@ tuned script does on a CPU: channels-last and bf16 autocast (fp32 loss).
 
 usage: bench_head_training.py FOLDER EPOCHS BATCH WORKERS THREADS RESIZE CROP MODE
 """
-import contextlib
 import json
 import resource
 import sys
@@ -27,6 +26,8 @@ import torch
 import torchvision
 from torch.utils.data import DataLoader
 from torchvision import transforms
+
+from bench_support import forward
 
 
 def loaded_blas():
@@ -105,13 +106,7 @@ def main():
         correct = 0
         for inputs, targets in loader:
             optimizer.zero_grad()
-            if best:
-                inputs = inputs.contiguous(memory_format=torch.channels_last)
-            autocast = (torch.autocast("cpu", dtype=torch.bfloat16) if best
-                        else contextlib.nullcontext())
-            with autocast:
-                outputs = model(inputs)
-            outputs = outputs.float()
+            outputs = forward(model, inputs, channels_last=best, bf16=best)
             loss = criterion(outputs, targets)
             loss.backward()
             optimizer.step()

@@ -9,28 +9,14 @@ tuned script does on a CPU: channels-last, bf16 autocast, inference_mode.
 
 usage: bench_predict.py MODE BATCH WORKERS FILE...
 """
-import contextlib
 import sys
 
 import torch
 import torchvision
-from PIL import Image
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 from torchvision import transforms
 
-
-class Files(Dataset):
-    def __init__(self, files, transform):
-        self.files = files
-        self.transform = transform
-
-    def __len__(self):
-        return len(self.files)
-
-    def __getitem__(self, index):
-        with open(self.files[index], "rb") as f:
-            image = Image.open(f).convert("RGB")  # torchvision.datasets.folder.pil_loader
-        return self.transform(image), index
+from bench_support import Files, forward
 
 
 def main():
@@ -51,13 +37,8 @@ def main():
     grad = torch.inference_mode() if best else torch.no_grad()
     with grad:
         for inputs, indices in loader:
-            if best:
-                inputs = inputs.contiguous(memory_format=torch.channels_last)
-            autocast = (torch.autocast("cpu", dtype=torch.bfloat16) if best
-                        else contextlib.nullcontext())
-            with autocast:
-                logits = model(inputs)
-            probabilities, classes = logits.float().softmax(1).topk(5)
+            logits = forward(model, inputs, channels_last=best, bf16=best)
+            probabilities, classes = logits.softmax(1).topk(5)
             for row, index in enumerate(indices.tolist()):
                 pairs = ", ".join(f"{c} {p:.4f}" for c, p in
                                   zip(classes[row].tolist(), probabilities[row].tolist()))

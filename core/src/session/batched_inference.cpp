@@ -10,6 +10,14 @@
 namespace fovea::core::detail {
 namespace {
 
+void toLayout(NetworkImpl& network, bool channelsLast) {
+    if (channelsLast) {
+        toChannelsLast(network);
+    } else {
+        toDefaultLayout(network);
+    }
+}
+
 // Puts the network back as the caller had it (device, training mode, weight layout), whatever
 // way the run ends.
 class NetworkStateGuard {
@@ -25,11 +33,7 @@ class NetworkStateGuard {
         try {
             m_network.to(m_device);
             if (m_channelsLast != hasChannelsLastWeights(m_network)) {
-                if (m_channelsLast) {
-                    toChannelsLast(m_network);
-                } else {
-                    toDefaultLayout(m_network);
-                }
+                toLayout(m_network, m_channelsLast);
             }
         } catch (const c10::Error&) {
             // Moving back to where it was cannot fail in practice; never throw from here.
@@ -99,11 +103,7 @@ Result<InferenceRun> runInference(NetworkImpl& network, const std::vector<Labele
     std::int64_t done = 0;
     try {
         network.to(device.value());
-        if (run.facts.channelsLast) {
-            toChannelsLast(network);
-        } else {
-            toDefaultLayout(network);
-        }
+        toLayout(network, run.facts.channelsLast);
         network.eval();
         loader.startEpoch(0);
         while (auto batch = loader.nextBatch()) {

@@ -257,13 +257,10 @@ ImageFileList collectImageFiles(const std::vector<fs::path>& inputs) {
     return list;
 }
 
-Result<std::vector<ImagePrediction>> predictImages(NetworkImpl& network,
-                                                   const std::vector<fs::path>& files,
-                                                   const std::vector<std::string>& labels,
-                                                   const PredictionOptions& options,
-                                                   const PredictionProgress& progress,
-                                                   const std::atomic<bool>* cancel,
-                                                   InferenceFacts* facts) {
+Result<std::vector<ImagePrediction>> predictImages(
+    NetworkImpl& network, const std::vector<fs::path>& files,
+    const std::vector<std::string>& labels, const PredictionOptions& options,
+    const PredictionProgress& progress, const std::atomic<bool>* cancel, InferenceFacts* facts) {
     const std::int64_t classes = network.numClasses();
     const auto k = std::clamp<std::int64_t>(options.topK, 1, classes);
     std::vector<ImagePrediction> predictions(files.size());

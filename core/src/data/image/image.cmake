@@ -13,7 +13,7 @@ target_sources(fovea_core_data PRIVATE
     src/data/image/progressive_jpeg.cpp
     src/data/image/transforms.cpp
 )
-# Progressive JPEGs at 1/8 scale are decoded from their DC scans with libjpeg itself (the same
-# libjpeg-turbo OpenCV decodes with).
+# Progressive JPEGs at 1/8 scale are decoded without their luma AC scans by libjpeg itself (the
+# same libjpeg-turbo OpenCV decodes with).
 find_package(JPEG REQUIRED)
 target_link_libraries(fovea_core_data PRIVATE JPEG::JPEG)

@@ -215,9 +215,9 @@ Result<DecodedImage> decodeBytes(const std::vector<std::uint8_t>& bytes, const I
         // OpenCV apply the EXIF orientation, also for the reduced flags.
         result.reduction = jpegReduction(info, options.minShorterSide);
         if (result.reduction == 8) {
-            if (auto dcOnly = decodeProgressiveJpegAtOneEighth(bytes, name)) {
-                if (!*dcOnly) return dcOnly->error();
-                result.rgb = std::move(*dcOnly).value();
+            if (auto reduced = decodeProgressiveJpegAtOneEighth(bytes, name)) {
+                if (!*reduced) return reduced->error();
+                result.rgb = std::move(*reduced).value();
                 return result;
             }
         }

@@ -131,12 +131,6 @@ NamedTensors readBestWeights(torch::serialize::InputArchive& archive, const Name
     return bestWeights;
 }
 
-NamedTensors copyOf(const NamedTensors& weights) {
-    NamedTensors copy;
-    for (const auto& [key, value] : weights) copy.emplace_back(key, value.to(torch::kCPU).clone());
-    return copy;
-}
-
 // The blocks frozen when the checkpoint was written; nullopt for older checkpoints, which do
 // not record them.
 Result<std::optional<std::set<std::string>>> readFrozenBlocks(const nlohmann::json& json,
@@ -265,9 +259,8 @@ Result<LoadedCheckpoint> readCheckpoint(const std::filesystem::path& file, Netwo
         if (!weights) return weights.error();
         LoadedCheckpoint loaded;
         TrainingState& state = loaded.state;
-        state.bestWeights = json.value().value("best_is_model", false)
-                                ? copyOf(weights.value())
-                                : readBestWeights(archive, weights.value());
+        const bool bestIsModel = json.value().value("best_is_model", false);
+        if (!bestIsModel) state.bestWeights = readBestWeights(archive, weights.value());
         if (!archive.try_read("optimizer", loaded.optimizerState)) {
             return Error{name + ": the checkpoint has no optimizer state"};
         }
@@ -278,6 +271,7 @@ Result<LoadedCheckpoint> readCheckpoint(const std::filesystem::path& file, Netwo
         readProgress(json.value(), state);
 
         loadStateInto(network, weights.value());
+        if (bestIsModel) state.bestWeights = copyStateOf(network);
         if (frozen.value()) network.setFrozenBlocks(*frozen.value());
         std::lock_guard lock(cpuGenerator().mutex());
         cpuGenerator().set_state(rng.to(torch::kCPU));
