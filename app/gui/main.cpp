@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
     const QCommandLineOption projectOption("project", "Open the project in <folder>.", "folder");
     parser.addOption(projectOption);
     const QCommandLineOption pageOption(
-        "page", "Start on <page>: Data, Model, Train, Evaluate, Predict or Export.", "page");
+        "page", "Start on <page>: Data, Model, Train, Runs, Evaluate, Predict or Export.", "page");
     parser.addOption(pageOption);
     parser.process(app);
 
@@ -36,6 +36,9 @@ int main(int argc, char** argv) {
         if (!window.openProject(parser.value(projectOption), &error)) {
             QMessageBox::warning(&window, "Fovea", error);
         }
+    } else {
+        // Where the user left off; the start page (recent projects, New, the demo) otherwise.
+        window.openMostRecentProject();
     }
     return app.exec();
 }

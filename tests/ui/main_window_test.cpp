@@ -33,7 +33,7 @@ class MainWindowTest : public QObject {
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QCOMPARE(window.pageNames(),
-                 QStringList({"Data", "Model", "Train", "Evaluate", "Predict", "Export"}));
+                 QStringList({"Data", "Model", "Train", "Runs", "Evaluate", "Predict", "Export"}));
         QCOMPARE(window.currentPageName(), QString("Data"));
         QVERIFY(window.close());
         QVERIFY(!window.isVisible());

@@ -7,10 +7,12 @@
 #include <QLabel>
 #include <QListView>
 #include <QPlainTextEdit>
+#include <QProgressDialog>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -27,6 +29,7 @@
 #include "fovea/ui/main_window.h"
 #include "model/model_page.h"
 #include "project/project_session.h"
+#include "qcustomplot_wrapper.h"
 #include "train/lr_finder_panel.h"
 #include "train/train_page.h"
 #include "train/training_charts.h"
@@ -119,6 +122,12 @@ class TrainPageTest : public QObject {
         QCOMPARE(page->charts()->batchPoints(), batches.count());
         QCOMPARE(page->charts()->epochPoints(), 3);
         QVERIFY(page->charts()->redraws() < batches.count() + 10);
+        // Legends sit below the axes, where no curve can be.
+        for (QCustomPlot* plot : {page->charts()->lossPlot(), page->charts()->accuracyPlot()}) {
+            QVERIFY(plot->legend->visible());
+            QVERIFY(!plot->axisRect()->insetLayout()->elements(false).contains(plot->legend));
+            QVERIFY(plot->legend->outerRect().top() >= plot->axisRect()->outerRect().bottom());
+        }
         // The run folder is the same as fovea-cli train writes.
         QCOMPARE(metricsRows(outcome.runFolder), 3);
         QVERIFY(QFileInfo::exists(outcome.model));
@@ -176,6 +185,14 @@ class TrainPageTest : public QObject {
         QVERIFY(batches.wait(60000));
         page->togglePause();
         QVERIFY(page->worker()->isPaused());
+        // What cannot change mid-run is locked on the Model page, also programmatically: the
+        // run's own blocks are the only ones a change while paused may name.
+        auto* model = window.modelPage();
+        QVERIFY(!model->findChild<QTableWidget*>("architectureTable")->isEnabled());
+        QVERIFY(!model->findChild<QSpinBox*>("imageSizeSpin")->isEnabled());
+        QVERIFY(!model->findChild<QLabel*>("trainingLockedLabel")->isHidden());
+        model->setArchitecture("mobilenet_v2_keras");
+        QCOMPARE(model->selection().architecture, QString("mobilenet_v3_small"));
         QTest::qWait(1500);  // the batch in flight may still arrive
         const int atPause = batches.count();
         QTest::qWait(1500);
@@ -198,6 +215,8 @@ class TrainPageTest : public QObject {
         QCOMPARE(outcome.outcome, QString("stopped"));
         QVERIFY(hasCheckpoint(outcome.runFolder));
         QVERIFY(outcome.model.isEmpty());  // a stopped run continues from its checkpoint
+        QVERIFY(model->findChild<QTableWidget*>("architectureTable")->isEnabled());
+        QVERIFY(model->findChild<QLabel*>("trainingLockedLabel")->isHidden());
     }
 
     void learningRateFinderDrawsItsCurveAndSuggestsARate() {
@@ -224,6 +243,20 @@ class TrainPageTest : public QObject {
         // The curve: one point per step until it stopped (a diverging loss stops it early).
         QVERIFY2(finder->points() >= 10, qPrintable(QString::number(finder->points())));
         QVERIFY(finder->points() <= 40);
+        // The rate axis: each label once, and side by side they fit the axis.
+        auto* plot = finder->findChild<QCustomPlot*>("lrFinderPlot");
+        QVERIFY(plot);
+        plot->replot();
+        const QVector<QString> labels = plot->xAxis->tickVectorLabels();
+        QVERIFY(labels.size() >= 2);
+        QCOMPARE(QSet<QString>(labels.begin(), labels.end()).size(), labels.size());
+        const QFontMetrics metrics(plot->xAxis->tickLabelFont());
+        int labelWidths = 0;
+        for (const QString& label : labels) labelWidths += metrics.horizontalAdvance(label);
+        QVERIFY2(labelWidths < plot->xAxis->axisRect()->width(),
+                 qPrintable(QString("%1 px of labels on a %2 px axis")
+                                .arg(labelWidths)
+                                .arg(plot->xAxis->axisRect()->width())));
         const double suggested = finder->suggestedLearningRate();
         QVERIFY2(suggested > 1e-7 && suggested < 10, qPrintable(QString::number(suggested)));
         auto* use = finder->findChild<QPushButton*>("useSuggestedLearningRateButton");
@@ -292,7 +325,30 @@ class TrainPageTest : public QObject {
         QCOMPARE(watch->rowCount(), 0);
     }
 
-    void closingTheWindowDuringTrainingKeepsTheCheckpoint() {
+    void aNewProjectsFirstRunIsChosenAndItsTimeShownBeforeStart() {
+        MainWindow window;
+        window.show();
+        QVERIFY(fovea::test::importNewProject(window, m_temp.path() + "/p-first", m_images));
+        auto* page = window.trainPage();
+        auto* size = page->findChild<QSpinBox*>("trainImageSizeSpin");
+        QVERIFY(size);
+        // Fashion-MNIST's 28 px garments: the default network at 96 px, not its own 224.
+        QTRY_COMPARE_WITH_TIMEOUT(window.modelPage()->selection().imageSize, 96, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(page->estimateText().startsWith("About"), 60000);
+        QVERIFY2(page->estimateText().contains("at 96 px"), qPrintable(page->estimateText()));
+        QVERIFY2(page->estimateText().contains("First run"), qPrintable(page->estimateText()));
+        QCOMPARE(size->value(), 96);
+        // The Train page's input size is the Model page's, both ways.
+        size->setValue(128);
+        QCOMPARE(window.modelPage()->selection().imageSize, 128);
+        QTRY_VERIFY_WITH_TIMEOUT(page->estimateText().contains("at 128 px"), 60000);
+        window.modelPage()->setImageSize(160);
+        QCOMPARE(size->value(), 160);
+        // The user's own choice is theirs: no first-run note any more.
+        QVERIFY(!page->estimateText().contains("First run"));
+    }
+
+    void closingTheWindowDuringTrainingSaysItIsWritingTheCheckpoint() {
         QString runFolder;
         {
             auto* window = new MainWindow;
@@ -301,10 +357,19 @@ class TrainPageTest : public QObject {
             auto* page = window->trainPage();
             fovea::test::setShortRun(*page, 50);
             QSignalSpy batches(page->worker(), &fovea::ui::TrainingWorker::batchReported);
+            QSignalSpy finished(page, &fovea::ui::TrainPage::trainingFinished);
             QVERIFY(page->startTraining());
             QVERIFY(batches.wait(60000));
             runFolder = page->currentRunFolder();
-            QVERIFY(window->close());
+            // The window stays, saying why, instead of freezing while the checkpoint is written.
+            QVERIFY(!window->close());
+            QVERIFY(window->isVisible());
+            auto* waiting = window->findChild<QProgressDialog*>("quitWhileTrainingDialog");
+            QVERIFY(waiting);
+            QVERIFY(waiting->isVisible());
+            QVERIFY2(waiting->labelText().contains("checkpoint"), qPrintable(waiting->labelText()));
+            QVERIFY(finished.wait(60000));
+            QTRY_VERIFY(!window->isVisible());  // closed by itself once the run ended
             delete window;
         }
         QVERIFY(hasCheckpoint(runFolder));

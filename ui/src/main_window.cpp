@@ -3,13 +3,17 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QKeySequence>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenuBar>
+#include <QProgressDialog>
 #include <QSplitter>
 #include <QStackedWidget>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QUndoGroup>
 
@@ -17,11 +21,18 @@
 #include "data/data_page.h"
 #include "evaluate/evaluate_page.h"
 #include "export/export_page.h"
+#include "fovea/core/project/fashion_mnist.h"
+#include "fovea/core/project/project_store.h"
+#include "fovea/core/session/run_catalogue.h"
 #include "fovea/core/torch_runtime.h"
+#include "fovea/ui/recent_projects.h"
 #include "model/model_page.h"
+#include "model/network_choice.h"
 #include "predict/predict_page.h"
 #include "project/project_controller.h"
 #include "project/project_session.h"
+#include "runs/runs_page.h"
+#include "start_page.h"
 #include "train/train_page.h"
 #include "widgets/background_job.h"
 #include "widgets/job_progress_bar.h"
@@ -50,6 +61,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_undoGroup(new Q
     buildPages();
     m_project = new ProjectController({m_dataPage, m_modelPage, m_trainPage, m_evaluatePage},
                                       m_undoGroup, this);
+    buildStartPage();
     buildMenus();
     buildStatusBar();
     connect(m_project, &ProjectController::sessionChanged, this, &MainWindow::onSessionChanged);
@@ -68,7 +80,11 @@ MainWindow::~MainWindow() {
 }
 
 void MainWindow::buildPages() {
-    auto* central = new QWidget(this);
+    m_root = new QStackedWidget(this);
+    m_root->setObjectName("rootStack");
+    auto* central = new QWidget(m_root);
+    central->setObjectName("mainWorkbench");
+    m_workbench = central;
     auto* layout = new QHBoxLayout(central);
     m_pageList = new QListWidget(central);
     m_pageList->setObjectName("pageList");
@@ -91,17 +107,26 @@ void MainWindow::buildPages() {
     m_trainPage->setModelSelectionProvider([this] { return m_modelPage->selection(); });
     connect(m_modelPage, &ModelPage::selectionChanged, m_trainPage,
             &TrainPage::onModelSelectionChanged);
+    connect(m_trainPage, &TrainPage::imageSizeChosen, m_modelPage, &ModelPage::setImageSize);
     addPage("Train", m_trainPage);
+    m_runsPage = new RunsPage(m_pages);
+    addPage("Runs", m_runsPage);
     m_evaluatePage = new EvaluatePage(m_pages);
     addPage("Evaluate", m_evaluatePage);
+    // What cannot change mid-run is locked while a run trains.
+    connect(m_trainPage, &TrainPage::trainingStarted, this, [this] {
+        m_modelPage->setTrainingLocked(true);
+        m_runsPage->refresh();
+    });
     // A finished run is evaluated at once, so the Evaluate page is ready when the user looks.
-    connect(m_trainPage, &TrainPage::trainingFinished, m_evaluatePage,
+    connect(m_trainPage, &TrainPage::trainingFinished, this,
             [this](const TrainingOutcomeInfo& outcome) {
-                if (outcome.model.isEmpty()) return;
-                m_evaluatePage->evaluateRun(outcome.runFolder);
-                m_predictPage->setModelSource(outcome.runFolder);
-                m_exportPage->setSource(outcome.runFolder);
+                m_modelPage->setTrainingLocked(false);
+                m_runsPage->refresh();
+                if (!outcome.model.isEmpty()) openRun(outcome.runFolder);
+                if (m_closeWhenTrainingEnds) close();
             });
+    connectRunsPage();
     m_predictPage = new PredictPage(m_pages);
     addPage("Predict", m_predictPage);
     m_exportPage = new ExportPage(m_pages);
@@ -111,7 +136,99 @@ void MainWindow::buildPages() {
     m_pageList->setCurrentRow(0);
     layout->addWidget(m_pageList);
     layout->addWidget(m_pages, 1);
-    setCentralWidget(central);
+    m_root->addWidget(central);
+    setCentralWidget(m_root);
+}
+
+void MainWindow::buildStartPage() {
+    m_startPage = new StartPage(m_root);
+    m_root->insertWidget(0, m_startPage);
+    connect(m_startPage, &StartPage::newProjectRequested, m_project,
+            &ProjectController::chooseNewProject);
+    connect(m_startPage, &StartPage::openProjectRequested, m_project,
+            &ProjectController::chooseProjectToOpen);
+    connect(m_startPage, &StartPage::recentProjectChosen, this, [this](const QString& folder) {
+        QString error;
+        if (!openProject(folder, &error)) m_startPage->showMessage(error);
+    });
+    connect(m_startPage, &StartPage::demoRequested, this, [this] {
+        QString error;
+        if (!openDemoProject({}, &error)) m_startPage->showMessage(error);
+    });
+}
+
+bool MainWindow::openMostRecentProject() {
+    const QStringList recent = RecentProjects(m_settings).list();
+    if (recent.isEmpty()) return false;
+    QString error;
+    if (openProject(recent.front(), &error)) return true;
+    m_startPage->showMessage(error);
+    return false;
+}
+
+bool MainWindow::openDemoProject(const QString& given, QString* error) {
+    const QString folder =
+        given.isEmpty() ? QDir(QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation))
+                              .filePath("Fovea Demo")
+                        : given;
+    const QString project = QDir(folder).filePath("project");
+    if (QFileInfo::exists(QDir(project).filePath(core::kProjectDatabaseName))) {
+        return openProject(project, error);
+    }
+    // The CLI demo's data: 50 garments of each class, 50 more without labels to label.
+    core::FashionMnistFolderOptions data;
+    data.imagesPerClass = 50;
+    data.unlabeledImages = 50;
+    data.seed = 1;
+    const QString images = QDir(folder).filePath("images");
+    if (auto written = core::writeFashionMnistFolder(images.toStdString(), data); !written) {
+        if (error) {
+            *error = QString::fromStdString(written.error().message) +
+                     " (the demo needs Debian's dataset-fashion-mnist package)";
+        }
+        return false;
+    }
+    if (!createProject(project, images, error)) return false;
+    // 28 px garments need no more than 96 px: a first run takes a minute or two on the CPU.
+    ModelSelection selection = defaultModelSelection();
+    selection.imageSize = 96;
+    m_modelPage->applySelection(selection);
+    return true;
+}
+
+void MainWindow::connectRunsPage() {
+    connect(m_runsPage, &RunsPage::runOpened, this, [this](const QString& folder) {
+        openRun(folder);
+        showPage("Evaluate");
+    });
+    connect(m_runsPage, &RunsPage::resumeRequested, this, [this](const QString& folder) {
+        const auto listing = core::readRunListing(folder.toStdString());
+        // The Model page shows the run's network, so that freezing changed while paused means
+        // this network's blocks.
+        if (listing && listing.value().config) {
+            m_modelPage->applySelection(selectionFromRun(*listing.value().config));
+        }
+        showPage("Train");
+        QString error;
+        if (!m_trainPage->resumeRun(folder, &error)) {
+            statusBar()->showMessage("Cannot resume: " + error, 10000);
+        }
+    });
+    connect(m_runsPage, &RunsPage::startFromRequested, this, [this](const core::RunConfig& config) {
+        m_modelPage->applySelection(selectionFromRun(config));
+        m_trainPage->setSettings(config.settings);
+        showPage("Train");
+        statusBar()->showMessage(
+            "The run's network and settings are on the Model and Train pages; press Start "
+            "for a new run.",
+            10000);
+    });
+}
+
+void MainWindow::openRun(const QString& runFolder) {
+    m_evaluatePage->evaluateRun(runFolder);
+    m_predictPage->setModelSource(runFolder);
+    m_exportPage->setSource(runFolder);
 }
 
 void MainWindow::buildMenus() {
@@ -216,13 +333,21 @@ bool MainWindow::rescanProject(QString* error) { return m_project->rescanProject
 
 void MainWindow::onSessionChanged(ProjectSession* session) {
     for (QAction* action : m_projectActions) action->setEnabled(session != nullptr);
+    m_runsPage->setSession(session);
+    m_root->setCurrentWidget(session ? m_workbench : static_cast<QWidget*>(m_startPage));
     if (!session) {
+        m_startPage->setRecentProjects(RecentProjects(m_settings).list());
         setWindowTitle("Fovea");
         m_projectLabel->setText("No project open");
         return;
     }
     setWindowTitle(QString("%1 - Fovea").arg(session->name()));
     m_projectLabel->setText("Project: " + session->folder());
+    m_startPage->showMessage({});
+    // A reopened project shows its last trained model again.
+    if (const auto run = m_runsPage->latestFinishedRun()) {
+        openRun(QString::fromStdString(run->folder.string()));
+    }
     Q_EMIT projectChanged(session->folder());
 }
 
@@ -247,7 +372,31 @@ void MainWindow::saveWindowState() {
     }
 }
 
+bool MainWindow::closeAfterTraining() {
+    if (!m_trainPage->isTraining()) return false;
+    if (m_closeWhenTrainingEnds) return true;  // already stopping
+    m_closeWhenTrainingEnds = true;
+    m_trainPage->stopTraining();
+    auto* waiting = new QProgressDialog(
+        "Stopping the training after this batch and writing its checkpoint, so that it can be "
+        "resumed. Fovea closes when it is written.",
+        QString(), 0, 0, this);
+    waiting->setObjectName("quitWhileTrainingDialog");
+    waiting->setWindowTitle("Closing Fovea");
+    waiting->setCancelButton(nullptr);
+    waiting->setMinimumDuration(0);
+    waiting->setWindowModality(Qt::WindowModal);
+    waiting->setAutoClose(false);
+    waiting->show();
+    return true;
+}
+
 void MainWindow::closeEvent(QCloseEvent* event) {
+    // The checkpoint takes seconds to write; the window says so instead of freezing.
+    if (closeAfterTraining()) {
+        event->ignore();
+        return;
+    }
     saveWindowState();
     // Labels are already in the database; a running import is cancelled (it changes nothing
     // until its single final transaction).

@@ -1,7 +1,5 @@
 #include "fovea/core/session/run_records.h"
 
-#include <fstream>
-
 #include "fovea/core/session/run_data.h"
 #include "fovea/core/session/run_settings.h"
 #include "fovea/core/training/run_folder.h"
@@ -61,13 +59,6 @@ Result<ExportInputs> exportInputs(const fs::path& source) {
     inputs.facts.summary = loadJsonFile(source / RunFolder::kSummaryFile);
     inputs.facts.evaluation = loadJsonFile(source / "evaluation.json");
     return inputs;
-}
-
-nlohmann::json loadJsonFile(const fs::path& file) {
-    std::ifstream stream(file);
-    if (!stream) return nullptr;
-    auto json = nlohmann::json::parse(stream, nullptr, false);
-    return json.is_discarded() ? nlohmann::json() : json;
 }
 
 }  // namespace fovea::core

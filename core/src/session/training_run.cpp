@@ -23,10 +23,6 @@ std::vector<std::string> frozenBlocksInOrder(const NetworkImpl& network) {
     return frozen;
 }
 
-}  // namespace
-
-namespace {
-
 // What config.json records for a new run: the settings and what preparing it found.
 RunConfig describeRun(const RunSettings& settings, const TrainingInputs& inputs) {
     RunConfig config;
@@ -144,6 +140,60 @@ Result<fs::path> saveRunModel(const fs::path& runFolder, const NetworkImpl& netw
     return modelFile;
 }
 
+// The run from its folder on (`run` exists): every error is also written to the run's log and
+// failure.json, so the run list and log.txt say why it ended.
+Result<TrainingRunResult> trainInFolder(RunFolder& run, const RunSettings& settings, bool resume,
+                                        TrainingInputs& inputs, TrainingControl& control,
+                                        const TrainingRunHooks& hooks) {
+    ProjectStore& store = inputs.data.store;
+    const TrainingDataSet& set = inputs.set;
+    NetworkPtr network = inputs.network.network;
+    const fs::path& runFolder = run.path();
+    // Rewritten on resume: the images this run goes on with.
+    if (auto recorded = writeRunImages(runFolder, {dataImages(set.train, set.classNames),
+                                                   dataImages(set.validation, set.classNames)});
+        !recorded) {
+        return withKind(recorded.error(), ErrorKind::Io);
+    }
+
+    Trainer trainer(
+        network, settings.training,
+        {inputs.trainLoader.get(), inputs.validationLoader.get(), set.classNames, set.trainCounts});
+    trainer.setCheckpointFolder(run.checkpointFolder());
+    if (resume) {
+        auto restored = trainer.resumeFromCheckpoint(run.checkpointFolder() / "last.pt");
+        if (!restored) return withKind(restored.error(), ErrorKind::Internal);
+    }
+
+    TrainingRunResult result = describeResult(run, inputs);
+    const TrainingCallbacks forward = forwardedCallbacks(hooks, store, result, network, settings);
+    if (hooks.started) {
+        hooks.started({result.runFolder, set.classNames, set.train.size(), set.validation.size()});
+    }
+    predictWatchedImages(hooks, *network, settings, set.classNames, -1);
+    const TrainingCallbacks recorded = run.callbacks(forward);
+    if (recorded.onLog && !result.batchSizeExplanation.empty()) {
+        recorded.onLog(result.batchSizeExplanation);
+    }
+    auto summary = trainer.run(control, recorded);
+    if (!summary) return withKind(summary.error(), ErrorKind::Internal);
+    result.summary = summary.value();
+    (void)run.writeSummary(result.summary);
+
+    if (result.summary.outcome != TrainingOutcome::Stopped) {
+        auto model = saveRunModel(result.runFolder, trainer.network(), settings, set.classNames);
+        if (!model) return model.error();
+        result.model = model.value();
+    }
+    result.recordingError = run.recordingError();
+    return result;
+}
+
+Result<TrainingRunResult> failed(RunFolder& run, Error error) {
+    (void)run.recordFailure(error.message);
+    return error;
+}
+
 }  // namespace
 
 Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::path& runFolder,
@@ -160,57 +210,30 @@ Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::pa
 
     const fs::path runProject = runFolder / "project";
     auto prepared = prepareTrainingInputs(settings, runProject, hooks.download);
-    if (!prepared) return prepared.error();
+    if (!prepared) return run ? failed(*run, prepared.error()) : prepared.error();
     TrainingInputs& inputs = prepared.value();
-    ProjectStore& store = inputs.data.store;
-    const TrainingDataSet& set = inputs.set;
-    NetworkPtr network = inputs.network.network;
     // Splits were assigned to images that had none.
-    if (hooks.projectChanged) hooks.projectChanged(store.directory());
+    if (hooks.projectChanged) hooks.projectChanged(inputs.data.store.directory());
 
     if (!run) {
         auto created = RunFolder::create(runFolder, toJson(describeRun(settings, inputs)));
         if (!created) return withKind(created.error(), ErrorKind::Usage);
         run = std::move(created).value();
     }
-    // Rewritten on resume: the images this run goes on with.
-    if (auto recorded = writeRunImages(runFolder, {dataImages(set.train, set.classNames),
-                                                   dataImages(set.validation, set.classNames)});
-        !recorded) {
-        return withKind(recorded.error(), ErrorKind::Io);
+    // LibTorch reports some failures as exceptions (c10::Error is a std::exception); they end
+    // the run like any other error, recorded in its folder.
+    try {
+        auto trained = trainInFolder(*run, settings, resume, inputs, control, hooks);
+        if (!trained) return failed(*run, trained.error());
+        return trained;
+    } catch (const c10::Error& exception) {
+        return failed(*run,
+                      Error{std::string("training failed: ") + exception.what_without_backtrace(),
+                            ErrorKind::Internal});
+    } catch (const std::exception& exception) {
+        return failed(
+            *run, Error{std::string("training failed: ") + exception.what(), ErrorKind::Internal});
     }
-
-    Trainer trainer(
-        network, settings.training,
-        {inputs.trainLoader.get(), inputs.validationLoader.get(), set.classNames, set.trainCounts});
-    trainer.setCheckpointFolder(run->checkpointFolder());
-    if (resume) {
-        auto restored = trainer.resumeFromCheckpoint(run->checkpointFolder() / "last.pt");
-        if (!restored) return withKind(restored.error(), ErrorKind::Internal);
-    }
-
-    TrainingRunResult result = describeResult(*run, inputs);
-    const TrainingCallbacks forward = forwardedCallbacks(hooks, store, result, network, settings);
-    if (hooks.started) {
-        hooks.started({result.runFolder, set.classNames, set.train.size(), set.validation.size()});
-    }
-    predictWatchedImages(hooks, *network, settings, set.classNames, -1);
-    const TrainingCallbacks recorded = run->callbacks(forward);
-    if (recorded.onLog && !result.batchSizeExplanation.empty()) {
-        recorded.onLog(result.batchSizeExplanation);
-    }
-    auto summary = trainer.run(control, recorded);
-    if (!summary) return withKind(summary.error(), ErrorKind::Internal);
-    result.summary = summary.value();
-    (void)run->writeSummary(result.summary);
-
-    if (result.summary.outcome != TrainingOutcome::Stopped) {
-        auto model = saveRunModel(result.runFolder, trainer.network(), settings, set.classNames);
-        if (!model) return model.error();
-        result.model = model.value();
-    }
-    result.recordingError = run->recordingError();
-    return result;
 }
 
 }  // namespace fovea::core

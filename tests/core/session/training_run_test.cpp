@@ -5,12 +5,17 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "fovea/core/session/run_catalogue.h"
+#include "fovea/core/session/run_estimate.h"
 #include "fovea/core/session/training_run.h"
 #include "temp_folder.h"
 
@@ -34,6 +39,26 @@ void writeImageFolder(const fs::path& data, int count) {
             ASSERT_TRUE(cv::imwrite((data / name / (std::to_string(i) + ".png")).string(), image));
         }
     }
+}
+
+// A small ResNet-18 from random weights on the images below `data`, on the CPU.
+RunSettings tinySettings(const fs::path& data, std::int64_t epochs) {
+    RunSettings settings;
+    settings.data = data;
+    settings.network.architecture = "resnet18";
+    settings.network.weights = "none";
+    settings.network.imageSize = 32;
+    settings.training.epochs = epochs;
+    settings.training.device = DevicePreference::Cpu;
+    settings.batchSize = 4;
+    settings.augment = AugmentationLevel::None;
+    settings.workers = 1;
+    return settings;
+}
+
+std::string fileText(const fs::path& file) {
+    std::ifstream stream(file);
+    return {std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>()};
 }
 
 TEST(TrainingRun, TellsItsStartItsProjectWritesAndTheWatchedImagesEveryEpoch) {
@@ -90,6 +115,123 @@ TEST(TrainingRun, TellsItsStartItsProjectWritesAndTheWatchedImagesEveryEpoch) {
         ASSERT_TRUE(epoch[1].error.has_value());
         EXPECT_NE(epoch[1].error->find("broken.png"), std::string::npos) << *epoch[1].error;
     }
+}
+
+TEST(TrainingRun, AFailureAfterTheRunFolderExistsIsInItsLogAndTheRunListSaysFailed) {
+    const test::TempFolder folder("fovea-training-run-failure");
+    writeImageFolder(folder / "images", 4);
+    TrainingControl control;
+    // What the workbench once sent after the architecture changed during a pause.
+    control.requestFrozenBlocks({"layer1_of_another_network"});
+    const auto ran =
+        runTraining(tinySettings(folder / "images", 2), folder / "run", false, control, {});
+    ASSERT_FALSE(ran);
+    EXPECT_NE(ran.error().message.find("layer1_of_another_network"), std::string::npos)
+        << ran.error().message;
+
+    EXPECT_NE(fileText(folder / "run" / "log.txt").find("failed: " + ran.error().message),
+              std::string::npos)
+        << fileText(folder / "run" / "log.txt");
+    const auto listing = readRunListing(folder / "run");
+    ASSERT_TRUE(listing) << listing.error().message;
+    EXPECT_EQ(listing.value().status, RunStatus::Failed);
+    EXPECT_EQ(listing.value().message, ran.error().message);
+    EXPECT_FALSE(fs::exists(folder / "run" / "running.json"));
+}
+
+TEST(TrainingRun, TheRunListShowsAStoppedRunThenTheSameRunFinishedAfterItsResume) {
+    const test::TempFolder folder("fovea-training-run-list");
+    writeImageFolder(folder / "images", 4);
+    const RunSettings settings = tinySettings(folder / "images", 3);
+    const fs::path run = folder / "runs" / "first";
+
+    TrainingControl stopAfterOneEpoch;
+    TrainingRunHooks hooks;
+    std::vector<RunStatus> statusWhileTraining;
+    hooks.training.onEpoch = [&](const EpochReport&) {
+        statusWhileTraining.push_back(readRunListing(run).value().status);
+        stopAfterOneEpoch.requestStop();
+    };
+    ASSERT_TRUE(runTraining(settings, run, false, stopAfterOneEpoch, hooks));
+    EXPECT_EQ(statusWhileTraining, std::vector<RunStatus>{RunStatus::Running});
+
+    auto stopped = readRunListing(run);
+    ASSERT_TRUE(stopped) << stopped.error().message;
+    EXPECT_EQ(stopped.value().status, RunStatus::Stopped);
+    EXPECT_EQ(stopped.value().epochsDone, 1);
+    EXPECT_EQ(stopped.value().epochsPlanned, 3);
+    EXPECT_TRUE(stopped.value().resumable());
+    EXPECT_FALSE(stopped.value().hasModel);
+
+    TrainingControl control;
+    ASSERT_TRUE(runTraining({}, run, /*resume=*/true, control, {}));
+    const std::vector<RunListing> runs = listRuns(folder / "runs");
+    ASSERT_EQ(runs.size(), 1u);
+    const RunListing& finished = runs[0];
+    EXPECT_EQ(finished.status, RunStatus::Finished);
+    EXPECT_EQ(finished.epochsDone, 3);
+    EXPECT_FALSE(finished.resumable());
+    EXPECT_TRUE(finished.hasModel);
+    ASSERT_TRUE(finished.config.has_value());
+    EXPECT_EQ(finished.config->settings.network.architecture, "resnet18");
+
+    // The figures are metrics.csv's: the best of its rows.
+    const std::vector<EpochReport> epochs = readRunMetrics(run);
+    ASSERT_EQ(epochs.size(), 3u);
+    double best = 0, seconds = 0;
+    for (const EpochReport& epoch : epochs) {
+        ASSERT_TRUE(epoch.hasValidation);
+        best = std::max(best, epoch.validationAccuracy);
+        seconds += epoch.seconds;
+    }
+    EXPECT_DOUBLE_EQ(finished.bestValidationAccuracy.value(), best);
+    EXPECT_NEAR(finished.trainingSeconds, seconds, 1e-9);
+    EXPECT_GT(seconds, 0);
+}
+
+TEST(RunEstimate, IsWithinAFactorOfTheRunItEstimates) {
+    const test::TempFolder folder("fovea-run-estimate");
+    writeImageFolder(folder / "images", 16);
+    RunSettings settings = tinySettings(folder / "images", 2);
+    settings.network.imageSize = 64;
+    settings.network.freeze = std::vector<std::string>{};  // every block trains
+    const auto estimate = estimateRunTime(settings, 2, 26, 6);
+    ASSERT_TRUE(estimate) << estimate.error().message;
+    EXPECT_EQ(estimate.value().imageSize, 64);
+    EXPECT_EQ(estimate.value().device, "cpu");
+    EXPECT_GT(estimate.value().trainingImagesPerSecond, 0);
+    // No frozen prefix: every epoch costs the same.
+    EXPECT_EQ(estimate.value().uncachedEpochs, 2);
+    EXPECT_DOUBLE_EQ(estimate.value().cachedEpochSeconds, estimate.value().fullEpochSeconds);
+    EXPECT_NEAR(estimate.value().seconds,
+                estimate.value().warmUpSeconds + 2 * estimate.value().fullEpochSeconds, 1e-9);
+
+    TrainingControl control;
+    const auto ran = runTraining(settings, folder / "run", false, control, {});
+    ASSERT_TRUE(ran) << ran.error().message;
+    ASSERT_EQ(ran.value().trainImages + ran.value().validationImages, 32u);
+    double actual = 0;
+    for (const EpochReport& epoch : ran.value().summary.history) actual += epoch.seconds;
+    // Image decoding and batching are left out of the estimate, so it may be low; by more
+    // than a factor of ten it would mislead.
+    std::cout << "estimated " << estimate.value().seconds << " s, took " << actual << " s\n";
+    EXPECT_GT(estimate.value().seconds, actual / 10);
+    EXPECT_LT(estimate.value().seconds, actual * 10);
+}
+
+TEST(RunEstimate, AFrozenPrefixMakesTheEpochsAfterTheCachedOnesCheaper) {
+    const test::TempFolder folder("fovea-run-estimate-frozen");
+    RunSettings settings = tinySettings(folder / "unused", 10);
+    settings.network.freeze = std::vector<std::string>{"stem", "layer1", "layer2", "layer3"};
+    settings.augment = AugmentationLevel::Light;
+    const auto estimate = estimateRunTime(settings, 3, 100, 20);
+    ASSERT_TRUE(estimate) << estimate.error().message;
+    EXPECT_EQ(estimate.value().uncachedEpochs, 4);  // one per augmentation variant
+    const RunTimeEstimate& e = estimate.value();
+    EXPECT_LT(e.cachedEpochSeconds, e.fullEpochSeconds);
+    EXPECT_NEAR(e.seconds, e.warmUpSeconds + 4 * e.fullEpochSeconds + 6 * e.cachedEpochSeconds,
+                1e-9);
+    EXPECT_NEAR(estimatedSecondsFor(e, 2), e.warmUpSeconds + 2 * e.fullEpochSeconds, 1e-9);
 }
 
 }  // namespace

@@ -118,6 +118,20 @@ ModelPage::ModelPage(QWidget* parent) : QWidget(parent) {
     m_errorLabel->hide();
     layout->addWidget(m_errorLabel);
 
+    m_lockedLabel = new QLabel(
+        "A run is training: its architecture, weights, head and input size stay as they are "
+        "until it ends. Frozen blocks can be changed while it is paused.",
+        this);
+    m_lockedLabel->setObjectName("trainingLockedLabel");
+    m_lockedLabel->setWordWrap(true);
+    m_lockedLabel->setStyleSheet(
+        "QLabel#trainingLockedLabel { background: #fff4d6; border: 1px solid #e0c070; "
+        "border-radius: 3px; padding: 4px 6px; }");
+    m_lockedLabel->hide();
+    layout->insertWidget(1, m_lockedLabel);
+    m_lockedWhileTraining = {m_architectureTable, m_weightsPanel, m_dropoutSpin, m_hiddenUnitsSpin,
+                             m_imageSizeSpin};
+
     m_buildJob = new BackgroundJob(this);
     m_buildTimer = new QTimer(this);
     m_buildTimer->setSingleShot(true);
@@ -330,11 +344,33 @@ void ModelPage::selectArchitectureRow(const QString& architecture) {
 }
 
 void ModelPage::setArchitecture(const QString& architecture) {
-    if (!findArchitectureEntry(architecture)) return;
+    if (m_trainingLocked || !findArchitectureEntry(architecture)) return;
     selectArchitectureRow(architecture);  // onArchitectureRowChanged() does the rest
 }
 
-void ModelPage::setWeights(const QString& weights) { m_weightsPanel->chooseWeights(weights); }
+void ModelPage::setWeights(const QString& weights) {
+    if (!m_trainingLocked) m_weightsPanel->chooseWeights(weights);
+}
+
+void ModelPage::setImageSize(int pixels) {
+    if (!m_trainingLocked) m_imageSizeSpin->setValue(pixels);  // onHeadOptionsChanged() saves
+}
+
+void ModelPage::applySelection(const ModelSelection& selection) {
+    if (m_trainingLocked || !m_session || !findArchitectureEntry(selection.architecture)) return;
+    m_selection = selection;
+    m_applyRecommendation = false;  // the selection's own freezing
+    m_errorLabel->hide();
+    showSelection();
+    commit();
+    requestNetwork();
+}
+
+void ModelPage::setTrainingLocked(bool locked) {
+    m_trainingLocked = locked;
+    for (QWidget* widget : m_lockedWhileTraining) widget->setEnabled(!locked);
+    m_lockedLabel->setVisible(locked);
+}
 
 void ModelPage::onArchitectureRowChanged() {
     const auto selected = m_architectureTable->selectedItems();

@@ -37,9 +37,20 @@ class ModelPage : public QWidget {
     ModelSelection selection() const { return m_selection; }
 
     // As the user would choose them (saved, selectionChanged() emitted); for the window and
-    // tests. `weights` is "default", "none", a .pth/.safetensors path or a URL.
+    // tests. Ignored while training is locked (setTrainingLocked). `weights` is "default", "none",
+    // a .pth/.safetensors path or a URL.
     void setArchitecture(const QString& architecture);
     void setWeights(const QString& weights);
+    // The network input side in pixels (0: the weights' own), as the Input size field sets it.
+    void setImageSize(int pixels);
+    // Shows and saves `selection` whole (e.g. a run's, to train again from it).
+    void applySelection(const ModelSelection& selection);
+
+    // While a run trains, its architecture, weights, head and input size are fixed: those
+    // controls are disabled and a note says why. The freeze map stays, for changes while
+    // paused.
+    void setTrainingLocked(bool locked);
+    bool isTrainingLocked() const { return m_trainingLocked; }
 
     // Parameter counts as displayed, of the network as training will build it (head for the
     // project's classes); 0 while it is being built.
@@ -102,6 +113,9 @@ class ModelPage : public QWidget {
     QLabel* m_headNoteLabel = nullptr;
     FreezeMap* m_freezeMap = nullptr;
     QLabel* m_errorLabel = nullptr;
+    QLabel* m_lockedLabel = nullptr;
+    QList<QWidget*> m_lockedWhileTraining;
+    bool m_trainingLocked = false;
     BackgroundJob* m_buildJob = nullptr;
     // Coalesces quick changes (arrow keys through the table) into one build.
     QTimer* m_buildTimer = nullptr;

@@ -26,4 +26,24 @@ std::map<std::string, double> toBlockLearningRateMultipliers(const ModelSelectio
     return multipliers;
 }
 
+ModelSelection selectionFromRun(const core::RunConfig& config) {
+    const core::NetworkChoice& network = config.settings.network;
+    ModelSelection selection;
+    selection.architecture = QString::fromStdString(network.architecture);
+    selection.weights = QString::fromStdString(network.weights);
+    // What it froze as training began; older runs recorded only what was asked for.
+    const auto& frozen = config.frozenBlocks ? config.frozenBlocks : network.freeze;
+    if (frozen) {
+        for (const std::string& block : *frozen)
+            selection.frozenBlocks << QString::fromStdString(block);
+    }
+    for (const auto& [block, multiplier] : config.settings.training.blockLearningRateMultipliers) {
+        selection.learningRateMultipliers[QString::fromStdString(block)] = multiplier;
+    }
+    selection.dropout = network.head.dropout;
+    selection.hiddenUnits = static_cast<int>(network.head.hiddenUnits);
+    selection.imageSize = network.imageSize;
+    return selection;
+}
+
 }  // namespace fovea::ui

@@ -16,4 +16,8 @@ core::NetworkChoice toNetworkChoice(const ModelSelection& selection);
 // TrainingConfig::blockLearningRateMultipliers for this selection (blocks absent train at 1x).
 std::map<std::string, double> toBlockLearningRateMultipliers(const ModelSelection& selection);
 
+// The selection a run was trained with (to train again from it): its network, the blocks it
+// froze as it began, its head, input size and block learning rates.
+ModelSelection selectionFromRun(const core::RunConfig& config);
+
 }  // namespace fovea::ui

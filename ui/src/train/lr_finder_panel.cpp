@@ -37,7 +37,12 @@ LearningRateFinderPanel::LearningRateFinderPanel(QWidget* parent)
     m_plot->setObjectName("lrFinderPlot");
     m_plot->setMinimumHeight(150);
     m_plot->xAxis->setScaleType(QCPAxis::stLogarithmic);
-    m_plot->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    // The panel is narrow and the range spans up to eight decades: a few whole decades,
+    // labelled once each, so that labels neither overlap nor repeat.
+    QSharedPointer<QCPAxisTickerLog> ticker(new QCPAxisTickerLog);
+    ticker->setTickCount(4);
+    ticker->setSubTickCount(0);
+    m_plot->xAxis->setTicker(ticker);
     m_plot->xAxis->setNumberFormat("eb");
     m_plot->xAxis->setNumberPrecision(0);
     m_plot->xAxis->setLabel("learning rate");

@@ -1,8 +1,12 @@
 # The Train page: settings, the training worker thread and the live charts.
 # lr_finder_panel.cpp and training_worker.cpp include LibTorch (core's session).
 target_sources(fovea_ui PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/first_run.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/first_run.h
     ${CMAKE_CURRENT_LIST_DIR}/lr_finder_panel.cpp
     ${CMAKE_CURRENT_LIST_DIR}/lr_finder_panel.h
+    ${CMAKE_CURRENT_LIST_DIR}/run_time_estimator.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/run_time_estimator.h
     ${CMAKE_CURRENT_LIST_DIR}/train_page.cpp
     ${CMAKE_CURRENT_LIST_DIR}/train_page.h
     ${CMAKE_CURRENT_LIST_DIR}/train_page_settings.cpp

@@ -11,15 +11,23 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QVBoxLayout>
+#include <algorithm>
+#include <vector>
 
+#include "duration_text.h"
 #include "fovea/core/count_text.h"
+#include "fovea/core/session/run_catalogue.h"
 #include "fovea/core/torch_runtime.h"
+#include "model/network_choice.h"
 #include "page_header.h"
 #include "project/project_session.h"
+#include "train/first_run.h"
 #include "train/lr_finder_panel.h"
+#include "train/run_time_estimator.h"
 #include "train/train_page_settings.h"
 #include "train/training_charts.h"
 #include "train/training_worker.h"
@@ -30,13 +38,6 @@ namespace fovea::ui {
 namespace {
 
 const char* const kSettingsKey = "train.settings";
-
-QString durationText(double seconds) {
-    const qint64 s = static_cast<qint64>(seconds + 0.5);
-    if (s >= 3600) return QString("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60);
-    if (s >= 60) return QString("%1 min %2 s").arg(s / 60).arg(s % 60);
-    return QString("%1 s").arg(s);
-}
 
 QComboBox* makeCombo(const QString& name, const QStringList& items, const QString& tip,
                      QWidget* parent) {
@@ -93,6 +94,11 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent), m_worker(new TrainingWo
     progressRow->addWidget(m_progressLabel, 2);
     layout->addLayout(progressRow);
 
+    m_estimator = new RunTimeEstimator(this);
+    connect(m_estimator, &RunTimeEstimator::estimated, this, &TrainPage::onEstimated);
+    connect(m_estimator, &RunTimeEstimator::failed, this, [this](const QString& message) {
+        m_estimateLabel->setText("No time estimate: " + message);
+    });
     connectWorker();
     setSession(nullptr);
 }
@@ -114,6 +120,7 @@ QWidget* TrainPage::buildSettings() {
 
     auto* form = new QFormLayout;
     form->addRow("Epochs:", m_epochs);
+    form->addRow("Input size:", m_imageSize);
     form->addRow("Batch size:", m_batchSize);
     form->addRow("Learning rate:", m_learningRate);
     form->addRow("Optimizer:", m_optimizer);
@@ -133,6 +140,7 @@ QWidget* TrainPage::buildSettings() {
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(form);
     layout->addLayout(buttons);
+    layout->addWidget(m_estimateLabel);
     layout->addWidget(m_lrFinder);
     layout->addStretch(1);
     return panel;
@@ -143,6 +151,26 @@ void TrainPage::createTrainingFields(QWidget* panel) {
     m_epochs->setObjectName("epochsSpin");
     m_epochs->setRange(1, 1000);
     m_epochs->setValue(10);
+    m_imageSize = new QSpinBox(panel);
+    m_imageSize->setObjectName("trainImageSizeSpin");
+    m_imageSize->setRange(0, 1024);
+    m_imageSize->setSingleStep(32);
+    m_imageSize->setSuffix(" px");
+    m_imageSize->setSpecialValueText("Weights' own");
+    m_imageSize->setKeyboardTracking(false);
+    m_imageSize->setToolTip(
+        "Side of the square the images are resized and cropped to (the same field as on the "
+        "Model page). Smaller trains much faster on a CPU.");
+    connect(m_imageSize, &QSpinBox::valueChanged, this, [this](int pixels) {
+        if (m_loading) return;
+        m_firstRun = false;  // the user chose
+        m_firstRunNote.clear();
+        Q_EMIT imageSizeChosen(pixels);
+    });
+    m_estimateLabel = new QLabel(panel);
+    m_estimateLabel->setObjectName("estimateLabel");
+    m_estimateLabel->setWordWrap(true);
+    m_estimateLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_batchSize = new QSpinBox(panel);
     m_batchSize->setObjectName("batchSizeSpin");
     m_batchSize->setRange(0, 4096);
@@ -252,7 +280,10 @@ void TrainPage::createLearningRateFinder(QWidget* panel) {
         appendLog(QString("Learning rate set to %1, the range test's suggestion.").arg(rate));
     });
     // One piece of training at a time: the test and a run would share the cores.
-    connect(m_lrFinder, &LearningRateFinderPanel::runningChanged, this, &TrainPage::updateButtons);
+    connect(m_lrFinder, &LearningRateFinderPanel::runningChanged, this, [this] {
+        updateButtons();
+        if (!m_lrFinder->isRunning()) scheduleEstimate();
+    });
 }
 
 void TrainPage::setSession(ProjectSession* session) {
@@ -263,6 +294,15 @@ void TrainPage::setSession(ProjectSession* session) {
     loadSettings();
     setEnabled(session != nullptr);
     updateButtons();
+    m_estimator->cancel();
+    m_estimateLabel->clear();
+    if (session) {
+        // More labels, other classes: another estimate.
+        connect(session, &ProjectSession::labelsChanged, this, &TrainPage::scheduleEstimate);
+        connect(session, &ProjectSession::classesChanged, this, &TrainPage::scheduleEstimate);
+        connect(session, &ProjectSession::imagesChanged, this, &TrainPage::scheduleEstimate);
+    }
+    onModelSelectionChanged();
 }
 
 void TrainPage::setModelSelectionProvider(std::function<ModelSelection()> provider) {
@@ -270,8 +310,17 @@ void TrainPage::setModelSelectionProvider(std::function<ModelSelection()> provid
 }
 
 void TrainPage::onModelSelectionChanged() {
-    if (!m_worker->isPaused() || !m_modelSelection) return;
-    const QStringList frozen = m_modelSelection().frozenBlocks;
+    if (!m_modelSelection) return;
+    const ModelSelection selection = m_modelSelection();
+    {
+        const QSignalBlocker block(m_imageSize);
+        m_imageSize->setValue(selection.imageSize);
+    }
+    scheduleEstimate();
+    if (!m_worker->isPaused()) return;
+    // Block names belong to one architecture; another's would end the run.
+    if (selection.architecture != m_runArchitecture) return;
+    const QStringList frozen = selection.frozenBlocks;
     m_worker->setFrozenBlocks(frozen);
     appendLog(QString("Frozen blocks from the next batch: %1")
                   .arg(frozen.isEmpty() ? "none" : frozen.join(", ")));
@@ -316,6 +365,12 @@ void TrainPage::setSettings(const core::RunSettings& s) {
 
 void TrainPage::saveSettings() {
     if (m_loading || !m_session) return;
+    // The user's own choice wins over what a first run would choose.
+    if (!m_applyingFirstRun) {
+        m_firstRun = false;
+        m_firstRunNote.clear();
+    }
+    scheduleEstimate();
     m_session->check(
         m_session->store().setSetting(kSettingsKey, trainPageSettingsJson(request().settings)));
 }
@@ -323,8 +378,11 @@ void TrainPage::saveSettings() {
 void TrainPage::loadSettings() {
     m_loading = true;
     core::RunSettings settings = TrainingRequest::defaultSettings();
+    m_firstRun = false;
+    m_firstRunNote.clear();
     if (m_session) {
         auto stored = m_session->store().setting(kSettingsKey);
+        m_firstRun = stored && !stored.value();
         if (stored && stored.value()) {
             auto read = trainPageSettingsFromJson(*stored.value());
             if (read) {
@@ -339,41 +397,93 @@ void TrainPage::loadSettings() {
     m_loading = false;
 }
 
-bool TrainPage::startTraining(QString* error) {
+bool TrainPage::canStart(QString* error) const {
+    QString reason;
     if (!m_session) {
-        if (error) *error = "Open or create a project first.";
-        return false;
+        reason = "Open or create a project first.";
+    } else if (isTraining()) {
+        reason = "A run is already going.";
+    } else if (m_lrFinder->isRunning()) {
+        reason = "The learning-rate test is still running.";
     }
-    if (isTraining()) {
-        if (error) *error = "A run is already going.";
-        return false;
-    }
-    if (m_lrFinder->isRunning()) {
-        if (error) *error = "The learning-rate test is still running.";
-        return false;
-    }
-    TrainingRequest r = request();
-    const QString stamp = QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss");
-    r.runFolder = QDir(m_session->folder()).filePath("runs/" + stamp + "-" + r.model.architecture);
-    r.watchFiles = m_watchSet->files();
+    if (error) *error = reason;
+    return reason.isEmpty();
+}
+
+bool TrainPage::launch(const TrainingRequest& r, QString* error) {
+    m_estimator->cancel();  // the run needs the cores
     if (!m_worker->start(r)) {
         if (error) *error = "A run is already going.";
         return false;
     }
     m_runFolder = r.runFolder;
     m_runEpochs = r.settings.training.epochs;
+    m_runArchitecture = r.model.architecture;
     m_charts->clear();
     m_watchSet->clearPredictions();
     m_log->clear();
     m_progress->setValue(0);
     m_lastPosition.clear();
     m_progressLabel->setText("Preparing: reading the data and building the network…");
+    return true;
+}
+
+bool TrainPage::startTraining(QString* error) {
+    if (!canStart(error)) return false;
+    TrainingRequest r = request();
+    const QString stamp = QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss");
+    r.runFolder = QDir(m_session->folder()).filePath("runs/" + stamp + "-" + r.model.architecture);
+    r.watchFiles = m_watchSet->files();
+    if (!launch(r, error)) return false;
     appendLog(QString("Training %1 for %2 into %3")
                   .arg(r.model.architecture)
                   .arg(QString::fromStdString(core::countText(r.settings.training.epochs, "epoch")))
                   .arg(r.runFolder));
     updateButtons();
     Q_EMIT trainingStarted(r.runFolder);
+    return true;
+}
+
+bool TrainPage::resumeRun(const QString& runFolder, QString* error) {
+    if (!canStart(error)) return false;
+    auto listing = core::readRunListing(runFolder.toStdString());
+    if (!listing || !listing.value().resumable()) {
+        if (error) {
+            *error = listing
+                         ? QString("%1 cannot be resumed: it is %2%3.")
+                               .arg(runFolder)
+                               .arg(core::runStatusName(listing.value().status))
+                               .arg(listing.value().hasCheckpoint ? "" : " and has no checkpoint")
+                         : QString::fromStdString(listing.error().message);
+        }
+        return false;
+    }
+    const core::RunListing& run = listing.value();
+    TrainingRequest r;
+    r.settings = run.config->settings;  // what the run recorded; core reads them again
+    r.model = selectionFromRun(*run.config);
+    r.runFolder = runFolder;
+    r.resume = true;
+    r.watchFiles = m_watchSet->files();
+    if (!launch(r, error)) return false;
+    // Its earlier epochs, where they were on the step axis (the loader keeps partial batches).
+    const qint64 batch = std::max<qint64>(1, run.config->settings.batchSize);
+    m_charts->setStepsPerEpoch(std::max<qint64>(1, (run.config->trainImages + batch - 1) / batch));
+    for (const core::EpochReport& epoch : core::readRunMetrics(run.folder)) {
+        m_charts->addEpoch(epoch, m_runEpochs);
+    }
+    m_progress->setValue(
+        static_cast<int>(1000 * run.epochsDone / std::max<qint64>(1, m_runEpochs)));
+    m_progressLabel->setText(QString("Resuming %1 from epoch %2/%3…")
+                                 .arg(QString::fromStdString(run.name))
+                                 .arg(run.epochsDone + 1)
+                                 .arg(m_runEpochs));
+    appendLog(QString("Resuming %1 (%2) from its checkpoint after %3, with its own settings")
+                  .arg(runFolder)
+                  .arg(r.model.architecture)
+                  .arg(QString::fromStdString(core::countText(run.epochsDone, "epoch"))));
+    updateButtons();
+    Q_EMIT trainingStarted(runFolder);
     return true;
 }
 
@@ -425,6 +535,7 @@ void TrainPage::updateButtons() {
     m_start->setEnabled(!training && !testing && m_session);
     m_lrFinder->setEnabled(!training && m_session);
     m_pause->setEnabled(training);
+    m_imageSize->setEnabled(!training);
     m_pause->setText(training && m_worker->isPaused() ? "Resume" : "Pause");
     m_stop->setEnabled(training);
 }
@@ -490,8 +601,85 @@ void TrainPage::onFinished(const TrainingOutcomeInfo& outcome) {
     appendLog(text);
     if (!outcome.model.isEmpty()) appendLog("Model: " + outcome.model);
     updateButtons();
+    scheduleEstimate();
     Q_EMIT trainingFinished(outcome);
 }
+
+void TrainPage::scheduleEstimate() {
+    if (!m_session || isTraining() || m_lrFinder->isRunning()) return;
+    core::ImageFilter labeled;
+    labeled.labeled = core::Require::Yes;
+    labeled.excluded = core::Require::No;
+    const auto images = m_session->store().imageCount(labeled);
+    const auto classes = m_session->store().classes();
+    if (!images || !classes || images.value() == 0) {
+        m_estimateLabel->setText("Label some images to see how long a run takes.");
+        return;
+    }
+    const TrainingRequest r = request();
+    const auto validation =
+        static_cast<qint64>(static_cast<double>(images.value()) * r.settings.validationFraction);
+    m_estimator->request(r.settings, static_cast<qint64>(classes.value().size()),
+                         images.value() - validation, validation);
+    if (m_estimateLabel->text().isEmpty()) m_estimateLabel->setText("Estimating the run's time…");
+}
+
+void TrainPage::onEstimated(const core::RunTimeEstimate& estimate) {
+    if (m_firstRun) {
+        m_firstRun = false;
+        const FirstRunChoice choice = chooseFirstRun(estimate, m_epochs->value(), dataImageSide());
+        if (choice.changed) {
+            m_applyingFirstRun = true;
+            m_epochs->setValue(static_cast<int>(choice.epochs));
+            if (choice.imageSize != estimate.imageSize) Q_EMIT imageSizeChosen(choice.imageSize);
+            m_applyingFirstRun = false;
+            m_firstRunNote = choice.note;
+            appendLog(choice.note);
+            return;  // the changes asked for a new estimate
+        }
+    }
+    QString text =
+        QString("About %1 on %2")
+            .arg(durationText(estimate.seconds), QString::fromStdString(estimate.device));
+    const qint64 epochs = m_epochs->value();
+    const qint64 full = std::min<qint64>(epochs, estimate.uncachedEpochs);
+    if (full < epochs) {
+        // The frozen blocks' features are cached after the first epochs.
+        text += full == 1 ? QString(": first epoch %1").arg(durationText(estimate.fullEpochSeconds))
+                          : QString(": first %1 epochs %2 each")
+                                .arg(full)
+                                .arg(durationText(estimate.fullEpochSeconds));
+        text += QString(", then %1 each").arg(durationText(estimate.cachedEpochSeconds));
+    } else {
+        text += QString(": %1 per epoch").arg(durationText(estimate.fullEpochSeconds));
+    }
+    text += QString(" (%1 images/s measured at %2 px).")
+                .arg(estimate.trainingImagesPerSecond, 0, 'f', 1)
+                .arg(estimate.imageSize);
+    if (!m_firstRunNote.isEmpty()) text += "\n" + m_firstRunNote;
+    m_estimateLabel->setText(text);
+    m_estimateLabel->setToolTip(
+        "Measured with a few training steps of this network on random images; reading and "
+        "decoding the images is left out.");
+}
+
+int TrainPage::dataImageSide() const {
+    if (!m_session) return 0;
+    const auto images = m_session->store().images();
+    if (!images) return 0;
+    std::vector<int> sides;
+    for (const core::ImageRecord& image : images.value()) {
+        if (image.width > 0 && image.height > 0)
+            sides.push_back(std::min(image.width, image.height));
+    }
+    if (sides.empty()) return 0;
+    std::nth_element(sides.begin(), sides.begin() + sides.size() / 2, sides.end());
+    return sides[sides.size() / 2];
+}
+
+QString TrainPage::estimateText() const { return m_estimateLabel->text(); }
+
+bool TrainPage::isEstimating() const { return m_estimator->isBusy(); }
 
 void TrainPage::appendLog(const QString& line) {
     m_log->appendPlainText(QTime::currentTime().toString("HH:mm:ss") + "  " + line);

@@ -3,6 +3,7 @@
 #include <QWidget>
 #include <functional>
 
+#include "fovea/core/session/run_estimate.h"
 #include "train/training_events.h"
 #include "train/training_request.h"
 
@@ -19,6 +20,7 @@ class QSpinBox;
 namespace fovea::ui {
 
 class LearningRateFinderPanel;
+class RunTimeEstimator;
 class ProjectSession;
 class TrainingCharts;
 class TrainingWorker;
@@ -46,6 +48,9 @@ class TrainPage : public QWidget {
     void setSettings(const core::RunSettings& settings);
 
     bool startTraining(QString* error = nullptr);
+    // Continues the stopped or interrupted run in `runFolder` from its checkpoint, with the
+    // settings it recorded; its earlier epochs are drawn on the charts first.
+    bool resumeRun(const QString& runFolder, QString* error = nullptr);
     void togglePause();
     void stopTraining();
     // Stops a running training and waits for its checkpoint (the window is closing).
@@ -53,6 +58,9 @@ class TrainPage : public QWidget {
     bool isTraining() const;
 
     TrainingWorker* worker() const { return m_worker; }
+    // The shown estimate of the run as set ("" while none).
+    QString estimateText() const;
+    bool isEstimating() const;
     TrainingCharts* charts() const { return m_charts; }
     LearningRateFinderPanel* learningRateFinder() const { return m_lrFinder; }
     WatchSetView* watchSet() const { return m_watchSet; }
@@ -60,6 +68,8 @@ class TrainPage : public QWidget {
 
   Q_SIGNALS:
     void trainingStarted(const QString& runFolder);
+    // The input size was changed here (or chosen for a first run): the Model page keeps it.
+    void imageSizeChosen(int pixels);
     void trainingFinished(const fovea::ui::TrainingOutcomeInfo& outcome);
     // The run wrote to the project (splits assigned, an unreadable image marked).
     void projectChanged();
@@ -69,6 +79,8 @@ class TrainPage : public QWidget {
     void createTrainingFields(QWidget* panel);
     void createDeviceFields(QWidget* panel);
     QHBoxLayout* createRunButtons(QWidget* panel);
+    bool canStart(QString* error) const;
+    bool launch(const TrainingRequest& request, QString* error);
     void saveSettingsOnChange();
     void createLearningRateFinder(QWidget* panel);
     void connectWorker();
@@ -81,6 +93,11 @@ class TrainPage : public QWidget {
     QString pausedText() const;  // the status line while paused
     void onEpoch(const core::EpochReport& report);
     void onFinished(const TrainingOutcomeInfo& outcome);
+    // How long the run as set would take, measured in the background after a change.
+    void scheduleEstimate();
+    void onEstimated(const core::RunTimeEstimate& estimate);
+    // The median shorter side of the project's images (0 when unknown).
+    int dataImageSide() const;
     void appendLog(const QString& line);
 
     ProjectSession* m_session = nullptr;
@@ -88,11 +105,19 @@ class TrainPage : public QWidget {
     TrainingWorker* m_worker;
     TrainingCharts* m_charts = nullptr;
     QString m_runFolder;
-    qint64 m_runEpochs = 1;  // of the run going or last started
-    QString m_lastPosition;  // "epoch 2/6 · batch 3/10 · loss 0.4321" of the last batch
-    bool m_loading = false;  // filling the form from the project: do not save back
+    qint64 m_runEpochs = 1;     // of the run going or last started
+    QString m_runArchitecture;  // of the run going or last started
+    QString m_lastPosition;     // "epoch 2/6 · batch 3/10 · loss 0.4321" of the last batch
+    bool m_loading = false;     // filling the form from the project: do not save back
+    // The project has no training settings yet: the first estimate chooses them (first_run.h).
+    bool m_firstRun = false;
+    bool m_applyingFirstRun = false;
+    QString m_firstRunNote;
+    RunTimeEstimator* m_estimator = nullptr;
 
     QSpinBox* m_epochs = nullptr;
+    QSpinBox* m_imageSize = nullptr;
+    QLabel* m_estimateLabel = nullptr;
     QSpinBox* m_batchSize = nullptr;
     QLabel* m_gpuList = nullptr;
     QDoubleSpinBox* m_learningRate = nullptr;

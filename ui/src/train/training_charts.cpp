@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "qcustomplot_wrapper.h"
+#include "widgets/plot_legend.h"
 
 namespace fovea::ui {
 
@@ -57,7 +58,7 @@ TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent) {
              QCPScatterStyle(QCPScatterStyle::ssCircle, 6));
     addGraph(m_loss, "epoch validation", QPen(kValidationColour, 2),
              QCPScatterStyle(QCPScatterStyle::ssDisc, 7));
-    m_loss->legend->setVisible(true);
+    placeLegendBelowPlot(m_loss);
 
     m_accuracy = makePlot("accuracyPlot", "epoch", "accuracy", this);
     addGraph(m_accuracy, "train", QPen(kTrainColour, 2),
@@ -65,8 +66,7 @@ TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent) {
     addGraph(m_accuracy, "validation", QPen(kValidationColour, 2),
              QCPScatterStyle(QCPScatterStyle::ssDisc, 7));
     m_accuracy->yAxis->setRange(0, 1);
-    // Accuracy climbs towards the top: the legend goes where the curves are not.
-    m_accuracy->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    placeLegendBelowPlot(m_accuracy);
 
     m_learningRate = makePlot("learningRatePlot", "step", "learning rate", this);
     addGraph(m_learningRate, "learning rate", QPen(QColor(44, 160, 44), 2));

@@ -22,6 +22,9 @@ class TrainingCharts : public QWidget {
     void addBatch(const core::BatchProgress& progress);
     // `epochs`: the run's total, for the accuracy chart's range.
     void addEpoch(const core::EpochReport& report, qint64 epochs);
+    // Where epoch figures go on the step axis before the first batch tells (a resumed run's
+    // earlier epochs).
+    void setStepsPerEpoch(qint64 steps) { m_stepsPerEpoch = steps; }
 
     QCustomPlot* lossPlot() const { return m_loss; }
     QCustomPlot* accuracyPlot() const { return m_accuracy; }

@@ -10,6 +10,7 @@
 #include "fovea/core/atomic_file.h"
 #include "fovea/core/count_text.h"
 #include "fovea/core/training/report_json.h"
+#include "fovea/core/training/run_activity.h"
 #include "fovea/core/training/tensorboard_writer.h"
 #include "fovea/core/version.h"
 #include "run_files.h"
@@ -95,6 +96,11 @@ class RunFolder::Recorder {
           m_tensorBoard(std::move(tensorBoard)),
           m_metrics(std::move(metrics)) {}
 
+    Recorder(const Recorder&) = delete;
+    Recorder& operator=(const Recorder&) = delete;
+    // The last holder of the run lets go of it: whatever ended the run is recorded by now.
+    ~Recorder() { unmarkRunActive(m_folder); }
+
     void batch(const BatchProgress& progress) {
         record([&]() -> Result<void> {
             if (auto added = m_tensorBoard.addScalar("batch/loss", progress.step, progress.loss);
@@ -148,6 +154,16 @@ class RunFolder::Recorder {
                 return m_tensorBoard.flush();
             });
         }
+        return written;
+    }
+
+    Result<void> failure(const std::string& message) {
+        std::lock_guard lock(m_mutex);
+        const nlohmann::json json = {{"message", message}, {"failed", utcTimestamp()}};
+        const Result<void> written =
+            files::writeFileAtomically(m_folder / run_layout::kFailureFile, prettyJson(json));
+        // Straight to the log, also after a recording error: this line is what people look for.
+        (void)appendLog("failed: " + message);
         return written;
     }
 
@@ -230,7 +246,8 @@ Result<RunFolder> RunFolder::create(const fs::path& folder, const nlohmann::json
             tensorBoard.reset();
             fs::remove(events, ignored);
         }
-        for (const char* name : {kConfigFile, kMetricsFile, kLogFile, kCheckpointFolder}) {
+        for (const char* name :
+             {kConfigFile, run_layout::kRunningFile, kMetricsFile, kLogFile, kCheckpointFolder}) {
             fs::remove(folder / name, ignored);  // the folder only when empty
         }
         if (!existed) fs::remove(folder, ignored);
@@ -264,6 +281,8 @@ Result<RunFolder> RunFolder::create(const fs::path& folder, const nlohmann::json
         return failed(added.error());
     }
     if (auto flushed = tensorBoard->flush(); !flushed) return failed(flushed.error());
+    // Marked last: the recorder made next removes it when the run is let go of.
+    if (auto marked = markRunActive(folder); !marked) return failed(marked.error());
 
     auto recorder = std::make_shared<Recorder>(folder, std::move(log).value(),
                                                std::move(*tensorBoard), std::move(metrics).value());
@@ -277,6 +296,11 @@ Result<RunFolder> RunFolder::open(const fs::path& folder) {
         return Error{folder.string() + " holds no training run to resume (no " + kConfigFile + ")"};
     }
     // config.json itself is read by the caller (readRunConfig in the session layer).
+    if (const RunActivity activity = runActivity(folder); activity.live) {
+        return Error{folder.string() + " is being trained by another process (pid " +
+                     std::to_string(activity.pid) + " on " + activity.host +
+                     "); stop it before resuming"};
+    }
     if (fs::create_directories(folder / kCheckpointFolder, error); error) {
         return Error{"Cannot create " + (folder / kCheckpointFolder).string() + ": " +
                      error.message()};
@@ -295,6 +319,9 @@ Result<RunFolder> RunFolder::open(const fs::path& folder) {
     }
     auto tensorBoard = TensorBoardWriter::create(folder);
     if (!tensorBoard) return tensorBoard.error();
+    // Marked last, so that every failure above leaves no marker behind; the recorder removes it.
+    if (auto marked = markRunActive(folder); !marked) return marked.error();
+    fs::remove(folder / run_layout::kFailureFile, error);  // the run is going again
     auto recorder = std::make_shared<Recorder>(
         folder, std::move(log).value(), std::move(tensorBoard).value(), std::move(metrics).value());
     return RunFolder(folder, std::move(recorder));
@@ -331,6 +358,10 @@ TrainingCallbacks RunFolder::callbacks(TrainingCallbacks forwardTo) {
 
 Result<void> RunFolder::writeSummary(const TrainingSummary& summary) {
     return m_recorder->summary(summary);
+}
+
+Result<void> RunFolder::recordFailure(const std::string& message) {
+    return m_recorder->failure(message);
 }
 
 std::optional<Error> RunFolder::recordingError() const { return m_recorder->error(); }

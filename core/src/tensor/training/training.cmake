@@ -15,6 +15,7 @@ fovea_target_unity_sources(fovea_training BATCH 8 SOURCES
     src/tensor/training/lr_schedule.cpp
     src/tensor/training/optimizer_setup.cpp
     src/tensor/training/report_json.cpp
+    src/tensor/training/run_activity.cpp
     src/tensor/training/run_files.cpp
     src/tensor/training/run_folder.cpp
     src/tensor/training/run_metrics_csv.cpp

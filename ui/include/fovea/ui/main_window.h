@@ -20,11 +20,13 @@ class ExportPage;
 class JobProgressBar;
 class ModelPage;
 class PredictPage;
+class RunsPage;
+class StartPage;
 class ProjectController;
 class ProjectSession;
 class TrainPage;
 
-// The workbench window: a page list on the left (Data, Model, Train, Evaluate, Predict,
+// The workbench window: a page list on the left (Data, Model, Train, Runs, Evaluate, Predict,
 // Export), the current page on the right, and a status bar with running work, the device and
 // threads. Its ProjectController owns the open project (ProjectSession) and hands it to the
 // pages.
@@ -44,6 +46,7 @@ class MainWindow : public QMainWindow {
     DataPage* dataPage() const { return m_dataPage; }
     ModelPage* modelPage() const { return m_modelPage; }
     TrainPage* trainPage() const { return m_trainPage; }
+    RunsPage* runsPage() const { return m_runsPage; }
     EvaluatePage* evaluatePage() const { return m_evaluatePage; }
     PredictPage* predictPage() const { return m_predictPage; }
     ExportPage* exportPage() const { return m_exportPage; }
@@ -57,6 +60,13 @@ class MainWindow : public QMainWindow {
     // images are imported in the background (sub-folders give labels: ImageFolder layout).
     bool createProject(const QString& folder, const QString& imagesFolder = {},
                        QString* error = nullptr);
+    // Opens the most recently used project, if there is one and it opens; else the start page
+    // stays, saying why.
+    bool openMostRecentProject();
+    // Opens the demo project in `folder` (default: "Fovea Demo" in the user's documents),
+    // making it first when missing: Fashion-MNIST garments from Debian's dataset-fashion-mnist,
+    // imported in the background, with the demo's network at 96 px.
+    bool openDemoProject(const QString& folder = {}, QString* error = nullptr);
     // Adds the images below `folder` to the open project, in the background.
     bool importImages(const QString& folder, QString* error = nullptr);
     // Looks at every imported folder again: new files added, changed ones re-read.
@@ -70,21 +80,31 @@ class MainWindow : public QMainWindow {
 
   private:
     void buildPages();
+    void buildStartPage();
     void buildMenus();
     void buildStatusBar();
     void onSessionChanged(ProjectSession* session);
+    void connectRunsPage();
+    // Evaluate, Predict and Export show the model of this run.
+    void openRun(const QString& runFolder);
     void showAbout();
+    // Quitting while a run trains: the window stays, saying so, until its checkpoint is written.
+    bool closeAfterTraining();
     void restoreWindowState();
     void saveWindowState();
 
     QSettings m_settings;
     QUndoGroup* m_undoGroup = nullptr;
     ProjectController* m_project = nullptr;
+    QStackedWidget* m_root = nullptr;  // the start page, or the workbench with a project
+    StartPage* m_startPage = nullptr;
+    QWidget* m_workbench = nullptr;
     QListWidget* m_pageList = nullptr;
     QStackedWidget* m_pages = nullptr;
     DataPage* m_dataPage = nullptr;
     ModelPage* m_modelPage = nullptr;
     TrainPage* m_trainPage = nullptr;
+    RunsPage* m_runsPage = nullptr;
     EvaluatePage* m_evaluatePage = nullptr;
     PredictPage* m_predictPage = nullptr;
     ExportPage* m_exportPage = nullptr;
@@ -94,6 +114,7 @@ class MainWindow : public QMainWindow {
     QLabel* m_projectLabel = nullptr;
     QLabel* m_deviceLabel = nullptr;
     QLabel* m_threadsLabel = nullptr;
+    bool m_closeWhenTrainingEnds = false;
 };
 
 }  // namespace fovea::ui

@@ -12,6 +12,7 @@
 
 #include "fovea/core/result.h"
 #include "fovea/core/session/model_bundle.h"
+#include "fovea/core/session/run_catalogue.h"  // loadJsonFile
 #include "fovea/core/session/run_data.h"
 #include "fovea/core/session/trained_model.h"
 
@@ -40,8 +41,5 @@ struct ExportInputs {
     std::vector<std::string> notes;
 };
 Result<ExportInputs> exportInputs(const std::filesystem::path& source);
-
-// A JSON file's content, or null when it is missing or not JSON (optional run records).
-nlohmann::json loadJsonFile(const std::filesystem::path& file);
 
 }  // namespace fovea::core

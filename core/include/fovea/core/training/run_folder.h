@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "fovea/core/result.h"
+#include "fovea/core/training/run_folder_layout.h"
 #include "fovea/core/training/trainer.h"
 
 namespace fovea::core {
@@ -24,6 +25,10 @@ namespace fovea::core {
 //                     One file per create() or open(); TensorBoard merges them.
 //   checkpoints/      the trainer's (pass checkpointFolder() to Trainer::setCheckpointFolder).
 //   summary.json      the TrainingSummary, written by writeSummary() when the run ends.
+//   running.json      while this process records the run (create() or open() until the
+//                     RunFolder and its callbacks are gone): its pid, host and start, so the
+//                     run list tells a running run from one whose process died.
+//   failure.json      recordFailure()'s message: the error that ended the run.
 //
 // Durability: each metrics row and log line reaches the OS with a single write() as it happens
 // (no fsync: this guards against a killed process, like the TensorBoard writer), so a kill
@@ -44,11 +49,11 @@ namespace fovea::core {
 // GUI polling while the trainer runs in its worker.
 class RunFolder {
   public:
-    static constexpr const char* kConfigFile = "config.json";
-    static constexpr const char* kMetricsFile = "metrics.csv";
-    static constexpr const char* kLogFile = "log.txt";
-    static constexpr const char* kSummaryFile = "summary.json";
-    static constexpr const char* kCheckpointFolder = "checkpoints";
+    static constexpr const char* kConfigFile = run_layout::kConfigFile;
+    static constexpr const char* kMetricsFile = run_layout::kMetricsFile;
+    static constexpr const char* kLogFile = run_layout::kLogFile;
+    static constexpr const char* kSummaryFile = run_layout::kSummaryFile;
+    static constexpr const char* kCheckpointFolder = run_layout::kCheckpointFolder;
     static constexpr const char* kMetricsHeader =
         "epoch,train_loss,train_accuracy,val_loss,val_accuracy,val_macro_f1,learning_rate,seconds,"
         "images_per_second,improved";
@@ -62,7 +67,9 @@ class RunFolder {
     // Reopens an existing run to resume it (config.json must exist; its content is the
     // caller's): new rows, log lines and curves are appended. When
     // the resumed trainer reports an epoch that metrics.csv already has (the process was killed
-    // after the row but before the checkpoint), the rows from that epoch on are replaced.
+    // after the row but before the checkpoint), the rows from that epoch on are replaced. An
+    // earlier failure.json goes: the run is going again. Refused while another live process
+    // on this machine records the run (its running.json).
     static Result<RunFolder> open(const std::filesystem::path& folder);
 
     RunFolder(RunFolder&& other) noexcept;
@@ -83,6 +90,11 @@ class RunFolder {
     // line, and flushes the TensorBoard file. Tried even after a recording error: the summary
     // matters most and the disk may have space again.
     Result<void> writeSummary(const TrainingSummary& summary);
+
+    // An error ended the run: writes failure.json atomically ({"message", "failed": UTC}) and
+    // the message to log.txt, so the run list and the log say why. Tried even after a
+    // recording error, like writeSummary().
+    Result<void> recordFailure(const std::string& message);
 
     // The first recording failure, if any; nothing has been recorded since.
     std::optional<Error> recordingError() const;

@@ -1,0 +1,150 @@
+#include "fovea/core/session/run_estimate.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "../tensor/training/device_setup.h"
+#include "fovea/core/session/network_setup.h"
+#include "fovea/core/training/batch_size_search.h"
+#include "fovea/core/training/device_choice.h"
+
+namespace fovea::core {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Enough images per measurement to time the kernels rather than their launch, few enough to
+// answer in a second or two on two CPU cores.
+constexpr std::int64_t kMeasuredBatch = 8;
+constexpr int kTimedRepeats = 2;
+// With augmentation the loader gives each image this many variants before repeating them
+// (training_inputs.cpp), so the feature cache serves epochs from this one on.
+constexpr std::int64_t kAugmentationVariants = 4;
+
+bool cancelled(const std::atomic<bool>* cancel) { return cancel && cancel->load(); }
+
+struct Timing {
+    double secondsPerImage = 0;  // steady state
+    // What the first call took beyond a steady one: kernels chosen and memory allocated for
+    // new shapes, which a run pays again in its first epoch.
+    double warmUpSeconds = 0;
+};
+
+// Times `work` on a batch: one warm-up call, then kTimedRepeats.
+template <class Work>
+Result<Timing> timeWork(Work&& work, std::int64_t batch, const std::atomic<bool>* cancel) {
+    const auto warmStart = Clock::now();
+    if (auto warm = work(); !warm) return warm.error();
+    const double warm = std::chrono::duration<double>(Clock::now() - warmStart).count();
+    const auto start = Clock::now();
+    for (int i = 0; i < kTimedRepeats; ++i) {
+        if (cancelled(cancel)) return Error{"estimate cancelled"};
+        if (auto done = work(); !done) return done.error();
+    }
+    const double each = std::chrono::duration<double>(Clock::now() - start).count() / kTimedRepeats;
+    return Timing{each / static_cast<double>(batch), std::max(0.0, warm - each)};
+}
+
+std::size_t frozenPrefixOf(const NetworkImpl& network) {
+    std::size_t prefix = 0;
+    while (prefix < network.blockCount() &&
+           network.frozenBlocks().count(network.blocks()[prefix].name)) {
+        ++prefix;
+    }
+    return prefix == network.blockCount() ? 0 : prefix;
+}
+
+}  // namespace
+
+double estimatedSecondsFor(const RunTimeEstimate& e, std::int64_t epochs) {
+    const std::int64_t uncached = std::min(epochs, e.uncachedEpochs);
+    return e.warmUpSeconds + static_cast<double>(uncached) * e.fullEpochSeconds +
+           static_cast<double>(epochs - uncached) * e.cachedEpochSeconds;
+}
+
+Result<RunTimeEstimate> estimateRunTime(const RunSettings& settings, std::int64_t classes,
+                                        std::int64_t trainImages, std::int64_t validationImages,
+                                        const std::atomic<bool>* cancel) {
+    NetworkChoice choice = settings.network;
+    if (choice.freeze) choice.weights = "none";  // no loading or downloading to time a step
+    auto prepared = prepareNetwork(choice, std::max<std::int64_t>(classes, 2), {}, cancel);
+    if (!prepared) return prepared.error();
+    NetworkImpl& network = *prepared.value().network;
+    auto device = resolveDevice(settings.training.device);
+    if (!device) return device.error();
+    TrainingConfig config = settings.training;
+    config.precision = resolvePrecision(config.precision, device.value());
+    const bool channelsLast = useChannelsLast(config, network);
+    network.to(device.value());
+    if (channelsLast) toChannelsLast(network);
+    const std::int64_t size = network.preprocessing().cropSize;
+    const std::int64_t batch = std::clamp<std::int64_t>(
+        settings.batchSize == kAutoBatchSize ? kMeasuredBatch : settings.batchSize, 1,
+        kMeasuredBatch);
+
+    try {
+        auto step = timeWork(
+            [&]() -> Result<void> {
+                auto trial = tryTrainingStep(network, config, device.value(), batch, size);
+                if (!trial) return trial.error();
+                if (trial.value() == BatchTrial::OutOfMemory) {
+                    return Error{outOfMemoryMessage(device.value(), batch)};
+                }
+                return {};
+            },
+            batch, cancel);
+        if (!step) return step.error();
+
+        torch::NoGradGuard noGrad;
+        network.eval();
+        torch::Tensor input =
+            torch::randn({batch, 3, size, size}, torch::TensorOptions().device(device.value()));
+        if (channelsLast) input = input.contiguous(torch::MemoryFormat::ChannelsLast);
+        const std::size_t prefix = frozenPrefixOf(network);
+        const auto forwardThrough = [&](std::size_t blocks) {
+            return [&, blocks]() -> Result<void> {
+                AutocastGuard autocast(device.value(), config.precision);
+                (void)network.forwardBlocks(input, 0, blocks).sum().item<float>();
+                return {};
+            };
+        };
+        auto evaluation = timeWork(forwardThrough(network.blockCount()), batch, cancel);
+        if (!evaluation) return evaluation.error();
+        double prefixSeconds = 0;
+        if (prefix > 0 && config.featureCache) {
+            auto measured = timeWork(forwardThrough(prefix), batch, cancel);
+            if (!measured) return measured.error();
+            prefixSeconds = measured.value().secondsPerImage;
+        }
+
+        RunTimeEstimate estimate;
+        estimate.imageSize = static_cast<int>(size);
+        estimate.device = device.value().str();
+        const double stepSeconds = step.value().secondsPerImage;
+        const double forwardSeconds = evaluation.value().secondsPerImage;
+        estimate.trainingImagesPerSecond = 1.0 / stepSeconds;
+        const double train = static_cast<double>(trainImages);
+        const double validation = static_cast<double>(validationImages);
+        estimate.warmUpSeconds = step.value().warmUpSeconds + evaluation.value().warmUpSeconds;
+        estimate.fullEpochSeconds = train * stepSeconds + validation * forwardSeconds;
+        // What the cache leaves: the trainable blocks' step, never less than a tenth of it.
+        const double cachedStep = std::max(stepSeconds - prefixSeconds, 0.1 * stepSeconds);
+        const double cachedForward = std::max(forwardSeconds - prefixSeconds, 0.1 * forwardSeconds);
+        estimate.cachedEpochSeconds = prefixSeconds > 0
+                                          ? train * cachedStep + validation * cachedForward
+                                          : estimate.fullEpochSeconds;
+        const bool augmented = settings.augment != AugmentationLevel::None;
+        estimate.uncachedEpochs =
+            prefixSeconds > 0 ? (augmented ? kAugmentationVariants : 1) : settings.training.epochs;
+        estimate.seconds = estimatedSecondsFor(estimate, settings.training.epochs);
+        return estimate;
+    } catch (const c10::Error& e) {
+        return Error{std::string("estimating the run's time failed: ") +
+                     e.what_without_backtrace()};
+    }
+}
+
+}  // namespace fovea::core

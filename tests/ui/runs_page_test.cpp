@@ -1,0 +1,267 @@
+// The Runs page on a real project with real runs trained through the window: the list read
+// from the run folders (newest first, status and figures, also folders written by another
+// process), resuming a stopped run from the page, comparing runs, starting a new run from
+// one, renaming and deleting, and a reopened project showing its last finished run.
+#include <QLabel>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSysInfo>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "evaluate/evaluate_page.h"
+#include "export/export_page.h"
+#include "fovea/ui/main_window.h"
+#include "model/model_page.h"
+#include "qcustomplot_wrapper.h"
+#include "runs/run_comparison.h"
+#include "runs/runs_page.h"
+#include "train/train_page.h"
+#include "train/training_charts.h"
+#include "train/training_worker.h"
+#include "ui_test_project.h"
+#include "ui_test_window.h"
+
+using fovea::ui::MainWindow;
+using fovea::ui::RunsPage;
+using fovea::ui::TrainingOutcomeInfo;
+namespace fs = std::filesystem;
+
+namespace {
+
+QString cellText(const QTableWidget* table, int row, int column) {
+    const QTableWidgetItem* item = table->item(row, column);
+    return item ? item->text() : QString();
+}
+
+int rowOf(const RunsPage& page, const QString& folder) {
+    const auto& runs = page.runs();
+    for (int row = 0; row < runs.size(); ++row) {
+        if (QString::fromStdString(runs[row].folder.string()) == folder) return row;
+    }
+    return -1;
+}
+
+}  // namespace
+
+class RunsPageTest : public QObject {
+    Q_OBJECT
+  private:
+    QTemporaryDir m_temp;
+    QString m_project;
+    MainWindow* m_window = nullptr;
+    QString m_finished;  // 2 epochs, completed
+    QString m_stopped;   // 3 epochs planned, stopped after the first
+
+    TrainingOutcomeInfo train(int epochs, bool stopAfterFirstEpoch) {
+        auto* page = m_window->trainPage();
+        fovea::test::setShortRun(*page, epochs);
+        QSignalSpy finished(page, &fovea::ui::TrainPage::trainingFinished);
+        QSignalSpy epochsDone(page->worker(), &fovea::ui::TrainingWorker::epochReported);
+        QString error;
+        if (!page->startTraining(&error)) {
+            qWarning() << error;
+            return {};
+        }
+        if (stopAfterFirstEpoch) {
+            if (!epochsDone.wait(120000)) return {};
+            page->stopTraining();
+        }
+        if (!finished.wait(180000)) return {};
+        return finished.first().first().value<TrainingOutcomeInfo>();
+    }
+
+  private Q_SLOTS:
+    void initTestCase() {
+        fovea::test::useTestSettings("FoveaRunsPageTest");
+        // Deleted runs go to a trash inside the test's folder, not the user's.
+        qputenv("XDG_DATA_HOME", (m_temp.path() + "/xdg-data").toUtf8());
+        const QString images = m_temp.path() + "/images";
+        QVERIFY(fovea::test::writeUiTestImages(images, 3, 8, 0).labeled > 0);
+        m_window = new MainWindow;
+        m_window->show();
+        m_project = m_temp.path() + "/project";
+        QVERIFY(fovea::test::importNewProject(*m_window, m_project, images));
+        QVERIFY(fovea::test::chooseSmallNetwork(*m_window));
+
+        const TrainingOutcomeInfo finished = train(2, false);
+        QCOMPARE(finished.outcome, QString("completed"));
+        m_finished = finished.runFolder;
+        QTest::qWait(1100);  // run folders are named by the second they start
+        const TrainingOutcomeInfo stopped = train(3, true);
+        QCOMPARE(stopped.outcome, QString("stopped"));
+        m_stopped = stopped.runFolder;
+    }
+
+    void cleanupTestCase() { delete m_window; }
+
+    void listsTheRunsNewestFirstWithStatusAndFigures() {
+        m_window->showPage("Runs");
+        RunsPage* page = m_window->runsPage();
+        QTableWidget* table = page->table();
+        QTRY_COMPARE(table->rowCount(), 2);
+        QCOMPARE(rowOf(*page, m_stopped), 0);
+        QCOMPARE(rowOf(*page, m_finished), 1);
+        QCOMPARE(cellText(table, 0, RunsPage::StatusColumn), QString("Stopped"));
+        QCOMPARE(cellText(table, 0, RunsPage::EpochsColumn), QString("1/3"));
+        QCOMPARE(cellText(table, 1, RunsPage::StatusColumn), QString("Finished"));
+        QCOMPARE(cellText(table, 1, RunsPage::EpochsColumn), QString("2/2"));
+        QCOMPARE(cellText(table, 1, RunsPage::ArchitectureColumn), QString("mobilenet_v3_small"));
+        QVERIFY2(cellText(table, 1, RunsPage::AccuracyColumn).endsWith("%"),
+                 qPrintable(cellText(table, 1, RunsPage::AccuracyColumn)));
+        QVERIFY(!cellText(table, 1, RunsPage::WeightsColumn).isEmpty());
+
+        // The buttons follow what the selected run allows.
+        page->selectRuns({m_stopped});
+        QVERIFY(page->findChild<QPushButton*>("resumeRunButton")->isEnabled());
+        QVERIFY(!page->findChild<QPushButton*>("openRunButton")->isEnabled());
+        page->selectRuns({m_finished});
+        QVERIFY(!page->findChild<QPushButton*>("resumeRunButton")->isEnabled());
+        QVERIFY(page->findChild<QPushButton*>("openRunButton")->isEnabled());
+        QVERIFY(!page->findChild<QPushButton*>("compareRunsButton")->isEnabled());
+        page->selectRuns({m_finished, m_stopped});
+        QVERIFY(page->findChild<QPushButton*>("compareRunsButton")->isEnabled());
+    }
+
+    void runFoldersWrittenElsewhereAppearByThemselves() {
+        RunsPage* page = m_window->runsPage();
+        // As another process or machine leaves them in runs/: one that failed, one whose
+        // process died mid-run on this machine.
+        const fs::path runs = fs::path(m_project.toStdString()) / "runs";
+        const fs::path failed = runs / "from-another-machine";
+        fs::copy(m_finished.toStdString(), failed, fs::copy_options::recursive);
+        fs::remove(failed / "model.safetensors");
+        std::ofstream(failed / "failure.json") << nlohmann::json{
+            {"message", "CUDA out of memory on node-3"},
+            {"failed", "2026-01-01T00:00:00Z"}}.dump();
+        const fs::path died = runs / "killed-run";
+        fs::copy(m_stopped.toStdString(), died, fs::copy_options::recursive);
+        fs::remove(died / "summary.json");
+        // A pid above Linux's largest (pid_max is at most 2^22): no process has it.
+        std::ofstream(died / "running.json") << nlohmann::json{
+            {"pid", 999999999},
+            {"host", QSysInfo::machineHostName().toStdString()},
+            {"started", "2026-01-01T00:00:00Z"}}.dump();
+
+        QTRY_COMPARE_WITH_TIMEOUT(page->table()->rowCount(), 4, 10000);
+        const int failedRow = rowOf(*page, QString::fromStdString(failed.string()));
+        QVERIFY(failedRow >= 0);
+        QCOMPARE(cellText(page->table(), failedRow, RunsPage::StatusColumn), QString("Failed"));
+        QCOMPARE(page->table()->item(failedRow, RunsPage::StatusColumn)->toolTip(),
+                 QString("CUDA out of memory on node-3"));
+        page->selectRuns({QString::fromStdString(failed.string())});
+        QVERIFY(page->findChild<QLabel*>("runDetails")->text().contains("CUDA out of memory"));
+        const int diedRow = rowOf(*page, QString::fromStdString(died.string()));
+        QCOMPARE(cellText(page->table(), diedRow, RunsPage::StatusColumn), QString("Interrupted"));
+        QVERIFY(page->runs()[diedRow].resumable());
+    }
+
+    void comparesRunsCurvesAndSettings() {
+        RunsPage* page = m_window->runsPage();
+        fovea::ui::RunComparison* comparison = page->compareRuns({m_finished, m_stopped});
+        QVERIFY(comparison);
+        QCustomPlot* accuracy = comparison->validationAccuracyPlot();
+        QCOMPARE(accuracy->graphCount(), 2);
+        QCOMPARE(accuracy->graph(0)->dataCount(), 2);
+        QCOMPARE(accuracy->graph(1)->dataCount(), 1);
+        QCOMPARE(comparison->trainingLossPlot()->graph(0)->dataCount(), 2);
+        // The legend sits below the axes, never over the curves.
+        QVERIFY(!accuracy->axisRect()->insetLayout()->elements(false).contains(accuracy->legend));
+        const QStringList differing = comparison->differingSettings();
+        QVERIFY2(differing.contains("training.epochs"), qPrintable(differing.join(", ")));
+        QVERIFY2(!differing.contains("network.architecture"), qPrintable(differing.join(", ")));
+        QVERIFY(!differing.contains("created"));
+        comparison->show();
+        QVERIFY(QTest::qWaitForWindowExposed(comparison));
+        comparison->grab().save(m_temp.path() + "/comparison.png");
+        comparison->close();
+    }
+
+    void startsANewRunFromARunsSettings() {
+        RunsPage* page = m_window->runsPage();
+        // Something else on the pages first, so that the run's settings must replace it.
+        fovea::test::setShortRun(*m_window->trainPage(), 7);
+        page->selectRuns({m_finished});
+        page->findChild<QPushButton*>("startFromRunButton")->click();
+        QCOMPARE(m_window->currentPageName(), QString("Train"));
+        QCOMPARE(m_window->trainPage()->request().settings.training.epochs, 2);
+        QCOMPARE(m_window->modelPage()->selection().architecture, QString("mobilenet_v3_small"));
+        QCOMPARE(m_window->modelPage()->selection().imageSize, 64);
+    }
+
+    void resumesAStoppedRunFromThePage() {
+        RunsPage* page = m_window->runsPage();
+        m_window->showPage("Runs");
+        page->refresh();
+        page->selectRuns({m_stopped});
+        auto* train = m_window->trainPage();
+        QSignalSpy finished(train, &fovea::ui::TrainPage::trainingFinished);
+        page->findChild<QPushButton*>("resumeRunButton")->click();
+        QVERIFY(train->isTraining());
+        QCOMPARE(m_window->currentPageName(), QString("Train"));
+        QCOMPARE(train->currentRunFolder(), m_stopped);
+        // Its first epoch is on the charts before the next arrives.
+        QCOMPARE(train->charts()->epochPoints(), 1);
+        // While it trains, the Model page keeps the run's network.
+        QVERIFY(m_window->modelPage()->isTrainingLocked());
+        m_window->modelPage()->setArchitecture("resnet18");
+        QCOMPARE(m_window->modelPage()->selection().architecture, QString("mobilenet_v3_small"));
+        QVERIFY(finished.wait(180000));
+        const auto outcome = finished.first().first().value<TrainingOutcomeInfo>();
+        QCOMPARE(outcome.outcome, QString("completed"));
+        QCOMPARE(outcome.runFolder, m_stopped);
+        QCOMPARE(outcome.epochsCompleted, 3);
+        QVERIFY(!m_window->modelPage()->isTrainingLocked());
+        page->refresh();
+        const int row = rowOf(*page, m_stopped);
+        QCOMPARE(cellText(page->table(), row, RunsPage::StatusColumn), QString("Finished"));
+        QCOMPARE(cellText(page->table(), row, RunsPage::EpochsColumn), QString("3/3"));
+    }
+
+    void renamesAndDeletesRuns() {
+        RunsPage* page = m_window->runsPage();
+        page->refresh();
+        const QString original = m_project + "/runs/from-another-machine";
+        QSignalSpy moved(page, &RunsPage::runMoved);
+        QString error;
+        QVERIFY(!page->renameRun(original, "a/b", &error));
+        QVERIFY2(error.contains("a/b"), qPrintable(error));
+        QVERIFY(!page->renameRun(original, "killed-run", &error));  // taken
+        QVERIFY2(error.contains("already exists"), qPrintable(error));
+        QVERIFY2(page->renameRun(original, "failed on the cluster", &error), qPrintable(error));
+        const QString renamed = m_project + "/runs/failed on the cluster";
+        QVERIFY(fs::exists(fs::path(renamed.toStdString()) / "config.json"));
+        QVERIFY(!fs::exists(original.toStdString()));
+        QVERIFY(rowOf(*page, renamed) >= 0);
+        QCOMPARE(page->selectedFolders(), QStringList{renamed});
+
+        QVERIFY2(page->deleteRun(renamed, &error), qPrintable(error));
+        QVERIFY(!fs::exists(renamed.toStdString()));
+        QCOMPARE(rowOf(*page, renamed), -1);
+        QCOMPARE(moved.count(), 2);
+        QCOMPARE(moved.last().at(1).toString(), QString());
+    }
+
+    void reopeningTheProjectShowsItsLastFinishedRun() {
+        // The resumed run finished last, but the list is by start: the newest finished one is
+        // the resumed run (started after the first).
+        delete m_window;
+        m_window = new MainWindow;
+        m_window->show();
+        QSignalSpy evaluated(m_window->evaluatePage(), &fovea::ui::EvaluatePage::evaluated);
+        QString error;
+        QVERIFY2(m_window->openProject(m_project, &error), qPrintable(error));
+        QCOMPARE(m_window->exportPage()->source(), m_stopped);
+        QVERIFY(evaluated.wait(120000));
+        m_window->showPage("Runs");
+        QTRY_VERIFY(m_window->runsPage()->table()->rowCount() >= 2);
+        m_window->grab().save(m_temp.path() + "/runs-page.png");
+    }
+};
+
+QTEST_MAIN(RunsPageTest)
+#include "runs_page_test.moc"

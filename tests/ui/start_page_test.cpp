@@ -1,0 +1,117 @@
+// The window without a project: the start page with the recent projects instead of greyed
+// pages, opening the most recent project at launch, and the demo project made from Debian's
+// Fashion-MNIST in one click.
+#include <QFile>
+#include <QLabel>
+#include <QListWidget>
+#include <QSignalSpy>
+#include <QStackedWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "fovea/ui/main_window.h"
+#include "model/model_page.h"
+#include "project/project_session.h"
+#include "start_page.h"
+#include "ui_test_project.h"
+#include "ui_test_window.h"
+#include "widgets/background_job.h"
+
+using fovea::ui::MainWindow;
+using fovea::ui::StartPage;
+
+class StartPageTest : public QObject {
+    Q_OBJECT
+  private:
+    QTemporaryDir m_temp;
+
+    static QWidget* shownRoot(MainWindow& window) {
+        return window.findChild<QStackedWidget*>("rootStack")->currentWidget();
+    }
+
+  private Q_SLOTS:
+    void initTestCase() { fovea::test::useTestSettings("FoveaStartPageTest"); }
+
+    void withoutAProjectTheStartPageListsTheRecentOnes() {
+        const QString first = m_temp.path() + "/first";
+        const QString second = m_temp.path() + "/second";
+        {
+            MainWindow window;
+            window.show();
+            QCOMPARE(shownRoot(window)->objectName(), QString("startPage"));
+            QVERIFY(window.findChild<QLabel*>("noRecentProjectsLabel")->isVisible());
+            QVERIFY(!window.openMostRecentProject());  // none yet: the start page stays
+            QVERIFY(window.createProject(first));
+            QVERIFY(window.createProject(second));
+            QCOMPARE(shownRoot(window)->objectName(), QString("mainWorkbench"));
+        }
+        MainWindow window;
+        window.show();
+        auto* recent = window.findChild<QListWidget*>("recentProjectsList");
+        QCOMPARE(recent->count(), 2);
+        QCOMPARE(recent->item(0)->data(Qt::UserRole).toString(), second);
+        QVERIFY(recent->isVisible());
+        // Enter on a recent project opens it.
+        recent->setCurrentRow(1);
+        recent->setFocus();
+        QTest::keyClick(recent, Qt::Key_Return);
+        QCOMPARE(window.projectFolder(), first);
+        QCOMPARE(shownRoot(window)->objectName(), QString("mainWorkbench"));
+    }
+
+    void launchingOpensTheMostRecentProject() {
+        MainWindow window;
+        window.show();
+        QVERIFY(window.openMostRecentProject());
+        QCOMPARE(window.projectFolder(), m_temp.path() + "/first");  // opened last above
+    }
+
+    void aRecentProjectThatCannotOpenSaysWhyOnTheStartPage() {
+        const QString broken = m_temp.path() + "/broken";
+        {
+            MainWindow window;
+            QVERIFY(window.createProject(broken));
+        }
+        // Its database replaced by something that is not one.
+        QFile database(broken + "/" + fovea::core::kProjectDatabaseName);
+        QVERIFY(database.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        database.write("not a database, just text that is long enough to be read as a header");
+        database.close();
+        MainWindow window;
+        window.show();
+        QVERIFY(!window.openMostRecentProject());
+        QCOMPARE(shownRoot(window)->objectName(), QString("startPage"));
+        auto* message = window.findChild<QLabel*>("startMessage");
+        QVERIFY(message->isVisible());
+        QVERIFY2(message->text().contains("broken"), qPrintable(message->text()));
+    }
+
+    void theDemoProjectIsMadeOnceAndOpensReadyToTrain() {
+        const QString demo = m_temp.path() + "/demo";
+        {
+            MainWindow window;
+            window.show();
+            QSignalSpy imported(window.importJob(), &fovea::ui::BackgroundJob::finished);
+            QString error;
+            QVERIFY2(window.openDemoProject(demo, &error), qPrintable(error));
+            QVERIFY(imported.wait(120000));
+            QVERIFY(imported.first().at(0).toBool());
+            QCOMPARE(window.projectFolder(), demo + "/project");
+            const auto images = window.session()->store().imageCount();
+            QVERIFY(images);
+            QCOMPARE(images.value(), 550);  // 10 classes x 50, and 50 to label
+            QCOMPARE(window.modelPage()->selection().imageSize, 96);
+            QCOMPARE(window.modelPage()->selection().architecture, QString("mobilenet_v2_keras"));
+        }
+        MainWindow window;
+        QSignalSpy imported(window.importJob(), &fovea::ui::BackgroundJob::finished);
+        QString error;
+        QVERIFY2(window.openDemoProject(demo, &error), qPrintable(error));
+        QCOMPARE(window.projectFolder(), demo + "/project");
+        QTest::qWait(200);
+        QCOMPARE(imported.count(), 0);  // opened as it is, not made again
+    }
+};
+
+QTEST_MAIN(StartPageTest)
+#include "start_page_test.moc"

@@ -1,0 +1,9 @@
+# The Runs page: the project's run folders as a list, and the comparison of several runs.
+target_sources(fovea_ui PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/run_comparison.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/run_comparison.h
+    ${CMAKE_CURRENT_LIST_DIR}/runs_page.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/runs_page.h
+    ${CMAKE_CURRENT_LIST_DIR}/settings_diff.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/settings_diff.h
+)

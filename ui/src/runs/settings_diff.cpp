@@ -1,0 +1,64 @@
+#include "runs/settings_diff.h"
+
+#include <QMap>
+#include <QSet>
+#include <algorithm>
+
+namespace fovea::ui {
+
+namespace {
+
+// Written by the run folder, not chosen: they differ between any two runs.
+bool isBookkeeping(const QString& key) { return key == "created" || key == "fovea_version"; }
+
+QString valueText(const nlohmann::json& value) {
+    if (value.is_string()) return QString::fromStdString(value.get<std::string>());
+    if (value.is_array() && value.empty()) return "none";
+    if (value.is_array() && std::all_of(value.begin(), value.end(),
+                                        [](const auto& item) { return item.is_string(); })) {
+        QStringList items;
+        for (const auto& item : value) items << QString::fromStdString(item.get<std::string>());
+        return items.join(", ");
+    }
+    return QString::fromStdString(
+        value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void flatten(const nlohmann::json& json, const QString& prefix, QStringList& order,
+             QMap<QString, QString>& out) {
+    for (auto it = json.begin(); it != json.end(); ++it) {
+        const QString key = prefix + QString::fromStdString(it.key());
+        if (it->is_object() && !it->empty()) {
+            flatten(*it, key + ".", order, out);
+            continue;
+        }
+        if (isBookkeeping(key)) continue;
+        if (!out.contains(key)) order << key;
+        out[key] = valueText(*it);
+    }
+}
+
+}  // namespace
+
+QVector<SettingRow> compareSettings(const QVector<nlohmann::json>& configs) {
+    QStringList order;
+    QVector<QMap<QString, QString>> values(configs.size());
+    for (int i = 0; i < configs.size(); ++i) {
+        if (!configs[i].is_object()) continue;
+        QStringList runOrder;
+        flatten(configs[i], {}, runOrder, values[i]);
+        for (const QString& key : runOrder) {
+            if (!order.contains(key)) order << key;
+        }
+    }
+    QVector<SettingRow> rows;
+    for (const QString& key : order) {
+        SettingRow row{key, {}, false};
+        for (const auto& run : values) row.values << run.value(key);
+        row.differs = QSet<QString>(row.values.begin(), row.values.end()).size() > 1;
+        rows << row;
+    }
+    return rows;
+}
+
+}  // namespace fovea::ui
