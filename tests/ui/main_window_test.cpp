@@ -1,9 +1,12 @@
 // Opens the real workbench window offscreen and uses it through its menus and widgets.
 #include <QAction>
+#include <QDialogButtonBox>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMenu>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStackedWidget>
 #include <QStandardPaths>
@@ -14,8 +17,24 @@
 #include "fovea/core/torch_runtime.h"
 #include "fovea/core/version.h"
 #include "fovea/ui/main_window.h"
+#include "project/new_project_dialog.h"
 
 using fovea::ui::MainWindow;
+
+namespace {
+
+// The texts of the labels in `dialog` that are drawn in red: the errors it shows.
+QStringList errorsShownIn(QWidget* dialog) {
+    QStringList errors;
+    for (QLabel* label : dialog->findChildren<QLabel*>()) {
+        if (label->isVisible() && label->text().contains("color='#c03020'")) {
+            errors << label->text();
+        }
+    }
+    return errors;
+}
+
+}  // namespace
 
 class MainWindowTest : public QObject {
     Q_OBJECT
@@ -103,6 +122,49 @@ class MainWindowTest : public QObject {
             break;
         }
         QCOMPARE(later.projectFolder(), QDir(folder).canonicalPath());
+    }
+
+    // Issue 21: no error over a dialog that was just opened with its fields empty; errors
+    // appear once the user typed or pressed Create.
+    void newProjectDialogShowsErrorsOnceTheUserActed() {
+        QTemporaryDir temp;
+        MainWindow window;
+        window.show();
+        {
+            fovea::ui::NewProjectDialog dialog(&window);
+            dialog.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+            QCOMPARE(errorsShownIn(&dialog), QStringList());
+            // Create with nothing chosen: the dialog stays and says what is missing.
+            auto* create = dialog.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok);
+            QVERIFY(create->isEnabled());
+            QTest::mouseClick(create, Qt::LeftButton);
+            QVERIFY(dialog.isVisible());
+            QCOMPARE(dialog.result(), int(QDialog::Rejected));
+            QCOMPARE(errorsShownIn(&dialog).size(), 1);
+            QVERIFY2(errorsShownIn(&dialog).first().contains("Choose a project folder"),
+                     qPrintable(errorsShownIn(&dialog).first()));
+            QVERIFY(!create->isEnabled());
+            // Typing a usable folder clears it; Create then accepts.
+            auto* project = dialog.findChild<QLineEdit*>("projectFolderEdit");
+            QTest::keyClicks(project, temp.path() + "/new");
+            QCOMPARE(errorsShownIn(&dialog), QStringList());
+            QVERIFY(create->isEnabled());
+            QTest::mouseClick(create, Qt::LeftButton);
+            QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        }
+        {
+            // Typing shows errors at once: an image folder that is not there.
+            fovea::ui::NewProjectDialog dialog(&window);
+            dialog.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+            QCOMPARE(errorsShownIn(&dialog), QStringList());
+            QTest::keyClicks(dialog.findChild<QLineEdit*>("imagesFolderEdit"),
+                             temp.path() + "/absent");
+            QCOMPARE(errorsShownIn(&dialog).size(), 1);
+            QVERIFY2(errorsShownIn(&dialog).first().contains("is not a folder"),
+                     qPrintable(errorsShownIn(&dialog).first()));
+        }
     }
 
     void openingAMissingFolderFailsWithItsName() {

@@ -47,6 +47,7 @@ NewProjectDialog::NewProjectDialog(QWidget* parent) : QDialog(parent) {
     m_project->setObjectName("projectFolderEdit");
     m_project->setPlaceholderText("Where the project database is kept");
     m_note = new QLabel(this);
+    m_note->setObjectName("newProjectNote");
     m_note->setWordWrap(true);
 
     auto* form = new QFormLayout;
@@ -54,7 +55,7 @@ NewProjectDialog::NewProjectDialog(QWidget* parent) : QDialog(parent) {
     form->addRow("Project folder:", withBrowseButton(m_project, this, "Project Folder"));
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     buttons->button(QDialogButtonBox::Ok)->setText("Create");
-    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::accepted, this, &NewProjectDialog::tryCreate);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
     auto* layout = new QVBoxLayout(this);
@@ -65,10 +66,12 @@ NewProjectDialog::NewProjectDialog(QWidget* parent) : QDialog(parent) {
 
     connect(m_images, &QLineEdit::textEdited, this, [this](const QString& folder) {
         if (!m_projectEdited) m_project->setText(folder);
+        m_showProblems = true;
         updateState();
     });
     connect(m_project, &QLineEdit::textEdited, this, [this] {
         m_projectEdited = true;
+        m_showProblems = true;
         updateState();
     });
     m_okButton = buttons->button(QDialogButtonBox::Ok);
@@ -94,10 +97,18 @@ void NewProjectDialog::updateState() {
     } else if (core::ProjectStore::exists(project.toStdString())) {
         problem = QString("%1 already holds a project: use File ▸ Open Project.").arg(project);
     }
-    m_note->setText(problem.isEmpty()
-                        ? "Images are referenced where they are, never copied or changed."
-                        : "<font color='#c03020'>" + problem.toHtmlEscaped() + "</font>");
-    m_okButton->setEnabled(problem.isEmpty());
+    const bool shown = !problem.isEmpty() && m_showProblems;
+    m_note->setText(shown ? "<font color='#c03020'>" + problem.toHtmlEscaped() + "</font>"
+                          : "Images are referenced where they are, never copied or changed.");
+    // Create stays pressable until the problem is shown: pressing it is how it gets shown.
+    m_okButton->setEnabled(!shown);
+    m_problem = problem;
+}
+
+void NewProjectDialog::tryCreate() {
+    m_showProblems = true;
+    updateState();
+    if (m_problem.isEmpty()) accept();
 }
 
 }  // namespace fovea::ui
