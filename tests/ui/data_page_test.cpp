@@ -2,13 +2,20 @@
 // file), imported through File ▸ New Project's code path, labeled by key presses, by drag and
 // drop and through the menus, undone and redone, and read back after reopening the project.
 #include <QAction>
+#include <QApplication>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QFrame>
+#include <QLabel>
+#include <QLineEdit>
 #include <QListView>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QScrollBar>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
 #include <map>
@@ -18,8 +25,10 @@
 #include "data/image_list_model.h"
 #include "data/preview_pane.h"
 #include "data/thumbnail_cache.h"
+#include "fovea/core/project/splits.h"
 #include "fovea/ui/main_window.h"
 #include "project/project_session.h"
+#include "train/lr_finder_panel.h"
 #include "ui_test_project.h"
 #include "ui_test_window.h"
 #include "widgets/background_job.h"
@@ -53,6 +62,18 @@ std::vector<core::ClassInfo> classesOf(MainWindow& window) {
 
 void pressKey(QWidget* widget, Qt::Key key, Qt::KeyboardModifiers modifiers = {}) {
     QTest::keyClick(widget, key, modifiers);
+}
+
+// What the preview pane says about its image.
+QString previewDetails(DataPage* page) {
+    auto* details = page->findChild<QLabel*>("previewDetails");
+    return details ? details->text() : QString();
+}
+
+// The message over the grid, when it is shown.
+QString emptyGridMessage(DataPage* page) {
+    auto* message = page->findChild<QLabel*>("emptyGridMessage");
+    return message && message->isVisible() ? message->text() : QString();
 }
 
 }  // namespace
@@ -180,6 +201,92 @@ class DataPageTest : public QObject {
         page->selectImages({first});
         pressKey(grid, Qt::Key_0);
         QCOMPARE(labelOf(window, first), std::nullopt);
+    }
+
+    // Issue 21: keys 1-9 reach nine classes; L opens a chooser where the start of a name picks
+    // any class, as one undoable labeling that moves on to the next image, like the keys.
+    void everyClassIsLabeledFromTheKeyboard() {
+        const QString images = m_temp.path() + "/images-11";
+        QVERIFY(fovea::test::writeUiTestImages(images, 10, 2, 3).labeled == 20);
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        QVERIFY(fovea::test::importNewProject(window, m_temp.path() + "/p-eleven", images));
+        DataPage* page = window.dataPage();
+        QVERIFY(page->addClass("Zebra"));
+        const auto classes = classesOf(window);
+        QCOMPARE(int(classes.size()), 11);
+        QCOMPARE(classes[9].name, std::string("Trouser"));
+        // The class list names the way to each class: 1-9, then L and what to type in the
+        // chooser ("t" would pick T-shirt_top, the ninth); 0 unlabels.
+        auto* list = page->classList();
+        QCOMPARE(list->topLevelItem(8)->text(fovea::ui::ClassList::KeyColumn), QString("9"));
+        QCOMPARE(list->topLevelItem(9)->text(fovea::ui::ClassList::KeyColumn), QString("L tr"));
+        QCOMPARE(list->topLevelItem(10)->text(fovea::ui::ClassList::KeyColumn), QString("L z"));
+        QCOMPARE(list->topLevelItem(11)->text(fovea::ui::ClassList::KeyColumn), QString("0"));
+
+        ImageViewFilter filter;
+        filter.kind = ImageViewFilter::Kind::Unlabeled;
+        page->setFilter(filter);
+        QListView* grid = page->grid();
+        grid->setFocus();
+        QTRY_COMPARE(QApplication::focusWidget(), grid);
+        const core::ImageId first = page->model()->record(0).id;
+        const core::ImageId second = page->model()->record(1).id;
+        const core::ImageId third = page->model()->record(2).id;
+        page->selectImages({first});
+
+        // L, "tro", Enter: the tenth class, which has no number key.
+        pressKey(grid, Qt::Key_L);
+        auto* chooser = page->findChild<QFrame*>("classChooser");
+        QVERIFY(chooser);
+        QVERIFY(chooser->isVisible());
+        auto* edit = chooser->findChild<QLineEdit*>("classChooserEdit");
+        QCOMPARE(QApplication::focusWidget(), edit);
+        QTest::keyClicks(QApplication::focusWidget(), "tro");
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Return);
+        QCOMPARE(labelOf(window, first), std::optional(classes[9].id));
+        QVERIFY(!chooser->isVisible());
+        // Back in the grid on the next image, ready for the next key.
+        QCOMPARE(QApplication::focusWidget(), grid);
+        QCOMPARE(page->selectedImageIds(), QList<qint64>{second});
+
+        // The eleventh by the start of its name, in any case.
+        pressKey(grid, Qt::Key_L);
+        QTest::keyClicks(QApplication::focusWidget(), "ZE");
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Enter);
+        QCOMPARE(labelOf(window, second), std::optional(classes[10].id));
+        QCOMPARE(page->selectedImageIds(), QList<qint64>{third});
+
+        // "s" lists Sandal, Shirt, Sneaker (then names with an s inside); Down picks among them.
+        pressKey(grid, Qt::Key_L);
+        QTest::keyClicks(QApplication::focusWidget(), "s");
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Down);
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Down);
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Return);
+        QCOMPARE(classes[7].name, std::string("Sneaker"));
+        QCOMPARE(labelOf(window, third), std::optional(classes[7].id));
+
+        // Escape closes it without labeling; a name that matches nothing labels nothing.
+        const auto before = storedLabels(window.projectFolder());
+        pressKey(grid, Qt::Key_L);
+        QTest::keyClicks(QApplication::focusWidget(), "trou");
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Escape);
+        QVERIFY(!chooser->isVisible());
+        QCOMPARE(QApplication::focusWidget(), grid);
+        pressKey(grid, Qt::Key_L);
+        QTest::keyClicks(QApplication::focusWidget(), "qq");
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Return);
+        QVERIFY(chooser->isVisible());
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Escape);
+        QCOMPARE(storedLabels(window.projectFolder()), before);
+
+        // Each choice is one undo step, as a number key is.
+        pressKey(grid, Qt::Key_Z, Qt::ControlModifier);
+        QCOMPARE(labelOf(window, third), std::nullopt);
+        QCOMPARE(labelOf(window, second), std::optional(classes[10].id));
     }
 
     void multiSelectionByMouseAndSelectAll() {
@@ -335,6 +442,149 @@ class DataPageTest : public QObject {
         for (qint64 id : ids) QVERIFY(window.session()->store().image(id).value().excluded);
         window.session()->undoStack()->undo();
         for (qint64 id : ids) QVERIFY(!window.session()->store().image(id).value().excluded);
+    }
+
+    // Issue 21: a training run gives images splits through its own database connection and
+    // says so (TrainPage::projectChanged); the grid and the preview show the splits at once,
+    // with the selection, the current image and the scroll position as they were.
+    void splitsWrittenByTrainingShowAtOnce() {
+        const QString project = m_temp.path() + "/p-train-splits";
+        MainWindow window;
+        window.resize(1000, 700);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(newProject(window, project));
+        DataPage* page = window.dataPage();
+        QListView* grid = page->grid();
+        // Large cells, so the grid scrolls.
+        page->findChild<QSlider*>("thumbnailSizeSlider")->setValue(192);
+        QTRY_VERIFY(grid->verticalScrollBar()->maximum() > 0);
+        QList<qint64> selected;
+        for (int row = 0; row < page->model()->rowCount() && selected.size() < 2; ++row) {
+            const auto& record = page->model()->record(row);
+            if (record.classId && !record.error) selected << record.id;
+        }
+        QCOMPARE(selected.size(), 2);
+        page->selectImages(selected);
+        // The second of them is the current image (the one the preview shows).
+        const QModelIndex current = page->model()->index(page->model()->rowOf(selected[1]));
+        grid->selectionModel()->setCurrentIndex(current, QItemSelectionModel::NoUpdate);
+        QVERIFY(previewDetails(page).contains("Split: <i>none</i>"));
+        QVERIFY(page->model()->data(current, ImageListModel::SplitRole).toString().isEmpty());
+        // The user scrolled away from the selection.
+        QScrollBar* scroll = grid->verticalScrollBar();
+        scroll->setValue(scroll->maximum());
+        if (grid->visualRect(current).intersects(grid->viewport()->rect())) scroll->setValue(0);
+        QVERIFY(!grid->visualRect(current).intersects(grid->viewport()->rect()));
+        const int scrolled = scroll->value();
+        const ImageViewFilter filter = page->filter();
+
+        {
+            auto store = core::ProjectStore::open(project.toStdString());
+            QVERIFY(store);
+            auto assigned = core::assignSplits(store.value(), {0.5, 0.5, 0.0}, 1);
+            QVERIFY(assigned && assigned.value().assigned > 0);
+        }
+        Q_EMIT window.trainPage()->projectChanged();
+
+        const auto split = window.session()->store().image(selected[1]).value().split;
+        QVERIFY(split.has_value());
+        const QString name = core::splitName(*split);
+        QTRY_VERIFY2(previewDetails(page).contains("Split: " + name),
+                     qPrintable(previewDetails(page)));
+        QCOMPARE(page->model()->data(grid->currentIndex(), ImageListModel::SplitRole).toString(),
+                 name);
+        QCOMPARE(page->model()->record(grid->currentIndex().row()).id, selected[1]);
+        for (int row = 0; row < page->model()->rowCount(); ++row) {
+            const QModelIndex index = page->model()->index(row);
+            const auto stored = window.session()->store().image(page->model()->record(row).id);
+            const QString expected =
+                stored.value().split ? QString(core::splitName(*stored.value().split)) : "";
+            QCOMPARE(index.data(ImageListModel::SplitRole).toString(), expected);
+        }
+        QCOMPARE(page->selectedImageIds(), selected);
+        QCOMPARE(scroll->value(), scrolled);
+        QVERIFY(page->filter() == filter);
+    }
+
+    // Issue 21, the cause: the Train page's learning-rate range test gives every usable image
+    // the train split through its own connection; the Data page shows it once the test ends.
+    void splitsWrittenByTheLearningRateTestShowAtOnce() {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(newProject(window, m_temp.path() + "/p-lr-splits"));
+        QVERIFY(fovea::test::chooseSmallNetwork(window));
+        DataPage* page = window.dataPage();
+        qint64 labeled = -1;
+        for (int row = 0; row < page->model()->rowCount() && labeled < 0; ++row) {
+            const auto& record = page->model()->record(row);
+            if (record.classId && !record.error) labeled = record.id;
+        }
+        page->selectImages({labeled});
+        QCOMPARE(page->model()->record(page->grid()->currentIndex().row()).id, labeled);
+        QVERIFY(previewDetails(page).contains("Split: <i>none</i>"));
+
+        auto* train = window.trainPage();
+        fovea::test::setShortRun(*train, 1);
+        auto* finder = train->learningRateFinder();
+        finder->setSteps(3);
+        QSignalSpy finished(finder, &fovea::ui::LearningRateFinderPanel::finished);
+        QString error;
+        QVERIFY2(finder->start(&error), qPrintable(error));
+        QVERIFY(finished.wait(180000));
+        QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+        QCOMPARE(window.session()->store().image(labeled).value().split,
+                 std::optional(core::Split::Train));
+        QTRY_VERIFY2(previewDetails(page).contains("Split: train"),
+                     qPrintable(previewDetails(page)));
+        QCOMPARE(page->model()->data(page->grid()->currentIndex(), ImageListModel::SplitRole),
+                 QVariant(QString("train")));
+        QCOMPARE(page->selectedImageIds(), QList<qint64>{labeled});
+    }
+
+    // Issue 21: a search that leaves nothing under the filter says why the grid is empty.
+    void anEmptyGridSaysWhy() {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(newProject(window, m_temp.path() + "/p-empty"));
+        DataPage* page = window.dataPage();
+        QCOMPARE(emptyGridMessage(page), QString());
+        ImageViewFilter filter;
+        filter.kind = ImageViewFilter::Kind::Unlabeled;
+        page->setFilter(filter);
+        QVERIFY(page->model()->rowCount() > 0);
+        auto* search = page->findChild<QLineEdit*>("pathSearch");
+        QTest::keyClicks(search, "abc~");  // "~" is in no path of this test
+        QTRY_COMPARE(page->model()->rowCount(), 0);
+        QCOMPARE(emptyGridMessage(page),
+                 QString("No images match \"abc~\" among the unlabeled images — clear the "
+                         "search or the filter."));
+        // Clearing the search shows the images again, and no message.
+        search->clear();
+        QTRY_VERIFY(page->model()->rowCount() > 0);
+        QCOMPARE(emptyGridMessage(page), QString());
+        // A filter that leaves nothing by itself.
+        filter.kind = ImageViewFilter::Kind::Split;
+        filter.split = core::Split::Test;
+        page->setFilter(filter);
+        QCOMPARE(emptyGridMessage(page),
+                 QString("There are no images in the test split — choose another filter."));
+    }
+
+    // Issue 21: File ▸ Rescan Folders counts every unreadable file, those it knew already too.
+    void rescanCountsEveryUnreadableFile() {
+        MainWindow window;
+        QVERIFY(newProject(window, m_temp.path() + "/p-rescan"));
+        QSignalSpy finished(window.importJob(), &fovea::ui::BackgroundJob::finished);
+        QString error;
+        QVERIFY2(window.rescanProject(&error), qPrintable(error));
+        QVERIFY(finished.wait(60000));
+        QVERIFY(finished.first().at(0).toBool());
+        const QString message = window.statusBar()->currentMessage();
+        QVERIFY2(message.contains(QString("; %1 unreadable").arg(m_written.broken)),
+                 qPrintable(message));
     }
 
     void everyLabelIsThereAfterReopening() {

@@ -7,6 +7,7 @@
 #include <QPainter>
 #include <QPixmap>
 
+#include "data/class_chooser.h"
 #include "data/image_list_model.h"
 #include "project/project_session.h"
 
@@ -37,7 +38,9 @@ ClassList::ClassList(QWidget* parent) : QTreeWidget(parent) {
     setHeaderLabels({"Key", "Class", "Images", "Train", "Val", "Test"});
     headerItem()->setToolTip(KeyColumn,
                              "Press this key in the image grid to give the selected "
-                             "images this class (0: remove the label).");
+                             "images this class (0: remove the label). \"L tr\": press L, type "
+                             "\"tr\" (the start of the class's name) and Enter; this works for "
+                             "every class.");
     headerItem()->setToolTip(TrainColumn, "Usable images in the training split.");
     setRootIsDecorated(false);
     setUniformRowHeights(true);
@@ -92,15 +95,32 @@ void ClassList::refresh() {
     };
 
     const auto& classList = classes.value();
+    QStringList names;
+    for (const auto& info : classList) names << QString::fromStdString(info.name);
+    if (names != m_keyNames) {
+        m_keyNames = names;
+        m_typedKeys.clear();
+        for (qsizetype i = 0; i < names.size(); ++i) {
+            m_typedKeys << (i < kNumberedClasses ? QString()
+                                                 : ClassChooser::shortestPrefix(names, i));
+        }
+    }
     for (size_t i = 0; i < classList.size(); ++i) {
         const auto& info = classList[i];
         core::ClassCounts count;
         for (const auto& c : counts.value()) {
             if (c.classId == info.id) count = c;
         }
-        const QString key = i < 9 ? QString::number(i + 1) : QString();
-        QTreeWidgetItem* item = addRow(key, QString::fromStdString(info.name),
-                                       QColor(QString::fromStdString(info.colour)), count);
+        const auto position = static_cast<qsizetype>(i);
+        const bool numbered = position < kNumberedClasses;
+        const QString& typed = m_typedKeys[position];
+        QTreeWidgetItem* item =
+            addRow(numbered ? QString::number(position + 1) : "L " + typed, names[position],
+                   QColor(QString::fromStdString(info.colour)), count);
+        if (!numbered) {
+            item->setToolTip(
+                KeyColumn, QString("In the image grid: L, then type \"%1\" and Enter").arg(typed));
+        }
         item->setData(NameColumn, kClassIdRole, QVariant::fromValue<qint64>(info.id));
         item->setFlags(item->flags() | Qt::ItemIsDropEnabled);
         m_order << info.id;

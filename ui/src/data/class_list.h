@@ -10,13 +10,17 @@ namespace fovea::ui {
 
 class ProjectSession;
 
-// The project's classes in display order with their colours, key numbers (1-9 label the
-// selection with that class) and live counts per split, then a row for the unlabeled images.
+// The project's classes in display order with their colours, keys (1-9 label the selection
+// with the first nine classes; for the rest what to type: "L tr" is L in the grid, then "tr",
+// which picks the class in the chooser) and live counts per split, then a row for the
+// unlabeled images (key 0).
 // Images dragged from the grid onto a row get that class (onto "Unlabeled": lose their label).
 class ClassList : public QTreeWidget {
     Q_OBJECT
   public:
     enum Column { KeyColumn, NameColumn, TotalColumn, TrainColumn, ValColumn, TestColumn };
+    // Classes with a number key (1-9); every class can be chosen by name (key L).
+    static constexpr int kNumberedClasses = 9;
 
     explicit ClassList(QWidget* parent = nullptr);
     void setSession(ProjectSession* session);
@@ -42,6 +46,10 @@ class ClassList : public QTreeWidget {
   private:
     ProjectSession* m_session = nullptr;
     QList<core::ClassId> m_order;
+    // What to type after L for each class, worked out again only when the names change (a
+    // refresh follows every label change; the work grows with the square of the classes).
+    QStringList m_keyNames;
+    QStringList m_typedKeys;
 };
 
 }  // namespace fovea::ui

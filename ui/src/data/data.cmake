@@ -1,5 +1,7 @@
 # The Data page: image browser, classes, labeling and its undo commands.
 target_sources(fovea_ui PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/class_chooser.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/class_chooser.h
     ${CMAKE_CURRENT_LIST_DIR}/class_list.cpp
     ${CMAKE_CURRENT_LIST_DIR}/class_list.h
     ${CMAKE_CURRENT_LIST_DIR}/class_panel.cpp

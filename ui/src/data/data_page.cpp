@@ -12,6 +12,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
+#include "data/class_chooser.h"
 #include "data/class_list.h"
 #include "data/class_panel.h"
 #include "data/image_filter_bar.h"
@@ -40,6 +41,26 @@ QString imagesText(qsizetype count) {
     return count == 1 ? QString("1 image") : QString("%1 images").arg(count);
 }
 
+// The images `filter` lets through, as said in a sentence ("unlabeled images"); the search
+// is not part of it.
+QString filteredImagesText(const ImageViewFilter& filter, const ImageListModel& model) {
+    switch (filter.kind) {
+        case ImageViewFilter::Kind::All:
+            return "images";
+        case ImageViewFilter::Kind::Unlabeled:
+            return "unlabeled images";
+        case ImageViewFilter::Kind::Unreadable:
+            return "unreadable or missing images";
+        case ImageViewFilter::Kind::Split:
+            return QString("images in the %1 split").arg(core::splitName(filter.split));
+        case ImageViewFilter::Kind::NoSplit:
+            return "images without a split";
+        case ImageViewFilter::Kind::Class:
+            return QString("images of class \"%1\"").arg(model.className(filter.classId));
+    }
+    return "images";
+}
+
 }  // namespace
 
 DataPage::DataPage(QWidget* parent)
@@ -61,8 +82,9 @@ DataPage::DataPage(QWidget* parent)
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(makePageHeader("Data",
-                                     "Label images with keys 1-9 (0 removes the label) or by "
-                                     "dragging them onto a class; Ctrl+Z undoes.",
+                                     "Label images with keys 1-9 (0 removes the label), with L "
+                                     "and the start of a class name, or by dragging them onto "
+                                     "a class; Ctrl+Z undoes.",
                                      this));
     layout->addWidget(splitter, 1);
 
@@ -76,7 +98,10 @@ DataPage::DataPage(QWidget* parent)
         if (!statusDelay->isActive()) statusDelay->start();
     });
     connect(m_model, &QAbstractItemModel::modelReset, this, &DataPage::updateStatus);
+    // A reset (a new filter) drops the current image silently: the preview must let it go.
+    connect(m_model, &QAbstractItemModel::modelReset, this, &DataPage::updatePreview);
     connect(m_model, &QAbstractItemModel::rowsRemoved, this, &DataPage::updateStatus);
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, &DataPage::updateStatus);
     setSession(nullptr);
 }
 
@@ -188,12 +213,29 @@ QListView* DataPage::buildGrid(QWidget* parent) {
     });
     connect(grid->selectionModel(), &QItemSelectionModel::currentChanged, this,
             &DataPage::updatePreview);
+
+    // Over the grid (not its viewport, whose children scroll with the cells).
+    m_emptyMessage = new QLabel(grid);
+    m_emptyMessage->setObjectName("emptyGridMessage");
+    m_emptyMessage->setAlignment(Qt::AlignCenter);
+    m_emptyMessage->setWordWrap(true);
+    m_emptyMessage->setAttribute(Qt::WA_TransparentForMouseEvents);
+    m_emptyMessage->setForegroundRole(QPalette::PlaceholderText);
+    m_emptyMessage->hide();
+    m_chooser = new ClassChooser(grid);
+    connect(m_chooser, &ClassChooser::chosen, this, [this](core::ClassId id) {
+        m_grid->setFocus(Qt::OtherFocusReason);
+        labelSelection(id);
+    });
+    connect(m_chooser, &ClassChooser::dismissed, this,
+            [this] { m_grid->setFocus(Qt::OtherFocusReason); });
     return grid;
 }
 
 void DataPage::setSession(ProjectSession* session) {
     if (m_session) disconnect(m_session, nullptr, this, nullptr);
     m_session = session;
+    m_chooser->dismiss();
     m_thumbnails->clear();
     if (session) {
         connect(session, &ProjectSession::labelsChanged, this, &DataPage::onLabelsChanged);
@@ -352,15 +394,34 @@ bool DataPage::eventFilter(QObject* watched, QEvent* event) {
                 return true;
             }
             const auto& order = m_classList->classOrder();
-            if (number <= order.size()) labelSelection(order[number - 1]);
+            if (number <= std::min<qsizetype>(order.size(), ClassList::kNumberedClasses)) {
+                labelSelection(order[number - 1]);
+            }
             return true;  // a key without a class does nothing (never type-ahead search)
         }
         if (modifiers == Qt::NoModifier && key->key() == Qt::Key_W) {
             toggleSelectionWatched();
             return true;
         }
+        if (modifiers == Qt::NoModifier && key->key() == Qt::Key_L) {
+            openClassChooser();
+            return true;
+        }
     }
+    if (watched == m_grid && event->type() == QEvent::Resize) placeEmptyMessage();
     return QWidget::eventFilter(watched, event);
+}
+
+void DataPage::openClassChooser() {
+    if (!m_session || m_grid->selectionModel()->selectedIndexes().isEmpty()) return;
+    const QList<core::ClassId>& order = m_classList->classOrder();
+    if (order.isEmpty()) return;
+    QList<ClassChooser::Entry> entries;
+    for (qsizetype i = 0; i < order.size(); ++i) {
+        entries.push_back({order[i], m_model->className(order[i]),
+                           i < ClassList::kNumberedClasses ? QString::number(i + 1) : QString()});
+    }
+    m_chooser->open(entries);
 }
 
 void DataPage::moveTo(std::optional<qint64> id, int fallbackRow) {
@@ -384,10 +445,32 @@ void DataPage::updateStatus() {
     if (const int decoding = m_thumbnails->pendingCount(); decoding > 0) {
         text += QString(" · decoding %1 thumbnails").arg(decoding);
     }
-    if (shown == 0 && m_model->filter().kind == ImageViewFilter::Kind::All) {
-        text = "No images yet: File ▸ Import Images… adds a folder.";
+    const QString empty = emptyGridMessage();
+    m_status->setText(text);  // the grid says why it is empty
+    m_emptyMessage->setText(empty);
+    m_emptyMessage->setVisible(!empty.isEmpty());
+    placeEmptyMessage();
+}
+
+QString DataPage::emptyGridMessage() const {
+    if (!m_session || m_model->rowCount() > 0) return {};
+    const ImageViewFilter& filter = m_model->filter();
+    const QString& search = filter.pathContains;
+    if (filter.kind == ImageViewFilter::Kind::All) {
+        if (search.isEmpty()) return "No images yet: File ▸ Import Images… adds a folder.";
+        return QString("No images match \"%1\" — clear the search.").arg(search);
     }
-    m_status->setText(text);
+    const QString images = filteredImagesText(filter, *m_model);
+    if (search.isEmpty()) return QString("There are no %1 — choose another filter.").arg(images);
+    return QString("No images match \"%1\" among the %2 — clear the search or the filter.")
+        .arg(search, images);
+}
+
+void DataPage::placeEmptyMessage() {
+    if (m_emptyMessage->isVisible()) {
+        m_emptyMessage->setGeometry(m_grid->rect().adjusted(24, 24, -24, -24));
+        m_emptyMessage->raise();
+    }
 }
 
 void DataPage::updatePreview() {
@@ -415,15 +498,9 @@ void DataPage::onThumbnailFailed(qint64 id, const QString& message) {
 }
 
 void DataPage::onLabelsChanged(const QList<qint64>& ids) {
-    if (ids.isEmpty()) {
-        // Possibly every image changed (e.g. a training run assigned splits): the grid reloads,
-        // and the user's selection stays.
-        const QList<qint64> selected = selectedImageIds();
-        m_model->refreshImages(ids);
-        selectImages(selected);
-    } else {
-        m_model->refreshImages(ids);
-    }
+    // Rows change in place (empty `ids`, e.g. a training run assigned splits: every row is read
+    // again), so the selection, the current image and the scroll position stay.
+    m_model->refreshImages(ids);
     m_classList->refresh();
     updatePreview();
     updateStatus();

@@ -15,6 +15,7 @@ class QUndoCommand;
 
 namespace fovea::ui {
 
+class ClassChooser;
 class ClassList;
 class ClassPanel;
 class ImageFilterBar;
@@ -26,8 +27,9 @@ class ThumbnailDelegate;
 
 // The Data page: the class list with counts, the thumbnail grid of the images that pass the
 // filter, and a preview of the selected image. Labeling as fast as dedicated tools: keys 1-9
-// give the selection the numbered class and move on to the next image, 0 removes the label;
-// drag a selection onto a class; every action is undoable (the project's undo stack).
+// give the selection the numbered class and move on to the next image, 0 removes the label,
+// L opens a chooser where typing the start of any class's name picks it; drag a selection onto
+// a class; every action is undoable (the project's undo stack).
 class DataPage : public QWidget {
     Q_OBJECT
   public:
@@ -49,6 +51,9 @@ class DataPage : public QWidget {
     // Adds the selection to the watch set (the Train page shows their predictions after every
     // epoch), or removes it when every selected image is watched already.
     void toggleSelectionWatched();
+    // The class chooser over the grid (key L), for the selected images; nothing without a
+    // selection or classes.
+    void openClassChooser();
     bool addClass(const QString& name);
     bool renameClass(core::ClassId id, const QString& name);
     bool mergeClass(core::ClassId from, core::ClassId into);
@@ -59,6 +64,9 @@ class DataPage : public QWidget {
     ClassList* classList() const { return m_classList; }
     PreviewPane* preview() const { return m_preview; }
     ThumbnailCache* thumbnails() const { return m_thumbnails; }
+    ClassChooser* classChooser() const { return m_chooser; }
+    // Why the grid is empty (the search and filter named), or empty while it shows images.
+    QString emptyGridMessage() const;
 
   protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
@@ -71,6 +79,7 @@ class DataPage : public QWidget {
     QListView* buildGrid(QWidget* parent);
     void rebuildFilterChoices();
     void updateStatus();
+    void placeEmptyMessage();
     void updatePreview();
     void showGridMenu(const QPoint& position);
     void onThumbnailFailed(qint64 id, const QString& message);
@@ -92,6 +101,8 @@ class DataPage : public QWidget {
     ImageFilterBar* m_filterBar = nullptr;
     QSlider* m_sizeSlider = nullptr;
     QLabel* m_status = nullptr;
+    QLabel* m_emptyMessage = nullptr;  // over the grid while it shows nothing
+    ClassChooser* m_chooser = nullptr;
 };
 
 }  // namespace fovea::ui

@@ -58,23 +58,26 @@ void ImageListModel::readClasses() {
     }
 }
 
+std::optional<std::vector<core::ImageRecord>> ImageListModel::queryRows() const {
+    if (!m_session) return std::vector<core::ImageRecord>();
+    auto images = m_session->store().images(m_filter.toImageFilter());
+    if (!m_session->check(images)) return std::nullopt;
+    std::vector<core::ImageRecord> rows = std::move(images).value();
+    if (m_filter.kind == ImageViewFilter::Kind::Unreadable) {
+        rows.erase(std::remove_if(rows.begin(), rows.end(),
+                                  [](const core::ImageRecord& record) {
+                                      return !ImageViewFilter::isUnusable(record);
+                                  }),
+                   rows.end());
+    }
+    return rows;
+}
+
 void ImageListModel::reload() {
     beginResetModel();
-    m_rows.clear();
     readClasses();
-    if (m_session) {
-        auto images = m_session->store().images(m_filter.toImageFilter());
-        if (m_session->check(images)) {
-            m_rows = std::move(images).value();
-            if (m_filter.kind == ImageViewFilter::Kind::Unreadable) {
-                m_rows.erase(std::remove_if(m_rows.begin(), m_rows.end(),
-                                            [](const core::ImageRecord& record) {
-                                                return !ImageViewFilter::isUnusable(record);
-                                            }),
-                             m_rows.end());
-            }
-        }
-    }
+    auto rows = queryRows();
+    m_rows = rows ? std::move(*rows) : std::vector<core::ImageRecord>();
     rebuildRowIndex();
     endResetModel();
 }
@@ -90,7 +93,11 @@ void ImageListModel::rebuildRowIndex() {
 void ImageListModel::refreshImages(const QList<qint64>& ids) {
     if (!m_session) return;
     if (ids.isEmpty() || ids.size() > kRefreshOneByOneLimit) {
-        reload();
+        // A change of possibly every image (e.g. a training run assigned splits through its own
+        // connection): one query, merged into the rows. A reset would lose the view's
+        // selection, current image and scroll position (issue 21).
+        readClasses();
+        if (auto fresh = queryRows()) mergeRows(std::move(*fresh));
         return;
     }
     // Images that were not shown may now pass the filter (e.g. an undo in "Unlabeled"): they
@@ -102,7 +109,7 @@ void ImageListModel::refreshImages(const QList<qint64>& ids) {
         const bool shown = m_rowOfId.contains(id);
         const bool belongs = m_filter.matches(record.value());
         if (!shown && belongs) {
-            reload();
+            if (auto fresh = queryRows()) mergeRows(std::move(*fresh));
             return;
         }
         if (shown) updated.push_back(std::move(record).value());
@@ -115,10 +122,14 @@ void ImageListModel::refreshImages(const QList<qint64>& ids) {
         const QModelIndex index = this->index(row);
         Q_EMIT dataChanged(index, index);
     }
-    if (leaving.empty()) return;
+    dropRows(leaving);
+}
+
+void ImageListModel::dropRows(const std::unordered_set<qint64>& ids) {
+    if (ids.empty()) return;
     // Remove from the bottom up so earlier row numbers stay valid; contiguous runs at once.
     std::vector<int> rows;
-    for (qint64 id : leaving) rows.push_back(m_rowOfId.value(id));
+    for (qint64 id : ids) rows.push_back(m_rowOfId.value(id));
     std::sort(rows.begin(), rows.end(), std::greater<>());
     size_t i = 0;
     while (i < rows.size()) {
@@ -132,6 +143,49 @@ void ImageListModel::refreshImages(const QList<qint64>& ids) {
         i = j + 1;
     }
     rebuildRowIndex();
+}
+
+void ImageListModel::mergeRows(std::vector<core::ImageRecord> fresh) {
+    // Rows that left the filter (or the project) go first, in runs.
+    std::unordered_set<qint64> freshIds;
+    for (const auto& record : fresh) freshIds.insert(record.id);
+    std::unordered_set<qint64> leaving;
+    for (const auto& record : m_rows) {
+        if (!freshIds.count(record.id)) leaving.insert(record.id);
+    }
+    dropRows(leaving);
+    // Both lists are in id order, so the remaining rows are a subsequence of `fresh`: walk
+    // both, inserting runs of newcomers where they belong and updating the rest in place.
+    size_t row = 0;
+    size_t next = 0;
+    while (next < fresh.size()) {
+        if (row < m_rows.size() && m_rows[row].id == fresh[next].id) {
+            m_rows[row++] = std::move(fresh[next++]);
+            continue;
+        }
+        size_t end = next;
+        while (end < fresh.size() && !m_rowOfId.contains(fresh[end].id)) ++end;
+        if (end == next) {
+            // Not in id order after all (cannot happen with ORDER BY id): start over.
+            beginResetModel();
+            m_rows.erase(m_rows.begin() + static_cast<std::ptrdiff_t>(row), m_rows.end());
+            m_rows.insert(m_rows.end(), std::make_move_iterator(fresh.begin() + next),
+                          std::make_move_iterator(fresh.end()));
+            rebuildRowIndex();
+            endResetModel();
+            return;
+        }
+        const auto count = static_cast<std::ptrdiff_t>(end - next);
+        beginInsertRows({}, static_cast<int>(row), static_cast<int>(row + end - next - 1));
+        m_rows.insert(m_rows.begin() + static_cast<std::ptrdiff_t>(row),
+                      std::make_move_iterator(fresh.begin() + next),
+                      std::make_move_iterator(fresh.begin() + next + count));
+        endInsertRows();
+        row += end - next;
+        next = end;
+    }
+    rebuildRowIndex();
+    if (!m_rows.empty()) Q_EMIT dataChanged(index(0), index(rowCount() - 1));
 }
 
 QString ImageListModel::className(std::optional<core::ClassId> id) const {

@@ -5,6 +5,8 @@
 #include <QHash>
 #include <QList>
 #include <QSet>
+#include <optional>
+#include <unordered_set>
 #include <vector>
 
 #include "data/image_view_filter.h"
@@ -42,7 +44,9 @@ class ImageListModel : public QAbstractListModel {
     const ImageViewFilter& filter() const { return m_filter; }
     // Reads the rows for the filter again (after an import, or a class change).
     void reload();
-    // Re-reads these images; rows that no longer pass the filter leave the view.
+    // Re-reads these images (empty: every image); rows that no longer pass the filter leave
+    // the view and images that now pass it join, while the other rows stay where they are, so
+    // the view keeps its selection, current image and scroll position.
     void refreshImages(const QList<qint64>& ids);
 
     const core::ImageRecord& record(int row) const { return m_rows[static_cast<size_t>(row)]; }
@@ -66,6 +70,13 @@ class ImageListModel : public QAbstractListModel {
         QColor colour;
     };
     void readClasses();
+    // The images that pass the filter, as the database has them now (nullopt: failed, reported).
+    std::optional<std::vector<core::ImageRecord>> queryRows() const;
+    // Replaces the rows with `fresh` through row removals, insertions and dataChanged rather
+    // than a reset.
+    void mergeRows(std::vector<core::ImageRecord> fresh);
+    // Removes the rows of these (shown) images.
+    void dropRows(const std::unordered_set<qint64>& ids);
     void rebuildRowIndex();
     void onThumbnailDone(qint64 id);
 

@@ -86,9 +86,15 @@ PreviewPane::PreviewPane(QWidget* parent)
 
 void PreviewPane::showImage(const std::optional<core::ImageRecord>& image,
                             const QString& className) {
+    // The same file again (its label or split changed): new details, the pixels and zoom stay.
+    const bool samePicture = m_image && image && m_image->id == image->id &&
+                             m_image->path == image->path && m_image->error == image->error &&
+                             m_image->missing == image->missing && hasPixels();
     m_image = image;
-    m_pixmapItem->setPixmap({});
-    m_fit = true;
+    if (!samePicture) {
+        m_pixmapItem->setPixmap({});
+        m_fit = true;
+    }
     if (!image) {
         m_details->setText("<i>Select an image to see it here.</i>");
         m_zoomLabel->clear();
@@ -114,7 +120,7 @@ void PreviewPane::showImage(const std::optional<core::ImageRecord>& image,
                      QString::fromStdString(*image->error).toHtmlEscaped() + "</font>";
     }
     m_details->setText(lines.join("<br>"));
-    if (image->missing || image->error) return;
+    if (samePicture || image->missing || image->error) return;
     m_decoder->clear();  // one image at a time: nothing to keep
     const QImage pixels = m_decoder->request(image->id, path);
     if (!pixels.isNull()) onDecoded(image->id);

@@ -22,7 +22,8 @@ class PreviewPane : public QWidget {
   public:
     explicit PreviewPane(QWidget* parent = nullptr);
 
-    // Shows `image` (std::nullopt: nothing selected); `className` is its label's name.
+    // Shows `image` (std::nullopt: nothing selected); `className` is its label's name. The
+    // same image again only updates the details.
     void showImage(const std::optional<core::ImageRecord>& image, const QString& className);
     double zoom() const { return m_zoom; }
     void setZoom(double zoom);  // 1.0: one image pixel per screen pixel

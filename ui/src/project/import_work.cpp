@@ -1,6 +1,8 @@
 #include "project/import_work.h"
 
 #include <QStringList>
+#include <algorithm>
+#include <optional>
 
 #include "fovea/core/project/folder_import.h"
 #include "fovea/core/project/project_store.h"
@@ -9,7 +11,10 @@ namespace fovea::ui {
 
 namespace {
 
-QString importSummary(const core::ImportReport& report) {
+// `unreadable`: every unreadable image the project holds after a rescan (the report lists only
+// the files it read again; those known already and unchanged count too), or nullopt after an
+// import, whose report lists the unreadable files it added.
+QString importSummary(const core::ImportReport& report, std::optional<std::int64_t> unreadable) {
     QStringList parts;
     parts << QString("%1 new image%2").arg(report.added).arg(report.added == 1 ? "" : "s");
     if (report.updated > 0) parts << QString("%1 changed on disk").arg(report.updated);
@@ -18,9 +23,9 @@ QString importSummary(const core::ImportReport& report) {
         parts << QString("%1 new classes").arg(report.classesCreated.size());
     }
     QString text = parts.join(", ");
-    if (!report.unreadable.empty()) {
-        text += QString("; %1 unreadable (filter \"Unreadable or missing\")")
-                    .arg(report.unreadable.size());
+    const auto found = static_cast<std::int64_t>(report.unreadable.size());
+    if (const std::int64_t total = std::max(unreadable.value_or(found), found); total > 0) {
+        text += QString("; %1 unreadable (filter \"Unreadable or missing\")").arg(total);
     }
     if (!report.problems.empty()) {
         text += QString("; %1 problem%2, first: %3")
@@ -67,7 +72,15 @@ BackgroundJob::Outcome runImport(BackgroundJob& job, const std::filesystem::path
         report = core::importFolder(store.value(), folder, options);
     }
     if (!report) return {false, QString::fromStdString(report.error().message)};
-    return {true, importSummary(report.value())};
+    std::optional<std::int64_t> unreadable;
+    if (folder.empty()) {
+        core::ImageFilter failed;
+        failed.hasError = core::Require::Yes;
+        failed.missing = core::Require::No;  // counted as missing instead
+        // The rescan is saved whatever this says: without the count, the report's figure.
+        if (auto count = store.value().imageCount(failed)) unreadable = count.value();
+    }
+    return {true, importSummary(report.value(), unreadable)};
 }
 
 }  // namespace fovea::ui

@@ -16,6 +16,7 @@
 #include "project/import_work.h"
 #include "project/new_project_dialog.h"
 #include "project/project_session.h"
+#include "train/lr_finder_panel.h"
 #include "train/train_page.h"
 #include "widgets/background_job.h"
 
@@ -29,10 +30,14 @@ ProjectController::ProjectController(const Pages& pages, QUndoGroup* undoGroup, 
       m_recentProjects(m_settings),
       m_importJob(new BackgroundJob(this)) {
     connect(m_importJob, &BackgroundJob::finished, this, &ProjectController::onImportFinished);
-    // Training writes splits and decode errors through its own connection to the database.
-    connect(m_pages.train, &TrainPage::projectChanged, this, [this] {
+    // Training writes splits and decode errors through its own connection to the database; so
+    // does the learning-rate range test (it gives every usable image without one the train
+    // split), which only says that it finished (issue 21: the Data page kept "Split: none").
+    const auto reread = [this] {
         if (m_session) m_session->noteChangedElsewhere();
-    });
+    };
+    connect(m_pages.train, &TrainPage::projectChanged, this, reread);
+    connect(m_pages.train->learningRateFinder(), &LearningRateFinderPanel::finished, this, reread);
 }
 
 ProjectController::~ProjectController() {
