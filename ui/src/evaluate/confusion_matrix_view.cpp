@@ -33,6 +33,11 @@ void ConfusionMatrixView::showEvaluation(const RunEvaluation* evaluation) {
     for (const QString& name : names) predicted << "→ " + name;
     setHorizontalHeaderLabels(predicted);
     setVerticalHeaderLabels(names);
+    // Many classes make narrow columns whose headers are elided: the tooltip names them.
+    for (int c = 0; c < classes; ++c) {
+        horizontalHeaderItem(c)->setToolTip("Predicted class: " + names[c]);
+        verticalHeaderItem(c)->setToolTip("True class: " + names[c]);
+    }
     for (int truth = 0; truth < classes; ++truth) {
         qint64 rowTotal = 0;
         for (int p = 0; p < classes; ++p) rowTotal += evaluation->count(truth, p);

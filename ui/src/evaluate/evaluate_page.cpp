@@ -17,30 +17,39 @@
 #include "data/labeling_commands.h"
 #include "data/thumbnail_cache.h"
 #include "evaluate/confusion_matrix_view.h"
+#include "evaluate/image_tile_delegate.h"
 #include "evaluate/run_evaluation.h"
 #include "page_header.h"
 #include "project/project_session.h"
 #include "widgets/background_job.h"
+#include "widgets/elided_label.h"
+#include "widgets/heatmap_color_bar.h"
 
 namespace fovea::ui {
 
 namespace {
 
 constexpr int kThumbnailSide = 96;
+// Wide enough for "T-shirt/top → Pullover"; longer captions are elided, in full in the tooltip.
+constexpr int kCaptionWidth = 150;
+constexpr int kTileSpacing = 6;
 constexpr int kImageIdRole = Qt::UserRole + 1;
 constexpr int kPredictedRole = Qt::UserRole + 2;  // the model's class index for the image
 constexpr int kPathRole = Qt::UserRole + 3;
 
+// A grid of equal tiles (image_tile_delegate.h): thumbnails that arrive later, and captions of
+// any length, never change a tile's size, so the tiles neither clip nor leave gaps.
 QListWidget* makeImageList(const QString& name, QWidget* parent) {
     auto* list = new QListWidget(parent);
     list->setObjectName(name);
     list->setViewMode(QListView::IconMode);
     list->setIconSize(QSize(kThumbnailSide, kThumbnailSide));
+    list->setItemDelegate(new ImageTileDelegate(kThumbnailSide, kCaptionWidth, list));
     list->setResizeMode(QListView::Adjust);
     list->setMovement(QListView::Static);
     list->setUniformItemSizes(true);
-    list->setWordWrap(true);
-    list->setGridSize(QSize(kThumbnailSide + 40, kThumbnailSide + 48));
+    list->setWordWrap(false);
+    list->setSpacing(kTileSpacing);
     list->setToolTip("Keys 1-9 give the selected image that class in the project.");
     return list;
 }
@@ -54,15 +63,15 @@ EvaluatePage::EvaluatePage(QWidget* parent)
       m_job(new BackgroundJob(this)),
       m_thumbnails(new ThumbnailCache(kThumbnailSide, this)) {
     setObjectName("evaluatePage");
-    m_runLabel = new QLabel("No run evaluated yet: train one on the Train page.", this);
+    m_runLabel = new ElidedLabel("No run evaluated yet: train one on the Train page.", this);
     m_runLabel->setObjectName("evaluatedRunLabel");
-    m_runLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     m_chooseButton = new QPushButton("Evaluate a Run…", this);
     m_chooseButton->setObjectName("chooseRunButton");
     connect(m_chooseButton, &QPushButton::clicked, this, &EvaluatePage::chooseRun);
     m_summary = new QLabel(this);
     m_summary->setObjectName("evaluationSummary");
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_summary->setWordWrap(true);
 
     m_confusion = new ConfusionMatrixView(this);
     connect(m_confusion, &ConfusionMatrixView::cellChosen, this, &EvaluatePage::showCell);
@@ -86,6 +95,15 @@ EvaluatePage::EvaluatePage(QWidget* parent)
     m_gradCam = new QCheckBox("Grad-CAM: where the network looked for its prediction", this);
     m_gradCam->setObjectName("gradCamCheck");
     connect(m_gradCam, &QCheckBox::toggled, this, &EvaluatePage::showSelectedImage);
+    // The overlay's colour scale, shown with it; its room is kept while hidden so that the
+    // image does not jump when Grad-CAM is switched.
+    m_colorBar = new HeatmapColorBar(this);
+    m_colorBar->setObjectName("gradCamColorBar");
+    QSizePolicy barPolicy = m_colorBar->sizePolicy();
+    barPolicy.setRetainSizeWhenHidden(true);
+    m_colorBar->setSizePolicy(barPolicy);
+    m_colorBar->setVisible(false);
+    connect(m_gradCam, &QCheckBox::toggled, m_colorBar, &QWidget::setVisible);
     for (QListWidget* list : {m_cellImages, m_topLosses}) {
         connect(list, &QListWidget::currentRowChanged, this, &EvaluatePage::showSelectedImage);
     }
@@ -96,6 +114,7 @@ EvaluatePage::EvaluatePage(QWidget* parent)
     auto* imageLayout = new QVBoxLayout(imageBox);
     imageLayout->setContentsMargins(0, 0, 0, 0);
     imageLayout->addWidget(m_image, 1);
+    imageLayout->addWidget(m_colorBar);
     imageLayout->addWidget(m_gradCam);
     right->addWidget(imageBox);
     auto* splitter = new QSplitter(Qt::Horizontal, this);
@@ -239,19 +258,22 @@ void EvaluatePage::refreshLists() {
         const int row = list->currentRow();
         list->clear();
         for (const auto& o : outcomes) {
+            // Two caption lines, given → predicted and the loss; the tooltip says it in full.
+            const QString given = names[o.trueClass];
+            const QString predicted = names[o.predictedClass];
             const QString text =
-                o.trueClass == o.predictedClass
-                    ? QString("%1 (%2)").arg(names[o.trueClass], percent(o.predictedProbability))
-                    : QString("%1 → %2 (%3)")
-                          .arg(names[o.trueClass], names[o.predictedClass],
-                               percent(o.predictedProbability));
+                QString("%1\nloss %2 · %3")
+                    .arg(o.trueClass == o.predictedClass ? given : given + " → " + predicted)
+                    .arg(o.loss, 0, 'f', 2)
+                    .arg(percent(o.predictedProbability));
             auto* item = new QListWidgetItem(text, list);
             item->setData(kImageIdRole, o.imageId);
             item->setData(kPredictedRole, o.predictedClass);
             item->setData(kPathRole, o.path);
-            item->setToolTip(QString("%1\nloss %2%3")
-                                 .arg(o.path)
+            item->setToolTip(QString("Given: %1\nPredicted: %2 (%3)\nLoss: %4\n%5%6")
+                                 .arg(given, predicted, percent(o.predictedProbability))
                                  .arg(o.loss, 0, 'f', 3)
+                                 .arg(o.path)
                                  .arg(o.relabeled ? "\nrelabeled since the evaluation" : ""));
             const QImage thumb = m_thumbnails->request(o.imageId, o.path);
             if (!thumb.isNull()) item->setIcon(QPixmap::fromImage(thumb));

@@ -18,6 +18,8 @@ namespace fovea::ui {
 
 class BackgroundJob;
 class ConfusionMatrixView;
+class ElidedLabel;
+class HeatmapColorBar;
 class ProjectSession;
 class RunEvaluation;
 class ThumbnailCache;
@@ -81,7 +83,7 @@ class EvaluatePage : public QWidget {
     int m_cellPredicted = -1;
     BackgroundJob* m_job;
     ThumbnailCache* m_thumbnails;
-    QLabel* m_runLabel = nullptr;
+    ElidedLabel* m_runLabel = nullptr;
     QLabel* m_summary = nullptr;
     QPushButton* m_chooseButton = nullptr;
     ConfusionMatrixView* m_confusion = nullptr;
@@ -91,6 +93,7 @@ class EvaluatePage : public QWidget {
     QTableWidget* m_perClass = nullptr;
     ImagePreview* m_image = nullptr;
     QCheckBox* m_gradCam = nullptr;
+    HeatmapColorBar* m_colorBar = nullptr;  // Grad-CAM's colour scale, shown with it
 };
 
 }  // namespace fovea::ui

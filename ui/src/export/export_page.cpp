@@ -1,8 +1,13 @@
 #include "export/export_page.h"
 
+#include <QAction>
+#include <QApplication>
 #include <QCheckBox>
+#include <QClipboard>
+#include <QDesktopServices>
 #include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -10,10 +15,12 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QTableWidget>
+#include <QUrl>
 #include <QVBoxLayout>
 
 #include "page_header.h"
 #include "widgets/background_job.h"
+#include "widgets/elided_label.h"
 
 namespace fovea::ui {
 
@@ -27,13 +34,27 @@ QString formatTitle(const QString& name) {
     return name;
 }
 
+// The format's short name in the results, with the reason on a second line.
+QString formatName(const QString& name) {
+    if (name == "onnx") return "ONNX";
+    if (name == "torchscript") return "TorchScript";
+    if (name == "pth") return "PyTorch .pth";
+    return name;
+}
+
+enum Column { kFormat, kFile, kRuntime, kImages, kAgreement, kDifference, kColumns };
+
+// "Checked with" names runtimes like "Fovea's safetensors reader into a fresh resnet18": at most
+// this wide (elided, in full in the tooltip), so that the file's path keeps its room.
+constexpr int kMaxRuntimeWidth = 240;
+
 }  // namespace
 
 ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJob(this)) {
     setObjectName("exportPage");
-    m_sourceLabel = new QLabel("No model yet: train one on the Train page, or choose a run.", this);
+    m_sourceLabel =
+        new ElidedLabel("No model yet: train one on the Train page, or choose a run.", this);
     m_sourceLabel->setObjectName("exportSourceLabel");
-    m_sourceLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     auto* chooseSource = new QPushButton("Choose Run…", this);
     chooseSource->setObjectName("chooseExportSourceButton");
     connect(chooseSource, &QPushButton::clicked, this, [this] {
@@ -75,12 +96,70 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
 
     m_results = new QTableWidget(this);
     m_results->setObjectName("parityTable");
-    m_results->setColumnCount(6);
-    m_results->setHorizontalHeaderLabels(
-        {"Format", "File", "Checked with", "Images", "Top-1 agreement", "Max prob. difference"});
+    m_results->setColumnCount(kColumns);
+    // Two-line headers for the figures leave the path its room at the default window size.
+    const QStringList headers = {
+        "Format", "File", "Checked with", "Images", "Top-1\nagreement", "Max prob.\ndifference"};
+    const QStringList headerTips = {
+        "The file's format, and why it is in the bundle",
+        "Where the file was written (right-click to copy the path or open the folder)",
+        "The independent runtime that ran the exported file",
+        "How many images the file and the in-app model were compared on",
+        "Share of images whose top class is the same as the in-app model's",
+        "The largest difference in any class probability from the in-app model"};
+    for (int column = 0; column < kColumns; ++column) {
+        auto* header = new QTableWidgetItem(headers[column]);
+        header->setToolTip(headerTips[column]);
+        m_results->setHorizontalHeaderItem(column, header);
+    }
     m_results->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_results->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_results->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
+    m_results->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_results->setSelectionMode(QAbstractItemView::SingleSelection);
+    // One line per cell (two in Format, by its own line break), elided in the middle: a path
+    // keeps its folder and its file name, and the tooltip holds it in full.
+    m_results->setWordWrap(false);
+    m_results->setTextElideMode(Qt::ElideMiddle);
+    m_results->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    QHeaderView* header = m_results->horizontalHeader();
+    header->setSectionResizeMode(QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(kFile, QHeaderView::Stretch);
+    header->setSectionResizeMode(kRuntime, QHeaderView::Interactive);
+    header->setHighlightSections(false);
+
+    m_copyPath = new QAction("Copy Path", this);
+    m_copyPath->setObjectName("copyPathAction");
+    m_copyPath->setToolTip("Copy the selected file's full path");
+    connect(m_copyPath, &QAction::triggered, this, [this] {
+        const QString path = selectedFile();
+        if (!path.isEmpty()) QApplication::clipboard()->setText(path);
+    });
+    m_openFolder = new QAction("Open Folder", this);
+    m_openFolder->setObjectName("openFolderAction");
+    m_openFolder->setToolTip("Show the bundle's folder in the file manager");
+    connect(m_openFolder, &QAction::triggered, this, [this] {
+        const QString file = selectedFile();
+        const QString folder = file.isEmpty() ? m_outcome.folder : QFileInfo(file).absolutePath();
+        if (!folder.isEmpty()) QDesktopServices::openUrl(QUrl::fromLocalFile(folder));
+    });
+    m_results->addAction(m_copyPath);
+    m_results->addAction(m_openFolder);
+    m_results->setContextMenuPolicy(Qt::ActionsContextMenu);
+    auto* copyButton = new QPushButton(m_copyPath->text(), this);
+    copyButton->setObjectName("copyPathButton");
+    copyButton->setToolTip(m_copyPath->toolTip());
+    connect(copyButton, &QPushButton::clicked, m_copyPath, &QAction::trigger);
+    connect(m_copyPath, &QAction::enabledChanged, copyButton, &QWidget::setEnabled);
+    auto* openButton = new QPushButton(m_openFolder->text(), this);
+    openButton->setObjectName("openFolderButton");
+    openButton->setToolTip(m_openFolder->toolTip());
+    connect(openButton, &QPushButton::clicked, m_openFolder, &QAction::trigger);
+    connect(m_openFolder, &QAction::enabledChanged, openButton, &QWidget::setEnabled);
+    connect(m_results, &QTableWidget::itemSelectionChanged, this, &ExportPage::updateActions);
+    auto* fileRow = new QHBoxLayout;
+    fileRow->addWidget(copyButton);
+    fileRow->addWidget(openButton);
+    fileRow->addStretch(1);
+
     m_status = new QLabel(this);
     m_status->setObjectName("exportStatus");
     m_status->setWordWrap(true);
@@ -99,8 +178,10 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
     layout->addLayout(form);
     layout->addWidget(m_exportButton, 0, Qt::AlignLeft);
     layout->addWidget(m_results, 1);
+    layout->addLayout(fileRow);
     layout->addWidget(m_status);
     connect(m_job, &BackgroundJob::finished, this, &ExportPage::onFinished);
+    updateActions();
 }
 
 ExportPage::~ExportPage() {
@@ -143,6 +224,8 @@ bool ExportPage::startExport(QString* error) {
         return false;
     }
     m_results->setRowCount(0);
+    updateActions();
+    m_status->setToolTip({});
     m_status->setText("Exporting and checking each file against the in-app model…");
     m_exportButton->setEnabled(false);
     const QString source = m_source;
@@ -158,17 +241,37 @@ bool ExportPage::startExport(QString* error) {
 void ExportPage::onFinished(bool ok, const QString& message) {
     m_exportButton->setEnabled(true);
     if (!ok) {
+        m_status->setToolTip({});
         m_status->setText("<font color='#c03020'>Export failed: " + message.toHtmlEscaped() +
                           "</font>");
         Q_EMIT exported(false, message);
         return;
     }
     m_outcome = m_pending;
+    showOutcome();
+    // The folder can be long: elided here, in full in the tooltip and the table.
+    const QString folder = m_status->fontMetrics().elidedText(
+        QDir::toNativeSeparators(m_outcome.folder), Qt::ElideMiddle, 420);
+    QString text = QString(
+                       "Bundle written to %1: the model files above, labels.json, "
+                       "preprocessing.json, parity.json and README.md (the model card). "
+                       "Every file matched the in-app model.")
+                       .arg(folder);
+    m_status->setToolTip(QDir::toNativeSeparators(m_outcome.folder));
+    if (!m_outcome.notes.isEmpty()) text += " Note: " + m_outcome.notes.join("; ");
+    m_status->setText(text);
+    Q_EMIT exported(true, m_outcome.folder);
+}
+
+void ExportPage::showOutcome() {
     m_results->setRowCount(m_outcome.files.size());
     for (int row = 0; row < m_outcome.files.size(); ++row) {
         const ExportedFileInfo& f = m_outcome.files[row];
-        const QStringList cells = {f.format,
-                                   f.file,
+        const QString path = QDir::toNativeSeparators(f.file);
+        // What the file is and why it is here; the tooltip says it in full.
+        const QString why = f.reason.isEmpty() ? QString() : "\n" + f.reason;
+        const QStringList cells = {formatName(f.format) + why,
+                                   path,
                                    f.runtime,
                                    QString("%1 %2").arg(f.compared).arg(f.inputs),
                                    QString("%1%").arg(100.0 * f.agreement, 0, 'f', 1),
@@ -176,19 +279,45 @@ void ExportPage::onFinished(bool ok, const QString& message) {
         for (int column = 0; column < cells.size(); ++column) {
             auto* item = new QTableWidgetItem(cells[column]);
             item->setToolTip(cells[column]);
-            if (column >= 3) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-            if (column == 4) item->setForeground(f.passed ? QColor(30, 130, 30) : Qt::red);
+            if (column >= kImages) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            if (column == kAgreement) item->setForeground(f.passed ? QColor(30, 130, 30) : Qt::red);
             m_results->setItem(row, column, item);
         }
+        m_results->item(row, kFormat)->setToolTip(formatTitle(f.format) + "\n" + f.reasonInFull);
+        if (!f.requested) {
+            // Not asked for: set apart from the ticked formats, its reason in the cell.
+            QFont font = m_results->font();
+            font.setItalic(true);
+            m_results->item(row, kFormat)->setFont(font);
+        }
+        m_results->item(row, kFile)->setData(Qt::UserRole, f.file);
     }
-    QString text = QString(
-                       "Bundle written to %1: the model files, labels.json, "
-                       "preprocessing.json, parity.json and README.md (the model card). "
-                       "Every file matched the in-app model.")
-                       .arg(m_outcome.folder);
-    if (!m_outcome.notes.isEmpty()) text += " Note: " + m_outcome.notes.join("; ");
-    m_status->setText(text);
-    Q_EMIT exported(true, m_outcome.folder);
+    m_results->resizeColumnToContents(kRuntime);
+    if (m_results->columnWidth(kRuntime) > kMaxRuntimeWidth) {
+        m_results->setColumnWidth(kRuntime, kMaxRuntimeWidth);
+    }
+    // The file asked for first, rather than the bundle's own weights.
+    int first = 0;
+    for (int row = 0; row < m_outcome.files.size(); ++row) {
+        if (m_outcome.files[row].requested) {
+            first = row;
+            break;
+        }
+    }
+    if (!m_outcome.files.isEmpty()) m_results->selectRow(first);
+    updateActions();
+}
+
+QString ExportPage::selectedFile() const {
+    const QList<QTableWidgetItem*> selected = m_results->selectedItems();
+    if (selected.isEmpty()) return {};
+    const QTableWidgetItem* file = m_results->item(selected.first()->row(), kFile);
+    return file ? file->data(Qt::UserRole).toString() : QString();
+}
+
+void ExportPage::updateActions() {
+    m_copyPath->setEnabled(!selectedFile().isEmpty());
+    m_openFolder->setEnabled(m_results->rowCount() > 0);
 }
 
 }  // namespace fovea::ui

@@ -5,6 +5,7 @@
 
 #include "export/run_exporter.h"
 
+class QAction;
 class QCheckBox;
 class QLabel;
 class QLineEdit;
@@ -14,6 +15,7 @@ class QTableWidget;
 namespace fovea::ui {
 
 class BackgroundJob;
+class ElidedLabel;
 
 // The Export page: the trained model (the last run, or any run folder, bundle or model file)
 // written as a model bundle in the chosen formats (ONNX, TorchScript, safetensors, .pth) with
@@ -43,16 +45,22 @@ class ExportPage : public QWidget {
 
   private:
     void onFinished(bool ok, const QString& message);
+    void showOutcome();
+    // The full path of the file in the selected row; empty when none is selected.
+    QString selectedFile() const;
+    void updateActions();
 
     QString m_source;
     ExportOutcome m_outcome;
     ExportOutcome m_pending;  // written by the job
     BackgroundJob* m_job;
-    QLabel* m_sourceLabel = nullptr;
+    ElidedLabel* m_sourceLabel = nullptr;
     QList<QCheckBox*> m_formatChecks;
     QLineEdit* m_destination = nullptr;
     QPushButton* m_exportButton = nullptr;
     QTableWidget* m_results = nullptr;
+    QAction* m_copyPath = nullptr;    // the selected file's path to the clipboard
+    QAction* m_openFolder = nullptr;  // the bundle's folder in the file manager
     QLabel* m_status = nullptr;
 };
 

@@ -1,5 +1,7 @@
 #include "export/run_exporter.h"
 
+#include <algorithm>
+
 #include "fovea/core/session/export_model.h"
 #include "fovea/core/session/model_bundle.h"
 #include "fovea/core/session/run_records.h"
@@ -40,6 +42,20 @@ core::Result<ExportOutcome> exportModelBundle(const QString& source, const QStri
         info.agreement = file.parity.agreement;
         info.maxProbabilityDifference = file.parity.maxProbabilityDifference;
         info.passed = file.parity.passed;
+        info.requested = std::find(chosen.begin(), chosen.end(), file.format) != chosen.end();
+        if (info.requested) {
+            info.reason = "ticked";
+            info.reasonInFull = "Written because its format was ticked.";
+        } else if (file.format == core::ExportFormat::Safetensors) {
+            // core::writeModelBundle: model.safetensors is in every bundle (model_bundle.h).
+            info.reason = "always written: the bundle's weights";
+            info.reasonInFull =
+                "Not ticked, but every bundle holds model.safetensors: it is the bundle's own "
+                "copy of the weights, which Fovea and fovea-cli predict --model read.";
+        } else {
+            info.reason = "written with the bundle";
+            info.reasonInFull = "Not ticked, but part of every bundle.";
+        }
         outcome.files << info;
     }
     return outcome;

@@ -18,6 +18,11 @@ struct ExportedFileInfo {
     double agreement = 0;  // share of images with the same top-1 class as the in-app model
     double maxProbabilityDifference = 0;
     bool passed = false;
+    // Whether the format was asked for, and why the file is in the bundle: "ticked", or for a
+    // file every bundle holds, "always written: the bundle's weights"; reasonInFull says more.
+    bool requested = false;
+    QString reason;
+    QString reasonInFull;
 };
 
 struct ExportOutcome {
