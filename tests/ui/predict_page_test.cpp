@@ -1,28 +1,99 @@
 // The Predict page with a real trained model: dropped files are predicted with the model's
 // own preprocessing (the same figures as core::predictImages), the top-k bars show them,
-// Grad-CAM really runs, and the CSV is written.
+// Grad-CAM really runs, and the CSV is written. Each file is listed once, rows can be removed
+// and cleared with the preview following, and an unreadable file is shown and counted as such
+// (issue 21).
+#include <QAction>
+#include <QBuffer>
 #include <QCheckBox>
+#include <QDir>
 #include <QDropEvent>
 #include <QFile>
+#include <QFileInfo>
 #include <QLabel>
 #include <QMimeData>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUrl>
+#include <algorithm>
+#include <cstdlib>
+#include <utility>
 
 #include "fovea/core/session/prediction.h"
 #include "fovea/core/session/run_records.h"
 #include "fovea/core/session/training_run.h"
+#include "predict/model_predictor.h"
 #include "predict/predict_page.h"
 #include "ui_test_project.h"
 #include "widgets/background_job.h"
+#include "widgets/image_preview.h"
 
 namespace core = fovea::core;
+using fovea::ui::ModelPredictor;
 using fovea::ui::PredictPage;
+
+namespace {
+
+// What the page's preview shows for `file` when nothing is laid over it.
+QImage previewOf(const PredictPage& page, const QString& file) {
+    fovea::ui::ImagePreview preview;
+    preview.resize(page.imageView()->size());
+    preview.showFile(file);
+    return preview.image();
+}
+
+QString statusOf(const PredictPage& page) {
+    return page.findChild<QLabel*>("predictStatus")->text();
+}
+
+QStringList pathsOf(const PredictPage& page) {
+    QStringList paths;
+    for (const auto& p : page.predictions()) paths << p.path;
+    return paths;
+}
+
+int rowNamed(const PredictPage& page, const QString& fileName) {
+    const QTableWidget* table = page.resultsTable();
+    for (int row = 0; row < table->rowCount(); ++row) {
+        if (table->item(row, 0)->text() == fileName) return row;
+    }
+    return -1;
+}
+
+// The largest difference of one channel of one pixel; 256 when the sizes differ.
+int maxPixelDifference(const QImage& a, const QImage& b) {
+    if (a.size() != b.size()) return 256;
+    const QImage x = a.convertToFormat(QImage::Format_RGB32);
+    const QImage y = b.convertToFormat(QImage::Format_RGB32);
+    int most = 0;
+    for (int row = 0; row < x.height(); ++row) {
+        for (int column = 0; column < x.width(); ++column) {
+            const QRgb p = x.pixel(column, row);
+            const QRgb q = y.pixel(column, row);
+            most = std::max({most, std::abs(qRed(p) - qRed(q)), std::abs(qGreen(p) - qGreen(q)),
+                             std::abs(qBlue(p) - qBlue(q))});
+        }
+    }
+    return most;
+}
+
+QString cellText(const QTableWidget* table, int row, int column) {
+    const QTableWidgetItem* item = table->item(row, column);
+    return item ? item->text() : QString("<no cell>");
+}
+
+QStringList csvLines(const QString& file) {
+    QFile csv(file);
+    if (!csv.open(QIODevice::ReadOnly)) return {};
+    return QString::fromUtf8(csv.readAll()).split("\r\n", Qt::SkipEmptyParts);
+}
+
+}  // namespace
 
 class PredictPageTest : public QObject {
     Q_OBJECT
@@ -30,6 +101,21 @@ class PredictPageTest : public QObject {
     QTemporaryDir m_temp;
     QString m_images;
     QString m_run;
+
+    QString classFolder(int index) const {
+        return m_images + "/" + core::fashionMnistClassNames()[static_cast<size_t>(index)];
+    }
+
+    bool loadModel(PredictPage& page) const {
+        QSignalSpy loaded(&page, &PredictPage::modelLoaded);
+        return page.setModelSource(m_run) && loaded.wait(30000);
+    }
+
+    // Adds `inputs` as a drop does and waits until their rows are in.
+    static bool addAndWait(PredictPage& page, const QStringList& inputs) {
+        QSignalSpy predicted(&page, &PredictPage::predicted);
+        return page.addInputs(inputs) && predicted.wait(60000);
+    }
 
   private Q_SLOTS:
     void initTestCase() {
@@ -76,6 +162,7 @@ class PredictPageTest : public QObject {
         const auto& shown = page.predictions();
         QCOMPARE(shown.size(), 7);  // six trousers and the broken file
         QCOMPARE(page.resultsTable()->rowCount(), 7);
+        QCOMPARE(statusOf(page), QString("6 predicted, 1 unreadable"));
 
         // The same figures as core computes for the same model and files.
         auto model = core::loadModelSource(m_run.toStdString());
@@ -125,6 +212,255 @@ class PredictPageTest : public QObject {
             QString::fromUtf8(file.readAll()).split("\r\n", Qt::SkipEmptyParts);
         QCOMPARE(lines.size(), 8);
         QVERIFY(lines[0].startsWith("path,"));
+    }
+
+    // Issue 21: the same file added again (also through its folder, by another spelling of its
+    // path or through a link) gets no second row, and the status line says so.
+    void aFileAddedAgainIsListedOnce() {
+        PredictPage page;
+        page.resize(1100, 700);
+        page.show();
+        QVERIFY(loadModel(page));
+        const QString folder = classFolder(1);
+        QVERIFY(addAndWait(page, {folder}));
+        QCOMPARE(page.resultsTable()->rowCount(), 6);
+        const QString firstStatus = statusOf(page);
+
+        // The folder again, with another one: only the new folder's six are added.
+        QVERIFY(addAndWait(page, {folder, classFolder(2)}));
+        QCOMPARE(page.resultsTable()->rowCount(), 12);
+        QCOMPARE(page.predictions().size(), 12);
+        QCOMPARE(firstStatus, QString("6 predicted"));
+        QCOMPARE(statusOf(page), QString("6 predicted, 6 already in the list · 12 in the list"));
+
+        // One file of the folder by another spelling, then through a link to it.
+        const QStringList files = QDir(folder).entryList(QDir::Files, QDir::Name);
+        QVERIFY(files.size() == 6);
+        const QString dotted = folder + "/../" + QFileInfo(folder).fileName() + "/./" + files[0];
+        QVERIFY(addAndWait(page, {dotted}));
+        QCOMPARE(page.resultsTable()->rowCount(), 12);
+        QCOMPARE(statusOf(page), QString("Nothing added: 1 already in the list · 12 in the list"));
+        const QString link = m_temp.path() + "/link-to-" + files[1];
+        QVERIFY(QFile::link(folder + "/" + files[1], link));
+        QVERIFY(addAndWait(page, {link}));
+        QCOMPARE(page.resultsTable()->rowCount(), 12);
+        QCOMPARE(statusOf(page), QString("Nothing added: 1 already in the list · 12 in the list"));
+
+        // Each file once in the table.
+        QStringList identities;
+        for (const auto& p : page.predictions()) {
+            identities << QFileInfo(p.path).canonicalFilePath();
+        }
+        identities.removeDuplicates();
+        QCOMPARE(identities.size(), 12);
+    }
+
+    // Issue 21: rows go with Remove, the Delete key and the context menu, all with Clear; the
+    // preview and scores follow, and the CSV holds what the table holds.
+    void rowsCanBeRemovedAndCleared() {
+        PredictPage page;
+        page.resize(1100, 700);
+        page.show();
+        page.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&page));
+        QVERIFY(loadModel(page));
+        QVERIFY(addAndWait(page, {classFolder(0), classFolder(1)}));
+        QTableWidget* table = page.resultsTable();
+        QCOMPARE(table->rowCount(), 12);
+        auto* remove = page.findChild<QPushButton*>("removeRowsButton");
+        auto* clear = page.findChild<QPushButton*>("clearRowsButton");
+        QVERIFY(remove && clear);
+
+        // Remove: rows 1 and 2 selected, row 1 shown.
+        const QStringList before = pathsOf(page);
+        page.selectPrediction(1);
+        QCOMPARE(page.imageView()->image(), previewOf(page, before[1]));
+        table->selectionModel()->select(table->model()->index(2, 0),
+                                        QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        QVERIFY(remove->isEnabled());
+        QTest::mouseClick(remove, Qt::LeftButton);
+        QCOMPARE(table->rowCount(), 10);
+        QCOMPARE(pathsOf(page).size(), 10);
+        QVERIFY(!pathsOf(page).contains(before[1]) && !pathsOf(page).contains(before[2]));
+        QCOMPARE(table->item(1, 0)->text(), QFileInfo(before[3]).fileName());
+        // The row after the removed ones is selected and shown, not the removed image.
+        QCOMPARE(table->currentRow(), 1);
+        QVERIFY(previewOf(page, before[1]) != previewOf(page, before[3]));
+        QCOMPARE(page.imageView()->image(), previewOf(page, before[3]));
+        QCOMPARE(statusOf(page), QString("2 removed · 10 in the list"));
+
+        // The Delete key on the selected row.
+        page.selectPrediction(0);
+        table->setFocus();
+        QTest::keyClick(table, Qt::Key_Delete);
+        QCOMPARE(table->rowCount(), 9);
+        QVERIFY(!pathsOf(page).contains(before[0]));
+        QCOMPARE(page.imageView()->image(), previewOf(page, before[3]));
+
+        // The context menu's Remove on the last row: the row before it is shown.
+        QCOMPARE(table->contextMenuPolicy(), Qt::ActionsContextMenu);
+        QAction* removeAction = nullptr;
+        for (QAction* action : table->actions()) {
+            if (action->text() == "Remove") removeAction = action;
+        }
+        QVERIFY(removeAction);
+        const QString last = pathsOf(page).back();
+        page.selectPrediction(8);
+        removeAction->trigger();
+        QCOMPARE(table->rowCount(), 8);
+        QVERIFY(!pathsOf(page).contains(last));
+        QCOMPARE(table->currentRow(), 7);
+        QCOMPARE(page.imageView()->image(), previewOf(page, pathsOf(page).back()));
+
+        // Grad-CAM of the selected row; the row goes while its overlay is being made: the
+        // next row's overlay is shown, not the removed row's.
+        const QString gone = pathsOf(page)[0];
+        const QString next = pathsOf(page)[1];
+        page.selectPrediction(0);
+        page.setGradCamShown(true);
+        const int overlays = page.gradCamsShown();
+        QTest::mouseClick(remove, Qt::LeftButton);
+        QCOMPARE(table->rowCount(), 7);
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            page.gradCamsShown() == overlays + 2,
+            qPrintable(
+                QString("%1 overlays; status: %2").arg(page.gradCamsShown()).arg(statusOf(page))),
+            30000);
+        QVERIFY(!page.job()->isRunning());
+        auto predictor = ModelPredictor::load(m_run);
+        QVERIFY(predictor.ok());
+        const int nextClass = page.predictions()[0].top.front().index;
+        const auto goneOverlay = predictor.value()->gradCamOverlay(gone, nextClass);
+        const auto nextOverlay = predictor.value()->gradCamOverlay(next, nextClass);
+        QVERIFY(goneOverlay.ok() && nextOverlay.ok());
+        const QImage shown = page.imageView()->image();
+        QVERIFY(maxPixelDifference(shown, nextOverlay.value()) <= 2);
+        QVERIFY(maxPixelDifference(shown, goneOverlay.value()) > 2);
+        page.setGradCamShown(false);
+
+        // The CSV holds the seven rows left, and none of the removed ones.
+        const QString csv = m_temp.path() + "/after-removal.csv";
+        QString error;
+        QVERIFY2(page.exportCsv(csv, &error), qPrintable(error));
+        const QStringList lines = csvLines(csv);
+        QCOMPARE(lines.size(), 1 + 7);
+        for (const QString& path : pathsOf(page)) {
+            QVERIFY2(lines.filter(path).size() == 1, qPrintable(path));
+        }
+        for (const QString& path : {before[0], before[1], before[2], last, gone}) {
+            QVERIFY2(lines.filter(path).isEmpty(), qPrintable(path));
+        }
+
+        // Clear: no row, no picture, no scores; the files can be added again.
+        QTest::mouseClick(clear, Qt::LeftButton);
+        QCOMPARE(table->rowCount(), 0);
+        QVERIFY(page.predictions().isEmpty());
+        QVERIFY(page.imageView()->image().isNull());
+        QCOMPARE(page.findChildren<QProgressBar*>("scoreBar").size(), 0);
+        QVERIFY(!remove->isEnabled() && !clear->isEnabled());
+        QCOMPARE(statusOf(page), QString("7 removed · the list is empty"));
+        QVERIFY(addAndWait(page, {classFolder(0)}));
+        QCOMPARE(table->rowCount(), 6);
+        QCOMPARE(statusOf(page), QString("6 predicted"));
+    }
+
+    // Clear while a prediction runs: its rows never arrive.
+    void clearingWhilePredictingDropsTheResults() {
+        PredictPage page;
+        page.resize(1100, 700);
+        page.show();
+        QVERIFY(loadModel(page));
+        QSignalSpy predicted(&page, &PredictPage::predicted);
+        QSignalSpy failed(&page, &PredictPage::failed);
+        QSignalSpy finished(page.job(), &fovea::ui::BackgroundJob::finished);
+        QVERIFY(page.addInputs({classFolder(0), classFolder(1)}));
+        auto* clear = page.findChild<QPushButton*>("clearRowsButton");
+        QVERIFY(clear && clear->isEnabled());
+        QTest::mouseClick(clear, Qt::LeftButton);
+        // finished() may come before a wait() could start: counted, then the page's own queued
+        // handling of it runs.
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 60000);
+        QCoreApplication::processEvents();
+        QCOMPARE(page.resultsTable()->rowCount(), 0);
+        QCOMPARE(predicted.size(), 0);
+        QCOMPARE(failed.size(), 0);
+        QCOMPARE(statusOf(page), QString("The list is empty"));
+    }
+
+    // Issue 21: an unreadable file (a truncated JPEG, a text file named .jpg) reads "unreadable"
+    // in another colour with the problem in its own column, never in Probability; the status
+    // line counts it apart, and the CSV keeps its error.
+    void anUnreadableFileIsShownAndCountedApart() {
+        const QString mixed = m_temp.path() + "/mixed";
+        QVERIFY(QDir().mkpath(mixed));
+        const QStringList good = QDir(classFolder(2)).entryList(QDir::Files, QDir::Name).mid(0, 5);
+        for (const QString& file : good) {
+            QVERIFY(QFile::copy(classFolder(2) + "/" + file, mixed + "/" + file));
+        }
+        QImage picture(160, 120, QImage::Format_RGB32);
+        for (int y = 0; y < picture.height(); ++y) {
+            for (int x = 0; x < picture.width(); ++x) picture.setPixel(x, y, qRgb(x, y, x ^ y));
+        }
+        QByteArray jpeg;
+        QBuffer buffer(&jpeg);
+        QVERIFY(buffer.open(QIODevice::WriteOnly));
+        QVERIFY(picture.save(&buffer, "JPG"));
+        QFile half(mixed + "/half.jpg");
+        QVERIFY(half.open(QIODevice::WriteOnly));
+        half.write(jpeg.left(jpeg.size() / 2));
+        half.close();
+        QFile text(mixed + "/notes.jpg");
+        QVERIFY(text.open(QIODevice::WriteOnly));
+        text.write("shopping list: milk, eggs\n");
+        text.close();
+
+        PredictPage page;
+        page.resize(1100, 700);
+        page.show();
+        QVERIFY(loadModel(page));
+        QVERIFY(addAndWait(page, {mixed}));
+        QTableWidget* table = page.resultsTable();
+        QCOMPARE(table->rowCount(), 7);
+
+        const QColor textColour = table->palette().color(QPalette::Text);
+        for (const auto& [name, problem] :
+             {std::pair<QString, QString>{"notes.jpg", "not an image"},
+              {"half.jpg", "truncated"}}) {
+            const int row = rowNamed(page, name);
+            QVERIFY2(row >= 0, qPrintable(name));
+            QCOMPARE(cellText(table, row, 1), QString("unreadable"));
+            QCOMPARE(cellText(table, row, 2), QString());  // no error as a probability
+            QCOMPARE(table->item(row, 1)->foreground().style(), Qt::SolidPattern);
+            QVERIFY(table->item(row, 1)->foreground().color() != textColour);
+            QVERIFY2(cellText(table, row, 3).contains(problem),
+                     qPrintable(cellText(table, row, 3)));
+            QVERIFY(table->item(row, 3)->toolTip().contains(mixed + "/" + name));
+        }
+        QCOMPARE(table->horizontalHeaderItem(3)->text(), QString("Problem"));
+        QVERIFY(!table->isColumnHidden(3));
+        const int readable = rowNamed(page, good[0]);
+        QVERIFY(readable >= 0);
+        QVERIFY(cellText(table, readable, 2).endsWith('%'));
+        QCOMPARE(cellText(table, readable, 3), QString());
+
+        QCOMPARE(statusOf(page), QString("5 predicted, 2 unreadable"));
+
+        // Its preview says why; it has no score bars.
+        page.selectPrediction(rowNamed(page, "notes.jpg"));
+        QCOMPARE(page.findChildren<QProgressBar*>("scoreBar").size(), 0);
+        auto* why = page.findChild<QLabel*>("scoreError");
+        QVERIFY(why && why->text().contains("not an image"));
+
+        // The CSV: an error column, filled for the unreadable files only.
+        const QString csv = m_temp.path() + "/mixed.csv";
+        QString error;
+        QVERIFY2(page.exportCsv(csv, &error), qPrintable(error));
+        const QStringList lines = csvLines(csv);
+        QCOMPARE(lines.size(), 1 + 7);
+        QVERIFY2(lines[0].endsWith(",error"), qPrintable(lines[0]));
+        QVERIFY(lines.filter("notes.jpg").first().contains("not an image"));
+        QVERIFY(lines.filter("half.jpg").first().contains("truncated"));
+        QVERIFY(lines.filter(good[0]).first().endsWith(","));
     }
 
     void aMissingModelSaysWhy() {

@@ -1,5 +1,8 @@
 #include "predict/model_predictor.h"
 
+#include <QDir>
+#include <QFileInfo>
+
 #include "fovea/core/session/explain_image.h"
 #include "fovea/core/session/prediction.h"
 #include "fovea/core/session/run_records.h"
@@ -60,27 +63,58 @@ ModelPredictor::Prediction fromCore(const core::ImagePrediction& p) {
 
 }  // namespace
 
-core::Result<QVector<ModelPredictor::Prediction>> ModelPredictor::predict(
-    const QStringList& inputs, int topK, const std::atomic<bool>* cancel,
-    const std::function<void(qint64, qint64)>& progress) {
+QString ModelPredictor::identityOf(const QString& path) {
+    const QFileInfo info(path);
+    const QString canonical = info.canonicalFilePath();
+    return canonical.isEmpty() ? QDir::cleanPath(info.absoluteFilePath()) : canonical;
+}
+
+core::Result<ModelPredictor::Batch> ModelPredictor::predict(
+    const QStringList& inputs, const QSet<QString>& listed, int topK,
+    const std::atomic<bool>* cancel, const std::function<void(qint64, qint64)>& progress) {
     std::vector<std::filesystem::path> paths;
     for (const QString& input : inputs) paths.emplace_back(input.toStdString());
-    const core::ImageFileList files = core::collectImageFiles(paths);
-    QVector<Prediction> predictions;
-    if (!files.files.empty()) {
+    const core::ImageFileList found = core::collectImageFiles(paths);
+
+    // Left out before predicting: a folder added again costs no inference.
+    Batch batch;
+    QSet<QString> seen = listed;
+    auto isNew = [&](const QString& identity) {
+        if (seen.contains(identity)) {
+            ++batch.alreadyListed;
+            return false;
+        }
+        seen.insert(identity);
+        return true;
+    };
+    std::vector<std::filesystem::path> files;
+    QStringList identities;
+    for (const auto& file : found.files) {
+        const QString identity = identityOf(QString::fromStdString(file.string()));
+        if (!isNew(identity)) continue;
+        files.push_back(file);
+        identities << identity;
+    }
+    if (!files.empty()) {
         core::PredictionOptions options;
         options.topK = topK;
-        auto predicted = core::predictImages(*m_impl->model.network, files.files,
+        auto predicted = core::predictImages(*m_impl->model.network, files,
                                              m_impl->model.classNames, options, progress, cancel);
         if (!predicted) return predicted.error();
-        for (const auto& p : predicted.value()) predictions << fromCore(p);
+        for (std::size_t i = 0; i < predicted.value().size(); ++i) {
+            Prediction prediction = fromCore(predicted.value()[i]);
+            prediction.identity = identities[static_cast<qsizetype>(i)];
+            batch.predictions << prediction;
+        }
     }
-    for (const auto& problem : files.problems) {
-        predictions << Prediction{QString::fromStdString(problem.path.string()),
-                                  {},
-                                  QString::fromStdString(problem.message)};
+    for (const auto& problem : found.problems) {
+        const QString path = QString::fromStdString(problem.path.string());
+        const QString identity = identityOf(path);
+        if (!isNew(identity)) continue;
+        batch.predictions << Prediction{
+            path, identity, {}, QString::fromStdString(problem.message)};
     }
-    return predictions;
+    return batch;
 }
 
 core::Result<QImage> ModelPredictor::gradCamOverlay(const QString& file, int classIndex) {

@@ -1,6 +1,8 @@
 #include "predict/predict_page.h"
 
+#include <QAction>
 #include <QCheckBox>
+#include <QColor>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -11,10 +13,14 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <algorithm>
+#include <functional>
+#include <set>
 
 #include "page_header.h"
 
@@ -23,8 +29,30 @@ namespace fovea::ui {
 namespace {
 
 constexpr int kPreviewSide = 320;
+constexpr QRgb kErrorRgb = 0xffc03020;
+constexpr char kEmptyMessage[] = "Drop images or folders here.";
+
+enum Column { kImageColumn, kPredictionColumn, kProbabilityColumn, kProblemColumn, kColumns };
 
 QString percent(double p) { return QString("%1%").arg(100.0 * p, 0, 'f', 1); }
+
+QString errorHtml(const QString& message) {
+    return QString("<font color='%1'>%2</font>")
+        .arg(QColor(kErrorRgb).name(), message.toHtmlEscaped());
+}
+
+// The problem without the file's path, which its row already shows.
+QString problemOf(const ModelPredictor::Prediction& prediction) {
+    const QString prefix = prediction.path + ": ";
+    return prediction.error.startsWith(prefix) ? prediction.error.mid(prefix.size())
+                                               : prediction.error;
+}
+
+int unreadableCount(const QVector<ModelPredictor::Prediction>& predictions) {
+    return static_cast<int>(
+        std::count_if(predictions.begin(), predictions.end(),
+                      [](const ModelPredictor::Prediction& p) { return p.top.isEmpty(); }));
+}
 
 }  // namespace
 
@@ -41,6 +69,7 @@ PredictPage::PredictPage(QWidget* parent) : QWidget(parent), m_job(new Backgroun
 
     m_status = new QLabel(this);
     m_status->setObjectName("predictStatus");
+    updateActions();
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(makePageHeader(
         "Predict", "Drop images or folders to see what the model makes of them, and why.", this));
@@ -49,6 +78,7 @@ PredictPage::PredictPage(QWidget* parent) : QWidget(parent), m_job(new Backgroun
     layout->addWidget(m_status);
     connect(m_job, &BackgroundJob::finished, this, &PredictPage::onJobFinished);
     connect(m_job, &BackgroundJob::progress, this, [this](qint64 done, qint64 total) {
+        if (m_discardPrediction) return;  // the list was cleared: it says so
         m_status->setText(QString("Predicting %1 of %2 images…").arg(done).arg(total));
     });
 }
@@ -80,6 +110,15 @@ QHBoxLayout* PredictPage::buildToolBar() {
     });
     auto* exportButton = new QPushButton("Export CSV…", this);
     exportButton->setObjectName("exportCsvButton");
+    m_removeButton = new QPushButton("Remove", this);
+    m_removeButton->setObjectName("removeRowsButton");
+    m_removeButton->setToolTip("Remove the selected rows from the list (Delete)");
+    connect(m_removeButton, &QPushButton::clicked, this, &PredictPage::removeSelectedRows);
+    m_clearButton = new QPushButton("Clear", this);
+    m_clearButton->setObjectName("clearRowsButton");
+    m_clearButton->setToolTip("Remove every row from the list");
+    connect(m_clearButton, &QPushButton::clicked, this, &PredictPage::clearPredictions);
+    m_exportButton = exportButton;
     connect(exportButton, &QPushButton::clicked, this, [this] {
         const QString file = QFileDialog::getSaveFileName(this, "Save Predictions",
                                                           "predictions.csv", "CSV (*.csv)");
@@ -97,6 +136,8 @@ QHBoxLayout* PredictPage::buildToolBar() {
     tools->addWidget(openModel);
     tools->addWidget(addImages);
     tools->addWidget(addFolder);
+    tools->addWidget(m_removeButton);
+    tools->addWidget(m_clearButton);
     tools->addWidget(m_topK);
     tools->addWidget(exportButton);
     return tools;
@@ -105,20 +146,38 @@ QHBoxLayout* PredictPage::buildToolBar() {
 void PredictPage::buildResultsTable() {
     m_table = new QTableWidget(this);
     m_table->setObjectName("predictionsTable");
-    m_table->setColumnCount(3);
-    m_table->setHorizontalHeaderLabels({"Image", "Prediction", "Probability"});
+    m_table->setColumnCount(kColumns);
+    m_table->setHorizontalHeaderLabels({"Image", "Prediction", "Probability", "Problem"});
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->horizontalHeader()->setSectionResizeMode(kImageColumn, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(kProblemColumn, QHeaderView::Stretch);
+    m_table->setColumnHidden(kProblemColumn, true);  // until a file cannot be read
     connect(m_table, &QTableWidget::currentCellChanged, this, [this] { showSelection(); });
+    connect(m_table, &QTableWidget::itemSelectionChanged, this, &PredictPage::updateActions);
+
+    // Delete (Backspace on a Mac keyboard) and the context menu act on the table's selection.
+    m_removeAction = new QAction("Remove", m_table);
+    m_removeAction->setObjectName("removeRowsAction");
+    QList<QKeySequence> removeKeys = QKeySequence::keyBindings(QKeySequence::Delete);
+    if (!removeKeys.contains(QKeySequence(Qt::Key_Backspace))) removeKeys << Qt::Key_Backspace;
+    m_removeAction->setShortcuts(removeKeys);
+    m_removeAction->setShortcutContext(Qt::WidgetShortcut);
+    connect(m_removeAction, &QAction::triggered, this, &PredictPage::removeSelectedRows);
+    m_clearAction = new QAction("Clear List", m_table);
+    m_clearAction->setObjectName("clearRowsAction");
+    connect(m_clearAction, &QAction::triggered, this, &PredictPage::clearPredictions);
+    m_table->addAction(m_removeAction);
+    m_table->addAction(m_clearAction);
+    m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
 }
 
 QWidget* PredictPage::buildImagePane() {
     m_image = new ImagePreview(this);
     m_image->setObjectName("predictImage");
     m_image->setMinimumSize(kPreviewSide, kPreviewSide);
-    m_image->showMessage("Drop images or folders here.");
+    m_image->showMessage(kEmptyMessage);
     m_gradCam = new QCheckBox("Grad-CAM: where the network looked", this);
     m_gradCam->setObjectName("gradCamCheck");
     connect(m_gradCam, &QCheckBox::toggled, this, [this] { showSelection(); });
@@ -141,9 +200,14 @@ PredictPage::~PredictPage() {
 
 bool PredictPage::startWork(Work work,
                             const std::function<BackgroundJob::Outcome(BackgroundJob&)>& run) {
-    if (m_job->isRunning()) return false;
+    // Busy until onJobFinished() has taken the outcome, not only while the worker runs: work
+    // started in between would write the members the pending outcome is read from.
+    if (m_work != Work::None) return false;
     m_work = work;
-    return m_job->start(run);
+    const bool started = m_job->start(run);
+    if (!started) m_work = Work::None;
+    updateActions();
+    return started;
 }
 
 bool PredictPage::setModelSource(const QString& source) {
@@ -157,24 +221,27 @@ bool PredictPage::setModelSource(const QString& source) {
 }
 
 bool PredictPage::addInputs(const QStringList& inputs) {
-    if (!m_predictor || m_job->isRunning()) {
+    if (!m_predictor || m_work != Work::None) {
         m_queuedInputs << inputs;  // predicted once the model is there
+        updateActions();
         return true;
     }
+    // The rows as they are now: none can be added before this job's own come back.
+    QSet<QString> listed;
+    listed.reserve(m_predictions.size());
+    for (const auto& p : m_predictions) listed.insert(p.identity);
     auto predictor = m_predictor;
     const int topK = m_topK->value();
-    return startWork(Work::Predict,
-                     [this, predictor, inputs, topK](BackgroundJob& job) -> BackgroundJob::Outcome {
-                         auto predicted = predictor->predict(
-                             inputs, topK, job.cancelFlag(), [&job](qint64 done, qint64 total) {
-                                 job.reportProgress(done, total, {});
-                             });
-                         if (!predicted) {
-                             return {false, QString::fromStdString(predicted.error().message)};
-                         }
-                         m_results = predicted.value();
-                         return {true, {}};
-                     });
+    return startWork(
+        Work::Predict,
+        [this, predictor, inputs, listed, topK](BackgroundJob& job) -> BackgroundJob::Outcome {
+            auto predicted = predictor->predict(
+                inputs, listed, topK, job.cancelFlag(),
+                [&job](qint64 done, qint64 total) { job.reportProgress(done, total, {}); });
+            if (!predicted) return {false, QString::fromStdString(predicted.error().message)};
+            m_batch = std::move(predicted.value());
+            return {true, {}};
+        });
 }
 
 void PredictPage::runQueued() {
@@ -187,88 +254,229 @@ void PredictPage::runQueued() {
 void PredictPage::onJobFinished(bool ok, const QString& message) {
     const Work work = m_work;
     m_work = Work::None;
-    if (!ok) {
-        m_status->setText("<font color='#c03020'>" + message.toHtmlEscaped() + "</font>");
+    if (work == Work::Predict && m_discardPrediction) {
+        // Cleared while predicting: what came back (or the cancellation) is of no row.
+        m_discardPrediction = false;
+        m_batch = {};
+    } else if (!ok) {
+        if (work == Work::GradCam) m_overlayPath.clear();
+        m_status->setText(errorHtml(message));
         if (work == Work::Load) m_modelLabel->setText("No model: " + message);
         Q_EMIT failed(message);
-        runQueued();
-        return;
-    }
-    switch (work) {
-        case Work::Load:
-            m_predictor = std::move(m_loaded);
-            m_modelLabel->setText(QString("Model: %1 (%2, %3 classes)")
-                                      .arg(m_predictor->source(), m_predictor->architecture())
-                                      .arg(m_predictor->classNames().size()));
-            m_status->clear();
-            Q_EMIT modelLoaded();
-            break;
-        case Work::Predict: {
-            const int first = m_predictions.size();
-            m_predictions += m_results;
-            m_table->setRowCount(m_predictions.size());
-            for (int row = first; row < m_predictions.size(); ++row) {
-                const auto& p = m_predictions[row];
-                auto* name = new QTableWidgetItem(QFileInfo(p.path).fileName());
-                name->setToolTip(p.path);
-                m_table->setItem(row, 0, name);
-                m_table->setItem(
-                    row, 1,
-                    new QTableWidgetItem(p.top.isEmpty() ? "unreadable" : p.top.front().label));
-                auto* probability = new QTableWidgetItem(
-                    p.top.isEmpty() ? p.error : percent(p.top.front().probability));
-                probability->setToolTip(p.error);
-                m_table->setItem(row, 2, probability);
+    } else {
+        switch (work) {
+            case Work::Load:
+                m_predictor = std::move(m_loaded);
+                m_overlayPath.clear();  // another model looks elsewhere
+                m_overlay = QImage();
+                m_modelLabel->setText(QString("Model: %1 (%2, %3 classes)")
+                                          .arg(m_predictor->source(), m_predictor->architecture())
+                                          .arg(m_predictor->classNames().size()));
+                m_status->clear();
+                Q_EMIT modelLoaded();
+                break;
+            case Work::Predict: {
+                const ModelPredictor::Batch batch = std::move(m_batch);
+                m_batch = {};
+                addRows(batch);
+                Q_EMIT predicted();
+                break;
             }
-            m_status->setText(QString("%1 images predicted.").arg(m_predictions.size()));
-            if (m_table->currentRow() < 0 && !m_predictions.isEmpty()) selectPrediction(first);
-            Q_EMIT predicted();
-            break;
+            case Work::GradCam: {
+                ++m_gradCams;
+                // The selection may have moved on (or its row gone) while the overlay was made.
+                const int row = m_table->currentRow();
+                const bool current = row >= 0 && row < m_predictions.size() &&
+                                     m_predictions[row].path == m_overlayPath;
+                if (current && m_gradCam->isChecked()) m_image->showImage(m_overlay);
+                break;
+            }
+            case Work::None:
+                break;
         }
-        case Work::GradCam:
-            ++m_gradCams;
-            if (m_gradCam->isChecked()) m_image->showImage(m_overlay);
-            break;
-        case Work::None:
-            break;
     }
     runQueued();
+    if (m_gradCamPending && m_work == Work::None) showSelection();
+    updateActions();
+}
+
+void PredictPage::addRows(const ModelPredictor::Batch& batch) {
+    const int first = m_predictions.size();
+    for (const auto& p : batch.predictions) appendRow(p);
+    const int added = batch.predictions.size();
+    const int unreadable = unreadableCount(batch.predictions);
+    // An unreadable file is a row but not a prediction: it is counted on its own.
+    QString text;
+    if (added == 0) {
+        text = batch.alreadyListed > 0
+                   ? QString("Nothing added: %1 already in the list").arg(batch.alreadyListed)
+                   : QString("No images found");
+    } else {
+        QStringList parts;
+        if (added > unreadable) parts << QString("%1 predicted").arg(added - unreadable);
+        if (unreadable > 0) parts << QString("%1 unreadable").arg(unreadable);
+        if (batch.alreadyListed > 0) {
+            parts << QString("%1 already in the list").arg(batch.alreadyListed);
+        }
+        text = parts.join(", ");
+    }
+    if (first > 0) text += " · " + listText();
+    m_status->setText(text);
+    if (m_table->currentRow() < 0 && added > 0) selectPrediction(first);
+}
+
+void PredictPage::appendRow(const ModelPredictor::Prediction& p) {
+    const int row = m_table->rowCount();
+    m_predictions << p;
+    m_table->insertRow(row);
+    auto* name = new QTableWidgetItem(QFileInfo(p.path).fileName());
+    name->setToolTip(p.path);
+    m_table->setItem(row, kImageColumn, name);
+    auto* probability = new QTableWidgetItem;
+    probability->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    m_table->setItem(row, kProbabilityColumn, probability);
+    if (p.top.isEmpty()) {
+        // Why it failed has its own column: the probability cell stays for probabilities.
+        auto* label = new QTableWidgetItem("unreadable");
+        label->setForeground(QColor(kErrorRgb));
+        label->setToolTip(p.error);
+        m_table->setItem(row, kPredictionColumn, label);
+        auto* problem = new QTableWidgetItem(problemOf(p));
+        problem->setForeground(QColor(kErrorRgb));
+        problem->setToolTip(p.error);
+        m_table->setItem(row, kProblemColumn, problem);
+        return;
+    }
+    m_table->setItem(row, kPredictionColumn, new QTableWidgetItem(p.top.front().label));
+    probability->setText(percent(p.top.front().probability));
+    m_table->setItem(row, kProblemColumn, new QTableWidgetItem);
+}
+
+void PredictPage::removeSelectedRows() {
+    std::set<int, std::greater<>> rows;  // last first, so the rows before keep their index
+    for (const QModelIndex& index : m_table->selectionModel()->selectedIndexes()) {
+        rows.insert(index.row());
+    }
+    if (rows.empty()) return;
+    const int removed = static_cast<int>(rows.size());
+    {
+        // One showSelection() afterwards, not one per row that becomes current on the way.
+        const QSignalBlocker blocker(m_table);
+        if (removed == m_predictions.size()) {
+            m_table->setRowCount(0);
+            m_predictions.clear();
+        } else {
+            for (int row : rows) {
+                m_table->removeRow(row);
+                m_predictions.removeAt(row);
+            }
+            const int next = std::min(*rows.rbegin(), static_cast<int>(m_predictions.size()) - 1);
+            m_table->setCurrentCell(
+                next, kImageColumn,
+                QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        }
+    }
+    showSelection();
+    m_status->setText(QString("%1 removed · %2").arg(removed).arg(listText()));
+    updateActions();
+}
+
+void PredictPage::clearPredictions() {
+    if (m_work == Work::Predict) {
+        m_discardPrediction = true;
+        m_job->cancel();
+    }
+    m_queuedInputs.clear();
+    const int removed = m_predictions.size();
+    {
+        const QSignalBlocker blocker(m_table);
+        m_table->setRowCount(0);
+        m_predictions.clear();
+    }
+    showSelection();
+    m_status->setText(removed > 0 ? QString("%1 removed · the list is empty").arg(removed)
+                                  : QString("The list is empty"));
+    updateActions();
+}
+
+void PredictPage::updateActions() {
+    const bool selected = m_table->selectionModel()->hasSelection();
+    const bool listed = !m_predictions.isEmpty();
+    const bool pending = m_work == Work::Predict || !m_queuedInputs.isEmpty();
+    m_removeAction->setEnabled(selected);
+    m_removeButton->setEnabled(selected);
+    m_clearAction->setEnabled(listed || pending);
+    m_clearButton->setEnabled(listed || pending);
+    m_exportButton->setEnabled(listed);
+    m_table->setColumnHidden(kProblemColumn, unreadableCount(m_predictions) == 0);
+}
+
+QString PredictPage::listText() const {
+    if (m_predictions.isEmpty()) return "the list is empty";
+    const int unreadable = unreadableCount(m_predictions);
+    QString text = QString("%1 in the list").arg(m_predictions.size());
+    if (unreadable > 0) text += QString(" (%1 unreadable)").arg(unreadable);
+    return text;
 }
 
 void PredictPage::selectPrediction(int row) {
-    m_table->setCurrentCell(row, 0);
-    showSelection();
+    if (row == m_table->currentRow()) {
+        showSelection();
+    } else {
+        m_table->setCurrentCell(row, kImageColumn);  // currentCellChanged shows it
+    }
 }
 
 void PredictPage::setGradCamShown(bool shown) { m_gradCam->setChecked(shown); }
 
 void PredictPage::showSelection() {
+    m_gradCamPending = false;
     const int row = m_table->currentRow();
-    if (row < 0 || row >= m_predictions.size()) return;
-    const ModelPredictor::Prediction& p = m_predictions[row];
-    showScores(p);
-    if (m_gradCam->isChecked() && m_predictor && !p.top.isEmpty()) {
-        auto predictor = m_predictor;
-        const QString path = p.path;
-        const int classIndex = p.top.front().index;
-        startWork(Work::GradCam,
-                  [this, predictor, path, classIndex](BackgroundJob&) -> BackgroundJob::Outcome {
-                      auto overlay = predictor->gradCamOverlay(path, classIndex);
-                      if (!overlay) return {false, QString::fromStdString(overlay.error().message)};
-                      m_overlay = overlay.value();
-                      return {true, {}};
-                  });
+    if (row < 0 || row >= m_predictions.size()) {
+        m_image->showMessage(kEmptyMessage);
+        showScores(nullptr);
         return;
     }
-    m_image->showFile(p.path);
+    const ModelPredictor::Prediction& p = m_predictions[row];
+    showScores(&p);
+    if (!m_gradCam->isChecked() || !m_predictor || p.top.isEmpty()) {
+        m_image->showFile(p.path);
+        return;
+    }
+    const bool overlayOnItsWay = m_work == Work::GradCam && m_overlayPath == p.path;
+    if (p.path == m_overlayPath && !overlayOnItsWay && !m_overlay.isNull()) {
+        m_image->showImage(m_overlay);  // made already: toggling back costs nothing
+        return;
+    }
+    m_image->showFile(p.path);  // until its overlay is ready
+    if (!overlayOnItsWay && !startGradCam(p)) m_gradCamPending = true;
 }
 
-void PredictPage::showScores(const ModelPredictor::Prediction& prediction) {
+bool PredictPage::startGradCam(const ModelPredictor::Prediction& prediction) {
+    if (m_work != Work::None) return false;
+    auto predictor = m_predictor;
+    const QString path = prediction.path;
+    const int classIndex = prediction.top.front().index;
+    m_overlayPath = path;
+    m_overlay = QImage();  // no work in progress: nothing else writes it now
+    return startWork(Work::GradCam,
+                     [this, predictor, path, classIndex](BackgroundJob&) -> BackgroundJob::Outcome {
+                         auto overlay = predictor->gradCamOverlay(path, classIndex);
+                         if (!overlay) {
+                             return {false, QString::fromStdString(overlay.error().message)};
+                         }
+                         m_overlay = overlay.value();
+                         return {true, {}};
+                     });
+}
+
+void PredictPage::showScores(const ModelPredictor::Prediction* prediction) {
     while (QLayoutItem* item = m_scores->takeAt(0)) {
         delete item->widget();
         delete item;
     }
-    for (const auto& score : prediction.top) {
+    if (!prediction) return;
+    for (const auto& score : prediction->top) {
         auto* bar = new QProgressBar;
         bar->setObjectName("scoreBar");
         bar->setRange(0, 1000);
@@ -277,7 +485,12 @@ void PredictPage::showScores(const ModelPredictor::Prediction& prediction) {
         bar->setAlignment(Qt::AlignLeft | Qt::AlignVCenter);
         m_scores->addWidget(bar);
     }
-    if (!prediction.error.isEmpty()) m_scores->addWidget(new QLabel(prediction.error));
+    if (!prediction->error.isEmpty()) {
+        auto* error = new QLabel(prediction->error);
+        error->setObjectName("scoreError");
+        error->setWordWrap(true);
+        m_scores->addWidget(error);
+    }
 }
 
 bool PredictPage::exportCsv(const QString& file, QString* error) {

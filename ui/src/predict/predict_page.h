@@ -9,6 +9,7 @@
 #include "widgets/background_job.h"
 #include "widgets/image_preview.h"
 
+class QAction;
 class QCheckBox;
 class QHBoxLayout;
 class QLabel;
@@ -23,6 +24,10 @@ namespace fovea::ui {
 // with probabilities, the image itself with an optional Grad-CAM overlay of the selected class,
 // and save the results as CSV. The model is the last trained run's, or any run folder, bundle
 // or model file opened here. Loading, predicting and Grad-CAM run in the background.
+// The table lists each file once (ModelPredictor::identityOf); rows can be removed (Remove, the
+// Delete key, the context menu) or all cleared, and the CSV holds exactly the rows listed. A
+// file that cannot be read says so in its own row ("unreadable", and why in the Problem column)
+// and is counted apart from the predicted ones.
 class PredictPage : public QWidget {
     Q_OBJECT
   public:
@@ -32,10 +37,16 @@ class PredictPage : public QWidget {
     // Loads the model in `source` (run folder, bundle or model.safetensors) in the background.
     bool setModelSource(const QString& source);
     const ModelPredictor* predictor() const { return m_predictor.get(); }
-    // Predicts these files and folders (as a drop does); the results are added to the table.
+    // Predicts these files and folders (as a drop does); the results are added to the table,
+    // leaving out files already in it. predicted() follows, also when nothing was new.
     bool addInputs(const QStringList& inputs);
+    // The rows of the table, in order.
     const QVector<ModelPredictor::Prediction>& predictions() const { return m_predictions; }
     void selectPrediction(int row);
+    // Removes the selected rows; the next row is selected and shown.
+    void removeSelectedRows();
+    // Removes every row, and drops the prediction in progress and any queued inputs.
+    void clearPredictions();
     void setGradCamShown(bool shown);
     bool exportCsv(const QString& file, QString* error = nullptr);
 
@@ -61,22 +72,35 @@ class PredictPage : public QWidget {
     QWidget* buildImagePane();  // the image, the Grad-CAM box and the selected image's scores
     bool startWork(Work work, const std::function<BackgroundJob::Outcome(BackgroundJob&)>& run);
     void onJobFinished(bool ok, const QString& message);
+    void addRows(const ModelPredictor::Batch& batch);
+    void appendRow(const ModelPredictor::Prediction& prediction);
     void showSelection();
-    void showScores(const ModelPredictor::Prediction& prediction);
+    bool startGradCam(const ModelPredictor::Prediction& prediction);
+    void showScores(const ModelPredictor::Prediction* prediction);  // none: the pane is emptied
     void runQueued();
+    void updateActions();
+    QString listText() const;  // "12 in the list" or "the list is empty"
 
     std::shared_ptr<ModelPredictor> m_predictor;
-    std::shared_ptr<ModelPredictor> m_loaded;       // written by the job
-    QVector<ModelPredictor::Prediction> m_results;  // written by the job
-    QImage m_overlay;                               // written by the job
-    QVector<ModelPredictor::Prediction> m_predictions;
+    std::shared_ptr<ModelPredictor> m_loaded;  // written by the job
+    ModelPredictor::Batch m_batch;             // written by the job
+    QImage m_overlay;                          // written by the job, of m_overlayPath
+    QString m_overlayPath;                     // empty when m_overlay is of no row
+    bool m_gradCamPending = false;     // the selected row wants Grad-CAM once the job is free
+    bool m_discardPrediction = false;  // cleared while predicting: the results are not wanted
+    QVector<ModelPredictor::Prediction> m_predictions;  // the table's rows
     QStringList m_queuedInputs;  // dropped while the model was loading or predicting
     Work m_work = Work::None;
     int m_gradCams = 0;
     BackgroundJob* m_job;
     QLabel* m_modelLabel = nullptr;
     QSpinBox* m_topK = nullptr;
+    QPushButton* m_removeButton = nullptr;
+    QPushButton* m_clearButton = nullptr;
+    QPushButton* m_exportButton = nullptr;
     QTableWidget* m_table = nullptr;
+    QAction* m_removeAction = nullptr;
+    QAction* m_clearAction = nullptr;
     ImagePreview* m_image = nullptr;
     QCheckBox* m_gradCam = nullptr;
     QVBoxLayout* m_scores = nullptr;
