@@ -197,10 +197,14 @@ class PredictPageTest : public QObject {
         QCOMPARE(page.findChildren<QProgressBar*>("scoreBar").size(), 3);
         QVERIFY(!page.imageView()->pixmap().isNull());
         const QImage plain = page.imageView()->image();
+        auto* colorBar = page.findChild<QWidget*>("gradCamColorBar");
+        QVERIFY(colorBar);
+        QVERIFY(colorBar->isHidden());
         page.setGradCamShown(true);
         QTRY_COMPARE_WITH_TIMEOUT(page.gradCamsShown(), 1, 30000);
         QVERIFY(!page.imageView()->pixmap().isNull());
         QVERIFY(page.imageView()->image() != plain);  // the overlay, not the file again
+        QVERIFY(!colorBar->isHidden());               // with its colour scale
 
         // CSV with a header and one row per image.
         const QString csv = m_temp.path() + "/predictions.csv";

@@ -1,12 +1,14 @@
 // The whole loop through the workbench window, as a user goes through it on a small generated
 // project: label images by key, choose a network, train a few epochs and see plot points
 // arrive, click a confusion cell and see its images, relabel one from there, predict a dropped
-// file, and export ONNX through the parity gate.
+// file, export ONNX through the parity gate; then a second run stopped and resumed from the
+// Runs page, the two compared, and the project reopened on its last finished run.
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QListView>
 #include <QListWidget>
 #include <QMimeData>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -25,8 +27,12 @@
 #include "model/model_page.h"
 #include "predict/predict_page.h"
 #include "project/project_session.h"
+#include "qcustomplot_wrapper.h"
+#include "runs/run_comparison.h"
+#include "runs/runs_page.h"
 #include "train/train_page.h"
 #include "train/training_charts.h"
+#include "train/training_worker.h"
 #include "ui_test_project.h"
 #include "ui_test_window.h"
 #include "widgets/background_job.h"
@@ -151,6 +157,56 @@ class WorkbenchLoopTest : public QObject {
         QVERIFY(QFileInfo::exists(outcome.folder + "/README.md"));
         QCOMPARE(exportPage->resultsTable()->rowCount(), outcome.files.size());
         QCOMPARE(exportPage->resultsTable()->item(onnxRow, 4)->text(), QString("100.0%"));
+
+        // 6. The same file dropped again is not listed twice.
+        QVERIFY(predict->addInputs({file}));
+        QTRY_VERIFY_WITH_TIMEOUT(!predict->job()->isRunning(), 30000);
+        QCOMPARE(predict->resultsTable()->rowCount(), 1);
+
+        // 7. A second run at another learning rate, stopped after its first epoch; resumed from
+        // the Runs page, it finishes with all its epochs.
+        const QString firstRun = train->currentRunFolder();
+        window.showPage("Train");
+        core::RunSettings settings = train->request().settings;
+        settings.training.learningRate = 3e-3;
+        train->setSettings(settings);
+        QSignalSpy epochs(train->worker(), &fovea::ui::TrainingWorker::epochReported);
+        QSignalSpy finished(train, &fovea::ui::TrainPage::trainingFinished);
+        QVERIFY(train->startTraining());
+        QVERIFY(epochs.wait(120000));
+        train->stopTraining();
+        QVERIFY(finished.wait(120000));
+        const QString secondRun = train->currentRunFolder();
+        window.showPage("Runs");
+        auto* runs = window.runsPage();
+        runs->refresh();
+        QCOMPARE(runs->table()->rowCount(), 2);
+        QCOMPARE(runs->table()->item(0, fovea::ui::RunsPage::StatusColumn)->text(),
+                 QString("Stopped"));
+        runs->selectRuns({secondRun});
+        QTest::mouseClick(runs->findChild<QPushButton*>("resumeRunButton"), Qt::LeftButton);
+        QCOMPARE(window.currentPageName(), QString("Train"));
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(finished.last().first().value<fovea::ui::TrainingOutcomeInfo>().outcome,
+                 QString("completed"));
+        runs->refresh();
+        QCOMPARE(runs->table()->item(0, fovea::ui::RunsPage::StatusColumn)->text(),
+                 QString("Finished"));
+
+        // 8. The two runs compared: their curves and the setting that differs.
+        auto* comparison = runs->compareRuns({firstRun, secondRun});
+        QVERIFY(comparison);
+        QCOMPARE(comparison->validationAccuracyPlot()->graphCount(), 2);
+        QVERIFY(comparison->differingSettings().contains("training.learning_rate"));
+        comparison->close();
+
+        // 9. Reopened, the project shows its last finished run again.
+        const QString project = window.projectFolder();
+        MainWindow reopened;
+        reopened.show();
+        QVERIFY(reopened.openMostRecentProject());
+        QCOMPARE(reopened.projectFolder(), project);
+        QCOMPARE(reopened.exportPage()->source(), secondRun);
     }
 };
 

@@ -9,10 +9,11 @@ Result<LrFinderResult> runLearningRateFinder(
     RunSettings settings, const std::filesystem::path& projectFolder, LrFinderOptions options,
     TrainingControl* control, const std::function<void(std::int64_t, double, double)>& progress,
     const DownloadProgressCallback& download) {
-    // Every image trains; augmentation would only add noise to the curve, and the feature
-    // cache would make the steps unlike those of a run whose frozen set may change.
+    // The run's own training images: images without a split get the one the run would give
+    // them (the test writes them to the project, so it must never put every image in training
+    // for good). Augmentation would only add noise to the curve, and the feature cache would
+    // make the steps unlike those of a run whose frozen set may change.
     settings.augment = AugmentationLevel::None;
-    settings.validationFraction = 0.0;
     settings.training.featureCache = false;
     auto prepared = prepareTrainingInputs(settings, projectFolder, download);
     if (!prepared) return prepared.error();

@@ -21,6 +21,8 @@
 #include "model/model_page.h"
 #include "predict/predict_page.h"
 #include "project/project_session.h"
+#include "runs/run_comparison.h"
+#include "runs/runs_page.h"
 #include "train/lr_finder_panel.h"
 #include "train/train_page.h"
 #include "train/training_charts.h"
@@ -172,5 +174,40 @@ int main(int argc, char** argv) {
     }
     waitFor([&] { return exportedAll; }, 300000);
     ok = save(window, out.filePath("export-page.png")) && ok;
+
+    // A second run at a higher learning rate, stopped after two epochs: the Runs page lists
+    // both, and compares them.
+    const QString firstRun = train->currentRunFolder();
+    window.showPage("Train");
+    settings.training.learningRate = 3e-3;
+    settings.training.epochs = 6;
+    train->setSettings(settings);
+    finished = false;
+    if (!train->startTraining(&error)) {
+        std::fprintf(stderr, "%s\n", qPrintable(error));
+        return 1;
+    }
+    waitFor([&] { return train->charts()->epochPoints() >= 2; }, 600000);
+    train->stopTraining();
+    waitFor([&] { return finished; }, 600000);
+    window.showPage("Runs");
+    auto* runs = window.runsPage();
+    runs->refresh();
+    runs->selectRuns({firstRun, train->currentRunFolder()});
+    ok = save(window, out.filePath("runs-page.png")) && ok;
+    if (auto* comparison = runs->compareRuns({firstRun, train->currentRunFolder()})) {
+        comparison->resize(1280, 800);
+        comparison->show();
+        QTest::qWait(500);
+        ok = save(*comparison, out.filePath("runs-compare.png")) && ok;
+        comparison->close();
+    }
+
+    // What a window without a project shows.
+    fovea::ui::MainWindow empty;
+    empty.resize(1280, 800);
+    empty.show();
+    QTest::qWait(500);
+    ok = save(empty, out.filePath("start-page.png")) && ok;
     return ok ? 0 : 1;
 }

@@ -19,6 +19,7 @@
 #include "evaluate/confusion_matrix_view.h"
 #include "evaluate/image_tile_delegate.h"
 #include "evaluate/run_evaluation.h"
+#include "gui_wording.h"
 #include "page_header.h"
 #include "project/project_session.h"
 #include "widgets/background_job.h"
@@ -95,15 +96,7 @@ EvaluatePage::EvaluatePage(QWidget* parent)
     m_gradCam = new QCheckBox("Grad-CAM: where the network looked for its prediction", this);
     m_gradCam->setObjectName("gradCamCheck");
     connect(m_gradCam, &QCheckBox::toggled, this, &EvaluatePage::showSelectedImage);
-    // The overlay's colour scale, shown with it; its room is kept while hidden so that the
-    // image does not jump when Grad-CAM is switched.
-    m_colorBar = new HeatmapColorBar(this);
-    m_colorBar->setObjectName("gradCamColorBar");
-    QSizePolicy barPolicy = m_colorBar->sizePolicy();
-    barPolicy.setRetainSizeWhenHidden(true);
-    m_colorBar->setSizePolicy(barPolicy);
-    m_colorBar->setVisible(false);
-    connect(m_gradCam, &QCheckBox::toggled, m_colorBar, &QWidget::setVisible);
+    m_colorBar = makeGradCamColorBar(m_gradCam, this);
     for (QListWidget* list : {m_cellImages, m_topLosses}) {
         connect(list, &QListWidget::currentRowChanged, this, &EvaluatePage::showSelectedImage);
     }
@@ -199,7 +192,8 @@ void EvaluatePage::onJobFinished(bool ok, const QString& message) {
         return;
     }
     if (!ok) {
-        m_summary->setText("<font color='#c03020'>" + message.toHtmlEscaped() + "</font>");
+        m_summary->setText("<font color='#c03020'>" + inGuiWords(message).toHtmlEscaped() +
+                           "</font>");
         Q_EMIT failed(message);
         return;
     }

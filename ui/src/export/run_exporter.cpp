@@ -51,7 +51,7 @@ core::Result<ExportOutcome> exportModelBundle(const QString& source, const QStri
             info.reason = "always written: the bundle's weights";
             info.reasonInFull =
                 "Not ticked, but every bundle holds model.safetensors: it is the bundle's own "
-                "copy of the weights, which Fovea and fovea-cli predict --model read.";
+                "copy of the weights, which the Predict page (and fovea-cli predict) opens.";
         } else {
             info.reason = "written with the bundle";
             info.reasonInFull = "Not ticked, but part of every bundle.";

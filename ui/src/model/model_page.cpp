@@ -14,6 +14,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "gui_wording.h"
 #include "model/freeze_map.h"
 #include "model/weights_panel.h"
 #include "page_header.h"
@@ -467,7 +468,7 @@ void ModelPage::commit() {
 }
 
 void ModelPage::showError(const QString& message) {
-    m_errorLabel->setText(message);
+    m_errorLabel->setText(inGuiWords(message));
     m_errorLabel->show();
 }
 

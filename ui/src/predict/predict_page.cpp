@@ -23,6 +23,7 @@
 #include <set>
 
 #include "page_header.h"
+#include "widgets/heatmap_color_bar.h"
 
 namespace fovea::ui {
 
@@ -189,6 +190,7 @@ QWidget* PredictPage::buildImagePane() {
     auto* layout = new QVBoxLayout(pane);
     layout->addWidget(m_image, 1);
     layout->addWidget(m_gradCam);
+    layout->addWidget(makeGradCamColorBar(m_gradCam, pane));
     layout->addWidget(scoresBox);
     return pane;
 }

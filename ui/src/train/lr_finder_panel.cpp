@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "fovea/core/session/lr_find_run.h"
+#include "gui_wording.h"
 #include "qcustomplot_wrapper.h"
 #include "train/training_request.h"
 #include "widgets/background_job.h"
@@ -207,7 +208,7 @@ void LearningRateFinderPanel::onFinished(bool ok, const QString& message) {
     } else if (m_job->wasCancelled()) {
         m_status->setText("Cancelled; the curve so far is shown.");
     } else {
-        m_status->setText("Learning-rate test failed: " + message);
+        m_status->setText("Learning-rate test failed: " + inGuiWords(message));
     }
     m_find->setText("Find learning rate");
     Q_EMIT runningChanged(false);

@@ -22,6 +22,7 @@
 #include "fovea/core/count_text.h"
 #include "fovea/core/session/run_catalogue.h"
 #include "fovea/core/torch_runtime.h"
+#include "gui_wording.h"
 #include "model/network_choice.h"
 #include "page_header.h"
 #include "project/project_session.h"
@@ -97,7 +98,7 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent), m_worker(new TrainingWo
     m_estimator = new RunTimeEstimator(this);
     connect(m_estimator, &RunTimeEstimator::estimated, this, &TrainPage::onEstimated);
     connect(m_estimator, &RunTimeEstimator::failed, this, [this](const QString& message) {
-        m_estimateLabel->setText("No time estimate: " + message);
+        m_estimateLabel->setText("No time estimate: " + inGuiWords(message));
     });
     connectWorker();
     setSession(nullptr);
@@ -586,7 +587,7 @@ void TrainPage::onEpoch(const core::EpochReport& report) {
 void TrainPage::onFinished(const TrainingOutcomeInfo& outcome) {
     QString text;
     if (outcome.outcome.isEmpty()) {
-        text = "Training failed: " + outcome.message;
+        text = "Training failed: " + inGuiWords(outcome.message);
     } else {
         text = QString("Training %1 after %2.")
                    .arg(QString(outcome.outcome).replace('_', ' '))
@@ -682,7 +683,7 @@ QString TrainPage::estimateText() const { return m_estimateLabel->text(); }
 bool TrainPage::isEstimating() const { return m_estimator->isBusy(); }
 
 void TrainPage::appendLog(const QString& line) {
-    m_log->appendPlainText(QTime::currentTime().toString("HH:mm:ss") + "  " + line);
+    m_log->appendPlainText(QTime::currentTime().toString("HH:mm:ss") + "  " + inGuiWords(line));
 }
 
 }  // namespace fovea::ui

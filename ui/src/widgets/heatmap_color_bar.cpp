@@ -1,5 +1,6 @@
 #include "widgets/heatmap_color_bar.h"
 
+#include <QCheckBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPainter>
@@ -57,6 +58,17 @@ HeatmapColorBar::HeatmapColorBar(QWidget* parent) : QWidget(parent) {
     layout->addWidget(low);
     layout->addWidget(new ColorRamp(this), 1);
     layout->addWidget(high);
+}
+
+HeatmapColorBar* makeGradCamColorBar(QCheckBox* toggle, QWidget* parent) {
+    auto* bar = new HeatmapColorBar(parent);
+    bar->setObjectName("gradCamColorBar");
+    QSizePolicy policy = bar->sizePolicy();
+    policy.setRetainSizeWhenHidden(true);
+    bar->setSizePolicy(policy);
+    bar->setVisible(toggle->isChecked());
+    QObject::connect(toggle, &QCheckBox::toggled, bar, &QWidget::setVisible);
+    return bar;
 }
 
 }  // namespace fovea::ui

@@ -3,6 +3,8 @@
 #include <QImage>
 #include <QWidget>
 
+class QCheckBox;
+
 namespace fovea::ui {
 
 // The colour scale of a Grad-CAM overlay, "low [ramp] high attention": the ramp is core's own
@@ -17,5 +19,10 @@ class HeatmapColorBar : public QWidget {
     // core could not colourise (the ramp then stays empty rather than showing other colours).
     static QImage rampColors();
 };
+
+// A colour bar shown while `toggle` (the page's Grad-CAM box) is checked, named
+// "gradCamColorBar". Its room is kept while hidden, so the image beside it does not jump when
+// Grad-CAM is switched.
+HeatmapColorBar* makeGradCamColorBar(QCheckBox* toggle, QWidget* parent);
 
 }  // namespace fovea::ui

@@ -13,7 +13,8 @@
 namespace fovea::core {
 
 // The learning-rate range test on a run's data and network, as fovea-cli lr-find and the Train
-// page run it: the training images of `settings` (no validation split, no augmentation, no
+// page run it: the training images of `settings` (splits assigned as the run would assign
+// them, the validation images left out; no augmentation, no
 // feature cache, so every step sees the network as training will) through findLearningRate
 // with the optimizer, freezing, device and class weighting the run would use. `options`'s
 // classCounts are filled in from the data. `projectFolder` is where an image folder's
