@@ -6,6 +6,7 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFile>
+#include <QHeaderView>
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
@@ -23,6 +24,7 @@
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/session/network_setup.h"
 #include "fovea/core/weights_import/offline_default.h"
+#include "fovea/ui/main_window.h"
 #include "model/model_page.h"
 #include "model/model_selection.h"
 #include "model/network_choice.h"
@@ -472,6 +474,39 @@ class ModelPageTest : public QObject {
         QCOMPARE(finished.first().at(0).toBool(), false);
         QVERIFY2(status->text().startsWith("Download failed"), qPrintable(status->text()));
         QVERIFY(status->text().contains("missing.pth"));
+    }
+
+    // Issue 21: at the default window size no header or cell of the architecture table is cut.
+    void theArchitectureTableFitsTheDefaultWindow() {
+        fovea::ui::MainWindow window;
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.createProject(m_temp.filePath("fits")));
+        window.showPage("Model");
+        auto* table = window.modelPage()->findChild<QTableWidget*>("architectureTable");
+        QVERIFY(table);
+        QTest::qWait(100);  // the layout settles
+        const QFontMetrics headerFont(table->horizontalHeader()->font());
+        int columnsWidth = 0;
+        for (int column = 0; column < table->columnCount(); ++column) {
+            const int width = table->columnWidth(column);
+            columnsWidth += width;
+            const QString header = table->horizontalHeaderItem(column)->text();
+            QVERIFY2(headerFont.horizontalAdvance(header) + 8 <= width,
+                     qPrintable(QString("header %1 in %2 px").arg(header).arg(width)));
+            for (int row = 0; row < table->rowCount(); ++row) {
+                const QTableWidgetItem* item = table->item(row, column);
+                const QFontMetrics cellFont(item->font());
+                QVERIFY2(cellFont.horizontalAdvance(item->text()) + 6 <= width,
+                         qPrintable(QString("%1 in %2 px").arg(item->text()).arg(width)));
+            }
+        }
+        // Every column is in view: no horizontal scrolling to find the weights.
+        QVERIFY2(columnsWidth <= table->viewport()->width(),
+                 qPrintable(QString("%1 px of columns in a %2 px table")
+                                .arg(columnsWidth)
+                                .arg(table->viewport()->width())));
     }
 };
 

@@ -131,6 +131,8 @@ FreezeMap::FreezeMap(QWidget* parent) : QWidget(parent) {
         "Parameters the training updates, of all the network's learnable parameters. Fewer "
         "trainable parameters train faster and overfit less on small data sets.");
     m_countsLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // Wraps rather than widening the map at the architecture table's expense.
+    m_countsLabel->setWordWrap(true);
     layout->addWidget(m_countsLabel);
 
     clearNetwork({});

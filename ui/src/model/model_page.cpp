@@ -104,8 +104,10 @@ ModelPage::ModelPage(QWidget* parent) : QWidget(parent) {
 
     splitter->addWidget(left);
     splitter->addWidget(freezeBox);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
+    // The architecture table's columns all fit beside a freeze map that needs less width.
+    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(1, 1);
+    splitter->setSizes({2000, 1000});  // scaled to the width there is, 2:1
     bodyLayout->addWidget(splitter, 1);
     layout->addWidget(m_body, 1);
 
@@ -159,8 +161,7 @@ ModelPage::~ModelPage() {
 void ModelPage::buildArchitectureTable() {
     m_architectureTable = new QTableWidget(0, kColumnCount, this);
     m_architectureTable->setObjectName("architectureTable");
-    const QStringList headers{"Architecture", "Family", "Input",
-                              "Parameters",   "GFLOPs", "Pretrained weights"};
+    const QStringList headers{"Architecture", "Family", "Input", "Parameters", "GFLOPs", "Weights"};
     const QStringList headerTips{
         "The network's name in torchvision (its weights load unchanged).",
         "Architectures of one family share their design and their freeze map's shape.",
@@ -170,8 +171,8 @@ void ModelPage::buildArchitectureTable() {
         "fine-tune fully.",
         "Billions of multiply-accumulates for one image at the input size (the figure "
         "torchvision lists as GFLOPS): a measure of speed on the CPU.",
-        "Offline: converted at set-up, no internet needed. ImageNet: torchvision's weights, "
-        "downloaded once (best published top-1 accuracy shown)."};
+        "Pretrained weights. Offline: converted at set-up, no internet needed. ImageNet: "
+        "torchvision's weights, downloaded once (best published top-1 accuracy shown)."};
     for (int column = 0; column < kColumnCount; ++column) {
         auto* header = new QTableWidgetItem(headers[column]);
         header->setToolTip(headerTips[column]);
@@ -185,8 +186,8 @@ void ModelPage::buildArchitectureTable() {
         if (entry.hasOfflineWeights) {
             weights = "Offline";
         } else if (entry.downloadableSources > 0) {
-            weights = QString("ImageNet %1% (download)")
-                          .arg(QLocale().toString(entry.bestImagenetTop1, 'f', 1));
+            weights =
+                QString("ImageNet %1%").arg(QLocale().toString(entry.bestImagenetTop1, 'f', 1));
         }
         const QString tip = QString("%1\n%2 parameters, %3 multiply-accumulates per %4 px image")
                                 .arg(entry.paper, QLocale().toString(entry.parameters),
@@ -223,6 +224,7 @@ void ModelPage::buildArchitectureTable() {
     m_architectureTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_architectureTable->horizontalHeader()->setStretchLastSection(true);
     m_architectureTable->setAlternatingRowColors(true);
+    m_architectureTable->setWordWrap(false);  // one line per network, never half a word
 }
 
 QWidget* ModelPage::buildHeadOptions() {

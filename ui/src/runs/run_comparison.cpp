@@ -35,7 +35,7 @@ QCustomPlot* makeChart(const QString& name, const QString& yLabel, QWidget* pare
     ticker->setTickStep(1);
     ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
     plot->xAxis->setTicker(ticker);
-    placeLegendBelowPlot(plot);
+    placeLegendBelowPlot(plot, 1);  // run names are long: one per line
     return plot;
 }
 
@@ -53,8 +53,10 @@ RunComparison::RunComparison(const QStringList& runFolders, QWidget* parent)
     resize(1200, 760);
     m_settings->setObjectName("comparisonSettings");
     m_settings->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_settings->setWordWrap(true);
+    m_settings->setWordWrap(false);
+    m_settings->setTextElideMode(Qt::ElideMiddle);
     m_onlyDifferences->setObjectName("onlyDifferencesCheck");
+    m_onlyDifferences->setChecked(true);  // what the comparison is for; untick for the rest
     connect(m_onlyDifferences, &QCheckBox::toggled, this, &RunComparison::showOnlyDifferences);
 
     auto* charts = new QWidget(this);
@@ -81,6 +83,7 @@ RunComparison::RunComparison(const QStringList& runFolders, QWidget* parent)
 
     plotRuns(runFolders);
     fillSettings(runFolders);
+    showOnlyDifferences(m_onlyDifferences->isChecked());
 }
 
 void RunComparison::plotRuns(const QStringList& runFolders) {
@@ -148,7 +151,7 @@ void RunComparison::fillSettings(const QStringList& runFolders) {
         if (rows[r].differs) m_settings->verticalHeaderItem(r)->setBackground(highlight);
     }
     m_settings->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    m_settings->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_settings->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
 }
 
 QStringList RunComparison::differingSettings() const {

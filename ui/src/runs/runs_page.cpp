@@ -65,6 +65,15 @@ QString signatureOf(const QVector<core::RunListing>& runs) {
     return signature;
 }
 
+// "offline default: /home/…/mobilenet_v2_keras-nsfwjs.safetensors" reads as "offline default",
+// a weight file as its name; the tooltip keeps the whole.
+QString shortWeights(const QString& source) {
+    const int colon = source.indexOf(": ");
+    if (colon > 0) return source.left(colon);
+    const int slash = source.lastIndexOf('/');
+    return slash >= 0 ? source.mid(slash + 1) : source;
+}
+
 QTableWidgetItem* cell(const QString& value, const QString& tip = {}) {
     auto* item = new QTableWidgetItem(value);
     item->setToolTip(tip.isEmpty() ? value : tip);
@@ -94,7 +103,6 @@ RunsPage::RunsPage(QWidget* parent)
     m_table->setTextElideMode(Qt::ElideMiddle);
     QHeaderView* header = m_table->horizontalHeader();
     header->setSectionResizeMode(QHeaderView::ResizeToContents);
-    header->setSectionResizeMode(NameColumn, QHeaderView::Stretch);
     header->setSectionResizeMode(WeightsColumn, QHeaderView::Stretch);
     header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
     connect(m_table, &QTableWidget::itemSelectionChanged, this, [this] {
@@ -238,7 +246,8 @@ void RunsPage::fillTable() {
         const auto* config = run.config ? &*run.config : nullptr;
         m_table->setItem(row, ArchitectureColumn,
                          cell(config ? text(config->settings.network.architecture) : "?"));
-        m_table->setItem(row, WeightsColumn, cell(config ? text(config->weightsSource) : "?"));
+        const QString weights = config ? text(config->weightsSource) : QString("?");
+        m_table->setItem(row, WeightsColumn, cell(shortWeights(weights), weights));
         m_table->setItem(row, StartedColumn, cell(startedText(run.created), text(run.created)));
         m_table->setItem(row, TimeColumn, cell(durationText(run.trainingSeconds)));
         m_table->setItem(row, EpochsColumn,

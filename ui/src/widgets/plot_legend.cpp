@@ -4,7 +4,7 @@
 
 namespace fovea::ui {
 
-void placeLegendBelowPlot(QCustomPlot* plot) {
+void placeLegendBelowPlot(QCustomPlot* plot, int perRow) {
     QCPLayoutInset* inset = plot->axisRect()->insetLayout();
     if (inset->take(plot->legend)) inset->simplify();
     auto* row = new QCPLayoutGrid;
@@ -12,7 +12,7 @@ void placeLegendBelowPlot(QCustomPlot* plot) {
     row->setMargins(QMargins(0, 0, 0, 4));
     row->addElement(0, 0, plot->legend);
     plot->legend->setFillOrder(QCPLegend::foColumnsFirst);
-    plot->legend->setWrap(6);
+    plot->legend->setWrap(perRow);
     plot->legend->setBorderPen(Qt::NoPen);
     plot->legend->setBrush(Qt::NoBrush);
     // The legend row takes only the height it needs; the axes keep the rest.

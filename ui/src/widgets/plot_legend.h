@@ -4,8 +4,8 @@ class QCustomPlot;
 
 namespace fovea::ui {
 
-// Moves the plot's legend out of its axis rect into a row of its own below it, laid out in
-// columns: a legend inside the axes covers curves wherever they happen to go.
-void placeLegendBelowPlot(QCustomPlot* plot);
+// Moves the plot's legend out of its axis rect into its own place below it, `perRow` entries
+// side by side (1 for long names): a legend inside the axes covers curves wherever they go.
+void placeLegendBelowPlot(QCustomPlot* plot, int perRow = 6);
 
 }  // namespace fovea::ui
