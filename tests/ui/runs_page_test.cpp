@@ -2,9 +2,12 @@
 // from the run folders (newest first, status and figures, also folders written by another
 // process), resuming a stopped run from the page, comparing runs, starting a new run from
 // one, renaming and deleting, and a reopened project showing its last finished run.
+#include <QDir>
+#include <QFileInfo>
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QSysInfo>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -78,8 +81,10 @@ class RunsPageTest : public QObject {
   private Q_SLOTS:
     void initTestCase() {
         fovea::test::useTestSettings("FoveaRunsPageTest");
-        // Deleted runs go to a trash inside the test's folder, not the user's.
-        qputenv("XDG_DATA_HOME", (m_temp.path() + "/xdg-data").toUtf8());
+        // Deleted runs go to the trash of the test-mode data folder (~/.qttest/share), not the
+        // user's; Qt needs that folder to exist to make its trash there.
+        QVERIFY(
+            QDir().mkpath(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)));
         const QString images = m_temp.path() + "/images";
         QVERIFY(fovea::test::writeUiTestImages(images, 3, 8, 0).labeled > 0);
         m_window = new MainWindow;
@@ -239,8 +244,14 @@ class RunsPageTest : public QObject {
         QVERIFY(rowOf(*page, renamed) >= 0);
         QCOMPARE(page->selectedFolders(), QStringList{renamed});
 
+        const QString trashed =
+            QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+            "/Trash/files/failed on the cluster";
+        QDir(trashed).removeRecursively();  // from an earlier run of the test
         QVERIFY2(page->deleteRun(renamed, &error), qPrintable(error));
         QVERIFY(!fs::exists(renamed.toStdString()));
+        QVERIFY2(QFileInfo::exists(trashed + "/config.json"), qPrintable(trashed));  // recoverable
+        QDir(trashed).removeRecursively();
         QCOMPARE(rowOf(*page, renamed), -1);
         QCOMPARE(moved.count(), 2);
         QCOMPARE(moved.last().at(1).toString(), QString());
