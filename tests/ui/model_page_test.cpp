@@ -508,6 +508,38 @@ class ModelPageTest : public QObject {
                                 .arg(columnsWidth)
                                 .arg(table->viewport()->width())));
     }
+
+    // Issue 21: switching architecture moves nothing on the page but what it changes.
+    void switchingArchitectureKeepsTheLayoutStill() {
+        fovea::ui::MainWindow window;
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.createProject(m_temp.filePath("still")));
+        window.showPage("Model");
+        ModelPage* page = window.modelPage();
+        QVERIFY(waitForNetwork(*page));
+        const QStringList watched = {"architectureTable", "dropoutSpin", "imageSizeSpin"};
+        const auto geometries = [&] {
+            QList<QRect> rects;
+            for (const QString& name : watched) {
+                auto* widget = page->findChild<QWidget*>(name);
+                rects << QRect(widget->mapTo(page, QPoint(0, 0)), widget->size());
+            }
+            auto* tree = page->findChild<QTreeWidget*>();
+            rects << QRect(tree->mapTo(page, QPoint(0, 0)), tree->size());
+            return rects;
+        };
+        const QList<QRect> before = geometries();
+        // Offline weights, then weights to download, then random ones.
+        for (const QString& architecture :
+             {"resnet18", "mobilenet_v3_small", "mobilenet_v2_keras"}) {
+            clickArchitecture(*page, architecture);
+            QVERIFY(waitForNetwork(*page));
+            QTest::qWait(50);
+            QCOMPARE(geometries(), before);
+        }
+    }
 };
 
 QTEST_MAIN(ModelPageTest)

@@ -244,14 +244,18 @@ class RunsPageTest : public QObject {
         QVERIFY(rowOf(*page, renamed) >= 0);
         QCOMPARE(page->selectedFolders(), QStringList{renamed});
 
-        const QString trashed =
-            QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
-            "/Trash/files/failed on the cluster";
-        QDir(trashed).removeRecursively();  // from an earlier run of the test
+        // To the trash, where it can be restored from: one more entry there, holding the run.
+        const QDir trash(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+                         "/Trash/files");
+        const QStringList trashedBefore = trash.entryList(QDir::Dirs | QDir::NoDotAndDotDot);
         QVERIFY2(page->deleteRun(renamed, &error), qPrintable(error));
         QVERIFY(!fs::exists(renamed.toStdString()));
-        QVERIFY2(QFileInfo::exists(trashed + "/config.json"), qPrintable(trashed));  // recoverable
-        QDir(trashed).removeRecursively();
+        QStringList trashedNow = trash.entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+        for (const QString& entry : trashedBefore) trashedNow.removeOne(entry);
+        QCOMPARE(trashedNow.size(), 1);
+        QVERIFY(QFileInfo::exists(trash.filePath(trashedNow.front()) + "/config.json"));
+        QDir(trash.filePath(trashedNow.front())).removeRecursively();
+        QFile::remove(trash.filePath("../info/" + trashedNow.front() + ".trashinfo"));
         QCOMPARE(rowOf(*page, renamed), -1);
         QCOMPARE(moved.count(), 2);
         QCOMPARE(moved.last().at(1).toString(), QString());

@@ -38,6 +38,7 @@
 #include "ui_test_project.h"
 #include "ui_test_window.h"
 #include "widgets/background_job.h"
+#include "widgets/elided_label.h"
 
 using fovea::ui::MainWindow;
 using fovea::ui::TrainingOutcomeInfo;
@@ -198,7 +199,7 @@ class TrainPageTest : public QObject {
         QTest::qWait(1500);
         QCOMPARE(batches.count(), atPause);  // nothing trains while paused
         // The status line says so, also after the batch in flight arrived, and counts nothing.
-        auto* status = page->findChild<QLabel*>("trainingProgressLabel");
+        auto* status = page->findChild<fovea::ui::ElidedLabel*>("trainingProgressLabel");
         QVERIFY(status);
         QVERIFY2(status->text().startsWith("Paused at epoch 1/"), qPrintable(status->text()));
         QVERIFY2(!status->text().contains("left"), qPrintable(status->text()));

@@ -131,8 +131,11 @@ FreezeMap::FreezeMap(QWidget* parent) : QWidget(parent) {
         "Parameters the training updates, of all the network's learnable parameters. Fewer "
         "trainable parameters train faster and overfit less on small data sets.");
     m_countsLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    // Wraps rather than widening the map at the architecture table's expense.
+    // Wraps rather than widening the map at the architecture table's expense, in room for
+    // two lines, so the tree above keeps its height whether the counts take one or two.
     m_countsLabel->setWordWrap(true);
+    m_countsLabel->setMinimumHeight(2 * m_countsLabel->fontMetrics().lineSpacing());
+    m_countsLabel->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     layout->addWidget(m_countsLabel);
 
     clearNetwork({});

@@ -73,6 +73,15 @@ WeightsPanel::WeightsPanel(QWidget* parent) : QWidget(parent) {
     row->addWidget(m_cancelButton);
     row->setAlignment(m_downloadButton, Qt::AlignLeft);
     layout->addLayout(row);
+    // The row keeps its height whether or not there is something to download, so the page
+    // above does not jump when another architecture is chosen.
+    for (QWidget* widget :
+         {static_cast<QWidget*>(m_downloadButton), static_cast<QWidget*>(m_progress),
+          static_cast<QWidget*>(m_cancelButton)}) {
+        QSizePolicy policy = widget->sizePolicy();
+        policy.setRetainSizeWhenHidden(true);
+        widget->setSizePolicy(policy);
+    }
     m_progress->hide();
     m_cancelButton->hide();
 

@@ -33,6 +33,7 @@
 #include "train/training_charts.h"
 #include "train/training_worker.h"
 #include "train/watch_set_view.h"
+#include "widgets/elided_label.h"
 
 namespace fovea::ui {
 
@@ -64,11 +65,9 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent), m_worker(new TrainingWo
     m_progress->setObjectName("trainingProgress");
     m_progress->setRange(0, 1000);
     m_progress->setTextVisible(false);
-    m_progressLabel = new QLabel("Not training.", this);
+    // Long messages (a failure's) are elided with the whole text in the tooltip and the log.
+    m_progressLabel = new ElidedLabel("Not training.", this, Qt::ElideRight);
     m_progressLabel->setObjectName("trainingProgressLabel");
-    m_progressLabel->setObjectName("trainingProgressLabel");
-    // Long messages must not widen the window; the log keeps the whole text.
-    m_progressLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
 
     m_watchSet = new WatchSetView(this);
     auto* bottom = new QSplitter(Qt::Horizontal, this);

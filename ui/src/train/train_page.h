@@ -19,6 +19,7 @@ class QSpinBox;
 
 namespace fovea::ui {
 
+class ElidedLabel;
 class LearningRateFinderPanel;
 class RunTimeEstimator;
 class ProjectSession;
@@ -134,7 +135,7 @@ class TrainPage : public QWidget {
     QPushButton* m_stop = nullptr;
     LearningRateFinderPanel* m_lrFinder = nullptr;
     QProgressBar* m_progress = nullptr;
-    QLabel* m_progressLabel = nullptr;
+    ElidedLabel* m_progressLabel = nullptr;
     QPlainTextEdit* m_log = nullptr;
     WatchSetView* m_watchSet = nullptr;
 };
