@@ -548,6 +548,35 @@ class DataPageTest : public QObject {
         QCOMPARE(page->selectedImageIds(), QList<qint64>{labeled});
     }
 
+    // Issue 21: selecting another image, a labeled one, an unlabeled one or one that cannot be
+    // read, keeps the picture where it was.
+    void selectingAnotherImageKeepsThePreviewStill() {
+        MainWindow window;
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(newProject(window, m_temp.path() + "/p-still"));
+        DataPage* page = window.dataPage();
+        auto* view = page->findChild<QWidget*>("previewView");
+        QVERIFY(view);
+        qint64 labeled = -1, unlabeled = -1, unreadable = -1;
+        for (int row = 0; row < page->model()->rowCount(); ++row) {
+            const auto& record = page->model()->record(row);
+            if (record.error && unreadable < 0) unreadable = record.id;
+            if (!record.error && record.classId && labeled < 0) labeled = record.id;
+            if (!record.error && !record.classId && unlabeled < 0) unlabeled = record.id;
+        }
+        QVERIFY(labeled >= 0 && unlabeled >= 0 && unreadable >= 0);
+        page->selectImages({labeled});
+        QTest::qWait(100);
+        const QRect first(view->mapTo(&window, QPoint(0, 0)), view->size());
+        for (qint64 id : {unreadable, unlabeled, labeled}) {
+            page->selectImages({id});
+            QTest::qWait(100);
+            QCOMPARE(QRect(view->mapTo(&window, QPoint(0, 0)), view->size()), first);
+        }
+    }
+
     // Issue 21: a search that leaves nothing under the filter says why the grid is empty.
     void anEmptyGridSaysWhy() {
         MainWindow window;

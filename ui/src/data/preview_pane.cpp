@@ -7,6 +7,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
+#include <QScrollArea>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <QWheelEvent>
@@ -72,12 +73,22 @@ PreviewPane::PreviewPane(QWidget* parent)
     m_details->setWordWrap(true);
     m_details->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_details->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    // The details scroll in a box of fixed height (a name, a path over two lines, size,
+    // class, split and a problem fit without scrolling), so the image above keeps its size
+    // from one selection to the next however long an error message is.
+    auto* detailsBox = new QScrollArea(this);
+    detailsBox->setObjectName("previewDetailsBox");
+    detailsBox->setWidget(m_details);
+    detailsBox->setWidgetResizable(true);
+    detailsBox->setFrameShape(QFrame::NoFrame);
+    detailsBox->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    detailsBox->setFixedHeight(8 * m_details->fontMetrics().lineSpacing());
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(tools);
     layout->addWidget(m_view, 1);
-    layout->addWidget(m_details);
+    layout->addWidget(detailsBox);
 
     connect(m_decoder, &ThumbnailCache::thumbnailReady, this, &PreviewPane::onDecoded);
     connect(m_decoder, &ThumbnailCache::thumbnailFailed, this, &PreviewPane::onFailed);
