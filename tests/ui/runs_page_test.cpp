@@ -2,9 +2,11 @@
 // from the run folders (newest first, status and figures, also folders written by another
 // process), resuming a stopped run from the page, comparing runs, starting a new run from
 // one, renaming and deleting, and a reopened project showing its last finished run.
+#include <QApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QLabel>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -12,6 +14,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -180,6 +183,13 @@ class RunsPageTest : public QObject {
         QVERIFY2(differing.contains("training.epochs"), qPrintable(differing.join(", ")));
         QVERIFY2(!differing.contains("network.architecture"), qPrintable(differing.join(", ")));
         QVERIFY(!differing.contains("created"));
+        QVERIFY(comparison->findChild<QLabel*>("sameSettingsNote")->isHidden());
+        // A run and its copy were started alike: the table says so rather than stay empty.
+        fovea::ui::RunComparison* same =
+            page->compareRuns({m_finished, m_project + "/runs/from-another-machine"});
+        QVERIFY(same->differingSettings().isEmpty());
+        QVERIFY(!same->findChild<QLabel*>("sameSettingsNote")->isHidden());
+        same->close();
         comparison->show();
         QVERIFY(QTest::qWaitForWindowExposed(comparison));
         comparison->grab().save(m_temp.path() + "/comparison.png");
@@ -243,6 +253,19 @@ class RunsPageTest : public QObject {
         QVERIFY(!fs::exists(original.toStdString()));
         QVERIFY(rowOf(*page, renamed) >= 0);
         QCOMPARE(page->selectedFolders(), QStringList{renamed});
+
+        // The Delete button asks first, with No as the default: Enter alone deletes nothing.
+        QString defaultAnswer;
+        QTimer::singleShot(200, this, [&] {
+            auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+            if (!box) return;
+            defaultAnswer = box->defaultButton() ? box->defaultButton()->text() : QString();
+            QTest::keyClick(box, Qt::Key_Return);
+        });
+        page->selectRuns({renamed});
+        page->findChild<QPushButton*>("deleteRunButton")->click();
+        QCOMPARE(defaultAnswer.remove('&'), QString("No"));
+        QVERIFY(fs::exists(renamed.toStdString()));
 
         // To the trash, where it can be restored from: one more entry there, holding the run.
         const QDir trash(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +

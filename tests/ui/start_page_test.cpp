@@ -96,7 +96,8 @@ class StartPageTest : public QObject {
             QVERIFY2(window.openDemoProject(demo, &error), qPrintable(error));
             QVERIFY(imported.wait(120000));
             QVERIFY(imported.first().at(0).toBool());
-            QCOMPARE(window.projectFolder(), demo + "/project");
+            QCOMPARE(window.projectFolder(), demo + "/Fashion-MNIST demo");
+            QVERIFY(window.windowTitle().startsWith("Fashion-MNIST demo"));
             const auto images = window.session()->store().imageCount();
             QVERIFY(images);
             QCOMPARE(images.value(), 550);  // 10 classes x 50, and 50 to label
@@ -107,7 +108,7 @@ class StartPageTest : public QObject {
         QSignalSpy imported(window.importJob(), &fovea::ui::BackgroundJob::finished);
         QString error;
         QVERIFY2(window.openDemoProject(demo, &error), qPrintable(error));
-        QCOMPARE(window.projectFolder(), demo + "/project");
+        QCOMPARE(window.projectFolder(), demo + "/Fashion-MNIST demo");
         QTest::qWait(200);
         QCOMPARE(imported.count(), 0);  // opened as it is, not made again
     }

@@ -107,6 +107,15 @@ class TrainPageTest : public QObject {
         QVERIFY(prepare(window, "p-train"));
         window.showPage("Train");
         auto* page = window.trainPage();
+        // The empty watch set says what it is for instead of showing a blank panel.
+        auto* watch = page->watchSet()->viewport();
+        const QImage empty = watch->grab().toImage();
+        const QRgb background = empty.pixel(2, 2);
+        int written = 0;
+        for (int y = 0; y < empty.height(); ++y) {
+            for (int x = 0; x < empty.width(); ++x) written += empty.pixel(x, y) != background;
+        }
+        QVERIFY2(written > 100, qPrintable(QString::number(written)));
         fovea::test::setShortRun(*page, 3);
         QSignalSpy batches(page->worker(), &fovea::ui::TrainingWorker::batchReported);
         QSignalSpy finished(page, &fovea::ui::TrainPage::trainingFinished);

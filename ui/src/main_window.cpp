@@ -171,7 +171,8 @@ bool MainWindow::openDemoProject(const QString& given, QString* error) {
         given.isEmpty() ? QDir(QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation))
                               .filePath("Fovea Demo")
                         : given;
-    const QString project = QDir(folder).filePath("project");
+    // The folder's name is the project's name in the window title.
+    const QString project = QDir(folder).filePath("Fashion-MNIST demo");
     if (QFileInfo::exists(QDir(project).filePath(core::kProjectDatabaseName))) {
         return openProject(project, error);
     }
@@ -270,7 +271,13 @@ void MainWindow::buildMenus() {
     QAction* redo = m_undoGroup->createRedoAction(this, "&Redo");
     redo->setObjectName("redoAction");
     // Ctrl+Shift+Z everywhere (the and most tools' habit), plus the platform's own.
-    redo->setShortcuts({QKeySequence("Ctrl+Shift+Z"), QKeySequence::Redo});
+    // Each key once: where the platform's Redo is Ctrl+Shift+Z already, listing it twice makes
+    // the shortcut ambiguous and it does nothing.
+    QList<QKeySequence> redoKeys{QKeySequence("Ctrl+Shift+Z")};
+    for (const QKeySequence& key : QKeySequence::keyBindings(QKeySequence::Redo)) {
+        if (!redoKeys.contains(key)) redoKeys << key;
+    }
+    redo->setShortcuts(redoKeys);
     edit->addAction(undo);
     edit->addAction(redo);
 

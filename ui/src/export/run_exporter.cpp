@@ -44,7 +44,7 @@ core::Result<ExportOutcome> exportModelBundle(const QString& source, const QStri
         info.passed = file.parity.passed;
         info.requested = std::find(chosen.begin(), chosen.end(), file.format) != chosen.end();
         if (info.requested) {
-            info.reason = "ticked";
+            info.reason.clear();  // what was asked for needs no reason in the table
             info.reasonInFull = "Written because its format was ticked.";
         } else if (file.format == core::ExportFormat::Safetensors) {
             // core::writeModelBundle: model.safetensors is in every bundle (model_bundle.h).

@@ -23,6 +23,7 @@
 #include <set>
 
 #include "page_header.h"
+#include "widgets/elided_label.h"
 #include "widgets/heatmap_color_bar.h"
 
 namespace fovea::ui {
@@ -85,9 +86,10 @@ PredictPage::PredictPage(QWidget* parent) : QWidget(parent), m_job(new Backgroun
 }
 
 QHBoxLayout* PredictPage::buildToolBar() {
-    m_modelLabel = new QLabel("No model yet: train one, or open a run folder or model file.", this);
+    // A long run path is elided in the middle, the whole of it in the tooltip.
+    m_modelLabel =
+        new ElidedLabel("No model yet: train one, or open a run folder or model file.", this);
     m_modelLabel->setObjectName("predictModelLabel");
-    m_modelLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     auto* openModel = new QPushButton("Open Model…", this);
     openModel->setObjectName("openModelButton");
     connect(openModel, &QPushButton::clicked, this, [this] {

@@ -20,6 +20,8 @@ class QVBoxLayout;
 
 namespace fovea::ui {
 
+class ElidedLabel;
+
 // The Predict page: drop images or folders on it (or add them), see each image's top-k classes
 // with probabilities, the image itself with an optional Grad-CAM overlay of the selected class,
 // and save the results as CSV. The model is the last trained run's, or any run folder, bundle
@@ -93,7 +95,7 @@ class PredictPage : public QWidget {
     Work m_work = Work::None;
     int m_gradCams = 0;
     BackgroundJob* m_job;
-    QLabel* m_modelLabel = nullptr;
+    ElidedLabel* m_modelLabel = nullptr;
     QSpinBox* m_topK = nullptr;
     QPushButton* m_removeButton = nullptr;
     QPushButton* m_clearButton = nullptr;

@@ -4,6 +4,7 @@
 #include <QDialogButtonBox>
 #include <QFileInfo>
 #include <QHeaderView>
+#include <QLabel>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -47,7 +48,10 @@ RunComparison::RunComparison(const QStringList& runFolders, QWidget* parent)
       m_validationLoss(makeChart("comparisonValidationLoss", "validation loss", this)),
       m_trainingLoss(makeChart("comparisonTrainingLoss", "training loss", this)),
       m_settings(new QTableWidget(this)),
-      m_onlyDifferences(new QCheckBox("Only settings that differ", this)) {
+      m_onlyDifferences(new QCheckBox("Only settings that differ", this)),
+      m_sameSettings(new QLabel("These runs were started with the same settings; untick "
+                                "\"Only settings that differ\" to see them.",
+                                this)) {
     setObjectName("runComparison");
     setWindowTitle(QString("Compare %1 runs").arg(runFolders.size()));
     resize(1200, 760);
@@ -69,6 +73,8 @@ RunComparison::RunComparison(const QStringList& runFolders, QWidget* parent)
     auto* settingsLayout = new QVBoxLayout(settingsPane);
     settingsLayout->setContentsMargins(0, 0, 0, 0);
     settingsLayout->addWidget(m_onlyDifferences);
+    m_sameSettings->setObjectName("sameSettingsNote");
+    settingsLayout->addWidget(m_sameSettings);
     settingsLayout->addWidget(m_settings, 1);
     auto* split = new QSplitter(Qt::Vertical, this);
     split->addWidget(charts);
@@ -164,6 +170,7 @@ QStringList RunComparison::differingSettings() const {
 }
 
 void RunComparison::showOnlyDifferences(bool only) {
+    m_sameSettings->setVisible(only && differingSettings().isEmpty());
     for (int r = 0; r < m_settings->rowCount(); ++r) {
         const bool differs = m_settings->verticalHeaderItem(r)->data(Qt::UserRole).toBool();
         m_settings->setRowHidden(r, only && !differs);

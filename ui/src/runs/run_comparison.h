@@ -4,6 +4,7 @@
 #include <QStringList>
 
 class QCheckBox;
+class QLabel;
 class QCustomPlot;
 class QTableWidget;
 
@@ -34,6 +35,7 @@ class RunComparison : public QDialog {
     QCustomPlot* m_trainingLoss;
     QTableWidget* m_settings;
     QCheckBox* m_onlyDifferences;
+    QLabel* m_sameSettings;  // shown when only differences are asked for and there are none
 };
 
 }  // namespace fovea::ui

@@ -15,6 +15,7 @@
 #include <QTimer>
 #include <QUrl>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "duration_text.h"
 #include "page_header.h"
@@ -387,9 +388,15 @@ RunComparison* RunsPage::compareRuns(const QStringList& folders) {
 void RunsPage::askRename() {
     const auto run = selectedRun();
     if (!run) return;
-    bool ok = false;
-    const QString name = QInputDialog::getText(
-        this, "Rename Run", "New name of the run folder:", QLineEdit::Normal, text(run->name), &ok);
+    // Wide enough for the whole name (a time stamp and the architecture).
+    QInputDialog dialog(this);
+    dialog.setWindowTitle("Rename Run");
+    dialog.setLabelText("New name of the run folder:");
+    dialog.setTextValue(text(run->name));
+    dialog.resize(std::max(420, dialog.fontMetrics().horizontalAdvance(text(run->name)) + 120),
+                  dialog.sizeHint().height());
+    const bool ok = dialog.exec() == QDialog::Accepted;
+    const QString name = dialog.textValue();
     if (!ok || name.trimmed() == text(run->name)) return;
     QString error;
     if (!renameRun(text(run->folder.string()), name, &error)) {
@@ -400,10 +407,12 @@ void RunsPage::askRename() {
 void RunsPage::askDelete() {
     const auto run = selectedRun();
     if (!run) return;
+    // No is the default: Enter alone never throws a run away.
     const auto answer = QMessageBox::question(
         this, "Delete Run",
         QString("Move the run %1 to the trash?\n\nIts model, checkpoints and curves go with it.")
-            .arg(text(run->name)));
+            .arg(text(run->name)),
+        QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
     if (answer != QMessageBox::Yes) return;
     QString error;
     if (!deleteRun(text(run->folder.string()), &error)) {

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "duration_text.h"
-
 namespace fovea::ui {
 
 namespace {
@@ -37,11 +35,10 @@ FirstRunChoice chooseFirstRun(const core::RunTimeEstimate& estimate, std::int64_
     choice.changed = choice.epochs != epochs || choice.imageSize != estimate.imageSize;
     if (choice.changed) {
         choice.note = QString(
-                          "First run: %1 epochs at %2 px, about %3 on this CPU. Raise them "
-                          "for a better model once you have seen the whole loop.")
+                          "First run: %1 epochs at %2 px, to finish in minutes on this "
+                          "CPU; raise them once you have seen the whole loop.")
                           .arg(choice.epochs)
-                          .arg(choice.imageSize)
-                          .arg(durationText(secondsAt(estimate, choice.epochs, choice.imageSize)));
+                          .arg(choice.imageSize);
     }
     return choice;
 }

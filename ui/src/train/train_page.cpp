@@ -170,6 +170,9 @@ void TrainPage::createTrainingFields(QWidget* panel) {
     m_estimateLabel = new QLabel(panel);
     m_estimateLabel->setObjectName("estimateLabel");
     m_estimateLabel->setWordWrap(true);
+    m_estimateLabel->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    // Fixed room, so that a shorter or longer estimate never moves the form or the buttons.
+    m_estimateLabel->setFixedHeight(3 * m_estimateLabel->fontMetrics().lineSpacing() + 4);
     m_estimateLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_batchSize = new QSpinBox(panel);
     m_batchSize->setObjectName("batchSizeSpin");
@@ -595,7 +598,14 @@ void TrainPage::onFinished(const TrainingOutcomeInfo& outcome) {
             text += QString(" Validation accuracy %1%.")
                         .arg(100 * outcome.validationAccuracy, 0, 'f', 1);
         }
-        if (!outcome.message.isEmpty()) text += " " + outcome.message;
+        if (!outcome.message.isEmpty()) {
+            QString message = inGuiWords(outcome.message);
+            message[0] = message[0].toUpper();
+            text += " " + message + (message.endsWith('.') ? "" : ".");
+        }
+        if (outcome.outcome == "stopped") {
+            text += " Resume on the Runs page continues it from its checkpoint.";
+        }
     }
     m_progressLabel->setText(text);
     appendLog(text);
@@ -619,6 +629,17 @@ void TrainPage::scheduleEstimate() {
     const TrainingRequest r = request();
     const auto validation =
         static_cast<qint64>(static_cast<double>(images.value()) * r.settings.validationFraction);
+    core::RunSettings measured = r.settings;
+    measured.training.epochs = 1;
+    const QString key =
+        QString::fromStdString(core::toJson(measured).dump()) +
+        QString(" %1 %2 %3").arg(classes.value().size()).arg(images.value()).arg(validation);
+    if (m_lastEstimate && key == m_lastEstimateKey) {
+        m_estimator->cancel();  // a change and its undoing: the measurement stands
+        showEstimate(*m_lastEstimate);
+        return;
+    }
+    m_pendingEstimateKey = key;
     m_estimator->request(r.settings, static_cast<qint64>(classes.value().size()),
                          images.value() - validation, validation);
     if (m_estimateLabel->text().isEmpty()) m_estimateLabel->setText("Estimating the run's time…");
@@ -638,10 +659,20 @@ void TrainPage::onEstimated(const core::RunTimeEstimate& estimate) {
             return;  // the changes asked for a new estimate
         }
     }
-    QString text =
-        QString("About %1 on %2")
-            .arg(durationText(estimate.seconds), QString::fromStdString(estimate.device));
+    m_lastEstimate = estimate;
+    m_lastEstimateKey = m_pendingEstimateKey;
+    showEstimate(estimate);
+}
+
+void TrainPage::showEstimate(const core::RunTimeEstimate& estimate) {
     const qint64 epochs = m_epochs->value();
+    QString text = QString("About %1 on %2")
+                       .arg(durationText(core::estimatedSecondsFor(estimate, epochs)),
+                            QString::fromStdString(estimate.device));
+    if (!m_firstRunNote.isEmpty()) {
+        m_estimateLabel->setText(text + ". " + m_firstRunNote);
+        return;
+    }
     const qint64 full = std::min<qint64>(epochs, estimate.uncachedEpochs);
     if (full < epochs) {
         // The frozen blocks' features are cached after the first epochs.
@@ -656,11 +687,12 @@ void TrainPage::onEstimated(const core::RunTimeEstimate& estimate) {
     text += QString(" (%1 images/s measured at %2 px).")
                 .arg(estimate.trainingImagesPerSecond, 0, 'f', 1)
                 .arg(estimate.imageSize);
-    if (!m_firstRunNote.isEmpty()) text += "\n" + m_firstRunNote;
     m_estimateLabel->setText(text);
     m_estimateLabel->setToolTip(
-        "Measured with a few training steps of this network on random images; reading and "
-        "decoding the images is left out.");
+        "Measured with a few training steps of this network on random images, on this "
+        "machine as busy as it is now; reading and decoding the images is left out. With frozen "
+        "leading blocks their features are cached, so the epochs after the first (the first "
+        "four with augmentation, one per augmentation variant) cost less.");
 }
 
 int TrainPage::dataImageSide() const {

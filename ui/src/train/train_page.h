@@ -2,6 +2,7 @@
 
 #include <QWidget>
 #include <functional>
+#include <optional>
 
 #include "fovea/core/session/run_estimate.h"
 #include "train/training_events.h"
@@ -97,6 +98,7 @@ class TrainPage : public QWidget {
     // How long the run as set would take, measured in the background after a change.
     void scheduleEstimate();
     void onEstimated(const core::RunTimeEstimate& estimate);
+    void showEstimate(const core::RunTimeEstimate& estimate);
     // The median shorter side of the project's images (0 when unknown).
     int dataImageSide() const;
     void appendLog(const QString& line);
@@ -115,6 +117,11 @@ class TrainPage : public QWidget {
     bool m_applyingFirstRun = false;
     QString m_firstRunNote;
     RunTimeEstimator* m_estimator = nullptr;
+    // The last measurement and what it measured (the request without its epochs): another
+    // number of epochs needs no new measurement.
+    std::optional<core::RunTimeEstimate> m_lastEstimate;
+    QString m_lastEstimateKey;
+    QString m_pendingEstimateKey;
 
     QSpinBox* m_epochs = nullptr;
     QSpinBox* m_imageSize = nullptr;

@@ -2,6 +2,7 @@
 
 #include <QFileInfo>
 #include <QHeaderView>
+#include <QPainter>
 #include <QPixmap>
 
 #include "data/thumbnail_cache.h"
@@ -114,6 +115,21 @@ void WatchSetView::addPredictions(qint64 epoch, const QVector<WatchPrediction>& 
         }
         setItem(row, column, cell);
     }
+}
+
+QString WatchSetView::emptyText() {
+    return "Watch set: pin images on the Data page (key W) to see the network's guess for each "
+           "after every epoch.";
+}
+
+void WatchSetView::paintEvent(QPaintEvent* event) {
+    QTableWidget::paintEvent(event);
+    if (rowCount() > 0) return;
+    // An empty white panel says nothing; this says what it is for.
+    QPainter painter(viewport());
+    painter.setPen(palette().color(QPalette::PlaceholderText));
+    painter.drawText(viewport()->rect().adjusted(12, 12, -12, -12),
+                     Qt::AlignCenter | Qt::TextWordWrap, emptyText());
 }
 
 }  // namespace fovea::ui

@@ -29,6 +29,11 @@ class WatchSetView : public QTableWidget {
     void clearPredictions();
     void addPredictions(qint64 epoch, const QVector<WatchPrediction>& predictions);
     int predictionColumns() const { return columnCount(); }
+    // Shown in the empty table: how to fill it.
+    static QString emptyText();
+
+  protected:
+    void paintEvent(QPaintEvent* event) override;
 
   private:
     void reload();
