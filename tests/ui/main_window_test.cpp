@@ -106,6 +106,27 @@ class MainWindowTest : public QObject {
         QCOMPARE(owner.value("Ctrl+Shift+Z"), QString("redoAction"));
     }
 
+    // Every page fits a 1280 x 800 screen: the window never needs to grow past it.
+    void everyPageFitsTheDefaultWindowSize() {
+        MainWindow window;
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTemporaryDir folder;
+        QVERIFY(window.createProject(folder.path() + "/fits"));
+        for (const QString& page : window.pageNames()) {
+            window.showPage(page);
+            QTest::qWait(50);
+            const QSize needed = window.minimumSizeHint().expandedTo(window.minimumSize());
+            QVERIFY2(needed.width() <= 1280 && needed.height() <= 800,
+                     qPrintable(QString("%1 needs %2 x %3")
+                                    .arg(page)
+                                    .arg(needed.width())
+                                    .arg(needed.height())));
+            QCOMPARE(window.size(), QSize(1280, 800));
+        }
+    }
+
     void fileMenuHasTheUsualActions() {
         MainWindow window;
         for (const char* name :

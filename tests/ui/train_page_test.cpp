@@ -163,7 +163,7 @@ class TrainPageTest : public QObject {
         if (fovea::core::queryTorchRuntime().cudaAvailable) {
             QVERIFY2(gpus.contains("compute capability"), qPrintable(gpus));
         } else {
-            QCOMPARE(gpus, QString("No CUDA GPU: training runs on the CPU"));
+            QCOMPARE(gpus, QString("None: training runs on the CPU"));
         }
         QSignalSpy finished(page, &fovea::ui::TrainPage::trainingFinished);
         QString error;

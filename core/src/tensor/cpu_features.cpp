@@ -30,4 +30,15 @@ bool cpuComputesBFloat16Natively() {
 #endif
 }
 
+bool cpuVendorIsAmd() {
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx)) return false;
+    // "AuthenticAMD" in EBX, EDX, ECX.
+    return ebx == 0x68747541 && edx == 0x69746e65 && ecx == 0x444d4163;
+#else
+    return false;
+#endif
+}
+
 }  // namespace fovea::core

@@ -223,7 +223,7 @@ void TrainPage::createDeviceFields(QWidget* panel) {
                   "fp32: full precision everywhere. The run's log says what it used.",
                   panel);
     m_gpuList = new QLabel(
-        gpus.isEmpty() ? "No CUDA GPU: training runs on the CPU" : gpus.join("\n"), panel);
+        gpus.isEmpty() ? "None: training runs on the CPU" : gpus.join("\n"), panel);
     m_gpuList->setObjectName("gpuList");
     m_gpuList->setWordWrap(true);
     if (!runtime.cudaAvailable) {

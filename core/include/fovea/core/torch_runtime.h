@@ -29,6 +29,8 @@ TorchRuntimeInfo queryTorchRuntime();
 // the operating system), so that bf16 mixed precision runs faster than float32 on it. Other
 // CPUs emulate bf16, slower than float32.
 bool cpuComputesBFloat16Natively();
+// The CPU is AMD's (cpuid vendor "AuthenticAMD").
+bool cpuVendorIsAmd();
 
 // "CUDA (NVIDIA H200)" when a GPU is usable, otherwise "CPU": the device Fovea trains on by
 // default.

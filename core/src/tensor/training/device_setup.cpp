@@ -1,5 +1,7 @@
 #include "device_setup.h"
 
+#include <torch/version.h>
+
 #include <cstdio>
 
 #include "../torch_compat.h"
@@ -29,11 +31,21 @@ bool computesBFloat16Natively(const torch::Device& device) {
         return false;
     }
     // Without oneDNN, LibTorch computes bf16 convolutions with slow reference kernels.
-    static const bool cpu = cpuComputesBFloat16Natively() && at::hasMKLDNN();
+    static const bool cpu =
+        cpuComputesBFloat16Natively() && at::hasMKLDNN() && !cpuBFloat16ConvolutionsCrash();
     return cpu;
 }
 
 }  // namespace
+
+bool cpuBFloat16ConvolutionsCrash() {
+#if TORCH_VERSION_MAJOR >= 2
+    static const bool crash = cpuVendorIsAmd() && cpuComputesBFloat16Natively();
+    return crash;
+#else
+    return false;
+#endif
+}
 
 Precision resolvePrecision(Precision requested, const torch::Device& device) {
     if (requested != Precision::Auto) return requested;
@@ -66,6 +78,7 @@ Result<void> checkPrecisionFor(const torch::Device& device, Precision precision)
     if (precision == Precision::Float16 && !device.is_cuda()) {
         return Error{"fp16 autocast needs a CUDA device; on the CPU use bf16 (or fp32)"};
     }
+
     return {};
 }
 

@@ -35,6 +35,13 @@ class AutocastGuard {
 bool backwardAndStep(const torch::Tensor& loss, NetworkImpl& network,
                      torch::optim::Optimizer& optimizer, double clipNorm, LossScaler* scaler);
 
+// bf16 convolutions on the CPU crash the process in LibTorch 2.x's oneDNN 3.6 (Debian 13) on
+// AMD CPUs with AVX512-BF16: a SIGFPE (integer division by zero) inside
+// dnnl_convolution_forward_primitive_desc_create for some shapes (ResNet-50's), seen on a
+// Zen VM; with oneDNN limited to AVX512-VNNI, or LibTorch 1.13's oneDNN, they run. There auto
+// precision is fp32 (an explicit bf16 is still tried, at the user's word).
+bool cpuBFloat16ConvolutionsCrash();
+
 // Whether activations and convolution weights use the channels-last layout: as configured, or
 // when unset for networks with convolutions (oneDNN and cuDNN run their fast kernels on it).
 bool useChannelsLast(const TrainingConfig& config, const NetworkImpl& network);

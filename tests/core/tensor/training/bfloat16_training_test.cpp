@@ -82,6 +82,10 @@ TEST(AutoPrecision, ARunRecordsThePrecisionAndLayoutItUsed) {
 class BFloat16Training : public testing::TestWithParam<std::string> {};
 
 TEST_P(BFloat16Training, OneStepGivesFiniteGradientsToEveryParameterThatRan) {
+    if (cpuBFloat16ConvolutionsCrash()) {
+        GTEST_SKIP() << "bf16 convolutions crash this LibTorch's oneDNN on this CPU; Fovea "
+                        "refuses bf16 here (device_setup.h)";
+    }
     torch::manual_seed(3);
     auto created = createNetwork(GetParam(), 3);
     ASSERT_TRUE(created) << created.error().message;

@@ -182,8 +182,10 @@ TEST_F(TrainerTest, EarlyStoppingKeepsTheBestWeights) {
         const_cast<NetworkImpl&>(trainer.network()).forward(validation.images);
     const double loss =
         torch::nn::functional::cross_entropy(logits, validation.targets).item<double>();
-    EXPECT_NEAR(loss, s.history[*s.bestEpoch].validationLoss, 1e-5);
-    EXPECT_NEAR(loss, s.bestMetric, 1e-5);
+    // Validation ran channels-last, this forward pass in the default layout: the kernels round
+    // differently (1.2e-5 seen with LibTorch 2.6).
+    EXPECT_NEAR(loss, s.history[*s.bestEpoch].validationLoss, 1e-4);
+    EXPECT_NEAR(loss, s.bestMetric, 1e-4);
 }
 
 // A checkpoint written right after the epoch that set the best weights holds them once (they
