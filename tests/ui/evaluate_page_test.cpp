@@ -4,6 +4,7 @@
 // matrix. At the window's default size the image lists are tidy grids of whole tiles with
 // whole captions, and Grad-CAM comes with its colour scale.
 #include <QElapsedTimer>
+#include <QHeaderView>
 #include <QLabel>
 #include <QListWidget>
 #include <QSignalSpy>
@@ -249,6 +250,8 @@ class EvaluatePageTest : public QObject {
         page->showCell(truth, predicted);
         QListWidget* cell = page->cellImages();
         QCOMPARE(cell->count(), int(e->count(truth, predicted)));
+        const auto inCell = e->cell(truth, predicted);
+        for (int i = 1; i < inCell.size(); ++i) QVERIFY(inCell[i - 1].loss >= inCell[i].loss);
         QVERIFY(thumbnailsArrived(cell));
         problems = tileProblems(cell, names);
         QVERIFY2(problems.isEmpty(), qPrintable(problems.join("\n")));
@@ -262,9 +265,15 @@ class EvaluatePageTest : public QObject {
         QVERIFY(summary->height() >= summary->heightForWidth(summary->width()));
         // The matrix's headers name their classes in tooltips, for when they are elided.
         auto* matrix = page->confusionView();
+        // Columns are numbered like the rows: their headers fit however many classes there are.
+        const QFontMetrics headerFont(matrix->horizontalHeader()->font());
         for (int c = 0; c < names.size(); ++c) {
             QVERIFY(matrix->horizontalHeaderItem(c)->toolTip().contains(names[c]));
             QVERIFY(matrix->verticalHeaderItem(c)->toolTip().contains(names[c]));
+            QCOMPARE(matrix->horizontalHeaderItem(c)->text(), QString("→ %1").arg(c + 1));
+            QVERIFY(matrix->verticalHeaderItem(c)->text().endsWith(names[c]));
+            QVERIFY(headerFont.horizontalAdvance(matrix->horizontalHeaderItem(c)->text()) <
+                    matrix->columnWidth(c));
         }
     }
 

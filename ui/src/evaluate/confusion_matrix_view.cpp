@@ -29,11 +29,17 @@ void ConfusionMatrixView::showEvaluation(const RunEvaluation* evaluation) {
     const int classes = evaluation->classCount();
     setRowCount(classes);
     setColumnCount(classes);
+    // Columns are numbered like the rows, so that ten or more classes fit the page without
+    // cutting names in narrow columns; the rows carry the names, the tooltips both.
     QStringList predicted;
-    for (const QString& name : names) predicted << "→ " + name;
+    QStringList truths;
+    for (int c = 0; c < classes; ++c) {
+        predicted << QString("→ %1").arg(c + 1);
+        truths << QString("%1  %2").arg(c + 1).arg(names[c]);
+    }
     setHorizontalHeaderLabels(predicted);
-    setVerticalHeaderLabels(names);
-    // Many classes make narrow columns whose headers are elided: the tooltip names them.
+    setVerticalHeaderLabels(truths);
+    verticalHeader()->setTextElideMode(Qt::ElideRight);
     for (int c = 0; c < classes; ++c) {
         horizontalHeaderItem(c)->setToolTip("Predicted class: " + names[c]);
         verticalHeaderItem(c)->setToolTip("True class: " + names[c]);

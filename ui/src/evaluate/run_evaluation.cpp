@@ -122,6 +122,9 @@ QVector<RunEvaluation::Outcome> RunEvaluation::cell(int truth, int predicted) co
             outcomes << toOutcome(all[i], wasRelabeled(i));
         }
     }
+    // The worst first, as in the top losses: the images most worth a look.
+    std::stable_sort(outcomes.begin(), outcomes.end(),
+                     [](const Outcome& a, const Outcome& b) { return a.loss > b.loss; });
     return outcomes;
 }
 
