@@ -222,8 +222,8 @@ void TrainPage::createDeviceFields(QWidget* panel) {
                   "AVX512-BF16 or AMX, GPUs of compute capability 8.0 or newer), fp32 elsewhere.\n"
                   "fp32: full precision everywhere. The run's log says what it used.",
                   panel);
-    m_gpuList = new QLabel(
-        gpus.isEmpty() ? "None: training runs on the CPU" : gpus.join("\n"), panel);
+    m_gpuList =
+        new QLabel(gpus.isEmpty() ? "None: training runs on the CPU" : gpus.join("\n"), panel);
     m_gpuList->setObjectName("gpuList");
     m_gpuList->setWordWrap(true);
     if (!runtime.cudaAvailable) {
