@@ -1,7 +1,8 @@
 // The Export page with a real (tiny) trained model, in the window at its default size: every
 // file in the results says what it is and why it is there (model.safetensors is in every
 // bundle, ticked or not), paths are elided in the middle with the full path in the tooltip and
-// can be copied or their folder opened, and no header or message is cut off.
+// can be copied or their folder opened, and no header or message is cut off; the export's
+// progress is shown while it runs; the ticked formats are remembered.
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
@@ -21,6 +22,7 @@
 #include "fovea/ui/main_window.h"
 #include "ui_test_project.h"
 #include "ui_test_window.h"
+#include "widgets/job_progress_bar.h"
 
 namespace core = fovea::core;
 using fovea::ui::ExportPage;
@@ -83,8 +85,14 @@ class ExportPageTest : public QObject {
         QSignalSpy exported(page, &ExportPage::exported);
         QString error;
         QVERIFY2(page->startExport(&error), qPrintable(error));
+        // While it runs, the page shows which file it is writing and checking.
+        auto* progress = page->findChild<fovea::ui::JobProgressBar*>();
+        QVERIFY(progress && progress->isVisible());
+        auto* progressLabel = progress->findChild<QLabel*>("jobProgressLabel");
+        QTRY_VERIFY_WITH_TIMEOUT(progressLabel->text().contains("model."), 60000);
         QVERIFY(exported.wait(120000));
         QVERIFY2(exported.first().at(0).toBool(), qPrintable(exported.first().at(1).toString()));
+        QVERIFY(!progress->isVisible());
         QTest::qWait(50);  // the table lays out its new rows
         if (qEnvironmentVariableIsSet("FOVEA_TEST_SCREENSHOTS")) {
             window.grab().save(qEnvironmentVariable("FOVEA_TEST_SCREENSHOTS") + "/export.png");
@@ -188,6 +196,18 @@ class ExportPageTest : public QObject {
         for (const QUrl& url : desktop.urls) {
             QCOMPARE(QDir(url.toLocalFile()).canonicalPath(), QDir(outcome.folder).canonicalPath());
         }
+    }
+
+    // Issue 21: the ticked formats were forgotten at every launch.
+    void theTickedFormatsAreRememberedForTheNextLaunch() {
+        {
+            ExportPage page;
+            page.setFormats({"onnx", "torchscript"});
+        }
+        ExportPage next;
+        QCOMPARE(next.formats(), QStringList({"onnx", "torchscript"}));
+        next.setFormats({"pth"});
+        QCOMPARE(ExportPage().formats(), QStringList({"pth"}));
     }
 };
 

@@ -1,7 +1,8 @@
 // The Train page on a real project: a real (tiny) training run on the worker thread, its
 // charts filling, the GUI thread never stalled, pause / frozen-block change / resume / stop,
 // and closing the window during training, each leaving a checkpoint in the run folder; the
-// learning-rate range test's curve and suggestion; the watch set's predictions per epoch.
+// learning-rate range test's curve and suggestion; the watch set's predictions per epoch; the
+// charts redrawing a resumed run's earlier batches.
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QLabel>
@@ -26,6 +27,7 @@
 #include "data/image_list_model.h"
 #include "fovea/core/torch_runtime.h"
 #include "fovea/core/training/batch_size_search.h"
+#include "fovea/core/training/run_folder_layout.h"
 #include "fovea/ui/main_window.h"
 #include "model/model_page.h"
 #include "project/project_session.h"
@@ -383,6 +385,31 @@ class TrainPageTest : public QObject {
             delete window;
         }
         QVERIFY(hasCheckpoint(runFolder));
+    }
+
+    void chartsRedrawARunsHistoryAndRestartWhereAResumedRunGoesBack() {
+        fovea::ui::TrainingCharts charts;
+        fovea::core::ScalarCurves history;
+        for (std::int64_t step = 1; step <= 10; ++step) {
+            history[fovea::core::run_layout::kBatchLossTag].push_back({step, 2.0 - 0.1 * step});
+            history[fovea::core::run_layout::kBatchLearningRateTag].push_back({step, 1e-3});
+        }
+        charts.addBatchHistory(history);
+        QCOMPARE(charts.batchPoints(), 10);
+        QCOMPARE(charts.learningRatePlot()->graph(0)->dataCount(), 10);
+        // Resumed from a checkpoint at step 5: step 6 is trained again, 7-10 are gone.
+        fovea::core::BatchProgress again;
+        again.step = 6;
+        again.batchesInEpoch = 5;
+        again.loss = 0.25;
+        again.learningRate = 5e-4;
+        charts.addBatch(again);
+        QCOMPARE(charts.batchPoints(), 6);
+        QCOMPARE(charts.learningRatePlot()->graph(0)->dataCount(), 6);
+        QCOMPARE(charts.lossPlot()->graph(0)->data()->at(5)->value, 0.25);
+        // The smoothed curve goes on from step 5's smoothed value, not from step 10's.
+        const double smoothedAt5 = charts.lossPlot()->graph(1)->data()->at(4)->value;
+        QCOMPARE(charts.lossPlot()->graph(1)->data()->at(5)->value, 0.9 * smoothedAt5 + 0.1 * 0.25);
     }
 };
 

@@ -164,7 +164,7 @@ class WorkbenchLoopTest : public QObject {
         QCOMPARE(predict->resultsTable()->rowCount(), 1);
 
         // 7. A second run at another learning rate, stopped after its first epoch; resumed from
-        // the Runs page, it finishes with all its epochs.
+        // the Runs page, it redraws its earlier batches and finishes with all its epochs.
         const QString firstRun = train->currentRunFolder();
         window.showPage("Train");
         core::RunSettings settings = train->request().settings;
@@ -176,6 +176,8 @@ class WorkbenchLoopTest : public QObject {
         QVERIFY(epochs.wait(120000));
         train->stopTraining();
         QVERIFY(finished.wait(120000));
+        const int batchesBeforeStop = train->charts()->batchPoints();
+        QVERIFY(batchesBeforeStop > 0);
         const QString secondRun = train->currentRunFolder();
         window.showPage("Runs");
         auto* runs = window.runsPage();
@@ -186,6 +188,8 @@ class WorkbenchLoopTest : public QObject {
         runs->selectRuns({secondRun});
         QTest::mouseClick(runs->findChild<QPushButton*>("resumeRunButton"), Qt::LeftButton);
         QCOMPARE(window.currentPageName(), QString("Train"));
+        // Its earlier batches are drawn again, read back from the run's event files.
+        QVERIFY(train->charts()->batchPoints() >= batchesBeforeStop);
         QVERIFY(finished.wait(120000));
         QCOMPARE(finished.last().first().value<fovea::ui::TrainingOutcomeInfo>().outcome,
                  QString("completed"));

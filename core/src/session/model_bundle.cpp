@@ -156,7 +156,7 @@ Result<BundleReport> writeModelBundle(const TrainedModel& model,
                                       const std::vector<ExportFormat>& formats,
                                       const std::filesystem::path& folder,
                                       const std::vector<std::filesystem::path>& parityImages,
-                                      const ModelCardFacts& facts) {
+                                      const ModelCardFacts& facts, const BundleProgress& progress) {
     std::error_code error;
     std::filesystem::create_directories(folder, error);
     if (error)
@@ -166,15 +166,25 @@ Result<BundleReport> writeModelBundle(const TrainedModel& model,
     for (const auto format : formats) {
         if (format != ExportFormat::Safetensors) wanted.push_back(format);
     }
+    // One step per model file, then one for labels, preprocessing, parity and the card.
+    const std::size_t steps = wanted.size() + 1;
+    const auto goOn = [&](std::size_t done, const std::string& next) {
+        return !progress || progress(done, steps, next);
+    };
     BundleReport report{folder, {}};
     for (const auto format : wanted) {
-        auto exported = exportModelFile(
-            model, format, folder / (std::string("model") + exportFileExtension(format)),
-            parityImages);
+        const std::string file = std::string("model") + exportFileExtension(format);
+        if (!goOn(report.files.size(), file + ": writing it and checking it against the model")) {
+            return Error{"cancelled"};
+        }
+        auto exported = exportModelFile(model, format, folder / file, parityImages);
         if (!exported) return exported.error();
         report.files.push_back(exported.value());
     }
 
+    if (!goOn(wanted.size(), "labels, preprocessing, parity report and model card")) {
+        return Error{"cancelled"};
+    }
     nlohmann::json preprocessing = toJson(model.network->preprocessing());
     preprocessing["input_contract"] = inputContract(model.network->preprocessing());
     nlohmann::json parity = nlohmann::json::object();

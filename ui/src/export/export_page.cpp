@@ -14,6 +14,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QTableWidget>
 #include <QUrl>
 #include <QVBoxLayout>
@@ -21,6 +22,7 @@
 #include "page_header.h"
 #include "widgets/background_job.h"
 #include "widgets/elided_label.h"
+#include "widgets/job_progress_bar.h"
 
 namespace fovea::ui {
 
@@ -48,6 +50,9 @@ enum Column { kFormat, kFile, kRuntime, kImages, kAgreement, kDifference, kColum
 // this wide (elided, in full in the tooltip), so that the file's path keeps its room.
 constexpr int kMaxRuntimeWidth = 240;
 
+// The formats ticked last time (QSettings), so the next launch exports the same way.
+constexpr const char* kFormatsSetting = "export/formats";
+
 }  // namespace
 
 ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJob(this)) {
@@ -63,11 +68,15 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
     });
 
     auto* formats = new QVBoxLayout;
+    const QStringList remembered =
+        QSettings().value(kFormatsSetting, QStringList{"onnx"}).toStringList();
     for (const QString& name : exportFormatNames()) {
         auto* check = new QCheckBox(formatTitle(name), this);
         check->setObjectName(name + "Check");
         check->setProperty("format", name);
-        check->setChecked(name == "onnx");
+        check->setChecked(remembered.contains(name));
+        connect(check, &QCheckBox::toggled, this,
+                [this] { QSettings().setValue(kFormatsSetting, this->formats()); });
         m_formatChecks << check;
         formats->addWidget(check);
     }
@@ -176,7 +185,12 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
         this));
     layout->addLayout(top);
     layout->addLayout(form);
-    layout->addWidget(m_exportButton, 0, Qt::AlignLeft);
+    m_progress = new JobProgressBar(this);
+    auto* exportRow = new QHBoxLayout;
+    exportRow->addWidget(m_exportButton);
+    exportRow->addWidget(m_progress);
+    exportRow->addStretch(1);
+    layout->addLayout(exportRow);
     layout->addWidget(m_results, 1);
     layout->addLayout(fileRow);
     layout->addWidget(m_status);
@@ -228,9 +242,14 @@ bool ExportPage::startExport(QString* error) {
     m_status->setToolTip({});
     m_status->setText("Exporting and checking each file against the in-app model…");
     m_exportButton->setEnabled(false);
+    m_progress->track(m_job, "Exporting");
     const QString source = m_source;
-    m_job->start([this, source, chosen, folder](BackgroundJob&) -> BackgroundJob::Outcome {
-        auto outcome = exportModelBundle(source, chosen, folder);
+    m_job->start([this, source, chosen, folder](BackgroundJob& job) -> BackgroundJob::Outcome {
+        auto outcome = exportModelBundle(source, chosen, folder,
+                                         [&job](qint64 done, qint64 total, const QString& next) {
+                                             job.reportProgress(done, total, next);
+                                             return !job.wasCancelled();
+                                         });
         if (!outcome) return {false, QString::fromStdString(outcome.error().message)};
         m_pending = outcome.value();
         return {true, {}};
@@ -240,6 +259,14 @@ bool ExportPage::startExport(QString* error) {
 
 void ExportPage::onFinished(bool ok, const QString& message) {
     m_exportButton->setEnabled(true);
+    if (!ok && m_job->wasCancelled()) {
+        m_status->setToolTip({});
+        m_status->setText(
+            "Export cancelled. The files already checked stay in the folder; "
+            "the bundle has no model card.");
+        Q_EMIT exported(false, message);
+        return;
+    }
     if (!ok) {
         m_status->setToolTip({});
         m_status->setText("<font color='#c03020'>Export failed: " + message.toHtmlEscaped() +

@@ -16,6 +16,7 @@ namespace fovea::ui {
 
 class BackgroundJob;
 class ElidedLabel;
+class JobProgressBar;
 
 // The Export page: the trained model (the last run, or any run folder, bundle or model file)
 // written as a model bundle in the chosen formats (ONNX, TorchScript, safetensors, .pth) with
@@ -31,6 +32,7 @@ class ExportPage : public QWidget {
     // The model to export; the destination defaults to <source>/bundle.
     void setSource(const QString& source);
     QString source() const { return m_source; }
+    // The ticked formats; remembered (QSettings) for the next export and the next launch.
     void setFormats(const QStringList& formats);
     QStringList formats() const;
     void setDestination(const QString& folder);
@@ -62,6 +64,7 @@ class ExportPage : public QWidget {
     QAction* m_copyPath = nullptr;    // the selected file's path to the clipboard
     QAction* m_openFolder = nullptr;  // the bundle's folder in the file manager
     QLabel* m_status = nullptr;
+    JobProgressBar* m_progress = nullptr;  // which file is being written and checked
 };
 
 }  // namespace fovea::ui

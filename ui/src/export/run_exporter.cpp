@@ -17,7 +17,8 @@ QStringList exportFormatNames() {
 }
 
 core::Result<ExportOutcome> exportModelBundle(const QString& source, const QStringList& formats,
-                                              const QString& folder) {
+                                              const QString& folder,
+                                              const ExportProgress& progress) {
     std::vector<core::ExportFormat> chosen;
     for (const QString& name : formats) {
         const auto format = core::parseExportFormat(name.toStdString());
@@ -26,8 +27,16 @@ core::Result<ExportOutcome> exportModelBundle(const QString& source, const QStri
     }
     auto inputs = core::exportInputs(source.toStdString());
     if (!inputs) return inputs.error();
-    auto written = core::writeModelBundle(inputs.value().loaded.model, chosen, folder.toStdString(),
-                                          inputs.value().parityImages, inputs.value().facts);
+    core::BundleProgress bundleProgress;
+    if (progress) {
+        bundleProgress = [&](std::size_t done, std::size_t total, const std::string& next) {
+            return progress(static_cast<qint64>(done), static_cast<qint64>(total),
+                            QString::fromStdString(next));
+        };
+    }
+    auto written =
+        core::writeModelBundle(inputs.value().loaded.model, chosen, folder.toStdString(),
+                               inputs.value().parityImages, inputs.value().facts, bundleProgress);
     if (!written) return written.error();
     ExportOutcome outcome;
     outcome.folder = QString::fromStdString(written.value().folder.string());

@@ -3,6 +3,7 @@
 #include <QString>
 #include <QStringList>
 #include <QVector>
+#include <functional>
 
 #include "fovea/core/result.h"
 
@@ -34,10 +35,15 @@ struct ExportOutcome {
 // Every export format core knows, by the names above.
 QStringList exportFormatNames();
 
+// Told before each file of the bundle: `done` of `total` steps and what comes next. Returning
+// false cancels the export before that step.
+using ExportProgress = std::function<bool(qint64 done, qint64 total, const QString& next)>;
+
 // Writes the model of `source` (run folder, bundle or model file) as a model bundle in `folder`
 // with the `formats`, each checked by core's parity gate on the run's validation images
 // (fovea-cli export --bundle does the same). Runs on the calling thread: use a BackgroundJob.
 core::Result<ExportOutcome> exportModelBundle(const QString& source, const QStringList& formats,
-                                              const QString& folder);
+                                              const QString& folder,
+                                              const ExportProgress& progress = {});
 
 }  // namespace fovea::ui

@@ -469,9 +469,11 @@ bool TrainPage::resumeRun(const QString& runFolder, QString* error) {
     r.resume = true;
     r.watchFiles = m_watchSet->files();
     if (!launch(r, error)) return false;
-    // Its earlier epochs, where they were on the step axis (the loader keeps partial batches).
+    // Its earlier batches and epochs, where they were on the step axis (the loader keeps
+    // partial batches).
     const qint64 batch = std::max<qint64>(1, run.config->settings.batchSize);
     m_charts->setStepsPerEpoch(std::max<qint64>(1, (run.config->trainImages + batch - 1) / batch));
+    m_charts->addBatchHistory(core::readTensorBoardScalars(run.folder));
     for (const core::EpochReport& epoch : core::readRunMetrics(run.folder)) {
         m_charts->addEpoch(epoch, m_runEpochs);
     }

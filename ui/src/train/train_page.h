@@ -51,7 +51,8 @@ class TrainPage : public QWidget {
 
     bool startTraining(QString* error = nullptr);
     // Continues the stopped or interrupted run in `runFolder` from its checkpoint, with the
-    // settings it recorded; its earlier epochs are drawn on the charts first.
+    // settings it recorded; its earlier batches and epochs are
+    // drawn on the charts first.
     bool resumeRun(const QString& runFolder, QString* error = nullptr);
     void togglePause();
     void stopTraining();

@@ -4,6 +4,7 @@
 #include <QTimer>
 #include <algorithm>
 
+#include "fovea/core/training/run_folder_layout.h"
 #include "qcustomplot_wrapper.h"
 #include "widgets/plot_legend.h"
 
@@ -102,15 +103,54 @@ void TrainingCharts::clear() {
 }
 
 void TrainingCharts::addBatch(const core::BatchProgress& point) {
-    const double step = static_cast<double>(point.step);
-    m_smoothed =
-        m_hasSmoothed ? kSmoothing * m_smoothed + (1 - kSmoothing) * point.loss : point.loss;
-    m_hasSmoothed = true;
     m_stepsPerEpoch = point.batchesInEpoch;
-    m_loss->graph(BatchRaw)->addData(step, point.loss);
-    m_loss->graph(BatchSmoothed)->addData(step, m_smoothed);
-    m_learningRate->graph(0)->addData(step, point.learningRate);
+    addBatchLoss(static_cast<double>(point.step), point.loss);
+    addLearningRate(static_cast<double>(point.step), point.learningRate);
     scheduleRedraw();
+}
+
+void TrainingCharts::addBatchHistory(const core::ScalarCurves& curves) {
+    if (auto loss = curves.find(core::run_layout::kBatchLossTag); loss != curves.end()) {
+        for (const core::ScalarPoint& point : loss->second) {
+            addBatchLoss(static_cast<double>(point.step), point.value);
+        }
+    }
+    if (auto rate = curves.find(core::run_layout::kBatchLearningRateTag); rate != curves.end()) {
+        for (const core::ScalarPoint& point : rate->second) {
+            addLearningRate(static_cast<double>(point.step), point.value);
+        }
+    }
+    scheduleRedraw();
+}
+
+namespace {
+
+// Drops the points at `step` and after: the run is training those steps again.
+void restartAt(QCPGraph* graph, double step) {
+    if (!graph->data()->isEmpty() && (graph->data()->constEnd() - 1)->key >= step) {
+        graph->data()->removeAfter(step - 0.5);
+    }
+}
+
+}  // namespace
+
+void TrainingCharts::addBatchLoss(double step, double loss) {
+    QCPGraph* smoothed = m_loss->graph(BatchSmoothed);
+    if (!smoothed->data()->isEmpty() && (smoothed->data()->constEnd() - 1)->key >= step) {
+        restartAt(m_loss->graph(BatchRaw), step);
+        restartAt(smoothed, step);
+        m_hasSmoothed = !smoothed->data()->isEmpty();
+        if (m_hasSmoothed) m_smoothed = (smoothed->data()->constEnd() - 1)->value;
+    }
+    m_smoothed = m_hasSmoothed ? kSmoothing * m_smoothed + (1 - kSmoothing) * loss : loss;
+    m_hasSmoothed = true;
+    m_loss->graph(BatchRaw)->addData(step, loss);
+    smoothed->addData(step, m_smoothed);
+}
+
+void TrainingCharts::addLearningRate(double step, double learningRate) {
+    restartAt(m_learningRate->graph(0), step);
+    m_learningRate->graph(0)->addData(step, learningRate);
 }
 
 void TrainingCharts::addEpoch(const core::EpochReport& point, qint64 epochs) {

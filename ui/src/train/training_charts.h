@@ -2,6 +2,7 @@
 
 #include <QWidget>
 
+#include "fovea/core/training/tensorboard_reader.h"
 #include "train/training_events.h"
 
 class QCustomPlot;
@@ -19,7 +20,12 @@ class TrainingCharts : public QWidget {
     explicit TrainingCharts(QWidget* parent = nullptr);
 
     void clear();
+    // A batch's loss and learning rate. A step at or before the last one drawn restarts the
+    // curves there (a run resumed from a checkpoint earlier than its last batch).
     void addBatch(const core::BatchProgress& progress);
+    // The per-batch curves a run wrote before (read back from its event files), drawn as if
+    // they had just arrived.
+    void addBatchHistory(const core::ScalarCurves& curves);
     // `epochs`: the run's total, for the accuracy chart's range.
     void addEpoch(const core::EpochReport& report, qint64 epochs);
     // Where epoch figures go on the step axis before the first batch tells (a resumed run's
@@ -34,6 +40,8 @@ class TrainingCharts : public QWidget {
     int redraws() const { return m_redraws; }
 
   private:
+    void addBatchLoss(double step, double loss);
+    void addLearningRate(double step, double learningRate);
     void scheduleRedraw();
     void redraw();
 

@@ -103,11 +103,12 @@ class RunFolder::Recorder {
 
     void batch(const BatchProgress& progress) {
         record([&]() -> Result<void> {
-            if (auto added = m_tensorBoard.addScalar("batch/loss", progress.step, progress.loss);
+            if (auto added = m_tensorBoard.addScalar(run_layout::kBatchLossTag, progress.step,
+                                                     progress.loss);
                 !added) {
                 return added;
             }
-            return m_tensorBoard.addScalar("batch/learning_rate", progress.step,
+            return m_tensorBoard.addScalar(run_layout::kBatchLearningRateTag, progress.step,
                                            progress.learningRate);
         });
     }

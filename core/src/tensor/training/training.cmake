@@ -19,6 +19,7 @@ fovea_target_unity_sources(fovea_training BATCH 8 SOURCES
     src/tensor/training/run_files.cpp
     src/tensor/training/run_folder.cpp
     src/tensor/training/run_metrics_csv.cpp
+    src/tensor/training/tensorboard_reader.cpp
     src/tensor/training/tensorboard_writer.cpp
     src/tensor/training/trainer.cpp
     src/tensor/training/trainer_epoch.cpp

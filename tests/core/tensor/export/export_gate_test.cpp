@@ -77,8 +77,19 @@ TEST_F(ExportGate, BundleHoldsFilesLabelsPreprocessingAndCard) {
     const TrainedModel trained = model("mobilenet_v2");
     ModelCardFacts facts;
     facts.name = "gate test";
-    auto bundle = writeModelBundle(trained, {ExportFormat::Onnx}, m_folder / "bundle", {}, facts);
+    std::vector<std::string> steps;
+    auto bundle =
+        writeModelBundle(trained, {ExportFormat::Onnx}, m_folder / "bundle", {}, facts,
+                         [&](std::size_t done, std::size_t total, const std::string& next) {
+                             EXPECT_EQ(done, steps.size());
+                             EXPECT_EQ(total, 3u);
+                             steps.push_back(next);
+                             return true;
+                         });
     ASSERT_TRUE(bundle) << bundle.error().message;
+    ASSERT_EQ(steps.size(), 3u);
+    EXPECT_EQ(steps[0].rfind("model.safetensors: ", 0), 0u) << steps[0];
+    EXPECT_EQ(steps[1].rfind("model.onnx: ", 0), 0u) << steps[1];
     ASSERT_EQ(bundle.value().files.size(), 2u);  // model.safetensors always, then ONNX
     for (const char* name : {"model.safetensors", "model.onnx", "labels.json", "preprocessing.json",
                              "parity.json", "README.md"}) {
@@ -88,6 +99,18 @@ TEST_F(ExportGate, BundleHoldsFilesLabelsPreprocessingAndCard) {
     EXPECT_NE(card.find("# Model card: gate test"), std::string::npos);
     EXPECT_NE(card.find("mobilenet_v2"), std::string::npos);
     EXPECT_NE(card.find("OpenCV"), std::string::npos);
+}
+
+TEST_F(ExportGate, ACancelledBundleStopsBeforeTheNextFileAndWritesNoCard) {
+    const TrainedModel trained = model("mobilenet_v2");
+    auto bundle = writeModelBundle(
+        trained, {ExportFormat::Onnx}, m_folder / "bundle", {}, ModelCardFacts{},
+        [](std::size_t done, std::size_t, const std::string&) { return done < 1; });
+    ASSERT_FALSE(bundle);
+    EXPECT_EQ(bundle.error().message, "cancelled");
+    EXPECT_TRUE(fs::is_regular_file(m_folder / "bundle" / "model.safetensors"));
+    EXPECT_FALSE(fs::exists(m_folder / "bundle" / "model.onnx"));
+    EXPECT_FALSE(fs::exists(m_folder / "bundle" / "README.md"));
 }
 
 }  // namespace

@@ -10,7 +10,9 @@
 //   README.md           the model card: architecture, weight source, classes, data counts,
 //                       metrics, training settings, date
 #include <filesystem>
+#include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -33,14 +35,22 @@ struct BundleReport {
     std::vector<ExportedFile> files;
 };
 
+// Told before each step of writing a bundle: `done` of `total` steps so far and what comes
+// next ("model.onnx: writing it and checking it against the model"). Returning false cancels
+// the bundle before that step.
+using BundleProgress =
+    std::function<bool(std::size_t done, std::size_t total, const std::string& next)>;
+
 // Writes the bundle into `folder` (created when missing; files of an earlier bundle there are
 // replaced). Stops at the first format whose parity gate fails, returning its error; the files
 // already written stay, but labels, preprocessing and the card are written only on success.
+// A cancel through `progress` is an Error "cancelled" with the same rule.
 Result<BundleReport> writeModelBundle(const TrainedModel& model,
                                       const std::vector<ExportFormat>& formats,
                                       const std::filesystem::path& folder,
                                       const std::vector<std::filesystem::path>& parityImages,
-                                      const ModelCardFacts& facts);
+                                      const ModelCardFacts& facts,
+                                      const BundleProgress& progress = {});
 
 // The model card's markdown.
 std::string renderModelCard(const TrainedModel& model, const std::vector<ExportedFile>& files,

@@ -16,4 +16,8 @@ inline constexpr const char* kRunningFile = "running.json";
 // {"message", "failed"}: an error ended the run.
 inline constexpr const char* kFailureFile = "failure.json";
 
+// The per-batch curves in the run's TensorBoard event files (see readTensorBoardScalars).
+inline constexpr const char* kBatchLossTag = "batch/loss";
+inline constexpr const char* kBatchLearningRateTag = "batch/learning_rate";
+
 }  // namespace fovea::core::run_layout
