@@ -24,12 +24,12 @@
 #include "evaluate/image_tile_delegate.h"
 #include "evaluate/run_evaluation.h"
 #include "fovea/core/image/heatmap_overlay.h"
-#include "fovea/core/session/training_run.h"
 #include "fovea/ui/main_window.h"
 #include "model/model_page.h"
 #include "project/project_session.h"
 #include "train/train_page.h"
 #include "ui_test_project.h"
+#include "ui_test_run.h"
 #include "ui_test_window.h"
 #include "widgets/background_job.h"
 
@@ -187,22 +187,12 @@ class EvaluatePageTest : public QObject {
         options.imagesPerClass = 30;
         options.seed = 11;
         QVERIFY(core::writeFashionMnistFolder(m_images.toStdString(), options).ok());
-        // A tiny run trained headless as fovea-cli train does, in a folder with a long path
-        // (as runs in a project folder have).
-        core::RunSettings settings;
-        settings.data = m_images.toStdString();
-        settings.network.architecture = "mobilenet_v3_small";
-        settings.network.weights = "none";
-        settings.network.imageSize = 64;
-        settings.training.epochs = 1;
-        settings.batchSize = 16;
-        settings.augment = core::AugmentationLevel::None;
+        // A tiny run, in a folder with a long path (as runs in a project folder have).
         m_run = m_temp.path() +
                 "/a project folder with a long name/runs/"
                 "2025-01-31 mobilenet_v3_small from scratch at 64 px, no augmentation, one epoch";
-        core::TrainingControl control;
-        auto ran = core::runTraining(settings, m_run.toStdString(), false, control, {});
-        QVERIFY2(ran.ok(), ran.ok() ? "" : ran.error().message.c_str());
+        const QString error = fovea::test::trainTinyRun(m_images, m_run, 16);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
     }
 
     // Issue 21: the Top losses tab drew thumbnails cut off, with gaps, and clipped or missing

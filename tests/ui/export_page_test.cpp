@@ -18,13 +18,12 @@
 #include <QUrl>
 
 #include "export/export_page.h"
-#include "fovea/core/session/training_run.h"
 #include "fovea/ui/main_window.h"
 #include "ui_test_project.h"
+#include "ui_test_run.h"
 #include "ui_test_window.h"
 #include "widgets/job_progress_bar.h"
 
-namespace core = fovea::core;
 using fovea::ui::ExportPage;
 using fovea::ui::MainWindow;
 
@@ -49,19 +48,9 @@ class ExportPageTest : public QObject {
         fovea::test::useTestSettings("FoveaExportPageTest");
         m_images = m_temp.path() + "/images";
         QVERIFY(fovea::test::writeUiTestImages(m_images, 3, 6, 0).labeled > 0);
-        // A tiny real run, trained headless as fovea-cli train does.
-        core::RunSettings settings;
-        settings.data = m_images.toStdString();
-        settings.network.architecture = "mobilenet_v3_small";
-        settings.network.weights = "none";
-        settings.network.imageSize = 64;
-        settings.training.epochs = 1;
-        settings.batchSize = 8;
-        settings.augment = core::AugmentationLevel::None;
         m_run = m_temp.path() + "/run";
-        core::TrainingControl control;
-        auto ran = core::runTraining(settings, m_run.toStdString(), false, control, {});
-        QVERIFY2(ran.ok(), ran.ok() ? "" : ran.error().message.c_str());
+        const QString error = fovea::test::trainTinyRun(m_images, m_run);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
     }
 
     // Issue 21: "a format that was not ticked (safetensors) appears in the results without

@@ -26,10 +26,10 @@
 
 #include "fovea/core/session/prediction.h"
 #include "fovea/core/session/run_records.h"
-#include "fovea/core/session/training_run.h"
 #include "predict/model_predictor.h"
 #include "predict/predict_page.h"
 #include "ui_test_project.h"
+#include "ui_test_run.h"
 #include "widgets/background_job.h"
 #include "widgets/image_preview.h"
 
@@ -122,20 +122,9 @@ class PredictPageTest : public QObject {
         QStandardPaths::setTestModeEnabled(true);
         m_images = m_temp.path() + "/images";
         QVERIFY(fovea::test::writeUiTestImages(m_images, 3, 6, 2).labeled > 0);
-        // A tiny real run, trained headless as fovea-cli train does.
-        core::RunSettings settings;
-        settings.data = m_images.toStdString();
-        settings.network.architecture = "mobilenet_v3_small";
-        settings.network.weights = "none";
-        settings.network.imageSize = 64;
-        settings.training.epochs = 1;
-        settings.batchSize = 8;
-        settings.augment = core::AugmentationLevel::None;
         m_run = m_temp.path() + "/run";
-        core::TrainingControl control;
-        auto ran = core::runTraining(settings, m_run.toStdString(), false, control, {});
-        QVERIFY2(ran.ok(), ran.ok() ? "" : ran.error().message.c_str());
-        QVERIFY(ran.value().model.has_value());
+        const QString error = fovea::test::trainTinyRun(m_images, m_run);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
     }
 
     void droppedImagesArePredictedAsCoreDoes() {
