@@ -15,6 +15,7 @@ target_sources(fovea_core_data PRIVATE
     src/data/project/project_store.cpp
     src/data/project/project_store_classes.cpp
     src/data/project/project_store_import.cpp
+    src/data/project/project_store_suggestions.cpp
     src/data/project/project_types.cpp
     src/data/project/schema.cpp
     src/data/project/splits.cpp

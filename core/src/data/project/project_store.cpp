@@ -38,8 +38,13 @@ using store::splitFromColumn;
 // this long means something is stuck, and the user gets an error instead of a frozen app.
 constexpr int kBusyTimeoutMs = 5000;
 
+// Images with their suggestion, if any (schema step 2): every column named by its table.
 const char* const kImageColumns =
-    "id, path, class_id, split, excluded, missing, error, width, height, file_size, mtime_ns";
+    "images.id, images.path, images.class_id, images.split, images.excluded, images.missing, "
+    "images.error, images.width, images.height, images.file_size, images.mtime_ns, "
+    "suggestions.class_id, suggestions.confidence";
+const char* const kImagesWithSuggestions =
+    " FROM images LEFT JOIN suggestions ON suggestions.image_id = images.id";
 
 // Runs `statement` once per id with the id bound to parameter `idParameter` (other parameters
 // bound once by the caller stay bound). An id that matches no image refuses the whole change.
@@ -68,14 +73,18 @@ ImageRecord readImage(const sqlite::Statement& row, const fs::path& directory) {
     record.height = static_cast<int>(row.columnInt64(8));
     record.fileSize = static_cast<std::uintmax_t>(row.columnInt64(9));
     record.mtimeNs = row.columnInt64(10);
+    if (!record.classId && !row.columnIsNull(11)) {
+        record.suggestion = SuggestedLabel{row.columnInt64(11), row.columnDouble(12)};
+    }
     return record;
 }
 
 // The WHERE clause of a filter and its parameters, bound in order.
 struct WhereClause {
     std::string sql;
-    std::vector<std::int64_t> integers;  // bound first, in order
-    std::vector<std::string> texts;      // bound after the integers
+    std::vector<std::int64_t> integers;   // bound first, in order
+    std::vector<std::string> texts;       // bound after the integers
+    std::optional<double> minConfidence;  // bound as ?92
 };
 
 void addRequire(std::string& sql, Require require, const char* yes, const char* no) {
@@ -94,21 +103,29 @@ WhereClause whereClause(const ImageFilter& filter) {
     };
     if (filter.classId) {
         where.integers.push_back(*filter.classId);
-        add("class_id = ?" + std::to_string(where.integers.size()));
+        add("images.class_id = ?" + std::to_string(where.integers.size()));
     }
-    addRequire(where.sql, filter.labeled, "class_id IS NOT NULL", "class_id IS NULL");
-    addRequire(where.sql, filter.hasSplit, "split IS NOT NULL", "split IS NULL");
-    addRequire(where.sql, filter.excluded, "excluded = 1", "excluded = 0");
-    addRequire(where.sql, filter.missing, "missing = 1", "missing = 0");
-    addRequire(where.sql, filter.hasError, "error IS NOT NULL", "error IS NULL");
+    addRequire(where.sql, filter.labeled, "images.class_id IS NOT NULL", "images.class_id IS NULL");
+    addRequire(where.sql, filter.hasSplit, "images.split IS NOT NULL", "images.split IS NULL");
+    addRequire(where.sql, filter.excluded, "images.excluded = 1", "images.excluded = 0");
+    addRequire(where.sql, filter.missing, "images.missing = 1", "images.missing = 0");
+    addRequire(where.sql, filter.hasError, "images.error IS NOT NULL", "images.error IS NULL");
+    if (filter.suggested != Require::Any) {
+        where.minConfidence = filter.minSuggestionConfidence;
+        const char* suggested =
+            "(images.class_id IS NULL AND suggestions.confidence IS NOT NULL AND "
+            "suggestions.confidence >= ?92)";
+        add(filter.suggested == Require::Yes ? std::string(suggested)
+                                             : std::string("NOT ") + suggested);
+    }
     // Text placeholders are numbered from 100 to stay clear of the integer ones.
     if (filter.split) {
         where.texts.push_back(splitName(*filter.split));
-        add("split = ?" + std::to_string(99 + where.texts.size()));
+        add("images.split = ?" + std::to_string(99 + where.texts.size()));
     }
     if (!filter.pathContains.empty()) {
         where.texts.push_back(filter.pathContains);
-        add("instr(path, ?" + std::to_string(99 + where.texts.size()) + ") > 0");
+        add("instr(images.path, ?" + std::to_string(99 + where.texts.size()) + ") > 0");
     }
     return where;
 }
@@ -120,6 +137,13 @@ void bindWhere(sqlite::Statement& statement, const WhereClause& where) {
     for (std::size_t i = 0; i < where.texts.size(); ++i) {
         statement.bind(static_cast<int>(100 + i), std::string_view(where.texts[i]));
     }
+    if (where.minConfidence) statement.bind(92, *where.minConfidence);
+}
+
+const char* orderBy(ImageOrder order) {
+    return order == ImageOrder::LabelNext
+               ? " ORDER BY suggestions.label_order IS NULL, suggestions.label_order, images.id"
+               : " ORDER BY images.id";
 }
 
 void removeDatabaseFiles(const fs::path& file) {
@@ -234,8 +258,9 @@ fs::path ProjectStore::databasePath() const { return m_impl->db.file(); }
 
 Result<std::vector<ImageRecord>> ProjectStore::images(const ImageFilter& filter) const {
     const WhereClause where = whereClause(filter);
-    auto statement = m_impl->db.prepare(std::string("SELECT ") + kImageColumns + " FROM images" +
-                                        where.sql + " ORDER BY id LIMIT ?90 OFFSET ?91");
+    auto statement =
+        m_impl->db.prepare(std::string("SELECT ") + kImageColumns + kImagesWithSuggestions +
+                           where.sql + orderBy(filter.order) + " LIMIT ?90 OFFSET ?91");
     bindWhere(statement, where);
     statement.bind(90, filter.limit == 0 ? std::int64_t{-1} : std::int64_t(filter.limit));
     statement.bind(91, static_cast<std::int64_t>(filter.offset));
@@ -250,8 +275,8 @@ Result<std::vector<ImageRecord>> ProjectStore::images(const ImageFilter& filter)
 }
 
 Result<ImageRecord> ProjectStore::image(ImageId id) const {
-    auto statement =
-        m_impl->db.prepare(std::string("SELECT ") + kImageColumns + " FROM images WHERE id = ?");
+    auto statement = m_impl->db.prepare(std::string("SELECT ") + kImageColumns +
+                                        kImagesWithSuggestions + " WHERE images.id = ?");
     statement.bind(1, id);
     auto row = statement.step();
     if (!row) return Error{"Cannot read image " + std::to_string(id) + ": " + row.error().message};
@@ -261,8 +286,9 @@ Result<ImageRecord> ProjectStore::image(ImageId id) const {
 
 Result<std::int64_t> ProjectStore::imageCount(const ImageFilter& filter) const {
     const WhereClause where = whereClause(filter);
-    auto statement = m_impl->db.prepare("SELECT count(*) FROM (SELECT id FROM images" + where.sql +
-                                        " LIMIT ?90 OFFSET ?91)");
+    auto statement =
+        m_impl->db.prepare(std::string("SELECT count(*) FROM (SELECT images.id") +
+                           kImagesWithSuggestions + where.sql + " LIMIT ?90 OFFSET ?91)");
     bindWhere(statement, where);
     statement.bind(90, filter.limit == 0 ? std::int64_t{-1} : std::int64_t(filter.limit));
     statement.bind(91, static_cast<std::int64_t>(filter.offset));

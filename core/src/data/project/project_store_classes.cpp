@@ -176,6 +176,11 @@ Result<void> ProjectStore::mergeClasses(ClassId from, ClassId into) {
         auto relabel = m_impl->db.prepare("UPDATE images SET class_id = ? WHERE class_id = ?");
         relabel.bind(1, into).bind(2, from);
         if (auto done = relabel.run(); !done) return done;
+        // The merged class's suggestions now suggest the class it went into.
+        auto resuggest =
+            m_impl->db.prepare("UPDATE suggestions SET class_id = ? WHERE class_id = ?");
+        resuggest.bind(1, into).bind(2, from);
+        if (auto done = resuggest.run(); !done) return done;
         auto remove = m_impl->db.prepare("DELETE FROM classes WHERE id = ?");
         remove.bind(1, from);
         return remove.run();
@@ -189,6 +194,9 @@ Result<void> ProjectStore::deleteClass(ClassId id) {
         auto unlabel = m_impl->db.prepare("UPDATE images SET class_id = NULL WHERE class_id = ?");
         unlabel.bind(1, id);
         if (auto done = unlabel.run(); !done) return done;
+        auto unsuggest = m_impl->db.prepare("DELETE FROM suggestions WHERE class_id = ?");
+        unsuggest.bind(1, id);
+        if (auto done = unsuggest.run(); !done) return done;
         auto remove = m_impl->db.prepare("DELETE FROM classes WHERE id = ?");
         remove.bind(1, id);
         return remove.run();

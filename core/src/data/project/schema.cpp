@@ -37,6 +37,20 @@ CREATE TABLE settings (
     value TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql",
+        // 2: a model's suggested label per unlabeled image (ProjectStore::setSuggestions), and
+        // its place in the "Label next" order. Dropped with its image or class.
+        R"sql(
+CREATE TABLE suggestions (
+    image_id INTEGER PRIMARY KEY REFERENCES images (id) ON DELETE CASCADE,
+    class_id INTEGER NOT NULL REFERENCES classes (id) ON DELETE CASCADE,
+    confidence REAL NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+    margin REAL NOT NULL CHECK (margin >= 0 AND margin <= 1),
+    entropy REAL NOT NULL CHECK (entropy >= 0),
+    model TEXT NOT NULL,
+    label_order INTEGER
+);
+CREATE INDEX suggestions_by_class ON suggestions (class_id);
+)sql",
     };
     return steps;
 }

@@ -32,6 +32,14 @@ Statement& Statement::bind(int index, std::int64_t value) {
     return *this;
 }
 
+Statement& Statement::bind(int index, double value) {
+    if (m_statement) {
+        [[maybe_unused]] const int rc = sqlite3_bind_double(m_statement, index, value);
+        assert(rc == SQLITE_OK);
+    }
+    return *this;
+}
+
 Statement& Statement::bind(int index, std::string_view value) {
     if (m_statement) {
         [[maybe_unused]] const int rc = sqlite3_bind_text64(
@@ -91,6 +99,10 @@ void Statement::reset() {
 
 std::int64_t Statement::columnInt64(int column) const {
     return sqlite3_column_int64(m_statement, column);
+}
+
+double Statement::columnDouble(int column) const {
+    return sqlite3_column_double(m_statement, column);
 }
 
 bool Statement::columnIsNull(int column) const {

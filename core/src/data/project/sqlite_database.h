@@ -30,6 +30,7 @@ class Statement {
 
     // Parameters are numbered from 1, as in SQLite. Text is copied by SQLite.
     Statement& bind(int index, std::int64_t value);
+    Statement& bind(int index, double value);
     Statement& bind(int index, std::string_view value);
     Statement& bind(int index, const std::string& value) {
         return bind(index, std::string_view(value));
@@ -49,6 +50,7 @@ class Statement {
 
     // Columns are numbered from 0.
     std::int64_t columnInt64(int column) const;
+    double columnDouble(int column) const;
     bool columnIsNull(int column) const;
     std::string columnText(int column) const;
     std::optional<std::int64_t> columnOptionalInt64(int column) const;

@@ -86,6 +86,23 @@ class ProjectStore {
     Result<void> recordImageError(ImageId id, const std::string& message);
     Result<void> clearImageError(ImageId id);
 
+    // --- Suggestions: a model's labels for unlabeled images, until someone accepts them ---
+    // Replaces every stored suggestion with `suggestions` (one model's pass), in one
+    // transaction; their "Label next" places are kept when given. An unknown image or class, or
+    // figures out of range, refuse the whole call.
+    Result<void> replaceSuggestions(const std::vector<LabelSuggestion>& suggestions);
+    // Every stored suggestion, labeled images' included, by image id.
+    Result<std::vector<LabelSuggestion>> suggestions() const;
+    // The "Label next" order: the suggestions of `order`'s images get places 0, 1, ...; every
+    // other suggestion loses its place.
+    Result<void> setLabelOrder(const std::vector<ImageId>& order);
+    // Labels every image of `ids` that is still unlabeled and has a suggestion with the
+    // suggested class, in one transaction. Returns what it labeled, (image, class), for undo;
+    // images without a suggestion or with a label are left alone (a hand-given label wins).
+    Result<std::vector<std::pair<ImageId, ClassId>>> acceptSuggestions(
+        const std::vector<ImageId>& ids);
+    Result<void> clearSuggestions();
+
     // --- Settings (free-form key/value pairs kept with the project) ---
     Result<std::optional<std::string>> setting(const std::string& key) const;
     Result<void> setSetting(const std::string& key, const std::string& value);

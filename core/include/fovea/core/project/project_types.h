@@ -43,6 +43,24 @@ struct ClassInfo {
     std::string colour;  // "#rrggbb"
 };
 
+// What a model suggests for an unlabeled image (ProjectStore::setSuggestions): shown apart from
+// labels until someone accepts it; a label given by hand always wins.
+struct SuggestedLabel {
+    ClassId classId = 0;
+    double confidence = 0;  // the model's probability of classId, 0..1
+};
+
+// A model's suggestion as stored, with the figures "Label next" orders by.
+struct LabelSuggestion {
+    ImageId image = 0;
+    ClassId classId = 0;
+    double confidence = 0;  // top-1 probability
+    double margin = 0;      // top-1 minus top-2 probability: near 0 when the model hesitates
+    double entropy = 0;     // of the predicted distribution, in nats
+    std::string model;      // what made it: a run folder, bundle or model file
+    std::optional<std::int64_t> labelOrder;  // place in the "Label next" order, 0 first
+};
+
 struct ImageRecord {
     ImageId id = 0;
     std::filesystem::path path;  // absolute; the file is never copied, moved or modified
@@ -57,13 +75,20 @@ struct ImageRecord {
     int height = 0;
     std::uintmax_t fileSize = 0;  // bytes, at the last scan
     std::int64_t mtimeNs = 0;     // modification time at the last scan, ns since the epoch
+    // A model's suggestion, for an unlabeled image only (labeled images never show one).
+    std::optional<SuggestedLabel> suggestion;
 };
 
 // A condition on a yes/no property: don't care, only with it, only without it.
 enum class Require { Any, Yes, No };
 
-// Which images images()/imageCount() return. Default: all of them. Results are in id order
-// (the order of import, which sorts by path).
+// The order images() returns them in.
+enum class ImageOrder {
+    Import,     // id order: the order of import, which sorts by path
+    LabelNext,  // the "Label next" order (LabelSuggestion::labelOrder), then the rest by id
+};
+
+// Which images images()/imageCount() return. Default: all of them, in import order.
 struct ImageFilter {
     std::optional<ClassId> classId;  // only images of this class
     Require labeled = Require::Any;  // Yes: labeled images only; No: unlabeled only
@@ -72,7 +97,12 @@ struct ImageFilter {
     Require excluded = Require::Any;
     Require missing = Require::Any;
     Require hasError = Require::Any;
+    // Yes: unlabeled images with a suggestion of at least minSuggestionConfidence; No: images
+    // without such a suggestion (labeled ones included).
+    Require suggested = Require::Any;
+    double minSuggestionConfidence = 0;
     std::string pathContains;  // substring of the path as stored (relative inside the project)
+    ImageOrder order = ImageOrder::Import;
     std::size_t offset = 0;
     std::size_t limit = 0;  // 0: no limit
 };
