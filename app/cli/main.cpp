@@ -20,6 +20,7 @@
 #include "lr_find_command.h"
 #include "predict_command.h"
 #include "prepare_weights_command.h"
+#include "suggest_command.h"
 #include "train_command.h"
 
 namespace {
@@ -74,6 +75,8 @@ struct Commands {
     CLI::App* exportModel = nullptr;
     fovea::cli::DemoOptions demoOptions;
     CLI::App* demo = nullptr;
+    fovea::cli::SuggestOptions suggestOptions;
+    CLI::App* suggest = nullptr;
 };
 
 // The commands about the installation and the catalogue, and import; their options are few
@@ -117,6 +120,7 @@ void addModelCommands(CLI::App& app, Commands& c) {
     c.explain = fovea::cli::addExplainCommand(app, c.explainOptions);
     c.exportModel = fovea::cli::addExportCommand(app, c.exportOptions);
     c.demo = fovea::cli::addDemoCommand(app, c.demoOptions);
+    c.suggest = fovea::cli::addSuggestCommand(app, c.suggestOptions);
 }
 
 int runParsedCommand(const Commands& c) {
@@ -134,6 +138,7 @@ int runParsedCommand(const Commands& c) {
     if (c.explain->parsed()) return fovea::cli::runExplain(c.explainOptions);
     if (c.exportModel->parsed()) return fovea::cli::runExport(c.exportOptions);
     if (c.demo->parsed()) return fovea::cli::runDemo(c.demoOptions);
+    if (c.suggest->parsed()) return fovea::cli::runSuggest(c.suggestOptions);
     return fovea::cli::kExitUsage;
 }
 

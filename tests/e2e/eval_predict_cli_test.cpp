@@ -4,11 +4,13 @@
 // The evaluation must reproduce the run's own validation figures, another folder is matched
 // by class name, predictions cover files, folders, broken images and CSV, a published weight
 // file without labels is previewed with indices, Grad-CAM overlays are written as core computes
-// them, and errors have their exit codes.
+// them, suggestions for a project's unlabeled images agree with predict, and errors have
+// their exit codes.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -480,6 +482,83 @@ TEST_F(EvalPredictCli, ExplainKeepsSameNamedImagesApartAndSkipsBrokenOnes) {
         {"explain", "--model", run().string(), broken.string(), "--out", out.string(), "--json"});
     EXPECT_EQ(none.exitCode, 3) << none.output;
     EXPECT_TRUE(contains(errorOf(none), "broken.png")) << none.output;
+}
+
+// Issue 22: suggestions for a project's unlabeled images, as predict would label them.
+TEST_F(EvalPredictCli, SuggestStoresWhatPredictSaysForEachUnlabeledImage) {
+    const fs::path images = scratch("suggest-images");
+    core::FashionMnistFolderOptions options;
+    options.classes = {0, 1, 7};
+    options.imagesPerClass = 1;
+    options.unlabeledImages = 9;
+    options.seed = 21;
+    ASSERT_TRUE(core::writeFashionMnistFolder(images, options).ok());
+    writeBroken(images / "broken.png");
+    const fs::path project = scratch("suggest-project");
+    const auto imported = cli({"import", images.string(), "--project", project.string(), "--json"});
+    ASSERT_EQ(imported.exitCode, 0) << imported.output;
+
+    const auto suggest =
+        cli({"suggest", "--model", run().string(), "--project", project.string(), "--json"});
+    ASSERT_EQ(suggest.exitCode, 0) << suggest.output;
+    ASSERT_TRUE(printedOneObject(suggest)) << suggest.output;
+    EXPECT_EQ(suggest.json.at("considered"), 9);  // the broken file failed its import probe
+    EXPECT_EQ(suggest.json.at("suggested"), 9);
+    EXPECT_TRUE(suggest.json.at("unmatched_classes").empty());
+
+    auto store = core::ProjectStore::open(project);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    const auto classes = store.value().classes().value();
+    std::map<core::ClassId, std::string> names;
+    for (const auto& info : classes) names[info.id] = info.name;
+    core::ImageFilter unlabeled;
+    unlabeled.labeled = core::Require::No;
+    unlabeled.hasError = core::Require::No;
+    const auto records = store.value().images(unlabeled).value();
+    ASSERT_EQ(records.size(), 9u);
+    std::vector<std::string> files;
+    for (const auto& record : records) files.push_back(record.path.string());
+    std::vector<std::string> args = {"predict", "--model", run().string(),
+                                     "--top-k", "3",       "--json"};
+    args.insert(args.end(), files.begin(), files.end());
+    const auto predicted = cli(args);
+    ASSERT_EQ(predicted.exitCode, 0) << predicted.output;
+    const auto& predictions = predicted.json.at("predictions");
+    ASSERT_EQ(predictions.size(), records.size());
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        SCOPED_TRACE(files[i]);
+        ASSERT_TRUE(records[i].suggestion.has_value());
+        EXPECT_FALSE(records[i].classId.has_value());  // suggested, not labeled
+        const auto& top = predictions[i].at("top");
+        EXPECT_EQ(names.at(records[i].suggestion->classId), top[0].at("label").get<std::string>());
+        EXPECT_NEAR(records[i].suggestion->confidence, top[0].at("probability").get<double>(),
+                    1e-6);
+    }
+    // "Label next": the least certain first.
+    auto stored = store.value().suggestions().value();
+    std::sort(stored.begin(), stored.end(),
+              [](const auto& a, const auto& b) { return *a.labelOrder < *b.labelOrder; });
+    for (std::size_t i = 1; i < stored.size(); ++i) {
+        EXPECT_LE(stored[i - 1].margin, stored[i].margin);
+    }
+
+    // A project none of whose classes the model knows: a usage error naming both.
+    const fs::path other = scratch("suggest-other");
+    core::FashionMnistFolderOptions otherOptions;
+    otherOptions.classes = {3, 4};
+    otherOptions.imagesPerClass = 2;
+    otherOptions.unlabeledImages = 2;
+    ASSERT_TRUE(core::writeFashionMnistFolder(other / "images", otherOptions).ok());
+    ASSERT_EQ(cli({"import", (other / "images").string(), "--project", other.string(), "--json"})
+                  .exitCode,
+              0);
+    const auto mismatch =
+        cli({"suggest", "--model", run().string(), "--project", other.string(), "--json"});
+    EXPECT_EQ(mismatch.exitCode, 2) << mismatch.output;
+    EXPECT_TRUE(contains(errorOf(mismatch), "has none")) << mismatch.output;
+    const auto noProject = cli(
+        {"suggest", "--model", run().string(), "--project", scratch("nowhere").string(), "--json"});
+    EXPECT_EQ(noProject.exitCode, 2) << noProject.output;
 }
 
 TEST_F(EvalPredictCli, ErrorsHaveTheirExitCodesAndNameTheProblem) {
