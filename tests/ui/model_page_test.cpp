@@ -540,6 +540,34 @@ class ModelPageTest : public QObject {
             QCOMPARE(geometries(), before);
         }
     }
+    // The note that the page is locked while a run trains has its room kept when hidden: the
+    // architecture table does not jump when training starts or ends.
+    void theTrainingLockNoteMovesNothing() {
+        fovea::ui::MainWindow window;
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.createProject(m_temp.filePath("locknote")));
+        window.showPage("Model");
+        ModelPage* page = window.modelPage();
+        auto* table = page->findChild<QTableWidget*>("architectureTable");
+        auto* note = page->findChild<QLabel*>("trainingLockedLabel");
+        QVERIFY(table);
+        QVERIFY(note);
+        const auto tableGeometry = [&] {
+            return QRect(table->mapTo(page, QPoint(0, 0)), table->size());
+        };
+        QTest::qWait(50);  // the layout settles
+        const QRect unlocked = tableGeometry();
+        page->setTrainingLocked(true);
+        QTest::qWait(50);
+        QVERIFY(note->isVisible());
+        QCOMPARE(tableGeometry(), unlocked);
+        page->setTrainingLocked(false);
+        QTest::qWait(50);
+        QVERIFY(!note->isVisible());
+        QCOMPARE(tableGeometry(), unlocked);
+    }
 };
 
 QTEST_MAIN(ModelPageTest)

@@ -130,6 +130,11 @@ ModelPage::ModelPage(QWidget* parent) : QWidget(parent) {
     m_lockedLabel->setStyleSheet(
         "QLabel#trainingLockedLabel { background: #fff4d6; border: 1px solid #e0c070; "
         "border-radius: 3px; padding: 4px 6px; }");
+    // Its room is kept while it is hidden: the tables and fields below stay where they are
+    // when a run starts or ends, as they do when another architecture is chosen.
+    QSizePolicy lockedPolicy = m_lockedLabel->sizePolicy();
+    lockedPolicy.setRetainSizeWhenHidden(true);
+    m_lockedLabel->setSizePolicy(lockedPolicy);
     m_lockedLabel->hide();
     layout->insertWidget(1, m_lockedLabel);
     m_lockedWhileTraining = {m_architectureTable, m_weightsPanel, m_dropoutSpin, m_hiddenUnitsSpin,
