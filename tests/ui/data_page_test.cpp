@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QListWidget>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QScrollBar>
@@ -287,6 +288,57 @@ class DataPageTest : public QObject {
         pressKey(grid, Qt::Key_Z, Qt::ControlModifier);
         QCOMPARE(labelOf(window, third), std::nullopt);
         QCOMPARE(labelOf(window, second), std::optional(classes[10].id));
+    }
+
+    // The L chooser lists up to twelve classes without scrolling (Fashion-MNIST's ten all in
+    // view); more scroll.
+    void theClassChooserShowsTwelveClassesAtOnce() {
+        const QString images = m_temp.path() + "/images-10";
+        QVERIFY(fovea::test::writeUiTestImages(images, 10, 1, 1).labeled == 10);
+        MainWindow window;
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        QVERIFY(fovea::test::importNewProject(window, m_temp.path() + "/p-ten", images));
+        DataPage* page = window.dataPage();
+        QListView* grid = page->grid();
+        const auto openChooser = [&] {
+            grid->setFocus();
+            page->selectImages({page->model()->record(0).id});
+            pressKey(grid, Qt::Key_L);
+            auto* matches = page->findChild<QListWidget*>("classChooserMatches");
+            return matches && matches->isVisible() ? matches : nullptr;
+        };
+        // Every row in the viewport, whole.
+        const auto allRowsInView = [](QListWidget* matches) {
+            for (int row = 0; row < matches->count(); ++row) {
+                const QRect rect = matches->visualItemRect(matches->item(row));
+                if (!matches->viewport()->rect().contains(rect)) return false;
+            }
+            return !matches->verticalScrollBar()->isVisible();
+        };
+        QListWidget* matches = openChooser();
+        QVERIFY(matches);
+        QCOMPARE(matches->count(), 10);
+        QVERIFY(allRowsInView(matches));
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Escape);
+
+        for (const char* name : {"Zebra", "Yak"}) QVERIFY(page->addClass(name));
+        matches = openChooser();
+        QVERIFY(matches);
+        QCOMPARE(matches->count(), 12);
+        QVERIFY(allRowsInView(matches));
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Escape);
+
+        QVERIFY(page->addClass("Xerus"));
+        matches = openChooser();
+        QVERIFY(matches);
+        QCOMPARE(matches->count(), 13);
+        QVERIFY(!allRowsInView(matches));
+        QTRY_VERIFY(matches->verticalScrollBar()->isVisible());
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Escape);
     }
 
     void multiSelectionByMouseAndSelectAll() {

@@ -13,7 +13,9 @@ namespace fovea::ui {
 namespace {
 
 constexpr int kIdRole = Qt::UserRole + 1;  // qint64: the class
-constexpr int kMaxVisibleRows = 8;
+// A dozen rows show data sets of up to twelve classes (Fashion-MNIST's ten, CIFAR-10's) whole;
+// longer lists scroll.
+constexpr int kMaxVisibleRows = 12;
 constexpr int kMaxWidth = 340;
 constexpr int kMargin = 8;  // from the grid's edges
 
@@ -129,10 +131,19 @@ void ClassChooser::choose() {
 
 void ClassChooser::place() {
     QWidget* area = parentWidget();
-    const int rows = std::clamp(m_matches->count(), 1, kMaxVisibleRows);
+    int rows = std::clamp(m_matches->count(), 1, kMaxVisibleRows);
     const int hinted = m_matches->sizeHintForRow(0);
     const int rowHeight = hinted > 0 ? hinted : fontMetrics().height() + 4;
-    m_matches->setFixedHeight(rows * rowHeight + 2 * m_matches->frameWidth());
+    const auto setRows = [&] {
+        m_matches->setFixedHeight(rows * rowHeight + 2 * m_matches->frameWidth());
+    };
+    setRows();
+    // In a short grid, fewer rows (that scroll) rather than a box cut off at its bottom.
+    const int excess = sizeHint().height() - (area->height() - 2 * kMargin);
+    if (excess > 0 && rows > 1) {
+        rows = std::max(1, rows - (excess + rowHeight - 1) / rowHeight);
+        setRows();
+    }
     const int width = std::max(160, std::min(kMaxWidth, area->width() - 2 * kMargin));
     resize(width, sizeHint().height());
     move((area->width() - width) / 2, kMargin);
