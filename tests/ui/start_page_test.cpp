@@ -4,6 +4,7 @@
 #include <QFile>
 #include <QLabel>
 #include <QListWidget>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStackedWidget>
 #include <QTemporaryDir>
@@ -111,6 +112,37 @@ class StartPageTest : public QObject {
         QCOMPARE(window.projectFolder(), demo + "/Fashion-MNIST demo");
         QTest::qWait(200);
         QCOMPARE(imported.count(), 0);  // opened as it is, not made again
+    }
+
+    // The recent projects sit right under their heading, in a list as tall as its rows: no
+    // empty box down to the window's bottom edge.
+    void theRecentProjectsListIsCompact() {
+        QSettings().clear();
+        for (const char* name : {"one", "two", "three"}) {
+            MainWindow window;
+            QVERIFY(window.createProject(m_temp.path() + "/compact/" + name));
+        }
+        MainWindow window;
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* page = window.findChild<StartPage*>("startPage");
+        auto* heading = page->findChild<QLabel*>("recentProjectsHeading");
+        auto* recent = page->recentList();
+        QVERIFY(heading);
+        QCOMPARE(recent->count(), 3);
+        QTest::qWait(50);  // the layout settles
+        const int headingBottom = heading->mapTo(page, QPoint(0, heading->height())).y();
+        const int listTop = recent->mapTo(page, QPoint(0, 0)).y();
+        QVERIFY2(
+            listTop - headingBottom >= 0 && listTop - headingBottom < 16,
+            qPrintable(QString("%1 px from the heading to the list").arg(listTop - headingBottom)));
+        // Every row whole in view, and little below the last.
+        const QRect last = recent->visualItemRect(recent->item(recent->count() - 1));
+        QVERIFY(recent->viewport()->rect().contains(last));
+        const int below = recent->viewport()->height() - last.bottom();
+        QVERIFY2(below < 16,
+                 qPrintable(QString("%1 px of empty list below the last row").arg(below)));
     }
 };
 

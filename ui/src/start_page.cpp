@@ -53,6 +53,9 @@ StartPage::StartPage(QWidget* parent)
     m_recent->setObjectName("recentProjectsList");
     m_recent->setAlternatingRowColors(true);
     m_recent->setTextElideMode(Qt::ElideMiddle);
+    // Long paths are elided in the middle (tooltip: in full), never scrolled sideways.
+    m_recent->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_recent->setStyleSheet("QListWidget#recentProjectsList::item { padding: 3px 4px; }");
     connect(m_recent, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
         Q_EMIT recentProjectChosen(item->data(Qt::UserRole).toString());
     });
@@ -69,9 +72,13 @@ StartPage::StartPage(QWidget* parent)
     column->addLayout(buttons);
     column->addWidget(m_message);
     column->addSpacing(12);
-    column->addWidget(new QLabel("<b>Recent projects</b>", this));
+    auto* recentHeading = new QLabel("<b>Recent projects</b>", this);
+    recentHeading->setObjectName("recentProjectsHeading");
+    column->addWidget(recentHeading);
     column->addWidget(m_noRecent);
+    // The list is as tall as its rows (setRecentProjects), the space below stays empty.
     column->addWidget(m_recent, 1);
+    column->addStretch();
     // A readable column in the middle of a large window.
     auto* centred = new QHBoxLayout(this);
     centred->addStretch(1);
@@ -88,6 +95,11 @@ void StartPage::setRecentProjects(const QStringList& folders) {
         item->setData(Qt::UserRole, folder);
         item->setToolTip(folder);
     }
+    // Up to RecentProjects::kMaxEntries rows in view; a short window scrolls them.
+    m_recent->ensurePolished();
+    int rowsHeight = 0;
+    for (int row = 0; row < m_recent->count(); ++row) rowsHeight += m_recent->sizeHintForRow(row);
+    m_recent->setMaximumHeight(rowsHeight + 2 * m_recent->frameWidth());
     m_noRecent->setVisible(folders.isEmpty());
     m_recent->setVisible(!folders.isEmpty());
     if (!folders.isEmpty()) m_recent->setCurrentRow(0);
