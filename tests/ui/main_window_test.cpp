@@ -10,6 +10,7 @@
 #include <QSignalSpy>
 #include <QStackedWidget>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -18,7 +19,9 @@
 #include "fovea/core/version.h"
 #include "fovea/ui/main_window.h"
 #include "project/new_project_dialog.h"
+#include "widgets/elided_label.h"
 
+using fovea::ui::ElidedLabel;
 using fovea::ui::MainWindow;
 
 namespace {
@@ -84,6 +87,60 @@ class MainWindowTest : public QObject {
         QCOMPARE(device->text(),
                  "Device: " + QString::fromStdString(fovea::core::defaultDeviceLabel(runtime)));
         QCOMPARE(threads->text(), QString("Threads: %1").arg(fovea::core::intraOpThreads()));
+    }
+
+    // Status messages and the project's folder are never cut at the window's edge: when they
+    // do not fit, they are elided and the tooltip holds them whole.
+    void longStatusLinesAreElidedWithTheWholeTextInTheTooltip() {
+        MainWindow window;
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTemporaryDir folder;
+        QString deep = folder.path();
+        for (int level = 0; level < 12; ++level) deep += "/a-folder-with-a-long-name";
+        QVERIFY(window.createProject(deep + "/project"));
+        QStatusBar* bar = window.statusBar();
+        auto* project = bar->findChild<ElidedLabel*>("projectLabel");
+        auto* device = bar->findChild<QLabel*>("deviceLabel");
+        QVERIFY(project && device);
+        QTest::qWait(50);  // the layout settles
+        const auto fitsBesideTheDevice = [&](ElidedLabel* label) {
+            const int right = label->mapTo(bar, QPoint(label->width(), 0)).x();
+            return label->isVisible() && right <= device->mapTo(bar, QPoint(0, 0)).x() &&
+                   label->fontMetrics().horizontalAdvance(label->shownText()) <=
+                       label->contentsRect().width();
+        };
+        QCOMPARE(project->text(), "Project: " + window.projectFolder());
+        QVERIFY(project->isElided());
+        QVERIFY(fitsBesideTheDevice(project));
+        QCOMPARE(project->toolTip(), project->text());
+        QCOMPARE(window.size(), QSize(1280, 800));
+
+        QString message = "Import: 550 new images, 10 new classes; 3 files could not be read:";
+        for (int file = 1; file <= 3; ++file) {
+            message += QString(" %1/images/unreadable-file-number-%2.png").arg(deep).arg(file);
+        }
+        bar->showMessage(message, 300);
+        auto* shown = bar->findChild<ElidedLabel*>("statusMessageLabel");
+        QVERIFY(shown);
+        QTest::qWait(50);
+        QCOMPARE(shown->text(), message);
+        QVERIFY(shown->isElided());
+        QVERIFY(fitsBesideTheDevice(shown));
+        QCOMPARE(shown->toolTip(), message);
+        QVERIFY(!project->isVisible());  // the message takes its place for a while
+        QTRY_VERIFY(!shown->isVisible());
+        QVERIFY(project->isVisible());
+
+        // A message that fits is shown whole, without a tooltip.
+        bar->showMessage("Import cancelled; the project is as it was.");
+        QTest::qWait(50);
+        QVERIFY(shown->isVisible());
+        QVERIFY(!shown->isElided());
+        QVERIFY(shown->toolTip().isEmpty());
+        bar->clearMessage();
+        QVERIFY(!shown->isVisible());
     }
 
     // A key bound twice (two actions, or one action listing it twice) is ambiguous in Qt and

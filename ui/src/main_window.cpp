@@ -10,11 +10,14 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QMenuBar>
+#include <QPainter>
 #include <QProgressDialog>
+#include <QSizeGrip>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QStyleOption>
 #include <QUndoGroup>
 
 #include "about_dialog.h"
@@ -35,6 +38,7 @@
 #include "start_page.h"
 #include "train/train_page.h"
 #include "widgets/background_job.h"
+#include "widgets/elided_label.h"
 #include "widgets/job_progress_bar.h"
 
 // Resources compiled into the static fovea_ui library are registered only when asked for by
@@ -49,6 +53,36 @@ const char* const kGeometryKey = "mainWindow/geometry";
 const char* const kStateKey = "mainWindow/state";
 const char* const kPageKey = "mainWindow/page";
 const char* const kDataSplitterKey = "mainWindow/dataSplitter";
+
+// QStatusBar draws its message itself, cut off where the permanent widgets begin. Here a label
+// shows it instead (elided, whole in its tooltip; MainWindow::buildStatusBar), so the bar only
+// draws its background and the frames of the widgets it shows.
+class StatusBar : public QStatusBar {
+  public:
+    using QStatusBar::QStatusBar;
+
+  protected:
+    void paintEvent(QPaintEvent* event) override {
+        if (currentMessage().isEmpty()) {
+            QStatusBar::paintEvent(event);
+            return;
+        }
+        QPainter painter(this);
+        QStyleOption panel;
+        panel.initFrom(this);
+        style()->drawPrimitive(QStyle::PE_PanelStatusBar, &panel, &painter, this);
+        for (QWidget* item : findChildren<QWidget*>(Qt::FindDirectChildrenOnly)) {
+            if (!item->isVisible() || qobject_cast<QSizeGrip*>(item)) continue;
+            QStyleOption frame;
+            frame.rect = item->geometry().adjusted(-2, -1, 2, 1);  // as QStatusBar's own
+            frame.palette = palette();
+            frame.state = QStyle::State_None;
+            if (event->rect().intersects(frame.rect)) {
+                style()->drawPrimitive(QStyle::PE_FrameStatusBarItem, &frame, &painter, item);
+            }
+        }
+    }
+};
 
 }  // namespace
 
@@ -288,8 +322,14 @@ void MainWindow::buildMenus() {
 
 void MainWindow::buildStatusBar() {
     const auto runtime = core::queryTorchRuntime();
-    m_projectLabel = new QLabel("No project open", this);
+    setStatusBar(new StatusBar(this));
+    // Long project folders and messages are elided (in the middle: a path keeps its project
+    // name) with the whole text in the tooltip, never cut at the window's edge.
+    m_projectLabel = new ElidedLabel("No project open", this);
     m_projectLabel->setObjectName("projectLabel");
+    m_messageLabel = new ElidedLabel({}, this);
+    m_messageLabel->setObjectName("statusMessageLabel");
+    m_messageLabel->hide();
     m_jobProgress = new JobProgressBar(this);
     m_deviceLabel =
         new QLabel("Device: " + QString::fromStdString(core::defaultDeviceLabel(runtime)), this);
@@ -297,6 +337,13 @@ void MainWindow::buildStatusBar() {
     m_threadsLabel = new QLabel(QString("Threads: %1").arg(runtime.intraOpThreads), this);
     m_threadsLabel->setObjectName("threadsLabel");
     statusBar()->addWidget(m_projectLabel, 1);
+    // Permanent, since QStatusBar hides the others while it has a message; first, to take the
+    // project label's room.
+    statusBar()->addPermanentWidget(m_messageLabel, 1);
+    connect(statusBar(), &QStatusBar::messageChanged, this, [this](const QString& message) {
+        m_messageLabel->setText(message);
+        m_messageLabel->setVisible(!message.isEmpty());
+    });
     statusBar()->addPermanentWidget(m_jobProgress);
     statusBar()->addPermanentWidget(m_deviceLabel);
     statusBar()->addPermanentWidget(m_threadsLabel);

@@ -15,6 +15,7 @@ namespace fovea::ui {
 
 class BackgroundJob;
 class DataPage;
+class ElidedLabel;
 class EvaluatePage;
 class ExportPage;
 class JobProgressBar;
@@ -111,7 +112,10 @@ class MainWindow : public QMainWindow {
     QMenu* m_recentMenu = nullptr;
     QList<QAction*> m_projectActions;  // enabled only with a project open
     JobProgressBar* m_jobProgress = nullptr;
-    QLabel* m_projectLabel = nullptr;
+    ElidedLabel* m_projectLabel = nullptr;
+    // The status bar's message (QStatusBar::showMessage), elided to fit, in the project
+    // label's place while there is one.
+    ElidedLabel* m_messageLabel = nullptr;
     QLabel* m_deviceLabel = nullptr;
     QLabel* m_threadsLabel = nullptr;
     bool m_closeWhenTrainingEnds = false;
