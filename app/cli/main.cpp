@@ -15,6 +15,7 @@
 #include "fovea/core/threads.h"
 #include "fovea/core/version.h"
 #include "fovea/core/weights_import/offline_default.h"
+#include "health_command.h"
 #include "import_command.h"
 #include "info_command.h"
 #include "lr_find_command.h"
@@ -77,6 +78,8 @@ struct Commands {
     CLI::App* demo = nullptr;
     fovea::cli::SuggestOptions suggestOptions;
     CLI::App* suggest = nullptr;
+    fovea::cli::HealthOptions healthOptions;
+    CLI::App* health = nullptr;
 };
 
 // The commands about the installation and the catalogue, and import; their options are few
@@ -121,6 +124,7 @@ void addModelCommands(CLI::App& app, Commands& c) {
     c.exportModel = fovea::cli::addExportCommand(app, c.exportOptions);
     c.demo = fovea::cli::addDemoCommand(app, c.demoOptions);
     c.suggest = fovea::cli::addSuggestCommand(app, c.suggestOptions);
+    c.health = fovea::cli::addHealthCommand(app, c.healthOptions);
 }
 
 int runParsedCommand(const Commands& c) {
@@ -139,6 +143,7 @@ int runParsedCommand(const Commands& c) {
     if (c.exportModel->parsed()) return fovea::cli::runExport(c.exportOptions);
     if (c.demo->parsed()) return fovea::cli::runDemo(c.demoOptions);
     if (c.suggest->parsed()) return fovea::cli::runSuggest(c.suggestOptions);
+    if (c.health->parsed()) return fovea::cli::runHealth(c.healthOptions);
     return fovea::cli::kExitUsage;
 }
 

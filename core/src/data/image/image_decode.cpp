@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "exif_orientation.h"
+#include "jpeg_end.h"
 #include "progressive_jpeg.h"
 
 namespace fovea::core {
@@ -44,54 +45,6 @@ Result<std::vector<std::uint8_t>> readBytes(const std::filesystem::path& file, s
                      std::to_string(stream.gcount()) + " of " + std::to_string(size) + " bytes)"};
     }
     return bytes;
-}
-
-enum class JpegEnd { Complete, Truncated, Corrupt };
-
-// libjpeg decodes a JPEG cut short with only a warning ("Premature end of JPEG file") and fills
-// the missing rows with grey, so OpenCV returns a plausible image. A complete JPEG has an EOI
-// marker (FF D9) after its first scan: entropy-coded data never contains FF D9 (an FF there is
-// stuffed as FF 00), so finding one anywhere after the first SOS proves the data was not cut.
-// Searching backwards finds it at once in the usual file, and still accepts data appended after
-// EOI (phone "motion photos" append a whole video, some tools pad with zeros), which a strict
-// "ends with FF D9" would refuse.
-JpegEnd checkJpegEnd(const std::vector<std::uint8_t>& bytes) {
-    // Find the first SOS by walking segment lengths, so an EOI inside an EXIF thumbnail (APP1)
-    // does not count. The probe already validated the walk up to the frame header.
-    std::size_t pos = 2;
-    std::size_t scanStart = 0;
-    while (scanStart == 0) {
-        if (pos + 4 > bytes.size()) {
-            return JpegEnd::Truncated;
-        }
-        if (bytes[pos] != 0xFF) {
-            ++pos;  // libjpeg skips such extraneous bytes with a warning; so does this walk
-            continue;
-        }
-        const std::uint8_t marker = bytes[pos + 1];
-        if (marker == 0xFF) {
-            ++pos;
-            continue;
-        }
-        if (marker == 0x01 || marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7)) {
-            pos += 2;
-            continue;
-        }
-        const std::size_t length = (std::size_t{bytes[pos + 2]} << 8) | bytes[pos + 3];
-        if (marker == 0xD9 || length < 2) {
-            return JpegEnd::Corrupt;
-        }
-        pos += 2 + length;
-        if (marker == 0xDA) {
-            scanStart = pos;
-        }
-    }
-    for (std::size_t i = bytes.size(); i > scanStart + 1; --i) {
-        if (bytes[i - 1] == 0xD9 && bytes[i - 2] == 0xFF) {
-            return JpegEnd::Complete;
-        }
-    }
-    return JpegEnd::Truncated;
 }
 
 // The largest JPEG DCT scaling whose shorter side still covers what the caller needs
@@ -202,15 +155,7 @@ Result<DecodedImage> decodeBytes(const std::vector<std::uint8_t>& bytes, const I
     const std::string format = imageFormatName(info.format);
 
     if (info.format == ImageFormat::Jpeg) {
-        switch (checkJpegEnd(bytes)) {
-            case JpegEnd::Truncated:
-                return Error{name +
-                             ": truncated JPEG (the data ends before the end-of-image marker)"};
-            case JpegEnd::Corrupt:
-                return Error{name + ": corrupt JPEG (a segment before the image data is broken)"};
-            case JpegEnd::Complete:
-                break;
-        }
+        if (auto broken = jpegEndError(checkJpegEnd(bytes), name)) return *broken;
         // IMREAD_COLOR makes libjpeg convert grayscale, YCbCr and (Adobe) CMYK to BGR, and lets
         // OpenCV apply the EXIF orientation, also for the reduced flags.
         result.reduction = jpegReduction(info, options.minShorterSide);

@@ -8,6 +8,8 @@
 #include <system_error>
 #include <vector>
 
+#include "jpeg_end.h"
+
 namespace fovea::core {
 
 namespace {
@@ -288,6 +290,23 @@ std::optional<ImageFormat> sniff(const std::uint8_t* p, std::size_t n) {
     return std::nullopt;
 }
 
+// A JPEG cut short (an interrupted copy or download) has a good header, so without this the
+// import would take it and only the loader find it broken. A complete file almost always ends
+// with its end-of-image marker: one 2-byte read. Otherwise (cut short, or data appended after
+// the marker, as phones' motion photos do) the whole file decides, as the decoder checks it.
+std::optional<Error> checkJpegTail(const ByteSource& src, const std::string& name) {
+    std::uint8_t tail[2] = {};
+    if (src.read(src.size() - std::min<std::uint64_t>(src.size(), 2), tail, 2) && tail[0] == 0xFF &&
+        tail[1] == 0xD9) {
+        return std::nullopt;
+    }
+    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(src.size()));
+    if (!src.read(0, bytes.data(), bytes.size())) {
+        return Error{name + ": cannot read the whole JPEG to check its end"};
+    }
+    return jpegEndError(checkJpegEnd(bytes), name);
+}
+
 Result<ImageInfo> probeSource(const ByteSource& src, const std::uint8_t* prefix,
                               std::size_t prefixSize, const std::string& name) {
     if (src.size() == 0) {
@@ -319,6 +338,9 @@ Result<ImageInfo> probeSource(const ByteSource& src, const std::uint8_t* prefix,
     }
     if (!dims) {
         return Error{name + ": " + dims.error().message};
+    }
+    if (*format == ImageFormat::Jpeg) {
+        if (auto cut = checkJpegTail(src, name)) return *cut;
     }
     const auto [width, height] = dims.value();
     const std::string size = std::to_string(width) + "x" + std::to_string(height);

@@ -275,6 +275,22 @@ TEST_F(ImageProbe, BrokenFilesNameTheFileAndTheProblem) {
     expectError(path("magic_only.jpg"), "truncated");
 }
 
+// Issue 22: a JPEG cut short in its image data has a good header; the probe reads its end so
+// that import flags it at once, while data appended after the end-of-image marker (phones'
+// motion photos) is accepted.
+TEST_F(ImageProbe, AJpegCutShortIsFoundByItsMissingEnd) {
+    std::vector<std::uint8_t> jpeg;
+    cv::imencode(".jpg", test::patternBgr(64, 48), jpeg);
+    writeFile(path("whole.jpg"), Bytes(jpeg.begin(), jpeg.end()));
+    EXPECT_TRUE(probeImage(path("whole.jpg")).ok());
+    writeFile(path("cut short.jpg"), Bytes(jpeg.begin(), jpeg.begin() + jpeg.size() * 3 / 4));
+    expectError(path("cut short.jpg"), "truncated JPEG");
+    Bytes motionPhoto(jpeg.begin(), jpeg.end());
+    for (int i = 0; i < 5000; ++i) motionPhoto.push_back(static_cast<std::uint8_t>(i * 7));
+    writeFile(path("motion photo.jpg"), motionPhoto);
+    EXPECT_TRUE(probeImage(path("motion photo.jpg")).ok());
+}
+
 TEST_F(ImageProbe, NonAsciiAndSpacesInNames) {
     const fs::path file = path("crème brûlée 猫.png");
     const Bytes png = [] {

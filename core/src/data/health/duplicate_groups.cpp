@@ -1,0 +1,92 @@
+#include "fovea/core/health/duplicate_groups.h"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <string>
+
+namespace fovea::core {
+namespace {
+
+// Union-find over image indices.
+class Components {
+  public:
+    explicit Components(std::size_t count) : m_parent(count) {
+        std::iota(m_parent.begin(), m_parent.end(), std::size_t{0});
+    }
+    std::size_t root(std::size_t item) {
+        while (m_parent[item] != item) item = m_parent[item] = m_parent[m_parent[item]];
+        return item;
+    }
+    void join(std::size_t a, std::size_t b) {
+        a = root(a);
+        b = root(b);
+        if (a != b) m_parent[std::max(a, b)] = std::min(a, b);
+    }
+
+  private:
+    std::vector<std::size_t> m_parent;
+};
+
+double cosine(const std::vector<float>& a, const std::vector<float>& b) {
+    if (a.empty() || a.size() != b.size()) return -1;
+    double dot = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) dot += double(a[i]) * double(b[i]);
+    return dot;
+}
+
+}  // namespace
+
+std::vector<DuplicateGroup> findDuplicateGroups(const std::vector<ImageFingerprint>& fingerprints,
+                                                const NearDuplicateOptions& options,
+                                                const std::vector<std::vector<float>>* embeddings) {
+    std::vector<DuplicateGroup> groups;
+    // Exact copies: one representative each for the near comparison.
+    std::map<std::string, std::vector<std::size_t>> byContent;
+    for (std::size_t i = 0; i < fingerprints.size(); ++i) {
+        byContent[fingerprints[i].contentHash].push_back(i);
+    }
+    std::vector<std::size_t> representatives;
+    for (const auto& [hash, members] : byContent) {
+        representatives.push_back(members.front());
+        if (members.size() > 1) groups.push_back({DuplicateKind::Exact, members});
+    }
+
+    // Near copies among distinct contents: every pair (a few million popcounts for thousands
+    // of images), joined into connected components.
+    Components near(fingerprints.size());
+    for (std::size_t a = 0; a < representatives.size(); ++a) {
+        const std::size_t i = representatives[a];
+        for (std::size_t b = a + 1; b < representatives.size(); ++b) {
+            const std::size_t j = representatives[b];
+            const bool similarHash =
+                hashDistance(fingerprints[i].perceptualHash, fingerprints[j].perceptualHash) <=
+                options.maxHashDistance;
+            const bool similarEmbedding =
+                embeddings && cosine((*embeddings)[i], (*embeddings)[j]) >= options.minCosine;
+            if (similarHash || similarEmbedding) near.join(i, j);
+        }
+    }
+    std::map<std::size_t, std::vector<std::size_t>> components;
+    for (std::size_t representative : representatives) {
+        components[near.root(representative)].push_back(representative);
+    }
+    for (auto& [root, members] : components) {
+        if (members.size() < 2) continue;
+        // The exact copies of each member belong to the near group too.
+        std::vector<std::size_t> all;
+        for (std::size_t member : members) {
+            const auto& copies = byContent[fingerprints[member].contentHash];
+            all.insert(all.end(), copies.begin(), copies.end());
+        }
+        std::sort(all.begin(), all.end());
+        groups.push_back({DuplicateKind::Near, std::move(all)});
+    }
+    std::sort(groups.begin(), groups.end(), [](const DuplicateGroup& a, const DuplicateGroup& b) {
+        return a.members.front() < b.members.front() ||
+               (a.members.front() == b.members.front() && a.kind < b.kind);
+    });
+    return groups;
+}
+
+}  // namespace fovea::core
