@@ -19,6 +19,8 @@
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
+#include <array>
+#include <cmath>
 #include <map>
 
 #include "data/class_list.h"
@@ -75,6 +77,28 @@ QString previewDetails(DataPage* page) {
 QString emptyGridMessage(DataPage* page) {
     auto* message = page->findChild<QLabel*>("emptyGridMessage");
     return message && message->isVisible() ? message->text() : QString();
+}
+
+// CIELAB (D65) of an sRGB colour: distances there are close to how different colours look.
+std::array<double, 3> toLab(const QColor& colour) {
+    const auto linear = [](double c) {
+        return c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
+    };
+    const double r = linear(colour.redF());
+    const double g = linear(colour.greenF());
+    const double b = linear(colour.blueF());
+    const double x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+    const double y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    const double z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+    const auto f = [](double t) { return t > 0.008856 ? std::cbrt(t) : 7.787 * t + 16.0 / 116.0; };
+    return {116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))};
+}
+
+// Delta E 1976 between two colours; about 2.3 is just noticeable side by side.
+double deltaE(const QColor& a, const QColor& b) {
+    const auto p = toLab(a);
+    const auto q = toLab(b);
+    return std::hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
 }
 
 }  // namespace
@@ -339,6 +363,39 @@ class DataPageTest : public QObject {
         QVERIFY(!allRowsInView(matches));
         QTRY_VERIFY(matches->verticalScrollBar()->isVisible());
         QTest::keyClick(QApplication::focusWidget(), Qt::Key_Escape);
+    }
+
+    // Each of twenty class colours is told apart at a glance from the grey of the unlabeled
+    // images and from every other (the Fashion-MNIST demo's tenth class, Trouser, was grey).
+    void classColoursStandApartFromUnlabeledAndEachOther() {
+        MainWindow window;
+        QVERIFY(newProject(window, m_temp.path() + "/p-colours"));
+        DataPage* page = window.dataPage();
+        for (int count = int(classesOf(window).size()); count < 20; ++count) {
+            QVERIFY(page->addClass(QString("Class %1").arg(count + 1)));
+        }
+        const auto classes = classesOf(window);
+        QCOMPARE(int(classes.size()), 20);
+        constexpr double kApart = 15.0;  // delta E 1976
+        const QColor unlabeled = fovea::ui::ClassList::unlabeledColour();
+        for (size_t i = 0; i < classes.size(); ++i) {
+            const QColor colour(QString::fromStdString(classes[i].colour));
+            QVERIFY2(deltaE(colour, unlabeled) > kApart,
+                     qPrintable(QString("class %1 (%2) looks like the unlabeled grey: %3")
+                                    .arg(i + 1)
+                                    .arg(colour.name())
+                                    .arg(deltaE(colour, unlabeled))));
+            for (size_t j = 0; j < i; ++j) {
+                const QColor other(QString::fromStdString(classes[j].colour));
+                QVERIFY2(deltaE(colour, other) > kApart,
+                         qPrintable(QString("classes %1 (%2) and %3 (%4) look alike: %5")
+                                        .arg(i + 1)
+                                        .arg(colour.name())
+                                        .arg(j + 1)
+                                        .arg(other.name())
+                                        .arg(deltaE(colour, other))));
+            }
+        }
     }
 
     void multiSelectionByMouseAndSelectAll() {

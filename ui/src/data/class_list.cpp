@@ -22,7 +22,7 @@ QIcon colourSwatch(const QColor& colour) {
     pixmap.fill(Qt::transparent);
     QPainter painter(&pixmap);
     painter.setRenderHint(QPainter::Antialiasing);
-    painter.setBrush(colour.isValid() ? colour : QColor(Qt::lightGray));
+    painter.setBrush(colour.isValid() ? colour : ClassList::unlabeledColour());
     painter.setPen(QColor(0, 0, 0, 90));
     painter.drawRoundedRect(QRectF(0.5, 0.5, 13, 13), 3, 3);
     return QIcon(pixmap);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QColor>
 #include <QList>
 #include <QTreeWidget>
 #include <optional>
@@ -21,6 +22,10 @@ class ClassList : public QTreeWidget {
     enum Column { KeyColumn, NameColumn, TotalColumn, TrainColumn, ValColumn, TestColumn };
     // Classes with a number key (1-9); every class can be chosen by name (key L).
     static constexpr int kNumberedClasses = 9;
+
+    // The swatch of the "Unlabeled" row: a neutral grey that no class colour comes near (core's
+    // class palette leaves out greys).
+    static QColor unlabeledColour() { return QColor(Qt::lightGray); }
 
     explicit ClassList(QWidget* parent = nullptr);
     void setSession(ProjectSession* session);
