@@ -48,7 +48,11 @@ QString filteredImagesText(const ImageViewFilter& filter, const ImageListModel& 
         case ImageViewFilter::Kind::All:
             return "images";
         case ImageViewFilter::Kind::Unlabeled:
+        case ImageViewFilter::Kind::LabelNext:
             return "unlabeled images";
+        case ImageViewFilter::Kind::Suggested:
+            return QString("unlabeled images with a suggestion ≥ %1 %")
+                .arg(filter.minConfidencePercent);
         case ImageViewFilter::Kind::Unreadable:
             return "unreadable or missing images";
         case ImageViewFilter::Kind::Split:
@@ -480,7 +484,9 @@ void DataPage::updatePreview() {
         return;
     }
     const core::ImageRecord& record = m_model->record(current.row());
-    m_preview->showImage(record, m_model->className(record.classId));
+    m_preview->showImage(
+        record, m_model->className(record.classId),
+        record.suggestion ? m_model->className(record.suggestion->classId) : QString());
 }
 
 void DataPage::showGridMenu(const QPoint& position) {

@@ -3,6 +3,7 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLineEdit>
+#include <QSpinBox>
 #include <QTimer>
 #include <algorithm>
 
@@ -21,6 +22,10 @@ QString filterKey(const ImageViewFilter& filter) {
             return "unlabeled";
         case ImageViewFilter::Kind::Unreadable:
             return "unreadable";
+        case ImageViewFilter::Kind::Suggested:
+            return "suggested";
+        case ImageViewFilter::Kind::LabelNext:
+            return "labelnext";
         case ImageViewFilter::Kind::Split:
             return QString("split:%1").arg(core::splitName(filter.split));
         case ImageViewFilter::Kind::NoSplit:
@@ -37,6 +42,10 @@ ImageViewFilter filterForKey(const QString& key) {
         filter.kind = ImageViewFilter::Kind::Unlabeled;
     } else if (key == "unreadable") {
         filter.kind = ImageViewFilter::Kind::Unreadable;
+    } else if (key == "suggested") {
+        filter.kind = ImageViewFilter::Kind::Suggested;
+    } else if (key == "labelnext") {
+        filter.kind = ImageViewFilter::Kind::LabelNext;
     } else if (key == "nosplit") {
         filter.kind = ImageViewFilter::Kind::NoSplit;
     } else if (key.startsWith("split:")) {
@@ -52,11 +61,27 @@ ImageViewFilter filterForKey(const QString& key) {
 }  // namespace
 
 ImageFilterBar::ImageFilterBar(QWidget* parent)
-    : QWidget(parent), m_filterCombo(new QComboBox(this)), m_search(new QLineEdit(this)) {
+    : QWidget(parent),
+      m_filterCombo(new QComboBox(this)),
+      m_threshold(new QSpinBox(this)),
+      m_search(new QLineEdit(this)) {
     m_filterCombo->setObjectName("filterCombo");
     m_filterCombo->setToolTip("Which images the grid shows");
     m_filterCombo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     connect(m_filterCombo, &QComboBox::activated, this, &ImageFilterBar::applyChoice);
+
+    m_threshold->setObjectName("suggestionThresholdSpin");
+    m_threshold->setToolTip("Show suggestions at least this confident");
+    m_threshold->setRange(0, 100);
+    m_threshold->setSingleStep(5);
+    m_threshold->setPrefix("≥ ");
+    m_threshold->setSuffix(" %");
+    // One query per value the user settles on, not per digit typed.
+    m_threshold->setKeyboardTracking(false);
+    m_threshold->hide();
+    connect(m_threshold, &QSpinBox::valueChanged, this, [this] {
+        if (m_filterCombo->currentData().toString() == "suggested") applyChoice();
+    });
 
     m_search->setObjectName("pathSearch");
     m_search->setPlaceholderText("Search paths…");
@@ -72,6 +97,7 @@ ImageFilterBar::ImageFilterBar(QWidget* parent)
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_filterCombo);
+    layout->addWidget(m_threshold);
     layout->addWidget(m_search, 1);
 }
 
@@ -83,6 +109,16 @@ void ImageFilterBar::showFilter(const ImageViewFilter& current) {
     m_filterCombo->clear();
     m_filterCombo->addItem("All images", "all");
     m_filterCombo->addItem("Unlabeled", "unlabeled");
+    m_filterCombo->addItem("Suggested", "suggested");
+    m_filterCombo->setItemData(m_filterCombo->count() - 1,
+                               "Unlabeled images with a model's suggestion at least as confident "
+                               "as the threshold beside",
+                               Qt::ToolTipRole);
+    m_filterCombo->addItem("Label next (most useful first)", "labelnext");
+    m_filterCombo->setItemData(m_filterCombo->count() - 1,
+                               "Unlabeled images, those the model is least sure of first "
+                               "(Suggest Labels… sets the order)",
+                               Qt::ToolTipRole);
     m_filterCombo->addItem("Unreadable or missing", "unreadable");
     for (core::Split split : {core::Split::Train, core::Split::Val, core::Split::Test}) {
         m_filterCombo->addItem(QString("Split: %1").arg(core::splitName(split)),
@@ -99,10 +135,19 @@ void ImageFilterBar::showFilter(const ImageViewFilter& current) {
         }
     }
     m_filterCombo->setCurrentIndex(std::max(0, m_filterCombo->findData(filterKey(current))));
+    const bool suggested = current.kind == ImageViewFilter::Kind::Suggested;
+    if (suggested) {
+        const QSignalBlocker quiet(m_threshold);
+        m_threshold->setValue(current.minConfidencePercent);
+    }
+    m_threshold->setVisible(suggested);
 }
 
 void ImageFilterBar::applyChoice() {
     ImageViewFilter filter = filterForKey(m_filterCombo->currentData().toString());
+    if (filter.kind == ImageViewFilter::Kind::Suggested) {
+        filter.minConfidencePercent = m_threshold->value();
+    }
     filter.pathContains = m_search->text();
     Q_EMIT filterChosen(filter);
 }

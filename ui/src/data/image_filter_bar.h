@@ -6,13 +6,16 @@
 
 class QComboBox;
 class QLineEdit;
+class QSpinBox;
 
 namespace fovea::ui {
 
 class ProjectSession;
 
 // The Data page's choice of which images the grid shows: a list of filters (all, unlabeled,
-// unreadable, a split, no split, a class of the open project) and a search in the paths.
+// suggested, label next, unreadable, a split, no split, a class of the open project) and a
+// search in the paths. While "Suggested" is chosen a spin box beside it sets the least
+// confidence shown.
 class ImageFilterBar : public QWidget {
     Q_OBJECT
   public:
@@ -36,6 +39,7 @@ class ImageFilterBar : public QWidget {
 
     ProjectSession* m_session = nullptr;
     QComboBox* m_filterCombo;
+    QSpinBox* m_threshold;  // Kind::Suggested's minConfidencePercent, kept across choices
     QLineEdit* m_search;
 };
 

@@ -154,7 +154,8 @@ void ImageListModel::mergeRows(std::vector<core::ImageRecord> fresh) {
         if (!freshIds.count(record.id)) leaving.insert(record.id);
     }
     dropRows(leaving);
-    // Both lists are in id order, so the remaining rows are a subsequence of `fresh`: walk
+    // Both lists are in the filter's order (id order, or "Label next", which a label change
+    // does not reorder), so the remaining rows are a subsequence of `fresh`: walk
     // both, inserting runs of newcomers where they belong and updating the rest in place.
     size_t row = 0;
     size_t next = 0;
@@ -166,7 +167,7 @@ void ImageListModel::mergeRows(std::vector<core::ImageRecord> fresh) {
         size_t end = next;
         while (end < fresh.size() && !m_rowOfId.contains(fresh[end].id)) ++end;
         if (end == next) {
-            // Not in id order after all (cannot happen with ORDER BY id): start over.
+            // Not in the same order (new suggestions reordered "Label next"): start over.
             beginResetModel();
             m_rows.erase(m_rows.begin() + static_cast<std::ptrdiff_t>(row), m_rows.end());
             m_rows.insert(m_rows.end(), std::make_move_iterator(fresh.begin() + next),
@@ -211,6 +212,11 @@ QVariant ImageListModel::data(const QModelIndex& index, int role) const {
             QStringList lines{path};
             if (image.width > 0) lines << QString("%1 x %2 px").arg(image.width).arg(image.height);
             lines << "Class: " + (image.classId ? className(image.classId) : "(unlabeled)");
+            if (image.suggestion) {
+                lines << QString("Suggested: %1 (%2 %)")
+                             .arg(className(image.suggestion->classId))
+                             .arg(qRound(image.suggestion->confidence * 100));
+            }
             lines << "Split: " + (image.split ? QString(core::splitName(*image.split)) : "(none)");
             if (image.missing) lines << "Missing: the file is no longer on disk.";
             if (image.error) lines << "Unreadable: " + QString::fromStdString(*image.error);
@@ -224,6 +230,12 @@ QVariant ImageListModel::data(const QModelIndex& index, int role) const {
             return className(image.classId);
         case ClassColourRole:
             return image.classId ? m_classes.value(*image.classId).colour : QColor();
+        case SuggestedClassNameRole:
+            return image.suggestion ? className(image.suggestion->classId) : QString();
+        case SuggestedClassColourRole:
+            return image.suggestion ? m_classes.value(image.suggestion->classId).colour : QColor();
+        case SuggestionConfidenceRole:
+            return image.suggestion ? QVariant(image.suggestion->confidence) : QVariant();
         case SplitRole:
             return image.split ? QString(core::splitName(*image.split)) : QString();
         case ErrorRole:

@@ -18,10 +18,10 @@ class ProjectSession;
 class ThumbnailCache;
 
 // The images of the open project that pass the Data page's filter, one row each, in import
-// order. Rows hold the database records (a few hundred bytes each: 50,000 images stay small);
-// thumbnails come from the ThumbnailCache as the view asks for them. Label changes update the
-// affected rows in place and drop those that leave the filter, so labeling never re-queries
-// the whole project.
+// order (or the "Label next" order). Rows hold the database records (a few hundred bytes each:
+// 50,000 images stay small); thumbnails come from the ThumbnailCache as the view asks for them.
+// Label changes update the affected rows in place and drop those that leave the filter, so labeling
+// never re-queries the whole project.
 class ImageListModel : public QAbstractListModel {
     Q_OBJECT
   public:
@@ -33,6 +33,12 @@ class ImageListModel : public QAbstractListModel {
         ErrorRole,                       // QString: why the image cannot be used, or empty
         LoadingRole,                     // bool: the thumbnail is still being decoded
         WatchedRole,                     // bool: in the watch set (the Train page follows it)
+        // A model's suggestion for an unlabeled image (never for a labeled one: the label
+        // wins): the class's name (empty without one), its colour (invalid without one) and the
+        // model's confidence, 0..1 (invalid QVariant without one).
+        SuggestedClassNameRole,
+        SuggestedClassColourRole,
+        SuggestionConfidenceRole,
     };
     // The drag format of a selection: the image ids as text, one per line.
     static constexpr const char* kImageIdsMimeType = "application/x-fovea-image-ids";

@@ -4,7 +4,7 @@ namespace fovea::ui {
 
 bool ImageViewFilter::operator==(const ImageViewFilter& other) const {
     return kind == other.kind && classId == other.classId && split == other.split &&
-           pathContains == other.pathContains;
+           minConfidencePercent == other.minConfidencePercent && pathContains == other.pathContains;
 }
 
 bool ImageViewFilter::isUnusable(const core::ImageRecord& record) {
@@ -31,6 +31,14 @@ core::ImageFilter ImageViewFilter::toImageFilter() const {
             break;
         case Kind::Unreadable:
             break;  // error OR missing: one query cannot say it; matches() picks them
+        case Kind::Suggested:
+            filter.suggested = core::Require::Yes;
+            filter.minSuggestionConfidence = minConfidence();
+            break;
+        case Kind::LabelNext:
+            filter.labeled = core::Require::No;
+            filter.order = core::ImageOrder::LabelNext;
+            break;
     }
     return filter;
 }
@@ -53,6 +61,13 @@ bool ImageViewFilter::matches(const core::ImageRecord& record) const {
             return !record.split;
         case Kind::Unreadable:
             return isUnusable(record);
+        case Kind::Suggested:
+            // As the query: the store gives a suggestion to unlabeled images only, and the same
+            // double is compared on both sides.
+            return !record.classId && record.suggestion &&
+                   record.suggestion->confidence >= minConfidence();
+        case Kind::LabelNext:
+            return !record.classId;
     }
     return true;
 }

@@ -9,10 +9,20 @@ namespace fovea::ui {
 
 // What the image browser shows: one of the filters the Data page offers, plus a path search.
 struct ImageViewFilter {
-    enum class Kind { All, Unlabeled, Class, Split, NoSplit, Unreadable };
+    enum class Kind {
+        All,
+        Unlabeled,
+        Class,
+        Split,
+        NoSplit,
+        Unreadable,
+        Suggested,  // unlabeled images whose suggestion is at least minConfidencePercent sure
+        LabelNext,  // unlabeled images, the most useful to label first (ImageOrder::LabelNext)
+    };
     Kind kind = Kind::All;
     core::ClassId classId = 0;               // Kind::Class
     core::Split split = core::Split::Train;  // Kind::Split
+    int minConfidencePercent = 0;            // Kind::Suggested: 0..100
     QString pathContains;
 
     bool operator==(const ImageViewFilter& other) const;
@@ -20,6 +30,8 @@ struct ImageViewFilter {
     core::ImageFilter toImageFilter() const;
     // Whether `record` belongs in the view (after a label change, without a new query).
     bool matches(const core::ImageRecord& record) const;
+    // The threshold of Kind::Suggested as the database compares it, 0..1.
+    double minConfidence() const { return minConfidencePercent / 100.0; }
     // A file that cannot be used: unreadable or gone from disk.
     static bool isUnusable(const core::ImageRecord& record);
 };

@@ -95,8 +95,8 @@ PreviewPane::PreviewPane(QWidget* parent)
     showImage(std::nullopt, {});
 }
 
-void PreviewPane::showImage(const std::optional<core::ImageRecord>& image,
-                            const QString& className) {
+void PreviewPane::showImage(const std::optional<core::ImageRecord>& image, const QString& className,
+                            const QString& suggestedClassName) {
     // The same file again (its label or split changed): new details, the pixels and zoom stay.
     const bool samePicture = m_image && image && m_image->id == image->id &&
                              m_image->path == image->path && m_image->error == image->error &&
@@ -122,6 +122,11 @@ void PreviewPane::showImage(const std::optional<core::ImageRecord>& image,
                      .arg(QLocale().formattedDataSize(static_cast<qint64>(image->fileSize)));
     }
     lines << "Class: " + (className.isEmpty() ? "<i>unlabeled</i>" : className.toHtmlEscaped());
+    if (image->suggestion && !image->classId) {
+        lines << QString("Suggested: <b>%1</b> (%2 %) — Enter to accept")
+                     .arg(suggestedClassName.toHtmlEscaped())
+                     .arg(qRound(image->suggestion->confidence * 100));
+    }
     lines << "Split: " +
                  (image->split ? QString(core::splitName(*image->split)) : QString("<i>none</i>"));
     if (image->excluded) lines << "Excluded from training and export.";

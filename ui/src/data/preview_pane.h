@@ -22,9 +22,11 @@ class PreviewPane : public QWidget {
   public:
     explicit PreviewPane(QWidget* parent = nullptr);
 
-    // Shows `image` (std::nullopt: nothing selected); `className` is its label's name. The
-    // same image again only updates the details.
-    void showImage(const std::optional<core::ImageRecord>& image, const QString& className);
+    // Shows `image` (std::nullopt: nothing selected); `className` is its label's name,
+    // `suggestedClassName` the name of its suggestion's class (image->suggestion). The same
+    // image again only updates the details.
+    void showImage(const std::optional<core::ImageRecord>& image, const QString& className,
+                   const QString& suggestedClassName = {});
     double zoom() const { return m_zoom; }
     void setZoom(double zoom);  // 1.0: one image pixel per screen pixel
     void zoomToFit();

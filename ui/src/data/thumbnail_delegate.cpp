@@ -2,6 +2,7 @@
 
 #include <QApplication>
 #include <QPainter>
+#include <algorithm>
 
 #include "data/image_list_model.h"
 
@@ -11,6 +12,7 @@ namespace {
 
 constexpr int kMargin = 4;
 constexpr int kBandHeight = 18;
+constexpr int kOutlineWidth = 2;  // a suggestion's hollow band
 
 }  // namespace
 
@@ -54,23 +56,30 @@ void ThumbnailDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opt
         painter->drawImage(target, image);
     }
 
-    // The label band: class colour and name, or a neutral "unlabeled".
+    // The label band: class colour and name, a model's suggestion, or a neutral "unlabeled".
     const QRect band(square.left(), square.bottom() + 2, m_side, kBandHeight - 2);
-    const QColor colour = index.data(ImageListModel::ClassColourRole).value<QColor>();
-    const QString name = index.data(ImageListModel::ClassNameRole).toString();
-    if (colour.isValid()) {
-        painter->fillRect(band, colour);
-        painter->setPen(colour.lightness() > 150 ? Qt::black : Qt::white);
-    } else {
-        painter->setPen(selected ? palette.color(QPalette::HighlightedText)
-                                 : palette.color(QPalette::PlaceholderText));
-    }
     QFont font = option.font;
     font.setPointSizeF(font.pointSizeF() * 0.85);
     painter->setFont(font);
-    const QString text = name.isEmpty() ? "unlabeled" : name;
-    painter->drawText(band.adjusted(3, 0, -3, 0), Qt::AlignVCenter | Qt::AlignLeft,
-                      painter->fontMetrics().elidedText(text, Qt::ElideRight, band.width() - 6));
+    const QColor colour = index.data(ImageListModel::ClassColourRole).value<QColor>();
+    const QString suggested = index.data(ImageListModel::SuggestedClassNameRole).toString();
+    if (colour.isValid()) {
+        const QString name = index.data(ImageListModel::ClassNameRole).toString();
+        painter->fillRect(band, colour);
+        painter->setPen(colour.lightness() > 150 ? Qt::black : Qt::white);
+        painter->drawText(
+            band.adjusted(3, 0, -3, 0), Qt::AlignVCenter | Qt::AlignLeft,
+            painter->fontMetrics().elidedText(name, Qt::ElideRight, band.width() - 6));
+    } else if (!suggested.isEmpty()) {
+        paintSuggestion(
+            painter, band, index,
+            selected ? palette.color(QPalette::HighlightedText) : palette.color(QPalette::Text));
+    } else {
+        painter->setPen(selected ? palette.color(QPalette::HighlightedText)
+                                 : palette.color(QPalette::PlaceholderText));
+        painter->drawText(band.adjusted(3, 0, -3, 0), Qt::AlignVCenter | Qt::AlignLeft,
+                          "unlabeled");
+    }
 
     const QString split = index.data(ImageListModel::SplitRole).toString();
     if (!split.isEmpty()) {
@@ -86,6 +95,26 @@ void ThumbnailDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opt
         painter->drawText(tag, Qt::AlignCenter, "watch");
     }
     painter->restore();
+}
+
+void ThumbnailDelegate::paintSuggestion(QPainter* painter, const QRect& band,
+                                        const QModelIndex& index, const QColor& textColour) const {
+    // Hollow, so a suggestion never passes for a label at a glance: the class colour as an
+    // outline, "Coat? 87%" inside. The percentage always shows; a long name gives way.
+    const QColor colour = index.data(ImageListModel::SuggestedClassColourRole).value<QColor>();
+    const QString name = index.data(ImageListModel::SuggestedClassNameRole).toString();
+    const double confidence = index.data(ImageListModel::SuggestionConfidenceRole).toDouble();
+    const QString percent = QString("? %1%").arg(qRound(confidence * 100));
+    painter->setPen(QPen(colour.isValid() ? colour : textColour, kOutlineWidth));
+    painter->setBrush(Qt::NoBrush);
+    const int inset = kOutlineWidth / 2;
+    painter->drawRect(band.adjusted(inset, inset, -inset - 1, -inset - 1));
+    const QFontMetrics metrics = painter->fontMetrics();
+    const QRect text = band.adjusted(3 + kOutlineWidth, 0, -3 - kOutlineWidth, 0);
+    const int nameWidth = std::max(0, text.width() - metrics.horizontalAdvance(percent));
+    painter->setPen(textColour);
+    painter->drawText(text, Qt::AlignVCenter | Qt::AlignLeft,
+                      metrics.elidedText(name, Qt::ElideRight, nameWidth) + percent);
 }
 
 }  // namespace fovea::ui

@@ -5,8 +5,10 @@
 namespace fovea::ui {
 
 // Paints one cell of the image grid: the thumbnail centred in a square (a grey placeholder
-// while it decodes), a band in the class colour with the class name, the split as a small tag,
-// and a red cross with "unreadable" for files that cannot be decoded or are gone.
+// while it decodes), a band in the class colour with the class name (for an unlabeled image
+// with a model's suggestion a hollow band, outlined in the suggested class's colour, "Coat?
+// 87%"), the split as a small tag, and a red cross with "unreadable" for files that cannot be
+// decoded or are gone.
 class ThumbnailDelegate : public QStyledItemDelegate {
     Q_OBJECT
   public:
@@ -19,6 +21,9 @@ class ThumbnailDelegate : public QStyledItemDelegate {
     QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
 
   private:
+    void paintSuggestion(QPainter* painter, const QRect& band, const QModelIndex& index,
+                         const QColor& textColour) const;
+
     int m_side;
 };
 
