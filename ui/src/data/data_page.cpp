@@ -20,6 +20,7 @@
 #include "data/image_list_model.h"
 #include "data/labeling_commands.h"
 #include "data/preview_pane.h"
+#include "data/suggestion_bar.h"
 #include "data/thumbnail_cache.h"
 #include "data/thumbnail_delegate.h"
 #include "page_header.h"
@@ -88,7 +89,8 @@ DataPage::DataPage(QWidget* parent)
     layout->addWidget(makePageHeader("Data",
                                      "Label images with keys 1-9 (0 removes the label), with L "
                                      "and the start of a class name, or by dragging them onto "
-                                     "a class; Ctrl+Z undoes.",
+                                     "a class; Enter accepts a model's suggestions; Ctrl+Z "
+                                     "undoes.",
                                      this));
     layout->addWidget(splitter, 1);
 
@@ -147,6 +149,15 @@ QWidget* DataPage::buildBrowser() {
     m_grid = buildGrid(panel);
     m_status = new QLabel(panel);
     m_status->setObjectName("dataStatus");
+    m_suggestionBar = new SuggestionBar(panel);
+    connect(m_suggestionBar, &SuggestionBar::acceptRequested, this,
+            [this](const QList<qint64>& ids) { acceptSuggestions(ids); });
+    connect(m_suggestionBar, &SuggestionBar::suggestionsStored, this, [this] {
+        // "Label next" has a new order: the grid was read again from the top.
+        if (m_model->rowCount() > 0 && !m_grid->currentIndex().isValid()) {
+            m_grid->setCurrentIndex(m_model->index(0));
+        }
+    });
 
     auto* tools = new QHBoxLayout;
     tools->addWidget(m_filterBar, 1);
@@ -155,6 +166,7 @@ QWidget* DataPage::buildBrowser() {
     auto* layout = new QVBoxLayout(panel);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(tools);
+    layout->addWidget(m_suggestionBar);
     layout->addWidget(m_grid, 1);
     layout->addWidget(m_status);
     return panel;
@@ -250,6 +262,7 @@ void DataPage::setSession(ProjectSession* session) {
     m_filterBar->clearSearch();
     m_model->setSession(session);
     m_classPanel->setSession(session);
+    m_suggestionBar->setSession(session);
     rebuildFilterChoices();
     setEnabled(session != nullptr);
     if (m_model->rowCount() > 0) m_grid->setCurrentIndex(m_model->index(0));
@@ -297,25 +310,54 @@ void DataPage::selectImages(const QList<qint64>& ids) {
 }
 
 void DataPage::labelSelection(std::optional<core::ClassId> classId) {
-    const QModelIndexList rows = m_grid->selectionModel()->selectedIndexes();
-    if (rows.isEmpty() || !m_session) return;
+    if (m_grid->selectionModel()->selectedIndexes().isEmpty() || !m_session) return;
     // Move on to the first unselected image after the selection, as labeling tools do, so a
     // run of key presses labels image after image.
-    int firstRow = rows.front().row();
-    int lastRow = firstRow;
-    for (const QModelIndex& index : rows) {
-        firstRow = std::min(firstRow, index.row());
-        lastRow = std::max(lastRow, index.row());
-    }
-    std::optional<qint64> next;
-    for (int row = lastRow + 1; row < m_model->rowCount(); ++row) {
-        if (!m_grid->selectionModel()->isRowSelected(row, {})) {
-            next = m_model->record(row).id;
-            break;
-        }
-    }
+    int firstRow = 0;
+    const std::optional<qint64> next = imageAfterSelection(&firstRow);
     const QList<qint64> ids = selectedImageIds();
     labelImages(ids, classId);
+    moveOnFrom(ids, next, firstRow);
+}
+
+void DataPage::acceptSelectionSuggestions() {
+    if (m_grid->selectionModel()->selectedIndexes().isEmpty() || !m_session) return;
+    int firstRow = 0;
+    const std::optional<qint64> next = imageAfterSelection(&firstRow);
+    const QList<qint64> ids = selectedImageIds();
+    if (acceptSuggestions(ids) > 0) moveOnFrom(ids, next, firstRow);
+}
+
+int DataPage::acceptSuggestions(const QList<qint64>& ids) {
+    if (ids.isEmpty() || !m_session) return 0;
+    auto* command = new AcceptSuggestionsCommand(*m_session, toIds(ids));
+    // A command that labeled nothing is obsolete, and the stack deletes it; one that did is
+    // the stack's newest, kept.
+    if (!pushCommand(command)) {
+        m_status->setText(ids.size() == 1 ? QString("This image has no suggestion to accept.")
+                                          : QString("None of these images has a suggestion "
+                                                    "to accept."));
+        return 0;
+    }
+    return static_cast<int>(command->accepted().size());
+}
+
+std::optional<qint64> DataPage::imageAfterSelection(int* firstRow) const {
+    const QModelIndexList rows = m_grid->selectionModel()->selectedIndexes();
+    int first = rows.isEmpty() ? 0 : rows.front().row();
+    int last = first;
+    for (const QModelIndex& index : rows) {
+        first = std::min(first, index.row());
+        last = std::max(last, index.row());
+    }
+    if (firstRow) *firstRow = first;
+    for (int row = last + 1; row < m_model->rowCount(); ++row) {
+        if (!m_grid->selectionModel()->isRowSelected(row, {})) return m_model->record(row).id;
+    }
+    return std::nullopt;
+}
+
+void DataPage::moveOnFrom(const QList<qint64>& ids, std::optional<qint64> next, int firstRow) {
     if (next) {
         moveTo(next, firstRow);
     } else {
@@ -402,6 +444,11 @@ bool DataPage::eventFilter(QObject* watched, QEvent* event) {
                 labelSelection(order[number - 1]);
             }
             return true;  // a key without a class does nothing (never type-ahead search)
+        }
+        if (modifiers == Qt::NoModifier &&
+            (key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter)) {
+            acceptSelectionSuggestions();
+            return true;
         }
         if (modifiers == Qt::NoModifier && key->key() == Qt::Key_W) {
             toggleSelectionWatched();
@@ -508,6 +555,7 @@ void DataPage::onLabelsChanged(const QList<qint64>& ids) {
     // again), so the selection, the current image and the scroll position stay.
     m_model->refreshImages(ids);
     m_classList->refresh();
+    m_suggestionBar->refresh();
     updatePreview();
     updateStatus();
 }

@@ -22,6 +22,7 @@ class ImageFilterBar;
 class ImageListModel;
 class PreviewPane;
 class ProjectSession;
+class SuggestionBar;
 class ThumbnailCache;
 class ThumbnailDelegate;
 
@@ -29,7 +30,9 @@ class ThumbnailDelegate;
 // filter, and a preview of the selected image. Labeling as fast as dedicated tools: keys 1-9
 // give the selection the numbered class and move on to the next image, 0 removes the label,
 // L opens a chooser where typing the start of any class's name picks it; drag a selection onto
-// a class; every action is undoable (the project's undo stack).
+// a class; every action is undoable (the project's undo stack). A trained model can suggest
+// labels (the suggestion strip above the grid): they show hollow in the grid, Enter accepts
+// the selection's, Accept all the confident ones.
 class DataPage : public QWidget {
     Q_OBJECT
   public:
@@ -51,6 +54,12 @@ class DataPage : public QWidget {
     // Adds the selection to the watch set (the Train page shows their predictions after every
     // epoch), or removes it when every selected image is watched already.
     void toggleSelectionWatched();
+    // Enter: the selected images take their suggested classes (one undoable command) and the
+    // grid moves on to the next image, as after a key 1-9. Images without a suggestion, or
+    // with a label, are left as they are.
+    void acceptSelectionSuggestions();
+    // Accepts the suggestions of `ids` as one undoable command; how many images it labeled.
+    int acceptSuggestions(const QList<qint64>& ids);
     // The class chooser over the grid (key L), for the selected images; nothing without a
     // selection or classes.
     void openClassChooser();
@@ -65,6 +74,7 @@ class DataPage : public QWidget {
     PreviewPane* preview() const { return m_preview; }
     ThumbnailCache* thumbnails() const { return m_thumbnails; }
     ClassChooser* classChooser() const { return m_chooser; }
+    SuggestionBar* suggestionBar() const { return m_suggestionBar; }
     // Why the grid is empty (the search and filter named), or empty while it shows images.
     QString emptyGridMessage() const;
 
@@ -88,6 +98,11 @@ class DataPage : public QWidget {
     void onImagesChanged();
     // Selects the image `id` when it is still shown, else the row nearest `fallbackRow`.
     void moveTo(std::optional<qint64> id, int fallbackRow);
+    // The first unselected image after the selection (where labeling moves on to) and the
+    // selection's first row; nullopt after the last image.
+    std::optional<qint64> imageAfterSelection(int* firstRow) const;
+    // Moves on after labeling `ids`: to `next`, else stays on `ids`.
+    void moveOnFrom(const QList<qint64>& ids, std::optional<qint64> next, int firstRow);
     bool pushCommand(QUndoCommand* command);
 
     ProjectSession* m_session = nullptr;
@@ -103,6 +118,7 @@ class DataPage : public QWidget {
     QLabel* m_status = nullptr;
     QLabel* m_emptyMessage = nullptr;  // over the grid while it shows nothing
     ClassChooser* m_chooser = nullptr;
+    SuggestionBar* m_suggestionBar = nullptr;
 };
 
 }  // namespace fovea::ui

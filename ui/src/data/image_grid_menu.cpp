@@ -25,6 +25,8 @@ void execImageGridMenu(DataPage& page, ProjectSession& session, const QPoint& gl
     }
     menu.addAction("Remove label\t0", &page, [&page] { page.labelSelection(std::nullopt); })
         ->setEnabled(hasSelection);
+    menu.addAction("Accept suggestions\tEnter", &page, &DataPage::acceptSelectionSuggestions)
+        ->setEnabled(hasSelection);
     QMenu* splitMenu = menu.addMenu("Move to split");
     splitMenu->setEnabled(hasSelection);
     for (core::Split split : {core::Split::Train, core::Split::Val, core::Split::Test}) {

@@ -17,6 +17,14 @@ QList<qint64> toQList(const std::vector<core::ImageId>& ids) {
     return QList<qint64>(ids.begin(), ids.end());
 }
 
+std::vector<core::ImageId> imagesOf(
+    const std::vector<std::pair<core::ImageId, core::ClassId>>& labels) {
+    std::vector<core::ImageId> ids;
+    ids.reserve(labels.size());
+    for (const auto& label : labels) ids.push_back(label.first);
+    return ids;
+}
+
 core::ImageRecord unknownImage(core::ImageId id) {
     core::ImageRecord record;
     record.id = id;
@@ -93,6 +101,46 @@ void SetLabelCommand::undo() {
         if (!m_session.check(m_session.store().setLabel(ids, label))) break;
     }
     Q_EMIT m_session.labelsChanged(toQList(m_ids));
+}
+
+// --- AcceptSuggestionsCommand ---
+
+AcceptSuggestionsCommand::AcceptSuggestionsCommand(ProjectSession& session,
+                                                   std::vector<core::ImageId> ids)
+    : m_session(session), m_ids(std::move(ids)) {
+    setText("Accept suggestions");
+}
+
+void AcceptSuggestionsCommand::redo() {
+    if (!m_done) {
+        m_done = true;
+        auto accepted = m_session.store().acceptSuggestions(m_ids);
+        if (!m_session.check(accepted) || accepted.value().empty()) {
+            setObsolete(true);
+            return;
+        }
+        m_accepted = std::move(accepted).value();
+        const auto count = static_cast<qsizetype>(m_accepted.size());
+        setText(count == 1 ? QString("Accept the suggestion for 1 image")
+                           : QString("Accept the suggestions for %1 images").arg(count));
+    } else {
+        // The same labels again (not the store's suggestions of now: a newer model may have
+        // changed them since), one store call per class.
+        std::map<core::ClassId, std::vector<core::ImageId>> byClass;
+        for (const auto& [image, classId] : m_accepted) {
+            byClass[m_session.currentClassId(classId)].push_back(image);
+        }
+        for (const auto& [classId, ids] : byClass) {
+            if (!m_session.check(m_session.store().setLabel(ids, classId))) break;
+        }
+    }
+    Q_EMIT m_session.labelsChanged(toQList(imagesOf(m_accepted)));
+}
+
+void AcceptSuggestionsCommand::undo() {
+    const std::vector<core::ImageId> ids = imagesOf(m_accepted);
+    m_session.check(m_session.store().setLabel(ids, std::nullopt));
+    Q_EMIT m_session.labelsChanged(toQList(ids));
 }
 
 // --- SetSplitCommand ---

@@ -3,6 +3,7 @@
 #include <QString>
 #include <QUndoCommand>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "fovea/core/project/project_types.h"
@@ -31,6 +32,29 @@ class SetLabelCommand : public QUndoCommand {
     std::vector<core::ImageId> m_ids;
     std::optional<core::ClassId> m_classId;
     std::vector<std::optional<core::ClassId>> m_previous;  // per id
+};
+
+// Accepts the models' suggestions of `ids` (ProjectStore::acceptSuggestions): the images still
+// unlabeled take their suggested class, in one transaction; images with a label keep it (a
+// hand-given label wins). Undo unlabels exactly the images it labeled, so their suggestions
+// show again; redo labels them again with the same classes. Labeling none is no change: the
+// first redo then marks the command obsolete (nothing to undo). The text says how many it
+// labeled.
+class AcceptSuggestionsCommand : public QUndoCommand {
+  public:
+    AcceptSuggestionsCommand(ProjectSession& session, std::vector<core::ImageId> ids);
+    void redo() override;
+    void undo() override;
+    // What the first redo labeled, (image, class as then).
+    const std::vector<std::pair<core::ImageId, core::ClassId>>& accepted() const {
+        return m_accepted;
+    }
+
+  private:
+    ProjectSession& m_session;
+    std::vector<core::ImageId> m_ids;
+    std::vector<std::pair<core::ImageId, core::ClassId>> m_accepted;
+    bool m_done = false;  // the first redo ran
 };
 
 // Moves `ids` to a split (std::nullopt: none); undo restores each image's own split.

@@ -1,0 +1,519 @@
+// Model-assisted labeling on the Data page (issue 22): a real tiny model, trained in seconds,
+// suggests classes for a real project's unlabeled images from the window; the grid shows them
+// apart from labels, the Suggested filter and Label next show what the database says, Enter and
+// Accept all accept them as one undoable command each, and a hand-given label always wins.
+#include <QApplication>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QLabel>
+#include <QListView>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <QUndoStack>
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "data/data_page.h"
+#include "data/image_list_model.h"
+#include "data/suggest_model_dialog.h"
+#include "data/suggestion_bar.h"
+#include "fovea/core/session/training_run.h"
+#include "fovea/ui/main_window.h"
+#include "project/project_session.h"
+#include "ui_test_project.h"
+#include "ui_test_window.h"
+#include "widgets/background_job.h"
+
+using fovea::ui::DataPage;
+using fovea::ui::ImageListModel;
+using fovea::ui::ImageViewFilter;
+using fovea::ui::MainWindow;
+using fovea::ui::SuggestionBar;
+namespace core = fovea::core;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kTrainingEpochs = 4;
+
+// The project's database through a connection of its own, as another program would read it.
+core::ProjectStore openStore(const QString& project) {
+    return core::ProjectStore::open(project.toStdString()).value();
+}
+
+std::vector<core::ImageId> idsOf(const std::vector<core::ImageRecord>& records) {
+    std::vector<core::ImageId> ids;
+    for (const auto& record : records) ids.push_back(record.id);
+    return ids;
+}
+
+// The images the grid shows, in its order.
+std::vector<core::ImageId> gridIds(const DataPage& page) {
+    std::vector<core::ImageId> ids;
+    for (int row = 0; row < page.model()->rowCount(); ++row) {
+        ids.push_back(page.model()->record(row).id);
+    }
+    return ids;
+}
+
+// Stored suggestions of the images that are still unlabeled, by image.
+std::map<core::ImageId, core::LabelSuggestion> waitingSuggestions(const QString& project) {
+    auto store = openStore(project);
+    std::map<core::ImageId, core::LabelSuggestion> waiting;
+    const auto suggestions = store.suggestions().value();
+    for (const auto& suggestion : suggestions) {
+        if (!store.image(suggestion.image).value().classId) waiting[suggestion.image] = suggestion;
+    }
+    return waiting;
+}
+
+// A small real model whose confidences spread, as thresholds need: ResNet-18 from scratch at
+// 32 px, four epochs (seconds). fovea::test::trainTinyRun's MobileNetV3-Small from scratch
+// gives every image the same class with the same probability, even after a dozen epochs.
+QString trainSmallRun(const QString& images, const QString& runFolder) {
+    core::RunSettings settings;
+    settings.data = images.toStdString();
+    settings.network.architecture = "resnet18";
+    settings.network.weights = "none";
+    settings.network.imageSize = 32;
+    settings.training.epochs = kTrainingEpochs;
+    settings.training.seed = 1;
+    settings.batchSize = 8;
+    settings.augment = core::AugmentationLevel::None;
+    core::TrainingControl control;
+    auto ran = core::runTraining(settings, runFolder.toStdString(), false, control, {});
+    if (!ran.ok()) return QString::fromStdString(ran.error().message);
+    if (!ran.value().model.has_value()) return "the run finished without a model";
+    return {};
+}
+
+// A threshold in percent that some of the waiting suggestions pass and some do not, as near
+// the middle as their confidences allow; 0 when they are all within one percent.
+int splittingPercent(const std::map<core::ImageId, core::LabelSuggestion>& waiting) {
+    int best = 0;
+    std::size_t bestDistance = waiting.size();
+    for (int percent = 1; percent <= 100; ++percent) {
+        const auto passing = static_cast<std::size_t>(std::count_if(
+            waiting.begin(), waiting.end(),
+            [percent](const auto& entry) { return entry.second.confidence >= percent / 100.0; }));
+        if (passing == 0 || passing == waiting.size()) continue;
+        const std::size_t distance = passing > waiting.size() / 2 ? passing - waiting.size() / 2
+                                                                  : waiting.size() / 2 - passing;
+        if (distance < bestDistance) {
+            best = percent;
+            bestDistance = distance;
+        }
+    }
+    return best;
+}
+
+std::optional<core::ClassId> labelOf(const QString& project, core::ImageId id) {
+    return openStore(project).image(id).value().classId;
+}
+
+QString previewDetails(DataPage* page) {
+    auto* details = page->findChild<QLabel*>("previewDetails");
+    return details ? details->text() : QString();
+}
+
+// Picks the filter bar's entry with `key` as a user would.
+void chooseFilterEntry(DataPage* page, const QString& key) {
+    auto* combo = page->findChild<QComboBox*>("filterCombo");
+    const int index = combo->findData(key);
+    QVERIFY2(index >= 0, qPrintable(key));
+    combo->setCurrentIndex(index);
+    Q_EMIT combo->activated(index);
+}
+
+// Answers the next modal message box with `answer` and keeps what it said.
+void answerNextMessageBox(QObject* context, QMessageBox::StandardButton answer, QString* text) {
+    QTimer::singleShot(100, context, [answer, text] {
+        auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+        if (!box) return;
+        *text = box->text();
+        box->button(answer)->click();
+    });
+}
+
+}  // namespace
+
+class SuggestionsTest : public QObject {
+    Q_OBJECT
+  private:
+    QTemporaryDir m_temp;
+    QString m_images;
+    QString m_run;
+
+    // A window with a new project over the test images and the tiny model's suggestions.
+    bool projectWithSuggestions(MainWindow& window, const QString& project) {
+        if (!fovea::test::importNewProject(window, project, m_images)) return false;
+        SuggestionBar* bar = window.dataPage()->suggestionBar();
+        QSignalSpy finished(bar->job(), &fovea::ui::BackgroundJob::finished);
+        QString error;
+        if (!bar->suggestLabels(m_run, &error)) {
+            qWarning() << error;
+            return false;
+        }
+        return finished.wait(60000) && finished.first().at(0).toBool();
+    }
+
+  private Q_SLOTS:
+    void initTestCase() {
+        fovea::test::useTestSettings("FoveaSuggestionsTest");
+        QVERIFY(m_temp.isValid());
+        m_images = m_temp.path() + "/images";
+        QVERIFY(fovea::test::writeUiTestImages(m_images, 3, 8, 16).labeled > 0);
+        m_run = m_temp.path() + "/run";
+        const QString error = trainSmallRun(m_images, m_run);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+    }
+
+    void suggestionsRunFromTheWindowAndShowInTheGrid() {
+        MainWindow window;
+        window.show();
+        const QString project = m_temp.path() + "/p-run";
+        QVERIFY(fovea::test::importNewProject(window, project, m_images));
+        // A run of the project's own, where Suggest Labels… looks first.
+        const QString run = project + "/runs/tiny";
+        fs::create_directories((project + "/runs").toStdString());
+        fs::copy(m_run.toStdString(), run.toStdString(), fs::copy_options::recursive);
+        DataPage* page = window.dataPage();
+        SuggestionBar* bar = page->suggestionBar();
+        QVERIFY(bar->report().startsWith("No suggestions"));
+
+        // The dialog offers the run, chosen already; Suggest starts the work.
+        QString offered;
+        int listed = 0;
+        QTimer::singleShot(200, this, [&] {
+            auto* dialog =
+                qobject_cast<fovea::ui::SuggestModelDialog*>(QApplication::activeModalWidget());
+            if (!dialog) return;
+            listed = dialog->runList()->count();
+            offered = dialog->modelSource();
+            dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();
+        });
+        QSignalSpy finished(bar->job(), &fovea::ui::BackgroundJob::finished);
+        page->findChild<QPushButton*>("suggestLabelsButton")->click();
+        QCOMPARE(listed, 1);
+        QCOMPARE(QDir::cleanPath(offered), QDir::cleanPath(run));
+        QVERIFY(finished.wait(60000));
+        QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+
+        // Every unlabeled readable image got one, and the strip says so.
+        const auto waiting = waitingSuggestions(project);
+        QCOMPARE(int(waiting.size()), 16);
+        QVERIFY2(bar->report().startsWith("Suggested labels for 16 images with tiny."),
+                 qPrintable(bar->report()));
+
+        // The grid's rows carry them: the suggested class's name and colour, the confidence;
+        // labeled rows carry none (their label is what they show).
+        const auto classes = openStore(project).classes().value();
+        std::map<core::ClassId, core::ClassInfo> classById;
+        for (const auto& info : classes) classById[info.id] = info;
+        const ImageListModel* model = page->model();
+        int withSuggestion = 0;
+        for (int row = 0; row < model->rowCount(); ++row) {
+            const QModelIndex index = model->index(row);
+            const core::ImageId id = model->record(row).id;
+            const QString name = index.data(ImageListModel::SuggestedClassNameRole).toString();
+            auto it = waiting.find(id);
+            if (it == waiting.end()) {
+                QVERIFY(name.isEmpty());
+                QVERIFY(!index.data(ImageListModel::SuggestionConfidenceRole).isValid());
+                QVERIFY(!index.data(ImageListModel::SuggestedClassColourRole)
+                             .value<QColor>()
+                             .isValid());
+                continue;
+            }
+            ++withSuggestion;
+            const core::ClassInfo& info = classById.at(it->second.classId);
+            QCOMPARE(name, QString::fromStdString(info.name));
+            QCOMPARE(index.data(ImageListModel::SuggestedClassColourRole).value<QColor>(),
+                     QColor(QString::fromStdString(info.colour)));
+            QCOMPARE(index.data(ImageListModel::SuggestionConfidenceRole).toDouble(),
+                     it->second.confidence);
+            QVERIFY(index.data(ImageListModel::ClassNameRole).toString().isEmpty());
+            QVERIFY(index.data(Qt::ToolTipRole).toString().contains("Suggested: " + name));
+        }
+        QCOMPARE(withSuggestion, 16);
+
+        // The preview says what is suggested and how to take it.
+        const core::ImageId first = waiting.begin()->first;
+        page->grid()->setCurrentIndex(model->index(model->rowOf(first)));
+        const QString percent =
+            QString::number(qRound(waiting.begin()->second.confidence * 100)) + " %";
+        const QString suggested =
+            QString::fromStdString(classById.at(waiting.begin()->second.classId).name);
+        QVERIFY2(previewDetails(page).contains("Suggested: <b>" + suggested + "</b> (" + percent +
+                                               ") — Enter to accept"),
+                 qPrintable(previewDetails(page)));
+
+        if (qEnvironmentVariableIsSet("FOVEA_SUGGESTIONS_SHOT")) {
+            window.resize(1500, 900);
+            QTest::qWait(1500);  // thumbnails
+            page->grab().save(qEnvironmentVariable("FOVEA_SUGGESTIONS_SHOT"));
+        }
+    }
+
+    void suggestedFilterShowsWhatTheDatabaseSays() {
+        MainWindow window;
+        window.show();
+        const QString project = m_temp.path() + "/p-filter";
+        QVERIFY(projectWithSuggestions(window, project));
+        DataPage* page = window.dataPage();
+        auto* threshold = page->findChild<QSpinBox*>("suggestionThresholdSpin");
+        QVERIFY(!threshold->isVisible());
+
+        // A threshold in the middle of what the model said, so some pass and some do not.
+        const int percent = splittingPercent(waitingSuggestions(project));
+        QVERIFY(percent > 0);
+
+        chooseFilterEntry(page, "suggested");
+        QVERIFY(threshold->isVisible());
+        QCOMPARE(page->filter().kind, ImageViewFilter::Kind::Suggested);
+        threshold->setValue(percent);
+        QCOMPARE(page->filter().minConfidencePercent, percent);
+
+        // Exactly the query's images, in its order, and exactly those the suggestions give.
+        core::ImageFilter query;
+        query.suggested = core::Require::Yes;
+        query.minSuggestionConfidence = percent / 100.0;
+        const auto expected = idsOf(openStore(project).images(query).value());
+        QCOMPARE(gridIds(*page), expected);
+        std::vector<core::ImageId> fromSuggestions;
+        for (const auto& [id, suggestion] : waitingSuggestions(project)) {
+            if (suggestion.confidence >= percent / 100.0) fromSuggestions.push_back(id);
+        }
+        QCOMPARE(fromSuggestions, expected);
+        QVERIFY(!expected.empty());
+        QVERIFY(int(expected.size()) < 16);
+        // matches() agrees with the query on every image of the project.
+        const std::set<core::ImageId> shown(expected.begin(), expected.end());
+        const auto images = openStore(project).images().value();
+        for (const auto& record : images) {
+            QCOMPARE(page->filter().matches(record), shown.count(record.id) == 1);
+        }
+
+        // A label takes an image out of the view, Ctrl+Z brings it back with its suggestion.
+        QListView* grid = page->grid();
+        grid->setFocus();
+        page->selectImages({expected.front()});
+        QTest::keyClick(grid, Qt::Key_1);
+        QCOMPARE(page->model()->rowOf(expected.front()), -1);
+        QTest::keyClick(grid, Qt::Key_Z, Qt::ControlModifier);
+        QCOMPARE(gridIds(*page), expected);
+
+        // Another entry hides the threshold; it is kept for the next time.
+        chooseFilterEntry(page, "all");
+        QVERIFY(!threshold->isVisible());
+        chooseFilterEntry(page, "suggested");
+        QCOMPARE(page->filter().minConfidencePercent, percent);
+        QCOMPARE(gridIds(*page), expected);
+    }
+
+    void enterAcceptsTheSelectionAsOneUndoableCommand() {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const QString project = m_temp.path() + "/p-enter";
+        QVERIFY(projectWithSuggestions(window, project));
+        DataPage* page = window.dataPage();
+        const auto waiting = waitingSuggestions(project);
+        auto it = waiting.begin();
+        const core::ImageId a = (it++)->first;
+        const core::ImageId b = (it++)->first;
+        // And an image labeled already: Enter leaves its label alone.
+        const core::ImageId labeled = page->model()->record(0).id;
+        const auto labeledClass = labelOf(project, labeled);
+        QVERIFY(labeledClass.has_value());
+
+        QListView* grid = page->grid();
+        grid->setFocus();
+        page->selectImages({labeled, a, b});
+        QUndoStack* undo = window.session()->undoStack();
+        const int before = undo->index();
+        QTest::keyClick(grid, Qt::Key_Return);
+        QCOMPARE(undo->index(), before + 1);
+        QCOMPARE(labelOf(project, a), std::optional(waiting.at(a).classId));
+        QCOMPARE(labelOf(project, b), std::optional(waiting.at(b).classId));
+        QCOMPARE(labelOf(project, labeled), labeledClass);
+        QCOMPARE(undo->text(undo->index() - 1), QString("Accept the suggestions for 2 images"));
+        // The grid shows them as labels now: filled band, no suggestion.
+        const QModelIndex row = page->model()->index(page->model()->rowOf(a));
+        QCOMPARE(row.data(ImageListModel::ClassNameRole).toString(),
+                 window.session()->classNames().value(waiting.at(a).classId));
+        QVERIFY(row.data(ImageListModel::SuggestedClassNameRole).toString().isEmpty());
+        // It moved on past the selection, as a label key does.
+        QCOMPARE(page->selectedImageIds().size(), 1);
+        QVERIFY(!QList<qint64>({labeled, a, b}).contains(page->selectedImageIds().front()));
+
+        // One Ctrl+Z: both unlabeled again, their suggestions back in the grid.
+        QTest::keyClick(grid, Qt::Key_Z, Qt::ControlModifier);
+        QCOMPARE(undo->index(), before);
+        QCOMPARE(labelOf(project, a), std::nullopt);
+        QCOMPARE(labelOf(project, b), std::nullopt);
+        QCOMPARE(labelOf(project, labeled), labeledClass);
+        const QModelIndex back = page->model()->index(page->model()->rowOf(a));
+        QVERIFY(!back.data(ImageListModel::SuggestedClassNameRole).toString().isEmpty());
+        QVERIFY(back.data(ImageListModel::ClassNameRole).toString().isEmpty());
+        // Ctrl+Shift+Z: the same labels again.
+        QTest::keyClick(grid, Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+        QCOMPARE(labelOf(project, a), std::optional(waiting.at(a).classId));
+        QCOMPARE(labelOf(project, b), std::optional(waiting.at(b).classId));
+
+        // Enter on images without a suggestion changes nothing and adds no undo step.
+        page->selectImages({labeled});
+        const int now = undo->index();
+        QTest::keyClick(grid, Qt::Key_Enter);
+        QCOMPARE(undo->index(), now);
+        QCOMPARE(labelOf(project, labeled), labeledClass);
+    }
+
+    void acceptAllSaysHowManyBeforeItLabels() {
+        MainWindow window;
+        window.show();
+        const QString project = m_temp.path() + "/p-all";
+        QVERIFY(projectWithSuggestions(window, project));
+        DataPage* page = window.dataPage();
+        SuggestionBar* bar = page->suggestionBar();
+        const auto waiting = waitingSuggestions(project);
+        const int percent = splittingPercent(waiting);
+        QVERIFY(percent > 0);
+        auto* spin = page->findChild<QSpinBox*>("acceptThresholdSpin");
+        spin->setValue(percent);
+        auto* button = page->findChild<QPushButton*>("acceptAllButton");
+        QCOMPARE(button->text(), QString("Accept all ≥ %1 %…").arg(percent));
+        std::vector<core::ImageId> expected;
+        for (const auto& [id, suggestion] : waiting) {
+            if (suggestion.confidence >= percent / 100.0) expected.push_back(id);
+        }
+        QVERIFY(!expected.empty() && expected.size() < waiting.size());
+        const QString question = QString(
+                                     "Label %1 images with their suggestions (confidence ≥ "
+                                     "%2 %)?")
+                                     .arg(expected.size())
+                                     .arg(percent);
+
+        // No: it asked with the count, and labeled nothing.
+        QUndoStack* undo = window.session()->undoStack();
+        const int before = undo->index();
+        QString asked;
+        answerNextMessageBox(this, QMessageBox::No, &asked);
+        button->click();
+        QCOMPARE(asked, question);
+        QCOMPARE(waitingSuggestions(project).size(), waiting.size());
+        QCOMPARE(undo->index(), before);
+
+        // Yes: exactly those images, with their suggested classes, as one command.
+        answerNextMessageBox(this, QMessageBox::Yes, &asked);
+        button->click();
+        QCOMPARE(asked, question);
+        QCOMPARE(undo->index(), before + 1);
+        for (const auto& [id, suggestion] : waiting) {
+            const bool taken = std::count(expected.begin(), expected.end(), id) == 1;
+            QCOMPARE(labelOf(project, id),
+                     taken ? std::optional(suggestion.classId) : std::nullopt);
+        }
+        QCOMPARE(bar->suggestedImages(percent).size(), 0);
+        // One Ctrl+Z puts every one of them back.
+        undo->undo();
+        QCOMPARE(waitingSuggestions(project).size(), waiting.size());
+    }
+
+    void aHandLabelAlwaysWins() {
+        MainWindow window;
+        window.show();
+        const QString project = m_temp.path() + "/p-hand";
+        QVERIFY(projectWithSuggestions(window, project));
+        DataPage* page = window.dataPage();
+        const auto waiting = waitingSuggestions(project);
+        const auto classes = openStore(project).classes().value();
+        // A hand label that disagrees with the model.
+        const core::ImageId image = waiting.begin()->first;
+        const core::ClassId suggestedClass = waiting.begin()->second.classId;
+        const int other = classes[0].id == suggestedClass ? 1 : 0;
+        QListView* grid = page->grid();
+        grid->setFocus();
+        page->selectImages({image});
+        QTest::keyClick(grid, Qt::Key(Qt::Key_1 + other));
+        QCOMPARE(labelOf(project, image), std::optional(classes[other].id));
+        const QModelIndex row = page->model()->index(page->model()->rowOf(image));
+        QCOMPARE(row.data(ImageListModel::ClassNameRole).toString(),
+                 QString::fromStdString(classes[other].name));
+        QVERIFY(row.data(ImageListModel::SuggestedClassNameRole).toString().isEmpty());
+
+        // Enter on it, and Accept all at the lowest threshold, leave it as it is.
+        page->selectImages({image});
+        QTest::keyClick(grid, Qt::Key_Return);
+        QCOMPARE(labelOf(project, image), std::optional(classes[other].id));
+        page->findChild<QSpinBox*>("acceptThresholdSpin")->setValue(1);
+        QString asked;
+        answerNextMessageBox(this, QMessageBox::Yes, &asked);
+        page->findChild<QPushButton*>("acceptAllButton")->click();
+        QCOMPARE(asked, QString("Label %1 images with their suggestions (confidence ≥ 1 %)?")
+                            .arg(waiting.size() - 1));
+        QCOMPARE(labelOf(project, image), std::optional(classes[other].id));
+
+        // New suggestions leave it too, and the grid still shows the hand label.
+        SuggestionBar* bar = page->suggestionBar();
+        QSignalSpy finished(bar->job(), &fovea::ui::BackgroundJob::finished);
+        QVERIFY(bar->suggestLabels(m_run));
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(labelOf(project, image), std::optional(classes[other].id));
+        const QModelIndex after = page->model()->index(page->model()->rowOf(image));
+        QCOMPARE(after.data(ImageListModel::ClassNameRole).toString(),
+                 QString::fromStdString(classes[other].name));
+        QVERIFY(after.data(ImageListModel::SuggestedClassNameRole).toString().isEmpty());
+    }
+
+    void labelNextPutsTheLeastCertainFirst() {
+        MainWindow window;
+        window.show();
+        const QString project = m_temp.path() + "/p-next";
+        QVERIFY(projectWithSuggestions(window, project));
+        DataPage* page = window.dataPage();
+        chooseFilterEntry(page, "labelnext");
+        QCOMPARE(page->filter().kind, ImageViewFilter::Kind::LabelNext);
+
+        // The query's order: the unlabeled images, smallest margin first, then those without
+        // a suggestion (the broken file) by id.
+        core::ImageFilter query;
+        query.labeled = core::Require::No;
+        query.order = core::ImageOrder::LabelNext;
+        const auto expected = idsOf(openStore(project).images(query).value());
+        QCOMPARE(gridIds(*page), expected);
+        const auto waiting = waitingSuggestions(project);
+        QCOMPARE(expected.size(), waiting.size() + 1);
+        for (std::size_t i = 0; i < waiting.size(); ++i) {
+            QCOMPARE(waiting.at(expected[i]).labelOrder,
+                     std::optional<std::int64_t>(std::int64_t(i)));
+        }
+        // The first is the one the model is least sure of.
+        for (const auto& [id, suggestion] : waiting) {
+            QVERIFY(suggestion.margin >= waiting.at(expected[0]).margin);
+        }
+        QVERIFY(!waiting.count(expected.back()));
+
+        // Labeling the first moves on to the second, which is now first.
+        QListView* grid = page->grid();
+        grid->setFocus();
+        page->selectImages({expected[0]});
+        QTest::keyClick(grid, Qt::Key_Return);
+        QCOMPARE(gridIds(*page), std::vector<core::ImageId>(expected.begin() + 1, expected.end()));
+        QCOMPARE(page->selectedImageIds(), QList<qint64>{expected[1]});
+        QTest::keyClick(grid, Qt::Key_Z, Qt::ControlModifier);
+        QCOMPARE(gridIds(*page), expected);
+    }
+};
+
+QTEST_MAIN(SuggestionsTest)
+#include "suggestions_test.moc"

@@ -1,0 +1,238 @@
+#include "data/suggestion_bar.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSpinBox>
+
+#include "data/suggest_model_dialog.h"
+#include "fovea/core/count_text.h"
+#include "fovea/core/session/label_suggestions.h"
+#include "gui_wording.h"
+#include "project/project_session.h"
+#include "widgets/background_job.h"
+#include "widgets/job_progress_bar.h"
+
+namespace fovea::ui {
+
+namespace {
+
+constexpr int kDefaultAcceptPercent = 90;
+
+QString imagesText(qsizetype count) {
+    return count == 1 ? QString("1 image") : QString("%1 images").arg(count);
+}
+
+core::ImageFilter suggestedFilter(int percent) {
+    core::ImageFilter filter;
+    filter.suggested = core::Require::Yes;
+    filter.minSuggestionConfidence = percent / 100.0;
+    return filter;
+}
+
+// One line for the strip: what the run did, in the workbench's words.
+QString reportText(const core::SuggestionReport& report, const QString& modelName) {
+    QString text =
+        QString("Suggested labels for %1 with %2.")
+            .arg(QString::fromStdString(core::countText(report.suggested, "image")), modelName);
+    if (report.suggested < report.considered) {
+        text += QString(" %1 of %2 unlabeled images got none.")
+                    .arg(report.considered - report.suggested)
+                    .arg(report.considered);
+    }
+    if (!report.failures.empty()) {
+        text += QString(" %1 unreadable (marked in the grid).")
+                    .arg(imagesText(static_cast<qsizetype>(report.failures.size())));
+    }
+    if (!report.unmatchedClasses.empty()) {
+        QStringList names;
+        for (const auto& name : report.unmatchedClasses) names << QString::fromStdString(name);
+        text += " Not in the project, so never suggested: " + names.join(", ") + ".";
+    }
+    return text;
+}
+
+}  // namespace
+
+SuggestionBar::SuggestionBar(QWidget* parent)
+    : QWidget(parent),
+      m_job(new BackgroundJob(this)),
+      m_progress(new JobProgressBar(this)),
+      m_suggest(new QPushButton("Suggest Labels…", this)),
+      m_report(new QLabel(this)),
+      m_threshold(new QSpinBox(this)),
+      m_acceptAll(new QPushButton(this)) {
+    setObjectName("suggestionBar");
+    m_suggest->setObjectName("suggestLabelsButton");
+    m_suggest->setToolTip(
+        "Let a trained model suggest a class for every unlabeled image; you accept or correct");
+    connect(m_suggest, &QPushButton::clicked, this, &SuggestionBar::chooseModelAndSuggest);
+    m_report->setObjectName("suggestionReport");
+    m_report->setWordWrap(true);
+    m_report->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    m_threshold->setObjectName("acceptThresholdSpin");
+    m_threshold->setToolTip("The least confidence Accept all takes");
+    m_threshold->setRange(1, 100);
+    m_threshold->setSingleStep(5);
+    m_threshold->setSuffix(" %");
+    m_threshold->setValue(kDefaultAcceptPercent);
+    connect(m_threshold, &QSpinBox::valueChanged, this, &SuggestionBar::updateAcceptButton);
+    m_acceptAll->setObjectName("acceptAllButton");
+    m_acceptAll->setToolTip(
+        "Label every unlabeled image whose suggestion is at least this sure (asks first; Ctrl+Z "
+        "undoes it)");
+    connect(m_acceptAll, &QPushButton::clicked, this, &SuggestionBar::askAcceptAll);
+
+    auto* layout = new QHBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_suggest);
+    layout->addWidget(m_progress);
+    layout->addWidget(m_report, 1);
+    layout->addWidget(m_acceptAll);
+    layout->addWidget(m_threshold);
+
+    connect(m_job, &BackgroundJob::finished, this, &SuggestionBar::onFinished);
+    updateAcceptButton();
+    refresh();
+}
+
+SuggestionBar::~SuggestionBar() = default;
+
+void SuggestionBar::setSession(ProjectSession* session) {
+    if (m_job->isRunning()) m_job->cancel();
+    m_session = session;
+    m_lastRun.clear();
+    refresh();
+}
+
+int SuggestionBar::acceptThresholdPercent() const { return m_threshold->value(); }
+
+void SuggestionBar::setAcceptThresholdPercent(int percent) { m_threshold->setValue(percent); }
+
+QList<qint64> SuggestionBar::suggestedImages(int percent) const {
+    QList<qint64> ids;
+    if (!m_session) return ids;
+    auto images = m_session->store().images(suggestedFilter(percent));
+    if (!m_session->check(images)) return ids;
+    for (const auto& image : images.value()) ids << image.id;
+    return ids;
+}
+
+QString SuggestionBar::report() const { return m_report->text(); }
+
+void SuggestionBar::updateAcceptButton() {
+    m_acceptAll->setText(QString("Accept all ≥ %1 %…").arg(m_threshold->value()));
+}
+
+void SuggestionBar::refresh() {
+    qint64 waiting = 0;
+    if (m_session) {
+        if (auto count = m_session->store().imageCount(suggestedFilter(0))) waiting = count.value();
+    }
+    m_acceptAll->setEnabled(waiting > 0 && !m_job->isRunning());
+    m_threshold->setEnabled(waiting > 0);
+    m_suggest->setEnabled(m_session && !m_job->isRunning());
+    if (m_job->isRunning()) return;  // the progress strip speaks
+    QString text = m_lastRun;
+    if (waiting > 0) {
+        if (!text.isEmpty()) text += " ";
+        text += m_lastRun.isEmpty()
+                    ? QString("%1 waiting.")
+                          .arg(waiting == 1 ? QString("1 suggestion")
+                                            : QString("%1 suggestions").arg(waiting))
+                    : QString("%1 waiting.").arg(waiting);
+    } else if (text.isEmpty() && m_session) {
+        text = "No suggestions: a trained model can suggest labels for the unlabeled images.";
+    }
+    m_report->setText(text);
+}
+
+void SuggestionBar::chooseModelAndSuggest() {
+    if (!m_session) return;
+    SuggestModelDialog dialog(QDir(m_session->folder()).filePath("runs"), this);
+    if (dialog.exec() != QDialog::Accepted || dialog.modelSource().isEmpty()) return;
+    QString error;
+    if (!suggestLabels(dialog.modelSource(), &error)) m_report->setText(error);
+}
+
+bool SuggestionBar::suggestLabels(const QString& modelSource, QString* error) {
+    if (!m_session) {
+        if (error) *error = "Open a project first.";
+        return false;
+    }
+    if (m_job->isRunning()) {
+        if (error) *error = "Suggesting labels is already running.";
+        return false;
+    }
+    const std::filesystem::path folder = m_session->folder().toStdString();
+    const std::filesystem::path source = modelSource.toStdString();
+    const QString modelName = QFileInfo(modelSource).fileName();
+    m_runningFor = m_session->folder();
+    m_lastRun.clear();
+    m_report->clear();
+    m_progress->track(m_job, "Suggesting labels");
+    m_job->start([folder, source, modelName](BackgroundJob& job) -> BackgroundJob::Outcome {
+        auto report = core::suggestLabels(
+            folder, source, {},
+            [&job](std::int64_t done, std::int64_t total) {
+                job.reportProgress(done, total, QString("%1 of %2 images").arg(done).arg(total));
+            },
+            job.cancelFlag());
+        if (!report) return {false, QString::fromStdString(report.error().message)};
+        return {true, reportText(report.value(), modelName)};
+    });
+    refresh();
+    return true;
+}
+
+void SuggestionBar::onFinished(bool ok, const QString& message) {
+    const bool sameProject = m_session && m_session->folder() == m_runningFor;
+    if (!sameProject) return;  // the project was closed meanwhile
+    QString text;
+    if (ok) {
+        text = message;
+    } else if (m_job->wasCancelled()) {
+        text = "Suggesting cancelled; the earlier suggestions are kept.";
+    } else {
+        text = "Could not suggest labels: " + inGuiWords(message);
+    }
+    m_lastRun = text;
+    refresh();
+    // Unreadable images were recorded through the job's own connection, like a training run's
+    // splits: every row is read again.
+    if (ok) {
+        m_session->noteChangedElsewhere();
+        Q_EMIT suggestionsStored();
+    }
+}
+
+void SuggestionBar::askAcceptAll() {
+    const int percent = m_threshold->value();
+    const QList<qint64> ids = suggestedImages(percent);
+    if (ids.isEmpty()) {
+        QMessageBox box(
+            QMessageBox::Information, "Accept Suggestions",
+            QString("No unlabeled image has a suggestion at least %1 % sure.").arg(percent),
+            QMessageBox::Ok, this);
+        box.setObjectName("acceptAllQuestion");
+        box.exec();
+        return;
+    }
+    // Said before it is done, so a low threshold never labels hundreds of images by surprise.
+    QMessageBox box(QMessageBox::Question, "Accept Suggestions",
+                    QString("Label %1 with their suggestions (confidence ≥ %2 %)?")
+                        .arg(imagesText(ids.size()))
+                        .arg(percent),
+                    QMessageBox::Yes | QMessageBox::No, this);
+    box.setObjectName("acceptAllQuestion");
+    box.setInformativeText("Ctrl+Z undoes it in one step.");
+    box.setDefaultButton(QMessageBox::Yes);
+    if (box.exec() != QMessageBox::Yes) return;
+    Q_EMIT acceptRequested(ids);
+}
+
+}  // namespace fovea::ui

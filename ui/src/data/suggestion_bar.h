@@ -1,0 +1,69 @@
+#pragma once
+
+#include <QList>
+#include <QWidget>
+
+class QLabel;
+class QPushButton;
+class QSpinBox;
+
+namespace fovea::ui {
+
+class BackgroundJob;
+class JobProgressBar;
+class ProjectSession;
+
+// The Data page's strip for model-assisted labeling: Suggest Labels… (a trained model predicts
+// the project's unlabeled images on a worker thread, core::suggestLabels), what the last run
+// did and how many suggestions wait, and Accept all ≥ X %…, which says how many images it will
+// label before it does. Accepting is the page's (one undoable command): this strip asks for it
+// through acceptRequested.
+class SuggestionBar : public QWidget {
+    Q_OBJECT
+  public:
+    explicit SuggestionBar(QWidget* parent = nullptr);
+    ~SuggestionBar() override;
+
+    // The open project (nullptr: none); a suggestion run of the previous one is cancelled.
+    void setSession(ProjectSession* session);
+    // Counts the waiting suggestions again (after labels changed).
+    void refresh();
+
+    // Chooses a model (SuggestModelDialog) and suggests with it.
+    void chooseModelAndSuggest();
+    // Starts suggesting with `modelSource` (run folder, bundle or model file); false, with why,
+    // when it cannot start (no project, a run already going).
+    bool suggestLabels(const QString& modelSource, QString* error = nullptr);
+    BackgroundJob* job() const { return m_job; }
+
+    int acceptThresholdPercent() const;
+    void setAcceptThresholdPercent(int percent);
+    // The unlabeled images whose suggestion is at least `percent` sure, in the whole project.
+    QList<qint64> suggestedImages(int percent) const;
+    // Accept all ≥ X %…: asks "Label N images with their suggestions (confidence ≥ X %)?"
+    // and, on Yes, emits acceptRequested with exactly those images.
+    void askAcceptAll();
+    // What the last suggestion run did (or why it failed), as shown.
+    QString report() const;
+
+  Q_SIGNALS:
+    void acceptRequested(const QList<qint64>& imageIds);
+    // A suggestion run stored new suggestions in the project.
+    void suggestionsStored();
+
+  private:
+    void onFinished(bool ok, const QString& message);
+    void updateAcceptButton();
+
+    ProjectSession* m_session = nullptr;
+    QString m_runningFor;  // the project folder the running job writes to
+    QString m_lastRun;     // what the last suggestion run did, or why it failed
+    BackgroundJob* m_job;
+    JobProgressBar* m_progress;
+    QPushButton* m_suggest;
+    QLabel* m_report;
+    QSpinBox* m_threshold;
+    QPushButton* m_acceptAll;
+};
+
+}  // namespace fovea::ui
