@@ -1,5 +1,7 @@
 #include "health_command.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <sstream>
 
@@ -7,9 +9,9 @@
 #include "exit_codes.h"
 #include "fovea/core/count_text.h"
 #include "fovea/core/download/downloader.h"
-#include "fovea/core/health/dataset_health.h"
 #include "fovea/core/project/folder_import.h"
 #include "fovea/core/project/project_store.h"
+#include "fovea/core/session/dataset_checkup.h"
 
 namespace fovea::cli {
 namespace {
@@ -45,7 +47,8 @@ const char* kindName(core::DuplicateKind kind) {
     return kind == core::DuplicateKind::Exact ? "exact" : "near";
 }
 
-nlohmann::json reportJson(const core::HealthReport& report) {
+nlohmann::json reportJson(const core::CheckupReport& checkup) {
+    const core::HealthReport& report = checkup.health;
     nlohmann::json duplicates = nlohmann::json::array();
     for (const auto& finding : report.duplicates) {
         nlohmann::json paths = nlohmann::json::array();
@@ -68,17 +71,31 @@ nlohmann::json reportJson(const core::HealthReport& report) {
                            {"unassigned", balance.unassigned},
                            {"suggested_weight", balance.suggestedWeight}});
     }
+    nlohmann::json issues = nlohmann::json::array();
+    for (const auto& issue : report.labelIssues) {
+        issues.push_back({{"image", issue.path.string()},
+                          {"given", issue.givenName},
+                          {"suggested", issue.suggestedName},
+                          {"score", issue.score}});
+    }
     return {{"images", report.imagesChecked},
             {"duplicates", duplicates},
+            {"label_issues", issues},
             {"unreadable", unreadable},
             {"classes", classes},
             {"imbalance_ratio", report.imbalanceRatio},
-            {"advice", report.balanceAdvice}};
+            {"advice", report.balanceAdvice},
+            {"backbone", checkup.backbone},
+            {"embeddings",
+             {{"computed", checkup.embeddingsComputed}, {"cached", checkup.embeddingsCached}}}};
 }
 
-std::string reportText(const core::HealthReport& report) {
+std::string reportText(const core::CheckupReport& checkup) {
+    const core::HealthReport& report = checkup.health;
     std::ostringstream text;
-    text << "Checked " << core::countText(report.imagesChecked, "image") << ".\n";
+    text << "Checked " << core::countText(report.imagesChecked, "image") << " with "
+         << checkup.backbone << " (" << checkup.embeddingsCached << " embeddings from the cache, "
+         << checkup.embeddingsComputed << " computed).\n";
     std::int64_t leaks = 0;
     for (const auto& finding : report.duplicates) leaks += finding.leak ? 1 : 0;
     text << core::countText(static_cast<std::int64_t>(report.duplicates.size()), "duplicate group")
@@ -99,6 +116,15 @@ std::string reportText(const core::HealthReport& report) {
              << balance.val << "/" << balance.test << "/" << balance.unassigned << ")\n";
     }
     if (!report.balanceAdvice.empty()) text << report.balanceAdvice << "\n";
+    text << core::countText(static_cast<std::int64_t>(report.labelIssues.size()),
+                            "suspected label error")
+         << (report.labelIssues.empty() ? "." : ", most suspect first:") << "\n";
+    for (const auto& issue : report.labelIssues) {
+        char score[16];
+        std::snprintf(score, sizeof score, "%.2f", issue.score);
+        text << "  " << issue.path.string() << ": labeled " << issue.givenName << ", looks like "
+             << issue.suggestedName << " (" << score << ")\n";
+    }
     return text.str();
 }
 
@@ -119,6 +145,20 @@ CLI::App* addHealthCommand(CLI::App& app, HealthOptions& o) {
         ->capture_default_str();
     command->add_option("--threads", o.threads, "decoding threads (0: one per core)")
         ->check(CLI::NonNegativeNumber);
+    auto* model = command->add_option(
+        "--model", o.model, "backbone: a trained model (run folder, bundle or model file)");
+    auto* arch = command->add_option("--arch", o.architecture, "backbone: an architecture")
+                     ->capture_default_str();
+    auto* weights =
+        command->add_option("--weights", o.weights, "its weights: default, a file or a URL")
+            ->capture_default_str();
+    model->excludes(arch)->excludes(weights);
+    command
+        ->add_option("--image-size", o.imageSize,
+                     "side the backbone embeds images at (0: a trained model's own, 112 px "
+                     "for a published one)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     command->add_flag("--json", o.json, "Print one JSON object");
     return command;
 }
@@ -130,14 +170,15 @@ int runHealth(const HealthOptions& o) {
     auto store = openChecked(o);
     if (!store) return reportError(o.json, exitCodeFor(store.error().kind), store.error().message);
     ProgressDisplay progress;
-    core::HealthOptions options;
-    options.nearDuplicates.maxHashDistance = o.maxHashDistance;
-    options.threads = o.threads;
-    options.progress = [&](std::int64_t done, std::int64_t total) {
-        progress.update(double(done) / double(total), "checking",
+    core::CheckupOptions options;
+    options.health.nearDuplicates.maxHashDistance = o.maxHashDistance;
+    options.health.threads = o.threads;
+    options.backbone = {o.model, o.architecture, o.weights, o.imageSize};
+    options.progress = [&](const std::string& stage, std::int64_t done, std::int64_t total) {
+        progress.update(double(done) / double(std::max<std::int64_t>(1, total)), stage,
                         std::to_string(done) + "/" + std::to_string(total) + " images", 0);
     };
-    auto report = core::checkDatasetHealth(store.value(), options);
+    auto report = core::runDatasetCheckup(store.value(), options);
     progress.finishLine();
     if (!report)
         return reportError(o.json, exitCodeFor(report.error().kind), report.error().message);

@@ -63,13 +63,20 @@ std::int64_t sameTopOne(NetworkImpl& network, const torch::Tensor& images,
     return same.sum().item<std::int64_t>();
 }
 
+// The output of the blocks before the head, averaged over its spatial positions if it has any.
+torch::Tensor backboneFeatures(NetworkImpl& network, const torch::Tensor& images) {
+    torch::Tensor features = network.forwardBlocks(images, 0, network.blockCount() - 1);
+    if (features.dim() > 2) features = features.flatten(2).mean(2);
+    return features.to(torch::kFloat32);
+}
+
 }  // namespace
 
 Result<InferenceRun> runInference(NetworkImpl& network, const std::vector<LabeledImage>& files,
                                   const InferenceSettings& options,
                                   const InferenceBatchCallback& onBatch,
                                   const std::function<void(std::int64_t, std::int64_t)>& progress,
-                                  const std::atomic<bool>* cancel) {
+                                  const std::atomic<bool>* cancel, InferenceOutput output) {
     auto device = resolveDevice(options.device);
     if (!device) return device.error();
     if (auto usable = checkPrecisionFor(device.value(), options.precision); !usable) {
@@ -118,12 +125,15 @@ Result<InferenceRun> runInference(NetworkImpl& network, const std::vector<Labele
                 torch::Tensor logits;
                 {
                     AutocastGuard autocast(device.value(), run.facts.precision);
-                    logits = network.forward(images).to(torch::kFloat32);
+                    logits = output == InferenceOutput::Logits
+                                 ? network.forward(images).to(torch::kFloat32)
+                                 : backboneFeatures(network, images);
                 }
-                const std::int64_t sample = std::min<std::int64_t>(
-                    n, run.facts.precision == Precision::Float32 || run.facts.agreementChecked > 0
-                           ? 0
-                           : options.agreementSample);
+                const bool checkAgreement = output == InferenceOutput::Logits &&
+                                            run.facts.precision != Precision::Float32 &&
+                                            run.facts.agreementChecked == 0;
+                const std::int64_t sample =
+                    std::min<std::int64_t>(n, checkAgreement ? options.agreementSample : 0);
                 if (sample > 0) {
                     run.facts.agreementSame = sameTopOne(network, images, logits, sample);
                     run.facts.agreementChecked = sample;

@@ -34,14 +34,22 @@ struct InferenceRun {
     std::vector<InferenceFailure> failures;
 };
 
+// What runInference hands to its callback per image.
+enum class InferenceOutput {
+    Logits,    // the whole network
+    Features,  // the blocks before the head, averaged over space: the backbone's embedding
+};
+
 // Runs every file of `files` through `network` (the target of each LabeledImage is passed on
 // untouched; the ids are ignored). The network's training mode, device and memory layout are
 // restored afterwards. `progress(done, total)` counts images, failed ones included. Errors: the
-// device cannot be used, `cancel` was set (checked between batches), or LibTorch failed.
+// device cannot be used, `cancel` was set (checked between batches), or LibTorch failed. With
+// InferenceOutput::Features the callback's tensor is [n, features] and no agreement is checked.
 Result<InferenceRun> runInference(NetworkImpl& network, const std::vector<LabeledImage>& files,
                                   const InferenceSettings& options,
                                   const InferenceBatchCallback& onBatch,
                                   const std::function<void(std::int64_t, std::int64_t)>& progress,
-                                  const std::atomic<bool>* cancel);
+                                  const std::atomic<bool>* cancel,
+                                  InferenceOutput output = InferenceOutput::Logits);
 
 }  // namespace fovea::core::detail

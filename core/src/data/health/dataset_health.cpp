@@ -61,10 +61,19 @@ Result<Fingerprinted> fingerprintAll(const std::vector<ImageRecord>& images,
     return out;
 }
 
-std::vector<DuplicateFinding> findingsOf(const Fingerprinted& data,
-                                         const NearDuplicateOptions& options) {
+std::vector<DuplicateFinding> findingsOf(const Fingerprinted& data, const HealthOptions& options) {
+    std::vector<std::vector<float>> embeddings;
+    if (!options.embeddings.empty()) {
+        for (const ImageRecord& image : data.images) {
+            const auto found = options.embeddings.find(image.id);
+            embeddings.push_back(found != options.embeddings.end() ? found->second
+                                                                   : std::vector<float>{});
+        }
+    }
     std::vector<DuplicateFinding> findings;
-    for (const DuplicateGroup& group : findDuplicateGroups(data.fingerprints, options)) {
+    for (const DuplicateGroup& group :
+         findDuplicateGroups(data.fingerprints, options.nearDuplicates,
+                             embeddings.empty() ? nullptr : &embeddings)) {
         DuplicateFinding finding;
         finding.kind = group.kind;
         bool inTraining = false;
@@ -116,10 +125,11 @@ void describeBalance(HealthReport& report, const std::vector<ClassInfo>& classes
     if (report.imbalanceRatio >= kImbalanceWorthWeighting) {
         char ratio[32];
         std::snprintf(ratio, sizeof ratio, "%.1f", report.imbalanceRatio);
-        report.balanceAdvice = "The largest class has " + std::string(ratio) +
-                               "x the images of the smallest: train with class weights "
-                               "(--class-weights, or \"weight classes by rarity\" on the Train page) or "
-                               "label more images of the small classes.";
+        report.balanceAdvice =
+            "The largest class has " + std::string(ratio) +
+            "x the images of the smallest: train with class weights "
+            "(--class-weights, or \"weight classes by rarity\" on the Train page) or "
+            "label more images of the small classes.";
     }
 }
 
@@ -148,7 +158,7 @@ Result<HealthReport> checkDatasetHealth(const ProjectStore& store, const HealthO
                              fingerprinted.value().unreadable.end());
     std::sort(report.unreadable.begin(), report.unreadable.end(),
               [](const UnreadableImage& a, const UnreadableImage& b) { return a.image < b.image; });
-    report.duplicates = findingsOf(fingerprinted.value(), options.nearDuplicates);
+    report.duplicates = findingsOf(fingerprinted.value(), options);
 
     auto classes = store.classes();
     if (!classes) return classes.error();

@@ -59,12 +59,18 @@ std::vector<DuplicateGroup> findDuplicateGroups(const std::vector<ImageFingerpri
         const std::size_t i = representatives[a];
         for (std::size_t b = a + 1; b < representatives.size(); ++b) {
             const std::size_t j = representatives[b];
-            const bool similarHash =
-                hashDistance(fingerprints[i].perceptualHash, fingerprints[j].perceptualHash) <=
-                options.maxHashDistance;
-            const bool similarEmbedding =
-                embeddings && cosine((*embeddings)[i], (*embeddings)[j]) >= options.minCosine;
-            if (similarHash || similarEmbedding) near.join(i, j);
+            const int distance =
+                hashDistance(fingerprints[i].perceptualHash, fingerprints[j].perceptualHash);
+            const bool closeHashes = distance <= options.maxHashDistance;
+            const bool embedded =
+                embeddings && !(*embeddings)[i].empty() && !(*embeddings)[j].empty();
+            const double similarity = embedded ? cosine((*embeddings)[i], (*embeddings)[j]) : 0;
+            const bool same =
+                distance <= options.sameHashDistance ||
+                (embedded ? (closeHashes && similarity >= options.minCosineWithHash) ||
+                                similarity >= options.minCosine
+                          : closeHashes);
+            if (same) near.join(i, j);
         }
     }
     std::map<std::size_t, std::vector<std::size_t>> components;

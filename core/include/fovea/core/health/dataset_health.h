@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "fovea/core/health/duplicate_groups.h"
@@ -46,6 +47,17 @@ struct ClassBalance {
     double suggestedWeight = 1;
 };
 
+// An image whose label is probably wrong (session/dataset_checkup.h finds them).
+struct LabelIssue {
+    ImageId image = 0;
+    std::filesystem::path path;
+    ClassId given = 0;
+    ClassId suggested = 0;
+    std::string givenName;
+    std::string suggestedName;
+    double score = 0;  // how surely wrong, 0..1: suggested's probability minus given's
+};
+
 struct HealthReport {
     std::int64_t imagesChecked = 0;
     std::vector<DuplicateFinding> duplicates;
@@ -53,11 +65,15 @@ struct HealthReport {
     std::vector<ClassBalance> classes;  // in display order, then the unlabeled images
     // Largest over smallest labeled class; above 1.5 the advice suggests class weights.
     double imbalanceRatio = 1;
-    std::string balanceAdvice;  // empty when the classes are balanced
+    std::string balanceAdvice;            // empty when the classes are balanced
+    std::vector<LabelIssue> labelIssues;  // most suspect first; empty without a backbone
 };
 
 struct HealthOptions {
     NearDuplicateOptions nearDuplicates;
+    // Backbone embeddings by image (L2-normalised), when known: near duplicates are then also
+    // found by embedding similarity.
+    std::unordered_map<ImageId, std::vector<float>> embeddings;
     int threads = 0;  // decoding threads; 0: one per core
     // done / total images fingerprinted; may be called from the decoding threads, one at a time.
     std::function<void(std::int64_t done, std::int64_t total)> progress;

@@ -18,9 +18,16 @@ struct NearDuplicateOptions {
     // unrelated photographs stay apart (about 32 bits); lower it for datasets of look-alike
     // images (aligned product shots, documents).
     int maxHashDistance = 10;
-    // When embeddings are given: two images whose embeddings have at least this cosine
-    // similarity are the same picture too (catches stronger crops than the hash).
+    // Hashes this close are the same picture whatever the embeddings say (a re-encoded or
+    // resized copy stays within a few bits; a backbone's features can shift with the artefacts).
+    int sameHashDistance = 4;
+    // When embeddings are given, two images whose
+    // embeddings have at least this cosine similarity are the same picture too (catches
+    // stronger crops than the hash)...
     double minCosine = 0.97;
+    // ...and a pair close by hash counts only if its embeddings agree this much: look-alike
+    // images (aligned product shots of one kind) share most hash bits but not their details.
+    double minCosineWithHash = 0.93;
 };
 
 enum class DuplicateKind { Exact, Near };
@@ -31,7 +38,8 @@ struct DuplicateGroup {
 };
 
 // Exact groups: images with the same content hash. Near groups: images linked, directly or
-// through others, by a hash distance or embedding similarity within the options, that are not
+// through others, by a hash distance (confirmed by the embeddings where given) or embedding
+// similarity within the options, that are not
 // all exact copies of one another (a near group may contain exact copies). Every group has at
 // least two members; an image is in at most one exact and one near group. `embeddings`, when
 // given, holds one L2-normalised vector per fingerprint (empty for images without one).
