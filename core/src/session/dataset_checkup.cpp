@@ -150,6 +150,7 @@ Result<CheckupReport> runDatasetCheckup(const ProjectStore& store, const Checkup
     auto issues = findLabelIssues(store, images.value(), health.embeddings, options.labelIssues);
     if (!issues) return issues.error();
     out.health.labelIssues = std::move(issues).value();
+    out.embeddings = std::move(health.embeddings);
     return out;
 }
 

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "fovea/core/health/dataset_health.h"
 #include "fovea/core/session/label_issues.h"
@@ -44,6 +46,8 @@ struct CheckupReport {
     std::string backbone;  // e.g. "mobilenet_v2 (default weights)"
     std::int64_t embeddingsComputed = 0;
     std::int64_t embeddingsCached = 0;
+    // The backbone's embedding of every usable image (L2-normalised), for the embedding map.
+    std::unordered_map<ImageId, std::vector<float>> embeddings;
 };
 
 // The whole check of the project in `store`. Errors: the backbone cannot be loaded (Usage for
