@@ -54,8 +54,8 @@ class MainWindowTest : public QObject {
         MainWindow window;
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
-        QCOMPARE(window.pageNames(),
-                 QStringList({"Data", "Model", "Train", "Runs", "Evaluate", "Predict", "Export"}));
+        QCOMPARE(window.pageNames(), QStringList({"Data", "Health", "Model", "Train", "Runs",
+                                                  "Evaluate", "Predict", "Export"}));
         QCOMPARE(window.currentPageName(), QString("Data"));
         QVERIFY(window.close());
         QVERIFY(!window.isVisible());

@@ -29,6 +29,7 @@
 #include "fovea/core/session/run_catalogue.h"
 #include "fovea/core/torch_runtime.h"
 #include "fovea/ui/recent_projects.h"
+#include "health/health_page.h"
 #include "model/model_page.h"
 #include "model/network_choice.h"
 #include "predict/predict_page.h"
@@ -135,6 +136,9 @@ void MainWindow::buildPages() {
     };
     m_dataPage = new DataPage(m_pages);
     addPage("Data", m_dataPage);
+    m_healthPage = new HealthPage(m_pages);
+    connect(m_healthPage, &HealthPage::imageActivated, this, &MainWindow::showImageOnDataPage);
+    addPage("Health", m_healthPage);
     m_modelPage = new ModelPage(m_pages);
     addPage("Model", m_modelPage);
     m_trainPage = new TrainPage(m_pages);
@@ -258,6 +262,15 @@ void MainWindow::connectRunsPage() {
             "for a new run.",
             10000);
     });
+}
+
+void MainWindow::showImageOnDataPage(qint64 id) {
+    m_dataPage->selectImages({id});
+    if (!m_dataPage->selectedImageIds().contains(id)) {
+        m_dataPage->setFilter({});
+        m_dataPage->selectImages({id});
+    }
+    showPage("Data");
 }
 
 void MainWindow::openRun(const QString& runFolder) {
@@ -388,6 +401,7 @@ bool MainWindow::rescanProject(QString* error) { return m_project->rescanProject
 void MainWindow::onSessionChanged(ProjectSession* session) {
     for (QAction* action : m_projectActions) action->setEnabled(session != nullptr);
     m_runsPage->setSession(session);
+    m_healthPage->setSession(session);
     m_root->setCurrentWidget(session ? m_workbench : static_cast<QWidget*>(m_startPage));
     if (!session) {
         m_startPage->setRecentProjects(RecentProjects(m_settings).list());

@@ -18,6 +18,7 @@ class DataPage;
 class ElidedLabel;
 class EvaluatePage;
 class ExportPage;
+class HealthPage;
 class JobProgressBar;
 class ModelPage;
 class PredictPage;
@@ -27,10 +28,10 @@ class ProjectController;
 class ProjectSession;
 class TrainPage;
 
-// The workbench window: a page list on the left (Data, Model, Train, Runs, Evaluate, Predict,
-// Export), the current page on the right, and a status bar with running work, the device and
-// threads. Its ProjectController owns the open project (ProjectSession) and hands it to the
-// pages.
+// The workbench window: a page list on the left (Data, Health, Model, Train, Runs, Evaluate,
+// Predict, Export), the current page on the right, and a status bar with running work, the
+// device and threads. Its ProjectController owns the open project (ProjectSession) and hands it
+// to the pages.
 class MainWindow : public QMainWindow {
     Q_OBJECT
   public:
@@ -45,6 +46,7 @@ class MainWindow : public QMainWindow {
     QString projectFolder() const;
     ProjectSession* session() const;
     DataPage* dataPage() const { return m_dataPage; }
+    HealthPage* healthPage() const { return m_healthPage; }
     ModelPage* modelPage() const { return m_modelPage; }
     TrainPage* trainPage() const { return m_trainPage; }
     RunsPage* runsPage() const { return m_runsPage; }
@@ -86,6 +88,8 @@ class MainWindow : public QMainWindow {
     void buildStatusBar();
     void onSessionChanged(ProjectSession* session);
     void connectRunsPage();
+    // Shows the image on the Data page (from the Health page), clearing a filter that hides it.
+    void showImageOnDataPage(qint64 id);
     // Evaluate, Predict and Export show the model of this run.
     void openRun(const QString& runFolder);
     void showAbout();
@@ -103,6 +107,7 @@ class MainWindow : public QMainWindow {
     QListWidget* m_pageList = nullptr;
     QStackedWidget* m_pages = nullptr;
     DataPage* m_dataPage = nullptr;
+    HealthPage* m_healthPage = nullptr;
     ModelPage* m_modelPage = nullptr;
     TrainPage* m_trainPage = nullptr;
     RunsPage* m_runsPage = nullptr;
