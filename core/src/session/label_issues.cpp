@@ -1,7 +1,5 @@
 #include "fovea/core/session/label_issues.h"
 
-#include <torch/torch.h>
-
 #include <algorithm>
 #include <numeric>
 #include <optional>
@@ -30,21 +28,6 @@ std::vector<int> stratifiedFolds(const std::vector<std::int64_t>& labels, std::i
     return fold;
 }
 
-// A linear head (multinomial logistic regression) fitted on `x` [n, d] with `y` [n].
-torch::nn::Linear fitHead(const torch::Tensor& x, const torch::Tensor& y, std::int64_t classes,
-                          const LabelIssueOptions& options) {
-    torch::nn::Linear head(x.size(1), classes);
-    torch::optim::Adam optimizer(
-        head->parameters(),
-        torch::optim::AdamOptions(options.learningRate).weight_decay(options.weightDecay));
-    for (int step = 0; step < options.steps; ++step) {
-        optimizer.zero_grad();
-        torch::nn::functional::cross_entropy(head(x), y).backward();
-        optimizer.step();
-    }
-    return head;
-}
-
 }  // namespace
 
 Result<std::vector<std::vector<double>>> outOfFoldProbabilities(
@@ -58,45 +41,30 @@ Result<std::vector<std::vector<double>>> outOfFoldProbabilities(
         if (label < 0 || label >= classes) return Error{"a label is outside the classes"};
     }
     const int folds = std::max(2, options.folds);
-    const std::int64_t n = static_cast<std::int64_t>(labels.size());
-    const std::int64_t d = static_cast<std::int64_t>(embeddings.front().size());
-    torch::Tensor x = torch::empty({n, d});
-    for (std::int64_t i = 0; i < n; ++i) {
-        const auto& vector = embeddings[static_cast<std::size_t>(i)];
-        if (static_cast<std::int64_t>(vector.size()) != d) {
-            return Error{"the embeddings have different lengths"};
-        }
-        std::copy(vector.begin(), vector.end(), x[i].data_ptr<float>());
-    }
-    // Standardised features: the heads then learn at one rate whatever the backbone's scale.
-    x = (x - x.mean(0)) / (x.std(0) + 1e-6);
-    const torch::Tensor y = torch::tensor(labels, torch::kLong);
     const std::vector<int> fold = stratifiedFolds(labels, classes, folds, options.seed);
-
-    torch::manual_seed(options.seed);
-    torch::Tensor probabilities = torch::zeros({n, classes});
+    std::vector<std::vector<double>> out(labels.size());
     for (int k = 0; k < folds; ++k) {
-        std::vector<std::int64_t> trainRows;
-        std::vector<std::int64_t> heldOutRows;
-        for (std::int64_t i = 0; i < n; ++i) {
-            (fold[static_cast<std::size_t>(i)] == k ? heldOutRows : trainRows).push_back(i);
+        std::vector<std::vector<float>> trainX;
+        std::vector<std::int64_t> trainY;
+        std::vector<std::size_t> heldOut;
+        std::vector<std::vector<float>> heldOutX;
+        for (std::size_t i = 0; i < labels.size(); ++i) {
+            if (fold[i] == k) {
+                heldOut.push_back(i);
+                heldOutX.push_back(embeddings[i]);
+            } else {
+                trainX.push_back(embeddings[i]);
+                trainY.push_back(labels[i]);
+            }
         }
-        if (heldOutRows.empty() || trainRows.empty()) continue;
-        const torch::Tensor trainIndex = torch::tensor(trainRows, torch::kLong);
-        const torch::Tensor heldIndex = torch::tensor(heldOutRows, torch::kLong);
-        torch::nn::Linear head =
-            fitHead(x.index_select(0, trainIndex), y.index_select(0, trainIndex), classes, options);
-        torch::NoGradGuard noGrad;
-        probabilities.index_copy_(0, heldIndex,
-                                  torch::softmax(head(x.index_select(0, heldIndex)), 1));
+        if (heldOut.empty() || trainX.empty()) continue;
+        auto probe = LinearProbe::fit(trainX, trainY, classes, options.probe);
+        if (!probe) return probe.error();
+        const auto predicted = probe.value().predict(heldOutX);
+        for (std::size_t row = 0; row < heldOut.size(); ++row) out[heldOut[row]] = predicted[row];
     }
-    std::vector<std::vector<double>> out(static_cast<std::size_t>(n),
-                                         std::vector<double>(static_cast<std::size_t>(classes)));
-    const auto accessor = probabilities.accessor<float, 2>();
-    for (std::int64_t i = 0; i < n; ++i) {
-        for (std::int64_t c = 0; c < classes; ++c) {
-            out[static_cast<std::size_t>(i)][static_cast<std::size_t>(c)] = accessor[i][c];
-        }
+    for (auto& row : out) {
+        if (row.empty()) row.assign(static_cast<std::size_t>(classes), 1.0 / double(classes));
     }
     return out;
 }

@@ -10,15 +10,14 @@
 #include <vector>
 
 #include "fovea/core/result.h"
+#include "fovea/core/session/linear_probe.h"
 
 namespace fovea::core {
 
 struct LabelIssueOptions {
     int folds = 5;
-    std::uint64_t seed = 0;
-    int steps = 200;             // full-batch optimizer steps per head
-    double learningRate = 0.05;  // Adam
-    double weightDecay = 1e-2;  // strong enough that out-of-fold probabilities do not saturate
+    std::uint64_t seed = 0;  // which images go to which fold
+    LinearProbeOptions probe;
 };
 
 struct SuspectedLabel {
