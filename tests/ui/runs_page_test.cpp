@@ -6,6 +6,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -20,9 +21,12 @@
 #include <nlohmann/json.hpp>
 
 #include "evaluate/evaluate_page.h"
+#include "evaluate/run_evaluation.h"
 #include "export/export_page.h"
 #include "fovea/ui/main_window.h"
 #include "model/model_page.h"
+#include "predict/model_predictor.h"
+#include "predict/predict_page.h"
 #include "qcustomplot_wrapper.h"
 #include "runs/run_comparison.h"
 #include "runs/runs_page.h"
@@ -298,6 +302,33 @@ class RunsPageTest : public QObject {
         m_window->showPage("Runs");
         QTRY_VERIFY(m_window->runsPage()->table()->rowCount() >= 2);
         m_window->grab().save(m_temp.path() + "/runs-page.png");
+    }
+
+    // Renaming the run that the Evaluate, Predict and Export pages show moves them with it:
+    // they kept the old folder, and Export failed with "no such file or folder".
+    void renamingTheOpenRunMovesThePagesWithIt() {
+        auto* predict = m_window->predictPage();
+        const auto predictorSource = [predict] {
+            return predict->predictor() ? predict->predictor()->source() : QString();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(predictorSource(), m_stopped, 60000);
+        QTRY_VERIFY(m_window->evaluatePage()->evaluation());
+        QCOMPARE(m_window->exportPage()->source(), m_stopped);
+
+        QSignalSpy evaluated(m_window->evaluatePage(), &fovea::ui::EvaluatePage::evaluated);
+        QSignalSpy failed(m_window->evaluatePage(), &fovea::ui::EvaluatePage::failed);
+        QString error;
+        QVERIFY2(m_window->runsPage()->renameRun(m_stopped, "resumed run", &error),
+                 qPrintable(error));
+        const QString renamed = m_project + "/runs/resumed run";
+        QCOMPARE(m_window->exportPage()->source(), renamed);
+        auto* destination = m_window->exportPage()->findChild<QLineEdit*>("exportDestinationEdit");
+        QVERIFY(destination);
+        QCOMPARE(destination->text(), renamed + "/bundle");
+        QTRY_COMPARE_WITH_TIMEOUT(predictorSource(), renamed, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(!evaluated.isEmpty() || !failed.isEmpty(), 120000);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed.value(0).value(0).toString()));
+        QCOMPARE(m_window->evaluatePage()->evaluation()->runFolder(), renamed);
     }
 };
 

@@ -23,6 +23,7 @@
 #include "about_dialog.h"
 #include "data/data_page.h"
 #include "evaluate/evaluate_page.h"
+#include "evaluate/run_evaluation.h"
 #include "export/export_page.h"
 #include "fovea/core/project/fashion_mnist.h"
 #include "fovea/core/project/project_store.h"
@@ -32,6 +33,7 @@
 #include "health/health_page.h"
 #include "model/model_page.h"
 #include "model/network_choice.h"
+#include "predict/model_predictor.h"
 #include "predict/predict_page.h"
 #include "project/project_controller.h"
 #include "project/project_session.h"
@@ -261,6 +263,21 @@ void MainWindow::connectRunsPage() {
             "The run's network and settings are on the Model and Train pages; press Start "
             "for a new run.",
             10000);
+    });
+    // A renamed run stays open where it was: Export reads the folder when it runs, and the
+    // Evaluate and Predict pages name it (and reload from it for Grad-CAM and re-evaluation).
+    connect(m_runsPage, &RunsPage::runMoved, this, [this](const QString& from, const QString& to) {
+        if (to.isEmpty()) return;  // deleted: the pages keep what they loaded
+        const auto same = [&from](const QString& folder) {
+            return !folder.isEmpty() && QDir::cleanPath(folder) == QDir::cleanPath(from);
+        };
+        if (same(m_exportPage->source())) m_exportPage->setSource(to);
+        if (m_predictPage->predictor() && same(m_predictPage->predictor()->source())) {
+            m_predictPage->setModelSource(to);
+        }
+        if (m_evaluatePage->evaluation() && same(m_evaluatePage->evaluation()->runFolder())) {
+            m_evaluatePage->evaluateRun(to);
+        }
     });
 }
 
