@@ -7,6 +7,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScreen>
 #include <QSignalSpy>
 #include <QStackedWidget>
 #include <QStandardPaths>
@@ -182,6 +183,33 @@ class MainWindowTest : public QObject {
                                     .arg(needed.height())));
             QCOMPARE(window.size(), QSize(1280, 800));
         }
+    }
+
+    // A window saved larger than the screen (a page once pushed it wider, or it was on a
+    // bigger monitor) comes back within the screen, not cut off at its right and bottom.
+    void aWindowSavedLargerThanTheScreenComesBackWithinIt() {
+        {
+            MainWindow window;
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            window.resize(2600, 1500);
+            QTest::qWait(20);
+            QVERIFY(window.close());  // saves its geometry
+        }
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const QRect available = window.screen()->availableGeometry();
+        QVERIFY2(available.contains(window.frameGeometry()),
+                 qPrintable(QString("the window is %1 x %2 at %3,%4 on a %5 x %6 screen")
+                                .arg(window.frameGeometry().width())
+                                .arg(window.frameGeometry().height())
+                                .arg(window.frameGeometry().x())
+                                .arg(window.frameGeometry().y())
+                                .arg(available.width())
+                                .arg(available.height())));
+        window.resize(1280, 800);
+        QVERIFY(window.close());
     }
 
     void fileMenuHasTheUsualActions() {

@@ -12,6 +12,7 @@
 #include <QMenuBar>
 #include <QPainter>
 #include <QProgressDialog>
+#include <QScreen>
 #include <QSizeGrip>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -440,6 +441,18 @@ void MainWindow::showAbout() { openAboutDialog(this); }
 
 void MainWindow::restoreWindowState() {
     restoreGeometry(m_settings.value(kGeometryKey).toByteArray());
+    // A window saved larger than this screen (a bigger monitor, or a page that once pushed it
+    // wider) comes back at the default size, centred, instead of cut off at the right.
+    if (const QScreen* screen = this->screen()) {
+        const QRect available = screen->availableGeometry();
+        const QSize frame = frameGeometry().size() - size();  // empty until first shown
+        if (!available.contains(QRect(pos(), size() + frame))) {
+            resize(QSize(1280, 800).boundedTo(available.size() - frame));
+            move(available.topLeft() +
+                 QPoint((available.width() - width() - frame.width()) / 2,
+                        (available.height() - height() - frame.height()) / 2));
+        }
+    }
     restoreState(m_settings.value(kStateKey).toByteArray());
     if (auto* splitter = m_dataPage->findChild<QSplitter*>("dataSplitter")) {
         splitter->restoreState(m_settings.value(kDataSplitterKey).toByteArray());
