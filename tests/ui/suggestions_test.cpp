@@ -264,6 +264,34 @@ class SuggestionsTest : public QObject {
         }
     }
 
+    // At the default window size the suggestion strip fits the Data page's middle column:
+    // while the model runs, its progress strip beside the buttons made the row wider than
+    // the column and the window grew past the screen; and the report, wrapped to five lines
+    // beside the buttons, moved the grid each time it changed.
+    void theSuggestionStripKeepsTheWindowStill() {
+        MainWindow window;
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(fovea::test::importNewProject(window, m_temp.path() + "/p-still", m_images));
+        DataPage* page = window.dataPage();
+        SuggestionBar* bar = page->suggestionBar();
+        QTest::qWait(50);
+        const auto gridTop = [&] { return page->grid()->mapTo(&window, QPoint(0, 0)).y(); };
+        const int before = gridTop();
+        QSignalSpy finished(bar->job(), &fovea::ui::BackgroundJob::finished);
+        QVERIFY(bar->suggestLabels(m_run));
+        QVERIFY2(window.minimumSizeHint().width() <= 1280,
+                 qPrintable(QString("the window needs %1 px while suggesting")
+                                .arg(window.minimumSizeHint().width())));
+        QVERIFY(finished.wait(60000));
+        QVERIFY(finished.first().at(0).toBool());
+        QTest::qWait(50);
+        QCOMPARE(window.width(), 1280);
+        QVERIFY2(bar->report().startsWith("Suggested labels for"), qPrintable(bar->report()));
+        QCOMPARE(gridTop(), before);
+    }
+
     void suggestedFilterShowsWhatTheDatabaseSays() {
         MainWindow window;
         window.show();

@@ -7,6 +7,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QVBoxLayout>
 
 #include "data/suggest_model_dialog.h"
 #include "fovea/core/count_text.h"
@@ -87,13 +88,23 @@ SuggestionBar::SuggestionBar(QWidget* parent)
         "undoes it)");
     connect(m_acceptAll, &QPushButton::clicked, this, &SuggestionBar::askAcceptAll);
 
-    auto* layout = new QHBoxLayout(this);
+    // The report has a line of its own below the buttons, two lines high at least: beside
+    // them, in the Data page's middle column, it wrapped to five lines and the grid jumped
+    // each time it changed; with the progress strip the row was wider than the column and
+    // pushed the window past the screen.
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_suggest);
+    buttons->addWidget(m_progress, 1);
+    buttons->addStretch();
+    buttons->addWidget(m_acceptAll);
+    buttons->addWidget(m_threshold);
+    m_report->setMinimumHeight(2 * m_report->fontMetrics().lineSpacing());
+    m_report->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_suggest);
-    layout->addWidget(m_progress);
-    layout->addWidget(m_report, 1);
-    layout->addWidget(m_acceptAll);
-    layout->addWidget(m_threshold);
+    layout->setSpacing(2);
+    layout->addLayout(buttons);
+    layout->addWidget(m_report);
 
     connect(m_job, &BackgroundJob::finished, this, &SuggestionBar::onFinished);
     updateAcceptButton();
@@ -135,6 +146,9 @@ void SuggestionBar::refresh() {
     }
     m_acceptAll->setEnabled(waiting > 0 && !m_job->isRunning());
     m_threshold->setEnabled(waiting > 0);
+    // The progress strip takes their place while the model runs.
+    m_acceptAll->setVisible(!m_job->isRunning());
+    m_threshold->setVisible(!m_job->isRunning());
     m_suggest->setEnabled(m_session && !m_job->isRunning());
     if (m_job->isRunning()) return;  // the progress strip speaks
     QString text = m_lastRun;

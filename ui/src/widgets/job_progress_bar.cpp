@@ -1,11 +1,11 @@
 #include "widgets/job_progress_bar.h"
 
 #include <QHBoxLayout>
-#include <QLabel>
 #include <QProgressBar>
 #include <QToolButton>
 
 #include "widgets/background_job.h"
+#include "widgets/elided_label.h"
 
 namespace fovea::ui {
 
@@ -22,10 +22,15 @@ QString timeLeftText(qint64 elapsedMs, qint64 done, qint64 total) {
 
 JobProgressBar::JobProgressBar(QWidget* parent) : QWidget(parent) {
     setObjectName("jobProgressBar");
-    m_label = new QLabel(this);
+    // Elided, not wrapped or widening: "Suggesting labels: 1200 of 5000 images, 40 s left" in
+    // a page's narrow strip once pushed the Data page, and the window with it, past the screen.
+    m_label = new ElidedLabel({}, this, Qt::ElideRight);
     m_label->setObjectName("jobProgressLabel");
+    m_label->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred);
     m_bar = new QProgressBar(this);
     m_bar->setObjectName("jobProgress");
+    // QProgressBar's least width is its preferred one; it can be narrower.
+    m_bar->setMinimumWidth(48);
     m_bar->setMaximumWidth(180);
     m_bar->setTextVisible(false);
     m_cancel = new QToolButton(this);

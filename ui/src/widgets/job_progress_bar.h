@@ -3,13 +3,13 @@
 #include <QElapsedTimer>
 #include <QWidget>
 
-class QLabel;
 class QProgressBar;
 class QToolButton;
 
 namespace fovea::ui {
 
 class BackgroundJob;
+class ElidedLabel;
 
 // A compact "what is running" strip (title, progress, time left, Cancel) for a status bar or a
 // page. Shown while the job it tracks runs, hidden after; the last outcome stays readable in
@@ -28,7 +28,7 @@ class JobProgressBar : public QWidget {
     BackgroundJob* m_job = nullptr;
     QString m_title;
     QElapsedTimer m_clock;
-    QLabel* m_label;
+    ElidedLabel* m_label;
     QProgressBar* m_bar;
     QToolButton* m_cancel;
 };
