@@ -686,6 +686,37 @@ class DataPageTest : public QObject {
         }
     }
 
+    // At the default window size the search field shows its whole placeholder whatever the
+    // filter (Suggested adds its threshold beside it) and however long a class name: the
+    // filter list was as wide as its longest entry and squeezed the field to "Search path…".
+    void theSearchFieldKeepsItsPlaceholderInView() {
+        MainWindow window;
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(newProject(window, m_temp.path() + "/p-search"));
+        DataPage* page = window.dataPage();
+        QVERIFY(page->addClass("Shoulder bags with a long strap"));
+        auto* search = page->findChild<QLineEdit*>("pathSearch");
+        QVERIFY(search);
+        // The placeholder's width and the field's frame and text margins.
+        const int needed = search->fontMetrics().horizontalAdvance(search->placeholderText()) + 12;
+        for (auto kind : {ImageViewFilter::Kind::All, ImageViewFilter::Kind::Suggested,
+                          ImageViewFilter::Kind::LabelNext, ImageViewFilter::Kind::Unreadable}) {
+            ImageViewFilter filter;
+            filter.kind = kind;
+            page->setFilter(filter);
+            QTest::qWait(20);
+            QVERIFY2(search->width() >= needed,
+                     qPrintable(QString("filter %1: the search field is %2 px, its placeholder "
+                                        "needs %3 px")
+                                    .arg(int(kind))
+                                    .arg(search->width())
+                                    .arg(needed)));
+            QCOMPARE(window.width(), 1280);
+        }
+    }
+
     // Issue 21: a search that leaves nothing under the filter says why the grid is empty.
     void anEmptyGridSaysWhy() {
         MainWindow window;

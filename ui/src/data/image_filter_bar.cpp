@@ -67,7 +67,10 @@ ImageFilterBar::ImageFilterBar(QWidget* parent)
       m_search(new QLineEdit(this)) {
     m_filterCombo->setObjectName("filterCombo");
     m_filterCombo->setToolTip("Which images the grid shows");
-    m_filterCombo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    // As wide as most entries, not the widest: a long class name or "Label next…" squeezed
+    // the search field until its placeholder was cut. The list opens as wide as it needs.
+    m_filterCombo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_filterCombo->setMinimumContentsLength(12);
     connect(m_filterCombo, &QComboBox::activated, this, &ImageFilterBar::applyChoice);
 
     m_threshold->setObjectName("suggestionThresholdSpin");
@@ -85,6 +88,10 @@ ImageFilterBar::ImageFilterBar(QWidget* parent)
 
     m_search->setObjectName("pathSearch");
     m_search->setPlaceholderText("Search paths…");
+    // Never narrower than its placeholder (the frame and text margins besides), even with the
+    // Suggested filter's threshold beside it: the size slider gives way first.
+    m_search->setMinimumWidth(
+        m_search->fontMetrics().horizontalAdvance(m_search->placeholderText()) + 16);
     m_search->setClearButtonEnabled(true);
     // Typing filters after a short pause, not on every key (a query over 50,000 paths).
     auto* searchDelay = new QTimer(this);
@@ -114,7 +121,7 @@ void ImageFilterBar::showFilter(const ImageViewFilter& current) {
                                "Unlabeled images with a model's suggestion at least as confident "
                                "as the threshold beside",
                                Qt::ToolTipRole);
-    m_filterCombo->addItem("Label next (most useful first)", "labelnext");
+    m_filterCombo->addItem("Label next", "labelnext");
     m_filterCombo->setItemData(m_filterCombo->count() - 1,
                                "Unlabeled images, those the model is least sure of first "
                                "(Suggest Labels… sets the order)",
