@@ -19,6 +19,7 @@
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 #include <array>
 #include <cmath>
 #include <map>
@@ -715,6 +716,33 @@ class DataPageTest : public QObject {
                                     .arg(needed)));
             QCOMPARE(window.width(), 1280);
         }
+    }
+
+    // A project opened while another page shows (the window restores the last page) still
+    // fits the Data page's preview to the pane once that page appears: it was fitted to the
+    // view's size before it was ever laid out, a 28 px image shown at 86 %.
+    void thePreviewFitsWhenTheDataPageFirstAppears() {
+        MainWindow window;
+        window.showPage("Train");
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(newProject(window, m_temp.path() + "/p-fit-later"));
+        DataPage* page = window.dataPage();
+        qint64 readable = -1;
+        for (int row = 0; row < page->model()->rowCount() && readable < 0; ++row) {
+            if (!page->model()->record(row).error) readable = page->model()->record(row).id;
+        }
+        QVERIFY(readable >= 0);
+        page->selectImages({readable});
+        auto* zoom = page->findChild<QLabel*>("zoomLabel");
+        QVERIFY(zoom);
+        QTRY_VERIFY(!zoom->text().isEmpty());
+        window.showPage("Data");
+        QTest::qWait(100);
+        const QString shown = zoom->text();
+        page->findChild<QToolButton*>("zoomFitButton")->click();
+        QCOMPARE(shown, zoom->text());
     }
 
     // Issue 21: a search that leaves nothing under the filter says why the grid is empty.

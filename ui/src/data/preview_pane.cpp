@@ -197,6 +197,10 @@ bool PreviewPane::eventFilter(QObject* watched, QEvent* event) {
         }
         return true;
     }
+    // The view's own size is what the image fits: the pane's resize comes first when a page
+    // that was never shown appears, and fitted to the view's old, tiny size (a 28 px image
+    // at 86 % in a 300 px pane after a project opened on another page).
+    if (watched == m_view->viewport() && event->type() == QEvent::Resize && m_fit) zoomToFit();
     return QWidget::eventFilter(watched, event);
 }
 
