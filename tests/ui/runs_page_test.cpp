@@ -188,6 +188,19 @@ class RunsPageTest : public QObject {
         QVERIFY2(!differing.contains("network.architecture"), qPrintable(differing.join(", ")));
         QVERIFY(!differing.contains("created"));
         QVERIFY(comparison->findChild<QLabel*>("sameSettingsNote")->isHidden());
+        // The table names settings as people read them, config.json's key in the tooltip.
+        auto* table = comparison->findChild<QTableWidget*>();
+        QVERIFY(table);
+        bool epochsShown = false;
+        for (int r = 0; r < table->rowCount(); ++r) {
+            const QTableWidgetItem* header = table->verticalHeaderItem(r);
+            QVERIFY2(!header->text().contains('_'), qPrintable(header->text()));
+            if (header->toolTip() == "training.epochs") {
+                QCOMPARE(header->text(), QString("Epochs (training)"));
+                epochsShown = true;
+            }
+        }
+        QVERIFY(epochsShown);
         // A run and its copy were started alike: the table says so rather than stay empty.
         fovea::ui::RunComparison* same =
             page->compareRuns({m_finished, m_project + "/runs/from-another-machine"});

@@ -138,7 +138,7 @@ void RunComparison::fillSettings(const QStringList& runFolders) {
     const QColor highlight(255, 236,
                            179);  // a soft amber: differences stand out, text stays legible
     for (int r = 0; r < rows.size(); ++r) {
-        keys << rows[r].key;
+        keys << readableSettingName(rows[r].key);
         for (int c = 0; c < rows[r].values.size(); ++c) {
             auto* item = new QTableWidgetItem(rows[r].values[c]);
             item->setToolTip(rows[r].values[c]);
@@ -154,6 +154,8 @@ void RunComparison::fillSettings(const QStringList& runFolders) {
     m_settings->setVerticalHeaderLabels(keys);
     for (int r = 0; r < rows.size(); ++r) {
         m_settings->verticalHeaderItem(r)->setData(Qt::UserRole, rows[r].differs);
+        m_settings->verticalHeaderItem(r)->setData(Qt::UserRole + 1, rows[r].key);
+        m_settings->verticalHeaderItem(r)->setToolTip(rows[r].key);  // as config.json has it
         if (rows[r].differs) m_settings->verticalHeaderItem(r)->setBackground(highlight);
     }
     m_settings->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
@@ -164,7 +166,7 @@ QStringList RunComparison::differingSettings() const {
     QStringList keys;
     for (int r = 0; r < m_settings->rowCount(); ++r) {
         const QTableWidgetItem* header = m_settings->verticalHeaderItem(r);
-        if (header->data(Qt::UserRole).toBool()) keys << header->text();
+        if (header->data(Qt::UserRole).toBool()) keys << header->data(Qt::UserRole + 1).toString();
     }
     return keys;
 }

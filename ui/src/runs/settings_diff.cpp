@@ -61,4 +61,15 @@ QVector<SettingRow> compareSettings(const QVector<nlohmann::json>& configs) {
     return rows;
 }
 
+QString readableSettingName(const QString& key) {
+    const int lastDot = key.lastIndexOf('.');
+    QString name = key.mid(lastDot + 1);
+    name.replace('_', ' ');
+    if (!name.isEmpty()) name[0] = name[0].toUpper();
+    if (lastDot <= 0) return name;
+    QString section = key.left(lastDot);
+    section.replace('_', ' ').replace('.', ' ');
+    return name + " (" + section + ")";
+}
+
 }  // namespace fovea::ui

@@ -19,4 +19,8 @@ struct SettingRow {
 // later runs have; times and versions of the files themselves are left out.
 QVector<SettingRow> compareSettings(const QVector<nlohmann::json>& configs);
 
+// A dotted key as people read it: "training.learning_rate" -> "Learning rate (training)",
+// "epochs" -> "Epochs".
+QString readableSettingName(const QString& key);
+
 }  // namespace fovea::ui
