@@ -396,6 +396,10 @@ class TrainPageTest : public QObject {
         }
         charts.addBatchHistory(history);
         QCOMPARE(charts.batchPoints(), 10);
+        // The step axis starts at 0 and leaves room after the last point (its marker whole).
+        QTRY_VERIFY(charts.redraws() > 1);
+        QCOMPARE(charts.lossPlot()->xAxis->range().lower, 0.0);
+        QVERIFY(charts.lossPlot()->xAxis->range().upper > 10.2);
         QCOMPARE(charts.learningRatePlot()->graph(0)->dataCount(), 10);
         // Resumed from a checkpoint at step 5: step 6 is trained again, 7-10 are gone.
         fovea::core::BatchProgress again;

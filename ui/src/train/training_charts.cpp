@@ -182,6 +182,11 @@ void TrainingCharts::redraw() {
     const QCPRange loss = m_loss->yAxis->range();
     m_loss->yAxis->setRange(0, std::max(loss.upper * 1.05, 0.1));
     m_learningRate->rescaleAxes();
+    // Steps from 0 (one point alone would be centred in a range around it, -4 to 6), with room
+    // after the last so that its marker is not cut in half at the edge.
+    for (QCustomPlot* plot : {m_loss, m_learningRate}) {
+        plot->xAxis->setRange(0, std::max(1.0, plot->xAxis->range().upper) * 1.03);
+    }
     const QCPRange rate = m_learningRate->graph(0)->getValueRange(found);
     if (found) m_learningRate->yAxis->setRange(0, std::max(rate.upper * 1.1, 1e-8));
     m_accuracy->yAxis->setRange(0, 1.02);
