@@ -50,7 +50,10 @@ Result<LinearProbe> LinearProbe::fit(const std::vector<std::vector<float>>& embe
     impl->dim = dim;
     torch::Tensor x = asMatrix(embeddings, dim);
     impl->mean = x.mean(0);
-    impl->deviation = labels.size() > 1 ? x.std(0) + 1e-6 : torch::ones({dim});
+    // One scale for every feature, not one per feature: after a backbone's ReLUs many features
+    // are zero for nearly every image, and dividing by their tiny spread would blow up the one
+    // image where they are not (a held-out image then gets a probability of 1 for anything).
+    impl->deviation = labels.size() > 1 ? (x - impl->mean).std() + 1e-6 : torch::ones({});
     x = (x - impl->mean) / impl->deviation;
     const torch::Tensor y = torch::tensor(labels, torch::kLong);
     torch::manual_seed(options.seed);
