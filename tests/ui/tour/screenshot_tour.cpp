@@ -6,18 +6,21 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QTest>
 #include <cstdio>
 #include <set>
 
 #include "data/data_page.h"
 #include "data/image_list_model.h"
+#include "data/suggestion_bar.h"
 #include "data/thumbnail_cache.h"
 #include "evaluate/evaluate_page.h"
 #include "evaluate/run_evaluation.h"
 #include "export/export_page.h"
 #include "fovea/core/threads.h"
 #include "fovea/ui/main_window.h"
+#include "health/health_page.h"
 #include "model/model_page.h"
 #include "predict/predict_page.h"
 #include "project/project_session.h"
@@ -201,6 +204,43 @@ int main(int argc, char** argv) {
         QTest::qWait(500);
         ok = save(*comparison, out.filePath("runs-compare.png")) && ok;
         comparison->close();
+    }
+
+    // The first run suggests labels for the unlabeled images: hollow bands with percentages.
+    window.showPage("Data");
+    bool suggested = false;
+    QObject::connect(data->suggestionBar(), &fovea::ui::SuggestionBar::suggestionsStored,
+                     [&] { suggested = true; });
+    if (!data->suggestionBar()->suggestLabels(firstRun, &error)) {
+        std::fprintf(stderr, "%s\n", qPrintable(error));
+        return 1;
+    }
+    ok = waitFor([&] { return suggested; }, 600000) && ok;
+    fovea::ui::ImageViewFilter suggestedOnly;
+    suggestedOnly.kind = fovea::ui::ImageViewFilter::Kind::Suggested;
+    data->setFilter(suggestedOnly);
+    QTest::qWait(500);
+    ok = save(window, out.filePath("data-suggestions.png")) && ok;
+
+    // The Health page after a check: its label issues, and the embedding map.
+    window.showPage("Health");
+    auto* health = window.healthPage();
+    bool checked = false;
+    QObject::connect(health, &fovea::ui::HealthPage::checked, [&] { checked = true; });
+    if (!health->checkDataset()) {
+        std::fprintf(stderr, "the dataset check did not start\n");
+        return 1;
+    }
+    ok = waitFor([&] { return checked; }, 600000) && ok;
+    for (int tab = 0; tab < health->tabs()->count(); ++tab) {
+        const QString name = health->tabs()->tabText(tab);
+        if (name.startsWith("Label issues")) {
+            health->tabs()->setCurrentIndex(tab);
+            ok = save(window, out.filePath("health-label-issues.png")) && ok;
+        } else if (name.startsWith("Map")) {
+            health->tabs()->setCurrentIndex(tab);
+            ok = save(window, out.filePath("health-map.png")) && ok;
+        }
     }
 
     // What a window without a project shows.
