@@ -26,10 +26,10 @@
 #include "data/image_list_model.h"
 #include "data/suggest_model_dialog.h"
 #include "data/suggestion_bar.h"
-#include "fovea/core/session/training_run.h"
 #include "fovea/ui/main_window.h"
 #include "project/project_session.h"
 #include "ui_test_project.h"
+#include "ui_test_run.h"
 #include "ui_test_window.h"
 #include "widgets/background_job.h"
 
@@ -74,26 +74,6 @@ std::map<core::ImageId, core::LabelSuggestion> waitingSuggestions(const QString&
         if (!store.image(suggestion.image).value().classId) waiting[suggestion.image] = suggestion;
     }
     return waiting;
-}
-
-// A small real model whose confidences spread, as thresholds need: ResNet-18 from scratch at
-// 32 px, four epochs (seconds). fovea::test::trainTinyRun's MobileNetV3-Small from scratch
-// gives every image the same class with the same probability, even after a dozen epochs.
-QString trainSmallRun(const QString& images, const QString& runFolder) {
-    core::RunSettings settings;
-    settings.data = images.toStdString();
-    settings.network.architecture = "resnet18";
-    settings.network.weights = "none";
-    settings.network.imageSize = 32;
-    settings.training.epochs = kTrainingEpochs;
-    settings.training.seed = 1;
-    settings.batchSize = 8;
-    settings.augment = core::AugmentationLevel::None;
-    core::TrainingControl control;
-    auto ran = core::runTraining(settings, runFolder.toStdString(), false, control, {});
-    if (!ran.ok()) return QString::fromStdString(ran.error().message);
-    if (!ran.value().model.has_value()) return "the run finished without a model";
-    return {};
 }
 
 // A threshold in percent that some of the waiting suggestions pass and some do not, as near
@@ -173,7 +153,8 @@ class SuggestionsTest : public QObject {
         m_images = m_temp.path() + "/images";
         QVERIFY(fovea::test::writeUiTestImages(m_images, 3, 8, 16).labeled > 0);
         m_run = m_temp.path() + "/run";
-        const QString error = trainSmallRun(m_images, m_run);
+        // Four epochs: confidences that spread, as thresholds need.
+        const QString error = fovea::test::trainTinyRun(m_images, m_run, 8, kTrainingEpochs);
         QVERIFY2(error.isEmpty(), qPrintable(error));
     }
 
