@@ -6,6 +6,7 @@
 #include "common_options.h"
 #include "exit_codes.h"
 #include "fovea/core/count_text.h"
+#include "fovea/core/session/label_refresh.h"
 #include "fovea/core/session/label_suggestions.h"
 
 namespace fovea::cli {
@@ -13,7 +14,15 @@ namespace fovea::cli {
 CLI::App* addSuggestCommand(CLI::App& app, SuggestOptions& o) {
     auto* command = app.add_subcommand(
         "suggest", "Suggest labels for a project's unlabeled images with a trained model");
-    command->add_option("--model", o.model, "run folder, model bundle or model file")->required();
+    auto* model = command->add_option("--model", o.model, "run folder, model bundle or model file");
+    auto* refresh = command->add_flag(
+        "--refresh", o.refresh,
+        "no model: fit a head on the offline backbone's cached embeddings of the labeled images "
+        "(seconds) and suggest with it; Label next then weighs uncertainty and diversity");
+    model->excludes(refresh);
+    command->add_option("--uncertainty", o.uncertainty, "with --refresh: margin or entropy")
+        ->check(CLI::IsMember({"margin", "entropy"}))
+        ->capture_default_str();
     command->add_option("--project", o.project, "the project folder")->required();
     command->add_option("--batch-size", o.batchSize, "images per batch")
         ->check(CLI::PositiveNumber)
@@ -24,7 +33,60 @@ CLI::App* addSuggestCommand(CLI::App& app, SuggestOptions& o) {
     return command;
 }
 
+namespace {
+
+int runRefresh(const SuggestOptions& o) {
+    core::RefreshOptions options;
+    options.measure = o.uncertainty == "entropy" ? core::UncertaintyMeasure::Entropy
+                                                 : core::UncertaintyMeasure::Margin;
+    ProgressDisplay progress;
+    options.progress = [&](const std::string& stage, std::int64_t done, std::int64_t total) {
+        progress.update(total > 0 ? double(done) / double(total) : 0, stage,
+                        std::to_string(done) + "/" + std::to_string(total), 0);
+    };
+    auto refreshed = core::refreshSuggestions(o.project, options);
+    progress.finishLine();
+    if (!refreshed) {
+        return reportError(o.json, exitCodeFor(refreshed.error().kind), refreshed.error().message);
+    }
+    const core::RefreshReport& report = refreshed.value();
+    nlohmann::json failures = nlohmann::json::array();
+    for (const auto& failure : report.failures) {
+        failures.push_back({{"image", failure.path.string()}, {"error", failure.message}});
+    }
+    const nlohmann::json result = {
+        {"backbone", report.backbone},
+        {"project", o.project.string()},
+        {"labeled", report.labeled},
+        {"classes", report.classes},
+        {"suggested", report.suggested},
+        {"uncertainty", o.uncertainty},
+        {"embeddings",
+         {{"computed", report.embeddingsComputed}, {"cached", report.embeddingsCached}}},
+        {"unreadable", failures}};
+    std::ostringstream text;
+    text << "Refreshed the suggestions for " << core::countText(report.suggested, "unlabeled image")
+         << " in " << o.project.string() << ": a head fitted on "
+         << core::countText(report.labeled, "labeled image") << " of " << report.classes
+         << " classes, on " << report.backbone << " (" << report.embeddingsComputed
+         << " embedded now, " << report.embeddingsCached << " cached).\n";
+    if (!report.failures.empty()) {
+        text << "Unreadable, recorded in the project (" << report.failures.size() << "):\n";
+        for (const auto& failure : report.failures) text << "  " << failure.message << "\n";
+    }
+    printResult(o.json, result, text.str());
+    return kExitSuccess;
+}
+
+}  // namespace
+
 int runSuggest(const SuggestOptions& o) {
+    if (o.refresh) return runRefresh(o);
+    if (o.model.empty()) {
+        return reportError(o.json, kExitUsage,
+                           "suggest: choose --model M (a trained model) or --refresh (a head on "
+                           "the offline backbone)");
+    }
     core::InferenceSettings settings;
     settings.batchSize = o.batchSize;
     settings.workers = o.workers;

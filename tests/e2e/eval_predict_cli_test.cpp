@@ -561,6 +561,56 @@ TEST_F(EvalPredictCli, SuggestStoresWhatPredictSaysForEachUnlabeledImage) {
     EXPECT_EQ(noProject.exitCode, 2) << noProject.output;
 }
 
+// Issue 22: Refresh from the command line: no model, a head fitted on the offline backbone's
+// embeddings of the labels so far; a second refresh embeds nothing again.
+TEST_F(EvalPredictCli, SuggestRefreshFitsAHeadOnTheLabelsSoFar) {
+    const fs::path images = scratch("refresh-images");
+    core::FashionMnistFolderOptions options;
+    options.classes = {0, 1, 7};
+    options.imagesPerClass = 4;
+    options.unlabeledImages = 6;
+    options.seed = 22;
+    ASSERT_TRUE(core::writeFashionMnistFolder(images, options).ok());
+    const fs::path project = scratch("refresh-project");
+    ASSERT_EQ(cli({"import", images.string(), "--project", project.string(), "--json"}).exitCode,
+              0);
+
+    const auto refresh = cli({"suggest", "--refresh", "--project", project.string(), "--json"});
+    ASSERT_EQ(refresh.exitCode, 0) << refresh.output;
+    ASSERT_TRUE(printedOneObject(refresh)) << refresh.output;
+    EXPECT_EQ(refresh.json.at("labeled"), 12);
+    EXPECT_EQ(refresh.json.at("classes"), 3);
+    EXPECT_EQ(refresh.json.at("suggested"), 6);
+    EXPECT_EQ(refresh.json.at("embeddings").at("computed"), 18);
+    EXPECT_EQ(refresh.json.at("uncertainty"), "margin");
+    auto store = core::ProjectStore::open(project);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    auto stored = store.value().suggestions().value();
+    ASSERT_EQ(stored.size(), 6u);
+    std::vector<std::int64_t> places;
+    for (const auto& suggestion : stored) {
+        EXPECT_EQ(suggestion.model.rfind("refresh: ", 0), 0u) << suggestion.model;
+        ASSERT_TRUE(suggestion.labelOrder.has_value());
+        places.push_back(*suggestion.labelOrder);
+    }
+    std::sort(places.begin(), places.end());
+    EXPECT_EQ(places, (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5}));
+
+    const auto again = cli({"suggest", "--refresh", "--uncertainty", "entropy", "--project",
+                            project.string(), "--json"});
+    ASSERT_EQ(again.exitCode, 0) << again.output;
+    EXPECT_EQ(again.json.at("embeddings").at("computed"), 0);
+    EXPECT_EQ(again.json.at("embeddings").at("cached"), 18);
+    EXPECT_EQ(again.json.at("uncertainty"), "entropy");
+
+    const auto neither = cli({"suggest", "--project", project.string(), "--json"});
+    EXPECT_EQ(neither.exitCode, 2) << neither.output;
+    EXPECT_TRUE(contains(errorOf(neither), "--refresh")) << neither.output;
+    const auto both = cli({"suggest", "--refresh", "--model", run().string(), "--project",
+                           project.string(), "--json"});
+    EXPECT_EQ(both.exitCode, 2) << both.output;
+}
+
 TEST_F(EvalPredictCli, ErrorsHaveTheirExitCodesAndNameTheProblem) {
     const fs::path missing = scratch("no-such-run");
     const auto noRun = cli({"eval", "--run", missing.string(), "--json"});

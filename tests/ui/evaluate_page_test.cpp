@@ -6,6 +6,7 @@
 #include <QElapsedTimer>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -18,6 +19,7 @@
 #include <map>
 #include <opencv2/core.hpp>
 
+#include "data/class_chooser.h"
 #include "data/data_page.h"
 #include "evaluate/confusion_matrix_view.h"
 #include "evaluate/evaluate_page.h"
@@ -420,6 +422,30 @@ class EvaluatePageTest : public QObject {
         // A relabel on the Data page reaches the evaluation too.
         window.dataPage()->labelImages({imageId}, classes[static_cast<size_t>(newClass)].id);
         QCOMPARE(e->count(newClass, predicted), before + 1);
+
+        // Key L and the start of a class's name reach every class, as on the Data page.
+        window.showPage("Evaluate");
+        window.session()->undoStack()->undo();
+        QListWidget* list = page->cellImages();
+        int row = -1;
+        for (int r = 0; r < list->count(); ++r) {
+            if (list->item(r)->data(Qt::UserRole + 1).toLongLong() == imageId) row = r;
+        }
+        QVERIFY(row >= 0);
+        const int third = (truth + 2) % 3;
+        const qint64 thirdBefore = e->count(third, predicted);
+        list->setCurrentRow(row);
+        list->setFocus();
+        QTest::keyClick(list, Qt::Key_L);
+        auto* chooser = page->classChooser();
+        QVERIFY(chooser->isVisible());
+        const QString name = QString::fromStdString(classes[static_cast<size_t>(third)].name);
+        QTest::keyClicks(chooser->edit(), name);
+        QTest::keyClick(chooser->edit(), Qt::Key_Return);
+        QVERIFY(!chooser->isVisible());
+        QCOMPARE(*window.session()->store().image(imageId).value().classId,
+                 classes[static_cast<size_t>(third)].id);
+        QCOMPARE(e->count(third, predicted), thirdBefore + 1);
     }
 };
 

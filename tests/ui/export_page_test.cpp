@@ -73,6 +73,9 @@ class ExportPageTest : public QObject {
                                "shop's catalogue/exports/2025-01-31 first try/bundle";
         page->setDestination(folder);
         QSignalSpy exported(page, &ExportPage::exported);
+        QTableWidget* results = page->resultsTable();
+        QTest::qWait(50);
+        const int tableHeightBefore = results->height();
         QString error;
         QVERIFY2(page->startExport(&error), qPrintable(error));
         // While it runs, the page shows which file it is writing and checking.
@@ -85,6 +88,8 @@ class ExportPageTest : public QObject {
         // The strip hides on its own queued signal, which may come just after exported().
         QTRY_VERIFY(!progress->isVisible());
         QTest::qWait(50);  // the table lays out its new rows
+        // The result's sentence takes the room kept for it: the table keeps its height.
+        QCOMPARE(results->height(), tableHeightBefore);
         if (qEnvironmentVariableIsSet("FOVEA_TEST_SCREENSHOTS")) {
             window.grab().save(qEnvironmentVariable("FOVEA_TEST_SCREENSHOTS") + "/export.png");
         }

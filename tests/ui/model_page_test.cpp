@@ -540,8 +540,9 @@ class ModelPageTest : public QObject {
             QCOMPARE(geometries(), before);
         }
     }
-    // The note that the page is locked while a run trains has its room kept when hidden: the
-    // architecture table does not jump when training starts or ends.
+    // The note that the page is locked while a run trains sits beside the page title: the
+    // architecture table does not jump when training starts or ends, and no blank row is kept
+    // for the note while no run trains.
     void theTrainingLockNoteMovesNothing() {
         fovea::ui::MainWindow window;
         window.resize(1280, 800);
@@ -563,6 +564,15 @@ class ModelPageTest : public QObject {
         QTest::qWait(50);
         QVERIFY(note->isVisible());
         QCOMPARE(tableGeometry(), unlocked);
+        auto* title = page->findChild<QLabel*>("pageTitle");
+        QVERIFY(title);
+        const QRect titleRect(title->mapTo(page, QPoint(0, 0)), title->size());
+        const int noteMiddle = note->mapTo(page, note->rect().center()).y();
+        QVERIFY2(titleRect.top() <= noteMiddle && noteMiddle <= titleRect.bottom(),
+                 qPrintable(QString("note at y %1, title from %2 to %3")
+                                .arg(noteMiddle)
+                                .arg(titleRect.top())
+                                .arg(titleRect.bottom())));
         page->setTrainingLocked(false);
         QTest::qWait(50);
         QVERIFY(!note->isVisible());

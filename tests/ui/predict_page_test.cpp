@@ -4,21 +4,25 @@
 // and cleared with the preview following, and an unreadable file is shown and counted as such
 // (issue 21).
 #include <QAction>
+#include <QApplication>
 #include <QBuffer>
 #include <QCheckBox>
 #include <QDir>
 #include <QDropEvent>
 #include <QFile>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QUrl>
 #include <algorithm>
 #include <cstdlib>
@@ -30,6 +34,7 @@
 #include "predict/predict_page.h"
 #include "ui_test_project.h"
 #include "ui_test_run.h"
+#include "ui_test_window.h"
 #include "widgets/background_job.h"
 #include "widgets/image_preview.h"
 
@@ -93,6 +98,22 @@ QStringList csvLines(const QString& file) {
     return QString::fromUtf8(csv.readAll()).split("\r\n", Qt::SkipEmptyParts);
 }
 
+// Answers the next modal file dialog: keeps the folder it opened in, then chooses `choose` (a
+// folder) or, when empty, cancels.
+void answerNextFileDialog(QObject* context, QString* openedIn, const QString& choose) {
+    QTimer::singleShot(100, context, [openedIn, choose] {
+        auto* dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget());
+        if (!dialog) return;
+        *openedIn = dialog->directory().absolutePath();
+        if (choose.isEmpty()) {
+            dialog->reject();
+            return;
+        }
+        dialog->setDirectory(choose);
+        QMetaObject::invokeMethod(dialog, "accept");  // a protected slot
+    });
+}
+
 }  // namespace
 
 class PredictPageTest : public QObject {
@@ -119,7 +140,7 @@ class PredictPageTest : public QObject {
 
   private Q_SLOTS:
     void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
+        fovea::test::useTestSettings("FoveaPredictTest");
         m_images = m_temp.path() + "/images";
         QVERIFY(fovea::test::writeUiTestImages(m_images, 3, 6, 2).labeled > 0);
         m_run = m_temp.path() + "/run";
@@ -209,6 +230,29 @@ class PredictPageTest : public QObject {
 
     // Issue 21: the same file added again (also through its folder, by another spelling of its
     // path or through a link) gets no second row, and the status line says so.
+    // Add Folder… opens in the home folder at first, never in the working directory (the build
+    // folder here), then where the last folder was chosen.
+    void addFolderOpensAtHomeThenWhereTheLastFolderWas() {
+        QSettings().remove("dialogs");
+        PredictPage page;
+        page.resize(1100, 700);
+        page.show();
+        QVERIFY(loadModel(page));
+        auto* button = page.findChild<QPushButton*>("addFolderButton");
+        QString openedIn;
+        QSignalSpy predicted(&page, &PredictPage::predicted);
+        answerNextFileDialog(this, &openedIn, classFolder(0));
+        button->click();
+        QCOMPARE(QDir(openedIn).canonicalPath(), QDir::home().canonicalPath());
+        QVERIFY(predicted.wait(60000));
+        QCOMPARE(page.resultsTable()->rowCount(), 6);
+
+        answerNextFileDialog(this, &openedIn, {});
+        button->click();
+        QCOMPARE(QDir(openedIn).canonicalPath(), QDir(m_images).canonicalPath());
+        QCOMPARE(page.resultsTable()->rowCount(), 6);
+    }
+
     void aFileAddedAgainIsListedOnce() {
         PredictPage page;
         page.resize(1100, 700);

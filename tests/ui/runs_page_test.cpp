@@ -8,6 +8,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -30,6 +31,7 @@
 #include "qcustomplot_wrapper.h"
 #include "runs/run_comparison.h"
 #include "runs/runs_page.h"
+#include "runs/settings_diff.h"
 #include "train/train_page.h"
 #include "train/training_charts.h"
 #include "train/training_worker.h"
@@ -213,6 +215,17 @@ class RunsPageTest : public QObject {
         comparison->close();
     }
 
+    // A setting left to Fovea (null in config.json, e.g. a fovea-cli run's freezing) reads
+    // "default", never "null".
+    void aSettingNotGivenReadsDefault() {
+        const auto rows = fovea::ui::compareSettings(
+            {nlohmann::json{{"network", {{"freeze", nullptr}}}},
+             nlohmann::json{{"network", {{"freeze", {"stem", "layer1"}}}}}});
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows[0].values, (QStringList{"default", "stem, layer1"}));
+        QVERIFY(rows[0].differs);
+    }
+
     void startsANewRunFromARunsSettings() {
         RunsPage* page = m_window->runsPage();
         // Something else on the pages first, so that the run's settings must replace it.
@@ -342,6 +355,41 @@ class RunsPageTest : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(!evaluated.isEmpty() || !failed.isEmpty(), 120000);
         QVERIFY2(failed.isEmpty(), qPrintable(failed.value(0).value(0).toString()));
         QCOMPARE(m_window->evaluatePage()->evaluation()->runFolder(), renamed);
+    }
+
+    // Deleting the run the pages show closes it there: Export offered the deleted folder and
+    // failed with "no such file or folder".
+    void deletingTheOpenRunClosesItOnThePages() {
+        const QString open = m_project + "/runs/resumed run";
+        auto* predict = m_window->predictPage();
+        QTRY_VERIFY_WITH_TIMEOUT(predict->predictor() && predict->predictor()->source() == open,
+                                 60000);
+        QCOMPARE(m_window->exportPage()->source(), open);
+        QString error;
+        QVERIFY2(m_window->runsPage()->deleteRun(open, &error), qPrintable(error));
+        QCOMPARE(m_window->exportPage()->source(), QString());
+        QVERIFY(m_window->exportPage()->resultsTable()->rowCount() == 0);
+        QCOMPARE(m_window->evaluatePage()->runFolder(), QString());
+        QVERIFY(!m_window->evaluatePage()->evaluation());
+        QVERIFY(!predict->predictor());
+        QVERIFY(!m_window->exportPage()->startExport(&error));
+        QCOMPARE(error, QString("Choose the model to export first."));
+    }
+
+    // Another project, without runs: no page shows anything of the one open before (the Runs
+    // page listed the other project's runs, the Train page its charts and log).
+    void anotherProjectShowsNothingOfThePreviousOne() {
+        const QString images = m_temp.path() + "/other-images";
+        QVERIFY(fovea::test::writeUiTestImages(images, 2, 4, 0).labeled > 0);
+        QVERIFY(m_window->runsPage()->table()->rowCount() > 0);
+        QVERIFY(fovea::test::importNewProject(*m_window, m_temp.path() + "/other", images));
+        QCOMPARE(m_window->runsPage()->table()->rowCount(), 0);
+        QCOMPARE(m_window->evaluatePage()->runFolder(), QString());
+        QCOMPARE(m_window->exportPage()->source(), QString());
+        QVERIFY(!m_window->predictPage()->predictor());
+        auto* log = m_window->trainPage()->findChild<QPlainTextEdit*>("trainingLog");
+        QVERIFY(log);
+        QVERIFY(log->toPlainText().isEmpty());
     }
 };
 

@@ -6,6 +6,7 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
+#include <QHeaderView>
 #include <QLabel>
 #include <QListView>
 #include <QListWidget>
@@ -16,6 +17,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QTreeWidget>
 #include <QUndoStack>
 #include <algorithm>
 #include <filesystem>
@@ -32,12 +34,15 @@
 #include "ui_test_run.h"
 #include "ui_test_window.h"
 #include "widgets/background_job.h"
+#include "widgets/elided_label.h"
 
 using fovea::ui::DataPage;
+using fovea::ui::ElidedLabel;
 using fovea::ui::ImageListModel;
 using fovea::ui::ImageViewFilter;
 using fovea::ui::MainWindow;
 using fovea::ui::SuggestionBar;
+using fovea::ui::SuggestModelDialog;
 namespace core = fovea::core;
 namespace fs = std::filesystem;
 
@@ -158,6 +163,30 @@ class SuggestionsTest : public QObject {
         QVERIFY2(error.isEmpty(), qPrintable(error));
     }
 
+    // The run list's columns are wide enough for their text at the dialog's size (one line per
+    // run was cut at the dialog's edge), and choosing a row chooses that run's folder.
+    void suggestDialogListsRunsInReadableColumns() {
+        SuggestModelDialog dialog(m_temp.path());  // m_run is one of its folders
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        QTreeWidget* runs = dialog.runList();
+        QCOMPARE(runs->topLevelItemCount(), 1);
+        const QTreeWidgetItem* item = runs->topLevelItem(0);
+        QCOMPARE(item->text(0), QString("run"));
+        QCOMPARE(item->text(1), QString("resnet18"));
+        QVERIFY2(item->text(2).endsWith(" %"), qPrintable(item->text(2)));
+        QCOMPARE(QDir::cleanPath(dialog.modelSource()), QDir::cleanPath(m_run));
+        for (int column = 0; column < runs->columnCount(); ++column) {
+            const int needed = runs->fontMetrics().horizontalAdvance(item->text(column));
+            QVERIFY2(runs->header()->sectionSize(column) >= needed,
+                     qPrintable(QString("column %1 (%2) is %3 px, its text %4 px")
+                                    .arg(column)
+                                    .arg(item->text(column))
+                                    .arg(runs->header()->sectionSize(column))
+                                    .arg(needed)));
+        }
+    }
+
     void suggestionsRunFromTheWindowAndShowInTheGrid() {
         MainWindow window;
         window.show();
@@ -178,7 +207,7 @@ class SuggestionsTest : public QObject {
             auto* dialog =
                 qobject_cast<fovea::ui::SuggestModelDialog*>(QApplication::activeModalWidget());
             if (!dialog) return;
-            listed = dialog->runList()->count();
+            listed = dialog->runList()->topLevelItemCount();
             offered = dialog->modelSource();
             dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();
         });
@@ -279,18 +308,21 @@ class SuggestionsTest : public QObject {
         const QString project = m_temp.path() + "/p-filter";
         QVERIFY(projectWithSuggestions(window, project));
         DataPage* page = window.dataPage();
-        auto* threshold = page->findChild<QSpinBox*>("suggestionThresholdSpin");
-        QVERIFY(!threshold->isVisible());
+        // One threshold for Accept All and the Suggested filter: the grid shows what Accept
+        // All would label.
+        auto* threshold = page->findChild<QSpinBox*>("acceptThresholdSpin");
+        QVERIFY(threshold->isVisible());
 
         // A threshold in the middle of what the model said, so some pass and some do not.
         const int percent = splittingPercent(waitingSuggestions(project));
         QVERIFY(percent > 0);
 
         chooseFilterEntry(page, "suggested");
-        QVERIFY(threshold->isVisible());
         QCOMPARE(page->filter().kind, ImageViewFilter::Kind::Suggested);
+        QCOMPARE(page->filter().minConfidencePercent, threshold->value());
         threshold->setValue(percent);
         QCOMPARE(page->filter().minConfidencePercent, percent);
+        QCOMPARE(page->suggestionBar()->suggestedImages(percent).size(), page->model()->rowCount());
 
         // Exactly the query's images, in its order, and exactly those the suggestions give.
         core::ImageFilter query;
@@ -321,9 +353,8 @@ class SuggestionsTest : public QObject {
         QTest::keyClick(grid, Qt::Key_Z, Qt::ControlModifier);
         QCOMPARE(gridIds(*page), expected);
 
-        // Another entry hides the threshold; it is kept for the next time.
+        // The threshold is kept for the next time.
         chooseFilterEntry(page, "all");
-        QVERIFY(!threshold->isVisible());
         chooseFilterEntry(page, "suggested");
         QCOMPARE(page->filter().minConfidencePercent, percent);
         QCOMPARE(gridIds(*page), expected);
@@ -400,7 +431,8 @@ class SuggestionsTest : public QObject {
         auto* spin = page->findChild<QSpinBox*>("acceptThresholdSpin");
         spin->setValue(percent);
         auto* button = page->findChild<QPushButton*>("acceptAllButton");
-        QCOMPARE(button->text(), QString("Accept all ≥ %1 %…").arg(percent));
+        QCOMPARE(button->text(), QString("Accept All…"));
+        QCOMPARE(spin->text(), QString("≥ %1 %").arg(percent));
         std::vector<core::ImageId> expected;
         for (const auto& [id, suggestion] : waiting) {
             if (suggestion.confidence >= percent / 100.0) expected.push_back(id);
@@ -433,9 +465,16 @@ class SuggestionsTest : public QObject {
                      taken ? std::optional(suggestion.classId) : std::nullopt);
         }
         QCOMPARE(bar->suggestedImages(percent).size(), 0);
+        // The status line says what happened, until it is undone.
+        auto* status = page->findChild<ElidedLabel*>("dataStatus");
+        const QString done =
+            QString("Labeled %1 images with the suggested class (Ctrl+Z undoes it)")
+                .arg(expected.size());
+        QVERIFY2(status->text().startsWith(done), qPrintable(status->text()));
         // One Ctrl+Z puts every one of them back.
         undo->undo();
         QCOMPARE(waitingSuggestions(project).size(), waiting.size());
+        QVERIFY2(!status->text().contains("Labeled"), qPrintable(status->text()));
     }
 
     void aHandLabelAlwaysWins() {
@@ -521,6 +560,37 @@ class SuggestionsTest : public QObject {
         QCOMPARE(page->selectedImageIds(), QList<qint64>{expected[1]});
         QTest::keyClick(grid, Qt::Key_Z, Qt::ControlModifier);
         QCOMPARE(gridIds(*page), expected);
+    }
+
+    // Refresh: no model chosen; the labels so far teach a head on the offline backbone, every
+    // unlabeled image gets a suggestion, and "Label next" follows the new order at once.
+    void refreshSuggestsFromTheLabelsSoFar() {
+        MainWindow window;
+        window.show();
+        const QString project = m_temp.path() + "/p-refresh";
+        QVERIFY(fovea::test::importNewProject(window, project, m_images));
+        DataPage* page = window.dataPage();
+        chooseFilterEntry(page, "labelnext");
+        SuggestionBar* bar = page->suggestionBar();
+        QSignalSpy finished(bar->job(), &fovea::ui::BackgroundJob::finished);
+        page->findChild<QPushButton*>("refreshSuggestionsButton")->click();
+        QVERIFY(finished.wait(120000));
+        QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+        QVERIFY2(bar->report().startsWith("Refreshed: a head fitted on 24 labeled images suggests "
+                                          "a class for 16 images"),
+                 qPrintable(bar->report()));
+        const auto waiting = waitingSuggestions(project);
+        QCOMPARE(int(waiting.size()), 16);
+        for (const auto& [id, suggestion] : waiting) {
+            QVERIFY2(QString::fromStdString(suggestion.model).startsWith("refresh: "),
+                     suggestion.model.c_str());
+        }
+        core::ImageFilter query;
+        query.labeled = core::Require::No;
+        query.order = core::ImageOrder::LabelNext;
+        const auto expected = idsOf(openStore(project).images(query).value());
+        QCOMPARE(gridIds(*page), expected);
+        QCOMPARE(waiting.at(expected[0]).labelOrder, std::optional<std::int64_t>(0));
     }
 };
 

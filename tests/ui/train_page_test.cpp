@@ -401,6 +401,15 @@ class TrainPageTest : public QObject {
         QCOMPARE(charts.lossPlot()->xAxis->range().lower, 0.0);
         QVERIFY(charts.lossPlot()->xAxis->range().upper > 10.2);
         QCOMPARE(charts.learningRatePlot()->graph(0)->dataCount(), 10);
+        // Steps and epochs are counted: every tick is on a whole number (not 2.5, 7.5).
+        charts.resize(500, 600);
+        charts.show();
+        for (QCustomPlot* plot : {charts.lossPlot(), charts.accuracyPlot()}) {
+            plot->replot();
+            const QVector<double> ticks = plot->xAxis->tickVector();
+            QVERIFY(ticks.size() >= 2);
+            for (double tick : ticks) QCOMPARE(tick, std::round(tick));
+        }
         // Resumed from a checkpoint at step 5: step 6 is trained again, 7-10 are gone.
         fovea::core::BatchProgress again;
         again.step = 6;

@@ -267,8 +267,12 @@ void MainWindow::connectRunsPage() {
     });
     // A renamed run stays open where it was: Export reads the folder when it runs, and the
     // Evaluate and Predict pages name it (and reload from it for Grad-CAM and re-evaluation).
+    // A deleted one is closed on every page that showed it.
     connect(m_runsPage, &RunsPage::runMoved, this, [this](const QString& from, const QString& to) {
-        if (to.isEmpty()) return;  // deleted: the pages keep what they loaded
+        if (to.isEmpty()) {
+            closeRun(from);
+            return;
+        }
         const auto same = [&from](const QString& folder) {
             return !folder.isEmpty() && QDir::cleanPath(folder) == QDir::cleanPath(from);
         };
@@ -295,6 +299,18 @@ void MainWindow::openRun(const QString& runFolder) {
     m_evaluatePage->evaluateRun(runFolder);
     m_predictPage->setModelSource(runFolder);
     m_exportPage->setSource(runFolder);
+}
+
+void MainWindow::closeRun(const QString& runFolder) {
+    const auto shows = [&runFolder](const QString& folder) {
+        return runFolder.isEmpty() ||
+               (!folder.isEmpty() && QDir::cleanPath(folder) == QDir::cleanPath(runFolder));
+    };
+    if (shows(m_evaluatePage->runFolder())) m_evaluatePage->closeRun();
+    if (!m_predictPage->predictor() || shows(m_predictPage->predictor()->source())) {
+        m_predictPage->clearModel();
+    }
+    if (shows(m_exportPage->source())) m_exportPage->clearSource();
 }
 
 void MainWindow::buildMenus() {
@@ -430,9 +446,12 @@ void MainWindow::onSessionChanged(ProjectSession* session) {
     setWindowTitle(QString("%1 - Fovea").arg(session->name()));
     m_projectLabel->setText("Project: " + session->folder());
     m_startPage->showMessage({});
-    // A reopened project shows its last trained model again.
+    // A reopened project shows its last trained model again; without one, the pages show
+    // nothing of the project open before.
     if (const auto run = m_runsPage->latestFinishedRun()) {
         openRun(QString::fromStdString(run->folder.string()));
+    } else {
+        closeRun();
     }
     Q_EMIT projectChanged(session->folder());
 }

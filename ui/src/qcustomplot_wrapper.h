@@ -10,3 +10,12 @@
 #undef signals
 #undef slots
 #undef foreach
+
+// Ticks on whole numbers only (steps, epochs): ones that are multiples of 1, 2, 5, 10… as the
+// axis zooms, never 2.5 or 7.5.
+inline void useWholeNumberTicks(QCPAxis* axis) {
+    QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
+    ticker->setTickStep(1);
+    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    axis->setTicker(ticker);
+}

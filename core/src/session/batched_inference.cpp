@@ -63,9 +63,13 @@ std::int64_t sameTopOne(NetworkImpl& network, const torch::Tensor& images,
     return same.sum().item<std::int64_t>();
 }
 
-// The output of the blocks before the head, averaged over its spatial positions if it has any.
-torch::Tensor backboneFeatures(NetworkImpl& network, const torch::Tensor& images) {
-    torch::Tensor features = network.forwardBlocks(images, 0, network.blockCount() - 1);
+// The output of the first `blocks` blocks (0: those before the head), averaged over its spatial
+// positions if it has any.
+torch::Tensor backboneFeatures(NetworkImpl& network, const torch::Tensor& images,
+                               std::size_t blocks) {
+    const std::size_t last =
+        blocks > 0 ? std::min(blocks, network.blockCount() - 1) : network.blockCount() - 1;
+    torch::Tensor features = network.forwardBlocks(images, 0, last);
     if (features.dim() > 2) features = features.flatten(2).mean(2);
     return features.to(torch::kFloat32);
 }
@@ -76,7 +80,8 @@ Result<InferenceRun> runInference(NetworkImpl& network, const std::vector<Labele
                                   const InferenceSettings& options,
                                   const InferenceBatchCallback& onBatch,
                                   const std::function<void(std::int64_t, std::int64_t)>& progress,
-                                  const std::atomic<bool>* cancel, InferenceOutput output) {
+                                  const std::atomic<bool>* cancel, InferenceOutput output,
+                                  std::size_t featureBlocks) {
     auto device = resolveDevice(options.device);
     if (!device) return device.error();
     if (auto usable = checkPrecisionFor(device.value(), options.precision); !usable) {
@@ -127,7 +132,7 @@ Result<InferenceRun> runInference(NetworkImpl& network, const std::vector<Labele
                     AutocastGuard autocast(device.value(), run.facts.precision);
                     logits = output == InferenceOutput::Logits
                                  ? network.forward(images).to(torch::kFloat32)
-                                 : backboneFeatures(network, images);
+                                 : backboneFeatures(network, images, featureBlocks);
                 }
                 const bool checkAgreement = output == InferenceOutput::Logits &&
                                             run.facts.precision != Precision::Float32 &&

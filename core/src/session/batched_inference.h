@@ -44,12 +44,14 @@ enum class InferenceOutput {
 // untouched; the ids are ignored). The network's training mode, device and memory layout are
 // restored afterwards. `progress(done, total)` counts images, failed ones included. Errors: the
 // device cannot be used, `cancel` was set (checked between batches), or LibTorch failed. With
-// InferenceOutput::Features the callback's tensor is [n, features] and no agreement is checked.
+// InferenceOutput::Features the callback's tensor is [n, features] and no agreement is checked;
+// the features are those of the first `featureBlocks` blocks (0: every block before the head).
 Result<InferenceRun> runInference(NetworkImpl& network, const std::vector<LabeledImage>& files,
                                   const InferenceSettings& options,
                                   const InferenceBatchCallback& onBatch,
                                   const std::function<void(std::int64_t, std::int64_t)>& progress,
                                   const std::atomic<bool>* cancel,
-                                  InferenceOutput output = InferenceOutput::Logits);
+                                  InferenceOutput output = InferenceOutput::Logits,
+                                  std::size_t featureBlocks = 0);
 
 }  // namespace fovea::core::detail

@@ -1,65 +1,14 @@
 #include "fovea/core/session/dataset_checkup.h"
 
-#include <cmath>
 #include <map>
 #include <unordered_map>
 
-#include "fovea/core/models/network.h"
-#include "fovea/core/session/image_embeddings.h"
-#include "fovea/core/session/prediction.h"
-#include "fovea/core/session/run_records.h"
+#include "embedding_backbone.h"
 
 namespace fovea::core {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Backbone {
-    TrainedModel model;
-    std::string identity;     // what the embedding cache is keyed by
-    std::string description;  // for people
-};
-
-// Embeds at `size` px, keeping the weights' resize-to-crop ratio (as training at another size).
-void useImageSize(NetworkImpl& network, int size) {
-    Preprocessing p = network.preprocessing();
-    if (size <= 0 || size == p.cropSize) return;
-    const double ratio = static_cast<double>(p.resizeShorterSide) / p.cropSize;
-    p.cropSize = size;
-    p.resizeShorterSide = static_cast<int>(std::lround(size * ratio));
-    network.setPreprocessing(p);
-}
-
-Result<Backbone> loadBackboneAsGiven(const HealthBackbone& backbone,
-                                     const std::atomic<bool>* cancel) {
-    if (!backbone.model.empty()) {
-        auto loaded = loadModelSource(backbone.model);
-        if (!loaded) return loaded.error();
-        std::error_code error;
-        const auto size = fs::file_size(loaded.value().file, error);
-        const auto time = fs::last_write_time(loaded.value().file, error);
-        Backbone out{std::move(loaded.value().model), {}, loaded.value().file.string()};
-        out.identity = out.description + "|" + std::to_string(size) + "|" +
-                       std::to_string(time.time_since_epoch().count());
-        return out;
-    }
-    auto pretrained = loadPretrainedModel(backbone.architecture, backbone.weights, {}, cancel);
-    if (!pretrained) return withKind(pretrained.error(), ErrorKind::Usage);
-    return Backbone{std::move(pretrained).value(), backbone.weights,
-                    backbone.architecture + " (" + backbone.weights + " weights)"};
-}
-
-Result<Backbone> loadBackbone(const HealthBackbone& backbone, const std::atomic<bool>* cancel) {
-    auto loaded = loadBackboneAsGiven(backbone, cancel);
-    if (!loaded) return loaded.error();
-    const int size = backbone.imageSize > 0   ? backbone.imageSize
-                     : backbone.model.empty() ? kDefaultEmbeddingSize
-                                              : 0;
-    NetworkImpl& network = *loaded.value().model.network;
-    useImageSize(network, size);
-    loaded.value().description += " at " + std::to_string(network.preprocessing().cropSize) + " px";
-    return loaded;
-}
 
 // Confident learning over the labeled images that have an embedding.
 Result<std::vector<LabelIssue>> findLabelIssues(
@@ -113,21 +62,16 @@ Result<CheckupReport> runDatasetCheckup(const ProjectStore& store, const Checkup
             if (options.progress) options.progress(stage, done, total);
         };
     };
-    auto backbone = loadBackbone(options.backbone, options.cancel);
+    auto backbone = detail::loadEmbeddingBackbone(
+        options.backbone, detail::EmbeddingDepth::BeforeHead, options.cancel);
     if (!backbone) return backbone.error();
-    NetworkImpl& network = *backbone.value().model.network;
 
-    ImageFilter usable;
-    usable.excluded = Require::No;
-    usable.missing = Require::No;
-    usable.hasError = Require::No;
-    auto images = store.images(usable);
+    auto images = store.images(usableImages());
     if (!images) return images.error();
     std::vector<fs::path> files;
     for (const ImageRecord& image : images.value()) files.push_back(image.path);
-    const fs::path cache =
-        embeddingCacheFile(store.directory() / "cache", network, backbone.value().identity);
-    auto embedded = embedImages(network, files, cache, {}, report("embedding"), options.cancel);
+    auto embedded = detail::embedWithBackbone(backbone.value(), files, store.directory() / "cache",
+                                              report("embedding"), options.cancel);
     if (!embedded) return embedded.error();
 
     HealthOptions health = options.health;

@@ -10,6 +10,7 @@
 
 #include "batched_inference.h"
 #include "fovea/core/atomic_file.h"
+#include "fovea/core/models/network_summary.h"
 
 namespace fovea::core {
 namespace {
@@ -52,15 +53,17 @@ void appendValue(std::string& out, const T& value) {
     out.append(reinterpret_cast<const char*>(&value), sizeof value);
 }
 
+// `dim` 0: the file's own (a cut-short network's width is known once it ran).
 std::unordered_map<std::string, CachedVector> readCache(const fs::path& file, std::uint32_t dim) {
     std::unordered_map<std::string, CachedVector> cache;
     std::ifstream in(file, std::ios::binary);
     char magic[sizeof kMagic - 1] = {};
     std::uint32_t storedDim = 0;
     if (!in.read(magic, sizeof magic) || std::memcmp(magic, kMagic, sizeof magic) != 0 ||
-        !readValue(in, storedDim) || storedDim != dim) {
+        !readValue(in, storedDim) || storedDim == 0 || (dim != 0 && storedDim != dim)) {
         return cache;
     }
+    dim = storedDim;
     while (true) {
         std::uint32_t length = 0;
         if (!readValue(in, length) || length > 65536) break;
@@ -97,19 +100,31 @@ Result<void> writeCache(const fs::path& file, std::uint32_t dim,
 }  // namespace
 
 fs::path embeddingCacheFile(const fs::path& folder, const NetworkImpl& network,
-                            const std::string& weightsIdentity) {
-    const std::string key = network.architecture() + "|" + weightsIdentity + "|" +
-                            std::to_string(network.preprocessing().cropSize);
+                            const std::string& weightsIdentity, std::size_t blocks) {
+    std::string key = network.architecture() + "|" + weightsIdentity + "|" +
+                      std::to_string(network.preprocessing().cropSize);
+    if (blocks > 0) key += "|blocks " + std::to_string(blocks);
     char hash[17];
     std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>{}(key));
     return folder / ("embeddings-" + network.architecture() + "-" + hash + ".bin");
 }
 
+std::size_t generalFeatureBlocks(const NetworkImpl& network, const std::string& weights) {
+    if (classifyWeights(network.architecture(), weights) != WeightsKind::OfflineDefault) return 0;
+    const std::string last = lastImageNetBlock(network.architecture());
+    const auto& blocks = network.blocks();
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+        if (blocks[i].name == last) return i + 1;
+    }
+    return 0;
+}
+
 Result<ImageEmbeddings> embedImages(NetworkImpl& network, const std::vector<fs::path>& files,
                                     const fs::path& cacheFile, const InferenceSettings& settings,
                                     const PredictionProgress& progress,
-                                    const std::atomic<bool>* cancel) {
-    const auto dim = static_cast<std::uint32_t>(network.featureDim());
+                                    const std::atomic<bool>* cancel, std::size_t blocks) {
+    // A cut-short network's width is that of its last block, known once it ran.
+    auto dim = static_cast<std::uint32_t>(blocks > 0 ? 0 : network.featureDim());
     auto cache = cacheFile.empty() ? std::unordered_map<std::string, CachedVector>{}
                                    : readCache(cacheFile, dim);
     ImageEmbeddings result;
@@ -148,13 +163,18 @@ Result<ImageEmbeddings> embedImages(NetworkImpl& network, const std::vector<fs::
         [&](std::int64_t done, std::int64_t total) {
             if (progress) progress(result.fromCache + done, result.fromCache + total);
         },
-        cancel, detail::InferenceOutput::Features);
+        cancel, detail::InferenceOutput::Features, blocks);
     if (!run) return run.error();
     for (const auto& failure : run.value().failures) {
         const auto& image = pending[static_cast<std::size_t>(failure.index)];
         result.failures.push_back({image.path, failure.message});
     }
-    if (!cacheFile.empty() && result.computed > 0) {
+    if (dim == 0) {
+        for (const auto& vector : result.vectors) {
+            if (!vector.empty()) dim = static_cast<std::uint32_t>(vector.size());
+        }
+    }
+    if (!cacheFile.empty() && result.computed > 0 && dim > 0) {
         for (std::size_t i = 0; i < files.size(); ++i) {
             if (!stamps[i] || result.vectors[i].size() != dim) continue;
             cache[files[i].string()] = {stamps[i]->size, stamps[i]->mtime, result.vectors[i]};

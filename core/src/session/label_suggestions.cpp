@@ -65,11 +65,8 @@ Result<SuggestionReport> suggestLabels(const std::filesystem::path& projectFolde
                      ErrorKind::Usage};
     }
 
-    ImageFilter unlabeled;
+    ImageFilter unlabeled = usableImages();
     unlabeled.labeled = Require::No;
-    unlabeled.excluded = Require::No;
-    unlabeled.missing = Require::No;
-    unlabeled.hasError = Require::No;
     auto images = store.value().images(unlabeled);
     if (!images) return images.error();
     std::vector<std::filesystem::path> files;

@@ -3,7 +3,6 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
 
 #include "fovea/core/models/load_state_dict.h"
@@ -122,14 +121,8 @@ Result<PreparedNetwork> prepareNetwork(const NetworkChoice& choice, std::int64_t
             network.replaceHead(head);
         }
         if (auto frozen = applyFreezing(choice, network); !frozen) return frozen.error();
-        if (choice.imageSize > 0) {
-            // Keep the weights' resize-to-crop ratio (256/224 for ImageNet) at the new size.
-            Preprocessing p = network.preprocessing();
-            const double ratio = static_cast<double>(p.resizeShorterSide) / p.cropSize;
-            p.cropSize = choice.imageSize;
-            p.resizeShorterSide = static_cast<int>(std::lround(choice.imageSize * ratio));
-            network.setPreprocessing(p);
-        }
+        if (choice.imageSize > 0)
+            network.setPreprocessing(atImageSize(network.preprocessing(), choice.imageSize));
         return prepared;
     } catch (const c10::Error& e) {
         return Error{choice.architecture + ": " + e.what_without_backtrace()};

@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <random>
+#include <string>
 
 namespace fovea::core {
 namespace {
@@ -46,6 +48,64 @@ TEST(EmbeddingMap, SeparatesClustersAndMarksTheLoneOutlier) {
 TEST(EmbeddingMap, NeedsThreeVectorsOfOneLength) {
     EXPECT_FALSE(principalComponentMap({{1.0F}, {2.0F}}).ok());
     EXPECT_FALSE(principalComponentMap({{1.0F}, {2.0F}, {1.0F, 2.0F}}).ok());
+}
+
+// t-SNE keeps four clusters apart (the map's nearest neighbour of nearly every point is of its
+// own cluster), the far point is still an outlier, the same input gives the same map, and it can
+// be cancelled.
+TEST(EmbeddingMap, TsneKeepsClustersApartAndIsRepeatable) {
+    std::mt19937 random(5);
+    std::vector<std::vector<float>> vectors;
+    std::vector<int> cluster;
+    for (int i = 0; i < 120; ++i) {
+        std::vector<float> centre(16, 0.0F);
+        centre[static_cast<std::size_t>(i % 4)] = 3.0F;
+        vectors.push_back(around(centre, random, 0.3F));
+        cluster.push_back(i % 4);
+    }
+    vectors.push_back({});
+    std::vector<float> far(16, 0.0F);
+    far[9] = 20.0F;
+    vectors.push_back(far);
+
+    auto map = tsneMap(vectors);
+    ASSERT_TRUE(map.ok()) << map.error().message;
+    const auto& points = map.value().points;
+    ASSERT_EQ(points.size(), vectors.size());
+    EXPECT_EQ(points[120], (std::array<float, 2>{0.0F, 0.0F}));
+    int sameCluster = 0;
+    for (std::size_t i = 0; i < 120; ++i) {
+        double best = 1e30;
+        std::size_t nearest = i;
+        for (std::size_t j = 0; j < 120; ++j) {
+            const double d = std::hypot(points[i][0] - points[j][0], points[i][1] - points[j][1]);
+            if (j != i && d < best) {
+                best = d;
+                nearest = j;
+            }
+        }
+        sameCluster += cluster[i] == cluster[nearest];
+    }
+    EXPECT_GE(sameCluster, 114);  // 95%
+    EXPECT_TRUE(map.value().outliers[121]);
+
+    auto again = tsneMap(vectors);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again.value().points, points);
+
+    std::atomic<bool> cancel{true};
+    TsneOptions cancelled;
+    cancelled.cancel = &cancel;
+    auto stopped = tsneMap(vectors, cancelled);
+    ASSERT_FALSE(stopped.ok());
+    EXPECT_EQ(stopped.error().message, "cancelled");
+}
+
+TEST(EmbeddingMap, TsneRefusesMoreThanItsLimit) {
+    const std::vector<std::vector<float>> many(kMaxTsnePoints + 1, std::vector<float>{1.0F});
+    auto map = tsneMap(many);
+    ASSERT_FALSE(map.ok());
+    EXPECT_NE(map.error().message.find(std::to_string(kMaxTsnePoints)), std::string::npos);
 }
 
 }  // namespace

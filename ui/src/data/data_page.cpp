@@ -25,6 +25,7 @@
 #include "data/thumbnail_delegate.h"
 #include "page_header.h"
 #include "project/project_session.h"
+#include "widgets/elided_label.h"
 
 namespace fovea::ui {
 
@@ -147,11 +148,15 @@ QWidget* DataPage::buildBrowser() {
     QToolButton* splitButton = buildSplitButton(panel);
     m_sizeSlider = buildSizeSlider(panel);
     m_grid = buildGrid(panel);
-    m_status = new QLabel(panel);
+    m_status = new ElidedLabel({}, panel, Qt::ElideRight);
     m_status->setObjectName("dataStatus");
     m_suggestionBar = new SuggestionBar(panel);
     connect(m_suggestionBar, &SuggestionBar::acceptRequested, this,
             [this](const QList<qint64>& ids) { acceptSuggestions(ids); });
+    connect(m_suggestionBar, &SuggestionBar::thresholdChanged, this, [this] {
+        if (m_model->filter().kind == ImageViewFilter::Kind::Suggested)
+            setFilter(m_model->filter());
+    });
     connect(m_suggestionBar, &SuggestionBar::suggestionsStored, this, [this] {
         // "Label next" has a new order: the grid was read again from the top.
         if (m_model->rowCount() > 0 && !m_grid->currentIndex().isValid()) {
@@ -249,14 +254,20 @@ QListView* DataPage::buildGrid(QWidget* parent) {
 }
 
 void DataPage::setSession(ProjectSession* session) {
-    if (m_session) disconnect(m_session, nullptr, this, nullptr);
+    if (m_session) {
+        disconnect(m_session, nullptr, this, nullptr);
+        disconnect(m_session->undoStack(), nullptr, this, nullptr);
+    }
     m_session = session;
+    m_lastChange.clear();
     m_chooser->dismiss();
     m_thumbnails->clear();
     if (session) {
         connect(session, &ProjectSession::labelsChanged, this, &DataPage::onLabelsChanged);
         connect(session, &ProjectSession::classesChanged, this, &DataPage::onClassesChanged);
         connect(session, &ProjectSession::imagesChanged, this, &DataPage::onImagesChanged);
+        // The last change's note goes with an undo (the stack moves after the labels did).
+        connect(session->undoStack(), &QUndoStack::indexChanged, this, &DataPage::updateStatus);
     }
     m_filterBar->setSession(session);
     m_filterBar->clearSearch();
@@ -272,7 +283,11 @@ void DataPage::setSession(ProjectSession* session) {
 
 const ImageViewFilter& DataPage::filter() const { return m_model->filter(); }
 
-void DataPage::setFilter(const ImageViewFilter& filter) {
+void DataPage::setFilter(const ImageViewFilter& given) {
+    ImageViewFilter filter = given;
+    if (filter.kind == ImageViewFilter::Kind::Suggested) {
+        filter.minConfidencePercent = m_suggestionBar->acceptThresholdPercent();
+    }
     m_model->setFilter(filter);
     rebuildFilterChoices();  // selects the entry that matches
     if (m_model->rowCount() > 0 && m_grid->selectionModel()->selectedIndexes().isEmpty()) {
@@ -339,7 +354,9 @@ int DataPage::acceptSuggestions(const QList<qint64>& ids) {
                                                     "to accept."));
         return 0;
     }
-    return static_cast<int>(command->accepted().size());
+    const int accepted = static_cast<int>(command->accepted().size());
+    noteChange(QString("Labeled %1 with the suggested class").arg(imagesText(accepted)));
+    return accepted;
 }
 
 std::optional<qint64> DataPage::imageAfterSelection(int* firstRow) const {
@@ -370,7 +387,15 @@ void DataPage::labelImages(const QList<qint64>& ids, std::optional<core::ClassId
     const QString target = classId ? "\"" + m_model->className(classId) + "\"" : "unlabeled";
     const QString text = classId ? QString("Label %1 as %2").arg(imagesText(ids.size()), target)
                                  : QString("Remove the label of %1").arg(imagesText(ids.size()));
-    pushCommand(new SetLabelCommand(*m_session, toIds(ids), classId, text));
+    if (!pushCommand(new SetLabelCommand(*m_session, toIds(ids), classId, text))) return;
+    noteChange(classId ? QString("Labeled %1 as %2").arg(imagesText(ids.size()), target)
+                       : QString("Removed the label of %1").arg(imagesText(ids.size())));
+}
+
+void DataPage::noteChange(const QString& change) {
+    m_lastChange = change;
+    m_lastChangeIndex = m_session ? m_session->undoStack()->index() : -1;
+    updateStatus();
 }
 
 void DataPage::moveSelectionToSplit(std::optional<core::Split> split) {
@@ -492,6 +517,10 @@ void DataPage::updateStatus() {
     const int shown = m_model->rowCount();
     const int selected = static_cast<int>(m_grid->selectionModel()->selectedIndexes().size());
     QString text = QString("%1 shown").arg(imagesText(shown));
+    // The last labeling first: it answers "did that work?" right after Enter or a key.
+    if (!m_lastChange.isEmpty() && m_session->undoStack()->index() == m_lastChangeIndex) {
+        text = m_lastChange + " (Ctrl+Z undoes it) · " + text;
+    }
     if (selected > 0) text += QString(" · %1 selected").arg(selected);
     if (const int decoding = m_thumbnails->pendingCount(); decoding > 0) {
         text += QString(" · decoding %1 thumbnails").arg(decoding);

@@ -18,6 +18,7 @@ namespace fovea::ui {
 class ClassChooser;
 class ClassList;
 class ClassPanel;
+class ElidedLabel;
 class ImageFilterBar;
 class ImageListModel;
 class PreviewPane;
@@ -58,7 +59,8 @@ class DataPage : public QWidget {
     // grid moves on to the next image, as after a key 1-9. Images without a suggestion, or
     // with a label, are left as they are.
     void acceptSelectionSuggestions();
-    // Accepts the suggestions of `ids` as one undoable command; how many images it labeled.
+    // Accepts the suggestions of `ids` as one undoable command; how many images it labeled
+    // (also said in the status line).
     int acceptSuggestions(const QList<qint64>& ids);
     // The class chooser over the grid (key L), for the selected images; nothing without a
     // selection or classes.
@@ -104,6 +106,8 @@ class DataPage : public QWidget {
     // Moves on after labeling `ids`: to `next`, else stays on `ids`.
     void moveOnFrom(const QList<qint64>& ids, std::optional<qint64> next, int firstRow);
     bool pushCommand(QUndoCommand* command);
+    // Shows `change` in the status line until the next change or undo.
+    void noteChange(const QString& change);
 
     ProjectSession* m_session = nullptr;
     ThumbnailCache* m_thumbnails;
@@ -115,7 +119,11 @@ class DataPage : public QWidget {
     PreviewPane* m_preview = nullptr;
     ImageFilterBar* m_filterBar = nullptr;
     QSlider* m_sizeSlider = nullptr;
-    QLabel* m_status = nullptr;
+    ElidedLabel* m_status = nullptr;
+    // What the last labeling did, in the past tense, shown in the status line while the undo
+    // stack still stands where that change left it (an undo or another change hides it).
+    QString m_lastChange;
+    int m_lastChangeIndex = -1;
     QLabel* m_emptyMessage = nullptr;  // over the grid while it shows nothing
     ClassChooser* m_chooser = nullptr;
     SuggestionBar* m_suggestionBar = nullptr;

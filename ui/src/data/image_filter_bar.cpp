@@ -3,7 +3,6 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLineEdit>
-#include <QSpinBox>
 #include <QTimer>
 #include <algorithm>
 
@@ -61,10 +60,7 @@ ImageViewFilter filterForKey(const QString& key) {
 }  // namespace
 
 ImageFilterBar::ImageFilterBar(QWidget* parent)
-    : QWidget(parent),
-      m_filterCombo(new QComboBox(this)),
-      m_threshold(new QSpinBox(this)),
-      m_search(new QLineEdit(this)) {
+    : QWidget(parent), m_filterCombo(new QComboBox(this)), m_search(new QLineEdit(this)) {
     m_filterCombo->setObjectName("filterCombo");
     m_filterCombo->setToolTip("Which images the grid shows");
     // As wide as most entries, not the widest: a long class name or "Label next…" squeezed
@@ -73,23 +69,10 @@ ImageFilterBar::ImageFilterBar(QWidget* parent)
     m_filterCombo->setMinimumContentsLength(12);
     connect(m_filterCombo, &QComboBox::activated, this, &ImageFilterBar::applyChoice);
 
-    m_threshold->setObjectName("suggestionThresholdSpin");
-    m_threshold->setToolTip("Show suggestions at least this confident");
-    m_threshold->setRange(0, 100);
-    m_threshold->setSingleStep(5);
-    m_threshold->setPrefix("≥ ");
-    m_threshold->setSuffix(" %");
-    // One query per value the user settles on, not per digit typed.
-    m_threshold->setKeyboardTracking(false);
-    m_threshold->hide();
-    connect(m_threshold, &QSpinBox::valueChanged, this, [this] {
-        if (m_filterCombo->currentData().toString() == "suggested") applyChoice();
-    });
-
     m_search->setObjectName("pathSearch");
     m_search->setPlaceholderText("Search paths…");
-    // Never narrower than its placeholder (the frame and text margins besides), even with the
-    // Suggested filter's threshold beside it: the size slider gives way first.
+    // Never narrower than its placeholder (the frame and text margins besides): the size
+    // slider gives way first.
     m_search->setMinimumWidth(
         m_search->fontMetrics().horizontalAdvance(m_search->placeholderText()) + 16);
     m_search->setClearButtonEnabled(true);
@@ -104,7 +87,6 @@ ImageFilterBar::ImageFilterBar(QWidget* parent)
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_filterCombo);
-    layout->addWidget(m_threshold);
     layout->addWidget(m_search, 1);
 }
 
@@ -142,19 +124,10 @@ void ImageFilterBar::showFilter(const ImageViewFilter& current) {
         }
     }
     m_filterCombo->setCurrentIndex(std::max(0, m_filterCombo->findData(filterKey(current))));
-    const bool suggested = current.kind == ImageViewFilter::Kind::Suggested;
-    if (suggested) {
-        const QSignalBlocker quiet(m_threshold);
-        m_threshold->setValue(current.minConfidencePercent);
-    }
-    m_threshold->setVisible(suggested);
 }
 
 void ImageFilterBar::applyChoice() {
     ImageViewFilter filter = filterForKey(m_filterCombo->currentData().toString());
-    if (filter.kind == ImageViewFilter::Kind::Suggested) {
-        filter.minConfidencePercent = m_threshold->value();
-    }
     filter.pathContains = m_search->text();
     Q_EMIT filterChosen(filter);
 }

@@ -6,7 +6,6 @@
 
 class QComboBox;
 class QLineEdit;
-class QSpinBox;
 
 namespace fovea::ui {
 
@@ -14,8 +13,8 @@ class ProjectSession;
 
 // The Data page's choice of which images the grid shows: a list of filters (all, unlabeled,
 // suggested, label next, unreadable, a split, no split, a class of the open project) and a
-// search in the paths. While "Suggested" is chosen a spin box beside it sets the least
-// confidence shown.
+// search in the paths. "Suggested" shows the suggestions at least as sure as the suggestion
+// strip's threshold (the Data page fills it in), so the grid shows what Accept All takes.
 class ImageFilterBar : public QWidget {
     Q_OBJECT
   public:
@@ -39,7 +38,6 @@ class ImageFilterBar : public QWidget {
 
     ProjectSession* m_session = nullptr;
     QComboBox* m_filterCombo;
-    QSpinBox* m_threshold;  // Kind::Suggested's minConfidencePercent, kept across choices
     QLineEdit* m_search;
 };
 

@@ -3,14 +3,17 @@
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
-#include <QListWidget>
 #include <QPushButton>
+#include <QTreeWidget>
 #include <QVBoxLayout>
 #include <cmath>
 
 #include "fovea/core/session/run_catalogue.h"
+#include "widgets/dialog_folders.h"
 
 namespace fovea::ui {
 
@@ -18,23 +21,25 @@ namespace {
 
 constexpr int kFolderRole = Qt::UserRole;
 
-QString runText(const core::RunListing& run) {
-    QString text = QString::fromStdString(run.name);
-    QStringList facts;
-    if (run.config) facts << QString::fromStdString(run.config->settings.network.architecture);
-    if (run.bestValidationAccuracy) {
-        facts << QString("best validation accuracy %1 %")
-                     .arg(std::lround(*run.bestValidationAccuracy * 100));
-    }
-    if (!run.created.empty()) facts << QString::fromStdString(run.created).left(10);
-    if (!facts.isEmpty()) text += "  —  " + facts.join(", ");
-    return text;
+// Columns, not one line per run: a long run name with its facts was cut at the dialog's edge.
+QStringList runColumns(const core::RunListing& run) {
+    const QString architecture =
+        run.config ? QString::fromStdString(run.config->settings.network.architecture) : "";
+    const QString accuracy =
+        run.bestValidationAccuracy
+            ? QString("%1 %").arg(std::lround(*run.bestValidationAccuracy * 100))
+            : QString("—");
+    return {QString::fromStdString(run.name), architecture, accuracy,
+            QString::fromStdString(run.created).left(10)};
 }
 
 }  // namespace
 
 SuggestModelDialog::SuggestModelDialog(const QString& runsFolder, QWidget* parent)
-    : QDialog(parent), m_runs(new QListWidget(this)), m_chosen(new QLabel(this)) {
+    : QDialog(parent),
+      m_runsFolder(runsFolder),
+      m_runs(new QTreeWidget(this)),
+      m_chosen(new QLabel(this)) {
     setObjectName("suggestModelDialog");
     setWindowTitle("Suggest Labels");
     auto* intro = new QLabel(
@@ -45,21 +50,31 @@ SuggestModelDialog::SuggestModelDialog(const QString& runsFolder, QWidget* paren
     intro->setWordWrap(true);
 
     m_runs->setObjectName("suggestRunList");
+    m_runs->setRootIsDecorated(false);
+    m_runs->setUniformRowHeights(true);
+    m_runs->setHeaderLabels({"Run", "Architecture", "Best val. accuracy", "Date"});
+    m_runs->header()->setStretchLastSection(false);
+    m_runs->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_runs->header()->setSectionResizeMode(0, QHeaderView::Stretch);
     for (const auto& run : core::listRuns(runsFolder.toStdString())) {
         if (!run.hasModel) continue;
-        auto* item = new QListWidgetItem(runText(run), m_runs);
-        item->setData(kFolderRole, QString::fromStdString(run.folder.string()));
-        item->setToolTip(QString::fromStdString(run.folder.string()));
+        auto* item = new QTreeWidgetItem(m_runs, runColumns(run));
+        const QString folder = QString::fromStdString(run.folder.string());
+        item->setData(0, kFolderRole, folder);
+        for (int column = 0; column < item->columnCount(); ++column)
+            item->setToolTip(column, folder);
+        item->setTextAlignment(2, Qt::AlignRight | Qt::AlignVCenter);
     }
-    if (m_runs->count() > 0) {
-        m_runs->setCurrentRow(0);
+    if (m_runs->topLevelItemCount() > 0) {
+        m_runs->setCurrentItem(m_runs->topLevelItem(0));
     } else {
-        m_runs->addItem(
-            "No run of this project has a model yet: train one, or choose one "
-            "from disk.");
-        m_runs->item(0)->setFlags(Qt::NoItemFlags);
+        auto* none = new QTreeWidgetItem(
+            m_runs, {"No run of this project has a model yet: train one, or choose one from "
+                     "disk."});
+        none->setFlags(Qt::NoItemFlags);
+        none->setFirstColumnSpanned(true);
     }
-    connect(m_runs, &QListWidget::currentRowChanged, this, [this] {
+    connect(m_runs, &QTreeWidget::currentItemChanged, this, [this] {
         m_other.clear();
         updateChoice();
     });
@@ -68,15 +83,21 @@ SuggestModelDialog::SuggestModelDialog(const QString& runsFolder, QWidget* paren
     browseFolder->setObjectName("suggestBrowseFolderButton");
     connect(browseFolder, &QPushButton::clicked, this, [this] {
         const QString folder =
-            QFileDialog::getExistingDirectory(this, "Suggest with a Run Folder or Model Bundle");
-        if (!folder.isEmpty()) setModelSource(folder);
+            QFileDialog::getExistingDirectory(this, "Suggest with a Run Folder or Model Bundle",
+                                              dialogFolder("models", m_runsFolder));
+        if (folder.isEmpty()) return;
+        rememberDialogFolder("models", folder);
+        setModelSource(folder);
     });
     auto* browseFile = new QPushButton("Model File…", this);
     browseFile->setObjectName("suggestBrowseFileButton");
     connect(browseFile, &QPushButton::clicked, this, [this] {
-        const QString file = QFileDialog::getOpenFileName(
-            this, "Suggest with a Model File", QString(), "Models (*.safetensors);;All files (*)");
-        if (!file.isEmpty()) setModelSource(file);
+        const QString file = QFileDialog::getOpenFileName(this, "Suggest with a Model File",
+                                                          dialogFolder("models", m_runsFolder),
+                                                          "Models (*.safetensors);;All files (*)");
+        if (file.isEmpty()) return;
+        rememberDialogFolder("models", file);
+        setModelSource(file);
     });
     auto* browse = new QHBoxLayout;
     browse->addWidget(browseFolder);
@@ -98,27 +119,28 @@ SuggestModelDialog::SuggestModelDialog(const QString& runsFolder, QWidget* paren
     layout->addLayout(browse);
     layout->addWidget(m_chosen);
     layout->addWidget(m_buttons);
-    resize(560, 380);
+    resize(680, 380);
     updateChoice();
 }
 
 QString SuggestModelDialog::modelSource() const {
     if (!m_other.isEmpty()) return m_other;
-    const QListWidgetItem* item = m_runs->currentItem();
-    return item ? item->data(kFolderRole).toString() : QString();
+    const QTreeWidgetItem* item = m_runs->currentItem();
+    return item ? item->data(0, kFolderRole).toString() : QString();
 }
 
 void SuggestModelDialog::setModelSource(const QString& source) {
     const QString clean = QDir::cleanPath(source);
-    for (int row = 0; row < m_runs->count(); ++row) {
-        if (QDir::cleanPath(m_runs->item(row)->data(kFolderRole).toString()) == clean) {
-            m_runs->setCurrentRow(row);  // clears m_other
+    for (int row = 0; row < m_runs->topLevelItemCount(); ++row) {
+        QTreeWidgetItem* item = m_runs->topLevelItem(row);
+        if (QDir::cleanPath(item->data(0, kFolderRole).toString()) == clean) {
+            m_runs->setCurrentItem(item);  // clears m_other
             return;
         }
     }
     {
         const QSignalBlocker quiet(m_runs);
-        m_runs->setCurrentRow(-1);
+        m_runs->setCurrentItem(nullptr);
     }
     m_other = clean;
     updateChoice();

@@ -5,7 +5,7 @@
 
 class QDialogButtonBox;
 class QLabel;
-class QListWidget;
+class QTreeWidget;
 
 namespace fovea::ui {
 
@@ -22,12 +22,13 @@ class SuggestModelDialog : public QDialog {
     QString modelSource() const;
     // Chooses `source` (a path from disk, or one of the listed runs).
     void setModelSource(const QString& source);
-    QListWidget* runList() const { return m_runs; }
+    QTreeWidget* runList() const { return m_runs; }
 
   private:
     void updateChoice();
 
-    QListWidget* m_runs;
+    QString m_runsFolder;
+    QTreeWidget* m_runs;  // one row per run: name, architecture, accuracy, date
     QLabel* m_chosen;
     QDialogButtonBox* m_buttons;
     QString m_other;  // a source chosen from disk, when no listed run is selected

@@ -11,6 +11,7 @@
 
 #include "data/suggest_model_dialog.h"
 #include "fovea/core/count_text.h"
+#include "fovea/core/session/label_refresh.h"
 #include "fovea/core/session/label_suggestions.h"
 #include "gui_wording.h"
 #include "project/project_session.h"
@@ -63,6 +64,7 @@ SuggestionBar::SuggestionBar(QWidget* parent)
       m_job(new BackgroundJob(this)),
       m_progress(new JobProgressBar(this)),
       m_suggest(new QPushButton("Suggest Labels…", this)),
+      m_refresh(new QPushButton("Refresh", this)),
       m_report(new QLabel(this)),
       m_threshold(new QSpinBox(this)),
       m_acceptAll(new QPushButton(this)) {
@@ -71,18 +73,34 @@ SuggestionBar::SuggestionBar(QWidget* parent)
     m_suggest->setToolTip(
         "Let a trained model suggest a class for every unlabeled image; you accept or correct");
     connect(m_suggest, &QPushButton::clicked, this, &SuggestionBar::chooseModelAndSuggest);
+    m_refresh->setObjectName("refreshSuggestionsButton");
+    m_refresh->setToolTip(
+        "Suggest from the labels given so far, in seconds and without a training run: a head "
+        "fitted on the offline backbone's features of the labeled images. \"Label next\" then "
+        "puts first the images the head is least sure of, no two near-identical together.");
+    connect(m_refresh, &QPushButton::clicked, this, [this] {
+        QString error;
+        if (!refreshSuggestions(&error)) m_report->setText(error);
+    });
     m_report->setObjectName("suggestionReport");
     m_report->setWordWrap(true);
     m_report->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
     m_threshold->setObjectName("acceptThresholdSpin");
-    m_threshold->setToolTip("The least confidence Accept all takes");
+    m_threshold->setToolTip(
+        "How sure a suggestion must be for Accept All to take it, and for the Suggested filter "
+        "to show it");
     m_threshold->setRange(1, 100);
     m_threshold->setSingleStep(5);
+    // Read with the button before it: "Accept All…  ≥ 90 %".
+    m_threshold->setPrefix("≥ ");
     m_threshold->setSuffix(" %");
     m_threshold->setValue(kDefaultAcceptPercent);
-    connect(m_threshold, &QSpinBox::valueChanged, this, &SuggestionBar::updateAcceptButton);
+    // One query per value the user settles on, not per digit typed.
+    m_threshold->setKeyboardTracking(false);
+    connect(m_threshold, &QSpinBox::valueChanged, this, &SuggestionBar::thresholdChanged);
     m_acceptAll->setObjectName("acceptAllButton");
+    m_acceptAll->setText("Accept All…");
     m_acceptAll->setToolTip(
         "Label every unlabeled image whose suggestion is at least this sure (asks first; Ctrl+Z "
         "undoes it)");
@@ -94,6 +112,7 @@ SuggestionBar::SuggestionBar(QWidget* parent)
     // pushed the window past the screen.
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_suggest);
+    buttons->addWidget(m_refresh);
     buttons->addWidget(m_progress, 1);
     buttons->addStretch();
     buttons->addWidget(m_acceptAll);
@@ -107,7 +126,6 @@ SuggestionBar::SuggestionBar(QWidget* parent)
     layout->addWidget(m_report);
 
     connect(m_job, &BackgroundJob::finished, this, &SuggestionBar::onFinished);
-    updateAcceptButton();
     refresh();
 }
 
@@ -135,10 +153,6 @@ QList<qint64> SuggestionBar::suggestedImages(int percent) const {
 
 QString SuggestionBar::report() const { return m_report->text(); }
 
-void SuggestionBar::updateAcceptButton() {
-    m_acceptAll->setText(QString("Accept all ≥ %1 %…").arg(m_threshold->value()));
-}
-
 void SuggestionBar::refresh() {
     qint64 waiting = 0;
     if (m_session) {
@@ -150,6 +164,7 @@ void SuggestionBar::refresh() {
     m_acceptAll->setVisible(!m_job->isRunning());
     m_threshold->setVisible(!m_job->isRunning());
     m_suggest->setEnabled(m_session && !m_job->isRunning());
+    m_refresh->setEnabled(m_session && !m_job->isRunning());
     if (m_job->isRunning()) return;  // the progress strip speaks
     QString text = m_lastRun;
     if (waiting > 0) {
@@ -173,7 +188,7 @@ void SuggestionBar::chooseModelAndSuggest() {
     if (!suggestLabels(dialog.modelSource(), &error)) m_report->setText(error);
 }
 
-bool SuggestionBar::suggestLabels(const QString& modelSource, QString* error) {
+bool SuggestionBar::canStart(QString* error) const {
     if (!m_session) {
         if (error) *error = "Open a project first.";
         return false;
@@ -182,6 +197,38 @@ bool SuggestionBar::suggestLabels(const QString& modelSource, QString* error) {
         if (error) *error = "Suggesting labels is already running.";
         return false;
     }
+    return true;
+}
+
+bool SuggestionBar::refreshSuggestions(QString* error) {
+    if (!canStart(error)) return false;
+    const std::filesystem::path folder = m_session->folder().toStdString();
+    m_runningFor = m_session->folder();
+    m_lastRun.clear();
+    m_report->clear();
+    m_progress->track(m_job, "Refreshing suggestions");
+    m_job->start([folder](BackgroundJob& job) -> BackgroundJob::Outcome {
+        core::RefreshOptions options;
+        options.cancel = job.cancelFlag();
+        options.progress = [&job](const std::string& stage, std::int64_t done, std::int64_t total) {
+            job.reportProgress(
+                done, total,
+                QString("%1: %2 of %3").arg(QString::fromStdString(stage)).arg(done).arg(total));
+        };
+        auto report = core::refreshSuggestions(folder, options);
+        if (!report) return {false, QString::fromStdString(report.error().message)};
+        const core::RefreshReport& r = report.value();
+        return {true, QString("Refreshed: a head fitted on %1 suggests a class for %2 (Label next "
+                              "puts the most useful first).")
+                          .arg(QString::fromStdString(core::countText(r.labeled, "labeled image")),
+                               QString::fromStdString(core::countText(r.suggested, "image")))};
+    });
+    refresh();
+    return true;
+}
+
+bool SuggestionBar::suggestLabels(const QString& modelSource, QString* error) {
+    if (!canStart(error)) return false;
     const std::filesystem::path folder = m_session->folder().toStdString();
     const std::filesystem::path source = modelSource.toStdString();
     const QString modelName = QFileInfo(modelSource).fileName();

@@ -14,10 +14,12 @@ class JobProgressBar;
 class ProjectSession;
 
 // The Data page's strip for model-assisted labeling: Suggest Labels… (a trained model predicts
-// the project's unlabeled images on a worker thread, core::suggestLabels), what the last run
-// did and how many suggestions wait, and Accept all ≥ X %…, which says how many images it will
-// label before it does. Accepting is the page's (one undoable command): this strip asks for it
-// through acceptRequested.
+// the project's unlabeled images on a worker thread, core::suggestLabels), Refresh (a head
+// fitted in seconds on the offline backbone's cached embeddings of the labels so far suggests
+// instead, and orders "Label next", core::refreshSuggestions), what the last run did and how
+// many suggestions wait, and Accept All… with its confidence threshold, which says how many
+// images it will label before it does. Accepting is the page's (one undoable command): this strip
+// asks for it through acceptRequested.
 class SuggestionBar : public QWidget {
     Q_OBJECT
   public:
@@ -34,6 +36,8 @@ class SuggestionBar : public QWidget {
     // Starts suggesting with `modelSource` (run folder, bundle or model file); false, with why,
     // when it cannot start (no project, a run already going).
     bool suggestLabels(const QString& modelSource, QString* error = nullptr);
+    // Starts a Refresh; false, with why, when it cannot start.
+    bool refreshSuggestions(QString* error = nullptr);
     BackgroundJob* job() const { return m_job; }
 
     int acceptThresholdPercent() const;
@@ -50,10 +54,13 @@ class SuggestionBar : public QWidget {
     void acceptRequested(const QList<qint64>& imageIds);
     // A suggestion run stored new suggestions in the project.
     void suggestionsStored();
+    // The confidence threshold changed (Accept All's, which the Suggested filter shares).
+    void thresholdChanged(int percent);
 
   private:
+    // Whether a job can start now; if not, why.
+    bool canStart(QString* error) const;
     void onFinished(bool ok, const QString& message);
-    void updateAcceptButton();
 
     ProjectSession* m_session = nullptr;
     QString m_runningFor;  // the project folder the running job writes to
@@ -61,6 +68,7 @@ class SuggestionBar : public QWidget {
     BackgroundJob* m_job;
     JobProgressBar* m_progress;
     QPushButton* m_suggest;
+    QPushButton* m_refresh;
     QLabel* m_report;
     QSpinBox* m_threshold;
     QPushButton* m_acceptAll;

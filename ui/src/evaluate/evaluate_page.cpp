@@ -14,6 +14,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "data/class_chooser.h"
 #include "data/labeling_commands.h"
 #include "data/thumbnail_cache.h"
 #include "evaluate/confusion_matrix_view.h"
@@ -29,6 +30,8 @@
 namespace fovea::ui {
 
 namespace {
+
+constexpr const char* kNoRunText = "No run evaluated yet: train one on the Train page.";
 
 constexpr int kThumbnailSide = 96;
 // Wide enough for "T-shirt/top → Pullover"; longer captions are elided, in full in the tooltip.
@@ -51,7 +54,9 @@ QListWidget* makeImageList(const QString& name, QWidget* parent) {
     list->setUniformItemSizes(true);
     list->setWordWrap(false);
     list->setSpacing(kTileSpacing);
-    list->setToolTip("Keys 1-9 give the selected image that class in the project.");
+    list->setToolTip(
+        "Keys 1-9 give the selected image that class in the project; L chooses any class by "
+        "typing the start of its name.");
     return list;
 }
 
@@ -64,7 +69,7 @@ EvaluatePage::EvaluatePage(QWidget* parent)
       m_job(new BackgroundJob(this)),
       m_thumbnails(new ThumbnailCache(kThumbnailSide, this)) {
     setObjectName("evaluatePage");
-    m_runLabel = new ElidedLabel("No run evaluated yet: train one on the Train page.", this);
+    m_runLabel = new ElidedLabel(kNoRunText, this);
     m_runLabel->setObjectName("evaluatedRunLabel");
     m_chooseButton = new QPushButton("Evaluate a Run…", this);
     m_chooseButton->setObjectName("chooseRunButton");
@@ -90,6 +95,16 @@ EvaluatePage::EvaluatePage(QWidget* parent)
     m_tabs->addTab(m_cellImages, "Images in cell");
     m_tabs->addTab(m_topLosses, "Top losses");
     m_tabs->addTab(m_perClass, "Per class");
+    // Key L: every class by name, as on the Data page (keys 1-9 reach only the first nine).
+    m_chooser = new ClassChooser(m_tabs);
+    connect(m_chooser, &ClassChooser::chosen, this, [this](core::ClassId id) {
+        auto* list = qobject_cast<QListWidget*>(m_tabs->currentWidget());
+        if (list) list->setFocus(Qt::OtherFocusReason);
+        relabelCurrentImage(m_session ? m_session->classNames().value(id) : QString());
+    });
+    connect(m_chooser, &ClassChooser::dismissed, this, [this] {
+        if (QWidget* list = m_tabs->currentWidget()) list->setFocus(Qt::OtherFocusReason);
+    });
     m_image = new ImagePreview(this);
     m_image->setObjectName("evaluateImage");
     m_image->setMinimumHeight(200);
@@ -148,13 +163,22 @@ void EvaluatePage::setSession(ProjectSession* session) {
     if (m_session) {
         connect(m_session, &ProjectSession::labelsChanged, this, &EvaluatePage::onLabelsChanged);
     }
+    closeRun();
+    setEnabled(session != nullptr);
+}
+
+void EvaluatePage::closeRun() {
+    m_job->cancel();
+    m_pending.reset();
     m_evaluation.reset();
+    m_runFolder.clear();
+    m_runLabel->setText(kNoRunText);
     m_confusion->showEvaluation(nullptr);
     m_cellImages->clear();
     m_topLosses->clear();
     m_perClass->setRowCount(0);
     m_summary->clear();
-    setEnabled(session != nullptr);
+    m_image->clearPreview();
 }
 
 bool EvaluatePage::evaluateRun(const QString& runFolder) {
@@ -189,6 +213,10 @@ void EvaluatePage::onJobFinished(bool ok, const QString& message) {
         } else if (!ok) {
             m_image->showMessage(message);
         }
+        return;
+    }
+    if (m_runFolder.isEmpty()) {  // closed while it was evaluated: nothing to show
+        m_pending.reset();
         return;
     }
     if (!ok) {
@@ -359,6 +387,35 @@ void EvaluatePage::onLabelsChanged(const QList<qint64>& ids) {
     refreshLists();
 }
 
+bool EvaluatePage::relabelCurrentImage(const QString& className) {
+    auto* list = qobject_cast<QListWidget*>(m_tabs->currentWidget());
+    QListWidgetItem* item = list ? list->currentItem() : nullptr;
+    if (!item || !m_evaluation || className.isEmpty()) return false;
+    return relabel(item->data(kImageIdRole).toLongLong(),
+                   static_cast<int>(m_evaluation->classNames().indexOf(className)));
+}
+
+QList<core::ClassInfo> EvaluatePage::projectClasses() const {
+    QList<core::ClassInfo> classes;
+    if (!m_session) return classes;
+    if (auto stored = m_session->store().classes()) {
+        for (const auto& info : stored.value()) classes << info;
+    }
+    return classes;
+}
+
+void EvaluatePage::openClassChooser() {
+    auto* list = qobject_cast<QListWidget*>(m_tabs->currentWidget());
+    if (!list || !list->currentItem() || !m_evaluation) return;
+    const QList<core::ClassInfo> classes = projectClasses();
+    QList<ClassChooser::Entry> entries;
+    for (qsizetype i = 0; i < classes.size(); ++i) {
+        entries.push_back({classes[i].id, QString::fromStdString(classes[i].name),
+                           i < 9 ? QString::number(i + 1) : QString()});
+    }
+    if (!entries.isEmpty()) m_chooser->open(entries);
+}
+
 bool EvaluatePage::eventFilter(QObject* watched, QEvent* event) {
     auto* list = qobject_cast<QListWidget*>(watched);
     if (list && event->type() == QEvent::KeyPress) {
@@ -366,15 +423,15 @@ bool EvaluatePage::eventFilter(QObject* watched, QEvent* event) {
         const auto modifiers = key->modifiers() & ~Qt::KeypadModifier;
         if (modifiers == Qt::NoModifier && key->key() >= Qt::Key_1 && key->key() <= Qt::Key_9) {
             // Key N is the project's Nth class, as on the Data page.
-            QListWidgetItem* item = list->currentItem();
-            auto classes = m_session ? m_session->store().classes()
-                                     : core::Result<std::vector<core::ClassInfo>>(core::Error{});
-            const auto number = static_cast<std::size_t>(key->key() - Qt::Key_1);
-            if (item && m_evaluation && classes && number < classes.value().size()) {
-                const QString name = QString::fromStdString(classes.value()[number].name);
-                relabel(item->data(kImageIdRole).toLongLong(),
-                        static_cast<int>(m_evaluation->classNames().indexOf(name)));
+            const QList<core::ClassInfo> classes = projectClasses();
+            const auto number = static_cast<qsizetype>(key->key() - Qt::Key_1);
+            if (number < classes.size()) {
+                relabelCurrentImage(QString::fromStdString(classes[number].name));
             }
+            return true;
+        }
+        if (modifiers == Qt::NoModifier && key->key() == Qt::Key_L) {
+            openClassChooser();
             return true;
         }
     }

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <QImage>
+#include <QList>
 #include <QWidget>
 #include <memory>
 
+#include "fovea/core/project/project_types.h"
 #include "widgets/image_preview.h"
 
 class QCheckBox;
@@ -17,6 +19,7 @@ class QTableWidget;
 namespace fovea::ui {
 
 class BackgroundJob;
+class ClassChooser;
 class ConfusionMatrixView;
 class ElidedLabel;
 class HeatmapColorBar;
@@ -27,8 +30,8 @@ class ThumbnailCache;
 // The Evaluate page: where the model is wrong. A run's model is evaluated on the run's own
 // validation images (in the background); the confusion matrix is a heatmap whose cells show
 // their images, with per-class precision/recall/F1 and a gallery of the images the model got
-// most wrong. Keys 1-9 on an image fix its label in the project (undoable like any labeling)
-// and the figures follow at once.
+// most wrong. Keys 1-9 (or L and a class name) on an image fix its label in the project (undoable
+// like any labeling) and the figures follow at once.
 class EvaluatePage : public QWidget {
     Q_OBJECT
   public:
@@ -39,6 +42,9 @@ class EvaluatePage : public QWidget {
     // Evaluates the run in `runFolder` in the background; evaluated() or failed() follows.
     bool evaluateRun(const QString& runFolder);
     const RunEvaluation* evaluation() const { return m_evaluation.get(); }
+    // No run shown (the project closed, or the run was deleted).
+    void closeRun();
+    QString runFolder() const { return m_runFolder; }
     // Shows the images of one confusion cell (as clicking it does).
     void showCell(int truth, int predicted);
     // Gives the image the model's class `classIndex` in the project (as keys 1-9 do).
@@ -54,6 +60,9 @@ class EvaluatePage : public QWidget {
     QListWidget* cellImages() const { return m_cellImages; }
     QListWidget* topLosses() const { return m_topLosses; }
     QTableWidget* perClassTable() const { return m_perClass; }
+    // Key L on an image list: the class chooser, for the list's current image.
+    void openClassChooser();
+    ClassChooser* classChooser() const { return m_chooser; }
 
   Q_SIGNALS:
     void evaluated();
@@ -71,6 +80,9 @@ class EvaluatePage : public QWidget {
     void onLabelsChanged(const QList<qint64>& ids);
     void onThumbnail(qint64 id);
     void showSelectedImage();
+    // Gives the current image of the shown list the project's class `className`.
+    bool relabelCurrentImage(const QString& className);
+    QList<core::ClassInfo> projectClasses() const;
 
     ProjectSession* m_session = nullptr;
     std::shared_ptr<RunEvaluation> m_evaluation;
@@ -93,7 +105,8 @@ class EvaluatePage : public QWidget {
     QTableWidget* m_perClass = nullptr;
     ImagePreview* m_image = nullptr;
     QCheckBox* m_gradCam = nullptr;
-    HeatmapColorBar* m_colorBar = nullptr;  // Grad-CAM's colour scale, shown with it
+    HeatmapColorBar* m_colorBar = nullptr;
+    ClassChooser* m_chooser = nullptr;  // Grad-CAM's colour scale, shown with it
 };
 
 }  // namespace fovea::ui

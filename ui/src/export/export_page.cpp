@@ -4,7 +4,6 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
-#include <QDesktopServices>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -16,13 +15,13 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QTableWidget>
-#include <QUrl>
 #include <QVBoxLayout>
 
 #include "page_header.h"
 #include "widgets/background_job.h"
 #include "widgets/elided_label.h"
 #include "widgets/job_progress_bar.h"
+#include "widgets/show_folder.h"
 
 namespace fovea::ui {
 
@@ -53,12 +52,13 @@ constexpr int kMaxRuntimeWidth = 240;
 // The formats ticked last time (QSettings), so the next launch exports the same way.
 constexpr const char* kFormatsSetting = "export/formats";
 
+constexpr const char* kNoSourceText = "No model yet: train one on the Train page, or choose a run.";
+
 }  // namespace
 
 ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJob(this)) {
     setObjectName("exportPage");
-    m_sourceLabel =
-        new ElidedLabel("No model yet: train one on the Train page, or choose a run.", this);
+    m_sourceLabel = new ElidedLabel(kNoSourceText, this);
     m_sourceLabel->setObjectName("exportSourceLabel");
     auto* chooseSource = new QPushButton("Choose Run…", this);
     chooseSource->setObjectName("chooseExportSourceButton");
@@ -148,7 +148,7 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
     connect(m_openFolder, &QAction::triggered, this, [this] {
         const QString file = selectedFile();
         const QString folder = file.isEmpty() ? m_outcome.folder : QFileInfo(file).absolutePath();
-        if (!folder.isEmpty()) QDesktopServices::openUrl(QUrl::fromLocalFile(folder));
+        showFolder(folder, this);
     });
     m_results->addAction(m_copyPath);
     m_results->addAction(m_openFolder);
@@ -173,6 +173,10 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
     m_status->setObjectName("exportStatus");
     m_status->setWordWrap(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // Two lines kept from the start: the result's sentence took a second line and the table
+    // above shrank by a row as the export finished.
+    m_status->setMinimumHeight(2 * m_status->fontMetrics().lineSpacing());
+    m_status->setAlignment(Qt::AlignLeft | Qt::AlignTop);
 
     auto* top = new QHBoxLayout;
     top->addWidget(m_sourceLabel, 1);
@@ -209,6 +213,18 @@ void ExportPage::setSource(const QString& source) {
     m_destination->setText(QDir(source).filePath("bundle"));
 }
 
+void ExportPage::clearSource() {
+    m_job->cancel();
+    m_source.clear();
+    m_sourceLabel->setText(kNoSourceText);
+    m_destination->clear();
+    m_outcome = {};
+    m_results->setRowCount(0);
+    m_status->setToolTip({});
+    m_status->clear();
+    updateActions();
+}
+
 void ExportPage::setFormats(const QStringList& formats) {
     for (QCheckBox* check : m_formatChecks) {
         check->setChecked(formats.contains(check->property("format").toString()));
@@ -228,11 +244,17 @@ void ExportPage::setDestination(const QString& folder) { m_destination->setText(
 bool ExportPage::startExport(QString* error) {
     const QStringList chosen = formats();
     const QString folder = m_destination->text().trimmed();
+    // The first thing missing, in the order the page asks for them.
     QString problem;
-    if (m_source.isEmpty()) problem = "Choose the model to export first.";
-    if (chosen.isEmpty()) problem = "Choose at least one format.";
-    if (folder.isEmpty()) problem = "Choose the bundle folder.";
-    if (m_job->isRunning()) problem = "An export is already running.";
+    if (m_job->isRunning()) {
+        problem = "An export is already running.";
+    } else if (m_source.isEmpty()) {
+        problem = "Choose the model to export first.";
+    } else if (chosen.isEmpty()) {
+        problem = "Choose at least one format.";
+    } else if (folder.isEmpty()) {
+        problem = "Choose the bundle folder.";
+    }
     if (!problem.isEmpty()) {
         if (error) *error = problem;
         return false;

@@ -32,6 +32,8 @@ class ExportPage : public QWidget {
     // The model to export; the destination defaults to <source>/bundle.
     void setSource(const QString& source);
     QString source() const { return m_source; }
+    // No model chosen, no results shown (the project closed, or its run was deleted).
+    void clearSource();
     // The ticked formats; remembered (QSettings) for the next export and the next launch.
     void setFormats(const QStringList& formats);
     QStringList formats() const;

@@ -65,7 +65,7 @@ ModelPage::ModelPage(QWidget* parent) : QWidget(parent) {
         "Model",
         "Choose the network, where its weights start from, and which of its blocks keep their "
         "pretrained values while the rest learns your classes. Changes are saved at once.",
-        this));
+        this, buildTrainingLockNote()));
     m_noProjectLabel =
         new QLabel("Open or create a project (File menu) to choose its network.", this);
     m_noProjectLabel->setObjectName("noProjectLabel");
@@ -121,22 +121,6 @@ ModelPage::ModelPage(QWidget* parent) : QWidget(parent) {
     m_errorLabel->hide();
     layout->addWidget(m_errorLabel);
 
-    m_lockedLabel = new QLabel(
-        "A run is training: its architecture, weights, head and input size stay as they are "
-        "until it ends. Frozen blocks can be changed while it is paused.",
-        this);
-    m_lockedLabel->setObjectName("trainingLockedLabel");
-    m_lockedLabel->setWordWrap(true);
-    m_lockedLabel->setStyleSheet(
-        "QLabel#trainingLockedLabel { background: #fff4d6; border: 1px solid #e0c070; "
-        "border-radius: 3px; padding: 4px 6px; }");
-    // Its room is kept while it is hidden: the tables and fields below stay where they are
-    // when a run starts or ends, as they do when another architecture is chosen.
-    QSizePolicy lockedPolicy = m_lockedLabel->sizePolicy();
-    lockedPolicy.setRetainSizeWhenHidden(true);
-    m_lockedLabel->setSizePolicy(lockedPolicy);
-    m_lockedLabel->hide();
-    layout->insertWidget(1, m_lockedLabel);
     m_lockedWhileTraining = {m_architectureTable, m_weightsPanel, m_dropoutSpin, m_hiddenUnitsSpin,
                              m_imageSizeSpin};
 
@@ -372,6 +356,23 @@ void ModelPage::applySelection(const ModelSelection& selection) {
     showSelection();
     commit();
     requestNetwork();
+}
+
+QLabel* ModelPage::buildTrainingLockNote() {
+    const QString note =
+        "A run is training: its architecture, weights, head and input size stay as they are "
+        "until it ends. Frozen blocks can be changed while it is paused.";
+    m_lockedLabel = new QLabel(note, this);
+    m_lockedLabel->setObjectName("trainingLockedLabel");
+    m_lockedLabel->setToolTip(note);
+    m_lockedLabel->setStyleSheet(
+        "QLabel#trainingLockedLabel { background: #fff4d6; border: 1px solid #e0c070; "
+        "border-radius: 3px; padding: 2px 6px; }");
+    // One line beside the page title, never widening the window: a narrow window cuts it and
+    // the tooltip has it whole.
+    m_lockedLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+    m_lockedLabel->hide();
+    return m_lockedLabel;
 }
 
 void ModelPage::setTrainingLocked(bool locked) {

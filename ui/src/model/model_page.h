@@ -67,6 +67,8 @@ class ModelPage : public QWidget {
   private:
     void buildArchitectureTable();
     QWidget* buildHeadOptions();
+    // The note shown beside the page title while a run trains.
+    QLabel* buildTrainingLockNote();
     void showSelection();
     void selectArchitectureRow(const QString& architecture);
     void onArchitectureRowChanged();

@@ -3,6 +3,7 @@
 #include <QAction>
 #include <QCheckBox>
 #include <QColor>
+#include <QDir>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -23,12 +24,15 @@
 #include <set>
 
 #include "page_header.h"
+#include "widgets/dialog_folders.h"
 #include "widgets/elided_label.h"
 #include "widgets/heatmap_color_bar.h"
 
 namespace fovea::ui {
 
 namespace {
+
+constexpr const char* kNoModelText = "No model yet: train one, or open a run folder or model file.";
 
 constexpr int kPreviewSide = 320;
 constexpr QRgb kErrorRgb = 0xffc03020;
@@ -87,29 +91,35 @@ PredictPage::PredictPage(QWidget* parent) : QWidget(parent), m_job(new Backgroun
 
 QHBoxLayout* PredictPage::buildToolBar() {
     // A long run path is elided in the middle, the whole of it in the tooltip.
-    m_modelLabel =
-        new ElidedLabel("No model yet: train one, or open a run folder or model file.", this);
+    m_modelLabel = new ElidedLabel(kNoModelText, this);
     m_modelLabel->setObjectName("predictModelLabel");
     auto* openModel = new QPushButton("Open Model…", this);
     openModel->setObjectName("openModelButton");
     connect(openModel, &QPushButton::clicked, this, [this] {
-        const QString folder =
-            QFileDialog::getExistingDirectory(this, "Open a Run Folder or Model Bundle", QString());
-        if (!folder.isEmpty()) setModelSource(folder);
+        const QString folder = QFileDialog::getExistingDirectory(
+            this, "Open a Run Folder or Model Bundle", dialogFolder("models"));
+        if (folder.isEmpty()) return;
+        rememberDialogFolder("models", folder);
+        setModelSource(folder);
     });
     auto* addImages = new QPushButton("Add Images…", this);
     addImages->setObjectName("addImagesButton");
     connect(addImages, &QPushButton::clicked, this, [this] {
         const QStringList files = QFileDialog::getOpenFileNames(
-            this, "Predict Images", QString(),
+            this, "Predict Images", dialogFolder("predict"),
             "Images (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff);;All files (*)");
-        if (!files.isEmpty()) addInputs(files);
+        if (files.isEmpty()) return;
+        rememberDialogFolder("predict", files.front());
+        addInputs(files);
     });
     auto* addFolder = new QPushButton("Add Folder…", this);
     addFolder->setObjectName("addFolderButton");
     connect(addFolder, &QPushButton::clicked, this, [this] {
-        const QString folder = QFileDialog::getExistingDirectory(this, "Predict a Folder");
-        if (!folder.isEmpty()) addInputs({folder});
+        const QString folder =
+            QFileDialog::getExistingDirectory(this, "Predict a Folder", dialogFolder("predict"));
+        if (folder.isEmpty()) return;
+        rememberDialogFolder("predict", folder);
+        addInputs({folder});
     });
     auto* exportButton = new QPushButton("Export CSV…", this);
     exportButton->setObjectName("exportCsvButton");
@@ -123,8 +133,9 @@ QHBoxLayout* PredictPage::buildToolBar() {
     connect(m_clearButton, &QPushButton::clicked, this, &PredictPage::clearPredictions);
     m_exportButton = exportButton;
     connect(exportButton, &QPushButton::clicked, this, [this] {
-        const QString file = QFileDialog::getSaveFileName(this, "Save Predictions",
-                                                          "predictions.csv", "CSV (*.csv)");
+        const QString file = QFileDialog::getSaveFileName(
+            this, "Save Predictions", QDir(dialogFolder("predict")).filePath("predictions.csv"),
+            "CSV (*.csv)");
         QString error;
         if (!file.isEmpty() && !exportCsv(file, &error)) m_status->setText(error);
     });
@@ -214,6 +225,18 @@ bool PredictPage::startWork(Work work,
     return started;
 }
 
+void PredictPage::clearModel() {
+    clearPredictions();
+    if (m_work == Work::Load) {
+        m_discardLoad = true;
+        m_job->cancel();
+    }
+    m_predictor.reset();
+    m_modelLabel->setText(kNoModelText);
+    m_status->clear();
+    updateActions();
+}
+
 bool PredictPage::setModelSource(const QString& source) {
     m_modelLabel->setText("Loading " + source + "…");
     return startWork(Work::Load, [this, source](BackgroundJob&) -> BackgroundJob::Outcome {
@@ -262,6 +285,10 @@ void PredictPage::onJobFinished(bool ok, const QString& message) {
         // Cleared while predicting: what came back (or the cancellation) is of no row.
         m_discardPrediction = false;
         m_batch = {};
+    } else if (work == Work::Load && m_discardLoad) {
+        // The model was let go while it loaded (the project closed).
+        m_discardLoad = false;
+        m_loaded.reset();
     } else if (!ok) {
         if (work == Work::GradCam) m_overlayPath.clear();
         m_status->setText(errorHtml(message));

@@ -32,10 +32,7 @@ QCustomPlot* makeChart(const QString& name, const QString& yLabel, QWidget* pare
     plot->yAxis->setLabel(yLabel);
     plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     // Whole epochs only: a fractional or repeated tick label would be wrong.
-    QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
-    ticker->setTickStep(1);
-    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
-    plot->xAxis->setTicker(ticker);
+    useWholeNumberTicks(plot->xAxis);
     placeLegendBelowPlot(plot, 1);  // run names are long: one per line
     return plot;
 }

@@ -1,7 +1,6 @@
 #include "runs/runs_page.h"
 
 #include <QDateTime>
-#include <QDesktopServices>
 #include <QDir>
 #include <QFile>
 #include <QFileSystemWatcher>
@@ -13,7 +12,6 @@
 #include <QPushButton>
 #include <QTableWidget>
 #include <QTimer>
-#include <QUrl>
 #include <QVBoxLayout>
 #include <algorithm>
 
@@ -21,6 +19,7 @@
 #include "page_header.h"
 #include "project/project_session.h"
 #include "runs/run_comparison.h"
+#include "widgets/show_folder.h"
 
 namespace fovea::ui {
 
@@ -190,9 +189,7 @@ QWidget* RunsPage::buildButtons() {
     connect(m_rename, &QPushButton::clicked, this, &RunsPage::askRename);
     connect(m_delete, &QPushButton::clicked, this, &RunsPage::askDelete);
     connect(m_showFolder, &QPushButton::clicked, this, [this] {
-        if (auto run = selectedRun()) {
-            QDesktopServices::openUrl(QUrl::fromLocalFile(text(run->folder.string())));
-        }
+        if (auto run = selectedRun()) showFolder(text(run->folder.string()), this);
     });
     return bar;
 }
@@ -200,8 +197,8 @@ QWidget* RunsPage::buildButtons() {
 void RunsPage::setSession(ProjectSession* session) {
     m_session = session;
     m_runsFolder = session ? QDir(session->folder()).filePath("runs") : QString();
-    m_shownSignature.clear();
     watchRunsFolder();
+    m_shownSignature.reset();  // another project: shown afresh, even with no runs
     refresh();
     setEnabled(session != nullptr);
 }
@@ -224,7 +221,7 @@ void RunsPage::refresh() {
         for (auto& run : core::listRuns(m_runsFolder.toStdString())) m_runs << std::move(run);
     }
     const QString signature = signatureOf(m_runs);
-    if (signature == m_shownSignature) return;
+    if (m_shownSignature == signature) return;
     m_shownSignature = signature;
     fillTable();
 }

@@ -88,7 +88,8 @@ class RunsPage : public QWidget {
     QPointer<ProjectSession> m_session;
     QString m_runsFolder;
     QVector<core::RunListing> m_runs;
-    QString m_shownSignature;  // what the table shows, to skip rebuilding it unchanged
+    std::optional<QString>
+        m_shownSignature;  // what the table shows, to skip rebuilding it unchanged
     QTableWidget* m_table;
     QLabel* m_details;
     QLabel* m_emptyNote;

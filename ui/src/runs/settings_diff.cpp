@@ -13,6 +13,8 @@ bool isBookkeeping(const QString& key) { return key == "created" || key == "fove
 
 QString valueText(const nlohmann::json& value) {
     if (value.is_string()) return QString::fromStdString(value.get<std::string>());
+    // Not set: what Fovea chooses (e.g. "freeze": null freezes as the weights recommend).
+    if (value.is_null()) return "default";
     if (value.is_array() && value.empty()) return "none";
     if (value.is_array() && std::all_of(value.begin(), value.end(),
                                         [](const auto& item) { return item.is_string(); })) {

@@ -97,6 +97,18 @@ void LearningRateFinderPanel::setRequestProvider(std::function<TrainingRequest()
 bool LearningRateFinderPanel::isRunning() const { return m_job->isRunning(); }
 void LearningRateFinderPanel::cancel() { m_job->cancel(); }
 
+void LearningRateFinderPanel::clear() {
+    m_discard = m_job->isRunning();
+    m_job->cancel();
+    m_suggested = 0;
+    m_graph->data()->clear();
+    m_marker->setVisible(false);
+    m_use->setVisible(false);
+    m_plot->setVisible(false);
+    m_status->clear();
+    m_status->setToolTip({});
+}
+
 int LearningRateFinderPanel::points() const { return m_graph->dataCount(); }
 
 bool LearningRateFinderPanel::start(QString* error) {
@@ -189,6 +201,12 @@ void LearningRateFinderPanel::showCurve() {
 }
 
 void LearningRateFinderPanel::onFinished(bool ok, const QString& message) {
+    if (m_discard) {  // cleared while it ran: its curve is of another project
+        m_discard = false;
+        m_find->setText("Find learning rate");
+        Q_EMIT runningChanged(false);
+        return;
+    }
     showCurve();
     {
         std::lock_guard lock(m_curve->mutex);

@@ -33,6 +33,8 @@ class LearningRateFinderPanel : public QWidget {
 
     bool start(QString* error = nullptr);
     void cancel();
+    // No curve, no suggestion (another project); a running test is cancelled and forgotten.
+    void clear();
     bool isRunning() const;
 
     QCustomPlot* plot() const { return m_plot; }
@@ -56,6 +58,7 @@ class LearningRateFinderPanel : public QWidget {
     double m_suggested = 0;
     BackgroundJob* m_job;
     std::shared_ptr<Curve> m_curve;  // filled by the job's thread
+    bool m_discard = false;          // clear() while a test ran
     QPushButton* m_find;
     QCustomPlot* m_plot;
     QCPGraph* m_graph;

@@ -291,7 +291,15 @@ void TrainPage::createLearningRateFinder(QWidget* panel) {
 
 void TrainPage::setSession(ProjectSession* session) {
     if (isTraining()) shutdown();
-    m_lrFinder->cancel();  // its curve was for the previous project
+    m_lrFinder->clear();  // its curve was for the previous project
+    // Nor are the last run's charts, log and progress this project's.
+    m_runFolder.clear();
+    m_charts->clear();
+    m_watchSet->clearPredictions();
+    m_log->clear();
+    m_progress->setValue(0);
+    m_progressLabel->setText({});
+    m_lastPosition.clear();
     m_session = session;
     m_watchSet->setSession(session);
     loadSettings();

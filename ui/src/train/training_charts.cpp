@@ -29,6 +29,8 @@ QCustomPlot* makePlot(const QString& name, const QString& xLabel, const QString&
     plot->setMinimumHeight(180);
     plot->xAxis->setLabel(xLabel);
     plot->yAxis->setLabel(yLabel);
+    // Steps and epochs are counted: no tick at 2.5 or 7.5.
+    useWholeNumberTicks(plot->xAxis);
     plot->legend->setVisible(true);
     QFont small = plot->legend->font();
     small.setPointSizeF(small.pointSizeF() * 0.85);

@@ -43,7 +43,8 @@ class [[nodiscard]] Result {
 
     T& value() & { return std::get<T>(m_state); }
     const T& value() const& { return std::get<T>(m_state); }
-    T&& value() && { return std::get<T>(std::move(m_state)); }
+    // By value, so that `for (auto& x : makeResult().value())` owns what it walks over.
+    T value() && { return std::get<T>(std::move(m_state)); }
     const Error& error() const { return std::get<Error>(m_state); }
 
   private:

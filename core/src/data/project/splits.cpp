@@ -54,11 +54,7 @@ Result<SplitReport> assignSplits(ProjectStore& store, const SplitFractions& frac
     std::array<double, 3> share{};
     for (std::size_t s = 0; s < 3; ++s) share[s] = raw[s] / sum;
 
-    ImageFilter usable;
-    usable.excluded = Require::No;
-    usable.missing = Require::No;
-    usable.hasError = Require::No;
-    auto images = store.images(usable);
+    auto images = store.images(usableImages());
     if (!images) return images.error();
 
     struct Group {

@@ -92,6 +92,8 @@ class MainWindow : public QMainWindow {
     void showImageOnDataPage(qint64 id);
     // Evaluate, Predict and Export show the model of this run.
     void openRun(const QString& runFolder);
+    // Evaluate, Predict and Export let go of the model of `runFolder` (empty: of any run).
+    void closeRun(const QString& runFolder = {});
     void showAbout();
     // Quitting while a run trains: the window stays, saying so, until its checkpoint is written.
     bool closeAfterTraining();

@@ -4,6 +4,7 @@
 // loader applies it, the run settings and model files store it, the UI shows it.
 
 #include <array>
+#include <cmath>
 
 namespace fovea::core {
 
@@ -31,6 +32,17 @@ inline Preprocessing unitScalePreprocessing(int size) {
     Preprocessing preprocessing = imagenetPreprocessing(size, size);
     preprocessing.mean = {0.0f, 0.0f, 0.0f};
     preprocessing.std = {1.0f, 1.0f, 1.0f};
+    return preprocessing;
+}
+
+// The same preprocessing at another input size, keeping the resize-to-crop ratio (256/224 for
+// ImageNet weights), as training or embedding at that size does.
+inline Preprocessing atImageSize(Preprocessing preprocessing, int size) {
+    if (size <= 0 || size == preprocessing.cropSize) return preprocessing;
+    const double ratio =
+        static_cast<double>(preprocessing.resizeShorterSide) / preprocessing.cropSize;
+    preprocessing.cropSize = size;
+    preprocessing.resizeShorterSide = static_cast<int>(std::lround(size * ratio));
     return preprocessing;
 }
 

@@ -107,6 +107,15 @@ struct ImageFilter {
     std::size_t limit = 0;  // 0: no limit
 };
 
+// The images training can read: not excluded, not missing, no read error.
+inline ImageFilter usableImages() {
+    ImageFilter filter;
+    filter.excluded = Require::No;
+    filter.missing = Require::No;
+    filter.hasError = Require::No;
+    return filter;
+}
+
 // Per-class figures for the class list. "Usable" images are those training can read: not
 // excluded, not missing, without an error; the split columns count usable images only.
 struct ClassCounts {

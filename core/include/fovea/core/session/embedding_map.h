@@ -5,7 +5,10 @@
 // Free of LibTorch.
 
 #include <array>
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "fovea/core/result.h"
@@ -23,5 +26,24 @@ struct EmbeddingMap {
 // placed at the origin), computed with LibTorch's SVD on the centred data. Errors: fewer than
 // three non-empty vectors, or vectors of different lengths.
 Result<EmbeddingMap> principalComponentMap(const std::vector<std::vector<float>>& vectors);
+
+struct TsneOptions {
+    double perplexity = 30;  // about how many neighbours each point keeps close
+    int iterations = 750;    // the first 250 with early exaggeration
+    std::function<void(int done, int total)> progress;  // iterations
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+// t-SNE costs a pass over every pair of points per iteration: beyond this many it takes too long.
+inline constexpr std::size_t kMaxTsnePoints = 10000;
+
+// t-SNE (van der Maaten and Hinton 2008) of `vectors`, computed with LibTorch: neighbourhoods of
+// 3 x perplexity nearest neighbours whose widths match the perplexity, started from the PCA
+// map (so the same input gives the same map), early exaggeration 12, a learning rate scaled to
+// the number of points, exact repulsion. Shows clusters that PCA's two axes overlap. Outliers
+// and empty vectors as for principalComponentMap. Errors: as principalComponentMap, more than
+// kMaxTsnePoints vectors, cancel ("cancelled").
+Result<EmbeddingMap> tsneMap(const std::vector<std::vector<float>>& vectors,
+                             const TsneOptions& options = {});
 
 }  // namespace fovea::core

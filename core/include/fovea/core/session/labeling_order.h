@@ -32,9 +32,10 @@ struct LabelingOrderOptions {
 
 // The unlabeled images (`probabilities` and `embeddings`, one entry each; embeddings
 // L2-normalised, an empty one counts as far from everything) in the order to label them: batch
-// after batch (the first diverseBatches of them), each the most uncertain image first, then
-// greedily the candidate whose distance to everything already labeled or chosen, weighted by its
-// uncertainty, is largest. `labeledEmbeddings` are the images labeled so far.
+// after batch (the first diverseBatches of them), each pick the candidate (among the batch x
+// candidatesPerPick most uncertain left) whose distance to everything already labeled or chosen,
+// weighted by its uncertainty, is largest; then the rest, most uncertain first.
+// `labeledEmbeddings` are the images labeled so far.
 std::vector<std::size_t> labelingOrder(const std::vector<std::vector<double>>& probabilities,
                                        const std::vector<std::vector<float>>& embeddings,
                                        const std::vector<std::vector<float>>& labeledEmbeddings,
