@@ -29,6 +29,7 @@
 #include "health/embedding_map_view.h"
 #include "health/health_page.h"
 #include "health/label_issues_view.h"
+#include "health/map_projection_bar.h"
 #include "health/unreadable_view.h"
 #include "project/project_session.h"
 #include "qcustomplot_wrapper.h"
@@ -37,6 +38,7 @@
 
 using fovea::ui::HealthPage;
 using fovea::ui::MainWindow;
+using fovea::ui::MapProjectionBar;
 namespace core = fovea::core;
 namespace fs = std::filesystem;
 
@@ -136,6 +138,9 @@ class HealthPageTest : public QObject {
         window.showPage("Health");
         HealthPage* page = window.healthPage();
         QCOMPARE(window.currentPageName(), QString("Health"));
+        // Before a check nothing claims there are no duplicates.
+        const QString before = page->findChild<QLabel*>("duplicatesSummary")->text();
+        QVERIFY2(before.startsWith("Check the dataset"), qPrintable(before));
         QSignalSpy checked(page, &HealthPage::checked);
         auto* check = page->findChild<QPushButton*>("checkDatasetButton");
         QVERIFY(check && check->isEnabled());
@@ -327,6 +332,24 @@ class HealthPageTest : public QObject {
         QCOMPARE(window.currentPageName(), QString("Data"));
         QCOMPARE(window.dataPage()->selectedImageIds(), QList<qint64>{*target});
         window.showPage("Health");
+
+        // t-SNE instead of principal components: computed in the background, the same images
+        // at other places, the axes named for it; back to PCA without computing again.
+        const auto pcaPlace = map->pixelOf(*target);
+        MapProjectionBar* projection = page->projection();
+        QSignalSpy projected(projection->job(), &fovea::ui::BackgroundJob::finished);
+        QVERIFY(projection->setProjection(MapProjectionBar::Tsne));
+        QVERIFY(projected.wait(120000));
+        QVERIFY2(projected.first().at(0).toBool(), qPrintable(projected.first().at(1).toString()));
+        QCOMPARE(map->pointCount(), static_cast<int>(usable));
+        QCOMPARE(map->plot()->xAxis->label(), QString("1st t-SNE axis"));
+        QVERIFY(map->pixelOf(*target) != pcaPlace);
+        QVERIFY(projection->setProjection(MapProjectionBar::PrincipalComponents));
+        QCOMPARE(map->plot()->xAxis->label(), QString("1st principal component"));
+        QCOMPARE(map->pixelOf(*target), pcaPlace);
+        QVERIFY(projection->setProjection(MapProjectionBar::Tsne));
+        QVERIFY(!projection->job()->isRunning());  // kept from the first time
+        QCOMPARE(map->plot()->xAxis->label(), QString("1st t-SNE axis"));
     }
 
     // Each tab at the window's default size, for a look (not compared).

@@ -268,7 +268,8 @@ class MainWindowTest : public QObject {
             QVERIFY(dialog.isVisible());
             QCOMPARE(dialog.result(), int(QDialog::Rejected));
             QCOMPARE(errorsShownIn(&dialog).size(), 1);
-            QVERIFY2(errorsShownIn(&dialog).first().contains("Choose a project folder"),
+            // Images first, as the form asks for them.
+            QVERIFY2(errorsShownIn(&dialog).first().contains("Choose a folder of images"),
                      qPrintable(errorsShownIn(&dialog).first()));
             QVERIFY(!create->isEnabled());
             // Typing a usable folder clears it; Create then accepts.

@@ -90,6 +90,11 @@ void DuplicatesView::setSession(ProjectSession* session) {
     showFindings({});
 }
 
+void DuplicatesView::clear() {
+    showFindings({});
+    m_summary->setText("Check the dataset to find duplicate images and leaks between splits.");
+}
+
 void DuplicatesView::showFindings(const std::vector<core::DuplicateFinding>& findings) {
     m_findings = findings;
     m_groups.clear();

@@ -31,6 +31,8 @@ class DuplicatesView : public QWidget {
     DuplicatesView(ThumbnailCache* thumbnails, QWidget* parent = nullptr);
 
     void setSession(ProjectSession* session);
+    // Nothing found yet because nothing was checked yet (not "no duplicates").
+    void clear();
     void showFindings(const std::vector<core::DuplicateFinding>& findings);
 
     int groupCount() const { return static_cast<int>(m_findings.size()); }

@@ -45,9 +45,7 @@ EmbeddingMapView::EmbeddingMapView(ThumbnailCache* thumbnails, QWidget* parent)
     m_plot->setObjectName("embeddingMap");
     m_plot->setMouseTracking(true);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    m_plot->xAxis->setLabel("1st principal component");
-    m_plot->yAxis->setLabel("2nd principal component");
-    m_plot->xAxis->setTickLabels(false);  // the components' units mean nothing to the user
+    m_plot->xAxis->setTickLabels(false);  // the projection's units mean nothing to the user
     m_plot->yAxis->setTickLabels(false);
     placeLegendBelowPlot(m_plot, 6);
     m_plot->installEventFilter(this);
@@ -95,7 +93,10 @@ void EmbeddingMapView::setSession(ProjectSession* session) {
 }
 
 void EmbeddingMapView::showMap(const std::vector<core::ImageId>& images,
-                               const core::EmbeddingMap& map, const QString& error) {
+                               const core::EmbeddingMap& map, const QString& error,
+                               const QString& axis) {
+    m_plot->xAxis->setLabel("1st " + axis);
+    m_plot->yAxis->setLabel("2nd " + axis);
     m_images = images;
     m_map = map;
     m_indexOf.clear();

@@ -21,10 +21,10 @@ class ProjectSession;
 class ThumbnailCache;
 
 // The Health page's embedding map: every embedded image a point at its first two principal
-// components (near points look alike to the network), filled in its class's colour, hollow in
-// a model's suggested class when unlabeled, grey when neither; outliers ringed. Hovering a point
-// shows its thumbnail and file, clicking selects it (imageSelected), double-clicking asks for
-// it on the Data page. Colours follow the labels as they change.
+// components or its t-SNE place (near points look alike to the network), filled in its class's
+// colour, hollow in a model's suggested class when unlabeled, grey when neither; outliers ringed.
+// Hovering a point shows its thumbnail and file, clicking selects it (imageSelected),
+// double-clicking asks for it on the Data page. Colours follow the labels as they change.
 class EmbeddingMapView : public QWidget {
     Q_OBJECT
   public:
@@ -32,8 +32,9 @@ class EmbeddingMapView : public QWidget {
 
     void setSession(ProjectSession* session);
     // `images[i]` is at `map.points[i]`; with an empty map, `error` says why there is none.
+    // `axis` names the projection's axes ("1st principal component", "2nd …").
     void showMap(const std::vector<core::ImageId>& images, const core::EmbeddingMap& map,
-                 const QString& error = {});
+                 const QString& error = {}, const QString& axis = "principal component");
 
     QCustomPlot* plot() const { return m_plot; }
     int pointCount() const { return static_cast<int>(m_images.size()); }

@@ -13,6 +13,8 @@ target_sources(fovea_ui PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/health_checkup.h
     ${CMAKE_CURRENT_LIST_DIR}/health_page.cpp
     ${CMAKE_CURRENT_LIST_DIR}/health_page.h
+    ${CMAKE_CURRENT_LIST_DIR}/map_projection_bar.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/map_projection_bar.h
     ${CMAKE_CURRENT_LIST_DIR}/label_issues_view.cpp
     ${CMAKE_CURRENT_LIST_DIR}/label_issues_view.h
     ${CMAKE_CURRENT_LIST_DIR}/unreadable_view.cpp

@@ -35,11 +35,12 @@ core::Result<HealthCheckup> runHealthCheckup(
     auto map = core::principalComponentMap(vectors);
     if (map) {
         checkup.map = std::move(map).value();
+        checkup.mapVectors = std::move(vectors);
     } else {
         checkup.mapImages.clear();
         checkup.mapError = QString::fromStdString(map.error().message);
     }
-    // The page needs the map, not the vectors (1280 floats an image).
+    // The map's vectors are kept once, in mapVectors.
     checkup.report.embeddings.clear();
     return checkup;
 }

@@ -18,6 +18,7 @@ struct HealthCheckup {
     // The map's points, one per image in `mapImages` (ascending ids), and which are outliers.
     std::vector<core::ImageId> mapImages;
     core::EmbeddingMap map;
+    std::vector<std::vector<float>> mapVectors;  // the embeddings of `mapImages`, for t-SNE
     QString mapError;  // why there is no map (too few images), when there is none
 };
 

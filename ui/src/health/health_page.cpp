@@ -12,6 +12,7 @@
 #include "health/duplicates_view.h"
 #include "health/embedding_map_view.h"
 #include "health/label_issues_view.h"
+#include "health/map_projection_bar.h"
 #include "health/unreadable_view.h"
 #include "page_header.h"
 #include "project/project_session.h"
@@ -52,13 +53,19 @@ HealthPage::HealthPage(QWidget* parent)
     m_classes = new ClassBalanceView(this);
     m_unreadable = new UnreadableView(this);
     m_map = new EmbeddingMapView(m_thumbnails, this);
+    m_projection = new MapProjectionBar(this);
+    connect(m_projection, &MapProjectionBar::mapChosen, m_map, &EmbeddingMapView::showMap);
+    auto* mapTab = new QWidget(this);
+    auto* mapLayout = new QVBoxLayout(mapTab);
+    mapLayout->addWidget(m_projection);
+    mapLayout->addWidget(m_map, 1);
     m_tabs = new QTabWidget(this);
     m_tabs->setObjectName("healthTabs");
     m_tabs->insertTab(DuplicatesTab, m_duplicates, "Duplicates");
     m_tabs->insertTab(LabelIssuesTab, m_labelIssues, "Label issues");
     m_tabs->insertTab(ClassesTab, m_classes, "Classes");
     m_tabs->insertTab(UnreadableTab, m_unreadable, "Unreadable");
-    m_tabs->insertTab(MapTab, m_map, "Map");
+    m_tabs->insertTab(MapTab, mapTab, "Map");
     connect(m_duplicates, &DuplicatesView::imageActivated, this, &HealthPage::imageActivated);
     connect(m_labelIssues, &LabelIssuesView::imageActivated, this, &HealthPage::imageActivated);
     connect(m_unreadable, &UnreadableView::imageActivated, this, &HealthPage::imageActivated);
@@ -104,11 +111,11 @@ void HealthPage::setSession(ProjectSession* session) {
 
 void HealthPage::clearFindings() {
     m_checkup.reset();
-    m_duplicates->showFindings({});
+    m_duplicates->clear();
     m_labelIssues->showIssues({});
     m_classes->clear();
     m_unreadable->showFiles({});
-    m_map->showMap({}, {});
+    m_projection->setEmbeddings({}, {}, {}, {});
     m_tabs->setTabText(DuplicatesTab, "Duplicates");
     m_tabs->setTabText(LabelIssuesTab, "Label issues");
     m_tabs->setTabText(UnreadableTab, "Unreadable");
@@ -159,7 +166,8 @@ void HealthPage::showCheckup() {
     m_labelIssues->showIssues(health.labelIssues);
     m_classes->showReport(health);
     m_unreadable->showFiles(health.unreadable);
-    m_map->showMap(m_checkup->mapImages, m_checkup->map, m_checkup->mapError);
+    m_projection->setEmbeddings(m_checkup->mapImages, m_checkup->mapVectors, m_checkup->map,
+                                m_checkup->mapError);
     m_tabs->setTabText(DuplicatesTab, countTitle("Duplicates", health.duplicates.size()));
     m_tabs->setTabText(LabelIssuesTab, countTitle("Label issues", health.labelIssues.size()));
     m_tabs->setTabText(UnreadableTab, countTitle("Unreadable", health.unreadable.size()));

@@ -16,6 +16,7 @@ class BackgroundJob;
 class ClassBalanceView;
 class DuplicatesView;
 class EmbeddingMapView;
+class MapProjectionBar;
 class JobProgressBar;
 class LabelIssuesView;
 class ProjectSession;
@@ -45,6 +46,7 @@ class HealthPage : public QWidget {
     ClassBalanceView* classes() const { return m_classes; }
     UnreadableView* unreadable() const { return m_unreadable; }
     EmbeddingMapView* map() const { return m_map; }
+    MapProjectionBar* projection() const { return m_projection; }
     // The last finished check-up, if any.
     const std::optional<HealthCheckup>& checkup() const { return m_checkup; }
 
@@ -75,6 +77,7 @@ class HealthPage : public QWidget {
     ClassBalanceView* m_classes;
     UnreadableView* m_unreadable;
     EmbeddingMapView* m_map;
+    MapProjectionBar* m_projection;
 };
 
 }  // namespace fovea::ui

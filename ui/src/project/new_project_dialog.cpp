@@ -92,6 +92,11 @@ void NewProjectDialog::updateState() {
     const QString project = projectFolder();
     if (!images.isEmpty() && !QFileInfo(images).isDir()) {
         problem = QString("%1 is not a folder.").arg(images);
+    } else if (project.isEmpty() && images.isEmpty()) {
+        // Images first, as the form asks: the project folder follows them.
+        problem =
+            "Choose a folder of images (the project is kept beside them), or only a "
+            "project folder to start without images.";
     } else if (project.isEmpty()) {
         problem = "Choose a project folder.";
     } else if (core::ProjectStore::exists(project.toStdString())) {
