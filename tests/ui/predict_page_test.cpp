@@ -36,6 +36,7 @@
 #include "ui_test_run.h"
 #include "ui_test_window.h"
 #include "widgets/background_job.h"
+#include "widgets/elided_label.h"
 #include "widgets/image_preview.h"
 
 namespace core = fovea::core;
@@ -238,6 +239,12 @@ class PredictPageTest : public QObject {
         page.resize(1100, 700);
         page.show();
         QVERIFY(loadModel(page));
+        // The run's name leads the model line, its path ends it (elided in the middle).
+        const QString modelLine =
+            page.findChild<fovea::ui::ElidedLabel*>("predictModelLabel")->text();
+        QVERIFY2(modelLine.startsWith("Model: run (resnet18, 3 classes) · "),
+                 qPrintable(modelLine));
+        QVERIFY2(modelLine.endsWith(m_run), qPrintable(modelLine));
         auto* button = page.findChild<QPushButton*>("addFolderButton");
         QString openedIn;
         QSignalSpy predicted(&page, &PredictPage::predicted);

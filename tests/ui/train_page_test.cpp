@@ -259,6 +259,9 @@ class TrainPageTest : public QObject {
         auto* plot = finder->findChild<QCustomPlot*>("lrFinderPlot");
         QVERIFY(plot);
         plot->replot();
+        // The whole sweep, as while the curve grew (no axis a fraction of a decade wide).
+        QCOMPARE(plot->xAxis->range().lower, 1e-7);
+        QCOMPARE(plot->xAxis->range().upper, 10.0);
         const QVector<QString> labels = plot->xAxis->tickVectorLabels();
         QVERIFY(labels.size() >= 2);
         QCOMPARE(QSet<QString>(labels.begin(), labels.end()).size(), labels.size());

@@ -300,9 +300,13 @@ void PredictPage::onJobFinished(bool ok, const QString& message) {
                 m_predictor = std::move(m_loaded);
                 m_overlayPath.clear();  // another model looks elsewhere
                 m_overlay = QImage();
-                m_modelLabel->setText(QString("Model: %1 (%2, %3 classes)")
-                                          .arg(m_predictor->source(), m_predictor->architecture())
-                                          .arg(m_predictor->classNames().size()));
+                // The run's name first and the path last: where the line is elided (in the
+                // middle), both ends stay readable.
+                m_modelLabel->setText(QString("Model: %1 (%2, %3 classes) · %4")
+                                          .arg(QFileInfo(m_predictor->source()).fileName(),
+                                               m_predictor->architecture())
+                                          .arg(m_predictor->classNames().size())
+                                          .arg(m_predictor->source()));
                 m_status->clear();
                 Q_EMIT modelLoaded();
                 break;

@@ -188,6 +188,10 @@ void LearningRateFinderPanel::showCurve() {
     }
     m_graph->setData(rates, losses, true);
     m_plot->rescaleAxes();
+    // The whole sweep from the start: while the curve grew the axis spanned a fraction of a
+    // decade, and its labels (3·10⁻⁷, 4·10⁻⁷…) ran into each other.
+    const core::LrFinderOptions sweep;
+    m_plot->xAxis->setRange(sweep.minLearningRate, sweep.maxLearningRate);
     // The blow-up at the end would flatten the part that matters: show losses up to 1.5x the
     // first one (the network as it starts), as fastai's plot does.
     if (!losses.isEmpty()) {
