@@ -1,6 +1,7 @@
 #include "fovea/core/health/duplicate_groups.h"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <numeric>
 #include <string>
@@ -28,10 +29,34 @@ class Components {
     std::vector<std::size_t> m_parent;
 };
 
+// The dot product of two L2-normalised embeddings. Every pair of images is compared (12.5
+// million pairs of 1,280 floats for 5,000 images), so it is written for SIMD: four vectors of
+// four floats summed independently, in registers (GCC and Clang vector extensions; SSE on any
+// x86-64). The double-precision running sum it replaces took 12 of a 5,000-image check's 24 s.
+using Float4 = float __attribute__((vector_size(16)));
+
+Float4 load4(const float* data) {
+    Float4 value;
+    std::memcpy(&value, data, sizeof value);
+    return value;
+}
+
 double cosine(const std::vector<float>& a, const std::vector<float>& b) {
     if (a.empty() || a.size() != b.size()) return -1;
-    double dot = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) dot += double(a[i]) * double(b[i]);
+    const float* x = a.data();
+    const float* y = b.data();
+    const std::size_t n = a.size();
+    Float4 s0{}, s1{}, s2{}, s3{};
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        s0 += load4(x + i) * load4(y + i);
+        s1 += load4(x + i + 4) * load4(y + i + 4);
+        s2 += load4(x + i + 8) * load4(y + i + 8);
+        s3 += load4(x + i + 12) * load4(y + i + 12);
+    }
+    const Float4 sum = (s0 + s1) + (s2 + s3);
+    double dot = double(sum[0]) + double(sum[1]) + double(sum[2]) + double(sum[3]);
+    for (; i < n; ++i) dot += double(x[i]) * double(y[i]);
     return dot;
 }
 
