@@ -35,6 +35,20 @@ CLI::App* addSuggestCommand(CLI::App& app, SuggestOptions& o) {
 
 namespace {
 
+nlohmann::json unreadableJson(const std::vector<core::PredictionFailure>& failures) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& failure : failures) {
+        out.push_back({{"image", failure.path.string()}, {"error", failure.message}});
+    }
+    return out;
+}
+
+void listUnreadable(std::ostream& text, const std::vector<core::PredictionFailure>& failures) {
+    if (failures.empty()) return;
+    text << "Unreadable, recorded in the project (" << failures.size() << "):\n";
+    for (const auto& failure : failures) text << "  " << failure.message << "\n";
+}
+
 int runRefresh(const SuggestOptions& o) {
     core::RefreshOptions options;
     options.measure = o.uncertainty == "entropy" ? core::UncertaintyMeasure::Entropy
@@ -50,10 +64,6 @@ int runRefresh(const SuggestOptions& o) {
         return reportError(o.json, exitCodeFor(refreshed.error().kind), refreshed.error().message);
     }
     const core::RefreshReport& report = refreshed.value();
-    nlohmann::json failures = nlohmann::json::array();
-    for (const auto& failure : report.failures) {
-        failures.push_back({{"image", failure.path.string()}, {"error", failure.message}});
-    }
     const nlohmann::json result = {
         {"backbone", report.backbone},
         {"project", o.project.string()},
@@ -63,17 +73,14 @@ int runRefresh(const SuggestOptions& o) {
         {"uncertainty", o.uncertainty},
         {"embeddings",
          {{"computed", report.embeddingsComputed}, {"cached", report.embeddingsCached}}},
-        {"unreadable", failures}};
+        {"unreadable", unreadableJson(report.failures)}};
     std::ostringstream text;
     text << "Refreshed the suggestions for " << core::countText(report.suggested, "unlabeled image")
          << " in " << o.project.string() << ": a head fitted on "
          << core::countText(report.labeled, "labeled image") << " of " << report.classes
          << " classes, on " << report.backbone << " (" << report.embeddingsComputed
          << " embedded now, " << report.embeddingsCached << " cached).\n";
-    if (!report.failures.empty()) {
-        text << "Unreadable, recorded in the project (" << report.failures.size() << "):\n";
-        for (const auto& failure : report.failures) text << "  " << failure.message << "\n";
-    }
+    listUnreadable(text, report.failures);
     printResult(o.json, result, text.str());
     return kExitSuccess;
 }
@@ -102,15 +109,11 @@ int runSuggest(const SuggestOptions& o) {
         return reportError(o.json, exitCodeFor(suggested.error().kind), suggested.error().message);
     }
     const core::SuggestionReport& report = suggested.value();
-    nlohmann::json failures = nlohmann::json::array();
-    for (const auto& failure : report.failures) {
-        failures.push_back({{"image", failure.path.string()}, {"error", failure.message}});
-    }
     const nlohmann::json result = {{"model", report.model.string()},
                                    {"project", o.project.string()},
                                    {"considered", report.considered},
                                    {"suggested", report.suggested},
-                                   {"unreadable", failures},
+                                   {"unreadable", unreadableJson(report.failures)},
                                    {"unmatched_classes", report.unmatchedClasses},
                                    {"inference", core::toJson(report.facts)}};
     std::ostringstream text;
@@ -122,10 +125,7 @@ int runSuggest(const SuggestOptions& o) {
         for (const auto& name : report.unmatchedClasses) text << " " << name;
         text << "\n";
     }
-    if (!report.failures.empty()) {
-        text << "Unreadable, recorded in the project (" << report.failures.size() << "):\n";
-        for (const auto& failure : report.failures) text << "  " << failure.message << "\n";
-    }
+    listUnreadable(text, report.failures);
     printResult(o.json, result, text.str());
     return kExitSuccess;
 }

@@ -782,7 +782,7 @@ class DataPageTest : public QObject {
         QSignalSpy finished(window.importJob(), &fovea::ui::BackgroundJob::finished);
         QString error;
         QVERIFY2(window.rescanProject(&error), qPrintable(error));
-        QVERIFY(finished.wait(60000));
+        QVERIFY(fovea::test::received(finished, 60000));
         QVERIFY(finished.first().at(0).toBool());
         const QString message = window.statusBar()->currentMessage();
         QVERIFY2(message.contains(QString("; %1 unreadable").arg(m_written.broken)),

@@ -339,7 +339,7 @@ class HealthPageTest : public QObject {
         MapProjectionBar* projection = page->projection();
         QSignalSpy projected(projection->job(), &fovea::ui::BackgroundJob::finished);
         QVERIFY(projection->setProjection(MapProjectionBar::Tsne));
-        QVERIFY(projected.wait(120000));
+        QVERIFY(fovea::test::received(projected, 120000));
         QVERIFY2(projected.first().at(0).toBool(), qPrintable(projected.first().at(1).toString()));
         QCOMPARE(map->pointCount(), static_cast<int>(usable));
         QCOMPARE(map->plot()->xAxis->label(), QString("1st t-SNE axis"));

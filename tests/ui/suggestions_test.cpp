@@ -148,7 +148,7 @@ class SuggestionsTest : public QObject {
             qWarning() << error;
             return false;
         }
-        return finished.wait(60000) && finished.first().at(0).toBool();
+        return fovea::test::received(finished, 60000) && finished.first().at(0).toBool();
     }
 
   private Q_SLOTS:
@@ -215,7 +215,7 @@ class SuggestionsTest : public QObject {
         page->findChild<QPushButton*>("suggestLabelsButton")->click();
         QCOMPARE(listed, 1);
         QCOMPARE(QDir::cleanPath(offered), QDir::cleanPath(run));
-        QVERIFY(finished.wait(60000));
+        QVERIFY(fovea::test::received(finished, 60000));
         QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
 
         // Every unlabeled readable image got one, and the strip says so.
@@ -294,7 +294,7 @@ class SuggestionsTest : public QObject {
         QVERIFY2(window.minimumSizeHint().width() <= 1280,
                  qPrintable(QString("the window needs %1 px while suggesting")
                                 .arg(window.minimumSizeHint().width())));
-        QVERIFY(finished.wait(60000));
+        QVERIFY(fovea::test::received(finished, 60000));
         QVERIFY(finished.first().at(0).toBool());
         QTest::qWait(50);
         QCOMPARE(window.width(), 1280);
@@ -515,7 +515,7 @@ class SuggestionsTest : public QObject {
         SuggestionBar* bar = page->suggestionBar();
         QSignalSpy finished(bar->job(), &fovea::ui::BackgroundJob::finished);
         QVERIFY(bar->suggestLabels(m_run));
-        QVERIFY(finished.wait(60000));
+        QVERIFY(fovea::test::received(finished, 60000));
         QCOMPARE(labelOf(project, image), std::optional(classes[other].id));
         const QModelIndex after = page->model()->index(page->model()->rowOf(image));
         QCOMPARE(after.data(ImageListModel::ClassNameRole).toString(),
@@ -574,7 +574,7 @@ class SuggestionsTest : public QObject {
         SuggestionBar* bar = page->suggestionBar();
         QSignalSpy finished(bar->job(), &fovea::ui::BackgroundJob::finished);
         page->findChild<QPushButton*>("refreshSuggestionsButton")->click();
-        QVERIFY(finished.wait(120000));
+        QVERIFY(fovea::test::received(finished, 120000));
         QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
         QVERIFY2(bar->report().startsWith("Refreshed: a head fitted on 24 labeled images suggests "
                                           "a class for 16 images"),

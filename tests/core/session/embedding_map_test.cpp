@@ -51,9 +51,8 @@ TEST(EmbeddingMap, NeedsThreeVectorsOfOneLength) {
 }
 
 // t-SNE keeps four clusters apart (the map's nearest neighbour of nearly every point is of its
-// own cluster), the far point is still an outlier, the same input gives the same map, and it can
-// be cancelled.
-TEST(EmbeddingMap, TsneKeepsClustersApartAndIsRepeatable) {
+// own cluster), the far point is still an outlier, and it can be cancelled.
+TEST(EmbeddingMap, TsneKeepsClustersApartAndCanBeCancelled) {
     std::mt19937 random(5);
     std::vector<std::vector<float>> vectors;
     std::vector<int> cluster;
@@ -88,10 +87,6 @@ TEST(EmbeddingMap, TsneKeepsClustersApartAndIsRepeatable) {
     }
     EXPECT_GE(sameCluster, 114);  // 95%
     EXPECT_TRUE(map.value().outliers[121]);
-
-    auto again = tsneMap(vectors);
-    ASSERT_TRUE(again.ok());
-    EXPECT_EQ(again.value().points, points);
 
     std::atomic<bool> cancel{true};
     TsneOptions cancelled;

@@ -39,10 +39,11 @@ inline constexpr std::size_t kMaxTsnePoints = 10000;
 
 // t-SNE (van der Maaten and Hinton 2008) of `vectors`, computed with LibTorch: neighbourhoods of
 // 3 x perplexity nearest neighbours whose widths match the perplexity, started from the PCA
-// map (so the same input gives the same map), early exaggeration 12, a learning rate scaled to
-// the number of points, exact repulsion. Shows clusters that PCA's two axes overlap. Outliers
-// and empty vectors as for principalComponentMap. Errors: as principalComponentMap, more than
-// kMaxTsnePoints vectors, cancel ("cancelled").
+// map (no random start; the last bits of LibTorch's sums still vary from run to run, and
+// t-SNE amplifies them, so two runs draw the same clusters at slightly other places), early
+// exaggeration 12, a learning rate scaled to the number of points, exact repulsion. Shows clusters
+// that PCA's two axes overlap. Outliers and empty vectors as for principalComponentMap. Errors: as
+// principalComponentMap, more than kMaxTsnePoints vectors, cancel ("cancelled").
 Result<EmbeddingMap> tsneMap(const std::vector<std::vector<float>>& vectors,
                              const TsneOptions& options = {});
 
