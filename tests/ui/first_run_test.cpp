@@ -1,10 +1,13 @@
 // The choice of a new project's first run (train/first_run.h) from measured estimates.
 #include <QTest>
 
+#include "duration_text.h"
+#include "train/estimate_text.h"
 #include "train/first_run.h"
 
 using fovea::core::RunTimeEstimate;
 using fovea::ui::chooseFirstRun;
+using fovea::ui::estimateSentence;
 
 namespace {
 
@@ -24,6 +27,21 @@ RunTimeEstimate estimateOf(double first, double later, std::int64_t uncached, in
 class FirstRunTest : public QObject {
     Q_OBJECT
   private Q_SLOTS:
+    // The estimate's sentence names two costs per epoch only where they read differently.
+    void theEstimateSaysEachCostOnce() {
+        auto cached = estimateOf(120, 30, 4, 224);
+        cached.trainingImagesPerSecond = 10.1;
+        QCOMPARE(estimateSentence(cached, 10),
+                 QString("About %1 on cpu: first 4 epochs 2 min 0 s each, then 30 s each once the "
+                         "frozen blocks' features are cached (10.1 images/s measured at 224 px).")
+                     .arg(fovea::ui::durationText(fovea::core::estimatedSecondsFor(cached, 10))));
+        // "first 4 epochs 1 s each, then 1 s each" said nothing.
+        const auto alike = estimateOf(1.2, 0.9, 4, 96);
+        const QString sentence = estimateSentence(alike, 10);
+        QVERIFY2(sentence.contains(": 1 s per epoch"), qPrintable(sentence));
+        QVERIFY2(!sentence.contains("then"), qPrintable(sentence));
+    }
+
     void aRunThatFitsIsLeftAsItIs() {
         const auto choice = chooseFirstRun(estimateOf(10, 5, 1, 224), 10, 400);
         QVERIFY(!choice.changed);

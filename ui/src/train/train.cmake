@@ -1,6 +1,8 @@
 # The Train page: settings, the training worker thread and the live charts.
 # lr_finder_panel.cpp and training_worker.cpp include LibTorch (core's session).
 target_sources(fovea_ui PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/estimate_text.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/estimate_text.h
     ${CMAKE_CURRENT_LIST_DIR}/first_run.cpp
     ${CMAKE_CURRENT_LIST_DIR}/first_run.h
     ${CMAKE_CURRENT_LIST_DIR}/lr_finder_panel.cpp

@@ -26,6 +26,7 @@
 #include "model/network_choice.h"
 #include "page_header.h"
 #include "project/project_session.h"
+#include "train/estimate_text.h"
 #include "train/first_run.h"
 #include "train/lr_finder_panel.h"
 #include "train/run_time_estimator.h"
@@ -676,28 +677,12 @@ void TrainPage::onEstimated(const core::RunTimeEstimate& estimate) {
 
 void TrainPage::showEstimate(const core::RunTimeEstimate& estimate) {
     const qint64 epochs = m_epochs->value();
-    QString text = QString("About %1 on %2")
-                       .arg(durationText(core::estimatedSecondsFor(estimate, epochs)),
-                            QString::fromStdString(estimate.device));
     if (!m_firstRunNote.isEmpty()) {
-        m_estimateLabel->setText(text + ". " + m_firstRunNote);
+        // The note says how the first run was chosen; the summary suffices beside it.
+        m_estimateLabel->setText(estimateSummary(estimate, epochs) + ". " + m_firstRunNote);
         return;
     }
-    const qint64 full = std::min<qint64>(epochs, estimate.uncachedEpochs);
-    if (full < epochs) {
-        // The frozen blocks' features are cached after the first epochs.
-        text += full == 1 ? QString(": first epoch %1").arg(durationText(estimate.fullEpochSeconds))
-                          : QString(": first %1 epochs %2 each")
-                                .arg(full)
-                                .arg(durationText(estimate.fullEpochSeconds));
-        text += QString(", then %1 each").arg(durationText(estimate.cachedEpochSeconds));
-    } else {
-        text += QString(": %1 per epoch").arg(durationText(estimate.fullEpochSeconds));
-    }
-    text += QString(" (%1 images/s measured at %2 px).")
-                .arg(estimate.trainingImagesPerSecond, 0, 'f', 1)
-                .arg(estimate.imageSize);
-    m_estimateLabel->setText(text);
+    m_estimateLabel->setText(estimateSentence(estimate, epochs));
     m_estimateLabel->setToolTip(
         "Measured with a few training steps of this network on random images, on this "
         "machine as busy as it is now; reading and decoding the images is left out. With frozen "
