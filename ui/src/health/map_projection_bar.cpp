@@ -75,8 +75,7 @@ bool MapProjectionBar::setProjection(Projection projection) {
     if (projection == Tsne && !m_tsne) {
         if (m_vectors.empty() || !m_error.isEmpty() || m_vectors.size() > core::kMaxTsnePoints ||
             m_job->isRunning()) {
-            m_choice->setCurrentIndex(this->projection() == Tsne && m_tsne ? Tsne
-                                                                           : PrincipalComponents);
+            m_choice->setCurrentIndex(PrincipalComponents);  // no t-SNE map here yet
             return false;
         }
         m_jobGeneration = m_generation;
