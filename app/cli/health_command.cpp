@@ -175,8 +175,10 @@ int runHealth(const HealthOptions& o) {
     options.health.threads = o.threads;
     options.backbone = {o.model, o.architecture, o.weights, o.imageSize};
     options.progress = [&](const std::string& stage, std::int64_t done, std::int64_t total) {
-        progress.update(double(done) / double(std::max<std::int64_t>(1, total)), stage,
-                        std::to_string(done) + "/" + std::to_string(total) + " images", 0);
+        progress.update(total > 0 ? double(done) / double(total) : 0, stage,
+                        total > 0 ? std::to_string(done) + "/" + std::to_string(total) + " images"
+                                  : std::string(),
+                        0);
     };
     auto report = core::runDatasetCheckup(store.value(), options);
     progress.finishLine();

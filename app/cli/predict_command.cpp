@@ -109,7 +109,7 @@ int runPredict(PredictOptions o) {
     if (!o.csv.empty()) {
         // Inputs that do not exist get a row too: the CSV accounts for everything named.
         for (const auto& problem : list.problems)
-            all.push_back({problem.path, {}, problem.message});
+            all.push_back({problem.path, {}, problem.message, {}});
         if (auto written = core::writePredictionsCsv(o.csv, all, k); !written) {
             return reportError(json, kExitFailure, written.error().message);
         }

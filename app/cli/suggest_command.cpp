@@ -20,7 +20,10 @@ CLI::App* addSuggestCommand(CLI::App& app, SuggestOptions& o) {
         "no model: fit a head on the offline backbone's cached embeddings of the labeled images "
         "(seconds) and suggest with it; Label next then weighs uncertainty and diversity");
     model->excludes(refresh);
-    command->add_option("--uncertainty", o.uncertainty, "with --refresh: margin or entropy")
+    command
+        ->add_option("--uncertainty", o.uncertainty,
+                     "what Label next puts first: margin (the top two classes closest) or "
+                     "entropy (the probabilities most spread out)")
         ->check(CLI::IsMember({"margin", "entropy"}))
         ->capture_default_str();
     command->add_option("--project", o.project, "the project folder")->required();
@@ -49,14 +52,20 @@ void listUnreadable(std::ostream& text, const std::vector<core::PredictionFailur
     for (const auto& failure : failures) text << "  " << failure.message << "\n";
 }
 
+core::UncertaintyMeasure measureOf(const SuggestOptions& o) {
+    return o.uncertainty == "entropy" ? core::UncertaintyMeasure::Entropy
+                                      : core::UncertaintyMeasure::Margin;
+}
+
 int runRefresh(const SuggestOptions& o) {
     core::RefreshOptions options;
-    options.measure = o.uncertainty == "entropy" ? core::UncertaintyMeasure::Entropy
-                                                 : core::UncertaintyMeasure::Margin;
+    options.measure = measureOf(o);
     ProgressDisplay progress;
     options.progress = [&](const std::string& stage, std::int64_t done, std::int64_t total) {
         progress.update(total > 0 ? double(done) / double(total) : 0, stage,
-                        std::to_string(done) + "/" + std::to_string(total), 0);
+                        total > 0 ? std::to_string(done) + "/" + std::to_string(total) + " images"
+                                  : std::string(),
+                        0);
     };
     auto refreshed = core::refreshSuggestions(o.project, options);
     progress.finishLine();
@@ -94,7 +103,8 @@ int runSuggest(const SuggestOptions& o) {
                            "suggest: choose --model M (a trained model) or --refresh (a head on "
                            "the offline backbone)");
     }
-    core::InferenceSettings settings;
+    core::SuggestionSettings settings;
+    settings.measure = measureOf(o);
     settings.batchSize = o.batchSize;
     settings.workers = o.workers;
     settings.device = core::parseDevicePreference(o.device).value();
@@ -115,6 +125,7 @@ int runSuggest(const SuggestOptions& o) {
                                    {"suggested", report.suggested},
                                    {"unreadable", unreadableJson(report.failures)},
                                    {"unmatched_classes", report.unmatchedClasses},
+                                   {"uncertainty", o.uncertainty},
                                    {"inference", core::toJson(report.facts)}};
     std::ostringstream text;
     text << "Suggested labels for " << core::countText(report.suggested, "unlabeled image")

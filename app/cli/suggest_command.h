@@ -16,7 +16,7 @@ namespace fovea::cli {
 struct SuggestOptions {
     std::filesystem::path model;
     bool refresh = false;
-    std::string uncertainty = "margin";  // with --refresh: margin | entropy
+    std::string uncertainty = "margin";  // what Label next puts first: margin | entropy
     std::filesystem::path project;
     int batchSize = 32;
     int workers = 0;

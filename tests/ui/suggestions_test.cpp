@@ -2,6 +2,7 @@
 // suggests classes for a real project's unlabeled images from the window; the grid shows them
 // apart from labels, the Suggested filter and Label next show what the database says, Enter and
 // Accept all accept them as one undoable command each, and a hand-given label always wins.
+#include <QAction>
 #include <QApplication>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -28,6 +29,7 @@
 #include "data/image_list_model.h"
 #include "data/suggest_model_dialog.h"
 #include "data/suggestion_bar.h"
+#include "fovea/core/session/label_refresh.h"
 #include "fovea/ui/main_window.h"
 #include "project/project_session.h"
 #include "ui_test_project.h"
@@ -523,7 +525,7 @@ class SuggestionsTest : public QObject {
         QVERIFY(after.data(ImageListModel::SuggestedClassNameRole).toString().isEmpty());
     }
 
-    void labelNextPutsTheLeastCertainFirst() {
+    void labelNextFollowsTheStoredOrder() {
         MainWindow window;
         window.show();
         const QString project = m_temp.path() + "/p-next";
@@ -532,8 +534,8 @@ class SuggestionsTest : public QObject {
         chooseFilterEntry(page, "labelnext");
         QCOMPARE(page->filter().kind, ImageViewFilter::Kind::LabelNext);
 
-        // The query's order: the unlabeled images, smallest margin first, then those without
-        // a suggestion (the broken file) by id.
+        // The query's order: the unlabeled images in the order the suggestion run stored (most
+        // useful first), then those without a suggestion (the broken file) by id.
         core::ImageFilter query;
         query.labeled = core::Require::No;
         query.order = core::ImageOrder::LabelNext;
@@ -544,10 +546,6 @@ class SuggestionsTest : public QObject {
         for (std::size_t i = 0; i < waiting.size(); ++i) {
             QCOMPARE(waiting.at(expected[i]).labelOrder,
                      std::optional<std::int64_t>(std::int64_t(i)));
-        }
-        // The first is the one the model is least sure of.
-        for (const auto& [id, suggestion] : waiting) {
-            QVERIFY(suggestion.margin >= waiting.at(expected[0]).margin);
         }
         QVERIFY(!waiting.count(expected.back()));
 
@@ -573,6 +571,10 @@ class SuggestionsTest : public QObject {
         chooseFilterEntry(page, "labelnext");
         SuggestionBar* bar = page->suggestionBar();
         QSignalSpy finished(bar->job(), &fovea::ui::BackgroundJob::finished);
+        // Entropy as the measure, from the ▾ menu beside Refresh.
+        QCOMPARE(bar->uncertaintyMeasure(), core::UncertaintyMeasure::Margin);
+        page->findChild<QAction*>("entropyMeasureAction")->trigger();
+        QCOMPARE(bar->uncertaintyMeasure(), core::UncertaintyMeasure::Entropy);
         page->findChild<QPushButton*>("refreshSuggestionsButton")->click();
         QVERIFY(fovea::test::received(finished, 120000));
         QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
@@ -591,6 +593,23 @@ class SuggestionsTest : public QObject {
         const auto expected = idsOf(openStore(project).images(query).value());
         QCOMPARE(gridIds(*page), expected);
         QCOMPARE(waiting.at(expected[0]).labelOrder, std::optional<std::int64_t>(0));
+
+        // The order is entropy's: the same Refresh by margin orders differently, by entropy
+        // the same (the head's fit is deterministic).
+        const auto orderBy = [&](core::UncertaintyMeasure measure) {
+            core::RefreshOptions options;
+            options.measure = measure;
+            const auto refreshed = core::refreshSuggestions(project.toStdString(), options);
+            std::map<core::ImageId, std::int64_t> order;
+            if (!refreshed) return order;
+            for (const auto& [id, suggestion] : waitingSuggestions(project))
+                order[id] = suggestion.labelOrder.value_or(-1);
+            return order;
+        };
+        std::map<core::ImageId, std::int64_t> shown;
+        for (const auto& [id, suggestion] : waiting) shown[id] = *suggestion.labelOrder;
+        QVERIFY(orderBy(core::UncertaintyMeasure::Margin) != shown);
+        QVERIFY(orderBy(core::UncertaintyMeasure::Entropy) == shown);
     }
 };
 

@@ -63,15 +63,18 @@ std::int64_t sameTopOne(NetworkImpl& network, const torch::Tensor& images,
     return same.sum().item<std::int64_t>();
 }
 
-// The output of the first `blocks` blocks (0: those before the head), averaged over its spatial
-// positions if it has any.
+// A block's output averaged over its spatial positions if it has any, as float32.
+torch::Tensor pooled(torch::Tensor features) {
+    if (features.dim() > 2) features = features.flatten(2).mean(2);
+    return features.to(torch::kFloat32);
+}
+
+// The output of the first `blocks` blocks (0: those before the head), pooled.
 torch::Tensor backboneFeatures(NetworkImpl& network, const torch::Tensor& images,
                                std::size_t blocks) {
     const std::size_t last =
         blocks > 0 ? std::min(blocks, network.blockCount() - 1) : network.blockCount() - 1;
-    torch::Tensor features = network.forwardBlocks(images, 0, last);
-    if (features.dim() > 2) features = features.flatten(2).mean(2);
-    return features.to(torch::kFloat32);
+    return pooled(network.forwardBlocks(images, 0, last));
 }
 
 }  // namespace
@@ -81,7 +84,8 @@ Result<InferenceRun> runInference(NetworkImpl& network, const std::vector<Labele
                                   const InferenceBatchCallback& onBatch,
                                   const std::function<void(std::int64_t, std::int64_t)>& progress,
                                   const std::atomic<bool>* cancel, InferenceOutput output,
-                                  std::size_t featureBlocks) {
+                                  std::size_t featureBlocks,
+                                  const InferenceBatchCallback& onFeatures) {
     auto device = resolveDevice(options.device);
     if (!device) return device.error();
     if (auto usable = checkPrecisionFor(device.value(), options.precision); !usable) {
@@ -128,11 +132,19 @@ Result<InferenceRun> runInference(NetworkImpl& network, const std::vector<Labele
                 const torch::Tensor images =
                     prepareInput(batch->images, device.value(), run.facts.channelsLast);
                 torch::Tensor logits;
+                torch::Tensor features;
                 {
                     AutocastGuard autocast(device.value(), run.facts.precision);
-                    logits = output == InferenceOutput::Logits
-                                 ? network.forward(images).to(torch::kFloat32)
-                                 : backboneFeatures(network, images, featureBlocks);
+                    if (output == InferenceOutput::Features) {
+                        logits = backboneFeatures(network, images, featureBlocks);
+                    } else if (onFeatures) {
+                        const std::size_t head = network.blockCount() - 1;
+                        const torch::Tensor map = network.forwardBlocks(images, 0, head);
+                        features = pooled(map);
+                        logits = network.forwardBlocks(map, head, head + 1).to(torch::kFloat32);
+                    } else {
+                        logits = network.forward(images).to(torch::kFloat32);
+                    }
                 }
                 const bool checkAgreement = output == InferenceOutput::Logits &&
                                             run.facts.precision != Precision::Float32 &&
@@ -144,6 +156,7 @@ Result<InferenceRun> runInference(NetworkImpl& network, const std::vector<Labele
                     run.facts.agreementChecked = sample;
                 }
                 onBatch(batch->sampleIds, logits);
+                if (features.defined()) onFeatures(batch->sampleIds, features);
             }
             done = std::min(total, done + loading.batchSize);
             if (progress) progress(done, total);
@@ -158,6 +171,20 @@ Result<InferenceRun> runInference(NetworkImpl& network, const std::vector<Labele
         return Error{network.architecture() + ": " + error.what_without_backtrace()};
     }
     return run;
+}
+
+std::vector<std::vector<float>> unitRows(const torch::Tensor& features) {
+    namespace F = torch::nn::functional;
+    const torch::Tensor unit =
+        F::normalize(features, F::NormalizeFuncOptions().dim(1)).to(torch::kCPU).contiguous();
+    const auto width = unit.size(1);
+    const float* values = unit.data_ptr<float>();
+    std::vector<std::vector<float>> rows(static_cast<std::size_t>(unit.size(0)));
+    for (std::size_t row = 0; row < rows.size(); ++row) {
+        const float* first = values + static_cast<std::ptrdiff_t>(row) * width;
+        rows[row].assign(first, first + width);
+    }
+    return rows;
 }
 
 }  // namespace fovea::core::detail

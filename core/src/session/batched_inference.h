@@ -46,12 +46,18 @@ enum class InferenceOutput {
 // device cannot be used, `cancel` was set (checked between batches), or LibTorch failed. With
 // InferenceOutput::Features the callback's tensor is [n, features] and no agreement is checked;
 // the features are those of the first `featureBlocks` blocks (0: every block before the head).
+// With Logits, `onFeatures`, when set, also receives each batch's features before the head
+// ([n, features], float32), taken on the way to the logits at no extra cost.
 Result<InferenceRun> runInference(NetworkImpl& network, const std::vector<LabeledImage>& files,
                                   const InferenceSettings& options,
                                   const InferenceBatchCallback& onBatch,
                                   const std::function<void(std::int64_t, std::int64_t)>& progress,
                                   const std::atomic<bool>* cancel,
                                   InferenceOutput output = InferenceOutput::Logits,
-                                  std::size_t featureBlocks = 0);
+                                  std::size_t featureBlocks = 0,
+                                  const InferenceBatchCallback& onFeatures = {});
+
+// Each row of `features` [n, d] scaled to length 1, on the host: embeddings to compare.
+std::vector<std::vector<float>> unitRows(const torch::Tensor& features);
 
 }  // namespace fovea::core::detail

@@ -90,7 +90,7 @@ Result<CheckupReport> runDatasetCheckup(const ProjectStore& store, const Checkup
     out.backbone = backbone.value().description;
     out.embeddingsComputed = embedded.value().computed;
     out.embeddingsCached = embedded.value().fromCache;
-    if (options.progress) options.progress("label issues", 0, 1);
+    if (options.progress) options.progress("label issues", 0, 0);
     auto issues = findLabelIssues(store, images.value(), health.embeddings, options.labelIssues);
     if (!issues) return issues.error();
     out.health.labelIssues = std::move(issues).value();

@@ -147,16 +147,11 @@ Result<ImageEmbeddings> embedImages(NetworkImpl& network, const std::vector<fs::
     auto run = detail::runInference(
         network, pending, settings,
         [&](const std::vector<std::int64_t>& indices, const torch::Tensor& features) {
-            const torch::Tensor unit =
-                torch::nn::functional::normalize(
-                    features, torch::nn::functional::NormalizeFuncOptions().dim(1))
-                    .contiguous()
-                    .cpu();
+            auto rows = detail::unitRows(features);
             for (std::size_t row = 0; row < indices.size(); ++row) {
-                const float* data = unit[static_cast<std::int64_t>(row)].data_ptr<float>();
                 const auto target = static_cast<std::size_t>(
                     pending[static_cast<std::size_t>(indices[row])].target);
-                result.vectors[target].assign(data, data + unit.size(1));
+                result.vectors[target] = std::move(rows[row]);
                 ++result.computed;
             }
         },

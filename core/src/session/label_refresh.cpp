@@ -1,42 +1,14 @@
 #include "fovea/core/session/label_refresh.h"
 
-#include <algorithm>
-#include <cmath>
 #include <map>
+#include <optional>
 
 #include "embedding_backbone.h"
 #include "fovea/core/project/project_store.h"
+#include "fovea/core/session/label_suggestions.h"
 #include "fovea/core/session/linear_probe.h"
 
 namespace fovea::core {
-namespace {
-
-// One unlabeled image's suggestion from the head's probabilities over `classIds`.
-LabelSuggestion refreshedSuggestion(ImageId image, const std::vector<double>& probabilities,
-                                    const std::vector<ClassId>& classIds,
-                                    const std::string& model) {
-    std::size_t best = 0;
-    for (std::size_t c = 1; c < probabilities.size(); ++c) {
-        if (probabilities[c] > probabilities[best]) best = c;
-    }
-    double runnerUp = 0;
-    double entropy = 0;
-    for (std::size_t c = 0; c < probabilities.size(); ++c) {
-        if (c != best) runnerUp = std::max(runnerUp, probabilities[c]);
-        if (probabilities[c] > 0) entropy -= probabilities[c] * std::log(probabilities[c]);
-    }
-    LabelSuggestion suggestion;
-    suggestion.image = image;
-    suggestion.classId = classIds[best];
-    suggestion.confidence = std::clamp(probabilities[best], 0.0, 1.0);
-    suggestion.margin = std::clamp(probabilities[best] - runnerUp, 0.0, 1.0);
-    suggestion.entropy = std::max(0.0, entropy);
-    suggestion.model = model;
-    return suggestion;
-}
-
-}  // namespace
-
 Result<RefreshReport> refreshSuggestions(const std::filesystem::path& projectFolder,
                                          const RefreshOptions& options) {
     const auto report = [&options](const std::string& stage) {
@@ -112,22 +84,25 @@ Result<RefreshReport> refreshSuggestions(const std::filesystem::path& projectFol
         }
     }
     if (options.cancel && options.cancel->load()) return Error{"cancelled"};
-    if (options.progress) options.progress("fitting", 0, 1);
+    if (options.progress) options.progress("fitting", 0, 0);
     auto probe =
         LinearProbe::fit(labeledVectors, labels, static_cast<std::int64_t>(classIds.size()));
     if (!probe) return probe.error();
     const auto probabilities = probe.value().predict(unlabeledVectors);
 
-    if (options.progress) options.progress("ordering", 0, 1);
+    if (options.progress) options.progress("ordering", 0, 0);
     LabelingOrderOptions order;
     order.measure = options.measure;
     const auto ranked = labelingOrder(probabilities, unlabeledVectors, labeledVectors, order);
     const std::string model = "refresh: " + out.backbone;
+    const std::vector<std::optional<ClassId>> outputs(classIds.begin(), classIds.end());
     std::vector<LabelSuggestion> suggestions;
     suggestions.reserve(unlabeledIds.size());
     for (std::size_t i = 0; i < unlabeledIds.size(); ++i) {
+        // Every output is a class of the project: there is always a suggestion.
         suggestions.push_back(
-            refreshedSuggestion(unlabeledIds[i], probabilities[i], classIds, model));
+            *suggestionFromProbabilities(unlabeledIds[i], probabilities[i], outputs));
+        suggestions.back().model = model;
     }
     for (std::size_t place = 0; place < ranked.size(); ++place) {
         suggestions[ranked[place]].labelOrder = static_cast<std::int64_t>(place);

@@ -280,6 +280,13 @@ Result<std::vector<ImagePrediction>> predictImages(
     std::vector<torch::Tensor> probabilities;
     std::vector<torch::Tensor> indices;
     std::vector<std::int64_t> order;
+    const auto storeEmbeddings = [&](const std::vector<std::int64_t>& positions,
+                                     const torch::Tensor& features) {
+        auto rows = detail::unitRows(features);
+        for (std::size_t row = 0; row < positions.size(); ++row) {
+            predictions[static_cast<std::size_t>(positions[row])].embedding = std::move(rows[row]);
+        }
+    };
     auto run = detail::runInference(
         network, images, options,
         [&](const std::vector<std::int64_t>& positions, const torch::Tensor& logits) {
@@ -288,7 +295,9 @@ Result<std::vector<ImagePrediction>> predictImages(
             indices.push_back(std::get<1>(top));
             order.insert(order.end(), positions.begin(), positions.end());
         },
-        progress, cancel);
+        progress, cancel, detail::InferenceOutput::Logits, 0,
+        options.withEmbedding ? detail::InferenceBatchCallback(storeEmbeddings)
+                              : detail::InferenceBatchCallback());
     if (!run) return run.error();
     if (facts) *facts = run.value().facts;
     for (const auto& failure : run.value().failures) {

@@ -85,7 +85,9 @@ TEST_F(LabelRefresh, SuggestsTheRightClassesLeastCertainFirstAndCachesTheEmbeddi
     std::sort(places.begin(), places.end());
     for (std::size_t i = 0; i < places.size(); ++i) EXPECT_EQ(places[i], std::int64_t(i));
     for (const LabelSuggestion& s : suggestions) {
-        if (*s.labelOrder < 10) EXPECT_LE(s.margin, median) << "place " << *s.labelOrder;
+        if (*s.labelOrder < 10) {
+            EXPECT_LE(s.margin, median) << "place " << *s.labelOrder;
+        }
     }
 
     // Again: nothing to embed.

@@ -1,12 +1,15 @@
 #include "data/suggestion_bar.h"
 
+#include <QActionGroup>
 #include <QDir>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include "data/suggest_model_dialog.h"
@@ -65,6 +68,8 @@ SuggestionBar::SuggestionBar(QWidget* parent)
       m_progress(new JobProgressBar(this)),
       m_suggest(new QPushButton("Suggest Labels…", this)),
       m_refresh(new QPushButton("Refresh", this)),
+      m_measureButton(new QToolButton(this)),
+      m_measures(new QActionGroup(this)),
       m_report(new QLabel(this)),
       m_threshold(new QSpinBox(this)),
       m_acceptAll(new QPushButton(this)) {
@@ -82,6 +87,30 @@ SuggestionBar::SuggestionBar(QWidget* parent)
         QString error;
         if (!refreshSuggestions(&error)) m_report->setText(error);
     });
+    // The measure is a choice few make, so it waits in a menu rather than taking the strip's
+    // room; both Suggest and Refresh order by it.
+    m_measureButton->setObjectName("labelNextMeasureButton");
+    m_measureButton->setText("▾");
+    m_measureButton->setToolTip("What \"Label next\" puts first");
+    m_measureButton->setPopupMode(QToolButton::InstantPopup);
+    auto* measureMenu = new QMenu(m_measureButton);
+    measureMenu->addSection("Label next puts first the images whose");
+    const auto addMeasure = [&](const QString& text, core::UncertaintyMeasure measure,
+                                const QString& name) {
+        QAction* action = measureMenu->addAction(text);
+        action->setObjectName(name);
+        action->setCheckable(true);
+        action->setData(static_cast<int>(measure));
+        m_measures->addAction(action);
+        return action;
+    };
+    addMeasure("two most probable classes are closest (margin)", core::UncertaintyMeasure::Margin,
+               "marginMeasureAction")
+        ->setChecked(true);
+    addMeasure("probabilities are most spread out (entropy)", core::UncertaintyMeasure::Entropy,
+               "entropyMeasureAction");
+    m_measureButton->setMenu(measureMenu);
+
     m_report->setObjectName("suggestionReport");
     m_report->setWordWrap(true);
     m_report->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -113,6 +142,7 @@ SuggestionBar::SuggestionBar(QWidget* parent)
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_suggest);
     buttons->addWidget(m_refresh);
+    buttons->addWidget(m_measureButton);
     buttons->addWidget(m_progress, 1);
     buttons->addStretch();
     buttons->addWidget(m_acceptAll);
@@ -136,6 +166,18 @@ void SuggestionBar::setSession(ProjectSession* session) {
     m_session = session;
     m_lastRun.clear();
     refresh();
+}
+
+core::UncertaintyMeasure SuggestionBar::uncertaintyMeasure() const {
+    const QAction* checked = m_measures->checkedAction();
+    return checked ? static_cast<core::UncertaintyMeasure>(checked->data().toInt())
+                   : core::UncertaintyMeasure::Margin;
+}
+
+void SuggestionBar::setUncertaintyMeasure(core::UncertaintyMeasure measure) {
+    for (QAction* action : m_measures->actions()) {
+        if (action->data().toInt() == static_cast<int>(measure)) action->setChecked(true);
+    }
 }
 
 int SuggestionBar::acceptThresholdPercent() const { return m_threshold->value(); }
@@ -165,6 +207,7 @@ void SuggestionBar::refresh() {
     m_threshold->setVisible(!m_job->isRunning());
     m_suggest->setEnabled(m_session && !m_job->isRunning());
     m_refresh->setEnabled(m_session && !m_job->isRunning());
+    m_measureButton->setEnabled(!m_job->isRunning());
     if (m_job->isRunning()) return;  // the progress strip speaks
     QString text = m_lastRun;
     if (waiting > 0) {
@@ -207,13 +250,16 @@ bool SuggestionBar::refreshSuggestions(QString* error) {
     m_lastRun.clear();
     m_report->clear();
     m_progress->track(m_job, "Refreshing suggestions");
-    m_job->start([folder](BackgroundJob& job) -> BackgroundJob::Outcome {
+    const core::UncertaintyMeasure measure = uncertaintyMeasure();
+    m_job->start([folder, measure](BackgroundJob& job) -> BackgroundJob::Outcome {
         core::RefreshOptions options;
+        options.measure = measure;
         options.cancel = job.cancelFlag();
         options.progress = [&job](const std::string& stage, std::int64_t done, std::int64_t total) {
+            const QString words = QString::fromStdString(stage);
             job.reportProgress(
                 done, total,
-                QString("%1: %2 of %3").arg(QString::fromStdString(stage)).arg(done).arg(total));
+                total > 0 ? QString("%1: %2 of %3").arg(words).arg(done).arg(total) : words);
         };
         auto report = core::refreshSuggestions(folder, options);
         if (!report) return {false, QString::fromStdString(report.error().message)};
@@ -236,9 +282,12 @@ bool SuggestionBar::suggestLabels(const QString& modelSource, QString* error) {
     m_lastRun.clear();
     m_report->clear();
     m_progress->track(m_job, "Suggesting labels");
-    m_job->start([folder, source, modelName](BackgroundJob& job) -> BackgroundJob::Outcome {
+    core::SuggestionSettings settings;
+    settings.measure = uncertaintyMeasure();
+    m_job->start([folder, source, modelName,
+                  settings](BackgroundJob& job) -> BackgroundJob::Outcome {
         auto report = core::suggestLabels(
-            folder, source, {},
+            folder, source, settings,
             [&job](std::int64_t done, std::int64_t total) {
                 job.reportProgress(done, total, QString("%1 of %2 images").arg(done).arg(total));
             },

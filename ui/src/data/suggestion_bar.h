@@ -3,9 +3,13 @@
 #include <QList>
 #include <QWidget>
 
+#include "fovea/core/session/labeling_order.h"
+
+class QActionGroup;
 class QLabel;
 class QPushButton;
 class QSpinBox;
+class QToolButton;
 
 namespace fovea::ui {
 
@@ -16,7 +20,8 @@ class ProjectSession;
 // The Data page's strip for model-assisted labeling: Suggest Labels… (a trained model predicts
 // the project's unlabeled images on a worker thread, core::suggestLabels), Refresh (a head
 // fitted in seconds on the offline backbone's cached embeddings of the labels so far suggests
-// instead, and orders "Label next", core::refreshSuggestions), what the last run did and how
+// instead, core::refreshSuggestions; both order "Label next" by the uncertainty measure the ▾
+// menu beside Refresh chooses, with diversity), what the last run did and how
 // many suggestions wait, and Accept All… with its confidence threshold, which says how many
 // images it will label before it does. Accepting is the page's (one undoable command): this strip
 // asks for it through acceptRequested.
@@ -39,6 +44,11 @@ class SuggestionBar : public QWidget {
     // Starts a Refresh; false, with why, when it cannot start.
     bool refreshSuggestions(QString* error = nullptr);
     BackgroundJob* job() const { return m_job; }
+
+    // How "Label next" measures where the model hesitates, for the next Suggest or Refresh
+    // (the ▾ menu beside Refresh).
+    core::UncertaintyMeasure uncertaintyMeasure() const;
+    void setUncertaintyMeasure(core::UncertaintyMeasure measure);
 
     int acceptThresholdPercent() const;
     void setAcceptThresholdPercent(int percent);
@@ -69,6 +79,8 @@ class SuggestionBar : public QWidget {
     JobProgressBar* m_progress;
     QPushButton* m_suggest;
     QPushButton* m_refresh;
+    QToolButton* m_measureButton;
+    QActionGroup* m_measures;
     QLabel* m_report;
     QSpinBox* m_threshold;
     QPushButton* m_acceptAll;

@@ -53,8 +53,9 @@ bool BackgroundJob::isRunning() const { return m_running.load(); }
 
 void BackgroundJob::reportProgress(qint64 done, qint64 total, const QString& text) {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    const bool last = total > 0 && done >= total;
-    if (!last && now - m_lastReportMs.load() < kProgressIntervalMs) return;
+    // The last figures, and a stage of unknown length (the strip turns busy), always show.
+    const bool always = total <= 0 || done >= total;
+    if (!always && now - m_lastReportMs.load() < kProgressIntervalMs) return;
     m_lastReportMs = now;
     Q_EMIT progress(done, total, text);
 }

@@ -144,8 +144,8 @@ TEST(PredictImages, UnreadableImagesCarryTheirErrorAndTheOthersArePredicted) {
 
 TEST(PredictionsCsv, OneRowPerImageWithQuotingAndErrors) {
     std::vector<core::ImagePrediction> predictions{
-        {"/data/a, b.png", {{1, "cat", 0.75}, {0, "dog \"big\"", 0.25}}, std::nullopt},
-        {"/data/bad.png", {}, std::string("/data/bad.png: not an image")}};
+        {"/data/a, b.png", {{1, "cat", 0.75}, {0, "dog \"big\"", 0.25}}, std::nullopt, {}},
+        {"/data/bad.png", {}, std::string("/data/bad.png: not an image"), {}}};
     TempFolder folder("fovea-predict-csv");
     const fs::path file = folder / "out.csv";
     ASSERT_TRUE(core::writePredictionsCsv(file, predictions, 2).ok());

@@ -26,7 +26,8 @@ struct RefreshOptions {
     // near 77%: tests/bench/bench_active_learning).
     HealthBackbone backbone;
     UncertaintyMeasure measure = UncertaintyMeasure::Margin;
-    // Stage ("embedding", "fitting", "ordering"), done and total.
+    // Stage ("embedding", "fitting", "ordering"), done and total images (0 for the stages
+    // whose length is not known).
     std::function<void(const std::string& stage, std::int64_t done, std::int64_t total)> progress;
     const std::atomic<bool>* cancel = nullptr;
 };

@@ -46,10 +46,14 @@ struct ImagePrediction {
     std::filesystem::path path;
     std::vector<ClassScore> top;       // most probable first; empty when `error` is set
     std::optional<std::string> error;  // the image was skipped: names the file and the problem
+    // What the network's head saw (its blocks before the head, averaged over space), scaled to
+    // length 1; only with PredictionOptions::withEmbedding, and empty when `error` is set.
+    std::vector<float> embedding;
 };
 
 struct PredictionOptions : InferenceSettings {
-    int topK = 5;  // clamped to [1, number of classes]
+    int topK = 5;                // clamped to [1, number of classes]
+    bool withEmbedding = false;  // fill ImagePrediction::embedding too (no extra forward pass)
 };
 
 // progress(done, total) counts images, failed ones included; called after every batch.
