@@ -21,5 +21,5 @@ if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]]; then
     exit 0
 fi
 
-echo "demo.sh: opening the workbench on $demo/run/project"
-exec "$bin/fovea" --project "$demo/run/project"
+echo "demo.sh: opening the workbench on $demo/project"
+exec "$bin/fovea" --project "$demo/project"

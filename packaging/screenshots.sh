@@ -19,7 +19,7 @@ if [[ -z "$demo" ]]; then
 fi
 # The project's folder name is what the window title shows.
 project="$work/Fashion-MNIST demo"
-cp -r "$demo/run/project" "$project"
+cp -r "$demo/project" "$project"
 
 display=":$((90 + RANDOM % 100))"
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &

@@ -8,6 +8,8 @@
 #include "common_options.h"
 #include "exit_codes.h"
 #include "fovea/core/project/fashion_mnist.h"
+#include "fovea/core/project/folder_import.h"
+#include "fovea/core/project/project_store.h"
 #include "fovea/core/session/model_bundle.h"
 #include "fovea/core/session/run_records.h"
 #include "fovea/core/training/run_folder.h"
@@ -26,9 +28,9 @@ constexpr const char* kLastImageNetBlock = "block10";
 constexpr int kImageSize = 96;
 constexpr int kUnlabeledImages = 50;
 
-TrainOptions demoTraining(const DemoOptions& o, const fs::path& images, const fs::path& run) {
+TrainOptions demoTraining(const DemoOptions& o, const fs::path& project, const fs::path& run) {
     TrainOptions train;
-    train.data = images;
+    train.data = project;
     train.runFolder = run;
     train.network.architecture = kArchitecture;
     train.network.weights = o.weights;
@@ -69,7 +71,9 @@ int runDemo(DemoOptions o) {
     const bool json = o.json;
     const auto started = std::chrono::steady_clock::now();
     const fs::path images = o.out / "images";
-    const fs::path run = o.out / "run";
+    // The run lives in the project's runs/, so the workbench opened on the project lists it.
+    const fs::path project = o.out / "project";
+    const fs::path run = project / "runs" / "demo";
     const fs::path bundle = o.out / "model";
     if (fs::exists(run / core::RunFolder::kConfigFile)) {
         return reportError(json, kExitUsage,
@@ -93,9 +97,16 @@ int runDemo(DemoOptions o) {
                   << images.string() << " (" << kUnlabeledImages << " left unlabeled)\n";
     }
 
+    {
+        auto store = core::ProjectStore::create(project);
+        if (!store) return reportError(json, kExitFailure, store.error().message);
+        auto imported = core::importFolder(store.value(), images);
+        if (!imported) return reportError(json, kExitFailure, imported.error().message);
+    }
+
     nlohmann::json trained;
     std::string trainText;
-    const int trainCode = trainRun(demoTraining(o, images, run), trained, trainText);
+    const int trainCode = trainRun(demoTraining(o, project, run), trained, trainText);
     if (trainCode != kExitSuccess) {
         if (!trained.is_null()) printResult(json, trained, trainText);
         return trainCode;
@@ -113,6 +124,7 @@ int runDemo(DemoOptions o) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     nlohmann::json result = {{"project_images", images.string()},
+                             {"project", project.string()},
                              {"run_folder", trained.value("run_folder", run.string())},
                              {"weights", o.weights},
                              {"architecture", kArchitecture},
@@ -135,7 +147,9 @@ int runDemo(DemoOptions o) {
          << "Model bundle with model card: " << bundle.string() << "\n"
          << "Demo finished in " << formatDuration(seconds) << ". Validation accuracy "
          << 100.0 * result["val_accuracy"].get<double>() << "% with "
-         << (o.weights == "none" ? "random" : "the offline default") << " weights.\n";
+         << (o.weights == "none" ? "random" : "the offline default") << " weights.\n"
+         << "Open the project, its run listed, in the workbench: fovea --project "
+         << project.string() << "\n";
     printResult(json, result, text.str());
     return kExitSuccess;
 }

@@ -19,39 +19,11 @@
 #include "fovea/core/project/fashion_mnist.h"
 #include "fovea/core/project/folder_import.h"
 #include "fovea/ui/main_window.h"
+#include "stall_probe.h"
 
 namespace {
 
 constexpr int kImagesPerClass = 5000;  // x 10 classes
-
-// Longest gap between ticks of a 5 ms timer: how long the GUI thread was unavailable.
-class StallProbe : public QObject {
-  public:
-    StallProbe() {
-        m_timer.setInterval(5);
-        connect(&m_timer, &QTimer::timeout, this, [this] {
-            const qint64 now = m_clock.nsecsElapsed();
-            if (m_last > 0) m_longest = std::max(m_longest, now - m_last);
-            m_last = now;
-        });
-    }
-    void start() {
-        m_longest = 0;
-        m_last = 0;
-        m_clock.start();
-        m_timer.start();
-    }
-    double stopMs() {
-        m_timer.stop();
-        return m_longest / 1e6;
-    }
-
-  private:
-    QTimer m_timer;
-    QElapsedTimer m_clock;
-    qint64 m_last = 0;
-    qint64 m_longest = 0;
-};
 
 }  // namespace
 
@@ -96,23 +68,23 @@ int main(int argc, char** argv) {
                 openMs);
 
     // Scroll from top to bottom in 400 steps, letting events (thumbnails) flow for 10 ms each.
-    StallProbe probe;
+    fovea::test::StallProbe probe;
     QScrollBar* bar = page->grid()->verticalScrollBar();
-    probe.start();
+    probe.restart();
     clock.restart();
     constexpr int kSteps = 400;
     for (int step = 0; step <= kSteps; ++step) {
         bar->setValue(bar->maximum() * step / kSteps);
         QTest::qWait(10);
     }
-    const double scrollStall = probe.stopMs();
+    const double scrollStall = probe.longestMs();
     std::printf("scroll through %d images (%d steps, %.1f s): longest GUI stall %.1f ms\n",
                 page->model()->rowCount(), kSteps, clock.elapsed() / 1e3, scrollStall);
 
     // Label 200 images by key presses, one after the other.
     page->grid()->setFocus();
     page->selectImages({page->model()->record(0).id});
-    probe.start();
+    probe.restart();
     clock.restart();
     constexpr int kPresses = 200;
     for (int i = 0; i < kPresses; ++i) {
@@ -121,6 +93,6 @@ int main(int argc, char** argv) {
     }
     const double perKeyMs = clock.nsecsElapsed() / 1e6 / kPresses;
     std::printf("label by key press: %.1f ms per key (%d presses), longest stall %.1f ms\n",
-                perKeyMs, kPresses, probe.stopMs());
+                perKeyMs, kPresses, probe.longestMs());
     return 0;
 }

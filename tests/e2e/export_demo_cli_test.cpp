@@ -14,6 +14,8 @@
 #include "fovea/core/export/model_export.h"
 #include "fovea/core/loader/image_batch_loader.h"
 #include "fovea/core/project/fashion_mnist.h"
+#include "fovea/core/project/project_store.h"
+#include "fovea/core/session/run_catalogue.h"
 #include "fovea/core/session/trained_model.h"
 #include "fovea/core/weights_import/offline_default.h"
 #include "run_process.h"
@@ -55,6 +57,13 @@ TEST(DemoCli, FineTunesExportsOnnxThatOpenCvRunsLikePredict) {
                              "parity.json", "README.md"}) {
         EXPECT_TRUE(fs::is_regular_file(bundle / name)) << name;
     }
+    // The run is the project's: the workbench opened on the project lists it.
+    const fs::path project = result.at("project").get<std::string>();
+    EXPECT_TRUE(core::ProjectStore::exists(project)) << project;
+    const auto runs = core::listRuns(project / "runs");
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_TRUE(fs::equivalent(runs[0].folder, result.at("run_folder").get<std::string>()));
+    EXPECT_EQ(runs[0].status, core::RunStatus::Finished);
     // Unlabeled images are there for labeling in the workbench.
     int unlabeled = 0;
     for (const auto& entry : fs::directory_iterator(out / "images"))

@@ -163,6 +163,14 @@ class HealthPageTest : public QObject {
         checkUnreadable(page);
         checkMap(window, page, usable);
         grabTabs(window, page);
+
+        // Another project, not checked yet: no findings, and no empty map axes.
+        QVERIFY(fovea::test::importNewProject(window, temp.path() + "/other",
+                                              QString::fromStdString(images.string())));
+        QVERIFY(!page->checkup().has_value());
+        page->tabs()->setCurrentIndex(HealthPage::MapTab);
+        QVERIFY(!page->map()->plot()->isVisible());
+        QVERIFY(page->map()->findChild<QLabel*>("mapNote")->isVisible());
     }
 
   private:

@@ -32,6 +32,7 @@
 #include "model/model_page.h"
 #include "project/project_session.h"
 #include "qcustomplot_wrapper.h"
+#include "stall_probe.h"
 #include "train/lr_finder_panel.h"
 #include "train/train_page.h"
 #include "train/training_charts.h"
@@ -47,28 +48,6 @@ using fovea::ui::TrainingOutcomeInfo;
 namespace fs = std::filesystem;
 
 namespace {
-
-// Longest gap between ticks of a 10 ms timer: how long the GUI thread was unavailable.
-class StallProbe : public QObject {
-  public:
-    StallProbe() {
-        m_timer.setInterval(10);
-        connect(&m_timer, &QTimer::timeout, this, [this] {
-            const qint64 now = m_clock.elapsed();
-            if (m_last >= 0) m_longest = std::max(m_longest, now - m_last);
-            m_last = now;
-        });
-        m_clock.start();
-        m_timer.start();
-    }
-    qint64 longestMs() const { return m_longest; }
-
-  private:
-    QTimer m_timer;
-    QElapsedTimer m_clock;
-    qint64 m_last = -1;
-    qint64 m_longest = 0;
-};
 
 int metricsRows(const QString& runFolder) {
     std::ifstream file(fs::path(runFolder.toStdString()) / "metrics.csv");
@@ -121,7 +100,7 @@ class TrainPageTest : public QObject {
         fovea::test::setShortRun(*page, 3);
         QSignalSpy batches(page->worker(), &fovea::ui::TrainingWorker::batchReported);
         QSignalSpy finished(page, &fovea::ui::TrainPage::trainingFinished);
-        StallProbe probe;
+        fovea::test::StallProbe probe;
         QString error;
         QVERIFY2(page->startTraining(&error), qPrintable(error));
         QVERIFY(finished.wait(180000));
@@ -245,7 +224,7 @@ class TrainPageTest : public QObject {
         auto* start = page->findChild<QPushButton*>("startButton");
         QVERIFY(find && start);
         QVERIFY(start->isEnabled());
-        StallProbe probe;
+        fovea::test::StallProbe probe;
         QTest::mouseClick(find, Qt::LeftButton);
         QVERIFY(finder->isRunning());
         QVERIFY(!start->isEnabled());  // one piece of training at a time

@@ -41,6 +41,7 @@ EmbeddingMapView::EmbeddingMapView(ThumbnailCache* thumbnails, QWidget* parent)
     m_note = new QLabel(this);
     m_note->setObjectName("mapNote");
     m_note->setWordWrap(true);
+    m_note->setAlignment(Qt::AlignTop | Qt::AlignLeft);
     m_plot = new QCustomPlot(this);
     m_plot->setObjectName("embeddingMap");
     m_plot->setMouseTracking(true);
@@ -95,8 +96,10 @@ void EmbeddingMapView::setSession(ProjectSession* session) {
 void EmbeddingMapView::showMap(const std::vector<core::ImageId>& images,
                                const core::EmbeddingMap& map, const QString& error,
                                const QString& axis) {
-    m_plot->xAxis->setLabel("1st " + axis);
-    m_plot->yAxis->setLabel("2nd " + axis);
+    // No map, no empty axes: the note alone says when one comes.
+    m_plot->setVisible(!images.empty());
+    m_plot->xAxis->setLabel(axis.isEmpty() ? QString() : "1st " + axis);
+    m_plot->yAxis->setLabel(axis.isEmpty() ? QString() : "2nd " + axis);
     m_images = images;
     m_map = map;
     m_indexOf.clear();

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <array>
+#include <cmath>
 #include <set>
+#include <string>
 #include <type_traits>
 
 #include "project_test_support.h"
@@ -168,6 +171,28 @@ TEST(ProjectStore, SecondConnectionSeesCommittedChanges) {
 
 // --- Classes ---
 
+// CIELAB (D65) of an sRGB "#rrggbb" colour, and the delta E 1976 between two.
+std::array<double, 3> cielab(const std::string& hex) {
+    std::array<double, 3> linear{};
+    for (int c = 0; c < 3; ++c) {
+        const double v = std::stoi(hex.substr(1 + 2 * c, 2), nullptr, 16) / 255.0;
+        linear[c] = v > 0.04045 ? std::pow((v + 0.055) / 1.055, 2.4) : v / 12.92;
+    }
+    const auto [r, g, b] = linear;
+    const double x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+    const double y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    const double z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+    const auto f = [](double t) { return t > 0.008856 ? std::cbrt(t) : 7.787 * t + 16.0 / 116.0; };
+    return {116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))};
+}
+
+double cielabDistance(const std::string& first, const std::string& second) {
+    const auto a = cielab(first);
+    const auto b = cielab(second);
+    return std::sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
+                     (a[2] - b[2]) * (a[2] - b[2]));
+}
+
 TEST(ProjectStore, ClassesKeepOrderAndGetDistinctColours) {
     TempDir dir;
     ProjectStore store = createProject(dir.path());
@@ -185,6 +210,15 @@ TEST(ProjectStore, ClassesKeepOrderAndGetDistinctColours) {
         colours.insert(classes[i].colour);
     }
     EXPECT_EQ(colours.size(), 30u);
+
+    // A ten-class project tells every class from every other at a glance: at least 25 CIELAB
+    // units (delta E 1976) between any two of the first ten colours.
+    for (std::size_t a = 0; a < 10; ++a) {
+        for (std::size_t b = a + 1; b < 10; ++b) {
+            EXPECT_GE(cielabDistance(classes[a].colour, classes[b].colour), 25.0)
+                << classes[a].colour << " " << classes[b].colour;
+        }
+    }
 }
 
 TEST(ProjectStore, AddClassValidatesNames) {
