@@ -268,6 +268,17 @@ class EvaluatePageTest : public QObject {
             QVERIFY(headerFont.horizontalAdvance(matrix->horizontalHeaderItem(c)->text()) <
                     matrix->columnWidth(c));
         }
+
+        // Evaluating a run again clears what was shown at once: no cell tab of the last one.
+        QVERIFY(tabs->tabText(0).contains("→"));
+        QSignalSpy again(page, &fovea::ui::EvaluatePage::evaluated);
+        QVERIFY(page->evaluateRun(m_run));
+        QCOMPARE(tabs->tabText(0), QString("Images in cell"));
+        QCOMPARE(cell->count(), 0);
+        QCOMPARE(matrix->rowCount(), 0);
+        QVERIFY(fovea::test::received(again, 120000));
+        QCOMPARE(tabs->tabText(0), QString("Images in cell"));
+        QCOMPARE(cell->count(), 0);
     }
 
     // Issue 21: Grad-CAM views show a colour scale, core's own heatmap colours, low to high.

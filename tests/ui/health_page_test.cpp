@@ -22,6 +22,7 @@
 #include <set>
 
 #include "data/data_page.h"
+#include "data/thumbnail_cache.h"
 #include "fovea/core/project/fashion_mnist.h"
 #include "fovea/ui/main_window.h"
 #include "health/class_balance_view.h"
@@ -77,6 +78,32 @@ class HealthPageTest : public QObject {
     Q_OBJECT
   private Q_SLOTS:
     void initTestCase() { fovea::test::useTestSettings("FoveaHealthPageTest"); }
+
+    // A group of many look-alikes shows its first tiles and how many more, and stays within the
+    // view, so its Exclude Extras button is in sight without scrolling sideways.
+    void aLargeDuplicateGroupFitsTheView() {
+        fovea::ui::ThumbnailCache thumbnails(72);
+        fovea::ui::DuplicatesView view(&thumbnails);
+        view.resize(900, 500);
+        view.show();
+        core::DuplicateFinding finding;
+        finding.kind = core::DuplicateKind::Near;
+        for (int i = 0; i < 15; ++i) {
+            finding.images.push_back(i + 1);
+            finding.paths.push_back("/nowhere/look-alike-" + std::to_string(i) + ".png");
+            finding.splits.push_back(core::Split::Train);
+        }
+        view.showFindings({finding});
+        QTRY_VERIFY(view.groupWidget(0) != nullptr);
+        QWidget* group = view.groupWidget(0);
+        auto* more = group->findChild<QLabel*>("moreTiles");
+        QVERIFY(more);
+        QVERIFY2(more->text().startsWith("and 9 more"), qPrintable(more->text()));
+        QTest::qWait(20);
+        auto* exclude = group->findChild<QPushButton*>("excludeExtrasButton");
+        const QPoint right = exclude->mapTo(&view, QPoint(exclude->width(), 0));
+        QVERIFY2(right.x() <= view.width(), qPrintable(QString::number(right.x())));
+    }
 
     void checksAProjectAndFixesWhatItFinds() {
         QTemporaryDir temp;
@@ -188,8 +215,10 @@ class HealthPageTest : public QObject {
             QVERIFY(std::find(ids.begin(), ids.end(), originalId) != ids.end());
         }
         QVERIFY(leakGroup >= 0);
+        // The groups' widgets are built a few per turn of the event loop.
+        QTRY_VERIFY(view->groupWidget(leakGroup) != nullptr);
         QWidget* group = view->groupWidget(leakGroup);
-        QVERIFY(group && group->isVisible());
+        QVERIFY(group->isVisible());
         auto* badge = group->findChild<QLabel*>("leakBadge");
         QVERIFY(badge && badge->isVisible());
         QCOMPARE(badge->text(), QString("Leak: train and validation"));

@@ -489,11 +489,18 @@ class PredictPageTest : public QObject {
 
         QCOMPARE(statusOf(page), QString("5 predicted, 2 unreadable"));
 
-        // Its preview says why; it has no score bars.
+        // Its preview says why, once; it has no score bars, and the picture keeps its place.
+        const int pictureHeight = page.findChild<QLabel*>("predictImage")->height();
         page.selectPrediction(rowNamed(page, "notes.jpg"));
         QCOMPARE(page.findChildren<QProgressBar*>("scoreBar").size(), 0);
-        auto* why = page.findChild<QLabel*>("scoreError");
-        QVERIFY(why && why->text().contains("not an image"));
+        auto* preview = page.findChild<QLabel*>("predictImage");
+        QVERIFY2(preview->text().contains("not an image"), qPrintable(preview->text()));
+        int saying = 0;
+        for (const QLabel* label : page.findChildren<QLabel*>())
+            saying += label->isVisible() && label->text().contains("not an image");
+        QCOMPARE(saying, 1);
+        QTest::qWait(20);
+        QCOMPARE(preview->height(), pictureHeight);
 
         // The CSV: an error column, filled for the unreadable files only.
         const QString csv = m_temp.path() + "/mixed.csv";

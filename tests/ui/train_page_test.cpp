@@ -224,13 +224,31 @@ class TrainPageTest : public QObject {
         auto* start = page->findChild<QPushButton*>("startButton");
         QVERIFY(find && start);
         QVERIFY(start->isEnabled());
+        // Nothing in the settings column moves while the finder runs and after it finished.
+        QTest::qWait(20);
+        auto* column = page->findChild<QWidget*>("trainSettingsScroll");
+        QVERIFY(column);
+        const QRect columnBefore = column->geometry();
+        const auto placeOf = [page](const char* name) {
+            auto* widget = page->findChild<QWidget*>(name);
+            return widget ? widget->mapTo(page, QPoint()) : QPoint(-1, -1);
+        };
+        const QPoint epochsBefore = placeOf("epochsSpin");
+        const QPoint findBefore = placeOf("findLearningRateButton");
         fovea::test::StallProbe probe;
         QTest::mouseClick(find, Qt::LeftButton);
         QVERIFY(finder->isRunning());
+        QTest::qWait(50);
+        QCOMPARE(placeOf("epochsSpin"), epochsBefore);
+        QCOMPARE(placeOf("findLearningRateButton"), findBefore);
         QVERIFY(!start->isEnabled());  // one piece of training at a time
         QVERIFY(finished.wait(180000));
         QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
         QVERIFY(start->isEnabled());
+        QTest::qWait(50);
+        QCOMPARE(column->geometry(), columnBefore);
+        QCOMPARE(placeOf("epochsSpin"), epochsBefore);
+        QCOMPARE(placeOf("findLearningRateButton"), findBefore);
         // The curve: one point per step until it stopped (a diverging loss stops it early).
         QVERIFY2(finder->points() >= 10, qPrintable(QString::number(finder->points())));
         QVERIFY(finder->points() <= 40);
@@ -264,6 +282,13 @@ class TrainPageTest : public QObject {
         qInfo() << "LR finder:" << finder->points() << "points, suggested" << suggested
                 << "; longest GUI stall" << probe.longestMs() << "ms";
         QVERIFY(probe.longestMs() < 100);
+
+        // The run's estimate, with the first run's advice, is readable whole in its room.
+        auto* estimate = page->findChild<QLabel*>("estimateLabel");
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !estimate->text().isEmpty() && !estimate->text().startsWith("Estimating"), 120000);
+        QVERIFY2(estimate->heightForWidth(estimate->width()) <= estimate->height(),
+                 qPrintable(estimate->text()));
     }
 
     void watchSetShowsPredictionsAfterEveryEpoch() {

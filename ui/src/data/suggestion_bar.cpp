@@ -11,6 +11,7 @@
 #include <QSpinBox>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "data/suggest_model_dialog.h"
 #include "fovea/core/count_text.h"
@@ -91,10 +92,13 @@ SuggestionBar::SuggestionBar(QWidget* parent)
     // room; both Suggest and Refresh order by it.
     m_measureButton->setObjectName("labelNextMeasureButton");
     m_measureButton->setText("▾");
-    m_measureButton->setToolTip("What \"Label next\" puts first");
+    m_measureButton->setToolTip("What \"Label next\" puts first, from the next Suggest or Refresh");
     m_measureButton->setPopupMode(QToolButton::InstantPopup);
     auto* measureMenu = new QMenu(m_measureButton);
-    measureMenu->addSection("Label next puts first the images whose");
+    // The order is made by Suggest and Refresh: the choice shows from the next of them on.
+    measureMenu->addSection(
+        "From the next Suggest or Refresh, Label next puts first the images "
+        "whose");
     const auto addMeasure = [&](const QString& text, core::UncertaintyMeasure measure,
                                 const QString& name) {
         QAction* action = measureMenu->addAction(text);
@@ -135,25 +139,30 @@ SuggestionBar::SuggestionBar(QWidget* parent)
         "undoes it)");
     connect(m_acceptAll, &QPushButton::clicked, this, &SuggestionBar::askAcceptAll);
 
-    // The report has a line of its own below the buttons, two lines high at least: beside
-    // them, in the Data page's middle column, it wrapped to five lines and the grid jumped
-    // each time it changed; with the progress strip the row was wider than the column and
-    // pushed the window past the screen.
+    // The report has a line of its own below the buttons, two lines high: beside them, in the
+    // Data page's middle column, it wrapped to five lines and the grid jumped each time it
+    // changed. The progress strip takes the report's place while a job runs (beside the
+    // buttons it had a few dozen pixels and cut its own words), in the same fixed room.
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_suggest);
     buttons->addWidget(m_refresh);
     buttons->addWidget(m_measureButton);
-    buttons->addWidget(m_progress, 1);
     buttons->addStretch();
     buttons->addWidget(m_acceptAll);
     buttons->addWidget(m_threshold);
-    m_report->setMinimumHeight(2 * m_report->fontMetrics().lineSpacing());
     m_report->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    auto* status = new QWidget(this);
+    auto* statusLayout = new QVBoxLayout(status);
+    statusLayout->setContentsMargins(0, 0, 0, 0);
+    statusLayout->addWidget(m_report);
+    statusLayout->addWidget(m_progress);
+    status->setFixedHeight(
+        std::max(2 * m_report->fontMetrics().lineSpacing(), m_progress->sizeHint().height()));
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(2);
     layout->addLayout(buttons);
-    layout->addWidget(m_report);
+    layout->addWidget(status);
 
     connect(m_job, &BackgroundJob::finished, this, &SuggestionBar::onFinished);
     refresh();
@@ -202,12 +211,10 @@ void SuggestionBar::refresh() {
     }
     m_acceptAll->setEnabled(waiting > 0 && !m_job->isRunning());
     m_threshold->setEnabled(waiting > 0);
-    // The progress strip takes their place while the model runs.
-    m_acceptAll->setVisible(!m_job->isRunning());
-    m_threshold->setVisible(!m_job->isRunning());
     m_suggest->setEnabled(m_session && !m_job->isRunning());
     m_refresh->setEnabled(m_session && !m_job->isRunning());
     m_measureButton->setEnabled(!m_job->isRunning());
+    m_report->setVisible(!m_job->isRunning());
     if (m_job->isRunning()) return;  // the progress strip speaks
     QString text = m_lastRun;
     if (waiting > 0) {

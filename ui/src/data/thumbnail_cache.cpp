@@ -1,9 +1,11 @@
 #include "data/thumbnail_cache.h"
 
+#include <QElapsedTimer>
 #include <QMetaObject>
 #include <QThread>
 #include <algorithm>
 #include <opencv2/imgproc.hpp>
+#include <utility>
 
 #include "fovea/core/image/image_decode.h"
 #include "widgets/rgb_image.h"
@@ -16,6 +18,8 @@ namespace {
 constexpr int kCacheKilobytes = 256 * 1024;
 // Requests beyond this are the oldest, long scrolled past: dropped (asked for again if shown).
 constexpr std::size_t kMaxQueued = 1500;
+// How long one turn of the event loop may spend handing out thumbnails.
+constexpr qint64 kDeliveryBudgetMs = 8;
 
 int imageKilobytes(const QImage& image) {
     return std::max<int>(1, static_cast<int>(image.sizeInBytes() / 1024));
@@ -44,7 +48,11 @@ QImage decodeThumbnail(const QString& path, int side, QString* error) {
     return imageFromRgb(scaled);
 }
 
-ThumbnailCache::ThumbnailCache(int side, QObject* parent) : QObject(parent), m_side(side) {
+ThumbnailCache::ThumbnailCache(int side, QObject* parent)
+    : QObject(parent), m_side(side), m_deliveryTimer(new QTimer(this)) {
+    m_deliveryTimer->setSingleShot(true);
+    m_deliveryTimer->setInterval(0);
+    connect(m_deliveryTimer, &QTimer::timeout, this, &ThumbnailCache::deliverReady);
     m_images.setMaxCost(kCacheKilobytes);
     m_pool.setMaxThreadCount(std::max(1, QThread::idealThreadCount()));
 }
@@ -121,14 +129,41 @@ void ThumbnailCache::workLoop() {
             m_queue.pop_back();
         }
         QString error;
-        const QImage image = decodeThumbnail(request.path, m_side, &error);
+        QImage image = decodeThumbnail(request.path, m_side, &error);
+        bool schedule = false;
+        {
+            std::lock_guard lock(m_mutex);
+            m_ready.push_back({std::move(request), std::move(image), std::move(error)});
+            schedule = !std::exchange(m_deliveryScheduled, true);
+        }
         // Back to the owner's thread; dropped by Qt if the cache is gone by then.
-        QMetaObject::invokeMethod(
-            this, [this, request, image, error] { deliver(request, image, error); },
-            Qt::QueuedConnection);
+        if (schedule) {
+            QMetaObject::invokeMethod(
+                m_deliveryTimer, [timer = m_deliveryTimer] { timer->start(); },
+                Qt::QueuedConnection);
+        }
     }
     std::lock_guard lock(m_mutex);
     --m_workers;
+}
+
+void ThumbnailCache::deliverReady() {
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < kDeliveryBudgetMs) {
+        Decoded next;
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_ready.empty()) {
+                m_deliveryScheduled = false;
+                return;
+            }
+            next = std::move(m_ready.front());
+            m_ready.pop_front();
+        }
+        deliver(next.request, next.image, next.error);
+    }
+    m_deliveryTimer->start();  // the rest in the next turn, after the window's own events
 }
 
 void ThumbnailCache::deliver(const Request& request, const QImage& image, const QString& error) {

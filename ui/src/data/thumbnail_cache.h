@@ -6,6 +6,7 @@
 #include <QObject>
 #include <QString>
 #include <QThreadPool>
+#include <QTimer>
 #include <atomic>
 #include <deque>
 #include <mutex>
@@ -46,8 +47,16 @@ class ThumbnailCache : public QObject {
         QString path;
         quint64 generation = 0;
     };
+    struct Decoded {
+        Request request;
+        QImage image;
+        QString error;
+    };
     void startWorkerIfIdle();
     void workLoop();
+    // Hands decoded thumbnails to the owner's thread a few milliseconds' worth per turn of the
+    // event loop: hundreds arriving at once, each repainting a view, kept the window still.
+    void deliverReady();
     void deliver(const Request& request, const QImage& image, const QString& error);
 
     const int m_side;
@@ -59,6 +68,9 @@ class ThumbnailCache : public QObject {
     std::deque<Request> m_queue;
     QHash<qint64, quint64> m_queued;  // id -> generation, queued or in decoding
     int m_workers = 0;
+    std::deque<Decoded> m_ready;  // decoded, not yet delivered
+    bool m_deliveryScheduled = false;
+    QTimer* m_deliveryTimer;  // owner's thread only
     std::atomic<quint64> m_generation{0};
     std::atomic<bool> m_stopping{false};
 };

@@ -32,6 +32,7 @@ namespace fovea::ui {
 namespace {
 
 constexpr const char* kNoRunText = "No run evaluated yet: train one on the Train page.";
+constexpr const char* kCellTabText = "Images in cell";
 
 constexpr int kThumbnailSide = 96;
 // Wide enough for "T-shirt/top → Pullover"; longer captions are elided, in full in the tooltip.
@@ -92,7 +93,7 @@ EvaluatePage::EvaluatePage(QWidget* parent)
     for (QListWidget* list : {m_cellImages, m_topLosses}) list->installEventFilter(this);
 
     m_tabs = new QTabWidget(this);
-    m_tabs->addTab(m_cellImages, "Images in cell");
+    m_tabs->addTab(m_cellImages, kCellTabText);
     m_tabs->addTab(m_topLosses, "Top losses");
     m_tabs->addTab(m_perClass, "Per class");
     // Key L: every class by name, as on the Data page (keys 1-9 reach only the first nine).
@@ -170,12 +171,18 @@ void EvaluatePage::setSession(ProjectSession* session) {
 void EvaluatePage::closeRun() {
     m_job->cancel();
     m_pending.reset();
-    m_evaluation.reset();
     m_runFolder.clear();
     m_runLabel->setText(kNoRunText);
+    clearResults();
+}
+
+void EvaluatePage::clearResults() {
+    m_evaluation.reset();
+    m_cellTruth = m_cellPredicted = -1;
     m_confusion->showEvaluation(nullptr);
     m_cellImages->clear();
     m_topLosses->clear();
+    m_tabs->setTabText(0, kCellTabText);
     m_perClass->setRowCount(0);
     m_summary->clear();
     m_image->clearPreview();
@@ -184,6 +191,8 @@ void EvaluatePage::closeRun() {
 bool EvaluatePage::evaluateRun(const QString& runFolder) {
     if (m_job->isRunning()) return false;
     m_gradCamJob = false;
+    // Nothing of the run shown before stays on screen as if it were this one's.
+    clearResults();
     m_runFolder = runFolder;
     m_runLabel->setText("Run: " + runFolder);
     m_summary->setText("Evaluating the run's model on its validation images…");

@@ -74,6 +74,8 @@ class EvaluatePage : public QWidget {
   private:
     void chooseRun();
     void onJobFinished(bool ok, const QString& message);
+    // Empties every view of results (the run's name stays).
+    void clearResults();
     void showFigures();
     void refreshLists();
     // Labels changed in the project (here, on the Data page, or by undo): the figures follow.

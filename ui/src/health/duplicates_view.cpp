@@ -7,6 +7,7 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSet>
+#include <QTimer>
 #include <QUndoStack>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -21,6 +22,9 @@ namespace fovea::ui {
 namespace {
 
 constexpr int kTileWidth = 120;
+// Tiles shown per group: a group of look-alikes can hold dozens, and a row of them pushed the
+// group's Exclude Extras button out of sight.
+constexpr std::size_t kTilesShown = 6;
 const char* const kIdProperty = "imageId";
 
 QString imagesText(std::size_t count) {
@@ -98,14 +102,15 @@ void DuplicatesView::clear() {
 void DuplicatesView::showFindings(const std::vector<core::DuplicateFinding>& findings) {
     m_findings = findings;
     m_groups.clear();
+    ++m_generation;  // groups still to build for the previous findings are not built
     m_list = new QWidget;
     auto* layout = new QVBoxLayout(m_list);
     layout->setContentsMargins(0, 0, 0, 0);
     const int shown = std::min<int>(kMaxGroupsShown, static_cast<int>(findings.size()));
     m_groups.resize(static_cast<std::size_t>(shown));
-    for (int i = 0; i < shown; ++i) layout->addWidget(buildGroup(findings[i], m_groups[i]));
     layout->addStretch(1);
     m_scroll->setWidget(m_list);  // deletes the previous list
+    buildGroupsFrom(0);
 
     const auto leaks = std::count_if(findings.begin(), findings.end(),
                                      [](const auto& finding) { return finding.leak; });
@@ -125,6 +130,23 @@ void DuplicatesView::showFindings(const std::vector<core::DuplicateFinding>& fin
         m_summary->setText(text);
     }
     refreshStates();
+}
+
+void DuplicatesView::buildGroupsFrom(int first) {
+    // A few groups per turn of the event loop: a hundred groups' widgets at once kept the window
+    // still for a quarter of a second.
+    constexpr int kGroupsPerTurn = 8;
+    const int shown = static_cast<int>(m_groups.size());
+    const int last = std::min(shown, first + kGroupsPerTurn);
+    auto* layout = static_cast<QVBoxLayout*>(m_list->layout());
+    for (int i = first; i < last; ++i)
+        layout->insertWidget(i, buildGroup(m_findings[i], m_groups[i]));
+    refreshStates();
+    if (last < shown) {
+        QTimer::singleShot(0, this, [this, last, generation = m_generation] {
+            if (generation == m_generation) buildGroupsFrom(last);
+        });
+    }
 }
 
 QWidget* DuplicatesView::buildGroup(const core::DuplicateFinding& finding, Group& group) {
@@ -158,7 +180,7 @@ QWidget* DuplicatesView::buildGroup(const core::DuplicateFinding& finding, Group
     header->addWidget(group.exclude);
 
     auto* tiles = new QHBoxLayout;
-    for (std::size_t i = 0; i < finding.images.size(); ++i) {
+    for (std::size_t i = 0; i < std::min(kTilesShown, finding.images.size()); ++i) {
         const qint64 id = finding.images[i];
         const QString path = QString::fromStdString(finding.paths[i].string());
         auto* tile = new QWidget(frame);
@@ -170,7 +192,9 @@ QWidget* DuplicatesView::buildGroup(const core::DuplicateFinding& finding, Group
         entry.image = new QLabel(tile);
         entry.image->setFixedSize(m_thumbnails->side(), m_thumbnails->side());
         entry.image->setAlignment(Qt::AlignCenter);
-        entry.image->setStyleSheet("background: palette(mid);");
+        // A role, not a style sheet: a style sheet on each of hundreds of tiles is slow.
+        entry.image->setAutoFillBackground(true);
+        entry.image->setBackgroundRole(QPalette::Mid);
         entry.image->setProperty(kIdProperty, id);
         entry.image->installEventFilter(this);
         const QImage thumb = m_thumbnails->request(id, path);
@@ -188,6 +212,13 @@ QWidget* DuplicatesView::buildGroup(const core::DuplicateFinding& finding, Group
         tileLayout->addWidget(entry.caption, 0, Qt::AlignHCenter);
         tiles->addWidget(tile);
         group.tiles.push_back(entry);
+    }
+    if (finding.images.size() > kTilesShown) {
+        auto* more = new QLabel(QString("and %1 more;\nExclude Extras\ncovers them too")
+                                    .arg(finding.images.size() - kTilesShown),
+                                frame);
+        more->setObjectName("moreTiles");
+        tiles->addWidget(more, 0, Qt::AlignVCenter);
     }
     tiles->addStretch(1);
     auto* layout = new QVBoxLayout(frame);
@@ -236,19 +267,24 @@ bool DuplicatesView::excludeImages(const std::vector<core::ImageId>& ids, const 
 }
 
 void DuplicatesView::refreshStates() {
-    // One read per image of the groups: a few hundred at most, each a keyed lookup.
-    const auto excluded = [this](core::ImageId id) {
-        if (!m_session) return false;
-        auto record = m_session->store().image(id);
-        return record && record.value().excluded;
-    };
+    // One query for the project's excluded images (few, as a rule), not one per image: this
+    // runs again as each few groups are built.
+    QSet<core::ImageId> excludedIds;
+    if (m_session) {
+        core::ImageFilter filter;
+        filter.excluded = core::Require::Yes;
+        if (auto images = m_session->store().images(filter)) {
+            for (const auto& image : images.value()) excludedIds.insert(image.id);
+        }
+    }
+    const auto excluded = [&excludedIds](core::ImageId id) { return excludedIds.contains(id); };
     bool anyLeft = false;
     for (std::size_t g = 0; g < m_findings.size(); ++g) {
         const auto extras = core::duplicateExtras(m_findings[g]);
         const bool groupLeft = std::any_of(extras.begin(), extras.end(),
                                            [&](core::ImageId id) { return !excluded(id); });
         anyLeft = anyLeft || groupLeft;
-        if (g >= m_groups.size()) continue;
+        if (g >= m_groups.size() || !m_groups[g].frame) continue;  // not shown, or not yet
         Group& group = m_groups[g];
         group.exclude->setEnabled(groupLeft && m_session);
         group.exclude->setText(groupLeft ? "Exclude Extras" : "Extras Excluded");

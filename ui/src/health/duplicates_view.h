@@ -36,7 +36,8 @@ class DuplicatesView : public QWidget {
     void showFindings(const std::vector<core::DuplicateFinding>& findings);
 
     int groupCount() const { return static_cast<int>(m_findings.size()); }
-    // The group's widget (objectName "duplicateGroup"), for the tests; nullptr past the shown.
+    // The group's widget (objectName "duplicateGroup"), for the tests; nullptr past the shown,
+    // and until it is built (a few groups per turn of the event loop after showFindings).
     QWidget* groupWidget(int group) const;
     // One undoable command each; false when nothing was left to exclude or it failed.
     bool excludeExtras(int group);
@@ -60,6 +61,8 @@ class DuplicatesView : public QWidget {
         QPushButton* exclude = nullptr;
         std::vector<Tile> tiles;
     };
+    // Builds the shown groups from `first` on, a few now and the rest in later turns.
+    void buildGroupsFrom(int first);
     QWidget* buildGroup(const core::DuplicateFinding& finding, Group& group);
     bool excludeImages(const std::vector<core::ImageId>& ids, const QString& text);
     // Which images are excluded now, from the database: the tiles' words and the buttons.
@@ -74,6 +77,7 @@ class DuplicatesView : public QWidget {
     QPushButton* m_excludeAll;
     QScrollArea* m_scroll;
     QWidget* m_list = nullptr;
+    quint64 m_generation = 0;  // which findings the groups being built belong to
 };
 
 }  // namespace fovea::ui

@@ -4,6 +4,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QTabWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include "data/thumbnail_cache.h"
@@ -47,6 +48,9 @@ HealthPage::HealthPage(QWidget* parent)
     m_note->setObjectName("healthNote");
     m_note->setWordWrap(true);
     m_note->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // Room for two lines whether the note has one or two, so the tabs never move.
+    m_note->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_note->setMinimumHeight(2 * m_note->fontMetrics().lineSpacing());
 
     m_duplicates = new DuplicatesView(m_thumbnails, this);
     m_labelIssues = new LabelIssuesView(m_thumbnails, this);
@@ -156,7 +160,14 @@ void HealthPage::onJobFinished(bool ok, const QString& message) {
     m_checkup = std::move(m_pending);
     m_pending.reset();
     showCheckup();
-    Q_EMIT checked(true, {});
+    // The map (thousands of points) in the next turn of the event loop, so that neither turn
+    // keeps the window still for long; the check counts as shown once it is drawn.
+    QTimer::singleShot(0, this, [this, generation = m_generation] {
+        if (generation != m_generation || !m_checkup) return;
+        m_projection->setEmbeddings(m_checkup->mapImages, m_checkup->mapVectors, m_checkup->map,
+                                    m_checkup->mapError);
+        Q_EMIT checked(true, {});
+    });
 }
 
 void HealthPage::showCheckup() {
@@ -166,8 +177,6 @@ void HealthPage::showCheckup() {
     m_labelIssues->showIssues(health.labelIssues);
     m_classes->showReport(health);
     m_unreadable->showFiles(health.unreadable);
-    m_projection->setEmbeddings(m_checkup->mapImages, m_checkup->mapVectors, m_checkup->map,
-                                m_checkup->mapError);
     m_tabs->setTabText(DuplicatesTab, countTitle("Duplicates", health.duplicates.size()));
     m_tabs->setTabText(LabelIssuesTab, countTitle("Label issues", health.labelIssues.size()));
     m_tabs->setTabText(UnreadableTab, countTitle("Unreadable", health.unreadable.size()));

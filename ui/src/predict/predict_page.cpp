@@ -195,16 +195,19 @@ QWidget* PredictPage::buildImagePane() {
     m_gradCam = new QCheckBox("Grad-CAM: where the network looked", this);
     m_gradCam->setObjectName("gradCamCheck");
     connect(m_gradCam, &QCheckBox::toggled, this, [this] { showSelection(); });
-    auto* scoresBox = new QWidget(this);
-    m_scores = new QVBoxLayout(scoresBox);
+    m_scoresBox = new QWidget(this);
+    m_scores = new QVBoxLayout(m_scoresBox);
     m_scores->setContentsMargins(0, 0, 0, 0);
+    m_scores->setAlignment(Qt::AlignTop);
+    keepRoomForScores();
+    connect(m_topK, &QSpinBox::valueChanged, this, &PredictPage::keepRoomForScores);
 
     auto* pane = new QWidget(this);
     auto* layout = new QVBoxLayout(pane);
     layout->addWidget(m_image, 1);
     layout->addWidget(m_gradCam);
     layout->addWidget(makeGradCamColorBar(m_gradCam, pane));
-    layout->addWidget(scoresBox);
+    layout->addWidget(m_scoresBox);
     return pane;
 }
 
@@ -474,6 +477,10 @@ void PredictPage::showSelection() {
     }
     const ModelPredictor::Prediction& p = m_predictions[row];
     showScores(&p);
+    if (!p.error.isEmpty()) {
+        m_image->showMessage(p.error);  // said once, where the picture would be
+        return;
+    }
     if (!m_gradCam->isChecked() || !m_predictor || p.top.isEmpty()) {
         m_image->showFile(p.path);
         return;
@@ -505,6 +512,12 @@ bool PredictPage::startGradCam(const ModelPredictor::Prediction& prediction) {
                      });
 }
 
+void PredictPage::keepRoomForScores() {
+    const int bars = m_topK->value();
+    const int bar = QProgressBar().sizeHint().height();
+    m_scoresBox->setFixedHeight(bars * bar + (bars - 1) * m_scores->spacing());
+}
+
 void PredictPage::showScores(const ModelPredictor::Prediction* prediction) {
     while (QLayoutItem* item = m_scores->takeAt(0)) {
         delete item->widget();
@@ -519,12 +532,6 @@ void PredictPage::showScores(const ModelPredictor::Prediction* prediction) {
         bar->setFormat(QString("%1  %2").arg(score.label, percent(score.probability)));
         bar->setAlignment(Qt::AlignLeft | Qt::AlignVCenter);
         m_scores->addWidget(bar);
-    }
-    if (!prediction->error.isEmpty()) {
-        auto* error = new QLabel(prediction->error);
-        error->setObjectName("scoreError");
-        error->setWordWrap(true);
-        m_scores->addWidget(error);
     }
 }
 

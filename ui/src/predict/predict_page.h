@@ -80,6 +80,9 @@ class PredictPage : public QWidget {
     void appendRow(const ModelPredictor::Prediction& prediction);
     void showSelection();
     bool startGradCam(const ModelPredictor::Prediction& prediction);
+    // The score bars' room, as high as top-k bars whatever the row shows: selecting another
+    // row never moves the picture.
+    void keepRoomForScores();
     void showScores(const ModelPredictor::Prediction* prediction);  // none: the pane is emptied
     void runQueued();
     void updateActions();
@@ -109,6 +112,7 @@ class PredictPage : public QWidget {
     ImagePreview* m_image = nullptr;
     QCheckBox* m_gradCam = nullptr;
     QVBoxLayout* m_scores = nullptr;
+    QWidget* m_scoresBox = nullptr;
     QLabel* m_status = nullptr;
 };
 

@@ -49,6 +49,9 @@ NewProjectDialog::NewProjectDialog(QWidget* parent) : QDialog(parent) {
     m_note = new QLabel(this);
     m_note->setObjectName("newProjectNote");
     m_note->setWordWrap(true);
+    // Two lines' room whether it holds advice or a problem: the fields never get squeezed.
+    m_note->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_note->setMinimumHeight(2 * m_note->fontMetrics().lineSpacing() + 4);
 
     auto* form = new QFormLayout;
     form->addRow("Images:", withBrowseButton(m_images, this, "Folder of Images"));
@@ -95,8 +98,8 @@ void NewProjectDialog::updateState() {
     } else if (project.isEmpty() && images.isEmpty()) {
         // Images first, as the form asks: the project folder follows them.
         problem =
-            "Choose a folder of images (the project is kept beside them), or only a "
-            "project folder to start without images.";
+            "Choose a folder of images (the project is kept in it unless you choose another "
+            "project folder), or only a project folder to start without images.";
     } else if (project.isEmpty()) {
         problem = "Choose a project folder.";
     } else if (core::ProjectStore::exists(project.toStdString())) {

@@ -53,12 +53,21 @@ LearningRateFinderPanel::LearningRateFinderPanel(QWidget* parent)
     m_marker = new QCPItemStraightLine(m_plot);
     m_marker->setPen(QPen(QColor(214, 39, 40), 1, Qt::DashLine));
     m_marker->setVisible(false);
-    m_plot->setVisible(false);  // until a test runs
+    // Hidden until a test runs, its room kept: the settings column never moves when it shows.
+    QSizePolicy keepRoom = m_plot->sizePolicy();
+    keepRoom.setRetainSizeWhenHidden(true);
+    m_plot->setSizePolicy(keepRoom);
+    m_plot->setVisible(false);
 
     m_status = new QLabel(this);
     m_status->setObjectName("lrFinderStatus");
     m_status->setWordWrap(true);
+    m_status->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_status->setFixedHeight(2 * m_status->fontMetrics().lineSpacing() + 4);
     m_use = new QPushButton("Use", this);
+    keepRoom = m_use->sizePolicy();
+    keepRoom.setRetainSizeWhenHidden(true);
+    m_use->setSizePolicy(keepRoom);
     m_use->setObjectName("useSuggestedLearningRateButton");
     m_use->setToolTip("Set the learning rate to the suggested one");
     m_use->setVisible(false);

@@ -11,6 +11,8 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QSplitter>
@@ -41,6 +43,8 @@ namespace fovea::ui {
 namespace {
 
 const char* const kSettingsKey = "train.settings";
+// The settings column: wide enough for the form, the same whatever it shows.
+constexpr int kSettingsWidth = 330;
 
 QComboBox* makeCombo(const QString& name, const QStringList& items, const QString& tip,
                      QWidget* parent) {
@@ -108,7 +112,7 @@ TrainPage::~TrainPage() { shutdown(); }
 
 QWidget* TrainPage::buildSettings() {
     auto* panel = new QWidget(this);
-    panel->setMaximumWidth(330);
+    panel->setFixedWidth(kSettingsWidth);
     createTrainingFields(panel);
     createDeviceFields(panel);
     m_validationFraction = new QDoubleSpinBox(panel);
@@ -144,7 +148,17 @@ QWidget* TrainPage::buildSettings() {
     layout->addWidget(m_estimateLabel);
     layout->addWidget(m_lrFinder);
     layout->addStretch(1);
-    return panel;
+
+    // A window too short for every field scrolls the column rather than squashing the fields;
+    // its width is fixed, scroll bar or not, so the charts beside it never move.
+    auto* scroll = new QScrollArea(this);
+    scroll->setObjectName("trainSettingsScroll");
+    scroll->setWidget(panel);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setFixedWidth(kSettingsWidth + scroll->verticalScrollBar()->sizeHint().width());
+    return scroll;
 }
 
 void TrainPage::createTrainingFields(QWidget* panel) {
@@ -172,8 +186,9 @@ void TrainPage::createTrainingFields(QWidget* panel) {
     m_estimateLabel->setObjectName("estimateLabel");
     m_estimateLabel->setWordWrap(true);
     m_estimateLabel->setAlignment(Qt::AlignTop | Qt::AlignLeft);
-    // Fixed room, so that a shorter or longer estimate never moves the form or the buttons.
-    m_estimateLabel->setFixedHeight(3 * m_estimateLabel->fontMetrics().lineSpacing() + 4);
+    // Fixed room, so that a shorter or longer estimate never moves the form or the buttons;
+    // four lines, as the first run's estimate with its advice takes.
+    m_estimateLabel->setFixedHeight(4 * m_estimateLabel->fontMetrics().lineSpacing() + 4);
     m_estimateLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_batchSize = new QSpinBox(panel);
     m_batchSize->setObjectName("batchSizeSpin");
