@@ -558,6 +558,8 @@ class SuggestionsTest : public QObject {
         QCOMPARE(page->selectedImageIds(), QList<qint64>{expected[1]});
         QTest::keyClick(grid, Qt::Key_Z, Qt::ControlModifier);
         QCOMPARE(gridIds(*page), expected);
+        // The image given back its suggestion is the one selected again, as before Enter.
+        QCOMPARE(page->selectedImageIds(), QList<qint64>{expected[0]});
     }
 
     // Refresh: no model chosen; the labels so far teach a head on the offline backbone, every
@@ -571,7 +573,7 @@ class SuggestionsTest : public QObject {
         chooseFilterEntry(page, "labelnext");
         SuggestionBar* bar = page->suggestionBar();
         QSignalSpy finished(bar->job(), &fovea::ui::BackgroundJob::finished);
-        // Entropy as the measure, from the ▾ menu beside Refresh.
+        // Entropy as the measure, from the Order menu beside Refresh.
         QCOMPARE(bar->uncertaintyMeasure(), core::UncertaintyMeasure::Margin);
         page->findChild<QAction*>("entropyMeasureAction")->trigger();
         QCOMPARE(bar->uncertaintyMeasure(), core::UncertaintyMeasure::Entropy);

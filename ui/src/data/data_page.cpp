@@ -264,6 +264,12 @@ void DataPage::setSession(ProjectSession* session) {
     m_thumbnails->clear();
     if (session) {
         connect(session, &ProjectSession::labelsChanged, this, &DataPage::onLabelsChanged);
+        connect(session, &ProjectSession::labelingUndone, this, [this](const QList<qint64>& ids) {
+            // Only where the grid shows them: else the selection stays as it is.
+            const bool shown = std::any_of(ids.begin(), ids.end(),
+                                           [this](qint64 id) { return m_model->rowOf(id) >= 0; });
+            if (shown) selectImages(ids);
+        });
         connect(session, &ProjectSession::classesChanged, this, &DataPage::onClassesChanged);
         connect(session, &ProjectSession::imagesChanged, this, &DataPage::onImagesChanged);
         // The last change's note goes with an undo (the stack moves after the labels did).

@@ -101,6 +101,7 @@ void SetLabelCommand::undo() {
         if (!m_session.check(m_session.store().setLabel(ids, label))) break;
     }
     Q_EMIT m_session.labelsChanged(toQList(m_ids));
+    Q_EMIT m_session.labelingUndone(toQList(m_ids));
 }
 
 // --- AcceptSuggestionsCommand ---
@@ -141,6 +142,7 @@ void AcceptSuggestionsCommand::undo() {
     const std::vector<core::ImageId> ids = imagesOf(m_accepted);
     m_session.check(m_session.store().setLabel(ids, std::nullopt));
     Q_EMIT m_session.labelsChanged(toQList(ids));
+    Q_EMIT m_session.labelingUndone(toQList(ids));
 }
 
 // --- SetSplitCommand ---

@@ -91,7 +91,7 @@ SuggestionBar::SuggestionBar(QWidget* parent)
     // The measure is a choice few make, so it waits in a menu rather than taking the strip's
     // room; both Suggest and Refresh order by it.
     m_measureButton->setObjectName("labelNextMeasureButton");
-    m_measureButton->setText("▾");
+    m_measureButton->setText("Order");
     m_measureButton->setToolTip("What \"Label next\" puts first, from the next Suggest or Refresh");
     m_measureButton->setPopupMode(QToolButton::InstantPopup);
     auto* measureMenu = new QMenu(m_measureButton);

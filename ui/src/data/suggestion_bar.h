@@ -20,7 +20,7 @@ class ProjectSession;
 // The Data page's strip for model-assisted labeling: Suggest Labels… (a trained model predicts
 // the project's unlabeled images on a worker thread, core::suggestLabels), Refresh (a head
 // fitted in seconds on the offline backbone's cached embeddings of the labels so far suggests
-// instead, core::refreshSuggestions; both order "Label next" by the uncertainty measure the ▾
+// instead, core::refreshSuggestions; both order "Label next" by the uncertainty measure the Order
 // menu beside Refresh chooses, with diversity), what the last run did and how
 // many suggestions wait, and Accept All… with its confidence threshold, which says how many
 // images it will label before it does. Accepting is the page's (one undoable command): this strip
@@ -46,7 +46,7 @@ class SuggestionBar : public QWidget {
     BackgroundJob* job() const { return m_job; }
 
     // How "Label next" measures where the model hesitates, for the next Suggest or Refresh
-    // (the ▾ menu beside Refresh).
+    // (the Order menu beside Refresh).
     core::UncertaintyMeasure uncertaintyMeasure() const;
     void setUncertaintyMeasure(core::UncertaintyMeasure measure);
 

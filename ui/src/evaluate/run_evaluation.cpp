@@ -133,7 +133,7 @@ QVector<RunEvaluation::Outcome> RunEvaluation::topLosses() const {
     std::vector<std::size_t> order;
     const auto& all = m_impl->report.outcomes;
     for (std::size_t i = 0; i < all.size(); ++i) {
-        if (!wasRelabeled(i) && !all[i].correct()) order.push_back(i);
+        if (!wasRelabeled(i)) order.push_back(i);
     }
     std::stable_sort(order.begin(), order.end(),
                      [&](std::size_t a, std::size_t b) { return all[a].loss > all[b].loss; });

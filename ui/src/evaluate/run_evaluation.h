@@ -58,7 +58,9 @@ class RunEvaluation {
 
     // The images of one cell (true class `truth`, predicted `predicted`), in order.
     QVector<Outcome> cell(int truth, int predicted) const;
-    // The images the model got most wrong, highest loss first; relabeled ones leave the list.
+    // The images with the highest loss, highest first (as fastai's top losses): the confident
+    // mistakes lead, and a model that gets nearly everything right still shows where it was
+    // least sure. Relabeled ones leave the list.
     QVector<Outcome> topLosses() const;
     // The evaluated images, in evaluation order.
     QVector<qint64> imageIds() const;

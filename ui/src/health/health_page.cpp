@@ -160,13 +160,22 @@ void HealthPage::onJobFinished(bool ok, const QString& message) {
     m_checkup = std::move(m_pending);
     m_pending.reset();
     showCheckup();
-    // The map (thousands of points) in the next turn of the event loop, so that neither turn
-    // keeps the window still for long; the check counts as shown once it is drawn.
-    QTimer::singleShot(0, this, [this, generation = m_generation] {
-        if (generation != m_generation || !m_checkup) return;
-        m_projection->setEmbeddings(m_checkup->mapImages, m_checkup->mapVectors, m_checkup->map,
-                                    m_checkup->mapError);
-        Q_EMIT checked(true, {});
+    // The suspected labels (hundreds of rows), then the map (thousands of points), each in a
+    // turn of the event loop of its own, so that no turn keeps the window still for long; the
+    // check counts as shown once the map is drawn.
+    inNextTurn([this] {
+        m_labelIssues->showIssues(m_checkup->report.health.labelIssues);
+        inNextTurn([this] {
+            m_projection->setEmbeddings(m_checkup->mapImages, m_checkup->mapVectors, m_checkup->map,
+                                        m_checkup->mapError);
+            Q_EMIT checked(true, {});
+        });
+    });
+}
+
+void HealthPage::inNextTurn(std::function<void()> step) {
+    QTimer::singleShot(0, this, [this, generation = m_generation, step = std::move(step)] {
+        if (generation == m_generation && m_checkup) step();  // else another project is open
     });
 }
 
@@ -174,7 +183,6 @@ void HealthPage::showCheckup() {
     const core::CheckupReport& report = m_checkup->report;
     const core::HealthReport& health = report.health;
     m_duplicates->showFindings(health.duplicates);
-    m_labelIssues->showIssues(health.labelIssues);
     m_classes->showReport(health);
     m_unreadable->showFiles(health.unreadable);
     m_tabs->setTabText(DuplicatesTab, countTitle("Duplicates", health.duplicates.size()));

@@ -2,6 +2,7 @@
 
 #include <QPointer>
 #include <QWidget>
+#include <functional>
 #include <optional>
 
 #include "health/health_checkup.h"
@@ -58,7 +59,10 @@ class HealthPage : public QWidget {
 
   private:
     void onJobFinished(bool ok, const QString& message);
+    // The findings that are quick to show; the rest follow with inNextTurn.
     void showCheckup();
+    // Runs `step` in a later turn of the event loop, unless another project was opened since.
+    void inNextTurn(std::function<void()> step);
     void clearFindings();
 
     QPointer<ProjectSession> m_session;

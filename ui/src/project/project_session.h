@@ -66,6 +66,9 @@ class ProjectSession : public QObject {
   Q_SIGNALS:
     // Labels, splits or flags of these images changed (empty: possibly all of them).
     void labelsChanged(const QList<qint64>& imageIds);
+    // An undo gave these images their earlier labels back (after labelsChanged): the Data page
+    // selects them again, as they were when they were labeled.
+    void labelingUndone(const QList<qint64>& imageIds);
     // Classes were added, renamed, recoloured, merged, reordered or deleted.
     void classesChanged();
     // Images were added or removed (import, rescan).
