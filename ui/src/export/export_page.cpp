@@ -192,8 +192,8 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
     m_progress = new JobProgressBar(this);
     auto* exportRow = new QHBoxLayout;
     exportRow->addWidget(m_exportButton);
-    exportRow->addWidget(m_progress);
-    exportRow->addStretch(1);
+    exportRow->addWidget(m_progress, 1);
+    exportRow->addStretch(0);  // the button keeps its size while the strip is hidden
     layout->addLayout(exportRow);
     layout->addWidget(m_results, 1);
     layout->addLayout(fileRow);

@@ -36,7 +36,7 @@ LearningRateFinderPanel::LearningRateFinderPanel(QWidget* parent)
 
     m_plot = new QCustomPlot(this);
     m_plot->setObjectName("lrFinderPlot");
-    m_plot->setMinimumHeight(130);
+    m_plot->setMinimumHeight(110);
     m_plot->xAxis->setScaleType(QCPAxis::stLogarithmic);
     // The panel is narrow and the range spans up to eight decades: a few whole decades,
     // labelled once each, so that labels neither overlap nor repeat.

@@ -39,7 +39,8 @@ JobProgressBar::JobProgressBar(QWidget* parent) : QWidget(parent) {
     m_cancel->setToolTip("Stop this work; nothing half-done is kept.");
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_label);
+    // The label takes the room the strip is given, so the bar stays put as the words change.
+    layout->addWidget(m_label, 1);
     layout->addWidget(m_bar);
     layout->addWidget(m_cancel);
     connect(m_cancel, &QToolButton::clicked, this, [this] {
