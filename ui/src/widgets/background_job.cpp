@@ -3,11 +3,29 @@
 #include <QDateTime>
 #include <exception>
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace fovea::ui {
 
 namespace {
 
 constexpr qint64 kProgressIntervalMs = 50;
+
+// Background work yields to the window: on a machine with few cores, work that keeps every
+// core busy (embedding thousands of images) otherwise kept the GUI thread waiting for the CPU
+// for over 100 ms at a time. On Linux a thread's nice value is its own and is inherited by the
+// threads it starts (the work's decoders and, with OpenMP, its team of LibTorch threads).
+void yieldToTheWindow() {
+#ifdef __linux__
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 5);
+#else
+    QThread::currentThread()->setPriority(QThread::LowPriority);
+#endif
+}
 
 }  // namespace
 
@@ -30,6 +48,7 @@ bool BackgroundJob::start(Work work) {
     m_running = true;
     m_lastReportMs = 0;
     m_thread.reset(QThread::create([this, work = std::move(work)] {
+        yieldToTheWindow();
         Outcome outcome;
         // The worker is the boundary between core and the window: nothing may escape it.
         try {
