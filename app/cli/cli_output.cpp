@@ -64,6 +64,13 @@ void ProgressDisplay::update(double fraction, const std::string& label, const st
                  detail.c_str(), formatDuration(etaSeconds).c_str());
 }
 
+void ProgressDisplay::updateStage(const std::string& stage, std::int64_t done, std::int64_t total) {
+    update(
+        total > 0 ? double(done) / double(total) : 0, stage,
+        total > 0 ? std::to_string(done) + "/" + std::to_string(total) + " images" : std::string(),
+        0);
+}
+
 void ProgressDisplay::finishLine() {
     if (m_open) std::fputc('\n', stderr);
     m_open = false;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace fovea::cli {
@@ -22,6 +23,9 @@ class ProgressDisplay {
     // `fraction` of the whole work done, `label` what is being done, `detail` figures.
     void update(double fraction, const std::string& label, const std::string& detail,
                 double etaSeconds);
+    // A stage of work over images: "embedding 120/500 images"; total 0 when its length is not
+    // known (the stage's name alone).
+    void updateStage(const std::string& stage, std::int64_t done, std::int64_t total);
     // Ends the bar's line (on a terminal) before normal output continues.
     void finishLine();
     void line(const std::string& text);  // a message between updates

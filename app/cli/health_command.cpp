@@ -175,10 +175,7 @@ int runHealth(const HealthOptions& o) {
     options.health.threads = o.threads;
     options.backbone = {o.model, o.architecture, o.weights, o.imageSize};
     options.progress = [&](const std::string& stage, std::int64_t done, std::int64_t total) {
-        progress.update(total > 0 ? double(done) / double(total) : 0, stage,
-                        total > 0 ? std::to_string(done) + "/" + std::to_string(total) + " images"
-                                  : std::string(),
-                        0);
+        progress.updateStage(stage, done, total);
     };
     auto report = core::runDatasetCheckup(store.value(), options);
     progress.finishLine();

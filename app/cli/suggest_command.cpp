@@ -62,10 +62,7 @@ int runRefresh(const SuggestOptions& o) {
     options.measure = measureOf(o);
     ProgressDisplay progress;
     options.progress = [&](const std::string& stage, std::int64_t done, std::int64_t total) {
-        progress.update(total > 0 ? double(done) / double(total) : 0, stage,
-                        total > 0 ? std::to_string(done) + "/" + std::to_string(total) + " images"
-                                  : std::string(),
-                        0);
+        progress.updateStage(stage, done, total);
     };
     auto refreshed = core::refreshSuggestions(o.project, options);
     progress.finishLine();

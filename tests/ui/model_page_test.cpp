@@ -532,8 +532,7 @@ class ModelPageTest : public QObject {
         };
         const QList<QRect> before = geometries();
         // Offline weights, then weights to download, then random ones.
-        for (const char* architecture :
-             {"resnet18", "mobilenet_v3_small", "mobilenet_v2_keras"}) {
+        for (const char* architecture : {"resnet18", "mobilenet_v3_small", "mobilenet_v2_keras"}) {
             clickArchitecture(*page, architecture);
             QVERIFY(waitForNetwork(*page));
             QTest::qWait(50);

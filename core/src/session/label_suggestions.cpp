@@ -93,9 +93,13 @@ Result<SuggestionReport> suggestLabels(const std::filesystem::path& projectFolde
     for (const ClassInfo& info : classList.value()) classes[info.name] = info.id;
     SuggestionReport report;
     report.model = loaded.value().file;
+    // The project's class of each of the model's outputs (none where the project lacks it).
+    std::vector<std::optional<ClassId>> outputs;
     bool anyMatch = false;
     for (const std::string& name : model.classNames) {
-        if (classes.count(name))
+        const auto known = classes.find(name);
+        outputs.push_back(known != classes.end() ? std::optional(known->second) : std::nullopt);
+        if (known != classes.end())
             anyMatch = true;
         else
             report.unmatchedClasses.push_back(name);
@@ -153,10 +157,11 @@ Result<SuggestionReport> suggestLabels(const std::filesystem::path& projectFolde
             labeledEmbeddings.push_back(std::move(prediction.embedding));
             continue;
         }
-        if (auto suggestion = suggestionFor(prediction, id, classes)) {
+        std::vector<double> p = probabilitiesOf(prediction);
+        if (auto suggestion = suggestionFromProbabilities(id, p, outputs)) {
             suggestion->model = modelName;
             suggestions.push_back(std::move(*suggestion));
-            probabilities.push_back(probabilitiesOf(prediction));
+            probabilities.push_back(std::move(p));
             embeddings.push_back(std::move(prediction.embedding));
         }
     }
