@@ -154,6 +154,11 @@ class TrainPageTest : public QObject {
         QVERIFY(finished.wait(180000));
         const auto outcome = finished.first().first().value<TrainingOutcomeInfo>();
         QVERIFY2(outcome.ok, qPrintable(outcome.message));
+        // The log has a line for each epoch, as the run's log.txt does.
+        auto* log = page->findChild<QPlainTextEdit*>("trainingLog");
+        QVERIFY(log);
+        QVERIFY2(log->toPlainText().contains("epoch 1: train loss"),
+                 qPrintable(log->toPlainText()));
         std::ifstream configFile(fs::path(outcome.runFolder.toStdString()) / "config.json");
         const auto config = nlohmann::json::parse(configFile);
         const std::int64_t trainImages = config.at("images").at("train");

@@ -612,6 +612,7 @@ QString TrainPage::pausedText() const {
 
 void TrainPage::onEpoch(const core::EpochReport& report) {
     m_charts->addEpoch(report, m_runEpochs);
+    appendLog(QString::fromStdString(core::epochLogMessage(report)));
 }
 
 void TrainPage::onFinished(const TrainingOutcomeInfo& outcome) {

@@ -23,23 +23,32 @@ namespace {
 // thread-local; the callback is registered for this thread only.
 thread_local int64_t tMultiplyAccumulates = 0;
 
-std::unique_ptr<at::ObserverContext> onStart(const at::RecordFunction&) { return nullptr; }
+// What onStart learns from a call's inputs for onEnd: LibTorch 2.x hands RecordFunction its
+// inputs as a view of the dispatcher's boxed arguments, valid during the start callbacks only.
+struct MultiplyAccumulatesPerOutput final : at::ObserverContext {
+    explicit MultiplyAccumulatesPerOutput(int64_t count) : count(count) {}
+    int64_t count;
+};
 
-void onEnd(const at::RecordFunction& call, at::ObserverContext*) {
+std::unique_ptr<at::ObserverContext> onStart(const at::RecordFunction& call) {
     const std::string name = call.name();
     const bool convolution = name == "aten::convolution";
-    if (!convolution && name != "aten::linear") return;
+    if (!convolution && name != "aten::linear") return nullptr;
     const auto inputs = call.inputs();
-    const auto& outputs = call.outputs();
-    if (inputs.size() < 2 || outputs.empty() || !inputs[1].isTensor() || !outputs[0].isTensor()) {
-        return;
-    }
+    if (inputs.size() < 2 || !inputs[1].isTensor()) return nullptr;
     const auto& weight = inputs[1].toTensor();
-    const auto& output = outputs[0].toTensor();
     // Each output element of a convolution sums (in_channels/groups) * kh * kw products, i.e.
     // weight.numel() / out_channels; of a linear layer, in_features products.
-    const int64_t perOutput = convolution ? weight.numel() / weight.size(0) : weight.size(1);
-    tMultiplyAccumulates += output.numel() * perOutput;
+    return std::make_unique<MultiplyAccumulatesPerOutput>(
+        convolution ? weight.numel() / weight.size(0) : weight.size(1));
+}
+
+void onEnd(const at::RecordFunction& call, at::ObserverContext* context) {
+    if (!context) return;
+    const auto& outputs = call.outputs();
+    if (outputs.empty() || !outputs[0].isTensor()) return;
+    tMultiplyAccumulates +=
+        outputs[0].toTensor().numel() * static_cast<MultiplyAccumulatesPerOutput*>(context)->count;
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <torch/version.h>
 
 #include <cstdio>
+#include <stdexcept>
+#include <string>
 
 #include "../torch_compat.h"
 #include "fovea/core/torch_runtime.h"
@@ -113,6 +115,20 @@ torch::Tensor prepareInput(const torch::Tensor& images, const torch::Device& dev
     torch::Tensor moved = images.to(device, /*non_blocking=*/images.is_pinned());
     if (channelsLast) moved = moved.contiguous(torch::MemoryFormat::ChannelsLast);
     return moved;
+}
+
+torch::Tensor prepareTargets(const torch::Tensor& targets, std::int64_t classCount,
+                             const torch::Device& device) {
+    if (targets.numel() > 0) {
+        const torch::Tensor outside = targets.lt(0).logical_or(targets.ge(classCount));
+        if (outside.any().item<bool>()) {
+            const std::int64_t index = outside.nonzero()[0][0].item<std::int64_t>();
+            throw std::runtime_error(
+                "class index " + std::to_string(targets[index].item<std::int64_t>()) +
+                " in a batch is outside the network's " + std::to_string(classCount) + " classes");
+        }
+    }
+    return targets.to(device, /*non_blocking=*/targets.is_pinned());
 }
 
 bool isOutOfMemory(const c10::Error& error) {

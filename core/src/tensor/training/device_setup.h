@@ -50,6 +50,13 @@ bool useChannelsLast(const TrainingConfig& config, const NetworkImpl& network);
 torch::Tensor prepareInput(const torch::Tensor& images, const torch::Device& device,
                            bool channelsLast);
 
+// Moves a batch's class indices to the device after checking, on the host, that each lies in
+// [0, classCount): CUDA's loss kernels check that with a device-side assert, which leaves the
+// process's CUDA context unusable, where the CPU's throw. Throws std::runtime_error naming the
+// first index out of range.
+torch::Tensor prepareTargets(const torch::Tensor& targets, std::int64_t classCount,
+                             const torch::Device& device);
+
 // LibTorch reports running out of memory as c10::OutOfMemoryError from its allocators; cuDNN and
 // cuBLAS failing to allocate their workspaces come as plain errors naming the status.
 bool isOutOfMemory(const c10::Error& error);

@@ -167,7 +167,7 @@ struct RangeStep {
         applyLearningRateFactor(optimizer, 1.0);
 
         const torch::Tensor images = prepareInput(batch.images, device, channelsLast);
-        const torch::Tensor targets = batch.targets.to(device);
+        const torch::Tensor targets = prepareTargets(batch.targets, network.numClasses(), device);
         torch::Tensor logits;
         {
             AutocastGuard autocast(device, precision);

@@ -45,21 +45,6 @@ std::string logLine(const std::string& message) {
     return line;
 }
 
-std::string epochLogMessage(const EpochReport& r) {
-    std::string message = "epoch " + std::to_string(r.epoch + 1) + ": train loss " +
-                          fixed(r.trainLoss, 4) + ", accuracy " + fixed(100 * r.trainAccuracy, 2) +
-                          "%";
-    if (r.hasValidation) {
-        message += "; validation loss " + fixed(r.validationLoss, 4) + ", accuracy " +
-                   fixed(100 * r.validationAccuracy, 2) + "%, macro F1 " +
-                   fixed(r.validationMacroF1, 4);
-    }
-    message += "; learning rate " + significant(r.learningRate, 4) + "; " + fixed(r.seconds, 1) +
-               " s, " + fixed(r.imagesPerSecond, 1) + " images/s";
-    if (r.improved) message += "; best so far";
-    return message;
-}
-
 // TensorBoard renders text as Markdown: indenting makes the JSON a code block.
 std::string asMarkdownCode(const std::string& text) {
     std::string result = "    ";
@@ -85,6 +70,21 @@ std::optional<std::string> runFileIn(const fs::path& folder) {
 }
 
 }  // namespace
+
+std::string epochLogMessage(const EpochReport& r) {
+    std::string message = "epoch " + std::to_string(r.epoch + 1) + ": train loss " +
+                          fixed(r.trainLoss, 4) + ", accuracy " + fixed(100 * r.trainAccuracy, 2) +
+                          "%";
+    if (r.hasValidation) {
+        message += "; validation loss " + fixed(r.validationLoss, 4) + ", accuracy " +
+                   fixed(100 * r.validationAccuracy, 2) + "%, macro F1 " +
+                   fixed(r.validationMacroF1, 4);
+    }
+    message += "; learning rate " + significant(r.learningRate, 4) + "; " + fixed(r.seconds, 1) +
+               " s, " + fixed(r.imagesPerSecond, 1) + " images/s";
+    if (r.improved) message += "; best so far";
+    return message;
+}
 
 // --- The recorder: the open files, shared by the RunFolder and its callbacks ---
 

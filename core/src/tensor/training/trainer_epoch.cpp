@@ -77,7 +77,7 @@ torch::Tensor Trainer::Impl::trainBatch(const Batch& batch) {
     applyLearningRateFactor(
         m_optimizer, learningRateFactor(m_schedule, m_state.step, m_totalSteps, m_batchesPerEpoch));
     const torch::Tensor images = prepareInput(batch.images, m_device, m_channelsLast);
-    const torch::Tensor targets = batch.targets.to(m_device);
+    const torch::Tensor targets = prepareTargets(batch.targets, m_network->numClasses(), m_device);
     const torch::Tensor logits = forwardBatch(batch, images, m_trainFeatures.get());
     const torch::Tensor loss = lossOf(logits, targets);
     m_optimizer.optimizer->zero_grad();
@@ -191,7 +191,8 @@ Trainer::Impl::EvaluationResult Trainer::Impl::evaluate(BatchSource& source) {
     while (auto batch = source.nextBatch()) {
         if (batch->images.size(0) == 0) continue;
         const torch::Tensor images = prepareInput(batch->images, m_device, m_channelsLast);
-        const torch::Tensor targets = batch->targets.to(m_device);
+        const torch::Tensor targets =
+            prepareTargets(batch->targets, m_network->numClasses(), m_device);
         const torch::Tensor logits = forwardBatch(*batch, images, m_validationFeatures.get());
         // Unweighted, unsmoothed loss: comparable across runs whatever the training loss is.
         lossSum += F::cross_entropy(logits.to(torch::kFloat32), targets,

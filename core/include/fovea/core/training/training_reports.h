@@ -54,6 +54,9 @@ struct EpochReport {
     bool improved = false;       // the stop metric reached a new best (best weights kept)
     double etaSeconds = 0;
 };
+// One line for an epoch, as the run's log.txt and the Train page's log give it: losses,
+// accuracies, learning rate, time and speed.
+std::string epochLogMessage(const EpochReport& report);
 
 enum class TrainingOutcome {
     Completed,     // all epochs ran
