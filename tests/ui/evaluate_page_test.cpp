@@ -3,11 +3,14 @@
 // images, and a key press on an image fixes its label in the project and moves it in the
 // matrix. At the window's default size the image lists are tidy grids of whole tiles with
 // whole captions, and Grad-CAM comes with its colour scale.
+#include <QApplication>
+#include <QDialogButtonBox>
 #include <QElapsedTimer>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -15,6 +18,8 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
+#include <QTreeWidget>
 #include <algorithm>
 #include <map>
 #include <opencv2/core.hpp>
@@ -29,6 +34,7 @@
 #include "fovea/ui/main_window.h"
 #include "model/model_page.h"
 #include "project/project_session.h"
+#include "runs/run_choice_dialog.h"
 #include "train/train_page.h"
 #include "ui_test_project.h"
 #include "ui_test_run.h"
@@ -457,6 +463,26 @@ class EvaluatePageTest : public QObject {
         QCOMPARE(*window.session()->store().image(imageId).value().classId,
                  classes[static_cast<size_t>(third)].id);
         QCOMPARE(e->count(third, predicted), thirdBefore + 1);
+
+        // Evaluate a Run… lists the project's runs with a model, the one shown chosen already;
+        // Evaluate evaluates it again.
+        const QString run = page->runFolder();
+        page->closeRun();
+        QVERIFY(page->runFolder().isEmpty());
+        int listed = -1;
+        QTimer::singleShot(200, this, [&] {
+            auto* dialog =
+                qobject_cast<fovea::ui::RunChoiceDialog*>(QApplication::activeModalWidget());
+            if (!dialog) return;
+            listed = dialog->runList()->topLevelItemCount();
+            dialog->setModelSource(run);
+            dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();
+        });
+        evaluated.clear();
+        page->findChild<QPushButton*>("chooseRunButton")->click();
+        QCOMPARE(listed, 1);
+        QCOMPARE(page->runFolder(), run);
+        QVERIFY(evaluated.wait(120000));
     }
 };
 

@@ -27,11 +27,11 @@
 
 #include "data/data_page.h"
 #include "data/image_list_model.h"
-#include "data/suggest_model_dialog.h"
 #include "data/suggestion_bar.h"
 #include "fovea/core/session/label_refresh.h"
 #include "fovea/ui/main_window.h"
 #include "project/project_session.h"
+#include "runs/run_choice_dialog.h"
 #include "ui_test_project.h"
 #include "ui_test_run.h"
 #include "ui_test_window.h"

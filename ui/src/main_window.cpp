@@ -436,6 +436,9 @@ void MainWindow::onSessionChanged(ProjectSession* session) {
     for (QAction* action : m_projectActions) action->setEnabled(session != nullptr);
     m_runsPage->setSession(session);
     m_healthPage->setSession(session);
+    const QString runsFolder = session ? QDir(session->folder()).filePath("runs") : QString();
+    m_exportPage->setRunsFolder(runsFolder);
+    m_predictPage->setRunsFolder(runsFolder);
     m_root->setCurrentWidget(session ? m_workbench : static_cast<QWidget*>(m_startPage));
     if (!session) {
         m_startPage->setRecentProjects(RecentProjects(m_settings).list());

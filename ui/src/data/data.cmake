@@ -20,8 +20,6 @@ target_sources(fovea_ui PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/labeling_commands.h
     ${CMAKE_CURRENT_LIST_DIR}/preview_pane.cpp
     ${CMAKE_CURRENT_LIST_DIR}/preview_pane.h
-    ${CMAKE_CURRENT_LIST_DIR}/suggest_model_dialog.cpp
-    ${CMAKE_CURRENT_LIST_DIR}/suggest_model_dialog.h
     ${CMAKE_CURRENT_LIST_DIR}/suggestion_bar.cpp
     ${CMAKE_CURRENT_LIST_DIR}/suggestion_bar.h
     ${CMAKE_CURRENT_LIST_DIR}/thumbnail_cache.cpp

@@ -13,12 +13,12 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
-#include "data/suggest_model_dialog.h"
 #include "fovea/core/count_text.h"
 #include "fovea/core/session/label_refresh.h"
 #include "fovea/core/session/label_suggestions.h"
 #include "gui_wording.h"
 #include "project/project_session.h"
+#include "runs/run_choice_dialog.h"
 #include "widgets/background_job.h"
 #include "widgets/job_progress_bar.h"
 

@@ -1,7 +1,7 @@
 #include "evaluate/evaluate_page.h"
 
 #include <QCheckBox>
-#include <QFileDialog>
+#include <QDir>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -23,6 +23,7 @@
 #include "gui_wording.h"
 #include "page_header.h"
 #include "project/project_session.h"
+#include "runs/run_choice_dialog.h"
 #include "widgets/background_job.h"
 #include "widgets/elided_label.h"
 #include "widgets/heatmap_color_bar.h"
@@ -208,9 +209,17 @@ bool EvaluatePage::evaluateRun(const QString& runFolder) {
 }
 
 void EvaluatePage::chooseRun() {
-    const QString start = m_session ? m_session->folder() + "/runs" : QString();
-    const QString folder = QFileDialog::getExistingDirectory(this, "Evaluate a Run", start);
-    if (!folder.isEmpty()) evaluateRun(folder);
+    RunChoiceDialog dialog(m_session ? QDir(m_session->folder()).filePath("runs") : QString(),
+                           {"evaluate", "Evaluate a Run",
+                            "The run's model is evaluated on the validation images the run kept "
+                            "apart: accuracy, the confusion matrix, each class's figures and the "
+                            "images it gets wrong.",
+                            "Evaluate"},
+                           this);
+    if (!m_runFolder.isEmpty()) dialog.setModelSource(m_runFolder);
+    if (dialog.exec() == QDialog::Accepted && !dialog.modelSource().isEmpty()) {
+        evaluateRun(dialog.modelSource());
+    }
 }
 
 void EvaluatePage::onJobFinished(bool ok, const QString& message) {

@@ -18,6 +18,7 @@
 #include <QVBoxLayout>
 
 #include "page_header.h"
+#include "runs/run_choice_dialog.h"
 #include "widgets/background_job.h"
 #include "widgets/elided_label.h"
 #include "widgets/job_progress_bar.h"
@@ -63,8 +64,17 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
     auto* chooseSource = new QPushButton("Choose Run…", this);
     chooseSource->setObjectName("chooseExportSourceButton");
     connect(chooseSource, &QPushButton::clicked, this, [this] {
-        const QString folder = QFileDialog::getExistingDirectory(this, "Export a Run", m_source);
-        if (!folder.isEmpty()) setSource(folder);
+        RunChoiceDialog dialog(m_runsFolder,
+                               {"export", "Export a Run",
+                                "The run's model is written as a bundle in the formats ticked, "
+                                "and each file is checked against the model on the run's "
+                                "validation images.",
+                                "Choose"},
+                               this);
+        if (!m_source.isEmpty()) dialog.setModelSource(m_source);
+        if (dialog.exec() == QDialog::Accepted && !dialog.modelSource().isEmpty()) {
+            setSource(dialog.modelSource());
+        }
     });
 
     auto* formats = new QVBoxLayout;

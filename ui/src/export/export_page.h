@@ -34,6 +34,8 @@ class ExportPage : public QWidget {
     QString source() const { return m_source; }
     // No model chosen, no results shown (the project closed, or its run was deleted).
     void clearSource();
+    // The project's runs/, which Choose Run… lists (empty: no project open).
+    void setRunsFolder(const QString& folder) { m_runsFolder = folder; }
     // The ticked formats; remembered (QSettings) for the next export and the next launch.
     void setFormats(const QStringList& formats);
     QStringList formats() const;
@@ -55,6 +57,7 @@ class ExportPage : public QWidget {
     void updateActions();
 
     QString m_source;
+    QString m_runsFolder;
     ExportOutcome m_outcome;
     ExportOutcome m_pending;  // written by the job
     BackgroundJob* m_job;

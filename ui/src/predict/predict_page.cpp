@@ -24,6 +24,7 @@
 #include <set>
 
 #include "page_header.h"
+#include "runs/run_choice_dialog.h"
 #include "widgets/dialog_folders.h"
 #include "widgets/elided_label.h"
 #include "widgets/heatmap_color_bar.h"
@@ -96,11 +97,16 @@ QHBoxLayout* PredictPage::buildToolBar() {
     auto* openModel = new QPushButton("Open Model…", this);
     openModel->setObjectName("openModelButton");
     connect(openModel, &QPushButton::clicked, this, [this] {
-        const QString folder = QFileDialog::getExistingDirectory(
-            this, "Open a Run Folder or Model Bundle", dialogFolder("models"));
-        if (folder.isEmpty()) return;
-        rememberDialogFolder("models", folder);
-        setModelSource(folder);
+        RunChoiceDialog dialog(m_runsFolder,
+                               {"predict", "Open a Model",
+                                "The model predicts the images you add or drop here: its classes "
+                                "with their probabilities, and Grad-CAM shows where it looked.",
+                                "Open", /*bundles=*/true, /*modelFiles=*/true},
+                               this);
+        if (m_predictor) dialog.setModelSource(m_predictor->source());
+        if (dialog.exec() == QDialog::Accepted && !dialog.modelSource().isEmpty()) {
+            setModelSource(dialog.modelSource());
+        }
     });
     auto* addImages = new QPushButton("Add Images…", this);
     addImages->setObjectName("addImagesButton");

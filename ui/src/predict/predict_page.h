@@ -41,6 +41,8 @@ class PredictPage : public QWidget {
     const ModelPredictor* predictor() const { return m_predictor.get(); }
     // No model, no rows (the project closed, or its run was deleted).
     void clearModel();
+    // The project's runs/, which Open Model… lists (empty: no project open).
+    void setRunsFolder(const QString& folder) { m_runsFolder = folder; }
     // Predicts these files and folders (as a drop does); the results are added to the table,
     // leaving out files already in it. predicted() follows, also when nothing was new.
     bool addInputs(const QStringList& inputs);
@@ -95,7 +97,8 @@ class PredictPage : public QWidget {
     QString m_overlayPath;                     // empty when m_overlay is of no row
     bool m_gradCamPending = false;     // the selected row wants Grad-CAM once the job is free
     bool m_discardPrediction = false;  // cleared while predicting: the results are not wanted
-    bool m_discardLoad = false;        // clearModel() while a model loaded
+    QString m_runsFolder;
+    bool m_discardLoad = false;                         // clearModel() while a model loaded
     QVector<ModelPredictor::Prediction> m_predictions;  // the table's rows
     QStringList m_queuedInputs;  // dropped while the model was loading or predicting
     Work m_work = Work::None;

@@ -1,4 +1,4 @@
-#include "data/suggest_model_dialog.h"
+#include "runs/run_choice_dialog.h"
 
 #include <QDialogButtonBox>
 #include <QDir>
@@ -35,21 +35,18 @@ QStringList runColumns(const core::RunListing& run) {
 
 }  // namespace
 
-SuggestModelDialog::SuggestModelDialog(const QString& runsFolder, QWidget* parent)
+RunChoiceDialog::RunChoiceDialog(const QString& runsFolder, const RunChoicePurpose& purpose,
+                                 QWidget* parent)
     : QDialog(parent),
       m_runsFolder(runsFolder),
       m_runs(new QTreeWidget(this)),
       m_chosen(new QLabel(this)) {
-    setObjectName("suggestModelDialog");
-    setWindowTitle("Suggest Labels");
-    auto* intro = new QLabel(
-        "A trained model predicts every unlabeled image of the project; each gets the class it "
-        "suggests and how sure the model is. Suggestions stay apart from labels until you "
-        "accept them (Enter, or Accept all).",
-        this);
+    setObjectName(purpose.objectPrefix + "ModelDialog");
+    setWindowTitle(purpose.title);
+    auto* intro = new QLabel(purpose.intro, this);
     intro->setWordWrap(true);
 
-    m_runs->setObjectName("suggestRunList");
+    m_runs->setObjectName(purpose.objectPrefix + "RunList");
     m_runs->setRootIsDecorated(false);
     m_runs->setUniformRowHeights(true);
     m_runs->setHeaderLabels({"Run", "Architecture", "Best val. accuracy", "Date"});
@@ -79,22 +76,23 @@ SuggestModelDialog::SuggestModelDialog(const QString& runsFolder, QWidget* paren
         updateChoice();
     });
 
-    auto* browseFolder = new QPushButton("Run or Bundle Folder…", this);
-    browseFolder->setObjectName("suggestBrowseFolderButton");
-    connect(browseFolder, &QPushButton::clicked, this, [this] {
+    auto* browseFolder =
+        new QPushButton(purpose.bundles ? "Run or Bundle Folder…" : "Run Folder…", this);
+    browseFolder->setObjectName(purpose.objectPrefix + "BrowseFolderButton");
+    connect(browseFolder, &QPushButton::clicked, this, [this, title = purpose.title] {
         const QString folder =
-            QFileDialog::getExistingDirectory(this, "Suggest with a Run Folder or Model Bundle",
-                                              dialogFolder("models", m_runsFolder));
+            QFileDialog::getExistingDirectory(this, title, dialogFolder("models", m_runsFolder));
         if (folder.isEmpty()) return;
         rememberDialogFolder("models", folder);
         setModelSource(folder);
     });
     auto* browseFile = new QPushButton("Model File…", this);
-    browseFile->setObjectName("suggestBrowseFileButton");
-    connect(browseFile, &QPushButton::clicked, this, [this] {
-        const QString file = QFileDialog::getOpenFileName(this, "Suggest with a Model File",
-                                                          dialogFolder("models", m_runsFolder),
-                                                          "Models (*.safetensors);;All files (*)");
+    browseFile->setObjectName(purpose.objectPrefix + "BrowseFileButton");
+    browseFile->setVisible(purpose.modelFiles);
+    connect(browseFile, &QPushButton::clicked, this, [this, title = purpose.title] {
+        const QString file =
+            QFileDialog::getOpenFileName(this, title, dialogFolder("models", m_runsFolder),
+                                         "Models (*.safetensors);;All files (*)");
         if (file.isEmpty()) return;
         rememberDialogFolder("models", file);
         setModelSource(file);
@@ -104,11 +102,11 @@ SuggestModelDialog::SuggestModelDialog(const QString& runsFolder, QWidget* paren
     browse->addWidget(browseFile);
     browse->addStretch(1);
 
-    m_chosen->setObjectName("suggestModelChosen");
+    m_chosen->setObjectName(purpose.objectPrefix + "ModelChosen");
     m_chosen->setWordWrap(true);
     m_chosen->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    m_buttons->button(QDialogButtonBox::Ok)->setText("Suggest");
+    m_buttons->button(QDialogButtonBox::Ok)->setText(purpose.acceptText);
     connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
@@ -123,13 +121,13 @@ SuggestModelDialog::SuggestModelDialog(const QString& runsFolder, QWidget* paren
     updateChoice();
 }
 
-QString SuggestModelDialog::modelSource() const {
+QString RunChoiceDialog::modelSource() const {
     if (!m_other.isEmpty()) return m_other;
     const QTreeWidgetItem* item = m_runs->currentItem();
     return item ? item->data(0, kFolderRole).toString() : QString();
 }
 
-void SuggestModelDialog::setModelSource(const QString& source) {
+void RunChoiceDialog::setModelSource(const QString& source) {
     const QString clean = QDir::cleanPath(source);
     for (int row = 0; row < m_runs->topLevelItemCount(); ++row) {
         QTreeWidgetItem* item = m_runs->topLevelItem(row);
@@ -146,11 +144,20 @@ void SuggestModelDialog::setModelSource(const QString& source) {
     updateChoice();
 }
 
-void SuggestModelDialog::updateChoice() {
+void RunChoiceDialog::updateChoice() {
     const QString source = modelSource();
-    m_chosen->setText(source.isEmpty() ? QString("Choose a run, or a model from disk.")
+    m_chosen->setText(source.isEmpty() ? QString("Choose a run, or one from disk.")
                                        : "Model: " + source);
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(!source.isEmpty());
 }
+
+SuggestModelDialog::SuggestModelDialog(const QString& runsFolder, QWidget* parent)
+    : RunChoiceDialog(runsFolder,
+                      {"suggest", "Suggest Labels",
+                       "A trained model predicts every unlabeled image of the project; each gets "
+                       "the class it suggests and how sure the model is. Suggestions stay apart "
+                       "from labels until you accept them (Enter, or Accept all).",
+                       "Suggest", /*bundles=*/true, /*modelFiles=*/true},
+                      parent) {}
 
 }  // namespace fovea::ui
