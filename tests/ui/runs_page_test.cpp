@@ -134,6 +134,12 @@ class RunsPageTest : public QObject {
         QVERIFY(page->findChild<QPushButton*>("resumeRunButton")->isEnabled());
         QVERIFY(!page->findChild<QPushButton*>("openRunButton")->isEnabled());
         page->selectRuns({m_finished});
+        // The details say what the run trained, from its config.json.
+        const QString details = page->findChild<QLabel*>("runDetails")->text();
+        QVERIFY2(details.contains("mobilenet_v3_small") && details.contains(" px · batch ") &&
+                     details.contains("learning rate") && details.contains("2 epochs") &&
+                     details.contains("validation images"),
+                 qPrintable(details));
         QVERIFY(!page->findChild<QPushButton*>("resumeRunButton")->isEnabled());
         QVERIFY(page->findChild<QPushButton*>("openRunButton")->isEnabled());
         QVERIFY(!page->findChild<QPushButton*>("compareRunsButton")->isEnabled());

@@ -13,8 +13,8 @@ ConfusionMatrixView::ConfusionMatrixView(QWidget* parent) : QTableWidget(parent)
     horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     verticalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     setToolTip(
-        "Rows: the true class. Columns: what the model predicted. Click a cell to see "
-        "its images.");
+        "Rows: the true class. Columns: what the model predicted, numbered as the rows. Click a "
+        "cell to see its images.");
     connect(this, &QTableWidget::cellClicked, this, &ConfusionMatrixView::cellChosen);
 }
 
@@ -30,11 +30,12 @@ void ConfusionMatrixView::showEvaluation(const RunEvaluation* evaluation) {
     setRowCount(classes);
     setColumnCount(classes);
     // Columns are numbered like the rows, so that ten or more classes fit the page without
-    // cutting names in narrow columns; the rows carry the names, the tooltips both.
+    // cutting names in narrow columns (an arrow before the number was cut to "→ 1…" with ten
+    // classes); the rows carry the names, the tooltips both.
     QStringList predicted;
     QStringList truths;
     for (int c = 0; c < classes; ++c) {
-        predicted << QString("→ %1").arg(c + 1);
+        predicted << QString::number(c + 1);
         truths << QString("%1  %2").arg(c + 1).arg(names[c]);
     }
     setHorizontalHeaderLabels(predicted);

@@ -16,6 +16,7 @@
 #include <algorithm>
 
 #include "duration_text.h"
+#include "fovea/core/count_text.h"
 #include "page_header.h"
 #include "project/project_session.h"
 #include "runs/run_comparison.h"
@@ -29,6 +30,36 @@ constexpr int kPollIntervalMs = 2000;
 constexpr int kFolderRole = Qt::UserRole;
 
 QString text(const std::string& value) { return QString::fromStdString(value); }
+
+// What the run trained, on one line: the network and its weights, the input size, the batch,
+// optimizer and epochs, the images, and what was frozen.
+QString settingsLine(const core::RunConfig& config) {
+    const core::RunSettings& s = config.settings;
+    const int size = config.preprocessing ? config.preprocessing->cropSize : s.network.imageSize;
+    QStringList parts;
+    parts << text(s.network.architecture) +
+                 (config.weightsSource.empty() ? QString() : " from " + text(config.weightsSource));
+    if (size > 0) parts << QString("%1 px").arg(size);
+    parts << (s.batchSize == core::kAutoBatchSize ? QString("batch auto")
+                                                  : QString("batch %1").arg(s.batchSize));
+    parts << QString("%1, learning rate %2")
+                 .arg(core::optimizerKindName(s.training.optimizer))
+                 .arg(s.training.learningRate);
+    parts << text(core::countText(s.training.epochs, "epoch"));
+    parts << QString("%1 training and %2 validation images")
+                 .arg(config.trainImages)
+                 .arg(config.validationImages);
+    if (config.frozenBlocks) {
+        const auto& frozen = *config.frozenBlocks;
+        parts << (frozen.empty()
+                      ? QString("every block trained")
+                      : QString("frozen: %1 to %2 (%3)")
+                            .arg(text(frozen.front()), text(frozen.back()),
+                                 text(core::countText(static_cast<std::int64_t>(frozen.size()),
+                                                      "block"))));
+    }
+    return parts.join(" · ");
+}
 
 QString startedText(const std::string& created) {
     const QDateTime time = QDateTime::fromString(text(created), Qt::ISODate);
@@ -330,6 +361,7 @@ void RunsPage::showDetails() {
     QString details =
         QString("<b>%1</b> &nbsp; %2")
             .arg(text(run->name).toHtmlEscaped(), text(run->folder.string()).toHtmlEscaped());
+    if (run->config) details += "<br>" + settingsLine(*run->config).toHtmlEscaped();
     if (!run->message.empty()) {
         const QString message = text(run->message).toHtmlEscaped();
         details += run->status == core::RunStatus::Failed
