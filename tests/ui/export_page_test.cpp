@@ -5,6 +5,7 @@
 // progress is shown while it runs; the ticked formats are remembered.
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QDesktopServices>
 #include <QDir>
@@ -105,11 +106,16 @@ class ExportPageTest : public QObject {
         }
         QVERIFY(onnxRow >= 0 && safetensorsRow >= 0);
 
-        // The file that was not ticked says why it is there; the ticked one that it was.
+        // safetensors, in every bundle, is ticked and cannot be unticked, and its row says why it
+        // is there; the ticked one that it was.
+        auto* safetensorsCheck = page->findChild<QCheckBox*>("safetensorsCheck");
+        QVERIFY(safetensorsCheck && safetensorsCheck->isChecked() &&
+                !safetensorsCheck->isEnabled());
+        QVERIFY(safetensorsCheck->toolTip().contains("Always written"));
         const QString why = table->item(safetensorsRow, 0)->text();
         QVERIFY2(why.contains("safetensors") && why.contains("always written"), qPrintable(why));
+        QVERIFY(table->item(safetensorsRow, 0)->toolTip().contains("Every bundle holds"));
         QVERIFY(!outcome.files[safetensorsRow].requested);
-        QVERIFY(table->item(safetensorsRow, 0)->toolTip().contains("Not ticked"));
         QVERIFY(outcome.files[onnxRow].requested);
         QCOMPARE(table->item(onnxRow, 0)->text(), QString("ONNX"));  // asked for: no reason
         QVERIFY(table->item(onnxRow, 0)->toolTip().contains("ticked"));

@@ -85,6 +85,14 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
         check->setObjectName(name + "Check");
         check->setProperty("format", name);
         check->setChecked(remembered.contains(name));
+        if (name == "safetensors") {
+            // core::writeModelBundle writes it into every bundle: shown ticked, not a choice.
+            check->setChecked(true);
+            check->setEnabled(false);
+            check->setToolTip(
+                "Always written: every bundle holds model.safetensors, its own copy of the "
+                "weights, which the Predict page (and fovea-cli predict) opens.");
+        }
         connect(check, &QCheckBox::toggled, this,
                 [this] { QSettings().setValue(kFormatsSetting, this->formats()); });
         m_formatChecks << check;
@@ -237,14 +245,18 @@ void ExportPage::clearSource() {
 
 void ExportPage::setFormats(const QStringList& formats) {
     for (QCheckBox* check : m_formatChecks) {
-        check->setChecked(formats.contains(check->property("format").toString()));
+        check->setChecked(!check->isEnabled() ||
+                          formats.contains(check->property("format").toString()));
     }
 }
 
 QStringList ExportPage::formats() const {
     QStringList chosen;
     for (QCheckBox* check : m_formatChecks) {
-        if (check->isChecked()) chosen << check->property("format").toString();
+        // safetensors' box is ticked for show: every bundle holds it, chosen or not.
+        if (check->isEnabled() && check->isChecked()) {
+            chosen << check->property("format").toString();
+        }
     }
     return chosen;
 }

@@ -51,16 +51,19 @@ core::Result<ExportOutcome> exportModelBundle(const QString& source, const QStri
         info.agreement = file.parity.agreement;
         info.maxProbabilityDifference = file.parity.maxProbabilityDifference;
         info.passed = file.parity.passed;
-        info.requested = std::find(chosen.begin(), chosen.end(), file.format) != chosen.end();
-        if (info.requested) {
-            info.reason.clear();  // what was asked for needs no reason in the table
-            info.reasonInFull = "Written because its format was ticked.";
-        } else if (file.format == core::ExportFormat::Safetensors) {
+        // model.safetensors is never a choice (its box is always ticked): it counts as the
+        // bundle's own file, not one the user asked for.
+        info.requested = file.format != core::ExportFormat::Safetensors &&
+                         std::find(chosen.begin(), chosen.end(), file.format) != chosen.end();
+        if (file.format == core::ExportFormat::Safetensors) {
             // core::writeModelBundle: model.safetensors is in every bundle (model_bundle.h).
             info.reason = "always written: the bundle's weights";
             info.reasonInFull =
-                "Not ticked, but every bundle holds model.safetensors: it is the bundle's own "
-                "copy of the weights, which the Predict page (and fovea-cli predict) opens.";
+                "Every bundle holds model.safetensors: it is the bundle's own copy of the "
+                "weights, which the Predict page (and fovea-cli predict) opens.";
+        } else if (info.requested) {
+            info.reason.clear();  // what was asked for needs no reason in the table
+            info.reasonInFull = "Written because its format was ticked.";
         } else {
             info.reason = "written with the bundle";
             info.reasonInFull = "Not ticked, but part of every bundle.";
