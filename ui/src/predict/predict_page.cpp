@@ -35,7 +35,9 @@ namespace {
 
 constexpr const char* kNoModelText = "No model yet: train one, or open a run folder or model file.";
 
-constexpr int kPreviewSide = 320;
+// The preview's least side: small enough that the page, with ten score bars below the image,
+// fits the window on a 1366 x 768 laptop screen (tests/ui/main_window_test.cpp).
+constexpr int kPreviewSide = 256;
 constexpr QRgb kErrorRgb = 0xffc03020;
 constexpr char kEmptyMessage[] = "Drop images or folders here.";
 
