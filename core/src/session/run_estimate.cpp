@@ -9,6 +9,7 @@
 #include "fovea/core/session/network_setup.h"
 #include "fovea/core/training/batch_size_search.h"
 #include "fovea/core/training/device_choice.h"
+#include "fovea/core/training/optimizer_setup.h"
 
 namespace fovea::core {
 
@@ -89,13 +90,36 @@ Result<RunTimeEstimate> estimateRunTime(const RunSettings& settings, std::int64_
         kMeasuredBatch);
 
     try {
+        // Whether a batch fits at all, with a clear message when it does not.
+        auto fits = tryTrainingStep(network, config, device.value(), batch, size);
+        if (!fits) return fits.error();
+        if (fits.value() == BatchTrial::OutOfMemory) {
+            return Error{outOfMemoryMessage(device.value(), batch)};
+        }
+        // Then the step as the trainer takes it: forward under autocast, the loss, backward and
+        // the optimizer's update (AdamW's moment updates cost about as much as a small
+        // network's backward pass, and an estimate without them came out half the run's time).
+        // The network is this estimate's own, so its weights may change.
+        OptimizerSetup optimizer = makeOptimizer(network, config);
+        torch::Tensor stepInput =
+            torch::randn({batch, 3, size, size}, torch::TensorOptions().device(device.value()));
+        if (channelsLast) stepInput = stepInput.contiguous(torch::MemoryFormat::ChannelsLast);
+        const torch::Tensor targets =
+            torch::randint(network.numClasses(), {batch},
+                           torch::TensorOptions().dtype(torch::kInt64).device(device.value()));
+        network.train(true);
         auto step = timeWork(
             [&]() -> Result<void> {
-                auto trial = tryTrainingStep(network, config, device.value(), batch, size);
-                if (!trial) return trial.error();
-                if (trial.value() == BatchTrial::OutOfMemory) {
-                    return Error{outOfMemoryMessage(device.value(), batch)};
+                torch::Tensor logits;
+                {
+                    AutocastGuard autocast(device.value(), config.precision);
+                    logits = network.forward(stepInput);
                 }
+                const torch::Tensor loss = trainingLoss(logits, targets, config, {});
+                optimizer.optimizer->zero_grad();
+                backwardAndStep(loss, network, *optimizer.optimizer, config.gradientClipNorm,
+                                nullptr);
+                (void)loss.item<float>();  // waits for the device
                 return {};
             },
             batch, cancel);
