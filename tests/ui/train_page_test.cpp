@@ -27,6 +27,8 @@
 
 #include "data/data_page.h"
 #include "data/image_list_model.h"
+#include "fovea/core/project/folder_import.h"
+#include "fovea/core/project/project_store.h"
 #include "fovea/core/torch_runtime.h"
 #include "fovea/core/training/batch_size_search.h"
 #include "fovea/core/training/run_folder_layout.h"
@@ -41,6 +43,7 @@
 #include "train/training_worker.h"
 #include "train/watch_set_view.h"
 #include "ui_test_project.h"
+#include "ui_test_run.h"
 #include "ui_test_window.h"
 #include "widgets/background_job.h"
 #include "widgets/elided_label.h"
@@ -375,6 +378,26 @@ class TrainPageTest : public QObject {
         QCOMPARE(size->value(), 160);
         // The user's own choice is theirs: no first-run note any more.
         QVERIFY(!page->estimateText().contains("First run"));
+    }
+
+    // A project whose runs/ already holds a run (fovea-cli's, or the demo's) is past its first
+    // run: its settings are the defaults, with no first-run note.
+    void aProjectThatHasARunIsPastItsFirstRun() {
+        const QString project = m_temp.path() + "/p-has-a-run";
+        {
+            auto store = fovea::core::ProjectStore::create(project.toStdString());
+            QVERIFY(store.ok());
+            QVERIFY(fovea::core::importFolder(store.value(), m_images.toStdString()).ok());
+        }
+        const QString error =
+            fovea::test::trainTinyRun(m_images, project + "/runs/from-the-cli", 16, 1);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        MainWindow window;
+        window.show();
+        QVERIFY(window.openProject(project));
+        auto* page = window.trainPage();
+        QTRY_VERIFY_WITH_TIMEOUT(page->estimateText().startsWith("About"), 60000);
+        QVERIFY2(!page->estimateText().contains("First run"), qPrintable(page->estimateText()));
     }
 
     void closingTheWindowDuringTrainingSaysItIsWritingTheCheckpoint() {

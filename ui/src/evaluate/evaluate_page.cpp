@@ -138,8 +138,9 @@ EvaluatePage::EvaluatePage(QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(makePageHeader(
         "Evaluate",
-        "Where the model is wrong: click a confusion cell to see its images; keys 1-9 fix a "
-        "wrong label.",
+        "Where the model is wrong. Confusion matrix: rows are the true classes, columns what "
+        "the model predicted; click a cell to see its images. Keys 1-9, or L and the start of "
+        "a class name, fix a wrong label.",
         this));
     layout->addLayout(top);
     layout->addWidget(m_summary);

@@ -31,36 +31,6 @@ constexpr int kFolderRole = Qt::UserRole;
 
 QString text(const std::string& value) { return QString::fromStdString(value); }
 
-// What the run trained, on one line: the network and its weights, the input size, the batch,
-// optimizer and epochs, the images, and what was frozen.
-QString settingsLine(const core::RunConfig& config) {
-    const core::RunSettings& s = config.settings;
-    const int size = config.preprocessing ? config.preprocessing->cropSize : s.network.imageSize;
-    QStringList parts;
-    parts << text(s.network.architecture) +
-                 (config.weightsSource.empty() ? QString() : " from " + text(config.weightsSource));
-    if (size > 0) parts << QString("%1 px").arg(size);
-    parts << (s.batchSize == core::kAutoBatchSize ? QString("batch auto")
-                                                  : QString("batch %1").arg(s.batchSize));
-    parts << QString("%1, learning rate %2")
-                 .arg(core::optimizerKindName(s.training.optimizer))
-                 .arg(s.training.learningRate);
-    parts << text(core::countText(s.training.epochs, "epoch"));
-    parts << QString("%1 training and %2 validation images")
-                 .arg(config.trainImages)
-                 .arg(config.validationImages);
-    if (config.frozenBlocks) {
-        const auto& frozen = *config.frozenBlocks;
-        parts << (frozen.empty()
-                      ? QString("every block trained")
-                      : QString("frozen: %1 to %2 (%3)")
-                            .arg(text(frozen.front()), text(frozen.back()),
-                                 text(core::countText(static_cast<std::int64_t>(frozen.size()),
-                                                      "block"))));
-    }
-    return parts.join(" · ");
-}
-
 QString startedText(const std::string& created) {
     const QDateTime time = QDateTime::fromString(text(created), Qt::ISODate);
     return time.isValid() ? time.toLocalTime().toString("yyyy-MM-dd HH:mm") : text(created);
@@ -109,6 +79,36 @@ QTableWidgetItem* cell(const QString& value, const QString& tip = {}) {
     auto* item = new QTableWidgetItem(value);
     item->setToolTip(tip.isEmpty() ? value : tip);
     return item;
+}
+
+// What the run trained, on one line: the network and its weights, the input size, the batch,
+// optimizer and epochs, the images, and what was frozen.
+QString settingsLine(const core::RunConfig& config) {
+    const core::RunSettings& s = config.settings;
+    const int size = config.preprocessing ? config.preprocessing->cropSize : s.network.imageSize;
+    QStringList parts;
+    parts << text(s.network.architecture) +
+                 (config.weightsSource.empty() ? QString() : " from " + text(config.weightsSource));
+    if (size > 0) parts << QString("%1 px").arg(size);
+    parts << (s.batchSize == core::kAutoBatchSize ? QString("batch auto")
+                                                  : QString("batch %1").arg(s.batchSize));
+    parts << QString("%1, learning rate %2")
+                 .arg(core::optimizerKindName(s.training.optimizer))
+                 .arg(s.training.learningRate);
+    parts << text(core::countText(s.training.epochs, "epoch"));
+    parts << QString("%1 training and %2 validation images")
+                 .arg(config.trainImages)
+                 .arg(config.validationImages);
+    if (config.frozenBlocks) {
+        const auto& frozen = *config.frozenBlocks;
+        parts << (frozen.empty()
+                      ? QString("every block trained")
+                      : QString("frozen: %1 to %2 (%3)")
+                            .arg(text(frozen.front()), text(frozen.back()),
+                                 text(core::countText(static_cast<std::int64_t>(frozen.size()),
+                                                      "block"))));
+    }
+    return parts.join(" · ");
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ FirstRunChoice chooseFirstRun(const core::RunTimeEstimate& estimate, std::int64_
     choice.changed = choice.epochs != epochs || choice.imageSize != estimate.imageSize;
     if (choice.changed) {
         choice.note = QString(
-                          "First run: %1 epochs at %2 px, to finish in minutes on this "
+                          "First run: %1 epochs at %2 px, chosen to finish quickly on this "
                           "CPU; raise them once you have seen the whole loop.")
                           .arg(choice.epochs)
                           .arg(choice.imageSize);

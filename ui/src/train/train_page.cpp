@@ -411,7 +411,10 @@ void TrainPage::loadSettings() {
     m_firstRunNote.clear();
     if (m_session) {
         auto stored = m_session->store().setting(kSettingsKey);
-        m_firstRun = stored && !stored.value();
+        // A project that already has runs (fovea-cli's, the demo's) is past its first one.
+        m_firstRun =
+            stored && !stored.value() &&
+            core::listRuns(QDir(m_session->folder()).filePath("runs").toStdString()).empty();
         if (stored && stored.value()) {
             auto read = trainPageSettingsFromJson(*stored.value());
             if (read) {
