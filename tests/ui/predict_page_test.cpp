@@ -239,12 +239,15 @@ class PredictPageTest : public QObject {
         page.resize(1100, 700);
         page.show();
         QVERIFY(loadModel(page));
-        // The run's name leads the model line, its path ends it (elided in the middle).
-        const QString modelLine =
-            page.findChild<fovea::ui::ElidedLabel*>("predictModelLabel")->text();
+        // The run's name leads the model line, its path ends it; where the line is elided, the
+        // path gives way and the name and facts stay whole.
+        auto* modelLabel = page.findChild<fovea::ui::ElidedLabel*>("predictModelLabel");
+        const QString modelLine = modelLabel->text();
         QVERIFY2(modelLine.startsWith("Model: run (resnet18, 3 classes) · "),
                  qPrintable(modelLine));
         QVERIFY2(modelLine.endsWith(m_run), qPrintable(modelLine));
+        QVERIFY2(modelLabel->shownText().startsWith("Model: run (resnet18, 3 classes)"),
+                 qPrintable(modelLabel->shownText()));
         auto* button = page.findChild<QPushButton*>("addFolderButton");
         QString openedIn;
         QSignalSpy predicted(&page, &PredictPage::predicted);

@@ -232,6 +232,20 @@ class RunsPageTest : public QObject {
         QVERIFY(rows[0].differs);
     }
 
+    // Runs that froze the same blocks, one by naming them and one by the weights' own choice,
+    // do not differ in their freezing: the blocks each recorded are compared.
+    void theSameFrozenBlocksAskedForDifferentlyAreNoDifference() {
+        const nlohmann::json frozen = {"stem", "block0"};
+        const auto rows = fovea::ui::compareSettings(
+            {nlohmann::json{{"network", {{"freeze", nullptr}, {"frozen_blocks", frozen}}}},
+             nlohmann::json{
+                 {"network",
+                  {{"freeze", frozen}, {"freeze_up_to", "block0"}, {"frozen_blocks", frozen}}}}});
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows[0].key, QString("network.frozen_blocks"));
+        QVERIFY(!rows[0].differs);
+    }
+
     void startsANewRunFromARunsSettings() {
         RunsPage* page = m_window->runsPage();
         // Something else on the pages first, so that the run's settings must replace it.

@@ -225,7 +225,9 @@ void SuggestionBar::refresh() {
                                             : QString("%1 suggestions").arg(waiting))
                     : QString("%1 waiting.").arg(waiting);
     } else if (text.isEmpty() && m_session) {
-        text = "No suggestions: a trained model can suggest labels for the unlabeled images.";
+        text =
+            "No suggestions yet: Suggest Labels… has a trained model suggest labels for the "
+            "unlabeled images.";
     }
     m_report->setText(text);
 }

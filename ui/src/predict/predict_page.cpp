@@ -94,7 +94,10 @@ PredictPage::PredictPage(QWidget* parent) : QWidget(parent), m_job(new Backgroun
 
 QHBoxLayout* PredictPage::buildToolBar() {
     // A long run path is elided in the middle, the whole of it in the tooltip.
-    m_modelLabel = new ElidedLabel(kNoModelText, this);
+    // Elided at its end: the run's name and facts lead the line, its path (in full in the
+    // tooltip) gives way first; elided in the middle, the facts were cut ("…mobilenet_v2_keras,
+    // 1…·").
+    m_modelLabel = new ElidedLabel(kNoModelText, this, Qt::ElideRight);
     m_modelLabel->setObjectName("predictModelLabel");
     auto* openModel = new QPushButton("Open Model…", this);
     openModel->setObjectName("openModelButton");
@@ -311,8 +314,7 @@ void PredictPage::onJobFinished(bool ok, const QString& message) {
                 m_predictor = std::move(m_loaded);
                 m_overlayPath.clear();  // another model looks elsewhere
                 m_overlay = QImage();
-                // The run's name first and the path last: where the line is elided (in the
-                // middle), both ends stay readable.
+                // The run's name first and the path last, which is elided first.
                 m_modelLabel->setText(QString("Model: %1 (%2, %3 classes) · %4")
                                           .arg(QFileInfo(m_predictor->source()).fileName(),
                                                m_predictor->architecture())

@@ -53,6 +53,17 @@ QVector<SettingRow> compareSettings(const QVector<nlohmann::json>& configs) {
             if (!order.contains(key)) order << key;
         }
     }
+    // How the freezing was asked for ("freeze": a list, or null for the weights' own choice;
+    // "freeze_up_to") differs between runs that froze the same blocks; where every run
+    // recorded the blocks it froze, those are compared instead.
+    const bool allRecordFrozenBlocks =
+        !values.isEmpty() && std::all_of(values.begin(), values.end(), [](const auto& run) {
+            return run.contains("network.frozen_blocks");
+        });
+    if (allRecordFrozenBlocks) {
+        order.removeAll("network.freeze");
+        order.removeAll("network.freeze_up_to");
+    }
     QVector<SettingRow> rows;
     for (const QString& key : order) {
         SettingRow row{key, {}, false};

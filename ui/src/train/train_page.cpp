@@ -78,7 +78,9 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent), m_worker(new TrainingWo
     auto* bottom = new QSplitter(Qt::Horizontal, this);
     bottom->addWidget(m_log);
     bottom->addWidget(m_watchSet);
-    bottom->setStretchFactor(0, 1);
+    // The log's epoch lines are long: it gets the larger share (at a third it wrapped each one
+    // over five lines while the watch set, often empty, kept two thirds).
+    bottom->setStretchFactor(0, 3);
     bottom->setStretchFactor(1, 2);
     auto* right = new QSplitter(Qt::Vertical, this);
     right->addWidget(m_charts);
