@@ -3,6 +3,8 @@
 // and closing the window during training, each leaving a checkpoint in the run folder; the
 // learning-rate range test's curve and suggestion; the watch set's predictions per epoch; the
 // charts redrawing a resumed run's earlier batches.
+#include <QDateTime>
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QLabel>
@@ -398,6 +400,31 @@ class TrainPageTest : public QObject {
         auto* page = window.trainPage();
         QTRY_VERIFY_WITH_TIMEOUT(page->estimateText().startsWith("About"), 60000);
         QVERIFY2(!page->estimateText().contains("First run"), qPrintable(page->estimateText()));
+    }
+
+    // Run folders are named by the second they start in: a run started in the same second as
+    // another (a short one on a fast machine) gets a folder of its own, not an error.
+    void aRunStartedInTheSameSecondAsAnotherGetsItsOwnFolder() {
+        MainWindow window;
+        window.show();
+        QVERIFY(prepare(window, "p-same-second"));
+        auto* page = window.trainPage();
+        fovea::test::setShortRun(*page, 1);
+        const QString architecture = page->request().model.architecture;
+        const QDateTime now = QDateTime::currentDateTime();
+        for (int second = 0; second < 3; ++second) {
+            const QString taken =
+                now.addSecs(second).toString("yyyyMMdd-HHmmss") + "-" + architecture;
+            QVERIFY(QDir(window.session()->folder()).mkpath("runs/" + taken));
+        }
+        QSignalSpy finished(page, &fovea::ui::TrainPage::trainingFinished);
+        QString error;
+        QVERIFY2(page->startTraining(&error), qPrintable(error));
+        QVERIFY2(page->currentRunFolder().endsWith(architecture + "-2"),
+                 qPrintable(page->currentRunFolder()));
+        QVERIFY(finished.wait(120000));
+        const auto outcome = finished.first().first().value<TrainingOutcomeInfo>();
+        QVERIFY2(outcome.ok, qPrintable(outcome.message));
     }
 
     void closingTheWindowDuringTrainingSaysItIsWritingTheCheckpoint() {

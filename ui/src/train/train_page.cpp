@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QDoubleSpinBox>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -466,7 +467,12 @@ bool TrainPage::startTraining(QString* error) {
     if (!canStart(error)) return false;
     TrainingRequest r = request();
     const QString stamp = QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss");
-    r.runFolder = QDir(m_session->folder()).filePath("runs/" + stamp + "-" + r.model.architecture);
+    const QString name = stamp + "-" + r.model.architecture;
+    r.runFolder = QDir(m_session->folder()).filePath("runs/" + name);
+    // A run that started and ended within the same second holds that name already.
+    for (int n = 2; QFileInfo::exists(r.runFolder); ++n) {
+        r.runFolder = QDir(m_session->folder()).filePath(QString("runs/%1-%2").arg(name).arg(n));
+    }
     r.watchFiles = m_watchSet->files();
     if (!launch(r, error)) return false;
     appendLog(QString("Training %1 for %2 into %3")
