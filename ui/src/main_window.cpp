@@ -436,7 +436,7 @@ void MainWindow::onSessionChanged(ProjectSession* session) {
     for (QAction* action : m_projectActions) action->setEnabled(session != nullptr);
     m_runsPage->setSession(session);
     m_healthPage->setSession(session);
-    const QString runsFolder = session ? QDir(session->folder()).filePath("runs") : QString();
+    const QString runsFolder = session ? session->runsFolder() : QString();
     m_exportPage->setRunsFolder(runsFolder);
     m_predictPage->setRunsFolder(runsFolder);
     m_root->setCurrentWidget(session ? m_workbench : static_cast<QWidget*>(m_startPage));

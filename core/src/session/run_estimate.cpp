@@ -7,7 +7,6 @@
 
 #include "../tensor/training/device_setup.h"
 #include "fovea/core/session/network_setup.h"
-#include "fovea/core/training/batch_size_search.h"
 #include "fovea/core/training/device_choice.h"
 #include "fovea/core/training/optimizer_setup.h"
 
@@ -90,16 +89,11 @@ Result<RunTimeEstimate> estimateRunTime(const RunSettings& settings, std::int64_
         kMeasuredBatch);
 
     try {
-        // Whether a batch fits at all, with a clear message when it does not.
-        auto fits = tryTrainingStep(network, config, device.value(), batch, size);
-        if (!fits) return fits.error();
-        if (fits.value() == BatchTrial::OutOfMemory) {
-            return Error{outOfMemoryMessage(device.value(), batch)};
-        }
-        // Then the step as the trainer takes it: forward under autocast, the loss, backward and
-        // the optimizer's update (AdamW's moment updates cost about as much as a small
-        // network's backward pass, and an estimate without them came out half the run's time).
-        // The network is this estimate's own, so its weights may change.
+        // The step as the trainer takes it: forward under autocast, the loss, backward and the
+        // optimizer's update (AdamW's moment updates cost about as much as a small network's
+        // backward pass, and an estimate without them came out half the run's time). The
+        // network is this estimate's own, so its weights may change. A batch that does not fit
+        // ends the estimate with the trainer's out-of-memory message.
         OptimizerSetup optimizer = makeOptimizer(network, config);
         torch::Tensor stepInput =
             torch::randn({batch, 3, size, size}, torch::TensorOptions().device(device.value()));
@@ -110,17 +104,22 @@ Result<RunTimeEstimate> estimateRunTime(const RunSettings& settings, std::int64_
         network.train(true);
         auto step = timeWork(
             [&]() -> Result<void> {
-                torch::Tensor logits;
-                {
-                    AutocastGuard autocast(device.value(), config.precision);
-                    logits = network.forward(stepInput);
+                try {
+                    torch::Tensor logits;
+                    {
+                        AutocastGuard autocast(device.value(), config.precision);
+                        logits = network.forward(stepInput);
+                    }
+                    const torch::Tensor loss = trainingLoss(logits, targets, config, {});
+                    optimizer.optimizer->zero_grad();
+                    backwardAndStep(loss, network, *optimizer.optimizer, config.gradientClipNorm,
+                                    nullptr);
+                    (void)loss.item<float>();  // waits for the device
+                    return {};
+                } catch (const c10::Error& e) {
+                    if (!isOutOfMemory(e)) throw;
+                    return Error{outOfMemoryMessage(device.value(), batch)};
                 }
-                const torch::Tensor loss = trainingLoss(logits, targets, config, {});
-                optimizer.optimizer->zero_grad();
-                backwardAndStep(loss, network, *optimizer.optimizer, config.gradientClipNorm,
-                                nullptr);
-                (void)loss.item<float>();  // waits for the device
-                return {};
             },
             batch, cancel);
         if (!step) return step.error();

@@ -1,7 +1,6 @@
 #include "data/suggestion_bar.h"
 
 #include <QActionGroup>
-#include <QDir>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -234,7 +233,7 @@ void SuggestionBar::refresh() {
 
 void SuggestionBar::chooseModelAndSuggest() {
     if (!m_session) return;
-    SuggestModelDialog dialog(QDir(m_session->folder()).filePath("runs"), this);
+    SuggestModelDialog dialog(m_session->runsFolder(), this);
     if (dialog.exec() != QDialog::Accepted || dialog.modelSource().isEmpty()) return;
     QString error;
     if (!suggestLabels(dialog.modelSource(), &error)) m_report->setText(error);

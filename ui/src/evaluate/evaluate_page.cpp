@@ -1,7 +1,6 @@
 #include "evaluate/evaluate_page.h"
 
 #include <QCheckBox>
-#include <QDir>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -210,17 +209,14 @@ bool EvaluatePage::evaluateRun(const QString& runFolder) {
 }
 
 void EvaluatePage::chooseRun() {
-    RunChoiceDialog dialog(m_session ? QDir(m_session->folder()).filePath("runs") : QString(),
-                           {"evaluate", "Evaluate a Run",
-                            "The run's model is evaluated on the validation images the run kept "
-                            "apart: accuracy, the confusion matrix, each class's figures and the "
-                            "images it gets wrong.",
-                            "Evaluate"},
-                           this);
-    if (!m_runFolder.isEmpty()) dialog.setModelSource(m_runFolder);
-    if (dialog.exec() == QDialog::Accepted && !dialog.modelSource().isEmpty()) {
-        evaluateRun(dialog.modelSource());
-    }
+    const QString chosen = RunChoiceDialog::choose(
+        m_session ? m_session->runsFolder() : QString(),
+        {"evaluate", "Evaluate a Run",
+         "The run's model is evaluated on the validation images the run kept apart: accuracy, "
+         "the confusion matrix, each class's figures and the images it gets wrong.",
+         "Evaluate"},
+        m_runFolder, this);
+    if (!chosen.isEmpty()) evaluateRun(chosen);
 }
 
 void EvaluatePage::onJobFinished(bool ok, const QString& message) {

@@ -44,6 +44,10 @@ QString formatName(const QString& name) {
     return name;
 }
 
+// core::writeModelBundle writes model.safetensors into every bundle: its box is ticked for show,
+// not a choice.
+bool alwaysWritten(const QString& format) { return format == "safetensors"; }
+
 enum Column { kFormat, kFile, kRuntime, kImages, kAgreement, kDifference, kColumns };
 
 // "Checked with" names runtimes like "Fovea's safetensors reader into a fresh resnet18": at most
@@ -64,17 +68,14 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
     auto* chooseSource = new QPushButton("Choose Run…", this);
     chooseSource->setObjectName("chooseExportSourceButton");
     connect(chooseSource, &QPushButton::clicked, this, [this] {
-        RunChoiceDialog dialog(m_runsFolder,
-                               {"export", "Export a Run",
-                                "The run's model is written as a bundle in the formats ticked, "
-                                "and each file is checked against the model on the run's "
-                                "validation images.",
-                                "Choose"},
-                               this);
-        if (!m_source.isEmpty()) dialog.setModelSource(m_source);
-        if (dialog.exec() == QDialog::Accepted && !dialog.modelSource().isEmpty()) {
-            setSource(dialog.modelSource());
-        }
+        const QString chosen = RunChoiceDialog::choose(
+            m_runsFolder,
+            {"export", "Export a Run",
+             "The run's model is written as a bundle in the formats ticked, and each file is "
+             "checked against the model on the run's validation images.",
+             "Choose"},
+            m_source, this);
+        if (!chosen.isEmpty()) setSource(chosen);
     });
 
     auto* formats = new QVBoxLayout;
@@ -85,8 +86,7 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
         check->setObjectName(name + "Check");
         check->setProperty("format", name);
         check->setChecked(remembered.contains(name));
-        if (name == "safetensors") {
-            // core::writeModelBundle writes it into every bundle: shown ticked, not a choice.
+        if (alwaysWritten(name)) {
             check->setChecked(true);
             check->setEnabled(false);
             check->setToolTip(
@@ -245,18 +245,16 @@ void ExportPage::clearSource() {
 
 void ExportPage::setFormats(const QStringList& formats) {
     for (QCheckBox* check : m_formatChecks) {
-        check->setChecked(!check->isEnabled() ||
-                          formats.contains(check->property("format").toString()));
+        const QString format = check->property("format").toString();
+        check->setChecked(alwaysWritten(format) || formats.contains(format));
     }
 }
 
 QStringList ExportPage::formats() const {
     QStringList chosen;
     for (QCheckBox* check : m_formatChecks) {
-        // safetensors' box is ticked for show: every bundle holds it, chosen or not.
-        if (check->isEnabled() && check->isChecked()) {
-            chosen << check->property("format").toString();
-        }
+        const QString format = check->property("format").toString();
+        if (check->isChecked() && !alwaysWritten(format)) chosen << format;
     }
     return chosen;
 }

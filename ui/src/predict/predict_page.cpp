@@ -102,16 +102,14 @@ QHBoxLayout* PredictPage::buildToolBar() {
     auto* openModel = new QPushButton("Open Model…", this);
     openModel->setObjectName("openModelButton");
     connect(openModel, &QPushButton::clicked, this, [this] {
-        RunChoiceDialog dialog(m_runsFolder,
-                               {"predict", "Open a Model",
-                                "The model predicts the images you add or drop here: its classes "
-                                "with their probabilities, and Grad-CAM shows where it looked.",
-                                "Open", /*bundles=*/true, /*modelFiles=*/true},
-                               this);
-        if (m_predictor) dialog.setModelSource(m_predictor->source());
-        if (dialog.exec() == QDialog::Accepted && !dialog.modelSource().isEmpty()) {
-            setModelSource(dialog.modelSource());
-        }
+        const QString chosen = RunChoiceDialog::choose(
+            m_runsFolder,
+            {"predict", "Open a Model",
+             "The model predicts the images you add or drop here: its classes with their "
+             "probabilities, and Grad-CAM shows where it looked.",
+             "Open", /*bundles=*/true, /*modelFiles=*/true},
+            m_predictor ? m_predictor->source() : QString(), this);
+        if (!chosen.isEmpty()) setModelSource(chosen);
     });
     auto* addImages = new QPushButton("Add Images…", this);
     addImages->setObjectName("addImagesButton");

@@ -17,6 +17,8 @@ std::filesystem::path toPath(const QString& folder) {
 
 }  // namespace
 
+QString ProjectSession::runsFolder() const { return QDir(m_folder).filePath("runs"); }
+
 ProjectSession::ProjectSession(QString folder, core::ProjectStore store)
     : m_folder(std::move(folder)), m_store(std::move(store)) {
     // Labeling sessions get long; a bounded stack keeps memory flat (each command holds ids).

@@ -26,7 +26,8 @@ class ProjectSession : public QObject {
     static std::unique_ptr<ProjectSession> create(const QString& folder, QString* error);
 
     QString folder() const { return m_folder; }
-    QString name() const;  // the folder's name, for the window title
+    QString runsFolder() const;  // <folder>/runs: the project's training runs
+    QString name() const;        // the folder's name, for the window title
     core::ProjectStore& store() { return m_store; }
     const core::ProjectStore& store() const { return m_store; }
     QUndoStack* undoStack() { return &m_undoStack; }

@@ -121,6 +121,13 @@ RunChoiceDialog::RunChoiceDialog(const QString& runsFolder, const RunChoicePurpo
     updateChoice();
 }
 
+QString RunChoiceDialog::choose(const QString& runsFolder, const RunChoicePurpose& purpose,
+                                const QString& current, QWidget* parent) {
+    RunChoiceDialog dialog(runsFolder, purpose, parent);
+    if (!current.isEmpty()) dialog.setModelSource(current);
+    return dialog.exec() == QDialog::Accepted ? dialog.modelSource() : QString();
+}
+
 QString RunChoiceDialog::modelSource() const {
     if (!m_other.isEmpty()) return m_other;
     const QTreeWidgetItem* item = m_runs->currentItem();

@@ -28,6 +28,10 @@ class RunChoiceDialog : public QDialog {
     // `runsFolder`: the project's runs/ (missing: no runs to list).
     RunChoiceDialog(const QString& runsFolder, const RunChoicePurpose& purpose,
                     QWidget* parent = nullptr);
+    // Opens the dialog with `current` (the page's model, if any) chosen, and returns the source
+    // the user accepted; empty when cancelled.
+    static QString choose(const QString& runsFolder, const RunChoicePurpose& purpose,
+                          const QString& current, QWidget* parent);
 
     // The run folder, bundle or model file chosen; empty while none is.
     QString modelSource() const;

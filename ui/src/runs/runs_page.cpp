@@ -227,7 +227,7 @@ QWidget* RunsPage::buildButtons() {
 
 void RunsPage::setSession(ProjectSession* session) {
     m_session = session;
-    m_runsFolder = session ? QDir(session->folder()).filePath("runs") : QString();
+    m_runsFolder = session ? session->runsFolder() : QString();
     watchRunsFolder();
     m_shownSignature.reset();  // another project: shown afresh, even with no runs
     refresh();

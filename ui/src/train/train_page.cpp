@@ -415,9 +415,8 @@ void TrainPage::loadSettings() {
     if (m_session) {
         auto stored = m_session->store().setting(kSettingsKey);
         // A project that already has runs (fovea-cli's, the demo's) is past its first one.
-        m_firstRun =
-            stored && !stored.value() &&
-            core::listRuns(QDir(m_session->folder()).filePath("runs").toStdString()).empty();
+        m_firstRun = stored && !stored.value() &&
+                     core::listRuns(m_session->runsFolder().toStdString()).empty();
         if (stored && stored.value()) {
             auto read = trainPageSettingsFromJson(*stored.value());
             if (read) {
@@ -468,10 +467,11 @@ bool TrainPage::startTraining(QString* error) {
     TrainingRequest r = request();
     const QString stamp = QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss");
     const QString name = stamp + "-" + r.model.architecture;
-    r.runFolder = QDir(m_session->folder()).filePath("runs/" + name);
+    const QDir runs(m_session->runsFolder());
+    r.runFolder = runs.filePath(name);
     // A run that started and ended within the same second holds that name already.
     for (int n = 2; QFileInfo::exists(r.runFolder); ++n) {
-        r.runFolder = QDir(m_session->folder()).filePath(QString("runs/%1-%2").arg(name).arg(n));
+        r.runFolder = runs.filePath(QString("%1-%2").arg(name).arg(n));
     }
     r.watchFiles = m_watchSet->files();
     if (!launch(r, error)) return false;
