@@ -37,6 +37,7 @@
 #include "ui_test_window.h"
 #include "widgets/background_job.h"
 
+using fovea::ui::ClassList;
 using fovea::ui::DataPage;
 using fovea::ui::ImageListModel;
 using fovea::ui::ImageViewFilter;
@@ -615,6 +616,17 @@ class DataPageTest : public QObject {
         QCOMPARE(page->selectedImageIds(), selected);
         QCOMPARE(scroll->value(), scrolled);
         QVERIFY(page->filter() == filter);
+
+        // The Unlabeled row counts no splits (its images are neither trained nor validated
+        // on); its tooltip says where they go once labeled.
+        const ClassList* classes = page->classList();
+        const QTreeWidgetItem* unlabeled = classes->topLevelItem(classes->topLevelItemCount() - 1);
+        QCOMPARE(unlabeled->text(ClassList::NameColumn), QString("Unlabeled"));
+        for (int column : {ClassList::TrainColumn, ClassList::ValColumn, ClassList::TestColumn}) {
+            QVERIFY2(unlabeled->text(column).isEmpty(), qPrintable(unlabeled->text(column)));
+            QVERIFY2(unlabeled->toolTip(column).contains("Once labeled"),
+                     qPrintable(unlabeled->toolTip(column)));
+        }
     }
 
     // Issue 21, the cause: the Train page's learning-rate range test gives every usable image

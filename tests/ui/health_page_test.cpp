@@ -167,7 +167,14 @@ class HealthPageTest : public QObject {
         QCOMPARE(window.currentPageName(), QString("Health"));
         // Before a check nothing claims there are no duplicates.
         const QString before = page->findChild<QLabel*>("duplicatesSummary")->text();
-        QVERIFY2(before.startsWith("Check the dataset"), qPrintable(before));
+        QVERIFY2(before.endsWith("show after a check."), qPrintable(before));
+        // ... and the page says what a check finds once (its header), not in every label.
+        int sayingWhatItFinds = 0;
+        for (const QLabel* label : page->findChildren<QLabel*>()) {
+            if (label->isVisible() && label->text().contains("look wrong")) ++sayingWhatItFinds;
+        }
+        QCOMPARE(sayingWhatItFinds, 1);
+        QVERIFY(page->findChild<QLabel*>("healthNote")->text().startsWith("Not checked yet."));
         QSignalSpy checked(page, &HealthPage::checked);
         auto* check = page->findChild<QPushButton*>("checkDatasetButton");
         QVERIFY(check && check->isEnabled());

@@ -502,6 +502,9 @@ class ModelPageTest : public QObject {
                          qPrintable(QString("%1 in %2 px").arg(item->text()).arg(width)));
             }
         }
+        // The published weights' size is not called the input: the project's input size,
+        // below the table, is often another.
+        QCOMPARE(table->horizontalHeaderItem(2)->text(), QString("Trained at"));
         // Every column is in view: no horizontal scrolling to find the weights.
         QVERIFY2(columnsWidth <= table->viewport()->width(),
                  qPrintable(QString("%1 px of columns in a %2 px table")

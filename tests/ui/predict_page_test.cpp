@@ -30,6 +30,7 @@
 
 #include "fovea/core/session/prediction.h"
 #include "fovea/core/session/run_records.h"
+#include "fovea/ui/main_window.h"
 #include "predict/model_predictor.h"
 #include "predict/predict_page.h"
 #include "ui_test_project.h"
@@ -261,6 +262,21 @@ class PredictPageTest : public QObject {
         button->click();
         QCOMPARE(QDir(openedIn).canonicalPath(), QDir(m_images).canonicalPath());
         QCOMPARE(page.resultsTable()->rowCount(), 6);
+    }
+
+    // Issue 21: in a project, Add Images… opens beside the folder the project's images were
+    // imported from (where new images to predict usually are), not in the home folder.
+    void addImagesOpensBesideTheProjectsImages() {
+        QSettings().remove("dialogs");
+        fovea::ui::MainWindow window;
+        window.show();
+        QVERIFY(fovea::test::importNewProject(window, m_temp.path() + "/p-add", m_images));
+        window.showPage("Predict");
+        QString openedIn;
+        answerNextFileDialog(this, &openedIn, {});
+        window.predictPage()->findChild<QPushButton*>("addImagesButton")->click();
+        QCOMPARE(QDir(openedIn).canonicalPath(),
+                 QDir(QFileInfo(m_images).absolutePath()).canonicalPath());
     }
 
     void aFileAddedAgainIsListedOnce() {

@@ -43,6 +43,7 @@
 #include "train/train_page.h"
 #include "widgets/background_job.h"
 #include "widgets/elided_label.h"
+#include "widgets/focus_return.h"
 #include "widgets/job_progress_bar.h"
 
 // Resources compiled into the static fovea_ui library are registered only when asked for by
@@ -108,6 +109,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_undoGroup(new Q
     connect(m_project, &ProjectController::statusMessage, statusBar(), &QStatusBar::showMessage);
     m_project->closeProject();
     restoreWindowState();
+    returnFocusAfterDialogs(this);
 }
 
 MainWindow::~MainWindow() {

@@ -133,6 +133,19 @@ void ClassList::refresh() {
     QFont italic = unlabeledItem->font(NameColumn);
     italic.setItalic(true);
     unlabeledItem->setFont(NameColumn, italic);
+    // Unlabeled images are not trained or validated on: split counts there read as if they
+    // were. Their split is kept for when they get a label, and said in the tooltip.
+    const QString keptSplits =
+        QString(
+            "Unlabeled images are not trained or validated on. Once labeled, %1 go to "
+            "train, %2 to val and %3 to test.")
+            .arg(unlabeled.train)
+            .arg(unlabeled.val)
+            .arg(unlabeled.test);
+    for (int column = TrainColumn; column <= TestColumn; ++column) {
+        unlabeledItem->setText(column, QString());
+        unlabeledItem->setToolTip(column, keptSplits);
+    }
 
     if (hadSelection) {
         if (QTreeWidgetItem* item = itemForClass(selected)) setCurrentItem(item);

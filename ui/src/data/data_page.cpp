@@ -150,6 +150,8 @@ QWidget* DataPage::buildBrowser() {
     m_grid = buildGrid(panel);
     m_status = new ElidedLabel({}, panel, Qt::ElideRight);
     m_status->setObjectName("dataStatus");
+    m_counts = new QLabel(panel);
+    m_counts->setObjectName("dataCounts");
     m_suggestionBar = new SuggestionBar(panel);
     connect(m_suggestionBar, &SuggestionBar::acceptRequested, this,
             [this](const QList<qint64>& ids) { acceptSuggestions(ids); });
@@ -173,7 +175,12 @@ QWidget* DataPage::buildBrowser() {
     layout->addLayout(tools);
     layout->addWidget(m_suggestionBar);
     layout->addWidget(m_grid, 1);
-    layout->addWidget(m_status);
+    // The counts beside the last change, never cut: as one elided line, a long change cut
+    // the counts to "1 se…".
+    auto* status = new QHBoxLayout;
+    status->addWidget(m_status, 1);
+    status->addWidget(m_counts);
+    layout->addLayout(status);
     return panel;
 }
 
@@ -518,21 +525,22 @@ void DataPage::moveTo(std::optional<qint64> id, int fallbackRow) {
 void DataPage::updateStatus() {
     if (!m_session) {
         m_status->setText("Open or create a project (File menu) to see its images.");
+        m_counts->clear();
         return;
     }
     const int shown = m_model->rowCount();
     const int selected = static_cast<int>(m_grid->selectionModel()->selectedIndexes().size());
-    QString text = QString("%1 shown").arg(imagesText(shown));
-    // The last labeling first: it answers "did that work?" right after Enter or a key.
-    if (!m_lastChange.isEmpty() && m_session->undoStack()->index() == m_lastChangeIndex) {
-        text = m_lastChange + " (Ctrl+Z undoes it) · " + text;
-    }
-    if (selected > 0) text += QString(" · %1 selected").arg(selected);
+    QString counts = QString("%1 shown").arg(imagesText(shown));
+    if (selected > 0) counts += QString(" · %1 selected").arg(selected);
     if (const int decoding = m_thumbnails->pendingCount(); decoding > 0) {
-        text += QString(" · decoding %1 thumbnails").arg(decoding);
+        counts += QString(" · decoding %1 thumbnails").arg(decoding);
     }
+    // The last labeling: it answers "did that work?" right after Enter or a key.
+    const bool changeCurrent =
+        !m_lastChange.isEmpty() && m_session->undoStack()->index() == m_lastChangeIndex;
     const QString empty = emptyGridMessage();
-    m_status->setText(text);  // the grid says why it is empty
+    m_status->setText(changeCurrent ? m_lastChange + " (Ctrl+Z undoes it)" : QString());
+    m_counts->setText(counts);  // the grid says why it is empty
     m_emptyMessage->setText(empty);
     m_emptyMessage->setVisible(!empty.isEmpty());
     placeEmptyMessage();

@@ -119,7 +119,8 @@ class DataPage : public QWidget {
     PreviewPane* m_preview = nullptr;
     ImageFilterBar* m_filterBar = nullptr;
     QSlider* m_sizeSlider = nullptr;
-    ElidedLabel* m_status = nullptr;
+    ElidedLabel* m_status = nullptr;  // the last labeling, until undone
+    QLabel* m_counts = nullptr;       // images shown and selected
     // What the last labeling did, in the past tense, shown in the status line while the undo
     // stack still stands where that change left it (an undo or another change hides it).
     QString m_lastChange;

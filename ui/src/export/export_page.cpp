@@ -50,10 +50,6 @@ bool alwaysWritten(const QString& format) { return format == "safetensors"; }
 
 enum Column { kFormat, kFile, kRuntime, kImages, kAgreement, kDifference, kColumns };
 
-// "Checked with" names runtimes like "Fovea's safetensors reader into a fresh resnet18": at most
-// this wide (elided, in full in the tooltip), so that the file's path keeps its room.
-constexpr int kMaxRuntimeWidth = 240;
-
 // The formats ticked last time (QSettings), so the next launch exports the same way.
 constexpr const char* kFormatsSetting = "export/formats";
 
@@ -129,7 +125,8 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
         "Format", "File", "Checked with", "Images", "Top-1\nagreement", "Max prob.\ndifference"};
     const QStringList headerTips = {
         "The file's format, and why it is in the bundle",
-        "Where the file was written (right-click to copy the path or open the folder)",
+        "The file in the bundle folder (its full path in the tooltip; right-click to copy it "
+        "or open the folder)",
         "The independent runtime that ran the exported file",
         "How many images the file and the in-app model were compared on",
         "Share of images whose top class is the same as the in-app model's",
@@ -142,15 +139,15 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
     m_results->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_results->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_results->setSelectionMode(QAbstractItemView::SingleSelection);
-    // One line per cell (two in Format, by its own line break), elided in the middle: a path
-    // keeps its folder and its file name, and the tooltip holds it in full.
+    // One line per cell (two in Format, by its own line break). The File column names the
+    // file alone: its folder is the bundle's, said below the table, and a full path per row
+    // was cut in the middle at the default window size. The runtime takes the room left.
     m_results->setWordWrap(false);
     m_results->setTextElideMode(Qt::ElideMiddle);
     m_results->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     QHeaderView* header = m_results->horizontalHeader();
     header->setSectionResizeMode(QHeaderView::ResizeToContents);
-    header->setSectionResizeMode(kFile, QHeaderView::Stretch);
-    header->setSectionResizeMode(kRuntime, QHeaderView::Interactive);
+    header->setSectionResizeMode(kRuntime, QHeaderView::Stretch);
     header->setHighlightSections(false);
 
     m_copyPath = new QAction("Copy Path", this);
@@ -340,14 +337,14 @@ void ExportPage::showOutcome() {
         // What the file is and why it is here; the tooltip says it in full.
         const QString why = f.reason.isEmpty() ? QString() : "\n" + f.reason;
         const QStringList cells = {formatName(f.format) + why,
-                                   path,
+                                   QFileInfo(f.file).fileName(),
                                    f.runtime,
                                    QString("%1 %2").arg(f.compared).arg(f.inputs),
                                    QString("%1%").arg(100.0 * f.agreement, 0, 'f', 1),
                                    QString::number(f.maxProbabilityDifference, 'g', 3)};
         for (int column = 0; column < cells.size(); ++column) {
             auto* item = new QTableWidgetItem(cells[column]);
-            item->setToolTip(cells[column]);
+            item->setToolTip(column == kFile ? path : cells[column]);
             if (column >= kImages) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
             if (column == kAgreement) item->setForeground(f.passed ? QColor(30, 130, 30) : Qt::red);
             m_results->setItem(row, column, item);
@@ -360,10 +357,6 @@ void ExportPage::showOutcome() {
             m_results->item(row, kFormat)->setFont(font);
         }
         m_results->item(row, kFile)->setData(Qt::UserRole, f.file);
-    }
-    m_results->resizeColumnToContents(kRuntime);
-    if (m_results->columnWidth(kRuntime) > kMaxRuntimeWidth) {
-        m_results->setColumnWidth(kRuntime, kMaxRuntimeWidth);
     }
     // The file asked for first, rather than the bundle's own weights.
     int first = 0;

@@ -96,7 +96,7 @@ void DuplicatesView::setSession(ProjectSession* session) {
 
 void DuplicatesView::clear() {
     showFindings({});
-    m_summary->setText("Check the dataset to find duplicate images and leaks between splits.");
+    m_summary->setText("Duplicate images and leaks between splits show after a check.");
 }
 
 void DuplicatesView::showFindings(const std::vector<core::DuplicateFinding>& findings) {

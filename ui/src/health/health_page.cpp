@@ -108,8 +108,9 @@ void HealthPage::setSession(ProjectSession* session) {
     m_thumbnails->clear();
     clearFindings();
     m_check->setEnabled(session != nullptr && !m_job->isRunning());
-    m_note->setText(session ? "Check the dataset to find duplicates, leaks, labels that look "
-                              "wrong and unreadable files. Nothing changes until you say so."
+    // The header says what a check finds; the note says what it costs and what it leaves.
+    m_note->setText(session ? "Not checked yet. Check Dataset reads every image of the project "
+                              "once; it changes nothing until you say so."
                             : QString());
 }
 

@@ -150,15 +150,18 @@ ModelPage::~ModelPage() {
 void ModelPage::buildArchitectureTable() {
     m_architectureTable = new QTableWidget(0, kColumnCount, this);
     m_architectureTable->setObjectName("architectureTable");
-    const QStringList headers{"Architecture", "Family", "Input", "Parameters", "GFLOPs", "Weights"};
+    // "Trained at", not "Input": beside the input size below (the project's, often smaller)
+    // a column called Input read as a contradiction.
+    const QStringList headers{"Architecture", "Family", "Trained at",
+                              "Parameters",   "GFLOPs", "Weights"};
     const QStringList headerTips{
         "The network's name in torchvision (its weights load unchanged).",
         "Architectures of one family share their design and their freeze map's shape.",
-        "Input side in pixels the published weights were trained at; Head and input can change "
-        "it.",
+        "Input side in pixels the published weights were trained at. The project trains at "
+        "its own input size (Head and input, below).",
         "Learnable parameters with a 1000-class head; more parameters need more images to "
         "fine-tune fully.",
-        "Billions of multiply-accumulates for one image at the input size (the figure "
+        "Billions of multiply-accumulates for one image at the size it was trained at (the figure "
         "torchvision lists as GFLOPS): a measure of speed on the CPU.",
         "Pretrained weights. Offline: converted at set-up, no internet needed. ImageNet: "
         "torchvision's weights, downloaded once (best published top-1 accuracy shown)."};

@@ -33,6 +33,10 @@ namespace fovea::ui {
 
 namespace {
 
+// Where Predict's file dialogs open: where the user last chose for Predict, else beside the
+// images the project was imported from (new images to predict are usually their siblings).
+QString predictFolder() { return dialogFolder("predict", dialogFolder("images")); }
+
 constexpr const char* kNoModelText = "No model yet: train one, or open a run folder or model file.";
 
 // The preview's least side: small enough that the page, with ten score bars below the image,
@@ -115,7 +119,7 @@ QHBoxLayout* PredictPage::buildToolBar() {
     addImages->setObjectName("addImagesButton");
     connect(addImages, &QPushButton::clicked, this, [this] {
         const QStringList files = QFileDialog::getOpenFileNames(
-            this, "Predict Images", dialogFolder("predict"),
+            this, "Predict Images", predictFolder(),
             "Images (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff);;All files (*)");
         if (files.isEmpty()) return;
         rememberDialogFolder("predict", files.front());
@@ -125,7 +129,7 @@ QHBoxLayout* PredictPage::buildToolBar() {
     addFolder->setObjectName("addFolderButton");
     connect(addFolder, &QPushButton::clicked, this, [this] {
         const QString folder =
-            QFileDialog::getExistingDirectory(this, "Predict a Folder", dialogFolder("predict"));
+            QFileDialog::getExistingDirectory(this, "Predict a Folder", predictFolder());
         if (folder.isEmpty()) return;
         rememberDialogFolder("predict", folder);
         addInputs({folder});
@@ -143,7 +147,7 @@ QHBoxLayout* PredictPage::buildToolBar() {
     m_exportButton = exportButton;
     connect(exportButton, &QPushButton::clicked, this, [this] {
         const QString file = QFileDialog::getSaveFileName(
-            this, "Save Predictions", QDir(dialogFolder("predict")).filePath("predictions.csv"),
+            this, "Save Predictions", QDir(predictFolder()).filePath("predictions.csv"),
             "CSV (*.csv)");
         QString error;
         if (!file.isEmpty() && !exportCsv(file, &error)) m_status->setText(error);

@@ -19,6 +19,7 @@
 #include "train/lr_finder_panel.h"
 #include "train/train_page.h"
 #include "widgets/background_job.h"
+#include "widgets/dialog_folders.h"
 
 namespace fovea::ui {
 
@@ -137,6 +138,8 @@ void ProjectController::startImportJob(const QString& title, const QString& fold
     const std::filesystem::path project = m_session->folder().toStdString();
     const std::filesystem::path root = folder.toStdString();
     Q_EMIT importStarted(title);
+    // Where the user keeps images: Import and Predict's file dialogs open beside them.
+    if (!folder.isEmpty()) rememberDialogFolder("images", folder);
     m_importJob->start(
         [project, root](BackgroundJob& job) { return runImport(job, project, root); });
 }
@@ -228,8 +231,8 @@ void ProjectController::chooseProjectToOpen() {
 }
 
 void ProjectController::chooseImagesToImport() {
-    const QString folder =
-        QFileDialog::getExistingDirectory(m_window, "Import Images", projectFolder());
+    const QString folder = QFileDialog::getExistingDirectory(
+        m_window, "Import Images", dialogFolder("images", projectFolder()));
     if (folder.isEmpty()) return;
     QString error;
     if (!importImages(folder, &error)) reportError(error);

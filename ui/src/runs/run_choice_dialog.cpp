@@ -53,17 +53,24 @@ RunChoiceDialog::RunChoiceDialog(const QString& runsFolder, const RunChoicePurpo
     m_runs->header()->setStretchLastSection(false);
     m_runs->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_runs->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    QTreeWidgetItem* best = nullptr;
+    double bestAccuracy = -1.0;
     for (const auto& run : core::listRuns(runsFolder.toStdString())) {
         if (!run.hasModel) continue;
         auto* item = new QTreeWidgetItem(m_runs, runColumns(run));
+        // Newest first: among equally accurate runs the newest stays chosen.
+        if (!best || run.bestValidationAccuracy.value_or(-1.0) > bestAccuracy) {
+            best = item;
+            bestAccuracy = run.bestValidationAccuracy.value_or(-1.0);
+        }
         const QString folder = QString::fromStdString(run.folder.string());
         item->setData(0, kFolderRole, folder);
         for (int column = 0; column < item->columnCount(); ++column)
             item->setToolTip(column, folder);
         item->setTextAlignment(2, Qt::AlignRight | Qt::AlignVCenter);
     }
-    if (m_runs->topLevelItemCount() > 0) {
-        m_runs->setCurrentItem(m_runs->topLevelItem(0));
+    if (best) {
+        m_runs->setCurrentItem(best);  // the page's own model, if any, is chosen by choose()
     } else {
         auto* none = new QTreeWidgetItem(
             m_runs, {"No run of this project has a model yet: train one, or choose one from "
