@@ -26,11 +26,12 @@ case "$release" in
 esac
 
 # Build tools and the libraries the tensor side links (LibTorch, ONNX, libcurl), and GoogleTest.
+# libgloo-dev: the Gloo headers that c10d's ProcessGroupGloo.hpp includes (distributed training).
 # python3-torch and python3-protobuf: tests read what Fovea writes with them (TensorBoard events,
 # .pth files) as independent checks; python3-torchvision saves the .pth files Fovea reads.
 tensor_packages=(
     cmake ninja-build g++ ccache pkg-config
-    libtorch-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev
+    libtorch-dev libgloo-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev
     libonnx-dev libprotobuf-dev protobuf-compiler libgtest-dev
     libopenblas0-openmp python3-torch python3-torchvision python3-protobuf python3-numpy
 )

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <sstream>
@@ -11,6 +12,8 @@
 #include "common_options.h"
 #include "exit_codes.h"
 #include "fovea/core/count_text.h"
+#include "fovea/core/distributed/launch_environment.h"
+#include "fovea/core/distributed/process_group.h"
 #include "fovea/core/image/augmentation.h"
 #include "fovea/core/loader/image_batch_loader.h"
 #include "fovea/core/models/preprocessing_json.h"
@@ -340,6 +343,51 @@ std::string resultText(const core::TrainingRunResult& run, const nlohmann::json&
     return lines.str();
 }
 
+// FNV-1a: the same on every machine and build, unlike std::hash.
+std::uint64_t stableHash(const std::string& text) {
+    std::uint64_t hash = 14695981039346656037ull;
+    for (const unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+    return hash;
+}
+
+// Joins the process group a launcher (torchrun, a PyTorchJob, a Slurm script) describes in the
+// environment; null without one. Every rank takes rank 0's run folder, and new runs check
+// that every rank was given the same settings.
+core::Result<std::unique_ptr<core::ProcessGroup>> joinLaunchedGroup(TrainOptions& o) {
+    auto launch = core::readLaunchEnvironment();
+    if (!launch) return launch.error();
+    if (!launch.value()) return std::unique_ptr<core::ProcessGroup>();
+    // How long to wait for the other ranks: to join, and at every step (default 120 s).
+    std::chrono::milliseconds timeout = core::kDefaultDistributedTimeout;
+    if (const auto seconds = core::processEnvironment("FOVEA_DISTRIBUTED_TIMEOUT")) {
+        try {
+            timeout = std::chrono::milliseconds(std::llround(std::stod(*seconds) * 1000));
+        } catch (const std::exception&) {
+            return core::Error{"FOVEA_DISTRIBUTED_TIMEOUT=" + *seconds +
+                                   " is not a number of "
+                                   "seconds",
+                               core::ErrorKind::Usage};
+        }
+    }
+    auto group = core::ProcessGroup::join(*launch.value(), timeout);
+    if (!group) return group.error();
+    core::ProcessGroup& joined = *group.value();
+    try {
+        o.runFolder = joined.shareText("run_folder", o.runFolder.string());
+        const std::string settings =
+            o.resume ? std::string("resume") : core::toJson(core::RunSettings(o)).dump();
+        if (!joined.allEqual(stableHash(settings))) {
+            return core::Error{"rank " + std::to_string(joined.rank()) +
+                                   ": the ranks were started with different training settings; "
+                                   "start every rank with the same command line",
+                               core::ErrorKind::Usage};
+        }
+    } catch (const std::exception& e) {
+        return core::Error{e.what(), core::ErrorKind::Io};
+    }
+    return group;
+}
+
 int exitCodeForOutcome(core::TrainingOutcome outcome) {
     if (outcome == core::TrainingOutcome::Diverged) return kExitFailure;
     if (outcome == core::TrainingOutcome::Stopped) return kExitInterrupted;
@@ -355,9 +403,14 @@ int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
             return reportError(json, kExitUsage, parsed.error().message);
         }
     }
+    auto group = joinLaunchedGroup(o);
+    if (!group) return reportError(json, exitCodeFor(group.error().kind), group.error().message);
 
     ProgressDisplay progress;
-    const core::TrainingRunHooks hooks = progressHooks(progress, progressEpochs(o));
+    core::TrainingRunHooks hooks = progressHooks(progress, progressEpochs(o));
+    hooks.group = group.value().get();
+    // One progress line on the terminal, rank 0's (torchrun shows every rank's output).
+    if (hooks.group && hooks.group->rank() != 0) hooks.training.onBatch = nullptr;
     core::TrainingControl control;
     core::Result<core::TrainingRunResult> ran = core::Error{""};
     {

@@ -28,7 +28,8 @@ Result<OpenedTrainingData> openTrainingData(const fs::path& data, const fs::path
 }
 
 Result<TrainingInputs> prepareTrainingInputs(const RunSettings& s, const fs::path& projectFolder,
-                                             const DownloadProgressCallback& download) {
+                                             const DownloadProgressCallback& download,
+                                             const DataShard& shard) {
     // Settings this machine cannot run are usage errors, found before anything is written.
     auto device = resolveDevice(s.training.device);
     if (!device) return withKind(device.error(), ErrorKind::Usage);
@@ -87,8 +88,10 @@ Result<TrainingInputs> prepareTrainingInputs(const RunSettings& s, const fs::pat
     const bool frozenPrefix = built.frozenBlocks().count(built.blocks().front().name) != 0;
     trainLoading.augmentationVariants =
         augmentation.any() && s.training.featureCache && frozenPrefix ? 4 : 0;
+    trainLoading.shard = {shard.index, shard.count, /*padToEqual=*/true};
     LoaderOptions validationLoading = trainLoading;
     validationLoading.shuffle = false;
+    validationLoading.shard.padToEqual = false;
     validationLoading.augmentationVariants = 0;
     inputs.trainLoader = std::make_unique<ImageBatchLoader>(inputs.set.train, inputs.spec,
                                                             augmentation, trainLoading);

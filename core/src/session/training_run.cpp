@@ -2,12 +2,16 @@
 
 #include <torch/torch.h>
 
+#include <fstream>
+
+#include "fovea/core/distributed/process_group.h"
 #include "fovea/core/session/prediction.h"
 #include "fovea/core/session/run_images.h"
 #include "fovea/core/session/trained_model.h"
 #include "fovea/core/session/training_inputs.h"
 #include "fovea/core/training/device_choice.h"
 #include "fovea/core/training/run_folder.h"
+#include "fovea/core/training/run_folder_layout.h"
 
 namespace fovea::core {
 
@@ -72,11 +76,11 @@ Result<ResumedRun> reopenRun(const fs::path& runFolder) {
 
 // What the result tells before training: the run, its network and its data. Read after a resume
 // restored the checkpoint's frozen blocks.
-TrainingRunResult describeResult(const RunFolder& run, const TrainingInputs& inputs) {
+TrainingRunResult describeResult(const fs::path& runFolder, const TrainingInputs& inputs) {
     const NetworkImpl& network = *inputs.network.network;
     const TrainingDataSet& set = inputs.set;
     TrainingRunResult result;
-    result.runFolder = fs::absolute(run.path());
+    result.runFolder = fs::absolute(runFolder);
     result.architecture = network.architecture();
     result.weightsDescription = inputs.network.weightsDescription;
     result.frozenBlocks = frozenBlocksInOrder(network);
@@ -159,13 +163,14 @@ Result<TrainingRunResult> trainInFolder(RunFolder& run, const RunSettings& setti
     Trainer trainer(
         network, settings.training,
         {inputs.trainLoader.get(), inputs.validationLoader.get(), set.classNames, set.trainCounts});
+    trainer.setProcessGroup(hooks.group);
     trainer.setCheckpointFolder(run.checkpointFolder());
     if (resume) {
         auto restored = trainer.resumeFromCheckpoint(run.checkpointFolder() / "last.pt");
         if (!restored) return withKind(restored.error(), ErrorKind::Internal);
     }
 
-    TrainingRunResult result = describeResult(run, inputs);
+    TrainingRunResult result = describeResult(run.path(), inputs);
     const TrainingCallbacks forward = forwardedCallbacks(hooks, store, result, network, settings);
     if (hooks.started) {
         hooks.started({result.runFolder, set.classNames, set.train.size(), set.validation.size()});
@@ -194,11 +199,79 @@ Result<TrainingRunResult> failed(RunFolder& run, Error error) {
     return error;
 }
 
+// This rank's part of each epoch in a distributed run (everything without one).
+DataShard shardOf(const ProcessGroup* group) {
+    if (!group) return {};
+    return {group->rank(), group->worldSize(), true};
+}
+
+// A rank other than 0 of a distributed run: trains its shard in step with rank 0, which writes
+// the run folder (config, metrics, checkpoints, model); this rank appends its log to
+// log-rank<N>.txt there. The barriers match rank 0's in runTraining.
+Result<TrainingRunResult> trainAsOtherRank(RunSettings settings, const fs::path& runFolder,
+                                           bool resume, TrainingControl& control,
+                                           const TrainingRunHooks& hooks) {
+    ProcessGroup& group = *hooks.group;
+    if (resume) {
+        auto recorded = readRunConfig(runFolder);
+        if (!recorded) return withKind(recorded.error(), ErrorKind::Usage);
+        settings = recorded.value().resumeSettings();
+    }
+    group.barrier();  // rank 0 has given the project's images their splits
+    auto prepared =
+        prepareTrainingInputs(settings, runFolder / "project", hooks.download, shardOf(&group));
+    if (!prepared) return prepared.error();
+    TrainingInputs& inputs = prepared.value();
+    group.barrier();  // rank 0 has made the run folder
+    std::ofstream log(runFolder / ("log-rank" + std::to_string(group.rank()) + ".txt"),
+                      std::ios::app);
+    const auto write = [&log](const std::string& line) {
+        log << line << '\n';
+        log.flush();
+    };
+
+    const TrainingDataSet& set = inputs.set;
+    Trainer trainer(
+        inputs.network.network, settings.training,
+        {inputs.trainLoader.get(), inputs.validationLoader.get(), set.classNames, set.trainCounts});
+    trainer.setProcessGroup(&group);
+    if (resume) {
+        auto restored =
+            trainer.resumeFromCheckpoint(runFolder / run_layout::kCheckpointFolder / "last.pt");
+        if (!restored) return withKind(restored.error(), ErrorKind::Internal);
+    }
+    TrainingCallbacks callbacks = hooks.training;
+    callbacks.onLog = [&](const std::string& line) {
+        write(line);
+        if (hooks.training.onLog) hooks.training.onLog(line);
+    };
+    callbacks.onEpoch = [&](const EpochReport& report) {
+        write(epochLogMessage(report));
+        if (hooks.training.onEpoch) hooks.training.onEpoch(report);
+    };
+    auto summary = trainer.run(control, callbacks);
+    if (!summary) {
+        write("failed: " + summary.error().message);
+        return withKind(summary.error(), ErrorKind::Internal);
+    }
+    TrainingRunResult result = describeResult(runFolder, inputs);
+    result.summary = summary.value();
+    write(std::string("ended: ") + trainingOutcomeName(result.summary.outcome));
+    return result;
+}
+
 }  // namespace
 
 Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::path& runFolder,
                                       bool resume, TrainingControl& control,
                                       const TrainingRunHooks& hooks) {
+    if (hooks.group && hooks.group->rank() != 0) {
+        try {
+            return trainAsOtherRank(requested, runFolder, resume, control, hooks);
+        } catch (const std::exception& exception) {
+            return Error{std::string("training failed: ") + exception.what(), ErrorKind::Internal};
+        }
+    }
     RunSettings settings = requested;
     std::optional<RunFolder> run;
     if (resume) {
@@ -209,16 +282,25 @@ Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::pa
     }
 
     const fs::path runProject = runFolder / "project";
-    auto prepared = prepareTrainingInputs(settings, runProject, hooks.download);
+    auto prepared =
+        prepareTrainingInputs(settings, runProject, hooks.download, shardOf(hooks.group));
     if (!prepared) return run ? failed(*run, prepared.error()) : prepared.error();
     TrainingInputs& inputs = prepared.value();
     // Splits were assigned to images that had none.
     if (hooks.projectChanged) hooks.projectChanged(inputs.data.store.directory());
 
-    if (!run) {
-        auto created = RunFolder::create(runFolder, toJson(describeRun(settings, inputs)));
-        if (!created) return withKind(created.error(), ErrorKind::Usage);
-        run = std::move(created).value();
+    try {
+        // The other ranks read the project once its splits are written, and write their logs
+        // once the run folder exists.
+        if (hooks.group) hooks.group->barrier();
+        if (!run) {
+            auto created = RunFolder::create(runFolder, toJson(describeRun(settings, inputs)));
+            if (!created) return withKind(created.error(), ErrorKind::Usage);
+            run = std::move(created).value();
+        }
+        if (hooks.group) hooks.group->barrier();
+    } catch (const std::exception& exception) {
+        return Error{exception.what(), ErrorKind::Internal};
     }
     // LibTorch reports some failures as exceptions (c10::Error is a std::exception); they end
     // the run like any other error, recorded in its folder.

@@ -53,7 +53,11 @@ ImageBatchLoader::~ImageBatchLoader() {
 }
 
 std::int64_t ImageBatchLoader::samplesPerEpoch() const {
-    return static_cast<std::int64_t>(m_images.size());
+    const auto images = static_cast<std::int64_t>(m_images.size());
+    const DataShard& shard = m_options.shard;
+    if (shard.count <= 1 || images == 0) return images;
+    if (shard.padToEqual) return (images + shard.count - 1) / shard.count;
+    return std::max<std::int64_t>(0, (images - shard.index + shard.count - 1) / shard.count);
 }
 
 std::int64_t ImageBatchLoader::batchesPerEpoch() const {
@@ -63,6 +67,10 @@ std::int64_t ImageBatchLoader::batchesPerEpoch() const {
 }
 
 std::vector<std::size_t> ImageBatchLoader::epochOrder(std::int64_t epoch) const {
+    return shardOf(wholeEpochOrder(epoch), m_options.shard);
+}
+
+std::vector<std::size_t> ImageBatchLoader::wholeEpochOrder(std::int64_t epoch) const {
     const std::size_t count = m_images.size();
     std::vector<std::size_t> order;
     order.reserve(count);

@@ -85,17 +85,20 @@ Result<void> checkPrecisionFor(const torch::Device& device, Precision precision)
 }
 
 bool backwardAndStep(const torch::Tensor& loss, NetworkImpl& network,
-                     torch::optim::Optimizer& optimizer, double clipNorm, LossScaler* scaler) {
+                     torch::optim::Optimizer& optimizer, double clipNorm, LossScaler* scaler,
+                     const std::function<void()>& afterBackward) {
     const auto clip = [&] {
         if (clipNorm > 0) torch::nn::utils::clip_grad_norm_(network.parameters(), clipNorm);
     };
     if (!scaler) {
         loss.backward();
+        if (afterBackward) afterBackward();
         clip();
         optimizer.step();
         return true;
     }
     scaler->scale(loss).backward();
+    if (afterBackward) afterBackward();  // an overflow on any rank reaches every rank's sums
     const bool finite = scaler->unscale(network.parameters());
     if (finite) {
         clip();

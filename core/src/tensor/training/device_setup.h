@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "fovea/core/models/network.h"
@@ -31,9 +32,12 @@ class AutocastGuard {
 
 // Backward pass, gradient clipping (clipNorm > 0) and the optimizer step for one batch's loss.
 // With a loss scaler (fp16) the gradients are unscaled before clipping and a step whose gradients
-// overflowed is skipped (the scaler backs off). Returns whether the optimizer stepped.
+// overflowed is skipped (the scaler backs off). `afterBackward` (a distributed run's gradient
+// averaging) runs between the backward pass and everything that reads the gradients. Returns
+// whether the optimizer stepped.
 bool backwardAndStep(const torch::Tensor& loss, NetworkImpl& network,
-                     torch::optim::Optimizer& optimizer, double clipNorm, LossScaler* scaler);
+                     torch::optim::Optimizer& optimizer, double clipNorm, LossScaler* scaler,
+                     const std::function<void()>& afterBackward = {});
 
 // bf16 convolutions on the CPU crash the process in LibTorch 2.x's oneDNN 3.6 (Debian 13) on
 // AMD CPUs with AVX512-BF16: a SIGFPE (integer division by zero) inside

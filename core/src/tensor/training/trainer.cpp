@@ -8,6 +8,7 @@
 #include "checkpoint.h"
 #include "device_setup.h"
 #include "fovea/core/count_text.h"
+#include "fovea/core/distributed/process_group.h"
 #include "fovea/core/torch_runtime.h"
 #include "trainer_impl.h"
 
@@ -86,6 +87,7 @@ Result<TrainingSummary> Trainer::Impl::run(TrainingControl& control,
     torch::AutoGradMode gradMode(true);
     placeNetwork();
     summary.channelsLast = m_channelsLast;
+    shareInitialState();
     setUpOptimization();
     if (auto scheduled = setUpSchedule(); !scheduled) return scheduled.error();
 
@@ -150,6 +152,18 @@ void Trainer::Impl::rebuildOptimizer() { m_optimizer = makeOptimizer(*m_network,
 
 std::string Trainer::Impl::outOfMemory() const {
     return outOfMemoryMessage(m_device, m_lastBatchSize);
+}
+
+void Trainer::Impl::shareInitialState() {
+    if (!m_group) return;
+    m_averager = std::make_unique<GradientAverager>(*m_group);
+    torch::NoGradGuard noGrad;
+    std::vector<torch::Tensor> state;
+    for (const auto& parameter : m_network->parameters()) state.push_back(parameter);
+    for (const auto& buffer : m_network->buffers()) state.push_back(buffer);
+    m_group->broadcast(state);
+    log("rank " + std::to_string(m_group->rank()) + " of " + std::to_string(m_group->worldSize()) +
+        ": starting from rank 0's weights");
 }
 
 void Trainer::Impl::reportFailures(BatchSource& source) const {
@@ -305,6 +319,8 @@ Trainer::~Trainer() = default;
 void Trainer::setCheckpointFolder(std::filesystem::path folder) {
     m_impl->m_checkpointFolder = std::move(folder);
 }
+
+void Trainer::setProcessGroup(ProcessGroup* group) { m_impl->m_group = group; }
 
 Result<void> Trainer::resumeFromCheckpoint(const std::filesystem::path& checkpoint) {
     auto device = resolveDevice(m_impl->m_config.device);

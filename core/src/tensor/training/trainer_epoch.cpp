@@ -10,6 +10,7 @@
 
 #include "device_setup.h"
 #include "fovea/core/count_text.h"
+#include "fovea/core/distributed/process_group.h"
 #include "trainer_impl.h"
 
 namespace fovea::core {
@@ -28,6 +29,19 @@ double estimateRemaining(Clock::time_point start, std::int64_t stepsDone, std::i
     return secondsSince(start) / static_cast<double>(stepsDone) * static_cast<double>(stepsLeft);
 }
 
+ConfusionMatrix confusionFromCells(const torch::Tensor& cells, int classes) {
+    ConfusionMatrix matrix(classes);
+    const auto* count = cells.data_ptr<std::int64_t>();
+    for (int truth = 0; truth < classes; ++truth) {
+        for (int predicted = 0; predicted < classes; ++predicted) {
+            if (const std::int64_t n = count[truth * classes + predicted]; n > 0) {
+                matrix.add(truth, predicted, n);
+            }
+        }
+    }
+    return matrix;
+}
+
 }  // namespace
 
 // --- Training batches ---
@@ -39,7 +53,9 @@ Trainer::Impl::RunEnd Trainer::Impl::trainEpoch(TrainingControl& control, std::i
     m_network->train(true);
     for (;;) {
         const Clock::time_point beforePause = Clock::now();
-        if (!control.waitWhilePaused()) return stopInEpoch(epoch, summary);
+        if (!control.waitWhilePaused() || anyRankStopping(control)) {
+            return stopInEpoch(epoch, summary);
+        }
         // A pause is not training time: speeds, ETAs and the epoch's duration leave it out.
         const Clock::duration paused = Clock::now() - beforePause;
         timing.runStart += paused;
@@ -58,6 +74,18 @@ Trainer::Impl::RunEnd Trainer::Impl::trainEpoch(TrainingControl& control, std::i
         if (!std::isfinite(lossValue)) return diverged(summary, epoch, lossValue);
         reportBatch(epoch, lossValue, timing);
     }
+}
+
+bool Trainer::Impl::anyRankStopping(TrainingControl& control) {
+    if (!m_group) return false;
+    // Every rank stops at the same batch (Ctrl-C reaches each process at its own moment): one
+    // tiny sum per batch, so that their checkpoint and their collectives stay in step.
+    std::vector<torch::Tensor> stopping{
+        torch::tensor({control.stopRequested() ? 1.0 : 0.0}, torch::kFloat64)};
+    m_group->allreduceSum(stopping);
+    if (stopping[0].item<double>() == 0) return false;
+    control.requestStop();
+    return true;
 }
 
 void Trainer::Impl::applyFrozenBlocksRequest(TrainingControl& control) {
@@ -81,8 +109,10 @@ torch::Tensor Trainer::Impl::trainBatch(const Batch& batch) {
     const torch::Tensor logits = forwardBatch(batch, images, m_trainFeatures.get());
     const torch::Tensor loss = lossOf(logits, targets);
     m_optimizer.optimizer->zero_grad();
+    const auto averageGradients = [this] { m_averager->average(m_network->parameters()); };
     backwardAndStep(loss, *m_network, *m_optimizer.optimizer, m_config.gradientClipNorm,
-                    m_lossScaler ? &*m_lossScaler : nullptr);
+                    m_lossScaler ? &*m_lossScaler : nullptr,
+                    m_averager ? std::function<void()>(averageGradients) : nullptr);
     if (m_lossScaler) m_state.lossScale = m_lossScaler->state();
     ++m_state.step;
     {
@@ -91,6 +121,7 @@ torch::Tensor Trainer::Impl::trainBatch(const Batch& batch) {
         m_correct += logits.argmax(1).eq(targets).sum();
     }
     m_state.epochImages += n;
+    m_unsyncedImages += n;
     return loss.detach();
 }
 
@@ -127,8 +158,21 @@ Trainer::Impl::RunEnd Trainer::Impl::stopInEpoch(std::int64_t epoch,
 
 void Trainer::Impl::syncEpochSums() {
     if (!m_lossSum.defined()) return;
-    m_state.epochLossSum += m_lossSum.item<double>();
-    m_state.epochCorrect += m_correct.item<std::int64_t>();
+    if (m_group) {
+        // The ranks' sums and image counts, so that every rank reports the whole epoch.
+        std::vector<torch::Tensor> sums{torch::stack(
+            {m_lossSum.to(torch::kCPU, torch::kFloat64), m_correct.to(torch::kCPU, torch::kFloat64),
+             torch::tensor(static_cast<double>(m_unsyncedImages), torch::kFloat64)})};
+        m_group->allreduceSum(sums);
+        const auto* total = sums[0].data_ptr<double>();
+        m_state.epochLossSum += total[0];
+        m_state.epochCorrect += std::llround(total[1]);
+        m_state.epochImages += std::llround(total[2]) - m_unsyncedImages;
+    } else {
+        m_state.epochLossSum += m_lossSum.item<double>();
+        m_state.epochCorrect += m_correct.item<std::int64_t>();
+    }
+    m_unsyncedImages = 0;
     m_lossSum.zero_();
     m_correct.zero_();
 }
@@ -202,13 +246,26 @@ Trainer::Impl::EvaluationResult Trainer::Impl::evaluate(BatchSource& source) {
         predictions.push_back(logits.argmax(1).cpu());
         truths.push_back(batch->targets);
     }
+    if (count > 0) {
+        const torch::Tensor predicted = torch::cat(predictions);
+        const torch::Tensor truth = torch::cat(truths);
+        const auto* p = predicted.data_ptr<std::int64_t>();
+        const auto* t = truth.data_ptr<std::int64_t>();
+        for (std::int64_t i = 0; i < predicted.numel(); ++i) result.confusion.add(t[i], p[i]);
+    }
+    double totalLoss = lossSum.item<double>();
+    if (m_group) {
+        // Each rank validated its shard: the sums over the ranks are the whole set's.
+        std::vector<torch::Tensor> sums{
+            torch::tensor({totalLoss, static_cast<double>(count)}, torch::kFloat64),
+            torch::tensor(result.confusion.cells(), torch::kInt64)};
+        m_group->allreduceSum(sums);
+        totalLoss = sums[0][0].item<double>();
+        count = std::llround(sums[0][1].item<double>());
+        result.confusion = confusionFromCells(sums[1], result.confusion.classes());
+    }
     if (count == 0) return result;
-    result.loss = lossSum.item<double>() / static_cast<double>(count);
-    const torch::Tensor predicted = torch::cat(predictions);
-    const torch::Tensor truth = torch::cat(truths);
-    const auto* p = predicted.data_ptr<std::int64_t>();
-    const auto* t = truth.data_ptr<std::int64_t>();
-    for (std::int64_t i = 0; i < predicted.numel(); ++i) result.confusion.add(t[i], p[i]);
+    result.loss = totalLoss / static_cast<double>(count);
     return result;
 }
 

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "feature_cache.h"
+#include "fovea/core/distributed/gradient_averager.h"
 #include "fovea/core/training/lr_schedule.h"
 #include "fovea/core/training/optimizer_setup.h"
 #include "fovea/core/training/trainer.h"
@@ -34,6 +35,7 @@ class Trainer::Impl {
     std::optional<std::filesystem::path> m_checkpointFolder;
     TrainingState m_state;
     std::optional<torch::serialize::InputArchive> m_pendingOptimizerState;
+    ProcessGroup* m_group = nullptr;  // a distributed run's; null for one process
 
     Result<TrainingSummary> run(TrainingControl& control, const TrainingCallbacks& callbacks);
     std::string outOfMemory() const;
@@ -81,6 +83,8 @@ class Trainer::Impl {
     // Adds the device-side sums of the epoch so far to m_state (one device sync).
     void syncEpochSums();
     void reportFailures(BatchSource& source) const;
+    // A distributed run starts every rank from rank 0's weights and buffers.
+    void shareInitialState();
     // Ends the run with `outcome`; `message` says why, in the summary and the log.
     TrainingSummary endRun(TrainingSummary summary, TrainingOutcome outcome, std::string message);
     TrainingSummary diverged(TrainingSummary summary, std::int64_t epoch, double loss);
@@ -92,6 +96,8 @@ class Trainer::Impl {
     RunEnd trainEpoch(TrainingControl& control, std::int64_t epoch, Timing& timing,
                       const TrainingSummary& summary);
     void applyFrozenBlocksRequest(TrainingControl& control);
+    // In a distributed run, whether any rank was asked to stop (then this one stops too).
+    bool anyRankStopping(TrainingControl& control);
     // One optimizer step; the batch's loss on the device, undefined for an empty batch.
     torch::Tensor trainBatch(const Batch& batch);
     void reportBatch(std::int64_t epoch, double loss, const Timing& timing) const;
@@ -127,6 +133,9 @@ class Trainer::Impl {
     torch::Tensor m_lossSum;           // float64 on the device: sum of batch loss x images
     torch::Tensor m_correct;           // int64 on the device
     std::int64_t m_lastBatchSize = 0;  // for the out-of-memory message
+    std::unique_ptr<GradientAverager> m_averager;  // with m_group
+    // This rank's images since the last syncEpochSums (the other ranks' come with the sums).
+    std::int64_t m_unsyncedImages = 0;
 };
 
 }  // namespace fovea::core

@@ -26,6 +26,7 @@ fovea_target_unity_sources(fovea_training BATCH 8 SOURCES
     src/tensor/training/training_config.cpp
 )
 add_library(fovea::training ALIAS fovea_training)
-target_link_libraries(fovea_training PUBLIC fovea_models fovea_file_io nlohmann_json::nlohmann_json
+target_link_libraries(fovea_training PUBLIC fovea_models fovea_file_io fovea_distributed
+                                            nlohmann_json::nlohmann_json
                                      PRIVATE fovea_warnings)
 fovea_use_torch_pch(fovea_training)

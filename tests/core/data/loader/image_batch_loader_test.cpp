@@ -2,11 +2,13 @@
 // class balancing, augmentation variants, the decoded-image cache, bounded prefetch, and images
 // that cannot be read. Normalisation is checked against torchvision.
 #include <gtest/gtest.h>
+
 #include <torch/torch.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -104,6 +106,44 @@ TEST_F(LoaderTest, EveryImageOncePerEpochInASeededOrderThatChangesEachEpoch) {
     const auto order1 = ids(epoch(loader, 1));
     EXPECT_NE(order0, order1);
     EXPECT_EQ(order0, ids(epoch(loader, 0)));  // epoch 0 again: same order
+}
+
+// Distributed runs: each rank's loader takes its shard of the same seeded order, so that the
+// ranks' batches b together are the single process's batch b at twice the size.
+TEST_F(LoaderTest, RanksTakeInterleavedShardsOfTheSameSeededOrder) {
+    auto images = writeImages(22, 3);
+    LoaderOptions whole;
+    whole.batchSize = 6;
+    whole.seed = 4;
+    ImageBatchLoader single(images, smallSpec(), {}, whole);
+    const auto order = ids(epoch(single, 3));
+    std::vector<std::vector<std::int64_t>> shards;
+    for (int rank = 0; rank < 2; ++rank) {
+        LoaderOptions options = whole;
+        options.batchSize = 3;
+        options.shard = {rank, 2, true};
+        ImageBatchLoader loader(images, smallSpec(), {}, options);
+        EXPECT_EQ(loader.samplesPerEpoch(), 11);
+        EXPECT_EQ(loader.batchesPerEpoch(), 4);
+        shards.push_back(ids(epoch(loader, 3)));
+    }
+    ASSERT_EQ(shards[0].size(), 11u);
+    ASSERT_EQ(shards[1].size(), 11u);
+    for (std::size_t i = 0; i < order.size(); ++i) EXPECT_EQ(shards[i % 2][i / 2], order[i]) << i;
+
+    // Validation shards (no padding) split 7 images into 3 + 2 + 2, each image once.
+    std::vector<std::int64_t> validated;
+    for (int rank = 0; rank < 3; ++rank) {
+        LoaderOptions options = whole;
+        options.shuffle = false;
+        options.shard = {rank, 3, false};
+        ImageBatchLoader loader({images.begin(), images.begin() + 7}, smallSpec(), {}, options);
+        EXPECT_EQ(loader.samplesPerEpoch(), rank == 0 ? 3 : 2);
+        const auto mine = ids(epoch(loader, 0));
+        validated.insert(validated.end(), mine.begin(), mine.end());
+    }
+    std::sort(validated.begin(), validated.end());
+    EXPECT_EQ(validated, (std::vector<std::int64_t>{1000, 1001, 1002, 1003, 1004, 1005, 1006}));
 }
 
 TEST_F(LoaderTest, BatchesDoNotDependOnTheNumberOfWorkers) {

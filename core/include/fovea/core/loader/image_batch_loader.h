@@ -20,6 +20,7 @@
 #include "fovea/core/loader/labeled_image.h"
 #include "fovea/core/result.h"
 #include "fovea/core/training/batch_source.h"
+#include "fovea/core/training/data_shard.h"
 
 namespace fovea::core {
 
@@ -39,6 +40,8 @@ struct LoaderOptions {
     // 0: a fresh augmentation every epoch. k > 0: each image cycles through k fixed variants,
     // so features of frozen layers can be cached per variant.
     int augmentationVariants = 0;
+    // In a distributed run, the part of each epoch's order this process takes.
+    DataShard shard;
 };
 
 struct LoaderCacheStats {
@@ -78,7 +81,10 @@ class ImageBatchLoader final : public BatchSource {
                      std::int64_t epoch);
     // Decoded (or cached), prepared and transformed pixels of one image.
     Result<cv::Mat> samplePixels(const LabeledImage& image, std::int64_t variant);
+    // This process's part of the epoch's order (all of it outside a distributed run).
     std::vector<std::size_t> epochOrder(std::int64_t epoch) const;
+    // The seeded order of every image, the same on every rank.
+    std::vector<std::size_t> wholeEpochOrder(std::int64_t epoch) const;
     std::int64_t variantFor(std::int64_t epoch) const;
 
     const std::vector<LabeledImage> m_images;

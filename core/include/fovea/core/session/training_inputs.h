@@ -17,6 +17,7 @@
 #include "fovea/core/session/run_settings.h"
 #include "fovea/core/session/training_data.h"
 #include "fovea/core/training/batch_size_search.h"
+#include "fovea/core/training/data_shard.h"
 
 namespace fovea::core {
 
@@ -42,8 +43,11 @@ struct TrainingInputs {
 };
 // `projectFolder`: where an image folder's project is kept. The error's kind says whose
 // problem it is (Usage: a setting this machine cannot run; BadData: the data or weights).
+// `shard`: a distributed run's part of each epoch (training padded to equal length across the
+// ranks, validation not).
 Result<TrainingInputs> prepareTrainingInputs(const RunSettings& settings,
                                              const std::filesystem::path& projectFolder,
-                                             const DownloadProgressCallback& download);
+                                             const DownloadProgressCallback& download,
+                                             const DataShard& shard = {});
 
 }  // namespace fovea::core

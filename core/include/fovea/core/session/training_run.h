@@ -19,6 +19,8 @@
 
 namespace fovea::core {
 
+class ProcessGroup;
+
 // An image left out of the run, with why.
 struct SkippedImage {
     std::optional<std::int64_t> imageId;  // for images the loader failed on
@@ -72,6 +74,9 @@ struct TrainingRunHooks {
     // re-reads it.
     std::function<void(const std::filesystem::path& projectFolder)> projectChanged;
     WatchedImages watch;
+    // A distributed run's group (fovea-cli under torchrun): rank 0 writes the run folder, the
+    // other ranks train their shards in step with it and write only log-rank<N>.txt there.
+    ProcessGroup* group = nullptr;
 };
 
 // Trains `settings` into `runFolder` (a new run), or with `resume` continues the run there

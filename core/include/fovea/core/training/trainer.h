@@ -20,6 +20,8 @@
 
 namespace fovea::core {
 
+class ProcessGroup;
+
 struct TrainingData {
     BatchSource* train = nullptr;       // required
     BatchSource* validation = nullptr;  // optional: no validation metrics without it
@@ -40,6 +42,11 @@ class Trainer {
 
     // Where checkpoints go; without one nothing is written.
     void setCheckpointFolder(std::filesystem::path folder);
+    // Trains as one rank of a distributed run (data parallel): every rank starts from rank 0's
+    // weights, gradients are averaged across ranks before each step, and the epoch's metrics
+    // are summed over the ranks' shards, so every rank reports the same figures. Each rank's
+    // data sources must give it its shard (DataShard) with as many batches as the others'.
+    void setProcessGroup(ProcessGroup* group);
     // Continues a stopped or killed run from its last checkpoint: weights, optimizer state,
     // epoch and batch position, random state and history. The config must match.
     Result<void> resumeFromCheckpoint(const std::filesystem::path& checkpoint);
