@@ -21,6 +21,7 @@
 #include "fovea/core/session/run_records.h"
 #include "fovea/core/session/trained_model.h"
 #include "fovea/core/session/training_data.h"
+#include "fovea/core/training/device_choice.h"
 #include "fovea/core/training/report_json.h"
 #include "fovea/core/training/run_folder.h"
 #include "fovea/core/training/trainer.h"
@@ -369,6 +370,7 @@ core::Result<std::unique_ptr<core::ProcessGroup>> joinLaunchedGroup(TrainOptions
                                core::ErrorKind::Usage};
         }
     }
+    core::useCudaDevice(launch.value()->localRank);
     auto group = core::ProcessGroup::join(*launch.value(), timeout);
     if (!group) return group.error();
     core::ProcessGroup& joined = *group.value();
@@ -409,8 +411,9 @@ int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
     ProgressDisplay progress;
     core::TrainingRunHooks hooks = progressHooks(progress, progressEpochs(o));
     hooks.group = group.value().get();
-    // One progress line on the terminal, rank 0's (torchrun shows every rank's output).
-    if (hooks.group && hooks.group->rank() != 0) hooks.training.onBatch = nullptr;
+    // Progress on the terminal is rank 0's (torchrun shows every rank's output); the other
+    // ranks' go to their log-rank<N>.txt.
+    if (hooks.group && hooks.group->rank() != 0) hooks.training = {};
     core::TrainingControl control;
     core::Result<core::TrainingRunResult> ran = core::Error{""};
     {

@@ -6,6 +6,7 @@
 #include "fovea/core/threads.h"
 #include "fovea/core/version.h"
 #include "fovea/ui/main_window.h"
+#include "fovea/ui/start_arguments.h"
 
 int main(int argc, char** argv) {
     fovea::core::configureIntraOpThreads();
@@ -18,24 +19,20 @@ int main(int argc, char** argv) {
     QGuiApplication::setDesktopFileName(QStringLiteral(FOVEA_APP_ID));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription("Fovea: transfer learning workbench");
-    parser.addHelpOption();
-    parser.addVersionOption();
-    const QCommandLineOption projectOption("project", "Open the project in <folder>.", "folder");
-    parser.addOption(projectOption);
-    const QCommandLineOption pageOption(
-        "page", "Start on <page>: Data, Model, Train, Runs, Evaluate, Predict or Export.", "page");
-    parser.addOption(pageOption);
+    fovea::ui::describeStartArguments(parser);
     parser.process(app);
+    const fovea::ui::StartArguments start = fovea::ui::readStartArguments(parser);
 
     fovea::ui::MainWindow window;
-    if (parser.isSet(pageOption)) window.showPage(parser.value(pageOption));
+    if (!start.page.isEmpty()) window.showPage(start.page);
     window.show();
-    if (parser.isSet(projectOption)) {
+    if (!start.error.isEmpty()) {
+        QMessageBox::warning(&window, "Fovea", start.error);
+        window.openMostRecentProject();
+    } else if (!start.project.isEmpty()) {
         QString error;
-        if (!window.openProject(parser.value(projectOption), &error)) {
+        if (!window.openProject(start.project, &error))
             QMessageBox::warning(&window, "Fovea", error);
-        }
     } else {
         // Where the user left off; the start page (recent projects, New, the demo) otherwise.
         window.openMostRecentProject();

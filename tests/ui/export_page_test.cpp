@@ -182,6 +182,11 @@ class ExportPageTest : public QObject {
         QApplication::clipboard()->clear();
         copy->trigger();
         QCOMPARE(QApplication::clipboard()->text(), outcome.files[onnxRow].file);
+        // ... and says so beside the buttons (a copy was silent).
+        const QString copied = page->findChild<fovea::ui::ElidedLabel*>("copiedPathLabel")
+                                   ->property("text")
+                                   .toString();
+        QCOMPARE(copied, "Copied " + QDir::toNativeSeparators(outcome.files[onnxRow].file));
         table->selectRow(safetensorsRow);
         auto* copyButton = page->findChild<QPushButton*>("copyPathButton");
         QVERIFY(copyButton && copyButton->isEnabled());

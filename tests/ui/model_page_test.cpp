@@ -353,6 +353,12 @@ class ModelPageTest : public QObject {
         size->setValue(0);
         QCOMPARE(page.selection().imageSize, 0);
         QVERIFY(size->text().contains("224"));
+        // A step from the weights' own size goes from 224 px, not from 0 (it went to 32 px).
+        size->stepUp();
+        QCOMPARE(page.selection().imageSize, 256);
+        size->setValue(0);
+        size->stepDown();
+        QCOMPARE(page.selection().imageSize, 192);
     }
 
     void weightChoicesAndTheirAdvice() {

@@ -277,6 +277,12 @@ class PredictPageTest : public QObject {
         window.predictPage()->findChild<QPushButton*>("addImagesButton")->click();
         QCOMPARE(QDir(openedIn).canonicalPath(),
                  QDir(QFileInfo(m_images).absolutePath()).canonicalPath());
+
+        // A project imported elsewhere (fovea-cli, another machine): where its images are.
+        QSettings().remove("dialogs");
+        answerNextFileDialog(this, &openedIn, {});
+        window.predictPage()->findChild<QPushButton*>("addImagesButton")->click();
+        QCOMPARE(QDir(openedIn).canonicalPath(), QDir(m_images).canonicalPath());
     }
 
     void aFileAddedAgainIsListedOnce() {

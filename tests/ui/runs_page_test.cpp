@@ -37,6 +37,7 @@
 #include "train/training_worker.h"
 #include "ui_test_project.h"
 #include "ui_test_window.h"
+#include "widgets/elided_label.h"
 
 using fovea::ui::MainWindow;
 using fovea::ui::RunsPage;
@@ -133,6 +134,8 @@ class RunsPageTest : public QObject {
         page->selectRuns({m_stopped});
         QVERIFY(page->findChild<QPushButton*>("resumeRunButton")->isEnabled());
         QVERIFY(!page->findChild<QPushButton*>("openRunButton")->isEnabled());
+        // A greyed Open says why.
+        QVERIFY(page->findChild<QPushButton*>("openRunButton")->toolTip().contains("no model yet"));
         page->selectRuns({m_finished});
         // The details say what the run trained, from its config.json.
         const QString details = page->findChild<QLabel*>("runDetails")->text();
@@ -145,6 +148,22 @@ class RunsPageTest : public QObject {
         QVERIFY(!page->findChild<QPushButton*>("compareRunsButton")->isEnabled());
         page->selectRuns({m_finished, m_stopped});
         QVERIFY(page->findChild<QPushButton*>("compareRunsButton")->isEnabled());
+    }
+
+    // Opening a project whose newest run stopped before its end (the window was closed during
+    // it) says so on the Train page, where a new run would otherwise start over by mistake.
+    void aProjectOpenedAfterAStoppedRunSaysItCanBeResumed() {
+        MainWindow window;
+        window.show();
+        QString error;
+        QVERIFY2(window.openProject(m_project, &error), qPrintable(error));
+        const QString note = window.trainPage()
+                                 ->findChild<fovea::ui::ElidedLabel*>("trainingProgressLabel")
+                                 ->property("text")
+                                 .toString();
+        QVERIFY2(note.contains(QFileInfo(m_stopped).fileName()) && note.contains("1 of 3 epochs") &&
+                     note.endsWith("Resume it on the Runs page."),
+                 qPrintable(note));
     }
 
     void runFoldersWrittenElsewhereAppearByThemselves() {

@@ -1,6 +1,7 @@
 // The window without a project: the start page with the recent projects instead of greyed
 // pages, opening the most recent project at launch, and the demo project made from Debian's
 // Fashion-MNIST in one click.
+#include <QCommandLineParser>
 #include <QFile>
 #include <QLabel>
 #include <QListWidget>
@@ -10,15 +11,22 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "fovea/core/project/folder_import.h"
+#include "fovea/core/project/project_store.h"
 #include "fovea/ui/main_window.h"
+#include "fovea/ui/start_arguments.h"
 #include "model/model_page.h"
 #include "project/project_session.h"
 #include "start_page.h"
+#include "train/train_page.h"
+#include "train/training_request.h"
 #include "ui_test_project.h"
+#include "ui_test_run.h"
 #include "ui_test_window.h"
 #include "widgets/background_job.h"
 
 using fovea::ui::MainWindow;
+namespace core = fovea::core;
 using fovea::ui::StartPage;
 
 class StartPageTest : public QObject {
@@ -58,6 +66,26 @@ class StartPageTest : public QObject {
         QTest::keyClick(recent, Qt::Key_Return);
         QCOMPARE(window.projectFolder(), first);
         QCOMPARE(shownRoot(window)->objectName(), QString("mainWorkbench"));
+    }
+
+    // `fovea FOLDER` opens FOLDER as --project does (it was ignored, and the start page said
+    // there were no recent projects); two projects are an error, not a silent choice.
+    void theCommandLineNamesTheProjectEitherWay() {
+        const auto read = [](const QStringList& arguments) {
+            QCommandLineParser parser;
+            fovea::ui::describeStartArguments(parser);
+            if (!parser.parse(QStringList{"fovea"} + arguments)) return fovea::ui::StartArguments{};
+            return fovea::ui::readStartArguments(parser);
+        };
+        QCOMPARE(read({"/data/shop"}).project, QString("/data/shop"));
+        QCOMPARE(read({"--project", "/data/shop"}).project, QString("/data/shop"));
+        const auto withPage = read({"--page", "Health", "/data/shop"});
+        QCOMPARE(withPage.page, QString("Health"));
+        QCOMPARE(withPage.project, QString("/data/shop"));
+        QVERIFY(read({}).project.isEmpty());
+        const auto two = read({"--project", "/a", "/b"});
+        QVERIFY(two.project.isEmpty());
+        QVERIFY2(two.error.contains("/a, /b"), qPrintable(two.error));
     }
 
     void launchingOpensTheMostRecentProject() {
@@ -143,6 +171,32 @@ class StartPageTest : public QObject {
         const int below = recent->viewport()->height() - last.bottom();
         QVERIFY2(below < 16,
                  qPrintable(QString("%1 px of empty list below the last row").arg(below)));
+    }
+
+    // A project made and trained by fovea-cli (as `fovea-cli demo` does) has runs but no
+    // workbench settings: its pages go on from its newest run (the demo's 96 px), rather than
+    // from the defaults (the weights' 224 px).
+    void aProjectTrainedByTheCliOpensWithItsRunsSettings() {
+        const QString images = m_temp.path() + "/cli-images";
+        QVERIFY(fovea::test::writeUiTestImages(images, 3, 6, 0).labeled > 0);
+        const QString project = m_temp.path() + "/cli-project";
+        {
+            auto store = core::ProjectStore::create(project.toStdString());
+            QVERIFY(store);
+            QVERIFY(core::importFolder(store.value(), images.toStdString()));
+        }
+        const QString error = fovea::test::trainTinyRun(project, project + "/runs/first", 8, 3);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+
+        fovea::ui::MainWindow window;
+        window.show();
+        QString opened;
+        QVERIFY2(window.openProject(project, &opened), qPrintable(opened));
+        const fovea::ui::ModelSelection selection = window.modelPage()->selection();
+        QCOMPARE(selection.architecture, QString("resnet18"));
+        QCOMPARE(selection.weights, QString("none"));
+        QCOMPARE(selection.imageSize, 32);
+        QCOMPARE(window.trainPage()->request().settings.training.epochs, std::int64_t{3});
     }
 };
 

@@ -37,10 +37,8 @@
 #include "ui_test_run.h"
 #include "ui_test_window.h"
 #include "widgets/background_job.h"
-#include "widgets/elided_label.h"
 
 using fovea::ui::DataPage;
-using fovea::ui::ElidedLabel;
 using fovea::ui::ImageListModel;
 using fovea::ui::ImageViewFilter;
 using fovea::ui::MainWindow;
@@ -501,12 +499,15 @@ class SuggestionsTest : public QObject {
         }
         QCOMPARE(bar->suggestedImages(percent).size(), 0);
         // The status line says what happened, until it is undone.
-        auto* status = page->findChild<ElidedLabel*>("dataStatus");
+        auto* status = page->findChild<QLabel*>("dataStatus");
         const QString done =
             QString("Labeled %1 images with the suggested class (Ctrl+Z undoes it)")
                 .arg(expected.size());
         QVERIFY2(status->text().startsWith(done), qPrintable(status->text()));
-        // ... beside the counts, which stay whole (one elided line cut them to "1 se…").
+        // ... whole, on up to two lines (elided, it lost "undoes it"), beside the counts,
+        // which stay whole too (one elided line cut them to "1 se…").
+        QVERIFY2(status->heightForWidth(status->width()) <= status->height(),
+                 qPrintable(status->text()));
         auto* counts = page->findChild<QLabel*>("dataCounts");
         QVERIFY2(counts->text().contains("shown"), qPrintable(counts->text()));
         QTRY_VERIFY2(counts->width() >= counts->fontMetrics().horizontalAdvance(counts->text()),
@@ -520,6 +521,13 @@ class SuggestionsTest : public QObject {
         QCOMPARE(undo->index(), before);
         QCOMPARE(waitingSuggestions(project).size(), waiting.size());
         QVERIFY2(!status->text().contains("Labeled"), qPrintable(status->text()));
+        // ... and says what the undo did, and how to redo it.
+        QVERIFY2(status->text().startsWith("Undone: Accept the suggestions for") &&
+                     status->text().endsWith("(Ctrl+Shift+Z redoes it)"),
+                 qPrintable(status->text()));
+        undo->redo();
+        QVERIFY2(status->text().startsWith("Redone: Accept the suggestions for"),
+                 qPrintable(status->text()));
     }
 
     void aHandLabelAlwaysWins() {

@@ -98,6 +98,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_undoGroup(new Q
     setWindowIcon(QIcon(":/fovea/fovea.svg"));
     resize(1280, 800);
     buildPages();
+    // Predict's file dialogs open where the project's images are when nothing better is known.
+    m_predictPage->setImagesFolderSource(
+        [this] { return session() ? session()->imagesFolder() : QString(); });
     m_project = new ProjectController({m_dataPage, m_modelPage, m_trainPage, m_evaluatePage},
                                       m_undoGroup, this);
     buildStartPage();

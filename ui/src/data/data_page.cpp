@@ -25,7 +25,6 @@
 #include "data/thumbnail_delegate.h"
 #include "page_header.h"
 #include "project/project_session.h"
-#include "widgets/elided_label.h"
 
 namespace fovea::ui {
 
@@ -148,8 +147,13 @@ QWidget* DataPage::buildBrowser() {
     QToolButton* splitButton = buildSplitButton(panel);
     m_sizeSlider = buildSizeSlider(panel);
     m_grid = buildGrid(panel);
-    m_status = new ElidedLabel({}, panel, Qt::ElideRight);
+    m_status = new QLabel(panel);
     m_status->setObjectName("dataStatus");
+    // Wrapped in a fixed two lines: elided, "Labeled 22 images with the suggested class (Ctrl+Z
+    // u…" lost its point in the narrow middle column; a height that followed it moved the grid.
+    m_status->setWordWrap(true);
+    m_status->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_status->setFixedHeight(2 * m_status->fontMetrics().lineSpacing());
     m_counts = new QLabel(panel);
     m_counts->setObjectName("dataCounts");
     m_suggestionBar = new SuggestionBar(panel);
@@ -179,7 +183,7 @@ QWidget* DataPage::buildBrowser() {
     // the counts to "1 se…".
     auto* status = new QHBoxLayout;
     status->addWidget(m_status, 1);
-    status->addWidget(m_counts);
+    status->addWidget(m_counts, 0, Qt::AlignTop);
     layout->addLayout(status);
     return panel;
 }
@@ -279,8 +283,9 @@ void DataPage::setSession(ProjectSession* session) {
         });
         connect(session, &ProjectSession::classesChanged, this, &DataPage::onClassesChanged);
         connect(session, &ProjectSession::imagesChanged, this, &DataPage::onImagesChanged);
-        // The last change's note goes with an undo (the stack moves after the labels did).
-        connect(session->undoStack(), &QUndoStack::indexChanged, this, &DataPage::updateStatus);
+        // An undo or redo says what it did (the stack moves after the labels did).
+        m_stackIndex = session->undoStack()->index();
+        connect(session->undoStack(), &QUndoStack::indexChanged, this, &DataPage::onUndoStackMoved);
     }
     m_filterBar->setSession(session);
     m_filterBar->clearSearch();
@@ -406,8 +411,21 @@ void DataPage::labelImages(const QList<qint64>& ids, std::optional<core::ClassId
 }
 
 void DataPage::noteChange(const QString& change) {
-    m_lastChange = change;
+    m_lastChange = change + " (Ctrl+Z undoes it)";
     m_lastChangeIndex = m_session ? m_session->undoStack()->index() : -1;
+    updateStatus();
+}
+
+void DataPage::onUndoStackMoved(int index) {
+    const QUndoStack* stack = m_session->undoStack();
+    // A new command moves the stack too; noteChange() then says what it did.
+    if (index < m_stackIndex) {
+        m_lastChange = "Undone: " + stack->text(index) + " (Ctrl+Shift+Z redoes it)";
+    } else if (index > m_stackIndex && index > 0) {
+        m_lastChange = "Redone: " + stack->text(index - 1) + " (Ctrl+Z undoes it)";
+    }
+    m_stackIndex = index;
+    m_lastChangeIndex = index;
     updateStatus();
 }
 
@@ -539,7 +557,7 @@ void DataPage::updateStatus() {
     const bool changeCurrent =
         !m_lastChange.isEmpty() && m_session->undoStack()->index() == m_lastChangeIndex;
     const QString empty = emptyGridMessage();
-    m_status->setText(changeCurrent ? m_lastChange + " (Ctrl+Z undoes it)" : QString());
+    m_status->setText(changeCurrent ? m_lastChange : QString());
     m_counts->setText(counts);  // the grid says why it is empty
     m_emptyMessage->setText(empty);
     m_emptyMessage->setVisible(!empty.isEmpty());

@@ -18,7 +18,6 @@ namespace fovea::ui {
 class ClassChooser;
 class ClassList;
 class ClassPanel;
-class ElidedLabel;
 class ImageFilterBar;
 class ImageListModel;
 class PreviewPane;
@@ -107,6 +106,8 @@ class DataPage : public QWidget {
     void moveOnFrom(const QList<qint64>& ids, std::optional<qint64> next, int firstRow);
     bool pushCommand(QUndoCommand* command);
     // Shows `change` in the status line until the next change or undo.
+    // Says on the status line what an undo or redo did.
+    void onUndoStackMoved(int index);
     void noteChange(const QString& change);
 
     ProjectSession* m_session = nullptr;
@@ -119,12 +120,13 @@ class DataPage : public QWidget {
     PreviewPane* m_preview = nullptr;
     ImageFilterBar* m_filterBar = nullptr;
     QSlider* m_sizeSlider = nullptr;
-    ElidedLabel* m_status = nullptr;  // the last labeling, until undone
-    QLabel* m_counts = nullptr;       // images shown and selected
+    QLabel* m_status = nullptr;  // the last labeling, until undone
+    QLabel* m_counts = nullptr;  // images shown and selected
     // What the last labeling did, in the past tense, shown in the status line while the undo
     // stack still stands where that change left it (an undo or another change hides it).
-    QString m_lastChange;
+    QString m_lastChange;  // with how to take it back
     int m_lastChangeIndex = -1;
+    int m_stackIndex = 0;              // the undo stack's index as last seen
     QLabel* m_emptyMessage = nullptr;  // over the grid while it shows nothing
     ClassChooser* m_chooser = nullptr;
     SuggestionBar* m_suggestionBar = nullptr;

@@ -292,17 +292,23 @@ bool SuggestionBar::suggestLabels(const QString& modelSource, QString* error) {
     m_progress->track(m_job, "Suggesting labels");
     core::SuggestionSettings settings;
     settings.measure = uncertaintyMeasure();
-    m_job->start([folder, source, modelName,
-                  settings](BackgroundJob& job) -> BackgroundJob::Outcome {
-        auto report = core::suggestLabels(
-            folder, source, settings,
-            [&job](std::int64_t done, std::int64_t total) {
-                job.reportProgress(done, total, QString("%1 of %2 images").arg(done).arg(total));
-            },
-            job.cancelFlag());
-        if (!report) return {false, QString::fromStdString(report.error().message)};
-        return {true, reportText(report.value(), modelName)};
-    });
+    m_job->start(
+        [folder, source, modelName, settings](BackgroundJob& job) -> BackgroundJob::Outcome {
+            auto report = core::suggestLabels(
+                folder, source, settings,
+                [&job](std::int64_t done, std::int64_t total) {
+                    // The total counts a sample of labeled images too (for "Label next"'s
+                    // coverage), so it says so: "547 images" read as a wrong count of 47 unlabeled.
+                    job.reportProgress(
+                        done, total,
+                        QString("%1 of %2 images (unlabeled, and labeled ones for coverage)")
+                            .arg(done)
+                            .arg(total));
+                },
+                job.cancelFlag());
+            if (!report) return {false, QString::fromStdString(report.error().message)};
+            return {true, reportText(report.value(), modelName)};
+        });
     refresh();
     return true;
 }

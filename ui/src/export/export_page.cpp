@@ -153,9 +153,14 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
     m_copyPath = new QAction("Copy Path", this);
     m_copyPath->setObjectName("copyPathAction");
     m_copyPath->setToolTip("Copy the selected file's full path");
+    m_copied = new ElidedLabel({}, this, Qt::ElideMiddle);
+    m_copied->setObjectName("copiedPathLabel");
     connect(m_copyPath, &QAction::triggered, this, [this] {
         const QString path = selectedFile();
-        if (!path.isEmpty()) QApplication::clipboard()->setText(path);
+        if (path.isEmpty()) return;
+        QApplication::clipboard()->setText(path);
+        // Said beside the buttons: a copy is otherwise silent.
+        m_copied->setText("Copied " + QDir::toNativeSeparators(path));
     });
     m_openFolder = new QAction("Open Folder", this);
     m_openFolder->setObjectName("openFolderAction");
@@ -182,7 +187,7 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
     auto* fileRow = new QHBoxLayout;
     fileRow->addWidget(copyButton);
     fileRow->addWidget(openButton);
-    fileRow->addStretch(1);
+    fileRow->addWidget(m_copied, 1);
 
     m_status = new QLabel(this);
     m_status->setObjectName("exportStatus");
@@ -235,6 +240,7 @@ void ExportPage::clearSource() {
     m_destination->clear();
     m_outcome = {};
     m_results->setRowCount(0);
+    m_copied->setText({});
     m_status->setToolTip({});
     m_status->clear();
     updateActions();
@@ -277,6 +283,7 @@ bool ExportPage::startExport(QString* error) {
         return false;
     }
     m_results->setRowCount(0);
+    m_copied->setText({});
     updateActions();
     m_status->setToolTip({});
     m_status->setText("Exporting and checking each file against the in-app model…");
@@ -315,9 +322,8 @@ void ExportPage::onFinished(bool ok, const QString& message) {
     }
     m_outcome = m_pending;
     showOutcome();
-    // The folder can be long: elided here, in full in the tooltip and the table.
-    const QString folder = m_status->fontMetrics().elidedText(
-        QDir::toNativeSeparators(m_outcome.folder), Qt::ElideMiddle, 420);
+    // In full: the sentence wraps, and the path is what the user looks for in it.
+    const QString folder = QDir::toNativeSeparators(m_outcome.folder);
     QString text = QString(
                        "Bundle written to %1: the model files above, labels.json, "
                        "preprocessing.json, parity.json and README.md (the model card). "

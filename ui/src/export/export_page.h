@@ -69,6 +69,7 @@ class ExportPage : public QWidget {
     QAction* m_copyPath = nullptr;    // the selected file's path to the clipboard
     QAction* m_openFolder = nullptr;  // the bundle's folder in the file manager
     QLabel* m_status = nullptr;
+    ElidedLabel* m_copied = nullptr;       // what Copy Path copied
     JobProgressBar* m_progress = nullptr;  // which file is being written and checked
 };
 

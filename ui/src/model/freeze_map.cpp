@@ -402,7 +402,8 @@ void FreezeMap::updateCounts() {
     const qint64 total = totalParameters();
     const QLocale locale;
     m_countsLabel->setText(
-        QString("Trainable: %1 of %2 parameters (%3%) · %4 of %5 blocks frozen")
+        // Two lines, each whole: one wrapped line broke at "· 0 of 14 blocks frozen".
+        QString("Trainable: %1 of %2 parameters (%3%)\n%4 of %5 blocks frozen")
             .arg(locale.toString(trainable), locale.toString(total), percentOf(trainable, total))
             .arg(m_frozen.size())
             .arg(static_cast<qint64>(m_network.blocks.size())));
@@ -415,6 +416,17 @@ void FreezeMap::updateActions() {
     m_freezeUpToAction->setEnabled(canFreezeUpTo);
     m_freezeUpToButton->setText(canFreezeUpTo ? QString("Freeze up to %1").arg(block)
                                               : QString("Freeze up to here"));
+    // As wide as its longest text for this network, so that choosing another block moves
+    // neither it nor the buttons beside it.
+    const QFontMetrics metrics(m_freezeUpToButton->font());
+    const int padding = m_freezeUpToButton->sizeHint().width() -
+                        metrics.horizontalAdvance(m_freezeUpToButton->text());
+    int widest = metrics.horizontalAdvance("Freeze up to here");
+    for (const auto& name : m_network.blocks) {
+        widest = std::max(
+            widest, metrics.horizontalAdvance("Freeze up to " + QString::fromStdString(name.name)));
+    }
+    m_freezeUpToButton->setMinimumWidth(widest + padding);
     m_recommendedButton->setEnabled(m_hasNetwork);
     m_unfreezeAllButton->setEnabled(m_hasNetwork && !m_frozen.isEmpty());
 }

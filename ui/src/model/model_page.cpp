@@ -20,6 +20,7 @@
 #include "page_header.h"
 #include "project/project_session.h"
 #include "widgets/background_job.h"
+#include "widgets/input_size_spin_box.h"
 
 namespace fovea::ui {
 namespace {
@@ -31,7 +32,6 @@ constexpr qint64 kPlaceholderClasses = 2;
 constexpr int kBuildDelayMs = 150;
 constexpr int kSmallestInput = 32;
 constexpr int kSmallestInceptionInput = 75;  // its stem's valid convolutions need that much
-constexpr int kLargestInput = 1024;
 
 // Sorts by the number behind the text ("11.7 M" by its parameter count).
 class SortableItem : public QTableWidgetItem {
@@ -246,12 +246,8 @@ QWidget* ModelPage::buildHeadOptions() {
         "pretrained features are already separable; a hidden layer helps when they are frozen "
         "and the classes differ from ImageNet's.");
 
-    m_imageSizeSpin = new QSpinBox(box);
+    m_imageSizeSpin = new InputSizeSpinBox(box);
     m_imageSizeSpin->setObjectName("imageSizeSpin");
-    m_imageSizeSpin->setRange(0, kLargestInput);
-    m_imageSizeSpin->setSingleStep(32);
-    m_imageSizeSpin->setSuffix(" px");
-    m_imageSizeSpin->setKeyboardTracking(false);
     m_imageSizeSpin->setToolTip(
         "Side of the square the images are resized and cropped to. Smaller trains much faster "
         "on a CPU (96 px is plenty for small objects); the weights' own size is most accurate.");
@@ -451,8 +447,7 @@ void ModelPage::onFreezeMapChanged() {
 
 void ModelPage::updateImageSizeRange() {
     const ArchitectureEntry* entry = findArchitectureEntry(m_selection.architecture);
-    m_imageSizeSpin->setSpecialValueText(
-        entry ? QString("Weights' own (%1 px)").arg(entry->inputSize) : QString("Weights' own"));
+    m_imageSizeSpin->setWeightsSize(entry ? entry->inputSize : 0);
     if (m_imageSizeSpin->value() > 0 &&
         m_imageSizeSpin->value() < smallestInput(m_selection.architecture)) {
         m_imageSizeSpin->setValue(smallestInput(m_selection.architecture));

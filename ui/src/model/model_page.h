@@ -16,6 +16,8 @@ class QTimer;
 
 namespace fovea::ui {
 
+class InputSizeSpinBox;
+
 class BackgroundJob;
 class FreezeMap;
 class ProjectSession;
@@ -111,7 +113,7 @@ class ModelPage : public QWidget {
     WeightsPanel* m_weightsPanel = nullptr;
     QDoubleSpinBox* m_dropoutSpin = nullptr;
     QSpinBox* m_hiddenUnitsSpin = nullptr;
-    QSpinBox* m_imageSizeSpin = nullptr;
+    InputSizeSpinBox* m_imageSizeSpin = nullptr;
     QLabel* m_headNoteLabel = nullptr;
     FreezeMap* m_freezeMap = nullptr;
     QLabel* m_errorLabel = nullptr;

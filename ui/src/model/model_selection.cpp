@@ -4,6 +4,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <cmath>
+#include <optional>
+
+#include "fovea/core/session/run_catalogue.h"
 
 namespace fovea::ui {
 namespace {
@@ -14,6 +17,30 @@ constexpr int kMinimumImageSize = 32;
 constexpr int kMaximumImageSize = 1024;
 
 bool isUsableMultiplier(double value) { return std::isfinite(value) && value >= 0.0; }
+
+// A project with runs but no saved choice (made by fovea-cli, like the demo's): the network of
+// its newest readable run, so the workbench goes on from there (the demo's 96 px, not the
+// weights' 224).
+std::optional<ModelSelection> newestRunsSelection(const core::ProjectStore& store) {
+    for (const auto& run : core::listRuns(store.directory() / "runs")) {
+        if (!run.config) continue;
+        const core::NetworkChoice& network = run.config->settings.network;
+        ModelSelection selection;
+        selection.architecture = QString::fromStdString(network.architecture);
+        selection.weights = QString::fromStdString(network.weights);
+        // Runs record the blocks they froze (older ones only what was asked for).
+        const auto frozen =
+            run.config->frozenBlocks.value_or(network.freeze.value_or(std::vector<std::string>{}));
+        for (const auto& block : frozen) {
+            selection.frozenBlocks << QString::fromStdString(block);
+        }
+        selection.dropout = network.head.dropout;
+        selection.hiddenUnits = static_cast<int>(network.head.hiddenUnits);
+        selection.imageSize = network.imageSize;
+        return selection;
+    }
+    return std::nullopt;
+}
 
 }  // namespace
 
@@ -38,7 +65,9 @@ ModelSelection defaultModelSelection() {
 
 ModelSelection loadModelSelection(const core::ProjectStore& store) {
     auto stored = store.setting(kModelSelectionSetting);
-    if (!stored || !stored.value()) return defaultModelSelection();
+    if (!stored || !stored.value()) {
+        return newestRunsSelection(store).value_or(defaultModelSelection());
+    }
     const QJsonDocument document =
         QJsonDocument::fromJson(QByteArray::fromStdString(*stored.value()));
     if (!document.isObject()) return defaultModelSelection();

@@ -34,8 +34,9 @@ ModelSelection defaultModelSelection();
 // transaction and never half-applied).
 inline constexpr const char* kModelSelectionSetting = "model.selection";
 
-// The project's selection; defaultModelSelection() when none was saved or the saved one is
-// unreadable. Out-of-range numbers are brought back into range.
+// The project's selection; when none was saved, its newest run's network (a project trained by
+// fovea-cli), else defaultModelSelection(); also when the saved one is unreadable.
+// Out-of-range numbers are brought back into range.
 ModelSelection loadModelSelection(const core::ProjectStore& store);
 core::Result<void> saveModelSelection(core::ProjectStore& store, const ModelSelection& selection);
 

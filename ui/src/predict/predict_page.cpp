@@ -33,10 +33,6 @@ namespace fovea::ui {
 
 namespace {
 
-// Where Predict's file dialogs open: where the user last chose for Predict, else beside the
-// images the project was imported from (new images to predict are usually their siblings).
-QString predictFolder() { return dialogFolder("predict", dialogFolder("images")); }
-
 constexpr const char* kNoModelText = "No model yet: train one, or open a run folder or model file.";
 
 // The preview's least side: small enough that the page, with ten score bars below the image,
@@ -459,6 +455,13 @@ void PredictPage::updateActions() {
     m_clearButton->setEnabled(listed || pending);
     m_exportButton->setEnabled(listed);
     m_table->setColumnHidden(kProblemColumn, unreadableCount(m_predictions) == 0);
+}
+
+QString PredictPage::predictFolder() const {
+    // Where the user last chose for Predict; else beside the folder they imported the project
+    // from (new images to predict are usually its siblings); else the project's images.
+    const QString projectImages = m_imagesFolder ? m_imagesFolder() : QString();
+    return dialogFolder("predict", dialogFolder("images", projectImages));
 }
 
 QString PredictPage::listText() const {

@@ -3,6 +3,7 @@
 #include <QStringList>
 #include <QVector>
 #include <QWidget>
+#include <functional>
 #include <memory>
 
 #include "predict/model_predictor.h"
@@ -43,6 +44,11 @@ class PredictPage : public QWidget {
     void clearModel();
     // The project's runs/, which Open Model… lists (empty: no project open).
     void setRunsFolder(const QString& folder) { m_runsFolder = folder; }
+    // Where the project's images are (asked when a file dialog opens, as images come and go):
+    // the dialogs' last resort before the home folder.
+    void setImagesFolderSource(std::function<QString()> source) {
+        m_imagesFolder = std::move(source);
+    }
     // Predicts these files and folders (as a drop does); the results are added to the table,
     // leaving out files already in it. predicted() follows, also when nothing was new.
     bool addInputs(const QStringList& inputs);
@@ -97,7 +103,10 @@ class PredictPage : public QWidget {
     QString m_overlayPath;                     // empty when m_overlay is of no row
     bool m_gradCamPending = false;     // the selected row wants Grad-CAM once the job is free
     bool m_discardPrediction = false;  // cleared while predicting: the results are not wanted
+    // Where the file dialogs open.
+    QString predictFolder() const;
     QString m_runsFolder;
+    std::function<QString()> m_imagesFolder;
     bool m_discardLoad = false;                         // clearModel() while a model loaded
     QVector<ModelPredictor::Prediction> m_predictions;  // the table's rows
     QStringList m_queuedInputs;  // dropped while the model was loading or predicting

@@ -19,6 +19,25 @@ std::filesystem::path toPath(const QString& folder) {
 
 QString ProjectSession::runsFolder() const { return QDir(m_folder).filePath("runs"); }
 
+QString ProjectSession::imagesFolder() const {
+    core::ImageFilter some;
+    some.limit = 1000;
+    const auto images = m_store.images(some);
+    if (!images || images.value().empty()) return {};
+    std::filesystem::path common = images.value().front().path.parent_path();
+    for (const auto& image : images.value()) {
+        const std::filesystem::path folder = image.path.parent_path();
+        // The longest leading run of folder names the two share.
+        std::filesystem::path shared;
+        for (auto a = common.begin(), b = folder.begin();
+             a != common.end() && b != folder.end() && *a == *b; ++a, ++b) {
+            shared /= *a;
+        }
+        common = shared;
+    }
+    return QString::fromStdString(common.string());
+}
+
 ProjectSession::ProjectSession(QString folder, core::ProjectStore store)
     : m_folder(std::move(folder)), m_store(std::move(store)) {
     // Labeling sessions get long; a bounded stack keeps memory flat (each command holds ids).

@@ -27,7 +27,10 @@ class ProjectSession : public QObject {
 
     QString folder() const { return m_folder; }
     QString runsFolder() const;  // <folder>/runs: the project's training runs
-    QString name() const;        // the folder's name, for the window title
+    // The deepest folder that holds the project's images (of up to 1000 of them); empty when
+    // it has none.
+    QString imagesFolder() const;
+    QString name() const;  // the folder's name, for the window title
     core::ProjectStore& store() { return m_store; }
     const core::ProjectStore& store() const { return m_store; }
     QUndoStack* undoStack() { return &m_undoStack; }

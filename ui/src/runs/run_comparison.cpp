@@ -5,9 +5,11 @@
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
+#include <QScreen>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "fovea/core/session/run_catalogue.h"
 #include "fovea/core/training/run_folder_layout.h"
@@ -51,7 +53,10 @@ RunComparison::RunComparison(const QStringList& runFolders, QWidget* parent)
                                 this)) {
     setObjectName("runComparison");
     setWindowTitle(QString("Compare %1 runs").arg(runFolders.size()));
-    resize(1200, 760);
+    // Its best size where the screen has room; within the screen where it has not (a laptop's
+    // 1366 x 768 less a panel and a title bar).
+    const QRect screen = this->screen()->availableGeometry();
+    resize(std::min(1200, screen.width() * 9 / 10), std::min(760, screen.height() * 9 / 10));
     m_settings->setObjectName("comparisonSettings");
     m_settings->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_settings->setWordWrap(false);

@@ -340,6 +340,12 @@ void RunsPage::updateButtons() {
     const auto run = selectedRun();
     const bool running = run && run->status == core::RunStatus::Running;
     m_open->setEnabled(run && run->hasModel);
+    // Why not, where the button cannot say it itself.
+    m_open->setToolTip(run && !run->hasModel
+                           ? QString("This run has no model yet: it ended before its last "
+                                     "epoch. Resume it to finish it.")
+                           : QString("Show this run's model on the Evaluate, Predict and Export "
+                                     "pages"));
     m_resume->setEnabled(run && run->resumable());
     m_startFrom->setEnabled(run && run->config.has_value());
     m_compare->setEnabled(selectedFolders().size() >= 2);

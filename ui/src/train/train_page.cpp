@@ -1,5 +1,7 @@
 #include "train/train_page.h"
 
+#include "model/model_catalogue.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
@@ -38,6 +40,7 @@
 #include "train/training_worker.h"
 #include "train/watch_set_view.h"
 #include "widgets/elided_label.h"
+#include "widgets/input_size_spin_box.h"
 
 namespace fovea::ui {
 
@@ -171,13 +174,8 @@ void TrainPage::createTrainingFields(QWidget* panel) {
     m_epochs->setObjectName("epochsSpin");
     m_epochs->setRange(1, 1000);
     m_epochs->setValue(10);
-    m_imageSize = new QSpinBox(panel);
+    m_imageSize = new InputSizeSpinBox(panel);
     m_imageSize->setObjectName("trainImageSizeSpin");
-    m_imageSize->setRange(0, 1024);
-    m_imageSize->setSingleStep(32);
-    m_imageSize->setSuffix(" px");
-    m_imageSize->setSpecialValueText("Weights' own");
-    m_imageSize->setKeyboardTracking(false);
     m_imageSize->setToolTip(
         "Side of the square the images are resized and cropped to (the same field as on the "
         "Model page). Smaller trains much faster on a CPU.");
@@ -346,6 +344,8 @@ void TrainPage::onModelSelectionChanged() {
     const ModelSelection selection = m_modelSelection();
     {
         const QSignalBlocker block(m_imageSize);
+        const ArchitectureEntry* entry = findArchitectureEntry(selection.architecture);
+        m_imageSize->setWeightsSize(entry ? entry->inputSize : 0);
         m_imageSize->setValue(selection.imageSize);
     }
     scheduleEstimate();
@@ -407,6 +407,18 @@ void TrainPage::saveSettings() {
         m_session->store().setSetting(kSettingsKey, trainPageSettingsJson(request().settings)));
 }
 
+void TrainPage::noteUnfinishedRun(const core::RunListing& run) {
+    // The window closed during it (or it was stopped): said where a new run would start, so
+    // that the user resumes it rather than starting over by mistake.
+    const QString text =
+        QString("The last run, %1, ended after %2 of %3 epochs. Resume it on the Runs page.")
+            .arg(QString::fromStdString(run.name))
+            .arg(run.epochsDone)
+            .arg(run.epochsPlanned);
+    m_progressLabel->setText(text);
+    appendLog(text);
+}
+
 void TrainPage::loadSettings() {
     m_loading = true;
     core::RunSettings settings = TrainingRequest::defaultSettings();
@@ -414,9 +426,20 @@ void TrainPage::loadSettings() {
     m_firstRunNote.clear();
     if (m_session) {
         auto stored = m_session->store().setting(kSettingsKey);
-        // A project that already has runs (fovea-cli's, the demo's) is past its first one.
-        m_firstRun = stored && !stored.value() &&
-                     core::listRuns(m_session->runsFolder().toStdString()).empty();
+        const auto runs = core::listRuns(m_session->runsFolder().toStdString());
+        if (!runs.empty() && runs.front().resumable()) noteUnfinishedRun(runs.front());
+        // A project that already has runs (fovea-cli's, the demo's) is past its first one; with
+        // nothing saved, the workbench goes on with its newest run's training settings.
+        m_firstRun = stored && !stored.value() && runs.empty();
+        if (stored && !stored.value()) {
+            for (const auto& run : runs) {
+                if (!run.config) continue;
+                settings.training = run.config->settings.training;
+                settings.augment = run.config->settings.augment;
+                settings.batchSize = run.config->settings.batchSize;
+                break;
+            }
+        }
         if (stored && stored.value()) {
             auto read = trainPageSettingsFromJson(*stored.value());
             if (read) {
@@ -630,6 +653,17 @@ void TrainPage::onFinished(const TrainingOutcomeInfo& outcome) {
     QString text;
     if (outcome.outcome.isEmpty()) {
         text = "Training failed: " + inGuiWords(outcome.message);
+    } else if (outcome.outcome == "stopped") {
+        // One short line for the status (the outcome's own words said "stopped" twice and cut
+        // the way on at the default window size).
+        QString where = inGuiWords(outcome.message);
+        if (!where.isEmpty()) where[0] = where[0].toUpper();
+        text = (where.isEmpty() ? QString("Stopped") : where);
+        if (outcome.validationAccuracy >= 0) {
+            text += QString(", validation accuracy %1%")
+                        .arg(100 * outcome.validationAccuracy, 0, 'f', 1);
+        }
+        text += ". Resume it on the Runs page.";
     } else {
         text = QString("Training %1 after %2.")
                    .arg(QString(outcome.outcome).replace('_', ' '))
@@ -642,9 +676,6 @@ void TrainPage::onFinished(const TrainingOutcomeInfo& outcome) {
             QString message = inGuiWords(outcome.message);
             message[0] = message[0].toUpper();
             text += " " + message + (message.endsWith('.') ? "" : ".");
-        }
-        if (outcome.outcome == "stopped") {
-            text += " Resume on the Runs page continues it from its checkpoint.";
         }
     }
     m_progressLabel->setText(text);

@@ -18,7 +18,13 @@ class QProgressBar;
 class QPushButton;
 class QSpinBox;
 
+namespace fovea::core {
+struct RunListing;
+}
+
 namespace fovea::ui {
+
+class InputSizeSpinBox;
 
 class ElidedLabel;
 class LearningRateFinderPanel;
@@ -89,6 +95,8 @@ class TrainPage : public QWidget {
     void connectWorker();
     void updateButtons();
     void saveSettings();
+    // Says that the project's newest run can be resumed.
+    void noteUnfinishedRun(const core::RunListing& run);
     void loadSettings();
     void onStarted(const QString& runFolder, const QStringList& classes, qint64 trainImages,
                    qint64 validationImages);
@@ -125,7 +133,7 @@ class TrainPage : public QWidget {
     QString m_pendingEstimateKey;
 
     QSpinBox* m_epochs = nullptr;
-    QSpinBox* m_imageSize = nullptr;
+    InputSizeSpinBox* m_imageSize = nullptr;
     QLabel* m_estimateLabel = nullptr;
     QSpinBox* m_batchSize = nullptr;
     QLabel* m_gpuList = nullptr;

@@ -1,5 +1,7 @@
 #include "device_setup.h"
 
+#include <atomic>
+
 #include <torch/version.h>
 
 #include <cstdio>
@@ -11,6 +13,15 @@
 
 namespace fovea::core {
 
+namespace {
+std::atomic<int> processCudaDevice{0};
+}  // namespace
+
+void useCudaDevice(int localRank) {
+    const auto gpus = static_cast<int>(torch::cuda::device_count());
+    processCudaDevice = gpus > 0 ? localRank % gpus : 0;
+}
+
 Result<torch::Device> resolveDevice(DevicePreference preference) {
     const bool cuda = torch::cuda::is_available();
     if (preference == DevicePreference::Cuda && !cuda) {
@@ -19,7 +30,7 @@ Result<torch::Device> resolveDevice(DevicePreference preference) {
                      " CUDA support or no GPU); use --device auto or cpu"};
     }
     if (preference == DevicePreference::Cpu || !cuda) return torch::Device(torch::kCPU);
-    return torch::Device(torch::kCUDA, 0);
+    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(processCudaDevice.load()));
 }
 
 namespace {

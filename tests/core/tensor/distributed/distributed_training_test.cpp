@@ -78,9 +78,16 @@ struct Trained {
 // ResNet-18 with every block but the head frozen: its BatchNorm layers keep their statistics
 // (frozen blocks run in eval mode), and the trainable part has none, so per-rank batches give
 // the same step as the whole batch.
+// Where a run keeps its checkpoints (written by rank 0 alone) and whether it resumes from them.
+struct Checkpoints {
+    fs::path folder;
+    bool resume = false;
+};
+
 Trained trainTiny(const core::DataShard& trainShard, const core::DataShard& validationShard,
                   std::int64_t batchSize, core::ProcessGroup* group,
-                  const std::function<void(const core::BatchProgress&)>& onBatch = {}) {
+                  const std::function<void(const core::BatchProgress&)>& onBatch = {},
+                  const Checkpoints& checkpoints = {}) {
     const auto train = fovea::test::makeTinyProblem(kTrainImages, 1);
     const auto validation = fovea::test::makeTinyProblem(kValidationImages, 2);
     core::NetworkPtr network = fovea::test::makeTinyNetwork("resnet18");
@@ -101,6 +108,13 @@ Trained trainTiny(const core::DataShard& trainShard, const core::DataShard& vali
                                    validationShard);
     core::Trainer trainer(network, config, {&trainSource, &validationSource, {"a", "b", "c"}, {}});
     trainer.setProcessGroup(group);
+    if (!checkpoints.folder.empty()) {
+        if (!group || group->rank() == 0) trainer.setCheckpointFolder(checkpoints.folder);
+        if (checkpoints.resume) {
+            auto resumed = trainer.resumeFromCheckpoint(checkpoints.folder / "last.pt");
+            if (!resumed) throw std::runtime_error(resumed.error().message);
+        }
+    }
     core::TrainingControl control;
     core::TrainingCallbacks callbacks;
     Trained result;
@@ -190,6 +204,25 @@ TEST(DistributedWorker, RunsAsTheRankItsEnvironmentSays) {
             EXPECT_TRUE(torch::allclose(parameters[i].grad(), expected, 1e-6, 1e-6)) << i;
         }
         EXPECT_FALSE(parameters.back().grad().defined());
+    } else if (*worker == "checkpointed") {
+        // Checkpoints in FOVEA_TEST_CHECKPOINTS; resumed from them with FOVEA_TEST_RESUME;
+        // rank 1 dies at step FOVEA_TEST_DIE_AT_STEP when that is set.
+        const Checkpoints checkpoints{core::processEnvironment("FOVEA_TEST_CHECKPOINTS").value(),
+                                      core::processEnvironment("FOVEA_TEST_RESUME").has_value()};
+        const int dieAt =
+            std::stoi(core::processEnvironment("FOVEA_TEST_DIE_AT_STEP").value_or("-1"));
+        try {
+            const Trained trained = trainTiny(
+                {rank, world, true}, {rank, world, false}, kRankBatch, group.value().get(),
+                [rank, dieAt](const core::BatchProgress& progress) {
+                    if (rank == 1 && progress.step == dieAt) ::_exit(3);
+                },
+                checkpoints);
+            torch::save(trained.weights, workerOut("rank" + std::to_string(rank) + ".pt"));
+        } catch (const std::exception& e) {
+            std::cout << e.what() << std::endl;
+            std::exit(4);
+        }
     } else if (*worker == "die") {
         // Rank 1 dies at its second step; the others must end, saying which rank they are.
         const auto start = std::chrono::steady_clock::now();
@@ -263,6 +296,43 @@ TEST_F(DistributedTraining, TwoRanksOfBatchBEqualOneProcessOfBatch2B) {
     }
     // Validation covered every image once, across the ranks' unequal shards.
     EXPECT_EQ(single.epochs.back().validationConfusion.total(), kValidationImages);
+}
+
+// A rank killed mid-epoch ends the group; the checkpoint rank 0 wrote before stays valid, and the
+// group resumed from it ends with the weights of a run never interrupted.
+TEST_F(DistributedTraining, AGroupResumedAfterAKilledRankEndsAsAnUninterruptedRun) {
+    const auto load = [this](int rank) {
+        std::vector<torch::Tensor> weights;
+        torch::load(weights, (m_out / ("rank" + std::to_string(rank) + ".pt")).string());
+        fs::remove(m_out / ("rank" + std::to_string(rank) + ".pt"));
+        return weights;
+    };
+    const std::string whole = "FOVEA_TEST_CHECKPOINTS=" + (m_out / "whole").string();
+    for (const auto& rank : runRanks(2, "checkpointed", {outVariable(), whole})) {
+        ASSERT_EQ(rank.exitCode, 0) << rank.output;
+    }
+    const auto uninterrupted = load(0);
+
+    // 5 steps per epoch: rank 1 dies in the second epoch, after the first one's checkpoint.
+    const std::string broken = "FOVEA_TEST_CHECKPOINTS=" + (m_out / "broken").string();
+    const auto killed =
+        runRanks(2, "checkpointed", {outVariable(), broken, "FOVEA_TEST_DIE_AT_STEP=7"});
+    EXPECT_EQ(killed[1].exitCode, 3) << killed[1].output;
+    EXPECT_EQ(killed[0].exitCode, 4) << killed[0].output;
+    ASSERT_TRUE(fs::exists(m_out / "broken" / "last.pt"));
+
+    for (const auto& rank :
+         runRanks(2, "checkpointed", {outVariable(), broken, "FOVEA_TEST_RESUME=1"})) {
+        ASSERT_EQ(rank.exitCode, 0) << rank.output;
+    }
+    for (int rank = 0; rank < 2; ++rank) {
+        const auto resumed = load(rank);
+        ASSERT_EQ(resumed.size(), uninterrupted.size());
+        for (std::size_t i = 0; i < resumed.size(); ++i) {
+            EXPECT_LT((resumed[i] - uninterrupted[i]).abs().max().item<double>(), 1e-6)
+                << "rank " << rank << " tensor " << i;
+        }
+    }
 }
 
 TEST_F(DistributedTraining, GradientsAreAveragedInBuckets) {

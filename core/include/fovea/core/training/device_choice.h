@@ -9,9 +9,13 @@
 
 namespace fovea::core {
 
-// CPU, or CUDA when asked for (or Auto and available). Asking for CUDA without one is an error
-// that says so, not a silent fallback.
+// CPU, or CUDA when asked for (or Auto and available): the GPU useCudaDevice() chose, the first
+// by default. Asking for CUDA without one is an error that says so, not a silent fallback.
 Result<torch::Device> resolveDevice(DevicePreference preference);
+
+// Which of the machine's GPUs this process trains on: a distributed run's LOCAL_RANK (modulo the
+// GPUs there are), so that the ranks on one machine share its GPUs one each.
+void useCudaDevice(int localRank);
 
 // What a run asking for `requested` computes in on `device`: Auto becomes bf16 where the device
 // computes it natively (a CPU with AVX512-BF16 or AMX and LibTorch's oneDNN; a CUDA device of
