@@ -5,6 +5,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -19,6 +20,7 @@
 #include "fovea/core/models/preprocessing_json.h"
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/session/run_records.h"
+#include "fovea/core/session/run_settings.h"
 #include "fovea/core/session/trained_model.h"
 #include "fovea/core/session/training_data.h"
 #include "fovea/core/training/device_choice.h"
@@ -193,6 +195,10 @@ CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
                       "weight the loss by inverse class frequency");
     command->add_option("--workers", o.workers, "image decoding threads (0: one per core)");
     command->add_flag("--resume", o.resume, "continue the run in --out from its last checkpoint");
+    command->add_option("--settings", o.settingsFile,
+                        "take every training setting from FILE (a run's settings as JSON, which "
+                        "the workbench's Cluster Command writes); --data, if given, still "
+                        "applies");
     addJsonFlag(command, o.json);
     return command;
 }
@@ -209,7 +215,35 @@ core::DownloadProgressCallback downloadProgress(ProgressDisplay& progress) {
 namespace {
 
 // The options a new run needs, parsed into the settings (a resumed run reads its own).
+// --settings FILE: the run's settings as the workbench has them, heads and per-block learning
+// rates included, which no flags express; --data on the command line wins over the file's.
+core::Result<void> applySettingsFile(TrainOptions& o) {
+    std::ifstream file(o.settingsFile);
+    if (!file) return core::Error{"--settings " + o.settingsFile.string() + ": cannot read it"};
+    nlohmann::json json;
+    try {
+        json = nlohmann::json::parse(file);
+    } catch (const std::exception& e) {
+        return core::Error{"--settings " + o.settingsFile.string() + ": not JSON (" + e.what() +
+                           ")"};
+    }
+    auto settings = core::runSettingsFromJson(json);
+    if (!settings) {
+        return core::Error{"--settings " + o.settingsFile.string() + ": " +
+                           settings.error().message};
+    }
+    const std::filesystem::path data = o.data;
+    static_cast<core::RunSettings&>(o) = std::move(settings).value();
+    if (!data.empty()) o.data = data;
+    return {};
+}
+
 core::Result<void> parseNewRunOptions(TrainOptions& o) {
+    if (!o.settingsFile.empty()) {
+        if (auto applied = applySettingsFile(o); !applied) return applied;
+        if (o.data.empty()) return core::Error{"train needs --data DIR (or data in --settings)"};
+        return {};
+    }
     if (o.data.empty()) return core::Error{"train needs --data DIR"};
     if (o.network.architecture.empty()) return core::Error{"train needs --arch NAME"};
     if (!core::findArchitecture(o.network.architecture)) {

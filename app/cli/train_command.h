@@ -20,7 +20,8 @@ namespace fovea::cli {
 // that only the command line has, as text until they are parsed into the settings.
 struct TrainOptions : core::RunSettings {
     std::filesystem::path runFolder;
-    std::string freezeList;  // --freeze A,B,C or none
+    std::filesystem::path settingsFile;  // --settings: every setting from a RunSettings JSON
+    std::string freezeList;              // --freeze A,B,C or none
     std::string optimizer = "adamw";
     std::string schedule = "cosine";
     std::string device = "auto";

@@ -17,6 +17,7 @@
 #include "cli_test_support.h"
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/project/fashion_mnist.h"
+#include "fovea/core/session/run_settings.h"
 #include "fovea/core/session/training_run.h"
 #include "fovea/core/weights/safetensors.h"
 #include "fovea/core/weights_import/offline_default.h"
@@ -273,6 +274,49 @@ TEST(CliTrain, OfflineDefaultRunWritesTheWholeRunFolder) {
     EXPECT_LT(r.at("parameters").at("trainable"), r.at("parameters").at("total"));
     EXPECT_EQ(nlohmann::json::parse(readWholeFile(out / "summary.json")).at("outcome"),
               "completed");
+}
+
+// --settings: a run's settings as JSON (what the workbench's Cluster Command writes), heads and
+// per-block learning rates included, which no flag expresses, become the run's own.
+TEST(CliTrain, ASettingsFileGivesTheRunEverySetting) {
+    TempFolder scratch("fovea-cli-settings");
+    const fs::path data = scratch / "data";
+    ASSERT_NO_FATAL_FAILURE(writeImages(data, {0, 1}, 6));
+    core::RunSettings settings;
+    settings.data = data;
+    settings.network.architecture = "resnet18";
+    settings.network.weights = "none";
+    settings.network.imageSize = 32;
+    settings.network.head.dropout = 0.25;
+    settings.network.head.hiddenUnits = 16;
+    settings.network.freeze = std::vector<std::string>{"stem"};
+    settings.training.epochs = 1;
+    settings.training.learningRate = 0.004;
+    settings.training.blockLearningRateMultipliers = {{"layer4", 2.0}};
+    settings.batchSize = 6;
+    settings.augment = core::AugmentationLevel::None;
+    const fs::path file = scratch / "settings.json";
+    std::ofstream(file) << core::toJson(settings).dump(2);
+
+    const fs::path out = scratch / "run";
+    const auto run =
+        runCliJson({"train", "--settings", file.string(), "--out", out.string(), "--json"});
+    ASSERT_EQ(run.exitCode, 0) << run.output;
+    auto recorded = core::readRunConfig(out);
+    ASSERT_TRUE(recorded) << recorded.error().message;
+    nlohmann::json expected = core::toJson(settings);
+    nlohmann::json got = core::toJson(recorded.value().settings);
+    EXPECT_TRUE(fs::equivalent(got.at("data").get<std::string>(), data));
+    expected.erase("data");
+    got.erase("data");
+    EXPECT_EQ(got, expected);
+
+    // A file that is not settings is a usage error naming it.
+    std::ofstream(scratch / "broken.json") << "{\"network\": 3}";
+    const auto broken = runCliJson({"train", "--settings", (scratch / "broken.json").string(),
+                                    "--out", (scratch / "run2").string(), "--json"});
+    EXPECT_EQ(broken.exitCode, 2) << broken.output;
+    EXPECT_NE(broken.output.find("broken.json"), std::string::npos) << broken.output;
 }
 
 TEST(CliTrain, FreezeNoneTrainsEveryBlockEvenOfTheOfflineDefault) {

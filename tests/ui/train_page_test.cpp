@@ -3,11 +3,13 @@
 // and closing the window during training, each leaving a checkpoint in the run folder; the
 // learning-rate range test's curve and suggestion; the watch set's predictions per epoch; the
 // charts redrawing a resumed run's earlier batches.
+#include <QApplication>
 #include <QDateTime>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListView>
 #include <QPlainTextEdit>
 #include <QProgressDialog>
@@ -24,6 +26,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +34,7 @@
 #include "data/image_list_model.h"
 #include "fovea/core/project/folder_import.h"
 #include "fovea/core/project/project_store.h"
+#include "fovea/core/session/run_settings.h"
 #include "fovea/core/torch_runtime.h"
 #include "fovea/core/training/batch_size_search.h"
 #include "fovea/core/training/run_folder_layout.h"
@@ -39,6 +43,7 @@
 #include "project/project_session.h"
 #include "qcustomplot_wrapper.h"
 #include "stall_probe.h"
+#include "train/cluster_command_dialog.h"
 #include "train/lr_finder_panel.h"
 #include "train/train_page.h"
 #include "train/training_charts.h"
@@ -400,6 +405,77 @@ class TrainPageTest : public QObject {
         auto* page = window.trainPage();
         QTRY_VERIFY_WITH_TIMEOUT(page->estimateText().startsWith("About"), 60000);
         QVERIFY2(!page->estimateText().contains("First run"), qPrintable(page->estimateText()));
+    }
+
+    // Issue 23: a run that another process trains (fovea-cli, a distributed run's rank 0 on a
+    // shared filesystem) is followed from its files: charts, log and progress grow with them,
+    // and the page says how it ended.
+    void followsARunTrainedElsewhereAsItsFilesGrow() {
+        MainWindow window;
+        window.show();
+        const QString project = m_temp.path() + "/p-follow";
+        QVERIFY(fovea::test::importNewProject(window, project, m_images));
+        const QString run = project + "/runs/elsewhere";
+        QString trained;
+        std::thread elsewhere([&] { trained = fovea::test::trainTinyRun(project, run, 8, 4); });
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(run + "/config.json"), 60000);
+        fovea::ui::TrainPage* page = window.trainPage();
+        QString error;
+        QVERIFY2(page->followRun(run, &error), qPrintable(error));
+        QVERIFY(page->isFollowing());
+        QTRY_VERIFY_WITH_TIMEOUT(!page->isFollowing(), 120000);
+        elsewhere.join();
+        QVERIFY2(trained.isEmpty(), qPrintable(trained));
+        QCOMPARE(page->charts()->epochPoints(), 4);
+        QVERIFY(page->charts()->batchPoints() > 0);
+        const QString label = page->findChild<fovea::ui::ElidedLabel*>("trainingProgressLabel")
+                                  ->property("text")
+                                  .toString();
+        QVERIFY2(label.startsWith("elsewhere finished after 4 of 4 epochs"), qPrintable(label));
+        const QString log = page->findChild<QPlainTextEdit*>("trainingLog")->toPlainText();
+        QVERIFY2(log.contains("epoch 4: train loss"), qPrintable(log));
+    }
+
+    // Issue 23: Cluster Command… writes the page's settings into the project and shows the
+    // torchrun command that trains them on every process; the file holds every setting (the
+    // Model page's head included) as fovea-cli train --settings reads it.
+    void clusterCommandStartsTheseSettingsWithTorchrun() {
+        MainWindow window;
+        window.show();
+        QVERIFY(fovea::test::importNewProject(window, m_temp.path() + "/p-cluster", m_images));
+        window.showPage("Train");
+        fovea::ui::TrainPage* page = window.trainPage();
+        QString command;
+        QString commandForTwo;
+        QTimer::singleShot(200, this, [&] {
+            auto* dialog =
+                qobject_cast<fovea::ui::ClusterCommandDialog*>(QApplication::activeModalWidget());
+            if (!dialog) return;
+            command = dialog->command();
+            dialog->findChild<QSpinBox*>("clusterMachinesSpin")->setValue(2);
+            dialog->findChild<QLineEdit*>("clusterAddressEdit")->setText("node-a");
+            commandForTwo = dialog->command();
+            dialog->reject();
+        });
+        page->findChild<QPushButton*>("clusterCommandButton")->click();
+        QVERIFY2(command.startsWith("torchrun --nnodes 1 --nproc_per_node 2 "),
+                 qPrintable(command));
+        QVERIFY2(command.contains(" --no_python fovea-cli train --settings "), qPrintable(command));
+        QVERIFY2(
+            commandForTwo.contains("--nnodes 2") && commandForTwo.contains("--master_addr node-a"),
+            qPrintable(commandForTwo));
+
+        const QString settingsFile = command.section(" --settings ", 1).section(' ', 0, 0);
+        const QString runFolder = command.section(" --out ", 1).section(' ', 0, 0);
+        QVERIFY2(settingsFile.startsWith(window.session()->folder() + "/cluster/"),
+                 qPrintable(settingsFile));
+        QVERIFY2(runFolder.startsWith(window.session()->runsFolder() + "/"), qPrintable(runFolder));
+        std::ifstream file(settingsFile.toStdString());
+        QVERIFY(file.good());
+        auto settings = fovea::core::runSettingsFromJson(nlohmann::json::parse(file));
+        QVERIFY2(settings, settings ? "" : settings.error().message.c_str());
+        QCOMPARE(fovea::core::toJson(settings.value()).dump(),
+                 fovea::core::toJson(page->request().settings).dump());
     }
 
     // Run folders are named by the second they start in: a run started in the same second as

@@ -248,6 +248,13 @@ void MainWindow::connectRunsPage() {
         openRun(folder);
         showPage("Evaluate");
     });
+    connect(m_runsPage, &RunsPage::followRequested, this, [this](const QString& folder) {
+        showPage("Train");
+        QString error;
+        if (!m_trainPage->followRun(folder, &error)) {
+            statusBar()->showMessage("Cannot follow: " + error, 10000);
+        }
+    });
     connect(m_runsPage, &RunsPage::resumeRequested, this, [this](const QString& folder) {
         const auto listing = core::readRunListing(folder.toStdString());
         // The Model page shows the run's network, so that freezing changed while paused means

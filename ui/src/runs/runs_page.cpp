@@ -194,6 +194,9 @@ QWidget* RunsPage::buildButtons() {
     m_resume = button("Resume", "resumeRunButton",
                       "Continue a stopped or interrupted run from its checkpoint, with its own "
                       "settings");
+    m_follow = button("Follow", "followRunButton",
+                      "Watch a run another process or machine is training (fovea-cli, a "
+                      "distributed run) on the Train page: its charts and log as they grow");
     m_startFrom = button("Train Again From This…", "startFromRunButton",
                          "Put this run's network and settings on the Model and Train pages for a "
                          "new run");
@@ -210,6 +213,9 @@ QWidget* RunsPage::buildButtons() {
     });
     connect(m_resume, &QPushButton::clicked, this, [this] {
         if (auto run = selectedRun()) Q_EMIT resumeRequested(text(run->folder.string()));
+    });
+    connect(m_follow, &QPushButton::clicked, this, [this] {
+        if (auto run = selectedRun()) Q_EMIT followRequested(text(run->folder.string()));
     });
     connect(m_startFrom, &QPushButton::clicked, this, [this] {
         if (auto run = selectedRun(); run && run->config) Q_EMIT startFromRequested(*run->config);
@@ -347,6 +353,7 @@ void RunsPage::updateButtons() {
                            : QString("Show this run's model on the Evaluate, Predict and Export "
                                      "pages"));
     m_resume->setEnabled(run && run->resumable());
+    m_follow->setEnabled(running);
     m_startFrom->setEnabled(run && run->config.has_value());
     m_compare->setEnabled(selectedFolders().size() >= 2);
     m_rename->setEnabled(run && !running);

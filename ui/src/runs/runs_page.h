@@ -66,6 +66,8 @@ class RunsPage : public QWidget {
     void runOpened(const QString& folder);
     // Continue this run from its checkpoint, with its own settings.
     void resumeRequested(const QString& folder);
+    // Watch this run, trained elsewhere, on the Train page as it goes.
+    void followRequested(const QString& folder);
     // Prepare a new run with this run's settings (Model and Train pages).
     void startFromRequested(const fovea::core::RunConfig& config);
     // The run's folder moved (renamed: `to` is set) or went (deleted: `to` is empty).
@@ -97,6 +99,7 @@ class RunsPage : public QWidget {
     QTimer* m_pollTimer;  // running runs change inside their folders, which the watcher misses
     QPushButton* m_open = nullptr;
     QPushButton* m_resume = nullptr;
+    QPushButton* m_follow = nullptr;
     QPushButton* m_startFrom = nullptr;
     QPushButton* m_compare = nullptr;
     QPushButton* m_rename = nullptr;

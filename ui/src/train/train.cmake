@@ -1,12 +1,18 @@
 # The Train page: settings, the training worker thread and the live charts.
 # lr_finder_panel.cpp and training_worker.cpp include LibTorch (core's session).
 target_sources(fovea_ui PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/cluster_command.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/cluster_command.h
+    ${CMAKE_CURRENT_LIST_DIR}/cluster_command_dialog.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/cluster_command_dialog.h
     ${CMAKE_CURRENT_LIST_DIR}/estimate_text.cpp
     ${CMAKE_CURRENT_LIST_DIR}/estimate_text.h
     ${CMAKE_CURRENT_LIST_DIR}/first_run.cpp
     ${CMAKE_CURRENT_LIST_DIR}/first_run.h
     ${CMAKE_CURRENT_LIST_DIR}/lr_finder_panel.cpp
     ${CMAKE_CURRENT_LIST_DIR}/lr_finder_panel.h
+    ${CMAKE_CURRENT_LIST_DIR}/run_follower.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/run_follower.h
     ${CMAKE_CURRENT_LIST_DIR}/run_time_estimator.cpp
     ${CMAKE_CURRENT_LIST_DIR}/run_time_estimator.h
     ${CMAKE_CURRENT_LIST_DIR}/train_page.cpp

@@ -1,7 +1,5 @@
 #include "train/train_page.h"
 
-#include "model/model_catalogue.h"
-
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
@@ -24,16 +22,20 @@
 #include <vector>
 
 #include "duration_text.h"
+#include "fovea/core/atomic_file.h"
 #include "fovea/core/count_text.h"
 #include "fovea/core/session/run_catalogue.h"
 #include "fovea/core/torch_runtime.h"
 #include "gui_wording.h"
+#include "model/model_catalogue.h"
 #include "model/network_choice.h"
 #include "page_header.h"
 #include "project/project_session.h"
+#include "train/cluster_command_dialog.h"
 #include "train/estimate_text.h"
 #include "train/first_run.h"
 #include "train/lr_finder_panel.h"
+#include "train/run_follower.h"
 #include "train/run_time_estimator.h"
 #include "train/train_page_settings.h"
 #include "train/training_charts.h"
@@ -109,6 +111,11 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent), m_worker(new TrainingWo
     connect(m_estimator, &RunTimeEstimator::estimated, this, &TrainPage::onEstimated);
     connect(m_estimator, &RunTimeEstimator::failed, this, [this](const QString& message) {
         m_estimateLabel->setText("No time estimate: " + inGuiWords(message));
+    });
+    m_follower = new RunFollower(this);
+    connect(m_follower, &RunFollower::updated, this, &TrainPage::onFollowedUpdate);
+    connect(m_follower, &RunFollower::logged, this, [this](const QStringList& lines) {
+        for (const QString& line : lines) appendLog(line);
     });
     connectWorker();
     setSession(nullptr);
@@ -273,10 +280,17 @@ QHBoxLayout* TrainPage::createRunButtons(QWidget* panel) {
     });
     connect(m_pause, &QPushButton::clicked, this, &TrainPage::togglePause);
     connect(m_stop, &QPushButton::clicked, this, &TrainPage::stopTraining);
+    m_clusterCommand = new QPushButton("Cluster Command…", panel);
+    m_clusterCommand->setObjectName("clusterCommandButton");
+    m_clusterCommand->setToolTip(
+        "The command that starts these settings on several processes or machines (torchrun)");
+    connect(m_clusterCommand, &QPushButton::clicked, this, &TrainPage::openClusterCommand);
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_start);
     buttons->addWidget(m_pause);
     buttons->addWidget(m_stop);
+    buttons->addStretch(1);
+    buttons->addWidget(m_clusterCommand);
     return buttons;
 }
 
@@ -310,6 +324,7 @@ void TrainPage::createLearningRateFinder(QWidget* panel) {
 
 void TrainPage::setSession(ProjectSession* session) {
     if (isTraining()) shutdown();
+    m_follower->stop();
     m_lrFinder->clear();  // its curve was for the previous project
     // Nor are the last run's charts, log and progress this project's.
     m_runFolder.clear();
@@ -467,7 +482,59 @@ bool TrainPage::canStart(QString* error) const {
     return reason.isEmpty();
 }
 
+bool TrainPage::followRun(const QString& runFolder, QString* error) {
+    if (isTraining()) {
+        if (QDir::cleanPath(runFolder) == QDir::cleanPath(m_runFolder)) return true;  // shown
+        if (error) *error = "this window is training a run; follow another once it ends.";
+        return false;
+    }
+    m_runFolder.clear();
+    m_charts->clear();
+    m_log->clear();
+    m_progress->setValue(0);
+    m_progressLabel->setText("Following " + QFileInfo(runFolder).fileName() + "…");
+    appendLog("Following " + runFolder + ", trained by another process or machine");
+    m_follower->follow(runFolder);
+    return true;
+}
+
+bool TrainPage::isFollowing() const { return m_follower->isFollowing(); }
+
+void TrainPage::onFollowedUpdate(const FollowedRun& run) {
+    const core::RunListing& listing = run.listing;
+    m_runEpochs = std::max<qint64>(1, listing.epochsPlanned);
+    m_charts->clear();
+    // Steps per epoch as the writer counts them (a distributed run's rank 0 counts its own
+    // shard's), from where its epochs ended on the step axis; else from the settings.
+    qint64 lastStep = 0;
+    for (const auto& [tag, points] : run.curves) {
+        if (!points.empty()) lastStep = std::max<qint64>(lastStep, points.back().step + 1);
+    }
+    qint64 steps = 1;
+    if (listing.epochsDone > 0 && lastStep > 0) {
+        steps = std::max<qint64>(1, lastStep / listing.epochsDone);
+    } else if (listing.config) {
+        const qint64 batch = std::max<qint64>(1, listing.config->settings.batchSize);
+        steps = std::max<qint64>(1, (listing.config->trainImages + batch - 1) / batch);
+    }
+    m_charts->setStepsPerEpoch(steps);
+    m_charts->addBatchHistory(run.curves);
+    for (const core::EpochReport& epoch : run.epochs) m_charts->addEpoch(epoch, m_runEpochs);
+    m_progress->setValue(static_cast<int>(1000 * listing.epochsDone / m_runEpochs));
+    const QString name = QString::fromStdString(listing.name);
+    m_progressLabel->setText(listing.status == core::RunStatus::Running
+                                 ? QString("Following %1: %2 of %3 epochs done (trained elsewhere)")
+                                       .arg(name)
+                                       .arg(listing.epochsDone)
+                                       .arg(listing.epochsPlanned)
+                                 : QString("%1 %2 after %3 of %4 epochs (followed)")
+                                       .arg(name, QString(core::runStatusName(listing.status)))
+                                       .arg(listing.epochsDone)
+                                       .arg(listing.epochsPlanned));
+}
+
 bool TrainPage::launch(const TrainingRequest& r, QString* error) {
+    m_follower->stop();     // this window's own run takes the charts
     m_estimator->cancel();  // the run needs the cores
     if (!m_worker->start(r)) {
         if (error) *error = "A run is already going.";
@@ -485,17 +552,43 @@ bool TrainPage::launch(const TrainingRequest& r, QString* error) {
     return true;
 }
 
+QString TrainPage::newRunFolder(const QString& architecture) const {
+    const QString stamp = QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss");
+    const QString name = stamp + "-" + architecture;
+    const QDir runs(m_session->runsFolder());
+    QString folder = runs.filePath(name);
+    // A run that started and ended within the same second holds that name already.
+    for (int n = 2; QFileInfo::exists(folder); ++n) {
+        folder = runs.filePath(QString("%1-%2").arg(name).arg(n));
+    }
+    return folder;
+}
+
+void TrainPage::openClusterCommand() {
+    if (!m_session) return;
+    const TrainingRequest r = request();
+    const QString runFolder = newRunFolder(r.model.architecture);
+    // The settings as a file in the project, which every machine sees: exact, the Model page's
+    // head and per-block learning rates included, which no fovea-cli flag expresses.
+    const QDir cluster(QDir(m_session->folder()).filePath("cluster"));
+    const QString settingsFile =
+        cluster.filePath(QFileInfo(runFolder).fileName() + "-settings.json");
+    QDir().mkpath(cluster.path());
+    auto written = core::files::writeFileAtomically(settingsFile.toStdString(),
+                                                    core::toJson(r.settings).dump(2) + "\n");
+    if (!written) {
+        appendLog("Cannot write the cluster settings: " +
+                  QString::fromStdString(written.error().message));
+        return;
+    }
+    ClusterCommandDialog dialog(settingsFile, runFolder, cluster.filePath("torchrun-logs"), this);
+    dialog.exec();
+}
+
 bool TrainPage::startTraining(QString* error) {
     if (!canStart(error)) return false;
     TrainingRequest r = request();
-    const QString stamp = QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss");
-    const QString name = stamp + "-" + r.model.architecture;
-    const QDir runs(m_session->runsFolder());
-    r.runFolder = runs.filePath(name);
-    // A run that started and ended within the same second holds that name already.
-    for (int n = 2; QFileInfo::exists(r.runFolder); ++n) {
-        r.runFolder = runs.filePath(QString("%1-%2").arg(name).arg(n));
-    }
+    r.runFolder = newRunFolder(r.model.architecture);
     r.watchFiles = m_watchSet->files();
     if (!launch(r, error)) return false;
     appendLog(QString("Training %1 for %2 into %3")

@@ -25,6 +25,8 @@ struct RunListing;
 namespace fovea::ui {
 
 class InputSizeSpinBox;
+class RunFollower;
+struct FollowedRun;
 
 class ElidedLabel;
 class LearningRateFinderPanel;
@@ -60,6 +62,11 @@ class TrainPage : public QWidget {
     // settings it recorded; its earlier batches and epochs are
     // drawn on the charts first.
     bool resumeRun(const QString& runFolder, QString* error = nullptr);
+    // Shows a run that another process or machine trains (fovea-cli, a distributed run's
+    // rank 0 on a shared filesystem) as its files grow: charts, log and progress. False (with
+    // why) while this window trains a run of its own.
+    bool followRun(const QString& runFolder, QString* error = nullptr);
+    bool isFollowing() const;
     void togglePause();
     void stopTraining();
     // Stops a running training and waits for its checkpoint (the window is closing).
@@ -97,6 +104,11 @@ class TrainPage : public QWidget {
     void saveSettings();
     // Says that the project's newest run can be resumed.
     void noteUnfinishedRun(const core::RunListing& run);
+    // A new run's folder in the project's runs/, named by the time and the architecture.
+    QString newRunFolder(const QString& architecture) const;
+    // Cluster Command…: writes the settings file and shows the torchrun command.
+    void openClusterCommand();
+    void onFollowedUpdate(const FollowedRun& run);
     void loadSettings();
     void onStarted(const QString& runFolder, const QStringList& classes, qint64 trainImages,
                    qint64 validationImages);
@@ -134,6 +146,8 @@ class TrainPage : public QWidget {
 
     QSpinBox* m_epochs = nullptr;
     InputSizeSpinBox* m_imageSize = nullptr;
+    QPushButton* m_clusterCommand = nullptr;
+    RunFollower* m_follower = nullptr;  // a run trained elsewhere, shown as it goes
     QLabel* m_estimateLabel = nullptr;
     QSpinBox* m_batchSize = nullptr;
     QLabel* m_gpuList = nullptr;

@@ -123,6 +123,12 @@ void ProcessGroup::allreduceSum(std::vector<torch::Tensor>& tensors) {
     });
 }
 
+std::function<void()> ProcessGroup::allreduceSumAsync(torch::Tensor tensor) {
+    std::vector<torch::Tensor> tensors{std::move(tensor)};
+    auto work = m_impl->m_group->allreduce(tensors);
+    return [this, work] { m_impl->collective("summing across ranks", [&] { return work; }); };
+}
+
 void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root) {
     c10d::BroadcastOptions options;
     options.rootRank = root;
@@ -172,6 +178,9 @@ Result<std::unique_ptr<ProcessGroup>> ProcessGroup::join(const LaunchEnvironment
 int ProcessGroup::rank() const { return 0; }
 int ProcessGroup::worldSize() const { return 1; }
 void ProcessGroup::allreduceSum(std::vector<torch::Tensor>&) {}
+std::function<void()> ProcessGroup::allreduceSumAsync(torch::Tensor) {
+    return [] {};
+}
 void ProcessGroup::broadcast(std::vector<torch::Tensor>&, int) {}
 void ProcessGroup::barrier() {}
 std::string ProcessGroup::shareText(const std::string&, const std::string& text, int) {

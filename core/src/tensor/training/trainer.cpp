@@ -157,6 +157,7 @@ std::string Trainer::Impl::outOfMemory() const {
 void Trainer::Impl::shareInitialState() {
     if (!m_group) return;
     m_averager = std::make_unique<GradientAverager>(*m_group);
+    m_averager->attach(m_network->parameters());
     torch::NoGradGuard noGrad;
     std::vector<torch::Tensor> state;
     for (const auto& parameter : m_network->parameters()) state.push_back(parameter);

@@ -93,6 +93,7 @@ void Trainer::Impl::applyFrozenBlocksRequest(TrainingControl& control) {
     if (!frozen) return;
     m_network->setFrozenBlocks(*frozen);
     m_network->train(true);
+    if (m_averager) m_averager->attach(m_network->parameters());  // other trainable ones now
     rebuildOptimizer();
     setUpFeatureCaches();
     log("frozen blocks changed; optimizer state restarted");
@@ -109,7 +110,7 @@ torch::Tensor Trainer::Impl::trainBatch(const Batch& batch) {
     const torch::Tensor logits = forwardBatch(batch, images, m_trainFeatures.get());
     const torch::Tensor loss = lossOf(logits, targets);
     m_optimizer.optimizer->zero_grad();
-    const auto averageGradients = [this] { m_averager->average(m_network->parameters()); };
+    const auto averageGradients = [this] { m_averager->finish(); };
     backwardAndStep(loss, *m_network, *m_optimizer.optimizer, m_config.gradientClipNorm,
                     m_lossScaler ? &*m_lossScaler : nullptr,
                     m_averager ? std::function<void()>(averageGradients) : nullptr);

@@ -204,6 +204,37 @@ TEST(DistributedWorker, RunsAsTheRankItsEnvironmentSays) {
             EXPECT_TRUE(torch::allclose(parameters[i].grad(), expected, 1e-6, 1e-6)) << i;
         }
         EXPECT_FALSE(parameters.back().grad().defined());
+
+        // During backward, through hooks: each bucket sent once its gradients are in; a
+        // parameter used twice and one without a gradient come out right too.
+        torch::manual_seed(8);
+        std::vector<torch::Tensor> weights;
+        std::vector<torch::Tensor> factors;
+        for (int size : {3, 40, 1, 17, 64}) {
+            weights.push_back(torch::randn({size}).requires_grad_());
+            factors.push_back(torch::randn({size}));
+        }
+        weights.push_back(torch::zeros({4}, torch::requires_grad()));  // in no loss
+        core::GradientAverager hooked(*group.value(), 64);
+        hooked.attach(weights);
+        for (int step = 0; step < 2; ++step) {
+            for (auto& w : weights) w.mutable_grad() = torch::Tensor();
+            torch::Tensor loss = (weights[0] * factors[0]).sum();  // weights[0]: used twice
+            for (std::size_t i = 0; i < factors.size(); ++i) {
+                loss = loss + (weights[i] * factors[i]).sum() * double(rank + 1);
+            }
+            loss.backward();
+            hooked.finish();
+            for (std::size_t i = 0; i < factors.size(); ++i) {
+                // weights[0]'s first use is the same on every rank: its mean is itself.
+                torch::Tensor expected = factors[i] * meanFactor;
+                if (i == 0) expected = expected + factors[0];
+                EXPECT_TRUE(torch::allclose(weights[i].grad(), expected, 1e-5, 1e-5))
+                    << "step " << step << " weight " << i;
+            }
+            ASSERT_TRUE(weights.back().grad().defined());
+            EXPECT_EQ(weights.back().grad().abs().sum().item<double>(), 0.0);
+        }
     } else if (*worker == "checkpointed") {
         // Checkpoints in FOVEA_TEST_CHECKPOINTS; resumed from them with FOVEA_TEST_RESUME;
         // rank 1 dies at step FOVEA_TEST_DIE_AT_STEP when that is set.

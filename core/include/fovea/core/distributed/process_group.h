@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,10 @@ class ProcessGroup {
     // Sums each tensor across ranks, in place (CPU or CUDA; CUDA goes through the host). One
     // collective per tensor: pass few, large tensors (GradientAverager flattens its buckets).
     void allreduceSum(std::vector<torch::Tensor>& tensors);
+    // Starts summing a CPU tensor across ranks in place, on the group's own threads; the
+    // returned function waits for it (throwing as the blocking collectives do). Lets the
+    // gradients of the last layers travel while backward still computes the first ones'.
+    std::function<void()> allreduceSumAsync(torch::Tensor tensor);
     // Every rank gets `root`'s values, in place.
     void broadcast(std::vector<torch::Tensor>& tensors, int root = 0);
     void barrier();
