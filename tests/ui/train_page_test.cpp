@@ -457,7 +457,15 @@ class TrainPageTest : public QObject {
             commandForTwo = dialog->command();
             dialog->reject();
         });
-        page->findChild<QPushButton*>("clusterCommandButton")->click();
+        auto* button = page->findChild<QPushButton*>("clusterCommandButton");
+        // Whole beside Start, Pause and Stop in the settings' fixed width (it was cut).
+        for (auto* runButton : page->findChildren<QPushButton*>()) {
+            if (!runButton->isVisible() || runButton->text().isEmpty()) continue;
+            QVERIFY2(runButton->width() >=
+                         runButton->fontMetrics().horizontalAdvance(runButton->text()) + 8,
+                     qPrintable(runButton->text()));
+        }
+        button->click();
         QVERIFY2(command.startsWith("torchrun --nnodes 1 --nproc_per_node 2 "),
                  qPrintable(command));
         QVERIFY2(command.contains(" --no_python fovea-cli train --settings "), qPrintable(command));

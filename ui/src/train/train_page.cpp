@@ -280,10 +280,11 @@ QHBoxLayout* TrainPage::createRunButtons(QWidget* panel) {
     });
     connect(m_pause, &QPushButton::clicked, this, &TrainPage::togglePause);
     connect(m_stop, &QPushButton::clicked, this, &TrainPage::stopTraining);
-    m_clusterCommand = new QPushButton("Cluster Command…", panel);
+    m_clusterCommand = new QPushButton("Cluster…", panel);
     m_clusterCommand->setObjectName("clusterCommandButton");
     m_clusterCommand->setToolTip(
-        "The command that starts these settings on several processes or machines (torchrun)");
+        "Cluster Command: the command that starts these settings on several processes or "
+        "machines (torchrun)");
     connect(m_clusterCommand, &QPushButton::clicked, this, &TrainPage::openClusterCommand);
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_start);
