@@ -9,6 +9,7 @@
 #include "common_options.h"
 #include "exit_codes.h"
 #include "fovea/core/atomic_file.h"
+#include "fovea/core/distributed/launch_environment.h"
 #include "fovea/core/session/lr_find_run.h"
 
 namespace fovea::cli {
@@ -48,6 +49,17 @@ int runLrFind(LrFindOptions o) {
     auto freeze = parseFreezeList(t.freezeList);
     if (!freeze) return reportError(json, kExitUsage, freeze.error().message);
     t.network.freeze = freeze.value();
+    // Under a distributed launcher the range test is rank 0's alone: a few hundred steps whose
+    // curve is what matters, which splitting over ranks would only make noisier. The other
+    // ranks say so and end at once.
+    auto launch = core::readLaunchEnvironment();
+    if (!launch) return reportError(json, kExitUsage, launch.error().message);
+    if (launch.value() && launch.value()->rank != 0) {
+        const std::string message = "lr-find runs on rank 0 only; rank " +
+                                    std::to_string(launch.value()->rank) + " has nothing to do";
+        printResult(json, nlohmann::json{{"skipped", message}}, message + "\n");
+        return kExitSuccess;
+    }
     // An image folder is scanned into a scratch project that goes away afterwards.
     const auto scratch =
         std::filesystem::temp_directory_path() / ("fovea-lr-find-" + std::to_string(::getpid()));

@@ -112,6 +112,20 @@ TEST_F(CliDistributed, RanksGivenDifferentSettingsRefuseToStart) {
     EXPECT_FALSE(fs::exists(m_scratch / "a"));
 }
 
+// lr-find under a launcher is rank 0's: the others end at once, saying so, and write nothing.
+TEST_F(CliDistributed, LrFindRunsOnRankZeroAlone) {
+    const fs::path csv = m_scratch / "curve.csv";
+    const auto run =
+        runCliJson({"lr-find", "--data", m_data.string(), "--arch", "mobilenet_v2_keras",
+                    "--image-size", "32", "--csv", csv.string(), "--json"},
+                   rankEnvironment(1, 2, freeLoopbackPort()));
+    EXPECT_EQ(run.exitCode, 0) << run.output;
+    EXPECT_EQ(run.json.value("skipped", ""),
+              "lr-find runs on rank 0 only; rank 1 has nothing to do")
+        << run.output;
+    EXPECT_FALSE(fs::exists(csv));
+}
+
 TEST_F(CliDistributed, AHalfSetEnvironmentIsAUsageError) {
     const auto run = runCliJson(trainArgs(m_scratch / "b"), {"RANK=0", "-WORLD_SIZE"});
     EXPECT_EQ(run.exitCode, 2) << run.output;

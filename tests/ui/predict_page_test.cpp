@@ -207,6 +207,14 @@ class PredictPageTest : public QObject {
         // The selected image's top-k bars; Grad-CAM really runs when toggled.
         page.selectPrediction(0);
         QCOMPARE(page.findChildren<QProgressBar*>("scoreBar").size(), 3);
+        // Each class and probability is a label beside its bar, never text drawn on the bar.
+        const auto scoreLabels = page.findChildren<QLabel*>("scoreLabel");
+        QCOMPARE(scoreLabels.size(), 3);
+        QVERIFY2(scoreLabels.front()->text().startsWith(shown[0].top[0].label),
+                 qPrintable(scoreLabels.front()->text()));
+        for (const QProgressBar* bar : page.findChildren<QProgressBar*>("scoreBar")) {
+            QVERIFY(!bar->isTextVisible());
+        }
         QVERIFY(!page.imageView()->pixmap().isNull());
         const QImage plain = page.imageView()->image();
         auto* colorBar = page.findChild<QWidget*>("gradCamColorBar");
@@ -421,7 +429,12 @@ class PredictPageTest : public QObject {
         }
 
         // Clear: no row, no picture, no scores; the files can be added again.
+        page.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&page));
+        clear->setFocus();
         QTest::mouseClick(clear, Qt::LeftButton);
+        // The focus goes on to Add Images… (it fell on the top-k field, its text selected).
+        QCOMPARE(QApplication::focusWidget(), page.findChild<QPushButton*>("addImagesButton"));
         QCOMPARE(table->rowCount(), 0);
         QVERIFY(page.predictions().isEmpty());
         QVERIFY(page.imageView()->image().isNull());

@@ -455,6 +455,10 @@ class TrainPageTest : public QObject {
             dialog->findChild<QSpinBox*>("clusterMachinesSpin")->setValue(2);
             dialog->findChild<QLineEdit*>("clusterAddressEdit")->setText("node-a");
             commandForTwo = dialog->command();
+            if (qEnvironmentVariableIsSet("FOVEA_TEST_SCREENSHOTS")) {
+                dialog->grab().save(qEnvironmentVariable("FOVEA_TEST_SCREENSHOTS") +
+                                    "/cluster-command.png");
+            }
             dialog->reject();
         });
         auto* button = page->findChild<QPushButton*>("clusterCommandButton");

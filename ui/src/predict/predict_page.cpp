@@ -112,6 +112,7 @@ QHBoxLayout* PredictPage::buildToolBar() {
         if (!chosen.isEmpty()) setModelSource(chosen);
     });
     auto* addImages = new QPushButton("Add Images…", this);
+    m_addImagesButton = addImages;
     addImages->setObjectName("addImagesButton");
     connect(addImages, &QPushButton::clicked, this, [this] {
         const QStringList files = QFileDialog::getOpenFileNames(
@@ -442,7 +443,11 @@ void PredictPage::clearPredictions() {
     showSelection();
     m_status->setText(removed > 0 ? QString("%1 removed · the list is empty").arg(removed)
                                   : QString("The list is empty"));
+    const bool clearHadFocus = m_clearButton->hasFocus();
     updateActions();
+    // The disabled Clear passed the focus on to the top-k field, its text selected: the next
+    // thing to do is to add images.
+    if (clearHadFocus) m_addImagesButton->setFocus();
 }
 
 void PredictPage::updateActions() {
@@ -539,14 +544,23 @@ void PredictPage::showScores(const ModelPredictor::Prediction* prediction) {
         delete item;
     }
     if (!prediction) return;
+    // The class and its probability beside the bar, not on it: drawn over the bar's edge, a
+    // digit turned white on white ("Pullover 53.3%" lost its "5").
     for (const auto& score : prediction->top) {
+        auto* row = new QWidget;
+        auto* rowLayout = new QHBoxLayout(row);
+        rowLayout->setContentsMargins(0, 0, 0, 0);
+        auto* label = new QLabel(QString("%1  %2").arg(score.label, percent(score.probability)));
+        label->setObjectName("scoreLabel");
         auto* bar = new QProgressBar;
         bar->setObjectName("scoreBar");
         bar->setRange(0, 1000);
         bar->setValue(static_cast<int>(1000 * score.probability));
-        bar->setFormat(QString("%1  %2").arg(score.label, percent(score.probability)));
-        bar->setAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-        m_scores->addWidget(bar);
+        bar->setTextVisible(false);
+        bar->setToolTip(label->text());
+        rowLayout->addWidget(label, 1);
+        rowLayout->addWidget(bar, 1);
+        m_scores->addWidget(row);
     }
 }
 

@@ -117,6 +117,7 @@ class PredictPage : public QWidget {
     QSpinBox* m_topK = nullptr;
     QPushButton* m_removeButton = nullptr;
     QPushButton* m_clearButton = nullptr;
+    QPushButton* m_addImagesButton = nullptr;
     QPushButton* m_exportButton = nullptr;
     QTableWidget* m_table = nullptr;
     QAction* m_removeAction = nullptr;

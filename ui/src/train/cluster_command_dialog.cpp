@@ -34,7 +34,8 @@ ClusterCommandDialog::ClusterCommandDialog(QString settingsFile, QString runFold
         "Starts this run as a distributed one (PyTorch's torchrun; fovea-cli joins its process "
         "group). Every machine needs this project at the same path, on a shared filesystem. "
         "Run the command on the first machine; on the others, the same with --node_rank 1, "
-        "2, …. --batch-size is per process. The Runs page lists the run as it goes.",
+        "2, …. The batch size is per process. The Runs page lists the run, and Follow there "
+        "shows it as it goes.",
         this);
     intro->setWordWrap(true);
     m_machines->setObjectName("clusterMachinesSpin");
