@@ -3,8 +3,11 @@
 // rank 0; the others log beside it; and the launch mistakes people make end with a message.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <chrono>
 #include <future>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli_test_support.h"
@@ -100,6 +103,44 @@ TEST_F(CliDistributed, TwoRanksWriteOneRunFolderThroughRankZero) {
     const std::string rankLog = readWholeFile(out / "log-rank1.txt");
     EXPECT_NE(rankLog.find("rank 1 of 2"), std::string::npos) << rankLog;
     EXPECT_NE(rankLog.find("ended: completed"), std::string::npos) << rankLog;
+}
+
+// Ctrl-C in one rank's terminal stops every rank at the same batch (rank 0 writes the
+// checkpoint); the group resumed with --resume completes the run.
+TEST_F(CliDistributed, CtrlCOnOneRankStopsTheGroupAndItResumes) {
+    constexpr int kEpochs = 30;
+    const fs::path out = m_scratch / "run";
+    const int port = freeLoopbackPort();
+    {
+        std::vector<std::unique_ptr<ChildProcess>> ranks;
+        for (int rank = 0; rank < 2; ++rank) {
+            const std::string name = "rank" + std::to_string(rank);
+            ranks.push_back(std::make_unique<ChildProcess>(
+                foveaBinary("fovea-cli"), trainArgs(out, std::to_string(kEpochs)),
+                rankEnvironment(rank, 2, port), m_scratch / (name + ".out"),
+                m_scratch / (name + ".err")));
+        }
+        ASSERT_TRUE(
+            waitForFile(out / "checkpoints" / "last.pt", *ranks[0], std::chrono::seconds(120)))
+            << readWholeFile(m_scratch / "rank0.err");
+        ranks[1]->sendSignal(SIGINT);
+        EXPECT_EQ(ranks[1]->wait(), 130) << readWholeFile(m_scratch / "rank1.err");
+        EXPECT_EQ(ranks[0]->wait(), 130) << readWholeFile(m_scratch / "rank0.err");
+    }
+    const auto stopped = parseJsonRun(130, readWholeFile(m_scratch / "rank0.out"));
+    ASSERT_TRUE(printedOneObject(stopped)) << stopped.output;
+    EXPECT_EQ(stopped.json.at("outcome"), "stopped");
+    const int done = stopped.json.at("epochs_completed").get<int>();
+    EXPECT_LT(done, kEpochs);
+
+    const auto resumed = runRanks({{"train", "--out", out.string(), "--resume", "--json"},
+                                   {"train", "--out", out.string(), "--resume", "--json"}});
+    for (std::size_t rank = 0; rank < resumed.size(); ++rank) {
+        ASSERT_EQ(resumed[rank].exitCode, 0) << "rank " << rank << ":\n" << resumed[rank].output;
+        EXPECT_EQ(resumed[rank].json.at("epochs_completed"), kEpochs);
+    }
+    EXPECT_EQ(csvDataRows(out / "metrics.csv").size(), std::size_t{kEpochs});
+    EXPECT_TRUE(fs::is_regular_file(out / "model.safetensors"));
 }
 
 TEST_F(CliDistributed, RanksGivenDifferentSettingsRefuseToStart) {

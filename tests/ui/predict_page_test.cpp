@@ -26,6 +26,7 @@
 #include <QUrl>
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <utility>
 
 #include "fovea/core/session/prediction.h"
@@ -270,6 +271,19 @@ class PredictPageTest : public QObject {
         button->click();
         QCOMPARE(QDir(openedIn).canonicalPath(), QDir(m_images).canonicalPath());
         QCOMPARE(page.resultsTable()->rowCount(), 6);
+    }
+
+    // A run named after its network (the workbench's "<time>-<network>") does not repeat the
+    // network in the model line: the class count stays in view.
+    void theModelLineNamesTheNetworkOnce() {
+        const QString named = m_temp.path() + "/20260101-000000-resnet18";
+        std::filesystem::copy(m_run.toStdString(), named.toStdString(),
+                              std::filesystem::copy_options::recursive);
+        PredictPage page;
+        QSignalSpy loaded(&page, &PredictPage::modelLoaded);
+        QVERIFY(page.setModelSource(named) && loaded.wait(30000));
+        const QString line = page.findChild<fovea::ui::ElidedLabel*>("predictModelLabel")->text();
+        QCOMPARE(line, "Model: 20260101-000000-resnet18 (3 classes) · " + named);
     }
 
     // Issue 21: in a project, Add Images… opens beside the folder the project's images were

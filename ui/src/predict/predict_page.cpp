@@ -313,12 +313,7 @@ void PredictPage::onJobFinished(bool ok, const QString& message) {
                 m_predictor = std::move(m_loaded);
                 m_overlayPath.clear();  // another model looks elsewhere
                 m_overlay = QImage();
-                // The run's name first and the path last, which is elided first.
-                m_modelLabel->setText(QString("Model: %1 (%2, %3 classes) · %4")
-                                          .arg(QFileInfo(m_predictor->source()).fileName(),
-                                               m_predictor->architecture())
-                                          .arg(m_predictor->classNames().size())
-                                          .arg(m_predictor->source()));
+                m_modelLabel->setText(modelLine(*m_predictor));
                 m_status->clear();
                 Q_EMIT modelLoaded();
                 break;
@@ -460,6 +455,17 @@ void PredictPage::updateActions() {
     m_clearButton->setEnabled(listed || pending);
     m_exportButton->setEnabled(listed);
     m_table->setColumnHidden(kProblemColumn, unreadableCount(m_predictions) == 0);
+}
+
+QString PredictPage::modelLine(const ModelPredictor& model) {
+    // The run's name first and the path last, which is elided first. A run named after its
+    // architecture (the workbench's "<time>-<network>") does not say it twice: the facts were
+    // cut off at the default window size.
+    const QString name = QFileInfo(model.source()).fileName();
+    const QString classes = QString("%1 classes").arg(model.classNames().size());
+    const QString facts =
+        name.contains(model.architecture()) ? classes : model.architecture() + ", " + classes;
+    return QString("Model: %1 (%2) · %3").arg(name, facts, model.source());
 }
 
 QString PredictPage::predictFolder() const {

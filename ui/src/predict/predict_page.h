@@ -105,6 +105,8 @@ class PredictPage : public QWidget {
     bool m_discardPrediction = false;  // cleared while predicting: the results are not wanted
     // Where the file dialogs open.
     QString predictFolder() const;
+    // "Model: <run> (<facts>) · <path>", for the line above the table.
+    static QString modelLine(const ModelPredictor& model);
     QString m_runsFolder;
     std::function<QString()> m_imagesFolder;
     bool m_discardLoad = false;                         // clearModel() while a model loaded

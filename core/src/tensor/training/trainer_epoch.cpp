@@ -53,7 +53,13 @@ Trainer::Impl::RunEnd Trainer::Impl::trainEpoch(TrainingControl& control, std::i
     m_network->train(true);
     for (;;) {
         const Clock::time_point beforePause = Clock::now();
-        if (!control.waitWhilePaused() || anyRankStopping(control)) {
+        if (m_group) {
+            // Every rank asks the others first: Ctrl-C reaches each at its own moment, and a
+            // rank that stopped on its own word alone would leave the others waiting in a
+            // collective. A stop that comes during the pause is seen at the next batch.
+            if (anyRankStopping(control)) return stopInEpoch(epoch, summary);
+            control.waitWhilePaused();
+        } else if (!control.waitWhilePaused()) {
             return stopInEpoch(epoch, summary);
         }
         // A pause is not training time: speeds, ETAs and the epoch's duration leave it out.
