@@ -612,6 +612,9 @@ class DataPageTest : public QObject {
             const QString expected =
                 stored.value().split ? QString(core::splitName(*stored.value().split)) : "";
             QCOMPARE(index.data(ImageListModel::SplitRole).toString(), expected);
+            // Only labeled images wear a split badge (unlabeled ones are not trained on).
+            QCOMPARE(index.data(ImageListModel::SplitBadgeRole).toString(),
+                     stored.value().classId ? expected : QString());
         }
         QCOMPARE(page->selectedImageIds(), selected);
         QCOMPARE(scroll->value(), scrolled);

@@ -197,6 +197,32 @@ class RunsPageTest : public QObject {
         const int diedRow = rowOf(*page, QString::fromStdString(died.string()));
         QCOMPARE(cellText(page->table(), diedRow, RunsPage::StatusColumn), QString("Interrupted"));
         QVERIFY(page->runs()[diedRow].resumable());
+        auto* follow = page->findChild<QPushButton*>("followRunButton");
+        page->selectRuns({QString::fromStdString(died.string())});
+        QVERIFY(!follow->isEnabled());  // nothing trains it
+
+        // One that a process on another machine is training: Follow shows it on the Train page.
+        const fs::path elsewhere = runs / "on-node-7";
+        fs::copy(m_stopped.toStdString(), elsewhere, fs::copy_options::recursive);
+        fs::remove(elsewhere / "summary.json");
+        std::ofstream(elsewhere / "running.json") << nlohmann::json{
+            {"pid", 4321},
+            {"host", "node-7"},
+            {"started", "2026-01-01T00:00:00Z"}}.dump();
+        QTRY_COMPARE_WITH_TIMEOUT(page->table()->rowCount(), 5, 10000);
+        const QString followed = QString::fromStdString(elsewhere.string());
+        page->selectRuns({followed});
+        QCOMPARE(cellText(page->table(), rowOf(*page, followed), RunsPage::StatusColumn),
+                 QString("Running"));
+        QVERIFY(follow->isEnabled());
+        follow->click();
+        QCOMPARE(m_window->currentPageName(), QString("Train"));
+        QVERIFY(m_window->trainPage()->isFollowing());
+        QTRY_VERIFY(m_window->trainPage()->charts()->epochPoints() > 0);
+        fs::remove_all(elsewhere);
+        QTRY_VERIFY(!m_window->trainPage()->isFollowing());  // its folder went
+        m_window->showPage("Runs");
+        QTRY_COMPARE_WITH_TIMEOUT(page->table()->rowCount(), 4, 10000);
     }
 
     void comparesRunsCurvesAndSettings() {

@@ -238,6 +238,9 @@ QVariant ImageListModel::data(const QModelIndex& index, int role) const {
             return image.suggestion ? QVariant(image.suggestion->confidence) : QVariant();
         case SplitRole:
             return image.split ? QString(core::splitName(*image.split)) : QString();
+        case SplitBadgeRole:
+            return image.split && image.classId ? QString(core::splitName(*image.split))
+                                                : QString();
         case ErrorRole:
             if (image.missing) return QString("The file is no longer on disk.");
             if (image.error) return QString::fromStdString(*image.error);

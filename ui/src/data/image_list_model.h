@@ -39,6 +39,9 @@ class ImageListModel : public QAbstractListModel {
         SuggestedClassNameRole,
         SuggestedClassColourRole,
         SuggestionConfidenceRole,
+        // The split the thumbnail's badge names: a labeled image's (an unlabeled one is not
+        // trained on, whatever split it will go to once labeled), else empty.
+        SplitBadgeRole,
     };
     // The drag format of a selection: the image ids as text, one per line.
     static constexpr const char* kImageIdsMimeType = "application/x-fovea-image-ids";

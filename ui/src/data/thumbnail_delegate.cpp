@@ -81,7 +81,7 @@ void ThumbnailDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opt
                           "unlabeled");
     }
 
-    const QString split = index.data(ImageListModel::SplitRole).toString();
+    const QString split = index.data(ImageListModel::SplitBadgeRole).toString();
     if (!split.isEmpty()) {
         const QRect tag(square.right() - 30, square.top() + 2, 28, 14);
         painter->fillRect(tag, QColor(0, 0, 0, 150));

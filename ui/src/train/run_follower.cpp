@@ -46,6 +46,11 @@ bool RunFollower::isFollowing() const { return m_timer->isActive(); }
 
 void RunFollower::poll() {
     if (m_folder.isEmpty()) return;
+    if (!QFileInfo(m_folder).isDir()) {
+        m_timer->stop();
+        Q_EMIT lost();
+        return;
+    }
     const QStringList lines = newLogLines();
     if (!lines.isEmpty()) Q_EMIT logged(lines);
     const QString state = filesState(m_folder);

@@ -39,6 +39,8 @@ class RunFollower : public QObject {
     void logged(const QStringList& lines);
     // The run stopped running (finished, stopped, failed): the last update has come.
     void ended(const FollowedRun& run);
+    // Its folder went (deleted, renamed): following ends.
+    void lost();
 
   private:
     void poll();

@@ -114,6 +114,10 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent), m_worker(new TrainingWo
     });
     m_follower = new RunFollower(this);
     connect(m_follower, &RunFollower::updated, this, &TrainPage::onFollowedUpdate);
+    connect(m_follower, &RunFollower::lost, this, [this] {
+        m_progressLabel->setText(QFileInfo(m_follower->folder()).fileName() +
+                                 " is no longer there (its folder was deleted or renamed).");
+    });
     connect(m_follower, &RunFollower::logged, this, [this](const QStringList& lines) {
         for (const QString& line : lines) appendLog(line);
     });
