@@ -159,7 +159,8 @@ RunsPage::RunsPage(QWidget* parent)
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(makePageHeader(
-        "Runs", "Every training run of this project: open, resume, compare or start from one.",
+        "Runs",
+        "Every training run of this project: open, resume, follow, compare or start from one.",
         this));
     layout->addWidget(buildButtons());
     layout->addWidget(m_emptyNote);
