@@ -214,7 +214,6 @@ core::DownloadProgressCallback downloadProgress(ProgressDisplay& progress) {
 
 namespace {
 
-// The options a new run needs, parsed into the settings (a resumed run reads its own).
 // --settings FILE: the run's settings as the workbench has them, heads and per-block learning
 // rates included, which no flags express; --data on the command line wins over the file's.
 core::Result<void> applySettingsFile(TrainOptions& o) {
@@ -238,6 +237,7 @@ core::Result<void> applySettingsFile(TrainOptions& o) {
     return {};
 }
 
+// The options a new run needs, parsed into the settings (a resumed run reads its own).
 core::Result<void> parseNewRunOptions(TrainOptions& o) {
     if (!o.settingsFile.empty()) {
         if (auto applied = applySettingsFile(o); !applied) return applied;
@@ -398,10 +398,9 @@ core::Result<std::unique_ptr<core::ProcessGroup>> joinLaunchedGroup(TrainOptions
         try {
             timeout = std::chrono::milliseconds(std::llround(std::stod(*seconds) * 1000));
         } catch (const std::exception&) {
-            return core::Error{"FOVEA_DISTRIBUTED_TIMEOUT=" + *seconds +
-                                   " is not a number of "
-                                   "seconds",
-                               core::ErrorKind::Usage};
+            return core::Error{
+                "FOVEA_DISTRIBUTED_TIMEOUT=" + *seconds + " is not a number of seconds",
+                core::ErrorKind::Usage};
         }
     }
     core::useCudaDevice(launch.value()->localRank);

@@ -199,10 +199,11 @@ Result<TrainingRunResult> failed(RunFolder& run, Error error) {
     return error;
 }
 
-// This rank's part of each epoch in a distributed run (everything without one).
-DataShard shardOf(const ProcessGroup* group) {
+// This rank's part of each epoch in a distributed run (everything without one);
+// prepareTrainingInputs pads the training shard and not the validation one.
+DataShard rankShard(const ProcessGroup* group) {
     if (!group) return {};
-    return {group->rank(), group->worldSize(), true};
+    return {group->rank(), group->worldSize()};
 }
 
 // A rank other than 0 of a distributed run: trains its shard in step with rank 0, which writes
@@ -219,7 +220,7 @@ Result<TrainingRunResult> trainAsOtherRank(RunSettings settings, const fs::path&
     }
     group.barrier();  // rank 0 has given the project's images their splits
     auto prepared =
-        prepareTrainingInputs(settings, runFolder / "project", hooks.download, shardOf(&group));
+        prepareTrainingInputs(settings, runFolder / "project", hooks.download, rankShard(&group));
     if (!prepared) return prepared.error();
     TrainingInputs& inputs = prepared.value();
     group.barrier();  // rank 0 has made the run folder
@@ -283,7 +284,7 @@ Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::pa
 
     const fs::path runProject = runFolder / "project";
     auto prepared =
-        prepareTrainingInputs(settings, runProject, hooks.download, shardOf(hooks.group));
+        prepareTrainingInputs(settings, runProject, hooks.download, rankShard(hooks.group));
     if (!prepared) return run ? failed(*run, prepared.error()) : prepared.error();
     TrainingInputs& inputs = prepared.value();
     // Splits were assigned to images that had none.

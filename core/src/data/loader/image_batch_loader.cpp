@@ -53,11 +53,7 @@ ImageBatchLoader::~ImageBatchLoader() {
 }
 
 std::int64_t ImageBatchLoader::samplesPerEpoch() const {
-    const auto images = static_cast<std::int64_t>(m_images.size());
-    const DataShard& shard = m_options.shard;
-    if (shard.count <= 1 || images == 0) return images;
-    if (shard.padToEqual) return (images + shard.count - 1) / shard.count;
-    return std::max<std::int64_t>(0, (images - shard.index + shard.count - 1) / shard.count);
+    return static_cast<std::int64_t>(shardSize(m_images.size(), m_options.shard));
 }
 
 std::int64_t ImageBatchLoader::batchesPerEpoch() const {

@@ -83,9 +83,7 @@ Trainer::Impl::RunEnd Trainer::Impl::trainEpoch(TrainingControl& control, std::i
 }
 
 bool Trainer::Impl::anyRankStopping(TrainingControl& control) {
-    if (!m_group) return false;
-    // Every rank stops at the same batch (Ctrl-C reaches each process at its own moment): one
-    // tiny sum per batch, so that their checkpoint and their collectives stay in step.
+    // One tiny sum per batch, so that every rank's checkpoint and collectives stay in step.
     std::vector<torch::Tensor> stopping{
         torch::tensor({control.stopRequested() ? 1.0 : 0.0}, torch::kFloat64)};
     m_group->allreduceSum(stopping);

@@ -16,6 +16,15 @@ struct DataShard {
     bool padToEqual = true;
 };
 
+// How many of `images` the shard takes each epoch.
+inline std::size_t shardSize(std::size_t images, const DataShard& shard) {
+    if (shard.count <= 1 || images == 0) return images;
+    const auto ranks = static_cast<std::size_t>(shard.count);
+    const auto index = static_cast<std::size_t>(shard.index);
+    if (shard.padToEqual) return (images + ranks - 1) / ranks;
+    return images > index ? (images - index + ranks - 1) / ranks : 0;
+}
+
 inline std::vector<std::size_t> shardOf(const std::vector<std::size_t>& order,
                                         const DataShard& shard) {
     if (shard.count <= 1 || order.empty()) return order;
@@ -23,7 +32,7 @@ inline std::vector<std::size_t> shardOf(const std::vector<std::size_t>& order,
     const std::size_t total =
         shard.padToEqual ? (order.size() + ranks - 1) / ranks * ranks : order.size();
     std::vector<std::size_t> mine;
-    mine.reserve(total / ranks + 1);
+    mine.reserve(shardSize(order.size(), shard));
     for (std::size_t position = static_cast<std::size_t>(shard.index); position < total;
          position += ranks) {
         mine.push_back(order[position % order.size()]);
