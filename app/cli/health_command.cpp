@@ -12,6 +12,7 @@
 #include "fovea/core/project/folder_import.h"
 #include "fovea/core/project/project_store.h"
 #include "fovea/core/session/dataset_checkup.h"
+#include "fovea/core/session/label_issues.h"
 
 namespace fovea::cli {
 namespace {
@@ -78,16 +79,18 @@ nlohmann::json reportJson(const core::CheckupReport& checkup) {
                           {"suggested", issue.suggestedName},
                           {"score", issue.score}});
     }
-    return {{"images", report.imagesChecked},
-            {"duplicates", duplicates},
-            {"label_issues", issues},
-            {"unreadable", unreadable},
-            {"classes", classes},
-            {"imbalance_ratio", report.imbalanceRatio},
-            {"advice", report.balanceAdvice},
-            {"backbone", checkup.backbone},
-            {"embeddings",
-             {{"computed", checkup.embeddingsComputed}, {"cached", checkup.embeddingsCached}}}};
+    return {
+        {"images", report.imagesChecked},
+        {"duplicates", duplicates},
+        {"label_issues", issues},
+        {"label_check", {{"images", report.labelsChecked}, {"agreement", report.labelAgreement}}},
+        {"unreadable", unreadable},
+        {"classes", classes},
+        {"imbalance_ratio", report.imbalanceRatio},
+        {"advice", report.balanceAdvice},
+        {"backbone", checkup.backbone},
+        {"embeddings",
+         {{"computed", checkup.embeddingsComputed}, {"cached", checkup.embeddingsCached}}}};
 }
 
 std::string reportText(const core::CheckupReport& checkup) {
@@ -119,6 +122,8 @@ std::string reportText(const core::CheckupReport& checkup) {
     text << core::countText(static_cast<std::int64_t>(report.labelIssues.size()),
                             "suspected label error")
          << (report.labelIssues.empty() ? "." : ", most suspect first:") << "\n";
+    const std::string note = core::labelAgreementNote(report.labelsChecked, report.labelAgreement);
+    if (!note.empty()) text << note << "\n";
     for (const auto& issue : report.labelIssues) {
         char score[16];
         std::snprintf(score, sizeof score, "%.2f", issue.score);

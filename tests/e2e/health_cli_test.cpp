@@ -72,6 +72,7 @@ TEST(HealthCli, ListsDuplicatesLeaksUnreadableFilesAndClassesAsOneJsonObject) {
         EXPECT_EQ(report.at("classes")[1].at("count"), 3);
         // Too few labels to hold any out: no suspects yet, but the list is there.
         EXPECT_TRUE(report.at("label_issues").is_array());
+        EXPECT_EQ(report.at("label_check").at("images"), 0);
         EXPECT_NE(report.at("backbone").get<std::string>().find("mobilenet_v2_keras"),
                   std::string::npos);
         EXPECT_EQ(report.at("embeddings").at(attempt == 0 ? "computed" : "cached"), 7);

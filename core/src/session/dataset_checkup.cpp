@@ -4,14 +4,21 @@
 #include <unordered_map>
 
 #include "embedding_backbone.h"
+#include "fovea/core/models/network.h"
 
 namespace fovea::core {
 namespace {
 
 namespace fs = std::filesystem;
 
+struct LabelCheck {
+    std::vector<LabelIssue> issues;
+    std::int64_t checked = 0;
+    double agreement = 0;
+};
+
 // Confident learning over the labeled images that have an embedding.
-Result<std::vector<LabelIssue>> findLabelIssues(
+Result<LabelCheck> findLabelIssues(
     const ProjectStore& store, const std::vector<ImageRecord>& images,
     const std::unordered_map<ImageId, std::vector<float>>& embeddings,
     const LabelIssueOptions& options) {
@@ -37,21 +44,23 @@ Result<std::vector<LabelIssue>> findLabelIssues(
     }
     // Too few labels to hold any out: nothing can be said about them yet.
     if (perClass.size() < 2 || labeled.size() < static_cast<std::size_t>(2 * options.folds)) {
-        return std::vector<LabelIssue>{};
+        return LabelCheck{};
     }
     const auto classes = static_cast<std::int64_t>(infoOf.size());
     auto probabilities = outOfFoldProbabilities(vectors, labels, classes, options);
     if (!probabilities) return probabilities.error();
-    std::vector<LabelIssue> issues;
+    LabelCheck check;
+    check.checked = static_cast<std::int64_t>(labels.size());
+    check.agreement = labelAgreement(probabilities.value(), labels);
     for (const SuspectedLabel& suspect :
          confidentLearningSuspects(probabilities.value(), labels, classes)) {
         const ImageRecord& image = *labeled[suspect.index];
         const ClassInfo& given = *infoOf[static_cast<std::size_t>(suspect.given)];
         const ClassInfo& suggested = *infoOf[static_cast<std::size_t>(suspect.suggested)];
-        issues.push_back({image.id, image.path, given.id, suggested.id, given.name, suggested.name,
-                          suspect.score});
+        check.issues.push_back({image.id, image.path, given.id, suggested.id, given.name,
+                                suggested.name, suspect.score});
     }
-    return issues;
+    return check;
 }
 
 }  // namespace
@@ -90,11 +99,37 @@ Result<CheckupReport> runDatasetCheckup(const ProjectStore& store, const Checkup
     out.backbone = backbone.value().description;
     out.embeddingsComputed = embedded.value().computed;
     out.embeddingsCached = embedded.value().fromCache;
-    if (options.progress) options.progress("label issues", 0, 0);
-    auto issues = findLabelIssues(store, images.value(), health.embeddings, options.labelIssues);
-    if (!issues) return issues.error();
-    out.health.labelIssues = std::move(issues).value();
     out.embeddings = std::move(health.embeddings);
+
+    // Labels are checked on general features where the weights have them (the offline
+    // weights' ImageNet blocks, as Refresh uses): their top was tuned for another task and
+    // separates few classes, so a probe on it doubts many right labels.
+    // A trained model's own features are its task's; only published weights have a general part.
+    NetworkImpl& network = *backbone.value().model.network;
+    const std::size_t generalBlocks = options.backbone.model.empty()
+                                          ? generalFeatureBlocks(network, options.backbone.weights)
+                                          : 0;
+    std::unordered_map<ImageId, std::vector<float>> labelFeatures;
+    if (generalBlocks == 0) {
+        labelFeatures = out.embeddings;
+    } else {
+        backbone.value().blocks = generalBlocks;
+        auto features =
+            detail::embedWithBackbone(backbone.value(), files, store.directory() / "cache",
+                                      report("label features"), options.cancel);
+        if (!features) return features.error();
+        for (std::size_t i = 0; i < files.size(); ++i) {
+            if (!features.value().vectors[i].empty()) {
+                labelFeatures[images.value()[i].id] = std::move(features.value().vectors[i]);
+            }
+        }
+    }
+    if (options.progress) options.progress("label issues", 0, 0);
+    auto check = findLabelIssues(store, images.value(), labelFeatures, options.labelIssues);
+    if (!check) return check.error();
+    out.health.labelIssues = std::move(check.value().issues);
+    out.health.labelsChecked = check.value().checked;
+    out.health.labelAgreement = check.value().agreement;
     return out;
 }
 

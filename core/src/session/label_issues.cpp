@@ -1,6 +1,7 @@
 #include "fovea/core/session/label_issues.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -26,6 +27,63 @@ std::vector<int> stratifiedFolds(const std::vector<std::int64_t>& labels, std::i
         }
     }
     return fold;
+}
+
+// Mean negative log-likelihood of the given labels under probabilities raised to 1/T and
+// renormalised (a softmax of the logits over T).
+double labelLoss(const std::vector<std::vector<double>>& probabilities,
+                 const std::vector<std::int64_t>& labels, double temperature) {
+    double loss = 0;
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        const auto& row = probabilities[i];
+        double top = -INFINITY;
+        for (double p : row) top = std::max(top, std::log(std::max(p, 1e-300)) / temperature);
+        double sum = 0;
+        for (double p : row) sum += std::exp(std::log(std::max(p, 1e-300)) / temperature - top);
+        const double given = std::log(std::max(row[static_cast<std::size_t>(labels[i])], 1e-300));
+        loss -= given / temperature - top - std::log(sum);
+    }
+    return loss / static_cast<double>(std::max<std::size_t>(1, labels.size()));
+}
+
+// The temperature in [1/8, 8] that minimises labelLoss: golden-section search on its logarithm
+// (the loss is unimodal in it), then every row rescaled by it.
+void calibrateTemperature(std::vector<std::vector<double>>& probabilities,
+                          const std::vector<std::int64_t>& labels) {
+    const double ratio = (std::sqrt(5.0) - 1) / 2;
+    double low = std::log(0.125);
+    double high = std::log(8.0);
+    const auto loss = [&](double logT) { return labelLoss(probabilities, labels, std::exp(logT)); };
+    double a = high - ratio * (high - low);
+    double b = low + ratio * (high - low);
+    double lossA = loss(a);
+    double lossB = loss(b);
+    for (int step = 0; step < 40; ++step) {
+        if (lossA < lossB) {
+            high = b;
+            b = a;
+            lossB = lossA;
+            a = high - ratio * (high - low);
+            lossA = loss(a);
+        } else {
+            low = a;
+            a = b;
+            lossA = lossB;
+            b = low + ratio * (high - low);
+            lossB = loss(b);
+        }
+    }
+    const double temperature = std::exp((low + high) / 2);
+    for (auto& row : probabilities) {
+        double top = -INFINITY;
+        for (double p : row) top = std::max(top, std::log(std::max(p, 1e-300)) / temperature);
+        double sum = 0;
+        for (double& p : row) {
+            p = std::exp(std::log(std::max(p, 1e-300)) / temperature - top);
+            sum += p;
+        }
+        for (double& p : row) p /= sum;
+    }
 }
 
 }  // namespace
@@ -66,6 +124,7 @@ Result<std::vector<std::vector<double>>> outOfFoldProbabilities(
     for (auto& row : out) {
         if (row.empty()) row.assign(static_cast<std::size_t>(classes), 1.0 / double(classes));
     }
+    calibrateTemperature(out, labels);
     return out;
 }
 
@@ -92,19 +151,48 @@ std::vector<SuspectedLabel> confidentLearningSuspects(
             if (!confident || probabilities[i][c] > probabilities[i][*confident]) confident = c;
         }
         if (!confident || *confident == given) continue;
+        // A class that clears its threshold but is less probable than the given one is a
+        // look-alike, not a contradiction.
+        if (probabilities[i][*confident] <= probabilities[i][given]) continue;
         SuspectedLabel suspect;
         suspect.index = i;
         suspect.given = labels[i];
         suspect.suggested = static_cast<std::int64_t>(*confident);
         suspect.givenProbability = probabilities[i][given];
         suspect.suggestedProbability = probabilities[i][*confident];
-        suspect.score = std::max(0.0, suspect.suggestedProbability - suspect.givenProbability);
+        suspect.score = suspect.suggestedProbability - suspect.givenProbability;
         suspects.push_back(suspect);
     }
     std::stable_sort(
         suspects.begin(), suspects.end(),
         [](const SuspectedLabel& a, const SuspectedLabel& b) { return a.score > b.score; });
     return suspects;
+}
+
+double labelAgreement(const std::vector<std::vector<double>>& probabilities,
+                      const std::vector<std::int64_t>& labels) {
+    if (labels.empty()) return 0;
+    std::size_t agreeing = 0;
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        const auto& row = probabilities[i];
+        const auto top = std::max_element(row.begin(), row.end()) - row.begin();
+        if (top == labels[i]) ++agreeing;
+    }
+    return static_cast<double>(agreeing) / static_cast<double>(labels.size());
+}
+
+std::string labelAgreementNote(std::int64_t checked, double agreement) {
+    if (checked <= 0) return {};
+    const int percent = static_cast<int>(std::lround(agreement * 100));
+    std::string note = "The check's model predicts " + std::to_string(percent) + "% of the " +
+                       std::to_string(checked) + " labels it held out as given";
+    // Below this a probe confuses look-alike classes often enough that many of its suspects
+    // are right labels it cannot tell apart.
+    constexpr double kTrustworthy = 0.9;
+    if (agreement >= kTrustworthy) return note + ": its suspects are worth a look.";
+    return note +
+           ": where classes look alike, many suspects are its own mistakes; the highest "
+           "scores are the likeliest errors.";
 }
 
 }  // namespace fovea::core

@@ -73,6 +73,10 @@ TEST_F(DatasetCheckup, RanksPlantedWrongLabelsFirstAndCachesTheEmbeddings) {
               << " suspects: " << found << " of " << planted.size() << " (" << issues.size()
               << " suspects in all)\n";
     EXPECT_GE(found * 10, planted.size() * 8);
+    EXPECT_EQ(report.health.labelsChecked, 4 * kPerClass);
+    std::cout << "the check's model predicts " << report.health.labelAgreement
+              << " of the labels as given\n";
+    EXPECT_GT(report.health.labelAgreement, 0.6);
     // A found one is suggested back into the class it came from.
     for (const LabelIssue& issue : issues) {
         if (!planted.count(issue.image)) continue;

@@ -165,7 +165,8 @@ void HealthPage::onJobFinished(bool ok, const QString& message) {
     // turn of the event loop of its own, so that no turn keeps the window still for long; the
     // check counts as shown once the map is drawn.
     inNextTurn([this] {
-        m_labelIssues->showIssues(m_checkup->report.health.labelIssues);
+        const core::HealthReport& health = m_checkup->report.health;
+        m_labelIssues->showIssues(health.labelIssues, health.labelsChecked, health.labelAgreement);
         inNextTurn([this] {
             m_projection->setEmbeddings(m_checkup->mapImages, m_checkup->mapVectors, m_checkup->map,
                                         m_checkup->mapError);

@@ -13,6 +13,7 @@
 
 #include "data/labeling_commands.h"
 #include "data/thumbnail_cache.h"
+#include "fovea/core/session/label_issues.h"
 #include "health/fitted_thumbnail.h"
 #include "project/project_session.h"
 
@@ -74,7 +75,8 @@ void LabelIssuesView::setSession(ProjectSession* session) {
     showIssues({});
 }
 
-void LabelIssuesView::showIssues(const std::vector<core::LabelIssue>& issues) {
+void LabelIssuesView::showIssues(const std::vector<core::LabelIssue>& issues, std::int64_t checked,
+                                 double agreement) {
     m_issues = issues;
     m_list->clear();
     for (const core::LabelIssue& issue : issues) {
@@ -87,14 +89,18 @@ void LabelIssuesView::showIssues(const std::vector<core::LabelIssue>& issues) {
         const QImage thumb = m_thumbnails->request(issue.image, path);
         if (!thumb.isNull()) item->setIcon(ImageColumn, fittedThumbnail(thumb, kIconSide));
     }
-    m_summary->setText(
+    QString summary =
         issues.empty()
             ? "No label looks wrong."
-            : QString("%1 %2 look wrong to a model trained on the other images, most suspect "
-                      "first (confident learning on the network's features). Enter or R gives "
-                      "the selected one the class it looks like.")
+            : QString(
+                  "%1 %2 look wrong to a model trained on the other images, most suspect "
+                  "first (confident learning on the network's features). Enter or R gives "
+                  "the selected one the class it looks like.")
                   .arg(issues.size())
-                  .arg(issues.size() == 1 ? "label" : "labels"));
+                  .arg(issues.size() == 1 ? "label" : "labels");
+    const std::string note = core::labelAgreementNote(checked, agreement);
+    if (!note.empty()) summary += " " + QString::fromStdString(note);
+    m_summary->setText(summary);
     refreshRows();
     if (m_list->topLevelItemCount() > 0) m_list->setCurrentItem(m_list->topLevelItem(0));
     updateButton();

@@ -27,7 +27,10 @@ class LabelIssuesView : public QWidget {
     LabelIssuesView(ThumbnailCache* thumbnails, QWidget* parent = nullptr);
 
     void setSession(ProjectSession* session);
-    void showIssues(const std::vector<core::LabelIssue>& issues);
+    // `checked` labels were held out, `agreement` of them predicted as given (the summary says
+    // what that makes the suspects worth).
+    void showIssues(const std::vector<core::LabelIssue>& issues, std::int64_t checked = 0,
+                    double agreement = 0);
 
     QTreeWidget* list() const { return m_list; }
     // Gives the selected image its suggested class and selects the next issue still open;

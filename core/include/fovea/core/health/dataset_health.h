@@ -67,6 +67,11 @@ struct HealthReport {
     double imbalanceRatio = 1;
     std::string balanceAdvice;            // empty when the classes are balanced
     std::vector<LabelIssue> labelIssues;  // most suspect first; empty without a backbone
+    // The labeled images the label check held out (0: it did not run) and the share of them its
+    // model predicted as labeled: a model that tells the classes apart badly raises suspects
+    // that are its own mistakes.
+    std::int64_t labelsChecked = 0;
+    double labelAgreement = 0;
 };
 
 struct HealthOptions {

@@ -36,8 +36,8 @@ struct CheckupOptions {
     HealthOptions health;
     HealthBackbone backbone;
     LabelIssueOptions labelIssues;
-    // Stage ("fingerprinting", "embedding", "label issues"), done and total images; a stage
-    // whose length is not known reports total 0.
+    // Stage ("embedding", "fingerprinting", "label features", "label issues"), done and total
+    // images; a stage whose length is not known reports total 0.
     std::function<void(const std::string& stage, std::int64_t done, std::int64_t total)> progress;
     const std::atomic<bool>* cancel = nullptr;
 };
