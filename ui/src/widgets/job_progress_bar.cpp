@@ -2,6 +2,7 @@
 
 #include <QHBoxLayout>
 #include <QProgressBar>
+#include <QRegularExpression>
 #include <QToolButton>
 
 #include "widgets/background_job.h"
@@ -11,9 +12,10 @@ namespace fovea::ui {
 
 namespace {
 
-QString timeLeftText(qint64 elapsedMs, qint64 done, qint64 total) {
-    if (done <= 0 || total <= 0 || elapsedMs < 1000) return {};
-    const qint64 leftSeconds = elapsedMs * (total - done) / done / 1000;
+// `done` of `total` now, `doneSince` of it in the last `elapsedMs`: the rest at that rate.
+QString timeLeftText(qint64 elapsedMs, qint64 doneSince, qint64 done, qint64 total) {
+    if (doneSince <= 0 || total <= 0 || elapsedMs < 1000) return {};
+    const qint64 leftSeconds = elapsedMs * (total - done) / doneSince / 1000;
     if (leftSeconds >= 120) return QString(", about %1 min left").arg((leftSeconds + 30) / 60);
     return QString(", %1 s left").arg(leftSeconds);
 }
@@ -54,7 +56,9 @@ void JobProgressBar::track(BackgroundJob* job, const QString& title) {
     if (m_job) disconnect(m_job, nullptr, this, nullptr);
     m_job = job;
     m_title = title;
-    m_clock.start();
+    m_phase.clear();
+    m_phaseTotal = -1;
+    m_lastDone = 0;
     m_bar->setRange(0, 0);  // busy until the first figures arrive
     m_label->setText(title + "…");
     connect(job, &BackgroundJob::progress, this, &JobProgressBar::onProgress);
@@ -67,6 +71,19 @@ void JobProgressBar::track(BackgroundJob* job, const QString& title) {
 }
 
 void JobProgressBar::onProgress(qint64 done, qint64 total, const QString& text) {
+    // A job of several phases (embedding, then fingerprinting; t-SNE's set-up, then its
+    // iterations) says another stage, counts from 0 again or to another total: time left is
+    // each phase's own, at its own rate, counted from its first report (work found in a cache
+    // is not a rate).
+    QString phase = text;
+    phase.remove(QRegularExpression("[0-9]"));
+    if (phase != m_phase || total != m_phaseTotal || done < m_lastDone) {
+        m_phase = phase;
+        m_phaseTotal = total;
+        m_phaseStartDone = done;
+        m_clock.start();
+    }
+    m_lastDone = done;
     if (total > 0) {
         // QProgressBar takes int: scale large totals (bytes) to per-mille.
         m_bar->setRange(0, 1000);
@@ -75,7 +92,7 @@ void JobProgressBar::onProgress(qint64 done, qint64 total, const QString& text) 
         m_bar->setRange(0, 0);
     }
     m_label->setText(
-        QString("%1: %2%3").arg(m_title, text, timeLeftText(m_clock.elapsed(), done, total)));
+        QString("%1: %2%3").arg(m_title, text, timeLeftText(m_clock.elapsed(), done - m_phaseStartDone, done, total)));
 }
 
 void JobProgressBar::onFinished(bool ok, const QString& message) {
