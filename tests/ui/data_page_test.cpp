@@ -181,6 +181,37 @@ class DataPageTest : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(page->preview()->hasPixels(), 20000);
     }
 
+    void theGridsColumnsFillItsWidth() {
+        // The cells widen so that whole columns fill the row: no strip is left at the right,
+        // whatever the window's width or the thumbnails' size.
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(newProject(window, m_temp.path() + "/p-columns"));
+        QListView* grid = window.dataPage()->grid();
+        for (int width : {1100, 1300, 1500}) {
+            window.resize(width, 800);
+            QTest::qWait(50);
+            const int viewport = grid->viewport()->width();
+            int right = 0;
+            int columns = 0;
+            const int top = grid->visualRect(grid->model()->index(0, 0)).top();
+            for (int row = 0; row < grid->model()->rowCount(); ++row) {
+                const QRect cell = grid->visualRect(grid->model()->index(row, 0));
+                if (cell.top() != top) break;
+                right = std::max(right, cell.right());
+                ++columns;
+            }
+            QVERIFY(columns >= 2);
+            QVERIFY2(viewport - 1 - right <= columns,
+                     qPrintable(QString("window %1: %2 columns end at %3 of %4 pixels")
+                                    .arg(width)
+                                    .arg(columns)
+                                    .arg(right)
+                                    .arg(viewport)));
+        }
+    }
+
     void keysLabelTheSelectionAndMoveOn() {
         MainWindow window;
         window.show();
@@ -250,8 +281,8 @@ class DataPageTest : public QObject {
         // chooser ("t" would pick T-shirt_top, the ninth); 0 unlabels.
         auto* list = page->classList();
         QCOMPARE(list->topLevelItem(8)->text(fovea::ui::ClassList::KeyColumn), QString("9"));
-        QCOMPARE(list->topLevelItem(9)->text(fovea::ui::ClassList::KeyColumn), QString("L tr"));
-        QCOMPARE(list->topLevelItem(10)->text(fovea::ui::ClassList::KeyColumn), QString("L z"));
+        QCOMPARE(list->topLevelItem(9)->text(fovea::ui::ClassList::KeyColumn), QString("L \"tr\""));
+        QCOMPARE(list->topLevelItem(10)->text(fovea::ui::ClassList::KeyColumn), QString("L \"z\""));
         QCOMPARE(list->topLevelItem(11)->text(fovea::ui::ClassList::KeyColumn), QString("0"));
 
         ImageViewFilter filter;

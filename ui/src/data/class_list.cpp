@@ -38,7 +38,7 @@ ClassList::ClassList(QWidget* parent) : QTreeWidget(parent) {
     setHeaderLabels({"Key", "Class", "Images", "Train", "Val", "Test"});
     headerItem()->setToolTip(KeyColumn,
                              "Press this key in the image grid to give the selected "
-                             "images this class (0: remove the label). \"L tr\": press L, type "
+                             "images this class (0: remove the label). L \"tr\": press L, type "
                              "\"tr\" (the start of the class's name) and Enter; this works for "
                              "every class.");
     headerItem()->setToolTip(TrainColumn, "Usable images in the training split.");
@@ -115,8 +115,8 @@ void ClassList::refresh() {
         const bool numbered = position < kNumberedClasses;
         const QString& typed = m_typedKeys[position];
         QTreeWidgetItem* item =
-            addRow(numbered ? QString::number(position + 1) : "L " + typed, names[position],
-                   QColor(QString::fromStdString(info.colour)), count);
+            addRow(numbered ? QString::number(position + 1) : QString("L \"%1\"").arg(typed),
+                   names[position], QColor(QString::fromStdString(info.colour)), count);
         if (!numbered) {
             item->setToolTip(
                 KeyColumn, QString("In the image grid: L, then type \"%1\" and Enter").arg(typed));

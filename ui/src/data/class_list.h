@@ -12,7 +12,7 @@ namespace fovea::ui {
 class ProjectSession;
 
 // The project's classes in display order with their colours, keys (1-9 label the selection
-// with the first nine classes; for the rest what to type: "L tr" is L in the grid, then "tr",
+// with the first nine classes; for the rest what to type: L "tr" is L in the grid, then "tr",
 // which picks the class in the chooser) and live counts per split, then a row for the
 // unlabeled images (key 0).
 // Images dragged from the grid onto a row get that class (onto "Unlabeled": lose their label).

@@ -214,7 +214,7 @@ QSlider* DataPage::buildSizeSlider(QWidget* parent) {
     slider->setToolTip("Thumbnail size");
     connect(slider, &QSlider::valueChanged, this, [this](int side) {
         m_delegate->setSide(side);
-        m_grid->doItemsLayout();
+        fitGridColumns();
     });
     return slider;
 }
@@ -238,6 +238,7 @@ QListView* DataPage::buildGrid(QWidget* parent) {
     grid->setDefaultDropAction(Qt::CopyAction);
     grid->setContextMenuPolicy(Qt::CustomContextMenu);
     grid->installEventFilter(this);
+    grid->viewport()->installEventFilter(this);
     connect(grid, &QListView::customContextMenuRequested, this, &DataPage::showGridMenu);
     connect(grid->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         updateStatus();
@@ -516,7 +517,15 @@ bool DataPage::eventFilter(QObject* watched, QEvent* event) {
         }
     }
     if (watched == m_grid && event->type() == QEvent::Resize) placeEmptyMessage();
+    if (m_grid && watched == m_grid->viewport() && event->type() == QEvent::Resize) {
+        fitGridColumns();
+    }
     return QWidget::eventFilter(watched, event);
+}
+
+void DataPage::fitGridColumns() {
+    m_delegate->fitColumns(m_grid->viewport()->width());
+    m_grid->doItemsLayout();
 }
 
 void DataPage::openClassChooser() {

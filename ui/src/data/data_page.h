@@ -91,6 +91,7 @@ class DataPage : public QWidget {
     void rebuildFilterChoices();
     void updateStatus();
     void placeEmptyMessage();
+    void fitGridColumns();
     void updatePreview();
     void showGridMenu(const QPoint& position);
     void onThumbnailFailed(qint64 id, const QString& message);

@@ -19,8 +19,17 @@ constexpr int kOutlineWidth = 2;  // a suggestion's hollow band
 ThumbnailDelegate::ThumbnailDelegate(int side, QObject* parent)
     : QStyledItemDelegate(parent), m_side(side) {}
 
+int ThumbnailDelegate::leastCellWidth() const { return m_side + 2 * kMargin; }
+
+void ThumbnailDelegate::fitColumns(int width) {
+    // QListView wraps a cell that reaches the last pixel of its row: one pixel stays free.
+    const int usable = width - 1;
+    const int columns = std::max(1, usable / leastCellWidth());
+    m_cellWidth = std::max(leastCellWidth(), usable / columns);
+}
+
 QSize ThumbnailDelegate::sizeHint(const QStyleOptionViewItem&, const QModelIndex&) const {
-    return {m_side + 2 * kMargin, m_side + kBandHeight + 2 * kMargin};
+    return {std::max(m_cellWidth, leastCellWidth()), m_side + kBandHeight + 2 * kMargin};
 }
 
 void ThumbnailDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option,
@@ -31,7 +40,9 @@ void ThumbnailDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opt
     const QRect cell = option.rect.adjusted(1, 1, -1, -1);
     if (selected) painter->fillRect(cell, palette.color(QPalette::Highlight));
 
-    const QRect square(cell.left() + kMargin - 1, cell.top() + kMargin - 1, m_side, m_side);
+    // Centred in a cell widened to fill the row.
+    const QRect square(cell.left() + (cell.width() - m_side) / 2, cell.top() + kMargin - 1, m_side,
+                       m_side);
     const QString error = index.data(ImageListModel::ErrorRole).toString();
     const QImage image = index.data(Qt::DecorationRole).value<QImage>();
     if (!error.isEmpty()) {

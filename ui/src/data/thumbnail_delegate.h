@@ -15,6 +15,10 @@ class ThumbnailDelegate : public QStyledItemDelegate {
     explicit ThumbnailDelegate(int side, QObject* parent = nullptr);
     void setSide(int side) { m_side = side; }
     int side() const { return m_side; }
+    // Widens the cells so that whole columns fill a row `width` pixels wide (the grid left a
+    // strip unused at its right); called when the grid or the side changes.
+    void fitColumns(int width);
+    int leastCellWidth() const;
 
     void paint(QPainter* painter, const QStyleOptionViewItem& option,
                const QModelIndex& index) const override;
@@ -25,6 +29,7 @@ class ThumbnailDelegate : public QStyledItemDelegate {
                          const QColor& textColour) const;
 
     int m_side;
+    int m_cellWidth = 0;
 };
 
 }  // namespace fovea::ui

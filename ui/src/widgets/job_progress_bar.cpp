@@ -92,7 +92,9 @@ void JobProgressBar::onProgress(qint64 done, qint64 total, const QString& text) 
         m_bar->setRange(0, 0);
     }
     m_label->setText(
-        QString("%1: %2%3").arg(m_title, text, timeLeftText(m_clock.elapsed(), done - m_phaseStartDone, done, total)));
+        QString("%1: %2%3")
+            .arg(m_title, text,
+                 timeLeftText(m_clock.elapsed(), done - m_phaseStartDone, done, total)));
 }
 
 void JobProgressBar::onFinished(bool ok, const QString& message) {

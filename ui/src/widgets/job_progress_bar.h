@@ -28,7 +28,7 @@ class JobProgressBar : public QWidget {
     BackgroundJob* m_job = nullptr;
     QString m_title;
     QElapsedTimer m_clock;  // since the current phase's first report
-    QString m_phase;  // the report's words without their figures
+    QString m_phase;        // the report's words without their figures
     qint64 m_phaseTotal = -1;
     qint64 m_phaseStartDone = 0;
     qint64 m_lastDone = 0;
