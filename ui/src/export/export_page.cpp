@@ -36,7 +36,7 @@ QString formatTitle(const QString& name) {
     return name;
 }
 
-// The format's short name in the results, with the reason on a second line.
+// The format's short name in the results (the reason it is there follows in brackets).
 QString formatName(const QString& name) {
     if (name == "onnx") return "ONNX";
     if (name == "torchscript") return "TorchScript";
@@ -139,12 +139,13 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
     m_results->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_results->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_results->setSelectionMode(QAbstractItemView::SingleSelection);
-    // One line per cell (two in Format, by its own line break). The File column names the
+    // One line per cell, rows without numbers (a second line for a reason, and row numbers,
+    // made the first row stand out for nothing). The File column names the
     // file alone: its folder is the bundle's, said below the table, and a full path per row
     // was cut in the middle at the default window size. The runtime takes the room left.
     m_results->setWordWrap(false);
     m_results->setTextElideMode(Qt::ElideMiddle);
-    m_results->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_results->verticalHeader()->hide();
     QHeaderView* header = m_results->horizontalHeader();
     header->setSectionResizeMode(QHeaderView::ResizeToContents);
     header->setSectionResizeMode(kRuntime, QHeaderView::Stretch);
@@ -341,7 +342,7 @@ void ExportPage::showOutcome() {
         const ExportedFileInfo& f = m_outcome.files[row];
         const QString path = QDir::toNativeSeparators(f.file);
         // What the file is and why it is here; the tooltip says it in full.
-        const QString why = f.reason.isEmpty() ? QString() : "\n" + f.reason;
+        const QString why = f.reason.isEmpty() ? QString() : " (" + f.reason + ")";
         const QStringList cells = {formatName(f.format) + why,
                                    QFileInfo(f.file).fileName(),
                                    f.runtime,

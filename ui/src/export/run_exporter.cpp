@@ -57,7 +57,7 @@ core::Result<ExportOutcome> exportModelBundle(const QString& source, const QStri
                          std::find(chosen.begin(), chosen.end(), file.format) != chosen.end();
         if (file.format == core::ExportFormat::Safetensors) {
             // core::writeModelBundle: model.safetensors is in every bundle (model_bundle.h).
-            info.reason = "always written: the bundle's weights";
+            info.reason = "always written";
             info.reasonInFull =
                 "Every bundle holds model.safetensors: it is the bundle's own copy of the "
                 "weights, which the Predict page (and fovea-cli predict) opens.";

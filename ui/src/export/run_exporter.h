@@ -20,7 +20,7 @@ struct ExportedFileInfo {
     double maxProbabilityDifference = 0;
     bool passed = false;
     // Whether the format was asked for, and why the file is in the bundle: "ticked", or for a
-    // file every bundle holds, "always written: the bundle's weights"; reasonInFull says more.
+    // file every bundle holds, "always written"; reasonInFull says more.
     bool requested = false;
     QString reason;
     QString reasonInFull;
