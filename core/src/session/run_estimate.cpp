@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "../tensor/training/device_setup.h"
+#include "fovea/core/loader/image_batch_loader.h"
 #include "fovea/core/session/network_setup.h"
 #include "fovea/core/training/device_choice.h"
 #include "fovea/core/training/optimizer_setup.h"
@@ -51,6 +52,46 @@ Result<Timing> timeWork(Work&& work, std::int64_t batch, const std::atomic<bool>
     return Timing{fastest / static_cast<double>(batch), std::max(0.0, warm - fastest)};
 }
 
+// The trainer's decoded-image cache (training_inputs.cpp): images that fit are decoded once.
+constexpr std::size_t kLoaderCacheBytes = std::size_t{512} << 20;
+
+struct LoadingTiming {
+    double firstSecondsPerImage = 0;  // read, decoded, resized and augmented
+    double laterSecondsPerImage = 0;  // from the decoded-image cache: resized and augmented
+    double cachedBytesPerImage = 0;
+};
+
+// Reads `samples` through the trainer's loader twice (its threads, preprocessing and
+// augmentation): the first pass decodes the files, the second finds them in its cache.
+Result<LoadingTiming> timeLoading(const std::vector<std::filesystem::path>& samples,
+                                  const Preprocessing& spec, AugmentationLevel augment, int workers,
+                                  const std::atomic<bool>* cancel) {
+    std::vector<LabeledImage> images;
+    for (const auto& path : samples) {
+        images.push_back({static_cast<std::int64_t>(images.size()), path, 0});
+    }
+    LoaderOptions options;
+    options.batchSize = static_cast<int>(images.size());
+    options.workers = workers;
+    options.cacheBytes = kLoaderCacheBytes;
+    ImageBatchLoader loader(images, spec, augmentationPreset(augment), options);
+    double seconds[2] = {0, 0};
+    for (int epoch = 0; epoch < 2; ++epoch) {
+        if (cancelled(cancel)) return Error{"estimate cancelled"};
+        const auto start = Clock::now();
+        loader.startEpoch(epoch);
+        while (loader.nextBatch()) {
+        }
+        seconds[epoch] = std::chrono::duration<double>(Clock::now() - start).count();
+    }
+    const LoaderCacheStats cache = loader.cacheStats();
+    const auto count = static_cast<double>(images.size());
+    return LoadingTiming{seconds[0] / count, seconds[1] / count,
+                         cache.images > 0
+                             ? static_cast<double>(cache.bytes) / static_cast<double>(cache.images)
+                             : 0.0};
+}
+
 std::size_t frozenPrefixOf(const NetworkImpl& network) {
     std::size_t prefix = 0;
     while (prefix < network.blockCount() &&
@@ -70,6 +111,7 @@ double estimatedSecondsFor(const RunTimeEstimate& e, std::int64_t epochs) {
 
 Result<RunTimeEstimate> estimateRunTime(const RunSettings& settings, std::int64_t classes,
                                         std::int64_t trainImages, std::int64_t validationImages,
+                                        const std::vector<std::filesystem::path>& sampleImages,
                                         const std::atomic<bool>* cancel) {
     NetworkChoice choice = settings.network;
     if (choice.freeze) choice.weights = "none";  // no loading or downloading to time a step
@@ -146,6 +188,14 @@ Result<RunTimeEstimate> estimateRunTime(const RunSettings& settings, std::int64_
             prefixSeconds = measured.value().secondsPerImage;
         }
 
+        LoadingTiming loading;
+        if (!sampleImages.empty()) {
+            auto timed = timeLoading(sampleImages, network.preprocessing(), settings.augment,
+                                     settings.workers, cancel);
+            if (!timed) return timed.error();
+            loading = timed.value();
+        }
+
         RunTimeEstimate estimate;
         estimate.imageSize = static_cast<int>(size);
         estimate.device = device.value().str();
@@ -154,8 +204,25 @@ Result<RunTimeEstimate> estimateRunTime(const RunSettings& settings, std::int64_
         estimate.trainingImagesPerSecond = 1.0 / stepSeconds;
         const double train = static_cast<double>(trainImages);
         const double validation = static_cast<double>(validationImages);
+        // Images that fit the loader's cache are decoded in the first epoch only.
+        const bool decodedOnce =
+            (train + validation) * loading.cachedBytesPerImage <= double(kLoaderCacheBytes);
+        const double loadSeconds =
+            decodedOnce ? loading.laterSecondsPerImage : loading.firstSecondsPerImage;
+        estimate.loadingSecondsPerImage = loading.firstSecondsPerImage;
+        // On a CPU the loader's threads take cores from the step, so their times add up; a GPU
+        // computes while they decode, and the slower of the two sets the pace.
+        const bool cpu = device.value().is_cpu();
+        const auto withLoading = [&](double compute) {
+            return cpu ? compute + loadSeconds : std::max(compute, loadSeconds);
+        };
         estimate.warmUpSeconds = step.value().warmUpSeconds + evaluation.value().warmUpSeconds;
-        estimate.fullEpochSeconds = train * stepSeconds + validation * forwardSeconds;
+        if (decodedOnce) {
+            estimate.warmUpSeconds += (train + validation) *
+                                      (loading.firstSecondsPerImage - loading.laterSecondsPerImage);
+        }
+        estimate.fullEpochSeconds =
+            train * withLoading(stepSeconds) + validation * withLoading(forwardSeconds);
         // What the cache leaves: the trainable blocks' step, never less than a tenth of it.
         const double cachedStep = std::max(stepSeconds - prefixSeconds, 0.1 * stepSeconds);
         const double cachedForward = std::max(forwardSeconds - prefixSeconds, 0.1 * forwardSeconds);

@@ -19,8 +19,9 @@ RunTimeEstimator::RunTimeEstimator(QObject* parent)
 }
 
 void RunTimeEstimator::request(const core::RunSettings& settings, qint64 classes,
-                               qint64 trainImages, qint64 validationImages) {
-    m_pending = Request{settings, classes, trainImages, validationImages};
+                               qint64 trainImages, qint64 validationImages,
+                               std::vector<std::filesystem::path> sampleImages) {
+    m_pending = Request{settings, classes, trainImages, validationImages, std::move(sampleImages)};
     m_delay->start();
 }
 
@@ -39,8 +40,9 @@ void RunTimeEstimator::startPending() {
     auto result = std::make_shared<core::Result<core::RunTimeEstimate>>(core::Error{"not run"});
     m_result = result;
     m_job->start([result, request](BackgroundJob& job) {
-        *result = core::estimateRunTime(request.settings, request.classes, request.trainImages,
-                                        request.validationImages, job.cancelFlag());
+        *result =
+            core::estimateRunTime(request.settings, request.classes, request.trainImages,
+                                  request.validationImages, request.sampleImages, job.cancelFlag());
         return BackgroundJob::Outcome{
             result->ok(),
             result->ok() ? QString() : QString::fromStdString(result->error().message)};

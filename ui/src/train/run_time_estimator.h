@@ -2,8 +2,10 @@
 
 #include <QObject>
 #include <QString>
+#include <filesystem>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "fovea/core/result.h"
 #include "fovea/core/session/run_estimate.h"
@@ -21,8 +23,9 @@ class RunTimeEstimator : public QObject {
   public:
     explicit RunTimeEstimator(QObject* parent = nullptr);
 
+    // `sampleImages`: a few of the project's images, read to time loading.
     void request(const core::RunSettings& settings, qint64 classes, qint64 trainImages,
-                 qint64 validationImages);
+                 qint64 validationImages, std::vector<std::filesystem::path> sampleImages = {});
     // Drops what is pending and stops what runs (training is about to use the cores).
     void cancel();
     bool isBusy() const;
@@ -38,6 +41,7 @@ class RunTimeEstimator : public QObject {
         qint64 classes = 0;
         qint64 trainImages = 0;
         qint64 validationImages = 0;
+        std::vector<std::filesystem::path> sampleImages;
     };
     void startPending();
     void onFinished(bool ok, const QString& message);

@@ -809,8 +809,21 @@ void TrainPage::scheduleEstimate() {
         return;
     }
     m_pendingEstimateKey = key;
+    // Images spread over the project, for the time reading them takes.
+    constexpr std::size_t kSamples = 16;
+    std::vector<std::filesystem::path> samples;
+    core::ImageFilter sample = labeled;
+    sample.missing = core::Require::No;
+    sample.hasError = core::Require::No;
+    sample.limit = 1;
+    const auto count = static_cast<std::size_t>(images.value());
+    for (std::size_t k = 0; k < std::min(kSamples, count); ++k) {
+        sample.offset = k * count / std::min(kSamples, count);
+        const auto found = m_session->store().images(sample);
+        if (found && !found.value().empty()) samples.push_back(found.value().front().path);
+    }
     m_estimator->request(r.settings, static_cast<qint64>(classes.value().size()),
-                         images.value() - validation, validation);
+                         images.value() - validation, validation, samples);
     if (m_estimateLabel->text().isEmpty()) m_estimateLabel->setText("Estimating the run's time…");
 }
 

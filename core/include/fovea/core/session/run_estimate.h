@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "fovea/core/result.h"
 #include "fovea/core/session/run_settings.h"
@@ -25,6 +27,7 @@ struct RunTimeEstimate {
     // augmentation variant the cache keeps); every epoch without a frozen prefix.
     std::int64_t uncachedEpochs = 0;
     double trainingImagesPerSecond = 0;  // a whole-network training step, as measured
+    double loadingSecondsPerImage = 0;   // reading one image the first time (0: not measured)
     int imageSize = 0;                   // the side the network was measured at
     std::string device;                  // e.g. "cpu"
 };
@@ -33,10 +36,14 @@ struct RunTimeEstimate {
 // as a list: the values do not change the speed) for `classes` classes, times training steps
 // and forward passes on random images at its input size on the settings' device, precision and
 // layout, and extrapolates to `trainImages` and `validationImages` over the settings' epochs.
-// Image decoding is left out (the loader overlaps it with the steps). Takes a second or two on
-// a CPU for the small networks. `cancel` is checked between measurements.
+// Reading the images is timed on `sampleImages` (a few of the project's, through the trainer's
+// loader: a first pass decoding them, a second from its cache), added to each step on a CPU
+// (the loader's threads share its cores) and overlapped on a GPU; no samples, no reading
+// time. Takes a second or two on a CPU for the small networks. `cancel` is checked between
+// measurements.
 Result<RunTimeEstimate> estimateRunTime(const RunSettings& settings, std::int64_t classes,
                                         std::int64_t trainImages, std::int64_t validationImages,
+                                        const std::vector<std::filesystem::path>& sampleImages = {},
                                         const std::atomic<bool>* cancel = nullptr);
 
 // The estimate's total for `epochs` epochs instead of the settings' (same measurements):
