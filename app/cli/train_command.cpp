@@ -193,6 +193,9 @@ CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
         ->check(CLI::Range(0.0, 0.9));
     command->add_flag("--class-weights", o.training.classWeightedLoss,
                       "weight the loss by inverse class frequency");
+    command->add_flag("--sync-batchnorm", o.training.syncBatchNorm,
+                      "distributed runs: BatchNorm layers that train normalise with the whole "
+                      "global batch's statistics (PyTorch's SyncBatchNorm), not each process's");
     command->add_option("--workers", o.workers, "image decoding threads (0: one per core)");
     command->add_flag("--resume", o.resume, "continue the run in --out from its last checkpoint");
     command->add_option("--settings", o.settingsFile,

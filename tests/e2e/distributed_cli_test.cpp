@@ -84,7 +84,11 @@ class CliDistributed : public ::testing::Test {
 TEST_F(CliDistributed, TwoRanksWriteOneRunFolderThroughRankZero) {
     const fs::path out = m_scratch / "run";
     const fs::path elsewhere = m_scratch / "rank1-would-write-here";
-    const auto ranks = runRanks({trainArgs(out), trainArgs(elsewhere)});
+    // With synchronised BatchNorm: the offline weights' trained blocks have BatchNorm layers.
+    auto rank0 = trainArgs(out);
+    auto rank1 = trainArgs(elsewhere);
+    for (auto* args : {&rank0, &rank1}) args->push_back("--sync-batchnorm");
+    const auto ranks = runRanks({rank0, rank1});
     for (std::size_t rank = 0; rank < ranks.size(); ++rank) {
         ASSERT_EQ(ranks[rank].exitCode, 0) << "rank " << rank << ":\n" << ranks[rank].output;
     }
@@ -103,6 +107,10 @@ TEST_F(CliDistributed, TwoRanksWriteOneRunFolderThroughRankZero) {
     const std::string rankLog = readWholeFile(out / "log-rank1.txt");
     EXPECT_NE(rankLog.find("rank 1 of 2"), std::string::npos) << rankLog;
     EXPECT_NE(rankLog.find("ended: completed"), std::string::npos) << rankLog;
+    EXPECT_NE(rankLog.find("BatchNorm statistics summed across the 2 ranks"), std::string::npos)
+        << rankLog;
+    EXPECT_NE(readWholeFile(out / "config.json").find("\"sync_batchnorm\": true"),
+              std::string::npos);
 }
 
 // Ctrl-C in one rank's terminal stops every rank at the same batch (rank 0 writes the

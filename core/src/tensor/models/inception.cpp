@@ -38,12 +38,12 @@ class BasicConv2dImpl : public torch::nn::Module {
               torch::nn::Conv2d(
                   Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(false)))),
           bn(register_module(
-              "bn", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(out).eps(0.001)))) {}
+              "bn", layers::BatchNorm2d(torch::nn::BatchNorm2dOptions(out).eps(0.001)))) {}
     torch::Tensor forward(torch::Tensor x) { return torch::relu(bn(conv(x))); }
 
   private:
     torch::nn::Conv2d conv;
-    torch::nn::BatchNorm2d bn;
+    layers::BatchNorm2d bn;
 };
 TORCH_MODULE(BasicConv2d);
 

@@ -41,7 +41,7 @@ Sequence convNormAct(int64_t in, int64_t out, const ConvNormActOptions& options)
                                               .dilation(options.dilation())
                                               .groups(options.groups())
                                               .bias(false)));
-    sequence->push_back(torch::nn::BatchNorm2d(
+    sequence->push_back(layers::BatchNorm2d(
         torch::nn::BatchNorm2dOptions(out).eps(options.bnEps()).momentum(options.bnMomentum())));
     if (options.activation() != Activation::kNone) {
         sequence->push_back(activationModule(options.activation()));
@@ -98,7 +98,7 @@ void initConvKaimingFanOut(torch::nn::Conv2dImpl& conv) {
 }
 
 void initBatchNormOnesZeros(torch::nn::Module& module) {
-    if (auto* norm = module.as<torch::nn::BatchNorm2d>()) {
+    if (auto* norm = module.as<BatchNorm2d>()) {
         torch::nn::init::ones_(norm->weight);
         torch::nn::init::zeros_(norm->bias);
     }

@@ -4,6 +4,8 @@
 // state dicts load unchanged.
 #include <torch/torch.h>
 
+#include <functional>
+
 namespace fovea::core::layers {
 
 // A Sequential with a plain Tensor -> Tensor forward, so that it can itself be an element of a
@@ -26,6 +28,33 @@ class ReLU6Impl : public torch::nn::Cloneable<ReLU6Impl> {
     torch::Tensor forward(torch::Tensor x);
 };
 TORCH_MODULE(ReLU6);
+
+// torch::nn::BatchNorm2d's parameters, buffers, names, options and computation (the same
+// batch_norm call, so exports trace the same graph), whose batch statistics can be summed
+// across processes while it trains, as PyTorch's SyncBatchNorm (see
+// fovea/core/models/batch_norm_sync.h). Its own module rather than a subclass of LibTorch's,
+// whose base class LibTorch does not export.
+class BatchNorm2dImpl : public torch::nn::Cloneable<BatchNorm2dImpl> {
+  public:
+    explicit BatchNorm2dImpl(std::int64_t features)
+        : BatchNorm2dImpl(torch::nn::BatchNormOptions(features)) {}
+    explicit BatchNorm2dImpl(const torch::nn::BatchNormOptions& options);
+    void reset() override;
+    void reset_parameters();
+    void pretty_print(std::ostream& stream) const override;
+    torch::Tensor forward(const torch::Tensor& input);
+
+    // Sums a tensor across processes in place; empty: statistics of this process alone.
+    void synchroniseWith(std::function<void(torch::Tensor&)> sum) { m_sum = std::move(sum); }
+
+    torch::nn::BatchNormOptions options;
+    torch::Tensor weight, bias, running_mean, running_var, num_batches_tracked;
+
+  private:
+    torch::Tensor synchronisedForward(const torch::Tensor& input);
+    std::function<void(torch::Tensor&)> m_sum;
+};
+TORCH_MODULE(BatchNorm2d);
 
 enum class Activation { kNone, kReLU, kReLU6, kHardswish, kHardsigmoid, kSiLU, kSigmoid };
 

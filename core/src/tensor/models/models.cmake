@@ -1,6 +1,7 @@
 # Included from core/CMakeLists.txt: paths are relative to core/.
 add_library(fovea_models STATIC)
 fovea_target_unity_sources(fovea_models BATCH 8 EXCLUDE multiply_accumulates.cpp SOURCES
+    src/tensor/models/batch_norm.cpp
     src/tensor/models/efficientnet.cpp
     src/tensor/models/inception.cpp
     src/tensor/models/layers.cpp

@@ -13,7 +13,7 @@ torch::nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride) 
 
 // Shortcut projection when the shape changes: "downsample.0" conv1x1, "downsample.1" BN.
 layers::Sequence downsample(int64_t in, int64_t out, int64_t stride) {
-    return layers::Sequence(conv(in, out, 1, stride), torch::nn::BatchNorm2d(out));
+    return layers::Sequence(conv(in, out, 1, stride), layers::BatchNorm2d(out));
 }
 
 class BasicBlockImpl : public torch::nn::Module {
@@ -21,9 +21,9 @@ class BasicBlockImpl : public torch::nn::Module {
     static constexpr int64_t kExpansion = 1;
     BasicBlockImpl(int64_t in, int64_t planes, int64_t stride) {
         conv1 = register_module("conv1", conv(in, planes, 3, stride));
-        bn1 = register_module("bn1", torch::nn::BatchNorm2d(planes));
+        bn1 = register_module("bn1", layers::BatchNorm2d(planes));
         conv2 = register_module("conv2", conv(planes, planes, 3, 1));
-        bn2 = register_module("bn2", torch::nn::BatchNorm2d(planes));
+        bn2 = register_module("bn2", layers::BatchNorm2d(planes));
         if (stride != 1 || in != planes) {
             shortcut = register_module("downsample", downsample(in, planes, stride));
         }
@@ -36,7 +36,7 @@ class BasicBlockImpl : public torch::nn::Module {
 
   private:
     torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
-    torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
+    layers::BatchNorm2d bn1{nullptr}, bn2{nullptr};
     layers::Sequence shortcut{nullptr};
 };
 TORCH_MODULE(BasicBlock);
@@ -46,11 +46,11 @@ class BottleneckImpl : public torch::nn::Module {
     static constexpr int64_t kExpansion = 4;
     BottleneckImpl(int64_t in, int64_t planes, int64_t stride) {
         conv1 = register_module("conv1", conv(in, planes, 1, 1));
-        bn1 = register_module("bn1", torch::nn::BatchNorm2d(planes));
+        bn1 = register_module("bn1", layers::BatchNorm2d(planes));
         conv2 = register_module("conv2", conv(planes, planes, 3, stride));
-        bn2 = register_module("bn2", torch::nn::BatchNorm2d(planes));
+        bn2 = register_module("bn2", layers::BatchNorm2d(planes));
         conv3 = register_module("conv3", conv(planes, planes * kExpansion, 1, 1));
-        bn3 = register_module("bn3", torch::nn::BatchNorm2d(planes * kExpansion));
+        bn3 = register_module("bn3", layers::BatchNorm2d(planes * kExpansion));
         if (stride != 1 || in != planes * kExpansion) {
             shortcut = register_module("downsample", downsample(in, planes * kExpansion, stride));
         }
@@ -64,7 +64,7 @@ class BottleneckImpl : public torch::nn::Module {
 
   private:
     torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
-    torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
+    layers::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
     layers::Sequence shortcut{nullptr};
 };
 TORCH_MODULE(Bottleneck);
@@ -75,7 +75,7 @@ class ResNetImpl : public NetworkImpl {
     ResNetImpl(const std::string& name, std::array<int, 4> layers, Block*, int64_t numClasses)
         : NetworkImpl(name, Preprocessing{}, numClasses) {
         conv1 = register_module("conv1", conv(3, 64, 7, 2));
-        bn1 = register_module("bn1", torch::nn::BatchNorm2d(64));
+        bn1 = register_module("bn1", layers::BatchNorm2d(64));
         int64_t in = 64;
         const std::array<int64_t, 4> planes{64, 128, 256, 512};
         for (size_t stage = 0; stage < 4; ++stage) {
@@ -122,7 +122,7 @@ class ResNetImpl : public NetworkImpl {
 
   private:
     torch::nn::Conv2d conv1{nullptr};
-    torch::nn::BatchNorm2d bn1{nullptr};
+    layers::BatchNorm2d bn1{nullptr};
     std::array<torch::nn::Sequential, 4> stages{nullptr, nullptr, nullptr, nullptr};
     torch::nn::AnyModule fc;
     int64_t m_featureDim = 0;

@@ -30,7 +30,7 @@ class VggImpl : public NetworkImpl {
             }
             features->push_back(
                 torch::nn::Conv2d(torch::nn::Conv2dOptions(in, channels, 3).padding(1)));
-            if (batchNorm) features->push_back(torch::nn::BatchNorm2d(channels));
+            if (batchNorm) features->push_back(layers::BatchNorm2d(channels));
             features->push_back(torch::nn::ReLU(true));
             in = channels;
         }

@@ -9,6 +9,7 @@
 #include "device_setup.h"
 #include "fovea/core/count_text.h"
 #include "fovea/core/distributed/process_group.h"
+#include "fovea/core/models/batch_norm_sync.h"
 #include "fovea/core/torch_runtime.h"
 #include "trainer_impl.h"
 
@@ -165,6 +166,16 @@ void Trainer::Impl::shareInitialState() {
     m_group->broadcast(state);
     log("rank " + std::to_string(m_group->rank()) + " of " + std::to_string(m_group->worldSize()) +
         ": starting from rank 0's weights");
+    if (m_config.syncBatchNorm) {
+        ProcessGroup* group = m_group;
+        const std::size_t layers = synchroniseBatchNorm(*m_network, [group](torch::Tensor& t) {
+            std::vector<torch::Tensor> one{t};
+            group->allreduceSum(one);
+        });
+        m_batchNormSynchronised = layers > 0;
+        log("BatchNorm statistics summed across the " + std::to_string(m_group->worldSize()) +
+            " ranks in " + std::to_string(layers) + " layers");
+    }
 }
 
 void Trainer::Impl::reportFailures(BatchSource& source) const {
@@ -316,6 +327,10 @@ Trainer::Trainer(NetworkPtr network, TrainingConfig config, TrainingData data)
     : m_impl(std::make_unique<Impl>(std::move(network), std::move(config), std::move(data))) {}
 
 Trainer::~Trainer() = default;
+
+Trainer::Impl::~Impl() {
+    if (m_batchNormSynchronised) synchroniseBatchNorm(*m_network, {});
+}
 
 void Trainer::setCheckpointFolder(std::filesystem::path folder) {
     m_impl->m_checkpointFolder = std::move(folder);

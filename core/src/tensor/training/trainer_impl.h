@@ -28,6 +28,8 @@ class Trainer::Impl {
   public:
     Impl(NetworkPtr network, TrainingConfig config, TrainingData data)
         : m_network(std::move(network)), m_config(std::move(config)), m_data(std::move(data)) {}
+    // The network's BatchNorm layers must not reach for a group that is gone if it trains on.
+    ~Impl();
 
     NetworkPtr m_network;
     TrainingConfig m_config;
@@ -134,6 +136,7 @@ class Trainer::Impl {
     torch::Tensor m_correct;           // int64 on the device
     std::int64_t m_lastBatchSize = 0;  // for the out-of-memory message
     std::unique_ptr<GradientAverager> m_averager;  // with m_group
+    bool m_batchNormSynchronised = false;          // its layers sum through m_group
     // This rank's images since the last syncEpochSums (the other ranks' come with the sums).
     std::int64_t m_unsyncedImages = 0;
 };

@@ -83,6 +83,7 @@ nlohmann::json toJson(const TrainingConfig& c) {
         {"precision", precisionName(c.precision)},
         {"channels_last", c.channelsLast ? nlohmann::json(*c.channelsLast) : nlohmann::json()},
         {"feature_cache", c.featureCache},
+        {"sync_batchnorm", c.syncBatchNorm},
         {"feature_cache_memory_bytes", c.featureCacheMemoryBytes},
         {"report_every_batches", c.reportEveryBatches},
     };
@@ -123,6 +124,7 @@ Result<TrainingConfig> trainingConfigFromJson(const nlohmann::json& json) {
              readEnum(json, "precision", kPrecisions, c.precision),
              readOptional(json, "channels_last", c.channelsLast),
              readOptional(json, "feature_cache", c.featureCache),
+             readOptional(json, "sync_batchnorm", c.syncBatchNorm),
              readOptional(json, "feature_cache_memory_bytes", c.featureCacheMemoryBytes),
              readOptional(json, "report_every_batches", c.reportEveryBatches),
          }) {

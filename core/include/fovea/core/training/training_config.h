@@ -53,6 +53,10 @@ struct TrainingConfig {
     // Frozen-prefix feature cache: computed once per image and augmentation variant.
     bool featureCache = true;
     std::size_t featureCacheMemoryBytes = std::size_t{1} << 30;  // then spill to disk
+    // In a distributed run, BatchNorm layers that train normalise with the whole global
+    // batch's statistics (PyTorch's SyncBatchNorm) instead of each process's own. Costs two
+    // small collectives per layer in each pass; worth it when the batch per process is small.
+    bool syncBatchNorm = false;
     std::int64_t reportEveryBatches = 1;  // batch progress events (each one reads the loss)
 };
 
