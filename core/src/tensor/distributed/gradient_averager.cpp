@@ -31,7 +31,9 @@ void GradientAverager::attach(const std::vector<torch::Tensor>& parameters) {
         const torch::Tensor& parameter = m_parameters[i];
         const bool sameKind =
             !m_buckets.empty() &&
-            m_parameters[m_buckets.back().members.front()].scalar_type() == parameter.scalar_type();
+            m_parameters[m_buckets.back().members.front()].scalar_type() ==
+                parameter.scalar_type() &&
+            m_parameters[m_buckets.back().members.front()].device() == parameter.device();
         if (m_buckets.empty() || !sameKind || bytes >= m_bucketBytes) {
             m_buckets.emplace_back();
             bytes = 0;
@@ -46,9 +48,12 @@ void GradientAverager::attach(const std::vector<torch::Tensor>& parameters) {
         bytes += static_cast<std::size_t>(parameter.numel() * parameter.element_size());
     }
     for (Bucket& bucket : m_buckets) {
+        // On the GPU where NCCL sums it there; on the host for Gloo.
         const torch::Tensor& last = m_parameters[bucket.members.back()];
+        const torch::Device device =
+            m_group.collectsOn(last.device()) ? last.device() : torch::Device(torch::kCPU);
         bucket.flat = torch::zeros({bucket.offsets.back() + last.numel()},
-                                   torch::TensorOptions().dtype(last.scalar_type()));
+                                   torch::TensorOptions().dtype(last.scalar_type()).device(device));
     }
     reset();
     for (std::size_t i = 0; i < m_parameters.size(); ++i) {
@@ -79,7 +84,7 @@ void GradientAverager::onGradient(std::size_t parameter, const torch::Tensor& gr
     while (bucket.members[slot] != parameter) ++slot;
     torch::NoGradGuard noGrad;
     bucket.flat.narrow(0, bucket.offsets[slot], gradient.numel())
-        .copy_(gradient.reshape({-1}).to(torch::kCPU, bucket.flat.scalar_type()));
+        .copy_(gradient.reshape({-1}).to(bucket.flat.device(), bucket.flat.scalar_type()));
     if (--bucket.pending == 0) send(bucket);
 }
 
@@ -99,7 +104,7 @@ void GradientAverager::finish() {
             if (m_arrived[bucket.members[slot]]) continue;
             auto target = bucket.flat.narrow(0, bucket.offsets[slot], parameter.numel());
             if (parameter.grad().defined()) {
-                target.copy_(parameter.grad().reshape({-1}).to(torch::kCPU));
+                target.copy_(parameter.grad().reshape({-1}).to(bucket.flat.device()));
             } else {
                 target.zero_();
             }

@@ -9,6 +9,9 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
+#ifdef FOVEA_HAVE_C10D_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 
 namespace fovea::core {
 
@@ -68,6 +71,37 @@ class ProcessGroup::Impl {
         glooOptions->devices.push_back(glooDevice(launch));
         m_group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, launch.rank, launch.worldSize,
                                                               glooOptions);
+#ifdef FOVEA_HAVE_C10D_NCCL
+        // CUDA tensors travel GPU to GPU over NCCL, as PyTorch's "cuda:nccl"; c10d opens its
+        // communicators at the first collective, so a run on the CPU costs nothing here.
+        if (torch::cuda::is_available()) {
+            auto ncclOptions = c10d::ProcessGroupNCCL::Options::create();
+            ncclOptions->timeout = timeout;
+            m_nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(
+                c10::make_intrusive<c10d::PrefixStore>("nccl", store), launch.rank,
+                launch.worldSize, ncclOptions);
+        }
+#endif
+    }
+
+    bool collectsOn(const torch::Device& device) const {
+#ifdef FOVEA_HAVE_C10D_NCCL
+        return device.is_cuda() && m_nccl;
+#else
+        (void)device;
+        return false;
+#endif
+    }
+
+    // `call` with the backend for tensors on `device`: NCCL for CUDA tensors where there is
+    // one, else Gloo (on the host).
+    template <class Call>
+    auto onBackendFor(const torch::Device& device, Call&& call) {
+#ifdef FOVEA_HAVE_C10D_NCCL
+        if (collectsOn(device)) return call(*m_nccl);
+#endif
+        (void)device;
+        return call(*m_group);
     }
 
     // Runs a collective; a failure names this rank and the work.
@@ -83,20 +117,26 @@ class ProcessGroup::Impl {
         }
     }
 
-    // One collective per tensor (Gloo's take a list of same-shaped tensors, one per device), on
-    // the host: CUDA tensors go through host copies.
+    // One collective per tensor (c10d's take a list of same-shaped tensors, one per device):
+    // on its GPU over NCCL, else on the host over Gloo (a CUDA tensor through a host copy).
     template <class Call>
-    void eachOnHost(std::vector<torch::Tensor>& tensors, const char* what, Call&& call) {
+    void eachTensor(std::vector<torch::Tensor>& tensors, const char* what, Call&& call) {
         for (torch::Tensor& tensor : tensors) {
-            std::vector<torch::Tensor> host{tensor.is_cuda() ? tensor.cpu() : tensor.contiguous()};
-            collective(what, [&] { return call(host); });
-            if (!host[0].is_same(tensor)) tensor.copy_(host[0]);
+            const bool inPlace = collectsOn(tensor.device()) || !tensor.is_cuda();
+            std::vector<torch::Tensor> one{inPlace ? tensor.contiguous() : tensor.cpu()};
+            collective(what, [&] {
+                return onBackendFor(one[0].device(), [&](auto& backend) { return call(backend, one); });
+            });
+            if (!one[0].is_same(tensor)) tensor.copy_(one[0]);
         }
     }
 
     LaunchEnvironment m_launch;
     c10::intrusive_ptr<c10d::Store> m_store;
     c10::intrusive_ptr<c10d::ProcessGroupGloo> m_group;
+#ifdef FOVEA_HAVE_C10D_NCCL
+    c10::intrusive_ptr<c10d::ProcessGroupNCCL> m_nccl;  // with a GPU
+#endif
 };
 
 bool distributedTrainingAvailable() { return true; }
@@ -117,24 +157,35 @@ Result<std::unique_ptr<ProcessGroup>> ProcessGroup::join(const LaunchEnvironment
 int ProcessGroup::rank() const { return m_impl->m_launch.rank; }
 int ProcessGroup::worldSize() const { return m_impl->m_launch.worldSize; }
 
+bool ProcessGroup::collectsOn(const torch::Device& device) const {
+    return m_impl->collectsOn(device);
+}
+
+std::string ProcessGroup::backendFor(const torch::Device& device) const {
+    return collectsOn(device) ? "NCCL" : "Gloo";
+}
+
 void ProcessGroup::allreduceSum(std::vector<torch::Tensor>& tensors) {
-    m_impl->eachOnHost(tensors, "summing across ranks", [&](std::vector<torch::Tensor>& host) {
-        return m_impl->m_group->allreduce(host);
-    });
+    m_impl->eachTensor(tensors, "summing across ranks",
+                       [](auto& backend, std::vector<torch::Tensor>& one) {
+                           return backend.allreduce(one);
+                       });
 }
 
 std::function<void()> ProcessGroup::allreduceSumAsync(torch::Tensor tensor) {
     std::vector<torch::Tensor> tensors{std::move(tensor)};
-    auto work = m_impl->m_group->allreduce(tensors);
+    auto work = m_impl->onBackendFor(tensors[0].device(),
+                                     [&](auto& backend) { return backend.allreduce(tensors); });
     return [this, work] { m_impl->collective("summing across ranks", [&] { return work; }); };
 }
 
 void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root) {
     c10d::BroadcastOptions options;
     options.rootRank = root;
-    m_impl->eachOnHost(tensors, "sharing rank 0's values", [&](std::vector<torch::Tensor>& host) {
-        return m_impl->m_group->broadcast(host, options);
-    });
+    m_impl->eachTensor(tensors, "sharing rank 0's values",
+                       [&](auto& backend, std::vector<torch::Tensor>& one) {
+                           return backend.broadcast(one, options);
+                       });
 }
 
 void ProcessGroup::barrier() {
@@ -177,6 +228,8 @@ Result<std::unique_ptr<ProcessGroup>> ProcessGroup::join(const LaunchEnvironment
 
 int ProcessGroup::rank() const { return 0; }
 int ProcessGroup::worldSize() const { return 1; }
+bool ProcessGroup::collectsOn(const torch::Device&) const { return false; }
+std::string ProcessGroup::backendFor(const torch::Device&) const { return "none"; }
 void ProcessGroup::allreduceSum(std::vector<torch::Tensor>&) {}
 std::function<void()> ProcessGroup::allreduceSumAsync(torch::Tensor) {
     return [] {};

@@ -165,7 +165,7 @@ void Trainer::Impl::shareInitialState() {
     for (const auto& buffer : m_network->buffers()) state.push_back(buffer);
     m_group->broadcast(state);
     log("rank " + std::to_string(m_group->rank()) + " of " + std::to_string(m_group->worldSize()) +
-        ": starting from rank 0's weights");
+        ": starting from rank 0's weights; collectives over " + m_group->backendFor(m_device));
     if (m_config.syncBatchNorm) {
         ProcessGroup* group = m_group;
         const std::size_t layers = synchroniseBatchNorm(*m_network, [group](torch::Tensor& t) {

@@ -41,7 +41,7 @@ class GradientAverager {
     struct Bucket {
         std::vector<std::size_t> members;  // indices into m_parameters
         std::vector<std::int64_t> offsets;
-        torch::Tensor flat;  // on the host, the members' gradients end to end
+        torch::Tensor flat;  // the members' gradients end to end (ProcessGroup::collectsOn)
         std::size_t pending = 0;
         std::function<void()> wait;  // set once sent
     };

@@ -22,7 +22,9 @@ bool distributedTrainingAvailable();
 constexpr std::chrono::seconds kDefaultDistributedTimeout{120};
 
 // This process's membership of a group of ranks, over PyTorch's c10d: the TCPStore rendezvous
-// at MASTER_ADDR:MASTER_PORT (served by rank 0, or by torchrun's agent) and ProcessGroupGloo.
+// at MASTER_ADDR:MASTER_PORT (served by rank 0, or by torchrun's agent), ProcessGroupGloo, and
+// ProcessGroupNCCL for CUDA tensors where the LibTorch has it and a GPU is there (chosen per
+// tensor at run time, as PyTorch's "cpu:gloo,cuda:nccl").
 // Collectives block until every rank has made the same call; a failure (a rank died, the
 // timeout passed) throws std::runtime_error naming the rank and what it waited for.
 class ProcessGroup {
@@ -37,12 +39,19 @@ class ProcessGroup {
     int rank() const;
     int worldSize() const;
 
-    // Sums each tensor across ranks, in place (CPU or CUDA; CUDA goes through the host). One
-    // collective per tensor: pass few, large tensors (GradientAverager flattens its buckets).
+    // Whether tensors on `device` are summed where they are (CUDA over NCCL); else collectives
+    // take host tensors (Gloo), and CUDA ones go through host copies.
+    bool collectsOn(const torch::Device& device) const;
+    // "NCCL" or "Gloo": what carries the collectives of tensors on `device`.
+    std::string backendFor(const torch::Device& device) const;
+
+    // Sums each tensor across ranks, in place (CPU or CUDA). One collective per tensor: pass
+    // few, large tensors (GradientAverager flattens its buckets).
     void allreduceSum(std::vector<torch::Tensor>& tensors);
-    // Starts summing a CPU tensor across ranks in place, on the group's own threads; the
-    // returned function waits for it (throwing as the blocking collectives do). Lets the
-    // gradients of the last layers travel while backward still computes the first ones'.
+    // Starts summing a tensor across ranks in place (on the host, or on a device collectsOn
+    // names); the returned function waits for it (throwing as the blocking collectives do; for
+    // CUDA, the current stream waits). Lets the gradients of the last layers travel while
+    // backward still computes the first ones'.
     std::function<void()> allreduceSumAsync(torch::Tensor tensor);
     // Every rank gets `root`'s values, in place.
     void broadcast(std::vector<torch::Tensor>& tensors, int root = 0);
