@@ -94,6 +94,7 @@ tests_summary="$(grep -E "tests passed" "$ctest_log" | tail -1)"
 cuda_log="$root/build/gpu-check-cuda-tests.log"
 "$build/tests/core_training_tests" --gtest_filter='CudaTraining.*' >"$cuda_log" 2>&1 || true
 "$build/tests/core_tensor_tests" --gtest_filter='*Cuda*:*Gpu*' >>"$cuda_log" 2>&1 || true
+"$build/tests/core_distributed_tests" --gtest_filter='CudaCollectives.*' >>"$cuda_log" 2>&1 || true
 cuda_passed="$(grep -c '^\[       OK \]' "$cuda_log" || true)"
 cuda_skipped="$(grep -c '^\[  SKIPPED \]' "$cuda_log" || true)"
 cuda_failed="$(grep -c '^\[  FAILED  \]' "$cuda_log" || true)"

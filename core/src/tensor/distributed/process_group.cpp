@@ -125,7 +125,8 @@ class ProcessGroup::Impl {
             const bool inPlace = collectsOn(tensor.device()) || !tensor.is_cuda();
             std::vector<torch::Tensor> one{inPlace ? tensor.contiguous() : tensor.cpu()};
             collective(what, [&] {
-                return onBackendFor(one[0].device(), [&](auto& backend) { return call(backend, one); });
+                return onBackendFor(one[0].device(),
+                                    [&](auto& backend) { return call(backend, one); });
             });
             if (!one[0].is_same(tensor)) tensor.copy_(one[0]);
         }
@@ -166,10 +167,9 @@ std::string ProcessGroup::backendFor(const torch::Device& device) const {
 }
 
 void ProcessGroup::allreduceSum(std::vector<torch::Tensor>& tensors) {
-    m_impl->eachTensor(tensors, "summing across ranks",
-                       [](auto& backend, std::vector<torch::Tensor>& one) {
-                           return backend.allreduce(one);
-                       });
+    m_impl->eachTensor(
+        tensors, "summing across ranks",
+        [](auto& backend, std::vector<torch::Tensor>& one) { return backend.allreduce(one); });
 }
 
 std::function<void()> ProcessGroup::allreduceSumAsync(torch::Tensor tensor) {
