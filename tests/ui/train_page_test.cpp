@@ -39,6 +39,7 @@
 #include "fovea/core/training/batch_size_search.h"
 #include "fovea/core/training/run_folder_layout.h"
 #include "fovea/ui/main_window.h"
+#include "model/freeze_map.h"
 #include "model/model_page.h"
 #include "project/project_session.h"
 #include "qcustomplot_wrapper.h"
@@ -191,11 +192,18 @@ class TrainPageTest : public QObject {
         QSignalSpy finished(page, &fovea::ui::TrainPage::trainingFinished);
         QVERIFY(page->startTraining());
         QVERIFY(batches.wait(60000));
+        // While it runs the freeze map takes no changes (the run would not see them), nor
+        // can another run be resumed or trained again from the Runs page.
+        auto* model = window.modelPage();
+        auto* freezeMap = model->findChild<fovea::ui::FreezeMap*>();
+        QVERIFY(freezeMap);
+        QVERIFY(!freezeMap->isEnabled());
+        QVERIFY(!window.findChild<QPushButton*>("startFromRunButton")->isEnabled());
         page->togglePause();
         QVERIFY(page->worker()->isPaused());
+        QVERIFY(freezeMap->isEnabled());
         // What cannot change mid-run is locked on the Model page, also programmatically: the
         // run's own blocks are the only ones a change while paused may name.
-        auto* model = window.modelPage();
         QVERIFY(!model->findChild<QTableWidget*>("architectureTable")->isEnabled());
         QVERIFY(!model->findChild<QSpinBox*>("imageSizeSpin")->isEnabled());
         QVERIFY(!model->findChild<QLabel*>("trainingLockedLabel")->isHidden());
@@ -210,13 +218,27 @@ class TrainPageTest : public QObject {
         QVERIFY(status);
         QVERIFY2(status->text().startsWith("Paused at epoch 1/"), qPrintable(status->text()));
         QVERIFY2(!status->text().contains("left"), qPrintable(status->text()));
-        // Freeze the first blocks on the Model page while paused; they apply on resume.
+        // Freeze the first blocks on the Model page while paused; they apply on resume, and the
+        // run's config.json records them (the run list and a resume read them there).
         auto* log = page->findChild<QPlainTextEdit*>("trainingLog");
         QVERIFY(log);
-        Q_EMIT window.modelPage()->selectionChanged();
-        QVERIFY(log->toPlainText().contains("Frozen blocks from the next batch"));
+        freezeMap->freezeUpTo("block1");
+        QCOMPARE(model->selection().frozenBlocks, QStringList({"stem", "block1"}));
+        QVERIFY2(log->toPlainText().contains("Frozen blocks from the next batch: stem, block1"),
+                 qPrintable(log->toPlainText()));
         page->togglePause();
+        QVERIFY(!freezeMap->isEnabled());
         QVERIFY(batches.wait(60000));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                std::ifstream file(fs::path(page->currentRunFolder().toStdString()) /
+                                   "config.json");
+                const auto config = nlohmann::json::parse(file, nullptr, false);
+                return !config.is_discarded() &&
+                       config["network"].value("frozen_blocks", nlohmann::json::array()) ==
+                           nlohmann::json::array({"stem", "block1"});
+            }(),
+            20000);
         page->stopTraining();
         QVERIFY(finished.wait(60000));
         const auto outcome = finished.first().first().value<TrainingOutcomeInfo>();

@@ -162,12 +162,15 @@ void MainWindow::buildPages() {
     // What cannot change mid-run is locked while a run trains.
     connect(m_trainPage, &TrainPage::trainingStarted, this, [this] {
         m_modelPage->setTrainingLocked(true);
+        m_runsPage->setTrainingActive(true);
         m_runsPage->refresh();
     });
+    connect(m_trainPage, &TrainPage::pausedChanged, m_modelPage, &ModelPage::setTrainingPaused);
     // A finished run is evaluated at once, so the Evaluate page is ready when the user looks.
     connect(m_trainPage, &TrainPage::trainingFinished, this,
             [this](const TrainingOutcomeInfo& outcome) {
                 m_modelPage->setTrainingLocked(false);
+                m_runsPage->setTrainingActive(false);
                 m_runsPage->refresh();
                 if (!outcome.model.isEmpty()) openRun(outcome.runFolder);
                 if (m_closeWhenTrainingEnds) close();

@@ -164,6 +164,25 @@ Result<RunConfig> runConfigFromJson(const nlohmann::json& json) {
     return c;
 }
 
+Result<void> recordFrozenBlocks(const fs::path& runFolder, const std::vector<std::string>& frozen) {
+    auto text = files::readWholeFile(runFolder / kRunConfigFile);
+    if (!text) return text.error();
+    auto json = nlohmann::json::parse(text.value(), nullptr, false);
+    if (json.is_discarded()) return Error{(runFolder / kRunConfigFile).string() + " is damaged"};
+    auto config = runConfigFromJson(json);
+    if (!config) return config.error();
+    config.value().settings.network.freeze = frozen;
+    config.value().frozenBlocks = frozen;
+    nlohmann::json updated = toJson(config.value());
+    // Keys the run folder added when it was created (its version, the time) stay.
+    for (const auto& [key, value] : json.items()) {
+        if (!updated.contains(key)) updated[key] = value;
+    }
+    return files::writeFileAtomically(
+        runFolder / kRunConfigFile,
+        updated.dump(4, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
 Result<RunConfig> readRunConfig(const fs::path& runFolder) {
     const fs::path file = runFolder / kRunConfigFile;
     std::error_code error;

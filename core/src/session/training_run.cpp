@@ -129,6 +129,14 @@ TrainingCallbacks forwardedCallbacks(const TrainingRunHooks& hooks, ProjectStore
         result.skipped.push_back({sample.sampleId, {}, sample.message});
         if (hooks.training.onSampleFailure) hooks.training.onSampleFailure(sample);
     };
+    forward.onFrozenBlocksChanged = [&hooks, &result](const std::vector<std::string>& frozen) {
+        if (auto recorded = recordFrozenBlocks(result.runFolder, frozen);
+            !recorded && hooks.training.onLog) {
+            hooks.training.onLog("the new frozen blocks could not be recorded in config.json: " +
+                                 recorded.error().message);
+        }
+        if (hooks.training.onFrozenBlocksChanged) hooks.training.onFrozenBlocksChanged(frozen);
+    };
     return forward;
 }
 

@@ -376,8 +376,16 @@ QLabel* ModelPage::buildTrainingLockNote() {
 
 void ModelPage::setTrainingLocked(bool locked) {
     m_trainingLocked = locked;
+    m_trainingPaused = false;
     for (QWidget* widget : m_lockedWhileTraining) widget->setEnabled(!locked);
+    m_freezeMap->setEnabled(!locked);
     m_lockedLabel->setVisible(locked);
+}
+
+void ModelPage::setTrainingPaused(bool paused) {
+    if (!m_trainingLocked) return;
+    m_trainingPaused = paused;
+    m_freezeMap->setEnabled(paused);
 }
 
 void ModelPage::onArchitectureRowChanged() {

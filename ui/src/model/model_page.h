@@ -49,9 +49,10 @@ class ModelPage : public QWidget {
     void applySelection(const ModelSelection& selection);
 
     // While a run trains, its architecture, weights, head and input size are fixed: those
-    // controls are disabled and a note says why. The freeze map stays, for changes while
-    // paused.
+    // controls are disabled and a note says why. The freeze map takes changes only while the
+    // run is paused (they apply when it resumes); a running run would not see them.
     void setTrainingLocked(bool locked);
+    void setTrainingPaused(bool paused);
     bool isTrainingLocked() const { return m_trainingLocked; }
 
     // Parameter counts as displayed, of the network as training will build it (head for the
@@ -120,6 +121,7 @@ class ModelPage : public QWidget {
     QLabel* m_lockedLabel = nullptr;
     QList<QWidget*> m_lockedWhileTraining;
     bool m_trainingLocked = false;
+    bool m_trainingPaused = false;  // with m_trainingLocked: the freeze map takes changes
     BackgroundJob* m_buildJob = nullptr;
     // Coalesces quick changes (arrow keys through the table) into one build.
     QTimer* m_buildTimer = nullptr;

@@ -192,15 +192,15 @@ QWidget* RunsPage::buildButtons() {
     };
     m_open = button("Open", "openRunButton",
                     "Show this run's model on the Evaluate, Predict and Export pages");
-    m_resume = button("Resume", "resumeRunButton",
-                      "Continue a stopped or interrupted run from its checkpoint, with its own "
-                      "settings");
+    m_resumeTip =
+        "Continue a stopped or interrupted run from its checkpoint, with its own settings";
+    m_resume = button("Resume", "resumeRunButton", m_resumeTip);
     m_follow = button("Follow", "followRunButton",
                       "Watch a run another process or machine is training (fovea-cli, a "
                       "distributed run) on the Train page: its charts and log as they grow");
-    m_startFrom = button("Train Again From This…", "startFromRunButton",
-                         "Put this run's network and settings on the Model and Train pages for a "
-                         "new run");
+    m_startFromTip =
+        "Put this run's network and settings on the Model and Train pages for a new run";
+    m_startFrom = button("Train Again From This…", "startFromRunButton", m_startFromTip);
     m_compare = button("Compare", "compareRunsButton",
                        "Overlay the selected runs' curves and list their settings side by side");
     m_rename = button("Rename…", "renameRunButton", "Rename the run's folder");
@@ -343,6 +343,11 @@ std::optional<core::RunListing> RunsPage::selectedRun() const {
     return std::nullopt;
 }
 
+void RunsPage::setTrainingActive(bool active) {
+    m_trainingActive = active;
+    updateButtons();
+}
+
 void RunsPage::updateButtons() {
     const auto run = selectedRun();
     const bool running = run && run->status == core::RunStatus::Running;
@@ -353,9 +358,12 @@ void RunsPage::updateButtons() {
                                      "epoch. Resume it to finish it.")
                            : QString("Show this run's model on the Evaluate, Predict and Export "
                                      "pages"));
-    m_resume->setEnabled(run && run->resumable());
+    m_resume->setEnabled(!m_trainingActive && run && run->resumable());
     m_follow->setEnabled(running);
-    m_startFrom->setEnabled(run && run->config.has_value());
+    m_startFrom->setEnabled(!m_trainingActive && run && run->config.has_value());
+    const QString busy = "A run is training in this window: wait for it to end or stop it.";
+    m_resume->setToolTip(m_trainingActive ? busy : m_resumeTip);
+    m_startFrom->setToolTip(m_trainingActive ? busy : m_startFromTip);
     m_compare->setEnabled(selectedFolders().size() >= 2);
     m_rename->setEnabled(run && !running);
     m_delete->setEnabled(run && !running);

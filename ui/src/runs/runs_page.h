@@ -47,6 +47,9 @@ class RunsPage : public QWidget {
     void setSession(ProjectSession* session);
     // Reads the run folders again now.
     void refresh();
+    // While a run trains in this window, none can be resumed or trained again from here (the
+    // Train page runs one at a time).
+    void setTrainingActive(bool active);
 
     const QVector<core::RunListing>& runs() const { return m_runs; }
     QTableWidget* table() const { return m_table; }
@@ -101,6 +104,8 @@ class RunsPage : public QWidget {
     QPushButton* m_resume = nullptr;
     QPushButton* m_follow = nullptr;
     QPushButton* m_startFrom = nullptr;
+    bool m_trainingActive = false;
+    QString m_resumeTip, m_startFromTip;  // their tooltips when they can be used
     QPushButton* m_compare = nullptr;
     QPushButton* m_rename = nullptr;
     QPushButton* m_delete = nullptr;

@@ -662,6 +662,7 @@ void TrainPage::togglePause() {
         m_progressLabel->setText(pausedText());
     }
     updateButtons();
+    Q_EMIT pausedChanged(m_worker->isPaused());
 }
 
 void TrainPage::stopTraining() {

@@ -84,6 +84,8 @@ class TrainPage : public QWidget {
 
   Q_SIGNALS:
     void trainingStarted(const QString& runFolder);
+    // Pause pressed (true) or Resume (false) while a run trains.
+    void pausedChanged(bool paused);
     // The input size was changed here (or chosen for a first run): the Model page keeps it.
     void imageSizeChosen(int pixels);
     void trainingFinished(const fovea::ui::TrainingOutcomeInfo& outcome);

@@ -354,6 +354,7 @@ TrainingCallbacks RunFolder::callbacks(TrainingCallbacks forwardTo) {
     };
     // Skipped images are already in the log (the trainer logs them); only forward.
     wrapped.onSampleFailure = std::move(forwardTo.onSampleFailure);
+    wrapped.onFrozenBlocksChanged = std::move(forwardTo.onFrozenBlocksChanged);
     return wrapped;
 }
 

@@ -101,6 +101,13 @@ void Trainer::Impl::applyFrozenBlocksRequest(TrainingControl& control) {
     rebuildOptimizer();
     setUpFeatureCaches();
     log("frozen blocks changed; optimizer state restarted");
+    if (m_callbacks && m_callbacks->onFrozenBlocksChanged) {
+        std::vector<std::string> inOrder;
+        for (const auto& block : m_network->blocks()) {
+            if (frozen->count(block.name)) inOrder.push_back(block.name);
+        }
+        m_callbacks->onFrozenBlocksChanged(inOrder);
+    }
 }
 
 torch::Tensor Trainer::Impl::trainBatch(const Batch& batch) {

@@ -89,6 +89,11 @@ Result<RunConfig> runConfigFromJson(const nlohmann::json& json);
 // The run folder's config.json. A folder without one is a Usage error ("not a training run");
 // an unreadable or invalid one is BadData, naming the file.
 Result<RunConfig> readRunConfig(const std::filesystem::path& runFolder);
+// Records in the run's config.json (atomically, its other keys kept) that the run trains with
+// `frozen` blocks from now on (changed while it was paused): resuming it and the run list then
+// say what it trains.
+Result<void> recordFrozenBlocks(const std::filesystem::path& runFolder,
+                                const std::vector<std::string>& frozen);
 constexpr const char* kRunConfigFile = "config.json";
 
 }  // namespace fovea::core

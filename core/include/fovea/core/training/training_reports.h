@@ -92,6 +92,9 @@ struct TrainingCallbacks {
     std::function<void(const BatchProgress&)> onBatch;
     std::function<void(const EpochReport&)> onEpoch;
     std::function<void(const std::string&)> onLog;  // one line, no newline
+    // The frozen blocks changed mid-run (TrainingControl::requestFrozenBlocks): those frozen
+    // now, in the network's order.
+    std::function<void(const std::vector<std::string>&)> onFrozenBlocksChanged;
     // An image the loader could not use (it was skipped; training goes on).
     std::function<void(const SampleFailure&)> onSampleFailure;
 };
