@@ -511,6 +511,15 @@ class DataPageTest : public QObject {
         auto classes = classesOf(window);
         QCOMPARE(int(classes.size()), 4);
         QCOMPARE(classes[3].name, std::string("sandal"));
+        // A new command is said as done, not "Redone" (only Redo is).
+        auto* status = page->findChild<QLabel*>("dataStatus");
+        QVERIFY(status);
+        QVERIFY2(status->text().startsWith("Add class"), qPrintable(status->text()));
+        window.session()->undoStack()->undo();
+        QVERIFY2(status->text().startsWith("Undone: Add class"), qPrintable(status->text()));
+        window.session()->undoStack()->redo();
+        QVERIFY2(status->text().startsWith("Redone: Add class"), qPrintable(status->text()));
+        classes = classesOf(window);
         // A duplicate is refused with a message; nothing lands on the undo stack.
         const int commands = window.session()->undoStack()->count();
         QVERIFY(!page->addClass("sandal"));
@@ -518,6 +527,13 @@ class DataPageTest : public QObject {
         auto* message = window.findChild<QMessageBox*>("errorMessage");
         QVERIFY(message);
         QVERIFY2(message->text().contains("sandal"), qPrintable(message->text()));
+        message->close();
+        // Nor one that differs only in case: the L chooser could not tell them apart.
+        QVERIFY(!page->addClass("Sandal"));
+        QCOMPARE(window.session()->undoStack()->count(), commands);
+        QVERIFY(!window.findChildren<QMessageBox*>("errorMessage").isEmpty());
+        message = window.findChildren<QMessageBox*>("errorMessage").last();
+        QVERIFY2(message->text().contains("only in case"), qPrintable(message->text()));
         message->close();
         QVERIFY(page->renameClass(classes[3].id, "sandals"));
         QCOMPARE(classesOf(window)[3].name, std::string("sandals"));

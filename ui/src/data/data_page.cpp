@@ -286,6 +286,7 @@ void DataPage::setSession(ProjectSession* session) {
         connect(session, &ProjectSession::imagesChanged, this, &DataPage::onImagesChanged);
         // An undo or redo says what it did (the stack moves after the labels did).
         m_stackIndex = session->undoStack()->index();
+        m_nextRedo = nullptr;
         connect(session->undoStack(), &QUndoStack::indexChanged, this, &DataPage::onUndoStackMoved);
     }
     m_filterBar->setSession(session);
@@ -419,13 +420,17 @@ void DataPage::noteChange(const QString& change) {
 
 void DataPage::onUndoStackMoved(int index) {
     const QUndoStack* stack = m_session->undoStack();
-    // A new command moves the stack too; noteChange() then says what it did.
+    // A new command moves the stack up too: it is a redo only when the command now done is the
+    // one that was next to redo. noteChange() says more about some new commands.
     if (index < m_stackIndex) {
         m_lastChange = "Undone: " + stack->text(index) + " (Ctrl+Shift+Z redoes it)";
     } else if (index > m_stackIndex && index > 0) {
-        m_lastChange = "Redone: " + stack->text(index - 1) + " (Ctrl+Z undoes it)";
+        const bool redone = m_nextRedo && stack->command(index - 1) == m_nextRedo;
+        m_lastChange =
+            (redone ? "Redone: " : QString()) + stack->text(index - 1) + " (Ctrl+Z undoes it)";
     }
     m_stackIndex = index;
+    m_nextRedo = index < stack->count() ? stack->command(index) : nullptr;
     m_lastChangeIndex = index;
     updateStatus();
 }

@@ -127,7 +127,9 @@ class DataPage : public QWidget {
     // stack still stands where that change left it (an undo or another change hides it).
     QString m_lastChange;  // with how to take it back
     int m_lastChangeIndex = -1;
-    int m_stackIndex = 0;              // the undo stack's index as last seen
+    int m_stackIndex = 0;  // the undo stack's index as last seen
+    // What Redo would do now: tells a redo from a new command.
+    const QUndoCommand* m_nextRedo = nullptr;
     QLabel* m_emptyMessage = nullptr;  // over the grid while it shows nothing
     ClassChooser* m_chooser = nullptr;
     SuggestionBar* m_suggestionBar = nullptr;
