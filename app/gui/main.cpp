@@ -2,6 +2,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QMessageBox>
+#include <cstdio>
 
 #include "fovea/core/threads.h"
 #include "fovea/core/version.h"
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
     fovea::ui::describeStartArguments(parser);
     parser.process(app);
     const fovea::ui::StartArguments start = fovea::ui::readStartArguments(parser);
+    if (!start.warning.isEmpty()) std::fprintf(stderr, "%s\n", qPrintable(start.warning));
 
     fovea::ui::MainWindow window;
     if (!start.page.isEmpty()) window.showPage(start.page);

@@ -82,6 +82,13 @@ class StartPageTest : public QObject {
         const auto withPage = read({"--page", "Health", "/data/shop"});
         QCOMPARE(withPage.page, QString("Health"));
         QCOMPARE(withPage.project, QString("/data/shop"));
+        // Any case names the page; an unknown one is said, and the window opens anyway.
+        QCOMPARE(read({"--page", "evaluate"}).page, QString("Evaluate"));
+        const auto unknown = read({"--page", "Foo"});
+        QVERIFY(unknown.page.isEmpty());
+        QVERIFY(unknown.error.isEmpty());
+        QVERIFY2(unknown.warning.contains("\"Foo\"") && unknown.warning.contains("Export"),
+                 qPrintable(unknown.warning));
         QVERIFY(read({}).project.isEmpty());
         const auto two = read({"--project", "/a", "/b"});
         QVERIFY(two.project.isEmpty());
