@@ -216,6 +216,13 @@ class PredictPageTest : public QObject {
         for (const QProgressBar* bar : page.findChildren<QProgressBar*>("scoreBar")) {
             QVERIFY(!bar->isTextVisible());
         }
+        // Top-k changed afterwards shows as many at once, without predicting again.
+        auto* topK = page.findChild<QSpinBox*>("topKSpin");
+        QVERIFY(topK);
+        topK->setValue(2);
+        QCOMPARE(page.findChildren<QLabel*>("scoreLabel").size(), 2);
+        topK->setValue(5);
+        QCOMPARE(page.findChildren<QLabel*>("scoreLabel").size(), 3);  // the model's 3 classes
         QVERIFY(!page.imageView()->pixmap().isNull());
         const QImage plain = page.imageView()->image();
         auto* colorBar = page.findChild<QWidget*>("gradCamColorBar");

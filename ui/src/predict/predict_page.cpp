@@ -210,7 +210,11 @@ QWidget* PredictPage::buildImagePane() {
     m_scores->setContentsMargins(0, 0, 0, 0);
     m_scores->setAlignment(Qt::AlignTop);
     keepRoomForScores();
-    connect(m_topK, &QSpinBox::valueChanged, this, &PredictPage::keepRoomForScores);
+    connect(m_topK, &QSpinBox::valueChanged, this, [this] {
+        keepRoomForScores();
+        const int row = m_table->currentRow();
+        showScores(row >= 0 && row < m_predictions.size() ? &m_predictions[row] : nullptr);
+    });
 
     auto* pane = new QWidget(this);
     auto* layout = new QVBoxLayout(pane);
@@ -271,7 +275,9 @@ bool PredictPage::addInputs(const QStringList& inputs) {
     listed.reserve(m_predictions.size());
     for (const auto& p : m_predictions) listed.insert(p.identity);
     auto predictor = m_predictor;
-    const int topK = m_topK->value();
+    // As many classes as the spin box can ask for: changing it then shows more or fewer at
+    // once, without predicting again.
+    const int topK = m_topK->maximum();
     return startWork(
         Work::Predict,
         [this, predictor, inputs, listed, topK](BackgroundJob& job) -> BackgroundJob::Outcome {
@@ -552,7 +558,8 @@ void PredictPage::showScores(const ModelPredictor::Prediction* prediction) {
     if (!prediction) return;
     // The class and its probability beside the bar, not on it: drawn over the bar's edge, a
     // digit turned white on white ("Pullover 53.3%" lost its "5").
-    for (const auto& score : prediction->top) {
+    const int shown = std::min<int>(m_topK->value(), static_cast<int>(prediction->top.size()));
+    for (const auto& score : prediction->top.mid(0, shown)) {
         auto* row = new QWidget;
         auto* rowLayout = new QHBoxLayout(row);
         rowLayout->setContentsMargins(0, 0, 0, 0);
