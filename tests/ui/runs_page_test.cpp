@@ -291,6 +291,32 @@ class RunsPageTest : public QObject {
         QVERIFY(!rows[0].differs);
     }
 
+    // Plumbing (version, workers, cache sizes) and the settings of a schedule or optimizer no
+    // compared run uses are left out; an empty map reads "none".
+    void onlySettingsThatShapeARunAreCompared() {
+        const auto run = [](const char* schedule, const char* optimizer) {
+            return nlohmann::json{{"config_version", 2},
+                                  {"workers", 0},
+                                  {"training",
+                                   {{"schedule", schedule},
+                                    {"optimizer", optimizer},
+                                    {"onecycle_div_factor", 25.0},
+                                    {"step_gamma", 0.1},
+                                    {"momentum", 0.9},
+                                    {"beta1", 0.9},
+                                    {"feature_cache_memory_bytes", 1 << 30},
+                                    {"block_lr_multipliers", nlohmann::json::object()}}}};
+        };
+        const auto rows =
+            fovea::ui::compareSettings({run("cosine", "adamw"), run("step", "adamw")});
+        QStringList keys;
+        for (const auto& row : rows) keys << row.key;
+        QCOMPARE(keys,
+                 (QStringList{"training.beta1", "training.block_lr_multipliers",
+                              "training.optimizer", "training.schedule", "training.step_gamma"}));
+        QCOMPARE(rows[1].values, (QStringList{"none", "none"}));
+    }
+
     void startsANewRunFromARunsSettings() {
         RunsPage* page = m_window->runsPage();
         // Something else on the pages first, so that the run's settings must replace it.

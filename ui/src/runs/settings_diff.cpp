@@ -8,14 +8,38 @@ namespace fovea::ui {
 
 namespace {
 
-// Written by the run folder, not chosen: they differ between any two runs.
-bool isBookkeeping(const QString& key) { return key == "created" || key == "fovea_version"; }
+// Written by the run folder, not chosen (they differ between any two runs), or plumbing that
+// changes how fast a run goes, never what it learns.
+bool isBookkeeping(const QString& key) {
+    static const QSet<QString> keys = {"created",
+                                       "fovea_version",
+                                       "config_version",
+                                       "workers",
+                                       "training.feature_cache_memory_bytes",
+                                       "training.report_every_batches"};
+    return keys.contains(key);
+}
+
+// Whether a run with these settings uses `key` at all: a schedule's or an optimizer's own
+// settings mean nothing to a run with another.
+bool appliesTo(const QString& key, const QMap<QString, QString>& run) {
+    const QString schedule = run.value("training.schedule");
+    const QString optimizer = run.value("training.optimizer");
+    if (key.startsWith("training.onecycle_")) return schedule == "onecycle";
+    if (key.startsWith("training.step_")) return schedule == "step";
+    if (key == "training.cosine_min_factor") return schedule == "cosine";
+    if (key == "training.momentum" || key == "training.nesterov") return optimizer == "sgd";
+    if (key == "training.beta1" || key == "training.beta2" || key == "training.epsilon") {
+        return optimizer == "adamw";
+    }
+    return true;
+}
 
 QString valueText(const nlohmann::json& value) {
     if (value.is_string()) return QString::fromStdString(value.get<std::string>());
     // Not set: what Fovea chooses (e.g. "freeze": null freezes as the weights recommend).
     if (value.is_null()) return "default";
-    if (value.is_array() && value.empty()) return "none";
+    if ((value.is_array() || value.is_object()) && value.empty()) return "none";
     if (value.is_array() && std::all_of(value.begin(), value.end(),
                                         [](const auto& item) { return item.is_string(); })) {
         QStringList items;
@@ -66,6 +90,10 @@ QVector<SettingRow> compareSettings(const QVector<nlohmann::json>& configs) {
     }
     QVector<SettingRow> rows;
     for (const QString& key : order) {
+        if (std::none_of(values.begin(), values.end(),
+                         [&](const auto& run) { return appliesTo(key, run); })) {
+            continue;
+        }
         SettingRow row{key, {}, false};
         for (const auto& run : values) row.values << run.value(key);
         row.differs = QSet<QString>(row.values.begin(), row.values.end()).size() > 1;
