@@ -14,6 +14,7 @@
 #include <QPlainTextEdit>
 #include <QProgressDialog>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSignalSpy>
@@ -456,6 +457,9 @@ class TrainPageTest : public QObject {
         QVERIFY2(label.startsWith("elsewhere finished after 4 of 4 epochs"), qPrintable(label));
         const QString log = page->findChild<QPlainTextEdit*>("trainingLog")->toPlainText();
         QVERIFY2(log.contains("epoch 4: train loss"), qPrintable(log));
+        // Each line once stamped: log.txt's own time, shown as local time, not beside it.
+        QVERIFY2(!log.contains(QRegularExpression(R"(\d\d:\d\d:\d\d  \d{4}-\d\d-\d\dT)")),
+                 qPrintable(log));
     }
 
     // Issue 23: Cluster Command… writes the page's settings into the project and shows the

@@ -12,6 +12,7 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSignalBlocker>
@@ -119,7 +120,18 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent), m_worker(new TrainingWo
                                  " is no longer there (its folder was deleted or renamed).");
     });
     connect(m_follower, &RunFollower::logged, this, [this](const QStringList& lines) {
-        for (const QString& line : lines) appendLog(line);
+        // log.txt's lines carry their UTC time: shown as the local time they were written,
+        // not the time they were read next to it.
+        static const QRegularExpression stamped(R"(^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) (.*)$)");
+        for (const QString& line : lines) {
+            const auto match = stamped.match(line);
+            const QDateTime written = QDateTime::fromString(match.captured(1), Qt::ISODate);
+            if (match.hasMatch() && written.isValid()) {
+                appendLog(match.captured(2), written.toLocalTime().time());
+            } else {
+                appendLog(line);
+            }
+        }
     });
     connectWorker();
     setSession(nullptr);
@@ -686,7 +698,8 @@ void TrainPage::connectWorker() {
     connect(m_worker, &TrainingWorker::batchReported, this, &TrainPage::onBatch);
     connect(m_worker, &TrainingWorker::epochReported, this, &TrainPage::onEpoch);
     connect(m_worker, &TrainingWorker::watchPredicted, m_watchSet, &WatchSetView::addPredictions);
-    connect(m_worker, &TrainingWorker::logLine, this, &TrainPage::appendLog);
+    connect(m_worker, &TrainingWorker::logLine, this,
+            [this](const QString& line) { appendLog(line); });
     connect(m_worker, &TrainingWorker::projectChanged, this, &TrainPage::projectChanged);
     connect(m_worker, &TrainingWorker::finished, this, &TrainPage::onFinished);
 }
@@ -880,8 +893,9 @@ QString TrainPage::estimateText() const { return m_estimateLabel->text(); }
 
 bool TrainPage::isEstimating() const { return m_estimator->isBusy(); }
 
-void TrainPage::appendLog(const QString& line) {
-    m_log->appendPlainText(QTime::currentTime().toString("HH:mm:ss") + "  " + inGuiWords(line));
+void TrainPage::appendLog(const QString& line, const QTime& at) {
+    m_log->appendPlainText((at.isValid() ? at : QTime::currentTime()).toString("HH:mm:ss") + "  " +
+                           inGuiWords(line));
 }
 
 }  // namespace fovea::ui

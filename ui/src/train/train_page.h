@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QTime>
 #include <QWidget>
 #include <functional>
 #include <optional>
@@ -124,7 +125,8 @@ class TrainPage : public QWidget {
     void showEstimate(const core::RunTimeEstimate& estimate);
     // The median shorter side of the project's images (0 when unknown).
     int dataImageSide() const;
-    void appendLog(const QString& line);
+    // One line of the log, stamped with `at` (default: now).
+    void appendLog(const QString& line, const QTime& at = {});
 
     ProjectSession* m_session = nullptr;
     std::function<ModelSelection()> m_modelSelection;
