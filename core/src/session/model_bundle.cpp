@@ -1,8 +1,11 @@
 #include "fovea/core/session/model_bundle.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <ctime>
 #include <iomanip>
+#include <set>
 #include <sstream>
 
 #include "fovea/core/atomic_file.h"
@@ -152,6 +155,50 @@ std::string renderModelCard(const TrainedModel& model, const std::vector<Exporte
     return card.str();
 }
 
+namespace {
+
+// Files of this name in a bundle folder are the bundle's own: replaced as one.
+bool isBundleFile(const std::filesystem::path& name) {
+    static const std::set<std::string> documents{"labels.json", "preprocessing.json", "parity.json",
+                                                 "README.md"};
+    return documents.count(name.string()) > 0 || name.stem() == "model";
+}
+
+// Removes the staging folder however the bundle ends.
+struct StagingFolder {
+    std::filesystem::path path;
+    ~StagingFolder() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+    }
+};
+
+// The staged bundle takes the place of the one in `folder`: each file renamed in (atomic on
+// one filesystem), then the earlier bundle's model files that this one has not removed.
+Result<void> replaceBundle(const std::filesystem::path& staged,
+                           const std::filesystem::path& folder) {
+    std::error_code error;
+    std::set<std::string> written;
+    for (const auto& entry : std::filesystem::directory_iterator(staged, error)) {
+        const auto name = entry.path().filename();
+        std::filesystem::rename(entry.path(), folder / name, error);
+        if (error) {
+            return Error{(folder / name).string() +
+                         ": cannot put the new file in place: " + error.message()};
+        }
+        written.insert(name.string());
+    }
+    for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+        const auto name = entry.path().filename();
+        if (entry.is_regular_file() && isBundleFile(name) && !written.count(name.string())) {
+            std::filesystem::remove(entry.path(), error);
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
 Result<BundleReport> writeModelBundle(const TrainedModel& model,
                                       const std::vector<ExportFormat>& formats,
                                       const std::filesystem::path& folder,
@@ -161,6 +208,17 @@ Result<BundleReport> writeModelBundle(const TrainedModel& model,
     std::filesystem::create_directories(folder, error);
     if (error)
         return Error{folder.string() + ": cannot create the bundle folder: " + error.message()};
+    // Written beside the bundle and put in place once whole: a failed gate or a cancel leaves
+    // the earlier bundle as it was, never half of each.
+    const StagingFolder staging{folder.parent_path() /
+                                (folder.filename().string() + ".partial-" +
+                                 std::to_string(static_cast<long long>(::getpid())))};
+    std::filesystem::remove_all(staging.path, error);
+    std::filesystem::create_directories(staging.path, error);
+    if (error) {
+        return Error{staging.path.string() +
+                     ": cannot create the bundle's staging folder: " + error.message()};
+    }
 
     std::vector<ExportFormat> wanted{ExportFormat::Safetensors};
     for (const auto format : formats) {
@@ -177,8 +235,9 @@ Result<BundleReport> writeModelBundle(const TrainedModel& model,
         if (!goOn(report.files.size(), file + ": writing it and checking it against the model")) {
             return Error{"cancelled"};
         }
-        auto exported = exportModelFile(model, format, folder / file, parityImages);
+        auto exported = exportModelFile(model, format, staging.path / file, parityImages);
         if (!exported) return exported.error();
+        exported.value().file = folder / file;  // where it will be
         report.files.push_back(exported.value());
     }
 
@@ -197,9 +256,10 @@ Result<BundleReport> writeModelBundle(const TrainedModel& model,
         {"README.md", renderModelCard(model, report.files, facts)},
     };
     for (const auto& [name, content] : documents) {
-        auto written = files::writeFileAtomically(folder / name, content);
+        auto written = files::writeFileAtomically(staging.path / name, content);
         if (!written) return written.error();
     }
+    if (auto placed = replaceBundle(staging.path, folder); !placed) return placed.error();
     return report;
 }
 

@@ -309,15 +309,16 @@ void ExportPage::onFinished(bool ok, const QString& message) {
     if (!ok && m_job->wasCancelled()) {
         m_status->setToolTip({});
         m_status->setText(
-            "Export cancelled. The files already checked stay in the folder; "
-            "the bundle has no model card.");
+            "Export cancelled: nothing was written; an earlier bundle in the folder is as it "
+            "was.");
         Q_EMIT exported(false, message);
         return;
     }
     if (!ok) {
         m_status->setToolTip({});
         m_status->setText("<font color='#c03020'>Export failed: " + message.toHtmlEscaped() +
-                          "</font>");
+                          " Nothing was written; an earlier bundle in the folder is as it "
+                          "was.</font>");
         Q_EMIT exported(false, message);
         return;
     }

@@ -5,6 +5,9 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
 
 #include "export_fixtures.h"
 #include "fovea/core/session/export_model.h"
@@ -101,16 +104,48 @@ TEST_F(ExportGate, BundleHoldsFilesLabelsPreprocessingAndCard) {
     EXPECT_NE(card.find("OpenCV"), std::string::npos);
 }
 
-TEST_F(ExportGate, ACancelledBundleStopsBeforeTheNextFileAndWritesNoCard) {
+std::string bytesOf(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST_F(ExportGate, ACancelledBundleLeavesTheEarlierOneAsItWas) {
     const TrainedModel trained = model("mobilenet_v2");
-    auto bundle = writeModelBundle(
-        trained, {ExportFormat::Onnx}, m_folder / "bundle", {}, ModelCardFacts{},
+    const fs::path folder = m_folder / "bundle";
+    // The first time: nothing written at all.
+    auto first = writeModelBundle(
+        trained, {ExportFormat::Onnx}, folder, {}, ModelCardFacts{},
         [](std::size_t done, std::size_t, const std::string&) { return done < 1; });
-    ASSERT_FALSE(bundle);
-    EXPECT_EQ(bundle.error().message, "cancelled");
-    EXPECT_TRUE(fs::is_regular_file(m_folder / "bundle" / "model.safetensors"));
-    EXPECT_FALSE(fs::exists(m_folder / "bundle" / "model.onnx"));
-    EXPECT_FALSE(fs::exists(m_folder / "bundle" / "README.md"));
+    ASSERT_FALSE(first);
+    EXPECT_EQ(first.error().message, "cancelled");
+    EXPECT_TRUE(fs::is_empty(folder));
+
+    // A whole bundle with TorchScript, then a re-export with ONNX cancelled before its card:
+    // every file of the first bundle is still there, unchanged, and nothing of the second.
+    ASSERT_TRUE(writeModelBundle(trained, {ExportFormat::TorchScript}, folder, {}, {}));
+    std::map<std::string, std::string> before;
+    for (const auto& entry : fs::directory_iterator(folder)) {
+        before[entry.path().filename().string()] = bytesOf(entry.path());
+    }
+    ASSERT_TRUE(before.count("model.pt") && before.count("README.md"));
+    auto second = writeModelBundle(
+        trained, {ExportFormat::Onnx}, folder, {}, ModelCardFacts{},
+        [](std::size_t done, std::size_t, const std::string&) { return done < 2; });
+    ASSERT_FALSE(second);
+    std::map<std::string, std::string> after;
+    for (const auto& entry : fs::directory_iterator(folder)) {
+        after[entry.path().filename().string()] = bytesOf(entry.path());
+    }
+    EXPECT_EQ(after, before);
+    for (const auto& entry : fs::directory_iterator(m_folder.path())) {
+        EXPECT_EQ(entry.path().filename().string().find(".partial"), std::string::npos)
+            << entry.path();
+    }
+
+    // Done whole, the ONNX bundle replaces the TorchScript one: no model.pt is left behind.
+    ASSERT_TRUE(writeModelBundle(trained, {ExportFormat::Onnx}, folder, {}, {}));
+    EXPECT_TRUE(fs::is_regular_file(folder / "model.onnx"));
+    EXPECT_FALSE(fs::exists(folder / "model.pt"));
 }
 
 }  // namespace

@@ -41,10 +41,12 @@ struct BundleReport {
 using BundleProgress =
     std::function<bool(std::size_t done, std::size_t total, const std::string& next)>;
 
-// Writes the bundle into `folder` (created when missing; files of an earlier bundle there are
-// replaced). Stops at the first format whose parity gate fails, returning its error; the files
-// already written stay, but labels, preprocessing and the card are written only on success.
-// A cancel through `progress` is an Error "cancelled" with the same rule.
+// Writes the bundle into `folder` (created when missing), all or nothing: its files are written
+// in a staging folder beside it and replace an earlier bundle's there only once every one
+// passed its parity gate (the earlier bundle's model files this one does not hold are
+// removed; other files in the folder stay). The first format whose gate fails ends it with
+// its error, a cancel through `progress` with "cancelled"; the earlier bundle is then left
+// as it was.
 Result<BundleReport> writeModelBundle(const TrainedModel& model,
                                       const std::vector<ExportFormat>& formats,
                                       const std::filesystem::path& folder,
