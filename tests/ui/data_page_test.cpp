@@ -662,6 +662,12 @@ class DataPageTest : public QObject {
             // Only labeled images wear a split badge (unlabeled ones are not trained on).
             QCOMPARE(index.data(ImageListModel::SplitBadgeRole).toString(),
                      stored.value().classId ? expected : QString());
+            // An unlabeled image's split is where it goes once labeled, and says so.
+            if (!stored.value().classId && stored.value().split) {
+                QVERIFY2(
+                    index.data(Qt::ToolTipRole).toString().contains(expected + " once labeled"),
+                    qPrintable(index.data(Qt::ToolTipRole).toString()));
+            }
         }
         QCOMPARE(page->selectedImageIds(), selected);
         QCOMPARE(scroll->value(), scrolled);

@@ -217,7 +217,8 @@ QVariant ImageListModel::data(const QModelIndex& index, int role) const {
                              .arg(className(image.suggestion->classId))
                              .arg(qRound(image.suggestion->confidence * 100));
             }
-            lines << "Split: " + (image.split ? QString(core::splitName(*image.split)) : "(none)");
+            const QString split = image.split ? QString(core::splitName(*image.split)) : "(none)";
+            lines << "Split: " + (image.classId || !image.split ? split : split + " once labeled");
             if (image.missing) lines << "Missing: the file is no longer on disk.";
             if (image.error) lines << "Unreadable: " + QString::fromStdString(*image.error);
             return lines.join('\n');

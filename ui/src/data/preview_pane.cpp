@@ -127,8 +127,10 @@ void PreviewPane::showImage(const std::optional<core::ImageRecord>& image, const
                      .arg(suggestedClassName.toHtmlEscaped())
                      .arg(qRound(image->suggestion->confidence * 100));
     }
-    lines << "Split: " +
-                 (image->split ? QString(core::splitName(*image->split)) : QString("<i>none</i>"));
+    // An unlabeled image is not trained or validated on: its split waits for a label.
+    const QString split =
+        image->split ? QString(core::splitName(*image->split)) : QString("<i>none</i>");
+    lines << "Split: " + (image->classId || !image->split ? split : split + " once labeled");
     if (image->excluded) lines << "Excluded from training and export.";
     if (image->missing) lines << "<font color='#d04030'>Missing: the file is gone.</font>";
     if (image->error) {
