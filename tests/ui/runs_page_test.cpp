@@ -336,10 +336,13 @@ class RunsPageTest : public QObject {
         page->selectRuns({m_stopped});
         auto* train = m_window->trainPage();
         QSignalSpy finished(train, &fovea::ui::TrainPage::trainingFinished);
+        // Other settings on the form first: resuming shows the run's own.
+        fovea::test::setShortRun(*train, 9);
         page->findChild<QPushButton*>("resumeRunButton")->click();
         QVERIFY(train->isTraining());
         QCOMPARE(m_window->currentPageName(), QString("Train"));
         QCOMPARE(train->currentRunFolder(), m_stopped);
+        QCOMPARE(train->request().settings.training.epochs, 3);
         // Its first epoch is on the charts before the next arrives.
         QCOMPARE(train->charts()->epochPoints(), 1);
         // While it trains, the Model page keeps the run's network.

@@ -466,7 +466,20 @@ bool DataPage::pushCommand(QUndoCommand* command) {
 }
 
 bool DataPage::addClass(const QString& name) {
-    return m_session && pushCommand(new AddClassCommand(*m_session, name));
+    if (!m_session) return false;
+    // Classes typed in here must differ in more than case, or the L chooser (which ignores
+    // case) could not tell them apart. The store allows it: folders on disk may.
+    for (const QString& existing : m_session->classNames()) {
+        if (existing != name.trimmed() &&
+            existing.compare(name.trimmed(), Qt::CaseInsensitive) == 0) {
+            return m_session->check(core::Result<void>(
+                core::Error{"Cannot add class \"" + name.trimmed().toStdString() +
+                            "\": a class named \"" + existing.toStdString() +
+                            "\" already exists (names differing only in case are "
+                            "confusing)"}));
+        }
+    }
+    return pushCommand(new AddClassCommand(*m_session, name));
 }
 
 bool DataPage::renameClass(core::ClassId id, const QString& name) {

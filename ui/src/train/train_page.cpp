@@ -639,6 +639,7 @@ bool TrainPage::resumeRun(const QString& runFolder, QString* error) {
     r.resume = true;
     r.watchFiles = m_watchSet->files();
     if (!launch(r, error)) return false;
+    setSettings(r.settings);  // the form shows what the resumed run trains with
     // Its earlier batches and epochs, where they were on the step axis (the loader keeps
     // partial batches).
     const qint64 batch = std::max<qint64>(1, run.config->settings.batchSize);

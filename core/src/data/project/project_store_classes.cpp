@@ -110,16 +110,6 @@ Result<ClassId> ProjectStore::addClass(const std::string& rawName) {
             auto existing = classIdByName(m_impl->db, name.value());
             if (!existing) return existing.error();
             if (existing.value()) return Error{"a class with this name already exists"};
-            // Names that differ only in case would be told apart by nobody typing them.
-            auto statement =
-                m_impl->db.prepare("SELECT name FROM classes WHERE name = ? COLLATE NOCASE");
-            statement.bind(1, name.value());
-            auto row = statement.step();
-            if (!row) return row.error();
-            if (row.value()) {
-                return Error{"a class named \"" + statement.columnText(0) +
-                             "\" already exists (names differing only in case are confusing)"};
-            }
             auto inserted = insertClass(m_impl->db, name.value());
             if (!inserted) return inserted.error();
             id = inserted.value();
