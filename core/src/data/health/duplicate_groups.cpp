@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <numeric>
 #include <string>
@@ -78,8 +79,23 @@ std::vector<DuplicateGroup> findDuplicateGroups(const std::vector<ImageFingerpri
     }
 
     // Near copies among distinct contents: every pair (a few million popcounts for thousands
-    // of images), joined into connected components.
-    Components near(fingerprints.size());
+    // of images); the pairs that pass, joined into connected components.
+    struct Candidate {
+        std::size_t a, b;  // indices into representatives
+        double similarity;
+        bool embedded;  // both have embeddings: the neighbour test applies
+    };
+    std::vector<Candidate> candidates;
+    // Each representative's neighbourRank highest similarities, highest first.
+    const auto rank = static_cast<std::size_t>(std::max(1, options.neighbourRank));
+    std::vector<std::vector<double>> nearest(embeddings ? representatives.size() : 0);
+    const auto noteNeighbour = [&](std::size_t a, double similarity) {
+        auto& list = nearest[a];
+        if (list.size() == rank && similarity <= list.back()) return;
+        list.insert(std::upper_bound(list.begin(), list.end(), similarity, std::greater<>()),
+                    similarity);
+        if (list.size() > rank) list.pop_back();
+    };
     for (std::size_t a = 0; a < representatives.size(); ++a) {
         const std::size_t i = representatives[a];
         for (std::size_t b = a + 1; b < representatives.size(); ++b) {
@@ -90,13 +106,34 @@ std::vector<DuplicateGroup> findDuplicateGroups(const std::vector<ImageFingerpri
             const bool embedded =
                 embeddings && !(*embeddings)[i].empty() && !(*embeddings)[j].empty();
             const double similarity = embedded ? cosine((*embeddings)[i], (*embeddings)[j]) : 0;
+            if (embedded) {
+                noteNeighbour(a, similarity);
+                noteNeighbour(b, similarity);
+            }
             const bool same =
                 distance <= options.sameHashDistance ||
                 (embedded ? (closeHashes && similarity >= options.minCosineWithHash) ||
                                 similarity >= options.minCosine
                           : closeHashes);
-            if (same) near.join(i, j);
+            if (!same) continue;
+            candidates.push_back({a, b, similarity, embedded});
         }
+    }
+    // Distance to the neighbourRank-th nearest image (the farthest noted with fewer images).
+    const auto neighbourDistance = [&](std::size_t a) {
+        return nearest[a].empty() ? 2.0 : 1.0 - nearest[a].back();
+    };
+    Components near(fingerprints.size());
+    for (const Candidate& pair : candidates) {
+        if (pair.embedded) {
+            const double distance = 1.0 - pair.similarity;
+            const double share = options.maxShareOfNeighbourDistance;
+            if (distance > share * neighbourDistance(pair.a) ||
+                distance > share * neighbourDistance(pair.b)) {
+                continue;
+            }
+        }
+        near.join(representatives[pair.a], representatives[pair.b]);
     }
     std::map<std::size_t, std::vector<std::size_t>> components;
     for (std::size_t representative : representatives) {

@@ -10,10 +10,13 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iostream>
+#include <random>
 #include <set>
 
+#include "fovea/core/health/duplicate_groups.h"
 #include "fovea/core/project/folder_import.h"
 #include "temp_folder.h"
 
@@ -215,6 +218,54 @@ TEST_F(DatasetHealth, FindsPlantedCopiesLeaksAndUnreadableFiles) {
     // Excluding a leak's extras keeps the training copy.
     const auto extras = duplicateExtras(*groupOf(report, exact[1].second, DuplicateKind::Exact));
     ASSERT_EQ(extras.size(), 1u);
+}
+
+// Look-alikes (one cut of sneaker, aligned, in Fashion-MNIST) share most hash bits and have
+// embeddings about as close to many others as to each other: none is a copy. A copy is much
+// closer to its original than to anything else, and is still found among them.
+TEST(NearDuplicates, LookAlikesAreNotCopiesButACopyAmongThemIs) {
+    std::mt19937 random(3);
+    std::normal_distribution<float> noise(0.0f, 1.0f);
+    const auto unit = [](std::vector<float> v) {
+        double norm = 0;
+        for (float x : v) norm += double(x) * x;
+        for (float& x : v) x = static_cast<float>(x / std::sqrt(norm));
+        return v;
+    };
+    const int dim = 64;
+    std::vector<float> centre(dim);
+    for (float& x : centre) x = noise(random);
+    std::vector<ImageFingerprint> fingerprints;
+    std::vector<std::vector<float>> embeddings;
+    for (int i = 0; i < 30; ++i) {
+        std::vector<float> v = centre;
+        for (float& x : v) x += 0.15f * noise(random);  // cosine about 0.98 with each other
+        embeddings.push_back(unit(v));
+        // Hashes 0-4 bits apart: the look-alikes' silhouettes.
+        fingerprints.push_back(
+            {"content" + std::to_string(i), 0xF0F0F0F0F0F0F0F0ULL ^ (1ULL << (i % 5)), 28, 28});
+    }
+    // Image 30: a re-encoded copy of image 7.
+    std::vector<float> copy = embeddings[7];
+    for (float& x : copy) x += 0.005f * noise(random);
+    embeddings.push_back(unit(copy));
+    fingerprints.push_back({"content-copy", fingerprints[7].perceptualHash, 28, 28});
+
+    double closest = -1;
+    for (int a = 0; a < 30; ++a) {
+        for (int b = a + 1; b < 30; ++b) {
+            double dot = 0;
+            for (int k = 0; k < dim; ++k) dot += double(embeddings[a][k]) * embeddings[b][k];
+            closest = std::max(closest, dot);
+        }
+    }
+    std::cout << "closest look-alikes: cosine " << closest << "\n";
+    ASSERT_GT(closest, NearDuplicateOptions{}.minCosine);  // the old rule grouped them
+
+    const auto groups = findDuplicateGroups(fingerprints, {}, &embeddings);
+    ASSERT_EQ(groups.size(), 1u);
+    EXPECT_EQ(groups[0].kind, DuplicateKind::Near);
+    EXPECT_EQ(groups[0].members, (std::vector<std::size_t>{7, 30}));
 }
 
 TEST_F(DatasetHealth, ClassBalanceSuggestsWeightsWhenOneClassDominates) {

@@ -28,6 +28,14 @@ struct NearDuplicateOptions {
     // ...and a pair close by hash counts only if its embeddings agree this much: look-alike
     // images (aligned product shots of one kind) share most hash bits but not their details.
     double minCosineWithHash = 0.93;
+    // With embeddings, a pair counts only if its images stand apart from their other
+    // neighbours: the pair's embedding distance (1 - cosine) at most this share of each
+    // image's distance to its neighbourRank-th nearest image. Look-alikes (aligned product
+    // shots, one cut of sneaker in Fashion-MNIST) are about as close to many images; a copy is
+    // much closer to its original than to anything else (a set of more than neighbourRank
+    // copies of one picture would be missed).
+    double maxShareOfNeighbourDistance = 0.5;
+    int neighbourRank = 10;
 };
 
 enum class DuplicateKind { Exact, Near };
