@@ -10,7 +10,7 @@
 #include <QTest>
 #include <QThread>
 #include <atomic>
-#include <memory>
+#include <functional>
 
 #include "widgets/background_job.h"
 #include "widgets/elided_label.h"
@@ -19,61 +19,75 @@
 using fovea::ui::BackgroundJob;
 using fovea::ui::JobProgressBar;
 
+// A strip in a shown window following a job that makes the reports it is given, then holds
+// until released (by the test, or when this goes out of scope whatever the checks did).
+class HeldJob {
+  public:
+    explicit HeldJob(std::function<void(BackgroundJob&)> reports) {
+        m_strip = new JobProgressBar(&m_window);
+        m_strip->track(&m_job, "Checking");
+        m_started = m_job.start([this, reports](BackgroundJob& self) -> BackgroundJob::Outcome {
+            reports(self);
+            while (!m_release.load()) QThread::msleep(5);
+            return {true, {}};
+        });
+        m_window.show();
+    }
+    ~HeldJob() { m_release = true; }
+    bool started() const { return m_started; }
+    fovea::ui::ElidedLabel* label() const {
+        return m_strip->findChild<fovea::ui::ElidedLabel*>("jobProgressLabel");
+    }
+    QProgressBar* bar() const { return m_strip->findChild<QProgressBar*>(); }
+    // Releases the job; whether it finished within five seconds.
+    bool finish() {
+        QSignalSpy finished(&m_job, &BackgroundJob::finished);
+        m_release = true;
+        return finished.wait(5000);
+    }
+
+  private:
+    // In this order: the job (whose thread reads m_release) goes first, the flag last.
+    std::atomic<bool> m_release{false};
+    bool m_started = false;
+    QWidget m_window;
+    JobProgressBar* m_strip = nullptr;
+    BackgroundJob m_job;
+};
+
 class JobProgressTest : public QObject {
     Q_OBJECT
   private Q_SLOTS:
     void aStageOfUnknownLengthShowsAtOnceAndBusy() {
-        QWidget window;
-        auto* strip = new JobProgressBar(&window);
-        BackgroundJob job;
-        std::atomic<bool> release{false};
-        strip->track(&job, "Checking");
-        QVERIFY(job.start([&release](BackgroundJob& self) -> BackgroundJob::Outcome {
+        HeldJob job([](BackgroundJob& self) {
             self.reportProgress(5, 10, "Embedding");
             self.reportProgress(0, 0, "Label issues");  // within the strip's 50 ms interval
-            while (!release.load()) QThread::msleep(5);
-            return {true, {}};
-        }));
-        window.show();
-        auto* label = strip->findChild<fovea::ui::ElidedLabel*>("jobProgressLabel");
-        auto* bar = strip->findChild<QProgressBar*>();
-        QVERIFY(label && bar);
-        QTRY_VERIFY2(label->text().contains("Label issues"), qPrintable(label->text()));
-        QCOMPARE(bar->maximum(), 0);  // busy, not an empty bar
-        QSignalSpy finished(&job, &BackgroundJob::finished);
-        release = true;
-        QVERIFY(finished.wait(5000));
+        });
+        QVERIFY(job.started());
+        QVERIFY(job.label() && job.bar());
+        QTRY_VERIFY2(job.label()->text().contains("Label issues"), qPrintable(job.label()->text()));
+        QCOMPARE(job.bar()->maximum(), 0);  // busy, not an empty bar
+        QVERIFY(job.finish());
     }
 
     void timeLeftIsTheCurrentStagesOwn() {
-        QWidget window;
-        auto* strip = new JobProgressBar(&window);
-        BackgroundJob job;
-        std::atomic<bool> release{false};
-        strip->track(&job, "Checking");
-        QVERIFY(job.start([&release](BackgroundJob& self) -> BackgroundJob::Outcome {
+        HeldJob job([](BackgroundJob& self) {
             QThread::msleep(4000);  // a slow first stage
             self.reportProgress(100, 100, "Embedding");
             QThread::msleep(100);  // reports closer than the job's interval are dropped
             self.reportProgress(0, 100, "Fingerprinting");
             QThread::msleep(1200);
             self.reportProgress(50, 100, "Fingerprinting");
-            while (!release.load()) QThread::msleep(5);
-            return {true, {}};
-        }));
-        window.show();
-        // Lets the job end however the checks below go.
-        const std::shared_ptr<void> releaseAtEnd(nullptr, [&](void*) { release = true; });
-        auto* label = strip->findChild<fovea::ui::ElidedLabel*>("jobProgressLabel");
-        QVERIFY(label);
-        QTRY_VERIFY_WITH_TIMEOUT(label->text().contains("s left"), 15000);
+        });
+        QVERIFY(job.started());
+        QVERIFY(job.label());
+        QTRY_VERIFY_WITH_TIMEOUT(job.label()->text().contains("s left"), 15000);
         // Half of the second stage took 1.2 s: about 1 s is left (the whole job's rate said 5).
-        const auto match = QRegularExpression(", (\\d+) s left").match(label->text());
-        QVERIFY2(match.hasMatch(), qPrintable(label->text()));
-        QVERIFY2(match.captured(1).toInt() <= 3, qPrintable(label->text()));
-        QSignalSpy finished(&job, &BackgroundJob::finished);
-        release = true;
-        QVERIFY(finished.wait(5000));
+        const QString text = job.label()->text();
+        const auto match = QRegularExpression(", (\\d+) s left").match(text);
+        QVERIFY2(match.hasMatch(), qPrintable(text));
+        QVERIFY2(match.captured(1).toInt() <= 3, qPrintable(text));
+        QVERIFY(job.finish());
     }
 };
 

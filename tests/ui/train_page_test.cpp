@@ -444,8 +444,11 @@ class TrainPageTest : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(run + "/config.json"), 60000);
         fovea::ui::TrainPage* page = window.trainPage();
         QString error;
+        fovea::test::setShortRun(*page, 7);
         QVERIFY2(page->followRun(run, &error), qPrintable(error));
         QVERIFY(page->isFollowing());
+        // The form shows the followed run's own settings, as for a resumed run.
+        QCOMPARE(page->request().settings.training.epochs, 4);
         QTRY_VERIFY_WITH_TIMEOUT(!page->isFollowing(), 120000);
         elsewhere.join();
         QVERIFY2(trained.isEmpty(), qPrintable(trained));

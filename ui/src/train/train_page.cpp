@@ -511,6 +511,11 @@ bool TrainPage::followRun(const QString& runFolder, QString* error) {
     m_progress->setValue(0);
     m_progressLabel->setText("Following " + QFileInfo(runFolder).fileName() + "…");
     appendLog("Following " + runFolder + ", trained by another process or machine");
+    // The form shows the followed run's settings (its config.json), as it does a resumed one's.
+    if (const auto listing = core::readRunListing(runFolder.toStdString());
+        listing && listing.value().config) {
+        setSettings(listing.value().config->settings);
+    }
     m_follower->follow(runFolder);
     return true;
 }
@@ -551,7 +556,9 @@ void TrainPage::onFollowedUpdate(const FollowedRun& run) {
 }
 
 bool TrainPage::launch(const TrainingRequest& r, QString* error) {
-    m_follower->stop();     // this window's own run takes the charts
+    // This window's own run takes the charts; the log says what became of the followed one.
+    const QString followed = m_follower->isFollowing() ? m_follower->folder() : QString();
+    m_follower->stop();
     m_estimator->cancel();  // the run needs the cores
     if (!m_worker->start(r)) {
         if (error) *error = "A run is already going.";
@@ -563,6 +570,10 @@ bool TrainPage::launch(const TrainingRequest& r, QString* error) {
     m_charts->clear();
     m_watchSet->clearPredictions();
     m_log->clear();
+    if (!followed.isEmpty()) {
+        appendLog("Stopped following " + followed + " (it trains on where it runs); " +
+                  "this window trains a run of its own now.");
+    }
     m_progress->setValue(0);
     m_lastPosition.clear();
     m_progressLabel->setText("Preparing: reading the data and building the network…");
