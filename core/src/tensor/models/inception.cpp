@@ -37,8 +37,8 @@ class BasicConv2dImpl : public torch::nn::Module {
               "conv",
               torch::nn::Conv2d(
                   Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(false)))),
-          bn(register_module(
-              "bn", layers::BatchNorm2d(torch::nn::BatchNorm2dOptions(out).eps(0.001)))) {}
+          bn(register_module("bn",
+                             layers::BatchNorm2d(torch::nn::BatchNorm2dOptions(out).eps(0.001)))) {}
     torch::Tensor forward(torch::Tensor x) { return torch::relu(bn(conv(x))); }
 
   private:

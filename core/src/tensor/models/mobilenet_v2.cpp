@@ -44,8 +44,7 @@ layers::Sequence conv3x3(int64_t in, int64_t out, int64_t stride, int64_t groups
     layers::Sequence sequence;
     sequence->push_back(TfSamePaddedConv2d(
         torch::nn::Conv2dOptions(in, out, 3).stride(stride).padding(0).groups(groups).bias(false)));
-    sequence->push_back(
-        layers::BatchNorm2d(torch::nn::BatchNorm2dOptions(out).eps(options.bnEps)));
+    sequence->push_back(layers::BatchNorm2d(torch::nn::BatchNorm2dOptions(out).eps(options.bnEps)));
     sequence->push_back(layers::activationModule(Activation::kReLU6));
     return sequence;
 }
@@ -66,8 +65,7 @@ class InvertedResidualImpl : public torch::nn::Module {
         }
         conv->push_back(conv3x3(hidden, hidden, stride, hidden, options));
         conv->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(hidden, out, 1).bias(false)));
-        conv->push_back(
-            layers::BatchNorm2d(torch::nn::BatchNorm2dOptions(out).eps(options.bnEps)));
+        conv->push_back(layers::BatchNorm2d(torch::nn::BatchNorm2dOptions(out).eps(options.bnEps)));
         register_module("conv", conv);
     }
     torch::Tensor forward(torch::Tensor x) {
