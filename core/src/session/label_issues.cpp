@@ -29,19 +29,28 @@ std::vector<int> stratifiedFolds(const std::vector<std::int64_t>& labels, std::i
     return fold;
 }
 
-// Mean negative log-likelihood of the given labels under probabilities raised to 1/T and
-// renormalised (a softmax of the logits over T).
+// A row of probabilities raised to 1/T and renormalised (a softmax of the logits over T).
+std::vector<double> tempered(const std::vector<double>& row, double temperature) {
+    std::vector<double> out(row.size());
+    double top = -INFINITY;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+        out[c] = std::log(std::max(row[c], 1e-300)) / temperature;
+        top = std::max(top, out[c]);
+    }
+    double sum = 0;
+    for (double& p : out) sum += p = std::exp(p - top);
+    for (double& p : out) p /= sum;
+    return out;
+}
+
+// Mean negative log-likelihood of the given labels under the tempered probabilities.
 double labelLoss(const std::vector<std::vector<double>>& probabilities,
                  const std::vector<std::int64_t>& labels, double temperature) {
     double loss = 0;
     for (std::size_t i = 0; i < labels.size(); ++i) {
-        const auto& row = probabilities[i];
-        double top = -INFINITY;
-        for (double p : row) top = std::max(top, std::log(std::max(p, 1e-300)) / temperature);
-        double sum = 0;
-        for (double p : row) sum += std::exp(std::log(std::max(p, 1e-300)) / temperature - top);
-        const double given = std::log(std::max(row[static_cast<std::size_t>(labels[i])], 1e-300));
-        loss -= given / temperature - top - std::log(sum);
+        const double given =
+            tempered(probabilities[i], temperature)[static_cast<std::size_t>(labels[i])];
+        loss -= std::log(std::max(given, 1e-300));
     }
     return loss / static_cast<double>(std::max<std::size_t>(1, labels.size()));
 }
@@ -74,16 +83,7 @@ void calibrateTemperature(std::vector<std::vector<double>>& probabilities,
         }
     }
     const double temperature = std::exp((low + high) / 2);
-    for (auto& row : probabilities) {
-        double top = -INFINITY;
-        for (double p : row) top = std::max(top, std::log(std::max(p, 1e-300)) / temperature);
-        double sum = 0;
-        for (double& p : row) {
-            p = std::exp(std::log(std::max(p, 1e-300)) / temperature - top);
-            sum += p;
-        }
-        for (double& p : row) p /= sum;
-    }
+    for (auto& row : probabilities) row = tempered(row, temperature);
 }
 
 }  // namespace
