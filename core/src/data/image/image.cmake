@@ -10,6 +10,7 @@ target_sources(fovea_core_data PRIVATE
     src/data/image/image_decode.cpp
     src/data/image/image_encode.cpp
     src/data/image/image_probe.cpp
+    src/data/image/png_chunks.cpp
     src/data/image/jpeg_end.cpp
     src/data/image/progressive_jpeg.cpp
     src/data/image/transforms.cpp

@@ -9,11 +9,13 @@
 #include <fstream>
 #include <limits>
 #include <new>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "exif_orientation.h"
 #include "jpeg_end.h"
+#include "png_chunks.h"
 #include "progressive_jpeg.h"
 
 namespace fovea::core {
@@ -177,7 +179,12 @@ Result<DecodedImage> decodeBytes(const std::vector<std::uint8_t>& bytes, const I
     // IMREAD_UNCHANGED keeps alpha, 16-bit and float samples for the conversions below instead
     // of OpenCV's own (which drops alpha onto black). It also skips OpenCV's EXIF handling, so
     // PNG and WebP orientation is applied here; the TIFF decoder orients its output itself.
-    const cv::Mat raw = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
+    std::optional<std::vector<std::uint8_t>> withoutProfile;
+    if (info.format == ImageFormat::Png) {
+        withoutProfile = pngWithoutColourProfile(bytes.data(), bytes.size());
+    }
+    const cv::Mat raw = withoutProfile ? cv::imdecode(*withoutProfile, cv::IMREAD_UNCHANGED)
+                                       : cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
     if (raw.empty()) {
         return Error{name + ": corrupt or truncated " + format + " data (the decoder gave up)"};
     }

@@ -4,11 +4,16 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <random>
 
 #include "fovea/core/image/image_decode.h"
 #include "image_test_files.h"
+#include "png_chunks.h"
 #include "progressive_jpeg.h"
 #include "run_process.h"
 
@@ -192,7 +197,9 @@ TEST_F(ImageDecode, ProgressiveJpegAtOneEighthWithoutLumaAcScansEqualsTheFullDec
         const bool progressive = file.filename() != "baseline.jpg" && isProgressiveJpeg(bytes);
         const auto fast = decodeProgressiveJpegAtOneEighth(bytes, file.string());
         EXPECT_EQ(fast.has_value(), progressive);
-        if (fast && fast->ok()) EXPECT_EQ(maxAbsDiff(fast->value(), expected), 0);
+        if (fast && fast->ok()) {
+            EXPECT_EQ(maxAbsDiff(fast->value(), expected), 0);
+        }
     }
 }
 
@@ -284,6 +291,68 @@ TEST_F(ImageDecode, AlphaFixturesMatchPil) {
         // PIL's alpha_composite and libtiff's premultiplication round differently by one.
         EXPECT_LE(maxAbsDiff(decoded.rgb, reference), 1) << name;
     }
+}
+
+// What the process writes to file descriptor 2 while `work` runs (libpng prints there itself).
+template <class Work>
+std::string stderrDuring(const fs::path& capture, Work work) {
+    std::fflush(stderr);
+    const int saved = ::dup(2);
+    const int file = ::open(capture.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(file, 2);
+    work();
+    std::fflush(stderr);
+    ::dup2(saved, 2);
+    ::close(file);
+    ::close(saved);
+    const Bytes bytes = readFile(capture);
+    return std::string(bytes.begin(), bytes.end());
+}
+
+TEST_F(ImageDecode, BrokenColourProfileDecodesSilently) {
+    if (!needFixtures()) GTEST_SKIP() << "PIL fixtures need /usr/bin/python3 with PIL and numpy";
+    // Thousands of such files in a dataset made thousands of libpng warnings on stderr.
+    DecodedImage decoded;
+    const std::string printed =
+        stderrDuring(path("stderr.txt"), [&] { decoded = decode(s_fixtures / "bad_profile.png"); });
+    EXPECT_EQ(printed, "");
+    const cv::Mat reference = expected("bad_profile.png");
+    expectSameSize(decoded.rgb, reference);
+    EXPECT_EQ(maxAbsDiff(decoded.rgb, reference), 0);
+}
+
+TEST(PngChunks, ProfileRemovedWholeAndBrokenFilesLeftAlone) {
+    const auto chunk = [](const std::string& type, const Bytes& data) {
+        Bytes out = {0, 0, 0, static_cast<std::uint8_t>(data.size())};
+        for (const char c : type) out.push_back(static_cast<std::uint8_t>(c));
+        out.insert(out.end(), data.begin(), data.end());
+        out.insert(out.end(), 4, 0xAB);  // CRC, not checked here
+        return out;
+    };
+    const Bytes signature = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    const Bytes header = chunk("IHDR", Bytes(13, 1));
+    const Bytes profile = chunk("iCCP", Bytes(7, 2));
+    const Bytes pixels = chunk("IDAT", Bytes(5, 3));
+    const Bytes end = chunk("IEND", {});
+    const auto join = [](std::initializer_list<Bytes> parts) {
+        Bytes out;
+        for (const Bytes& part : parts) out.insert(out.end(), part.begin(), part.end());
+        return out;
+    };
+    const Bytes with = join({signature, header, profile, pixels, end});
+    const auto stripped = pngWithoutColourProfile(with.data(), with.size());
+    ASSERT_TRUE(stripped);
+    EXPECT_EQ(*stripped, join({signature, header, pixels, end}));
+
+    const Bytes without = join({signature, header, pixels, end});
+    EXPECT_FALSE(pngWithoutColourProfile(without.data(), without.size()));
+    // A chunk length running past the end: nothing is cut, the decoder judges the file.
+    Bytes truncated = join({signature, header, profile});
+    truncated.resize(truncated.size() - 3);
+    EXPECT_FALSE(pngWithoutColourProfile(truncated.data(), truncated.size()));
+    // A profile after the image data is not a profile (PNG chunk ordering).
+    const Bytes late = join({signature, header, pixels, profile, end});
+    EXPECT_FALSE(pngWithoutColourProfile(late.data(), late.size()));
 }
 
 TEST_F(ImageDecode, TopDownBmp) {

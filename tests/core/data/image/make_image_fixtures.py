@@ -134,6 +134,12 @@ def main():
     palette.save(path, transparency=0)
     save_expected(path)
 
+    # A PNG with a broken embedded colour profile, as many saved by image tools have: libpng
+    # warns about it on every decode ("iCCP: ... length does not match profile").
+    path = os.path.join(out, "bad_profile.png")
+    Image.fromarray(pattern()).save(path, icc_profile=bytes(200))
+    save_expected(path)
+
     # The Debian sample photos and what PIL decodes from them.
     for name in SKIMAGE_PHOTOS:
         source = os.path.join(SKIMAGE_DIR, name)
