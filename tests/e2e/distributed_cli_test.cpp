@@ -9,6 +9,8 @@
 #include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
 
 #include "cli_test_support.h"
 #include "fovea/core/distributed/process_group.h"
@@ -111,6 +113,18 @@ TEST_F(CliDistributed, TwoRanksWriteOneRunFolderThroughRankZero) {
         << rankLog;
     EXPECT_NE(readWholeFile(out / "config.json").find("\"sync_batchnorm\": true"),
               std::string::npos);
+    // Every line of the rank's log is stamped like log.txt's.
+    std::istringstream lines(rankLog);
+    const std::regex stamped(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \S.*)");
+    for (std::string line; std::getline(lines, line);) {
+        EXPECT_TRUE(std::regex_match(line, stamped)) << line;
+    }
+    // The run records its processes and each one's steps per epoch (its padded shard's
+    // batches), which the workbench's charts use to place epochs on the step axis.
+    const auto config = nlohmann::json::parse(readWholeFile(out / "config.json"));
+    EXPECT_EQ(config.at("processes"), 2);
+    const std::int64_t train = config.at("images").at("train");
+    EXPECT_EQ(config.at("steps_per_epoch"), ((train + 1) / 2 + 5) / 6);
 }
 
 // Ctrl-C in one rank's terminal stops every rank at the same batch (rank 0 writes the

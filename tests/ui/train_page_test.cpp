@@ -440,13 +440,20 @@ class TrainPageTest : public QObject {
         QVERIFY(fovea::test::importNewProject(window, project, m_images));
         const QString run = project + "/runs/elsewhere";
         QString trained;
-        std::thread elsewhere([&] { trained = fovea::test::trainTinyRun(project, run, 8, 4); });
+        // Held until the page follows it: a tiny run could otherwise end before it is followed.
+        fovea::core::TrainingControl control;
+        control.pause();
+        std::thread elsewhere(
+            [&] { trained = fovea::test::trainTinyRun(project, run, 8, 4, &control); });
         QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(run + "/config.json"), 60000);
         fovea::ui::TrainPage* page = window.trainPage();
         QString error;
         fovea::test::setShortRun(*page, 7);
-        QVERIFY2(page->followRun(run, &error), qPrintable(error));
-        QVERIFY(page->isFollowing());
+        const bool followed = page->followRun(run, &error);
+        const bool following = page->isFollowing();
+        control.resume();
+        QVERIFY2(followed, qPrintable(error));
+        QVERIFY(following);
         // The form shows the followed run's own settings, as for a resumed run.
         QCOMPARE(page->request().settings.training.epochs, 4);
         QTRY_VERIFY_WITH_TIMEOUT(!page->isFollowing(), 120000);

@@ -13,8 +13,9 @@ namespace fovea::test {
 // `runFolder`: seconds, and unlike a MobileNetV3-Small from scratch (which gave every image the
 // same class) it learns, so predictions and suggestions differ from image to image. The error,
 // empty when the run finished with a model.
+// `control`, when given, lets the test pause the run (e.g. until it watches the folder).
 inline QString trainTinyRun(const QString& images, const QString& runFolder, int batchSize = 8,
-                            int epochs = 2) {
+                            int epochs = 2, core::TrainingControl* control = nullptr) {
     core::RunSettings settings;
     settings.data = images.toStdString();
     settings.network.architecture = "resnet18";
@@ -24,8 +25,9 @@ inline QString trainTinyRun(const QString& images, const QString& runFolder, int
     settings.training.seed = 1;
     settings.batchSize = batchSize;
     settings.augment = core::AugmentationLevel::None;
-    core::TrainingControl control;
-    auto ran = core::runTraining(settings, runFolder.toStdString(), false, control, {});
+    core::TrainingControl own;
+    auto ran =
+        core::runTraining(settings, runFolder.toStdString(), false, control ? *control : own, {});
     if (!ran.ok()) return QString::fromStdString(ran.error().message);
     if (!ran.value().model.has_value()) return "the run finished without a model";
     return {};

@@ -1,5 +1,7 @@
 #include "fovea/core/session/run_settings.h"
 
+#include <algorithm>
+
 #include "fovea/core/atomic_file.h"
 #include "fovea/core/json_fields.h"
 #include "fovea/core/models/preprocessing_json.h"
@@ -107,12 +109,22 @@ RunSettings RunConfig::resumeSettings() const {
     return s;
 }
 
+std::int64_t RunConfig::epochSteps() const {
+    if (stepsPerEpoch > 0) return stepsPerEpoch;
+    const std::int64_t batch = std::max<std::int64_t>(1, settings.batchSize);
+    const std::int64_t ranks = std::max<std::int64_t>(1, processes);
+    const std::int64_t shard = (trainImages + ranks - 1) / ranks;
+    return std::max<std::int64_t>(1, (shard + batch - 1) / batch);
+}
+
 nlohmann::json toJson(const RunConfig& c) {
     nlohmann::json json = toJson(c.settings);
     json["config_version"] = c.version;
     if (c.frozenBlocks) json["network"]["frozen_blocks"] = *c.frozenBlocks;
     json["classes"] = c.classes;
     json["images"] = {{"train", c.trainImages}, {"validation", c.validationImages}};
+    json["processes"] = c.processes;
+    if (c.stepsPerEpoch > 0) json["steps_per_epoch"] = c.stepsPerEpoch;
     json["weights_source"] = c.weightsSource;
     if (c.preprocessing) json["preprocessing"] = toJson(*c.preprocessing);
     if (!c.batchSizeSearch.empty()) json["batch_size_search"] = c.batchSizeSearch;
@@ -147,6 +159,8 @@ Result<RunConfig> runConfigFromJson(const nlohmann::json& json) {
         read(json, "classes", c.classes, where),
         read(images, "train", c.trainImages, where + ": images"),
         read(images, "validation", c.validationImages, where + ": images"),
+        read(json, "processes", c.processes, where),
+        read(json, "steps_per_epoch", c.stepsPerEpoch, where),
         read(json, "weights_source", c.weightsSource, where),
         read(network, "frozen_blocks", c.frozenBlocks, where + ": network"),
         read(json, "batch_size_search", c.batchSizeSearch, where),

@@ -2,8 +2,6 @@
 
 #include <torch/torch.h>
 
-#include <fstream>
-
 #include "fovea/core/distributed/process_group.h"
 #include "fovea/core/session/prediction.h"
 #include "fovea/core/session/run_images.h"
@@ -28,7 +26,8 @@ std::vector<std::string> frozenBlocksInOrder(const NetworkImpl& network) {
 }
 
 // What config.json records for a new run: the settings and what preparing it found.
-RunConfig describeRun(const RunSettings& settings, const TrainingInputs& inputs) {
+RunConfig describeRun(const RunSettings& settings, const TrainingInputs& inputs,
+                      const ProcessGroup* group) {
     RunConfig config;
     config.settings = settings;
     // A searched batch size is recorded as the number found, so a resume uses it again.
@@ -37,6 +36,8 @@ RunConfig describeRun(const RunSettings& settings, const TrainingInputs& inputs)
     config.classes = inputs.set.classNames;
     config.trainImages = static_cast<std::int64_t>(inputs.set.train.size());
     config.validationImages = static_cast<std::int64_t>(inputs.set.validation.size());
+    config.processes = group ? group->worldSize() : 1;
+    config.stepsPerEpoch = inputs.trainLoader->batchesPerEpoch();
     config.weightsSource = inputs.network.weightsDescription;
     config.frozenBlocks = frozenBlocksInOrder(*inputs.network.network);
     config.preprocessing = inputs.network.network->preprocessing();
@@ -232,11 +233,9 @@ Result<TrainingRunResult> trainAsOtherRank(RunSettings settings, const fs::path&
     if (!prepared) return prepared.error();
     TrainingInputs& inputs = prepared.value();
     group.barrier();  // rank 0 has made the run folder
-    std::ofstream log(runFolder / ("log-rank" + std::to_string(group.rank()) + ".txt"),
-                      std::ios::app);
-    const auto write = [&log](const std::string& line) {
-        log << line << '\n';
-        log.flush();
+    // The log is best effort: a full disk on a shared folder should not stop the rank's training.
+    const auto write = [&runFolder, rank = group.rank()](const std::string& line) {
+        (void)appendRankLog(runFolder, rank, line);
     };
 
     const TrainingDataSet& set = inputs.set;
@@ -303,7 +302,8 @@ Result<TrainingRunResult> runTraining(const RunSettings& requested, const fs::pa
         // once the run folder exists.
         if (hooks.group) hooks.group->barrier();
         if (!run) {
-            auto created = RunFolder::create(runFolder, toJson(describeRun(settings, inputs)));
+            auto created =
+                RunFolder::create(runFolder, toJson(describeRun(settings, inputs, hooks.group)));
             if (!created) return withKind(created.error(), ErrorKind::Usage);
             run = std::move(created).value();
         }

@@ -40,6 +40,8 @@ RunConfig sampleConfig() {
     config.classes = {"daisy", "rose", "tulip"};
     config.trainImages = 70;
     config.validationImages = 30;
+    config.processes = 2;
+    config.stepsPerEpoch = 2;
     config.weightsSource = "/weights/resnet18.pth";
     config.frozenBlocks = std::vector<std::string>{"stem", "layer1", "layer2"};
     config.preprocessing = imagenetPreprocessing(182, 160, true);
@@ -47,6 +49,18 @@ RunConfig sampleConfig() {
     config.foveaVersion = "0.3.0";
     config.created = "2026-12-03T07:00:00Z";
     return config;
+}
+
+TEST(RunSettings, EpochStepsAsRecordedOrFromTheShards) {
+    RunConfig config = sampleConfig();
+    EXPECT_EQ(config.epochSteps(), 2);
+    // Older runs did not record it: each process's padded shard (35 of 70), batches of 24.
+    config.stepsPerEpoch = 0;
+    EXPECT_EQ(config.epochSteps(), 2);
+    config.processes = 1;
+    EXPECT_EQ(config.epochSteps(), 3);  // 70 images, the last batch partial
+    config.trainImages = 0;
+    EXPECT_EQ(config.epochSteps(), 1);
 }
 
 TEST(RunSettings, ConfigRoundTripsThroughItsJson) {
@@ -81,6 +95,8 @@ TEST(RunSettings, ConfigRoundTripsThroughItsJson) {
     EXPECT_EQ(r.classes, written.classes);
     EXPECT_EQ(r.trainImages, 70);
     EXPECT_EQ(r.validationImages, 30);
+    EXPECT_EQ(r.processes, 2);
+    EXPECT_EQ(r.stepsPerEpoch, 2);
     EXPECT_EQ(r.weightsSource, written.weightsSource);
     EXPECT_EQ(r.frozenBlocks, written.frozenBlocks);
     ASSERT_TRUE(r.preprocessing.has_value());

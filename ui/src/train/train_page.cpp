@@ -526,20 +526,9 @@ void TrainPage::onFollowedUpdate(const FollowedRun& run) {
     const core::RunListing& listing = run.listing;
     m_runEpochs = std::max<qint64>(1, listing.epochsPlanned);
     m_charts->clear();
-    // Steps per epoch as the writer counts them (a distributed run's rank 0 counts its own
-    // shard's), from where its epochs ended on the step axis; else from the settings.
-    qint64 lastStep = 0;
-    for (const auto& [tag, points] : run.curves) {
-        if (!points.empty()) lastStep = std::max<qint64>(lastStep, points.back().step + 1);
-    }
-    qint64 steps = 1;
-    if (listing.epochsDone > 0 && lastStep > 0) {
-        steps = std::max<qint64>(1, lastStep / listing.epochsDone);
-    } else if (listing.config) {
-        const qint64 batch = std::max<qint64>(1, listing.config->settings.batchSize);
-        steps = std::max<qint64>(1, (listing.config->trainImages + batch - 1) / batch);
-    }
-    m_charts->setStepsPerEpoch(steps);
+    // Steps per epoch as the writer counts them (a distributed run's ranks each count their
+    // shard's).
+    if (listing.config) m_charts->setStepsPerEpoch(listing.config->epochSteps());
     m_charts->addBatchHistory(run.curves);
     for (const core::EpochReport& epoch : run.epochs) m_charts->addEpoch(epoch, m_runEpochs);
     m_progress->setValue(static_cast<int>(1000 * listing.epochsDone / m_runEpochs));
@@ -651,10 +640,8 @@ bool TrainPage::resumeRun(const QString& runFolder, QString* error) {
     r.watchFiles = m_watchSet->files();
     if (!launch(r, error)) return false;
     setSettings(r.settings);  // the form shows what the resumed run trains with
-    // Its earlier batches and epochs, where they were on the step axis (the loader keeps
-    // partial batches).
-    const qint64 batch = std::max<qint64>(1, run.config->settings.batchSize);
-    m_charts->setStepsPerEpoch(std::max<qint64>(1, (run.config->trainImages + batch - 1) / batch));
+    // Its earlier batches and epochs, where they were on the step axis.
+    m_charts->setStepsPerEpoch(run.config->epochSteps());
     m_charts->addBatchHistory(core::readTensorBoardScalars(run.folder));
     for (const core::EpochReport& epoch : core::readRunMetrics(run.folder)) {
         m_charts->addEpoch(epoch, m_runEpochs);

@@ -368,4 +368,11 @@ Result<void> RunFolder::recordFailure(const std::string& message) {
 
 std::optional<Error> RunFolder::recordingError() const { return m_recorder->error(); }
 
+Result<void> appendRankLog(const fs::path& runFolder, int rank, const std::string& message) {
+    const fs::path file = runFolder / ("log-rank" + std::to_string(rank) + ".txt");
+    auto log = openForAppend(file);
+    if (!log) return log.error();
+    return appendWhole(log.value().get(), file, logLine(message));
+}
+
 }  // namespace fovea::core

@@ -65,6 +65,10 @@ struct RunConfig {
     std::vector<std::string> classes;  // the network's output order
     std::int64_t trainImages = 0;
     std::int64_t validationImages = 0;
+    // Processes of a distributed run (1 alone) and the optimizer steps each takes per epoch
+    // (its shard's batches; 0 in runs written before it was recorded).
+    std::int64_t processes = 1;
+    std::int64_t stepsPerEpoch = 0;
     std::string weightsSource;  // e.g. "offline default (nsfwjs MobileNetV2)" or a path
     // The blocks frozen as training began, in network order (absent in the oldest runs).
     std::optional<std::vector<std::string>> frozenBlocks;
@@ -76,6 +80,9 @@ struct RunConfig {
     // The settings to continue this run with: its recorded freezing becomes the explicit
     // freeze list, so a resumed run trains exactly what it trained before.
     RunSettings resumeSettings() const;
+    // Steps per epoch as recorded, or for older runs (one process) from the image count and
+    // batch size: where each epoch ends on the step axis of the run's charts.
+    std::int64_t epochSteps() const;
 };
 
 nlohmann::json toJson(const RunSettings& settings);

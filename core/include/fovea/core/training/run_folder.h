@@ -108,4 +108,9 @@ class RunFolder {
     std::shared_ptr<Recorder> m_recorder;
 };
 
+// Appends `message` to log-rank<rank>.txt in a distributed run's folder, the log of a rank other
+// than 0 (rank 0 owns log.txt), stamped and kept to one line as log.txt's lines are.
+Result<void> appendRankLog(const std::filesystem::path& runFolder, int rank,
+                           const std::string& message);
+
 }  // namespace fovea::core
