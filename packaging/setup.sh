@@ -36,10 +36,11 @@ tensor_packages=(
     libopenblas0-openmp python3-torch python3-torchvision python3-protobuf python3-numpy
 )
 # The rest of the build: OpenCV (and libjpeg, which decodes progressive JPEGs at 1/8 scale
-# without OpenCV), SQLite, CLI11, Qt 6 and QCustomPlot; clang-format; clang and its
-# runtimes (libFuzzer, sanitizers: libclang-rt-dev is the default clang's) for packaging/fuzz.sh.
+# without OpenCV), SQLite, CLI11, pugixml (Pascal VOC box files), Qt 6 and QCustomPlot;
+# clang-format; clang and its runtimes (libFuzzer, sanitizers: libclang-rt-dev is the default
+# clang's) for packaging/fuzz.sh.
 build_packages=(
-    clang-format libopencv-dev libjpeg-dev libsqlite3-dev libcli11-dev
+    clang-format libopencv-dev libjpeg-dev libsqlite3-dev libcli11-dev libpugixml-dev
     qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
     clang libclang-rt-dev
 )
