@@ -466,6 +466,10 @@ class SuggestionsTest : public QObject {
         auto* button = page->findChild<QPushButton*>("acceptAllButton");
         QCOMPARE(button->text(), QString("Accept All…"));
         QCOMPARE(spin->text(), QString("≥ %1 %").arg(percent));
+        // The Suggested filter applies the same threshold, and says so.
+        auto* combo = page->findChild<QComboBox*>("filterCombo");
+        QCOMPARE(combo->itemText(combo->findData("suggested")),
+                 QString("Suggested ≥ %1 %").arg(percent));
         std::vector<core::ImageId> expected;
         for (const auto& [id, suggestion] : waiting) {
             if (suggestion.confidence >= percent / 100.0) expected.push_back(id);

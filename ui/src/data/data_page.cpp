@@ -159,7 +159,9 @@ QWidget* DataPage::buildBrowser() {
     m_suggestionBar = new SuggestionBar(panel);
     connect(m_suggestionBar, &SuggestionBar::acceptRequested, this,
             [this](const QList<qint64>& ids) { acceptSuggestions(ids); });
+    m_filterBar->setSuggestionThreshold(m_suggestionBar->acceptThresholdPercent());
     connect(m_suggestionBar, &SuggestionBar::thresholdChanged, this, [this] {
+        m_filterBar->setSuggestionThreshold(m_suggestionBar->acceptThresholdPercent());
         if (m_model->filter().kind == ImageViewFilter::Kind::Suggested)
             setFilter(m_model->filter());
     });

@@ -62,12 +62,12 @@ ImageViewFilter filterForKey(const QString& key) {
 ImageFilterBar::ImageFilterBar(QWidget* parent)
     : QWidget(parent), m_filterCombo(new QComboBox(this)), m_search(new QLineEdit(this)) {
     m_filterCombo->setObjectName("filterCombo");
-    m_filterCombo->setToolTip("Which images the grid shows");
     // As wide as most entries, not the widest: a long class name or "Label next…" squeezed
     // the search field until its placeholder was cut. The list opens as wide as it needs.
     m_filterCombo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    m_filterCombo->setMinimumContentsLength(12);
+    m_filterCombo->setMinimumContentsLength(17);  // "Suggested ≥ 90 %" and "Split: train" whole
     connect(m_filterCombo, &QComboBox::activated, this, &ImageFilterBar::applyChoice);
+    showCurrentInToolTip();
 
     m_search->setObjectName("pathSearch");
     m_search->setPlaceholderText("Search paths…");
@@ -98,10 +98,10 @@ void ImageFilterBar::showFilter(const ImageViewFilter& current) {
     m_filterCombo->clear();
     m_filterCombo->addItem("All images", "all");
     m_filterCombo->addItem("Unlabeled", "unlabeled");
-    m_filterCombo->addItem("Suggested", "suggested");
+    m_filterCombo->addItem(suggestedText(), "suggested");
     m_filterCombo->setItemData(m_filterCombo->count() - 1,
                                "Unlabeled images with a model's suggestion at least as confident "
-                               "as the threshold beside",
+                               "as the threshold beside Accept All",
                                Qt::ToolTipRole);
     m_filterCombo->addItem("Label next", "labelnext");
     m_filterCombo->setItemData(m_filterCombo->count() - 1,
@@ -124,6 +124,24 @@ void ImageFilterBar::showFilter(const ImageViewFilter& current) {
         }
     }
     m_filterCombo->setCurrentIndex(std::max(0, m_filterCombo->findData(filterKey(current))));
+    showCurrentInToolTip();
+}
+
+QString ImageFilterBar::suggestedText() const {
+    return m_suggestionPercent > 0 ? QString("Suggested ≥ %1 %").arg(m_suggestionPercent)
+                                   : QString("Suggested");
+}
+
+void ImageFilterBar::setSuggestionThreshold(int percent) {
+    m_suggestionPercent = percent;
+    const int index = m_filterCombo->findData("suggested");
+    if (index >= 0) m_filterCombo->setItemText(index, suggestedText());
+    showCurrentInToolTip();
+}
+
+void ImageFilterBar::showCurrentInToolTip() {
+    // The box is narrower than its longest entries ("Class: " and a long name).
+    m_filterCombo->setToolTip("Which images the grid shows: " + m_filterCombo->currentText());
 }
 
 void ImageFilterBar::applyChoice() {

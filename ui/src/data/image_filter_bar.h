@@ -25,6 +25,9 @@ class ImageFilterBar : public QWidget {
     // Lists the filters again (the classes may have changed) and selects the entry of
     // `current`.
     void showFilter(const ImageViewFilter& current);
+    // The Suggested entry names the suggestion threshold it applies ("Suggested ≥ 90 %"): the
+    // spin box beside Accept All sets both.
+    void setSuggestionThreshold(int percent);
     void clearSearch();
 
   Q_SIGNALS:
@@ -35,9 +38,12 @@ class ImageFilterBar : public QWidget {
 
   private:
     void applyChoice();
+    QString suggestedText() const;
+    void showCurrentInToolTip();
 
     ProjectSession* m_session = nullptr;
     QComboBox* m_filterCombo;
+    int m_suggestionPercent = 0;
     QLineEdit* m_search;
 };
 
