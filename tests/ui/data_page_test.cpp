@@ -249,9 +249,13 @@ class DataPageTest : public QObject {
         // Ctrl+Z undoes the last label, Ctrl+Shift+Z redoes it.
         pressKey(grid, Qt::Key_Z, Qt::ControlModifier);
         QCOMPARE(labelOf(window, second), std::nullopt);
-        QCOMPARE(page->model()->rowCount(), unlabeled - 1);  // back in the view
+        QCOMPARE(page->model()->rowCount(), unlabeled - 1);         // back in the view
+        QCOMPARE(page->selectedImageIds(), QList<qint64>{second});  // the undone image
+        const core::ImageId third = page->model()->record(page->model()->rowOf(second) + 1).id;
         pressKey(grid, Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
         QCOMPARE(labelOf(window, second), std::optional<core::ClassId>(classes[2].id));
+        // The redone image left the view; the one now in its place is selected (it was none).
+        QCOMPARE(page->selectedImageIds(), QList<qint64>{third});
         // Key 0 removes a label.
         page->setFilter({});
         page->selectImages({first});

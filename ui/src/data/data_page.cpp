@@ -643,7 +643,22 @@ void DataPage::onThumbnailFailed(qint64 id, const QString& message) {
 void DataPage::onLabelsChanged(const QList<qint64>& ids) {
     // Rows change in place (empty `ids`, e.g. a training run assigned splits: every row is read
     // again), so the selection, the current image and the scroll position stay.
+    const QModelIndexList selected = m_grid->selectionModel()->selectedIndexes();
+    const int firstSelected =
+        selected.isEmpty() ? -1
+                           : std::min_element(selected.begin(), selected.end(),
+                                              [](const QModelIndex& a, const QModelIndex& b) {
+                                                  return a.row() < b.row();
+                                              })
+                                 ->row();
     m_model->refreshImages(ids);
+    // Selected images that left the view (a redo in "Unlabeled"): the image now in their place
+    // is selected, ready for the next key, as after labeling.
+    if (firstSelected >= 0 && m_grid->selectionModel()->selectedIndexes().isEmpty() &&
+        m_model->rowCount() > 0) {
+        const QModelIndex index = m_model->index(std::min(firstSelected, m_model->rowCount() - 1));
+        m_grid->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect);
+    }
     m_classList->refresh();
     m_suggestionBar->refresh();
     updatePreview();
