@@ -10,6 +10,7 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QListWidget>
+#include <QMenu>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QScrollBar>
@@ -23,9 +24,11 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <memory>
 
 #include "data/class_list.h"
 #include "data/data_page.h"
+#include "data/image_grid_menu.h"
 #include "data/image_list_model.h"
 #include "data/preview_pane.h"
 #include "data/thumbnail_cache.h"
@@ -63,6 +66,18 @@ std::optional<core::ClassId> labelOf(MainWindow& window, core::ImageId id) {
 
 std::vector<core::ClassInfo> classesOf(MainWindow& window) {
     return window.session()->store().classes().value();
+}
+
+// The action of `menu` whose text (before any tab and shortcut) is `text`; fails the test when
+// there is none.
+QAction* menuAction(QMenu& menu, const QString& text) {
+    for (QAction* action : menu.actions()) {
+        if (action->text().section('\t', 0, 0) == text) return action;
+    }
+    QTest::qFail(qPrintable("no menu entry " + text), __FILE__, __LINE__);
+    static QAction none;  // disabled and unchecked: the checks that follow fail as well
+    none.setEnabled(false);
+    return &none;
 }
 
 void pressKey(QWidget* widget, Qt::Key key, Qt::KeyboardModifiers modifiers = {}) {
@@ -585,6 +600,14 @@ class DataPageTest : public QObject {
         const QList<qint64> ids = {page->model()->record(0).id, page->model()->record(5).id};
         page->selectImages(ids);
         page->moveSelectionToSplit(core::Split::Val);
+        {
+            // Both in val: the split menu checks it; the first image is labeled, so its class
+            // is checked only if the second has the same one.
+            std::unique_ptr<QMenu> menu(fovea::ui::buildImageGridMenu(*page, *window.session()));
+            QMenu* splits = menuAction(*menu, "Move to split")->menu();
+            QVERIFY(menuAction(*splits, "val")->isChecked());
+            QVERIFY(!menuAction(*splits, "train")->isChecked());
+        }
         for (qint64 id : ids) {
             QCOMPARE(window.session()->store().image(id).value().split,
                      std::optional(core::Split::Val));
@@ -600,8 +623,29 @@ class DataPageTest : public QObject {
         // Excluding is undoable too.
         page->setFilter({});
         page->selectImages(ids);
+        {
+            // The menu shows the selection's state: nothing to exclude yet, nothing to include.
+            std::unique_ptr<QMenu> menu(fovea::ui::buildImageGridMenu(*page, *window.session()));
+            QVERIFY(menuAction(*menu, "Exclude from training")->isEnabled());
+            QVERIFY(!menuAction(*menu, "Include in training")->isEnabled());
+        }
         page->setSelectionExcluded(true);
         for (qint64 id : ids) QVERIFY(window.session()->store().image(id).value().excluded);
+        {
+            std::unique_ptr<QMenu> menu(fovea::ui::buildImageGridMenu(*page, *window.session()));
+            QVERIFY(!menuAction(*menu, "Exclude from training")->isEnabled());
+            QVERIFY(menuAction(*menu, "Include in training")->isEnabled());
+        }
+        // Excluded images carry a badge and have their own filter.
+        QVERIFY(page->model()
+                    ->data(page->model()->index(page->model()->rowOf(ids[0])),
+                           ImageListModel::ExcludedRole)
+                    .toBool());
+        ImageViewFilter excluded;
+        excluded.kind = ImageViewFilter::Kind::Excluded;
+        page->setFilter(excluded);
+        QCOMPARE(page->model()->rowCount(), 2);
+        page->setFilter({});
         window.session()->undoStack()->undo();
         for (qint64 id : ids) QVERIFY(!window.session()->store().image(id).value().excluded);
     }

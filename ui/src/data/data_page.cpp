@@ -56,6 +56,8 @@ QString filteredImagesText(const ImageViewFilter& filter, const ImageListModel& 
                 .arg(filter.minConfidencePercent);
         case ImageViewFilter::Kind::Unreadable:
             return "unreadable or missing images";
+        case ImageViewFilter::Kind::Excluded:
+            return "excluded images";
         case ImageViewFilter::Kind::Split:
             return QString("images in the %1 split").arg(core::splitName(filter.split));
         case ImageViewFilter::Kind::NoSplit:

@@ -21,6 +21,8 @@ QString filterKey(const ImageViewFilter& filter) {
             return "unlabeled";
         case ImageViewFilter::Kind::Unreadable:
             return "unreadable";
+        case ImageViewFilter::Kind::Excluded:
+            return "excluded";
         case ImageViewFilter::Kind::Suggested:
             return "suggested";
         case ImageViewFilter::Kind::LabelNext:
@@ -41,6 +43,8 @@ ImageViewFilter filterForKey(const QString& key) {
         filter.kind = ImageViewFilter::Kind::Unlabeled;
     } else if (key == "unreadable") {
         filter.kind = ImageViewFilter::Kind::Unreadable;
+    } else if (key == "excluded") {
+        filter.kind = ImageViewFilter::Kind::Excluded;
     } else if (key == "suggested") {
         filter.kind = ImageViewFilter::Kind::Suggested;
     } else if (key == "labelnext") {
@@ -109,6 +113,10 @@ void ImageFilterBar::showFilter(const ImageViewFilter& current) {
                                "(Suggest Labels… sets the order)",
                                Qt::ToolTipRole);
     m_filterCombo->addItem("Unreadable or missing", "unreadable");
+    m_filterCombo->addItem("Excluded", "excluded");
+    m_filterCombo->setItemData(m_filterCombo->count() - 1,
+                               "Images kept in the project but left out of training and export",
+                               Qt::ToolTipRole);
     for (core::Split split : {core::Split::Train, core::Split::Val, core::Split::Test}) {
         m_filterCombo->addItem(QString("Split: %1").arg(core::splitName(split)),
                                QString("split:%1").arg(core::splitName(split)));

@@ -3,54 +3,113 @@
 #include <QListView>
 #include <QMenu>
 #include <algorithm>
+#include <memory>
+#include <optional>
+#include <vector>
 
 #include "data/data_page.h"
+#include "data/image_list_model.h"
 #include "project/project_session.h"
 
 namespace fovea::ui {
 
-void execImageGridMenu(DataPage& page, ProjectSession& session, const QPoint& globalPosition) {
-    QMenu menu(&page);
-    const bool hasSelection = !page.selectedImageIds().isEmpty();
+namespace {
+
+// What the selected images have in common, so the menu shows their state: the class and split
+// they all share get a check mark, and actions with nothing to do are greyed.
+struct SelectionState {
+    std::vector<core::ImageRecord> images;
+
+    template <class Value, class Get>
+    std::optional<Value> shared(Get get) const {
+        if (images.empty()) return std::nullopt;
+        const std::optional<Value> first = get(images.front());
+        for (const core::ImageRecord& image : images) {
+            if (get(image) != first) return std::nullopt;
+        }
+        return first;
+    }
+    template <class Test>
+    bool any(Test test) const {
+        return std::any_of(images.begin(), images.end(), test);
+    }
+};
+
+SelectionState selectionOf(const DataPage& page) {
+    SelectionState state;
+    const ImageListModel& model = *page.model();
+    for (qint64 id : page.selectedImageIds()) {
+        const int row = model.rowOf(id);
+        if (row >= 0) state.images.push_back(model.record(row));
+    }
+    return state;
+}
+
+}  // namespace
+
+QMenu* buildImageGridMenu(DataPage& page, ProjectSession& session) {
+    auto* built = new QMenu(&page);
+    QMenu& menu = *built;
+    const SelectionState selection = selectionOf(page);
+    const bool hasSelection = !selection.images.empty();
+    const auto sharedClass = selection.shared<core::ClassId>(
+        [](const core::ImageRecord& image) { return image.classId; });
     QMenu* labelMenu = menu.addMenu("Label as");
     labelMenu->setEnabled(hasSelection);
     if (auto classes = session.store().classes()) {
         int number = 1;
         for (const auto& info : classes.value()) {
-            const QString key = number <= 9 ? QString("\t%1").arg(number) : QString();
-            labelMenu->addAction(QString::fromStdString(info.name) + key, &page,
-                                 [&page, id = info.id] { page.labelSelection(id); });
+            // Keys 1-9 label at once; every class is reached with L and the start of its name.
+            const QString key = number <= 9 ? QString("\t%1").arg(number) : QString("\tL…");
+            QAction* action =
+                labelMenu->addAction(QString::fromStdString(info.name) + key, &page,
+                                     [&page, id = info.id] { page.labelSelection(id); });
+            action->setCheckable(true);
+            action->setChecked(sharedClass == info.id);
             ++number;
         }
     }
     menu.addAction("Remove label\t0", &page, [&page] { page.labelSelection(std::nullopt); })
-        ->setEnabled(hasSelection);
+        ->setEnabled(selection.any([](const core::ImageRecord& image) { return image.classId; }));
     menu.addAction("Accept suggestions\tEnter", &page, &DataPage::acceptSelectionSuggestions)
-        ->setEnabled(hasSelection);
+        ->setEnabled(selection.any(
+            [](const core::ImageRecord& image) { return image.suggestion && !image.classId; }));
     QMenu* splitMenu = menu.addMenu("Move to split");
     splitMenu->setEnabled(hasSelection);
+    const auto sharedSplit = selection.shared<std::optional<core::Split>>(
+        [](const core::ImageRecord& image) { return std::optional(image.split); });
+    const auto addSplit = [&](const QString& name, std::optional<core::Split> split) {
+        QAction* action =
+            splitMenu->addAction(name, &page, [&page, split] { page.moveSelectionToSplit(split); });
+        action->setCheckable(true);
+        action->setChecked(sharedSplit && *sharedSplit == split);
+    };
     for (core::Split split : {core::Split::Train, core::Split::Val, core::Split::Test}) {
-        splitMenu->addAction(core::splitName(split), &page,
-                             [&page, split] { page.moveSelectionToSplit(split); });
+        addSplit(core::splitName(split), split);
     }
-    splitMenu->addAction("(none)", &page, [&page] { page.moveSelectionToSplit(std::nullopt); });
+    addSplit("(none)", std::nullopt);
     menu.addSeparator();
     menu.addAction("Exclude from training", &page, [&page] { page.setSelectionExcluded(true); })
-        ->setEnabled(hasSelection);
+        ->setEnabled(selection.any([](const core::ImageRecord& image) { return !image.excluded; }));
     menu.addAction("Include in training", &page, [&page] { page.setSelectionExcluded(false); })
-        ->setEnabled(hasSelection);
+        ->setEnabled(selection.any([](const core::ImageRecord& image) { return image.excluded; }));
     menu.addSeparator();
     const QList<qint64> watched = session.watchedImages();
-    const QList<qint64> selected = page.selectedImageIds();
     const bool allWatched =
-        hasSelection && std::all_of(selected.begin(), selected.end(),
-                                    [&](qint64 id) { return watched.contains(id); });
+        hasSelection &&
+        std::all_of(selection.images.begin(), selection.images.end(),
+                    [&](const core::ImageRecord& image) { return watched.contains(image.id); });
     menu.addAction(allWatched ? "Stop watching during training\tW" : "Watch during training\tW",
                    &page, &DataPage::toggleSelectionWatched)
         ->setEnabled(hasSelection);
     menu.addSeparator();
     menu.addAction("Select all shown", page.grid(), &QListView::selectAll);
-    menu.exec(globalPosition);
+    return built;
+}
+
+void execImageGridMenu(DataPage& page, ProjectSession& session, const QPoint& globalPosition) {
+    std::unique_ptr<QMenu> menu(buildImageGridMenu(page, session));
+    menu->exec(globalPosition);
 }
 
 }  // namespace fovea::ui

@@ -219,6 +219,7 @@ QVariant ImageListModel::data(const QModelIndex& index, int role) const {
             }
             const QString split = image.split ? QString(core::splitName(*image.split)) : "(none)";
             lines << "Split: " + (image.classId || !image.split ? split : split + " once labeled");
+            if (image.excluded) lines << "Excluded from training and export";
             if (image.missing) lines << "Missing: the file is no longer on disk.";
             if (image.error) lines << "Unreadable: " + QString::fromStdString(*image.error);
             return lines.join('\n');
@@ -237,6 +238,8 @@ QVariant ImageListModel::data(const QModelIndex& index, int role) const {
             return image.suggestion ? m_classes.value(image.suggestion->classId).colour : QColor();
         case SuggestionConfidenceRole:
             return image.suggestion ? QVariant(image.suggestion->confidence) : QVariant();
+        case ExcludedRole:
+            return image.excluded;
         case SplitRole:
             return image.split ? QString(core::splitName(*image.split)) : QString();
         case SplitBadgeRole:

@@ -42,6 +42,7 @@ class ImageListModel : public QAbstractListModel {
         // The split the thumbnail's badge names: a labeled image's (an unlabeled one is not
         // trained on, whatever split it will go to once labeled), else empty.
         SplitBadgeRole,
+        ExcludedRole,  // bool: kept in the project but left out of training and export
     };
     // The drag format of a selection: the image ids as text, one per line.
     static constexpr const char* kImageIdsMimeType = "application/x-fovea-image-ids";

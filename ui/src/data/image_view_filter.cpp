@@ -39,6 +39,9 @@ core::ImageFilter ImageViewFilter::toImageFilter() const {
             filter.labeled = core::Require::No;
             filter.order = core::ImageOrder::LabelNext;
             break;
+        case Kind::Excluded:
+            filter.excluded = core::Require::Yes;
+            break;
     }
     return filter;
 }
@@ -68,6 +71,8 @@ bool ImageViewFilter::matches(const core::ImageRecord& record) const {
                    record.suggestion->confidence >= minConfidence();
         case Kind::LabelNext:
             return !record.classId;
+        case Kind::Excluded:
+            return record.excluded;
     }
     return true;
 }

@@ -18,6 +18,7 @@ struct ImageViewFilter {
         Unreadable,
         Suggested,  // unlabeled images whose suggestion is at least minConfidencePercent sure
         LabelNext,  // unlabeled images, the most useful to label first (ImageOrder::LabelNext)
+        Excluded,   // left out of training and export
     };
     Kind kind = Kind::All;
     core::ClassId classId = 0;               // Kind::Class

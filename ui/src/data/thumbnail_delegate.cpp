@@ -99,6 +99,16 @@ void ThumbnailDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opt
         painter->setPen(Qt::white);
         painter->drawText(tag, Qt::AlignCenter, split);
     }
+    if (index.data(ImageListModel::ExcludedRole).toBool()) {
+        // Dimmed, as out of play, and said in words: the tag is what a search for it finds.
+        painter->fillRect(square, QColor(255, 255, 255, 140));
+        const QString text = "excluded";
+        const int width = painter->fontMetrics().horizontalAdvance(text) + 8;
+        const QRect tag(square.left() + 2, square.bottom() - 15, width, 14);
+        painter->fillRect(tag, QColor(90, 90, 90, 220));
+        painter->setPen(Qt::white);
+        painter->drawText(tag, Qt::AlignCenter, text);
+    }
     if (index.data(ImageListModel::WatchedRole).toBool()) {
         const QRect tag(square.left() + 2, square.top() + 2, 38, 14);
         painter->fillRect(tag, QColor(255, 127, 14, 220));
