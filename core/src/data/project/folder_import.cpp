@@ -147,6 +147,9 @@ Result<ImportReport> importFolder(ProjectStore& store, const fs::path& root,
         if (!detected) return detected.error();
         layout = detected.value();
     }
+    // A detection project's images have boxes, not a class each: folder names give no labels
+    // (detection_import.h reads the boxes of a folder).
+    if (store.projectTask() == ProjectTask::Detection) layout = FolderLayout::Flat;
     auto scan = import::scanFolder(folder, layout, options.progress, options.cancel);
     if (!scan) return scan.error();
     std::vector<ScannedRoot> roots;

@@ -13,6 +13,7 @@ target_sources(fovea_core_data PRIVATE
     src/data/project/import_common.cpp
     src/data/project/project_paths.cpp
     src/data/project/project_store.cpp
+    src/data/project/project_store_boxes.cpp
     src/data/project/project_store_classes.cpp
     src/data/project/project_store_import.cpp
     src/data/project/project_store_suggestions.cpp

@@ -38,11 +38,13 @@ using store::splitFromColumn;
 // this long means something is stuck, and the user gets an error instead of a frozen app.
 constexpr int kBusyTimeoutMs = 5000;
 
-// Images with their suggestion, if any (schema step 2): every column named by its table.
+// Images with their suggestion, if any (schema step 2), and their box count (step 3; an index
+// lookup per row): every column named by its table.
 const char* const kImageColumns =
     "images.id, images.path, images.class_id, images.split, images.excluded, images.missing, "
     "images.error, images.width, images.height, images.file_size, images.mtime_ns, "
-    "suggestions.class_id, suggestions.confidence";
+    "suggestions.class_id, suggestions.confidence, images.annotated, "
+    "(SELECT count(*) FROM boxes WHERE boxes.image_id = images.id)";
 const char* const kImagesWithSuggestions =
     " FROM images LEFT JOIN suggestions ON suggestions.image_id = images.id";
 
@@ -76,6 +78,8 @@ ImageRecord readImage(const sqlite::Statement& row, const fs::path& directory) {
     if (!record.classId && !row.columnIsNull(11)) {
         record.suggestion = SuggestedLabel{row.columnInt64(11), row.columnDouble(12)};
     }
+    record.annotated = row.columnInt64(13) != 0;
+    record.boxCount = row.columnInt64(14);
     return record;
 }
 
@@ -105,7 +109,13 @@ WhereClause whereClause(const ImageFilter& filter) {
         where.integers.push_back(*filter.classId);
         add("images.class_id = ?" + std::to_string(where.integers.size()));
     }
+    if (filter.boxClassId) {
+        where.integers.push_back(*filter.boxClassId);
+        add("EXISTS (SELECT 1 FROM boxes WHERE boxes.image_id = images.id AND boxes.class_id = ?" +
+            std::to_string(where.integers.size()) + ")");
+    }
     addRequire(where.sql, filter.labeled, "images.class_id IS NOT NULL", "images.class_id IS NULL");
+    addRequire(where.sql, filter.annotated, "images.annotated = 1", "images.annotated = 0");
     addRequire(where.sql, filter.hasSplit, "images.split IS NOT NULL", "images.split IS NULL");
     addRequire(where.sql, filter.excluded, "images.excluded = 1", "images.excluded = 0");
     addRequire(where.sql, filter.missing, "images.missing = 1", "images.missing = 0");
@@ -162,16 +172,21 @@ ProjectStore::~ProjectStore() = default;
 
 int ProjectStore::schemaVersion() { return static_cast<int>(schema::migrations().size()); }
 
-Result<ProjectStore> ProjectStore::create(const fs::path& dir) { return openOrCreate(dir, true); }
+Result<ProjectStore> ProjectStore::create(const fs::path& dir, ProjectTask task) {
+    return openOrCreate(dir, true, task);
+}
 
-Result<ProjectStore> ProjectStore::open(const fs::path& dir) { return openOrCreate(dir, false); }
+Result<ProjectStore> ProjectStore::open(const fs::path& dir) {
+    return openOrCreate(dir, false, ProjectTask::Classification);
+}
 
 bool ProjectStore::exists(const fs::path& dir) {
     std::error_code ec;
     return fs::is_regular_file(dir / kProjectDatabaseName, ec);
 }
 
-Result<ProjectStore> ProjectStore::openOrCreate(const fs::path& dir, bool create) {
+Result<ProjectStore> ProjectStore::openOrCreate(const fs::path& dir, bool create,
+                                                ProjectTask task) {
     const fs::path folder = paths::normalisedAbsolute(dir);
     const fs::path file = folder / kProjectDatabaseName;
     std::error_code ec;
@@ -247,12 +262,24 @@ Result<ProjectStore> ProjectStore::openOrCreate(const fs::path& dir, bool create
     if (auto migrated = schema::migrate(db, schema::migrations()); !migrated) {
         return fail(migrated.error());
     }
+    // The migrations make every database a classification project; a new detection project is
+    // switched right after (a failure removes the file, so none is left half-made).
+    if (create && task == ProjectTask::Detection) {
+        if (auto set = db.exec("UPDATE project SET task = 'detection'"); !set) {
+            return fail(Error{"Cannot create the project: " + set.error().message});
+        }
+    }
+    auto stored = store::readTask(db);
+    if (!stored) return fail(Error{"Cannot read " + file.string() + ": " + stored.error().message});
+    impl->task = stored.value();
     return ProjectStore(std::move(impl));
 }
 
 const fs::path& ProjectStore::directory() const { return m_impl->directory; }
 
 fs::path ProjectStore::databasePath() const { return m_impl->db.file(); }
+
+ProjectTask ProjectStore::projectTask() const { return m_impl->task; }
 
 // --- Images ---
 
@@ -300,7 +327,17 @@ Result<std::int64_t> ProjectStore::imageCount(const ImageFilter& filter) const {
 Result<std::vector<ClassCounts>> ProjectStore::classCounts() const {
     auto classList = classes();
     if (!classList) return classList.error();
-    auto statement = m_impl->db.prepare(R"sql(
+    // One row per (class, image): an image's label, or in a detection project each class it has
+    // boxes of, plus a NULL class for each image not annotated yet.
+    const char* const kClassificationRows =
+        "SELECT class_id, split, excluded, missing, error "
+        "FROM images";
+    const char* const kDetectionRows =
+        "SELECT labels.class_id, split, excluded, missing, error FROM images JOIN "
+        "(SELECT DISTINCT image_id, class_id FROM boxes) AS labels ON labels.image_id = images.id "
+        "UNION ALL SELECT NULL, split, excluded, missing, error FROM images WHERE annotated = 0";
+    auto statement = m_impl->db.prepare(
+        std::string(R"sql(
 SELECT class_id, count(*),
        sum(CASE WHEN usable AND split = 'train' THEN 1 ELSE 0 END),
        sum(CASE WHEN usable AND split = 'val' THEN 1 ELSE 0 END),
@@ -310,8 +347,9 @@ SELECT class_id, count(*),
        sum(CASE WHEN error IS NOT NULL AND excluded = 0 THEN 1 ELSE 0 END)
 FROM (SELECT class_id, split, excluded, missing, error,
              (excluded = 0 AND missing = 0 AND error IS NULL) AS usable
-      FROM images)
-GROUP BY class_id)sql");
+      FROM ()sql") +
+        (m_impl->task == ProjectTask::Detection ? kDetectionRows : kClassificationRows) +
+        "))\nGROUP BY class_id");
     std::unordered_map<ClassId, ClassCounts> byClass;
     ClassCounts unlabeled;
     while (true) {
@@ -348,6 +386,9 @@ GROUP BY class_id)sql");
 Result<void> ProjectStore::setLabel(const std::vector<ImageId>& ids,
                                     std::optional<ClassId> classId) {
     return m_impl->write("Cannot set the label", [&]() -> Result<void> {
+        if (classId && m_impl->task == ProjectTask::Detection) {
+            return Error{"a detection project labels images with boxes, not with one class"};
+        }
         if (classId) {
             if (auto required = requireClass(m_impl->db, *classId); !required) return required;
         }

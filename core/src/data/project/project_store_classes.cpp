@@ -181,6 +181,9 @@ Result<void> ProjectStore::mergeClasses(ClassId from, ClassId into) {
             m_impl->db.prepare("UPDATE suggestions SET class_id = ? WHERE class_id = ?");
         resuggest.bind(1, into).bind(2, from);
         if (auto done = resuggest.run(); !done) return done;
+        auto rebox = m_impl->db.prepare("UPDATE boxes SET class_id = ? WHERE class_id = ?");
+        rebox.bind(1, into).bind(2, from);
+        if (auto done = rebox.run(); !done) return done;
         auto remove = m_impl->db.prepare("DELETE FROM classes WHERE id = ?");
         remove.bind(1, from);
         return remove.run();
@@ -197,6 +200,10 @@ Result<void> ProjectStore::deleteClass(ClassId id) {
         auto unsuggest = m_impl->db.prepare("DELETE FROM suggestions WHERE class_id = ?");
         unsuggest.bind(1, id);
         if (auto done = unsuggest.run(); !done) return done;
+        // Boxes go with their class as labels do (the schema's RESTRICT would refuse it).
+        auto unbox = m_impl->db.prepare("DELETE FROM boxes WHERE class_id = ?");
+        unbox.bind(1, id);
+        if (auto done = unbox.run(); !done) return done;
         auto remove = m_impl->db.prepare("DELETE FROM classes WHERE id = ?");
         remove.bind(1, id);
         return remove.run();

@@ -15,6 +15,8 @@ namespace fovea::core {
 struct ProjectStore::Impl {
     std::filesystem::path directory;
     sqlite::Database db;
+    // Read once at open: no call changes it after creation.
+    ProjectTask task = ProjectTask::Classification;
 
     // Runs `body` in one transaction; the error says what was attempted.
     template <class Body>
@@ -42,6 +44,15 @@ Result<std::optional<ClassId>> classIdByName(sqlite::Database& db, const std::st
 // Inserts a class with a valid, unused name at the end of the display order, with the first
 // palette colour no class has.
 Result<ClassId> insertClass(sqlite::Database& db, const std::string& name);
+
+// The task as stored (schema step 3).
+Result<ProjectTask> readTask(sqlite::Database& db);
+// Refuses box changes in a classification project.
+Result<void> requireDetection(ProjectTask task, const std::string& directory);
+// Checks one box before it is written: finite, positive size; the reason otherwise.
+Result<void> checkBox(const ProjectBox& box);
+// Replaces an image's boxes and annotated flag inside the caller's transaction (checked first).
+Result<void> replaceBoxes(sqlite::Database& db, ImageId image, const ImageAnnotation& annotation);
 
 }  // namespace store
 }  // namespace fovea::core

@@ -88,9 +88,9 @@ struct ImportStatements {
 // to `result`.
 class ImportWriter {
   public:
-    ImportWriter(sqlite::Database& db, const fs::path& directory,
+    ImportWriter(sqlite::Database& db, const fs::path& directory, ProjectTask task,
                  const std::vector<ClassInfo>& classes, ImportBatchResult& result)
-        : m_db(db), m_directory(directory), m_result(result), m_statements(db) {
+        : m_db(db), m_directory(directory), m_task(task), m_result(result), m_statements(db) {
         for (const auto& info : classes) {
             m_classIds[info.name] = info.id;
             m_classNames[info.id] = info.name;
@@ -106,7 +106,9 @@ class ImportWriter {
 
     Result<void> writeItem(const ImportItem& item, ExistingLabels existingLabels) {
         std::optional<ClassId> classId;
-        if (item.className) {
+        // A detection project takes the images of a folder or CSV import but not their labels:
+        // its images have boxes, and a folder name says nothing about where the objects are.
+        if (item.className && m_task == ProjectTask::Classification) {
             auto ensured = ensureClass(*item.className, item.path);
             if (!ensured) return ensured.error();
             classId = ensured.value();
@@ -114,9 +116,13 @@ class ImportWriter {
         const std::string stored = paths::toStored(item.path, m_directory);
         auto found = findStored(stored);
         if (!found) return found.error();
-        if (!found.value()) return insertImage(stored, item, classId);
+        if (!found.value()) {
+            if (auto inserted = insertImage(stored, item, classId); !inserted) return inserted;
+            return writeBoxes(m_db.lastInsertRowId(), item);
+        }
         const StoredImage& image = *found.value();
         if (auto refreshed = refreshFileFacts(item, image); !refreshed) return refreshed;
+        if (auto boxed = writeBoxes(image.id, item); !boxed) return boxed;
         switch (existingLabels) {
             case ExistingLabels::Keep:
                 return {};
@@ -157,6 +163,35 @@ class ImportWriter {
     }
 
   private:
+    // The file's boxes replace the image's (detection imports only).
+    Result<void> writeBoxes(ImageId id, const ImportItem& item) {
+        if (!item.boxes) return {};
+        if (m_task != ProjectTask::Detection) {
+            return Error{"boxes can only be imported into a detection project"};
+        }
+        ImageAnnotation annotation{true, {}};
+        for (const ImportedBox& imported : *item.boxes) {
+            auto classId = ensureClass(imported.className, item.path);
+            if (!classId) return classId.error();
+            if (!classId.value()) continue;  // an impossible class name: noted as a conflict
+            ProjectBox box;
+            box.classId = *classId.value();
+            box.x = imported.x;
+            box.y = imported.y;
+            box.w = imported.w;
+            box.h = imported.h;
+            box.crowd = imported.crowd;
+            box.difficult = imported.difficult;
+            annotation.boxes.push_back(box);
+        }
+        if (auto replaced = store::replaceBoxes(m_db, id, annotation); !replaced) {
+            return Error{item.path.string() + ": " + replaced.error().message};
+        }
+        ++m_result.annotationsApplied;
+        m_result.boxesWritten += annotation.boxes.size();
+        return {};
+    }
+
     // The class for a label the import gives; nullopt (with a conflict noted) when the name
     // cannot be a class name, so the image comes in unlabeled instead of failing all.
     Result<std::optional<ClassId>> ensureClass(const std::string& raw, const fs::path& path) {
@@ -278,6 +313,7 @@ class ImportWriter {
 
     sqlite::Database& m_db;
     const fs::path& m_directory;
+    ProjectTask m_task;
     ImportBatchResult& m_result;
     ImportStatements m_statements;
     std::unordered_map<std::string, ClassId> m_classIds;
@@ -291,7 +327,7 @@ Result<ImportBatchResult> ProjectStore::applyImport(const ImportBatch& batch) {
     auto written = m_impl->write("Cannot save the import", [&]() -> Result<void> {
         auto current = classes();
         if (!current) return current.error();
-        ImportWriter writer(m_impl->db, m_impl->directory, current.value(), result);
+        ImportWriter writer(m_impl->db, m_impl->directory, m_impl->task, current.value(), result);
         if (auto created = writer.createClasses(batch.classOrder); !created) return created;
         for (const ImportItem& item : batch.items) {
             if (auto done = writer.writeItem(item, batch.existingLabels); !done) return done;

@@ -62,4 +62,15 @@ std::optional<FolderLayout> parseFolderLayoutName(std::string_view name) {
     return std::nullopt;
 }
 
+const char* projectTaskName(ProjectTask task) {
+    return task == ProjectTask::Detection ? "detection" : "classification";
+}
+
+std::optional<ProjectTask> parseProjectTaskName(std::string_view name) {
+    const std::string lower = lowerTrimmed(name);
+    if (lower == "classification") return ProjectTask::Classification;
+    if (lower == "detection") return ProjectTask::Detection;
+    return std::nullopt;
+}
+
 }  // namespace fovea::core

@@ -51,6 +51,34 @@ CREATE TABLE suggestions (
 );
 CREATE INDEX suggestions_by_class ON suggestions (class_id);
 )sql",
+        // 3: detection projects (issue 24). The task lives in a one-row table rather than in
+        // settings, which are free-form and may be edited; every project made before this step
+        // is a classification project. Boxes are in pixels of the upright image (after EXIF
+        // orientation), rows in drawing order by id. A box goes with its image; a class that
+        // boxes use is deleted with them explicitly (ProjectStore::deleteClass), the RESTRICT
+        // only guards against a forgotten path. `annotated` tells a background image (annotated,
+        // no boxes) from one nobody has looked at.
+        R"sql(
+CREATE TABLE project (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    task TEXT NOT NULL CHECK (task IN ('classification', 'detection'))
+);
+INSERT INTO project (id, task) VALUES (1, 'classification');
+ALTER TABLE images ADD COLUMN annotated INTEGER NOT NULL DEFAULT 0 CHECK (annotated IN (0, 1));
+CREATE TABLE boxes (
+    id INTEGER PRIMARY KEY,
+    image_id INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+    class_id INTEGER NOT NULL REFERENCES classes (id) ON DELETE RESTRICT,
+    x REAL NOT NULL,
+    y REAL NOT NULL,
+    w REAL NOT NULL CHECK (w > 0),
+    h REAL NOT NULL CHECK (h > 0),
+    crowd INTEGER NOT NULL DEFAULT 0 CHECK (crowd IN (0, 1)),
+    difficult INTEGER NOT NULL DEFAULT 0 CHECK (difficult IN (0, 1))
+);
+CREATE INDEX boxes_by_image ON boxes (image_id);
+CREATE INDEX boxes_by_class ON boxes (class_id);
+)sql",
     };
     return steps;
 }

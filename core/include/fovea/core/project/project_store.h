@@ -32,9 +32,10 @@ class ProjectStore {
     // The newest schema this build reads and writes (PRAGMA user_version).
     static int schemaVersion();
 
-    // Creates `dir` when needed and a new, empty project in it. Refused when the folder already
-    // holds a project.
-    static Result<ProjectStore> create(const std::filesystem::path& dir);
+    // Creates `dir` when needed and a new, empty project for `task` in it. Refused when the
+    // folder already holds a project.
+    static Result<ProjectStore> create(const std::filesystem::path& dir,
+                                       ProjectTask task = ProjectTask::Classification);
     // Opens the project in `dir`, upgrading an older schema in one transaction. Refused, leaving
     // the file untouched, when the database was written by a newer Fovea or is not a Fovea
     // project database at all.
@@ -50,6 +51,8 @@ class ProjectStore {
 
     const std::filesystem::path& directory() const;  // absolute
     std::filesystem::path databasePath() const;
+    // Fixed when the project was created (projects older than detection are classification).
+    ProjectTask projectTask() const;
 
     // --- Classes ---
     // In display order.
@@ -61,9 +64,12 @@ class ProjectStore {
     Result<void> setClassColour(ClassId id, const std::string& colour);  // "#rrggbb"
     // `order` lists every class id once, in the new display order.
     Result<void> reorderClasses(const std::vector<ClassId>& order);
-    // Relabels the images of `from` as `into`, then deletes `from`.
+    // Relabels the images (and boxes) of `from` as `into`, then deletes `from`.
     Result<void> mergeClasses(ClassId from, ClassId into);
-    // Deletes the class; its images become unlabeled.
+    // Deletes the class; its images become unlabeled. In a detection project its boxes go with
+    // it, as a classification project's labels do; their images stay annotated (for the classes
+    // left, an image whose only boxes went is a background image). Save boxesOfClass() first
+    // to undo it.
     Result<void> deleteClass(ClassId id);
 
     // --- Images ---
@@ -73,7 +79,8 @@ class ProjectStore {
     // One entry per class in display order (zeros included), then one for unlabeled images.
     Result<std::vector<ClassCounts>> classCounts() const;
 
-    // Bulk changes: all ids or none (an unknown id refuses the whole call).
+    // Bulk changes: all ids or none (an unknown id refuses the whole call). A detection project
+    // refuses labels (its images have boxes instead); clearing one is allowed.
     Result<void> setLabel(const std::vector<ImageId>& ids, std::optional<ClassId> classId);
     Result<void> setSplit(const std::vector<ImageId>& ids, std::optional<Split> split);
     Result<void> setSplits(const std::vector<std::pair<ImageId, Split>>& assignments);
@@ -103,6 +110,32 @@ class ProjectStore {
         const std::vector<ImageId>& ids);
     Result<void> clearSuggestions();
 
+    // --- Boxes (detection projects; a classification project refuses every change) ---
+    // One image's boxes in drawing order (ids ascending), and whether it is annotated.
+    Result<ImageAnnotation> annotation(ImageId image) const;
+    Result<std::vector<ProjectBox>> boxes(ImageId image) const;
+    // Replaces all of the image's boxes and its annotated flag in one transaction: what an undo
+    // command writes back. New boxes get new ids. Refused, changing nothing, for an unknown
+    // image or class, a box of non-finite or non-positive size, or boxes on an image marked not
+    // annotated. Boxes are not clipped to the image: the caller knows its upright size.
+    Result<void> setAnnotation(ImageId image, const ImageAnnotation& annotation);
+    // setAnnotation(image, {true, boxes}): an empty list makes it a background image.
+    Result<void> setBoxes(ImageId image, const std::vector<ProjectBox>& boxes);
+    // Marks images annotated (background when they have no boxes) or not; marking an image
+    // with boxes not annotated is refused.
+    Result<void> setAnnotated(const std::vector<ImageId>& ids, bool annotated);
+    // One box at a time (drawing); addBox marks its image annotated.
+    Result<BoxId> addBox(ImageId image, const ProjectBox& box);
+    Result<void> updateBox(BoxId id, const ProjectBox& box);  // class, geometry and flags
+    Result<void> removeBox(BoxId id);                         // the image stays annotated
+    // Every box of the class, with its image (to undo deleteClass).
+    Result<std::vector<std::pair<ImageId, ProjectBox>>> boxesOfClass(ClassId id) const;
+    // One entry per class in display order, zeros included.
+    Result<std::vector<ClassBoxCounts>> classBoxCounts() const;
+    // (image, boxes) for every image with at least one box, by image id; ImageRecord::boxCount
+    // has the same figure per image.
+    Result<std::vector<std::pair<ImageId, std::int64_t>>> boxCounts() const;
+
     // --- Settings (free-form key/value pairs kept with the project) ---
     Result<std::optional<std::string>> setting(const std::string& key) const;
     Result<void> setSetting(const std::string& key, const std::string& value);
@@ -118,7 +151,8 @@ class ProjectStore {
   private:
     struct Impl;
     explicit ProjectStore(std::unique_ptr<Impl> impl);
-    static Result<ProjectStore> openOrCreate(const std::filesystem::path& dir, bool create);
+    static Result<ProjectStore> openOrCreate(const std::filesystem::path& dir, bool create,
+                                             ProjectTask task);
 
     std::unique_ptr<Impl> m_impl;
 };

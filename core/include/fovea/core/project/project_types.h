@@ -14,6 +14,16 @@ namespace fovea::core {
 // row exists), so they can be kept in views and undo stacks.
 using ImageId = std::int64_t;
 using ClassId = std::int64_t;
+using BoxId = std::int64_t;
+
+// What a project labels (issue 24): a class per image, or boxes around objects. Chosen when the
+// project is created and never changed; projects made before detection existed are
+// classification projects.
+enum class ProjectTask { Classification, Detection };
+
+// "classification", "detection": the database and command-line spelling.
+const char* projectTaskName(ProjectTask task);
+std::optional<ProjectTask> parseProjectTaskName(std::string_view name);
 
 // The dataset split an image belongs to; "no split" is std::nullopt where a split is optional.
 enum class Split { Train, Val, Test };
@@ -77,6 +87,39 @@ struct ImageRecord {
     std::int64_t mtimeNs = 0;     // modification time at the last scan, ns since the epoch
     // A model's suggestion, for an unlabeled image only (labeled images never show one).
     std::optional<SuggestedLabel> suggestion;
+    // Detection projects: whether someone (or an import) has annotated the image. Annotated
+    // with no boxes is a background image, an intended negative; not annotated means nobody has
+    // looked yet. Always false in classification projects.
+    bool annotated = false;
+    std::int64_t boxCount = 0;  // detection projects: the image's boxes (the grid's badge)
+};
+
+// One object box of a detection project. Coordinates are floats in pixels of the image as shown
+// (after EXIF orientation), origin at the top-left corner of the top-left pixel: a box over the
+// whole of a 640x480 image is x=0, y=0, w=640, h=480 (as detection::Box).
+struct ProjectBox {
+    BoxId id = 0;  // assigned by the store; ignored when boxes are written
+    ClassId classId = 0;
+    float x = 0;
+    float y = 0;
+    float w = 0;             // > 0
+    float h = 0;             // > 0
+    bool crowd = false;      // COCO iscrowd: a group of objects, not scored as missed
+    bool difficult = false;  // VOC difficult: annotated but not scored
+};
+
+// Everything a detection project knows about one image's objects: what an undo command saves
+// before a change and writes back to undo it.
+struct ImageAnnotation {
+    bool annotated = false;         // see ImageRecord::annotated; true whenever boxes is not empty
+    std::vector<ProjectBox> boxes;  // in drawing (or file) order
+};
+
+// Per class of a detection project, for the class list.
+struct ClassBoxCounts {
+    ClassId classId = 0;
+    std::int64_t boxes = 0;   // boxes of this class
+    std::int64_t images = 0;  // images with at least one of them
 };
 
 // A condition on a yes/no property: don't care, only with it, only without it.
@@ -102,6 +145,10 @@ struct ImageFilter {
     Require suggested = Require::Any;
     double minSuggestionConfidence = 0;
     std::string pathContains;  // substring of the path as stored (relative inside the project)
+    // Detection projects: Yes: annotated images (background images included); No: images nobody
+    // has annotated yet.
+    Require annotated = Require::Any;
+    std::optional<ClassId> boxClassId;  // detection: only images with a box of this class
     ImageOrder order = ImageOrder::Import;
     std::size_t offset = 0;
     std::size_t limit = 0;  // 0: no limit
@@ -118,6 +165,9 @@ inline ImageFilter usableImages() {
 
 // Per-class figures for the class list. "Usable" images are those training can read: not
 // excluded, not missing, without an error; the split columns count usable images only.
+// Detection projects count, per class, the images holding at least one box of it (an image
+// with two classes counts in both), and as "unlabeled" the images not annotated yet;
+// background images count in no class.
 struct ClassCounts {
     std::optional<ClassId> classId;  // std::nullopt: the unlabeled images
     std::int64_t total = 0;          // every image with this label
@@ -148,6 +198,17 @@ struct ProbedHeader {
     std::optional<std::string> error;  // why the file is not a usable image
 };
 
+// A box as an import names it: by class name (the class is created when new).
+struct ImportedBox {
+    std::string className;
+    float x = 0;  // pixels of the upright image, as ProjectBox
+    float y = 0;
+    float w = 0;
+    float h = 0;
+    bool crowd = false;
+    bool difficult = false;
+};
+
 struct ImportItem {
     std::filesystem::path path;  // absolute, lexically normal
     std::uintmax_t fileSize = 0;
@@ -159,6 +220,10 @@ struct ImportItem {
     std::optional<Split> split;
     bool splitGiven = false;  // false: the import says nothing about splits (e.g. a CSV without
                               // a split column), so existing splits are never touched
+    // Detection imports: the image's boxes from the annotation file, which replace whatever the
+    // project had for it (and mark it annotated: no boxes is a background image). nullopt: the
+    // import says nothing about boxes, the stored ones are kept.
+    std::optional<std::vector<ImportedBox>> boxes;
 };
 
 // What an import may do to labels and splits of images the project already has.
@@ -187,12 +252,14 @@ struct ImportConflict {
 };
 
 struct ImportBatchResult {
-    std::size_t added = 0;          // images new to the project
-    std::size_t updated = 0;        // known images whose file changed (re-probed)
-    std::size_t returned = 0;       // known images that were missing and are back
-    std::size_t markedMissing = 0;  // known images now flagged missing
-    std::size_t labelsApplied = 0;  // labels set on images the project already had
-    std::size_t splitsApplied = 0;  // splits set on images the project already had
+    std::size_t added = 0;               // images new to the project
+    std::size_t updated = 0;             // known images whose file changed (re-probed)
+    std::size_t returned = 0;            // known images that were missing and are back
+    std::size_t markedMissing = 0;       // known images now flagged missing
+    std::size_t labelsApplied = 0;       // labels set on images the project already had
+    std::size_t splitsApplied = 0;       // splits set on images the project already had
+    std::size_t annotationsApplied = 0;  // detection: images whose boxes the import replaced
+    std::size_t boxesWritten = 0;        // detection: boxes stored by the import
     std::vector<std::string> classesCreated;
     std::vector<ImportConflict> conflicts;  // labels/splits kept because they disagree
 };
