@@ -4,6 +4,7 @@
 // learning-rate range test's curve and suggestion; the watch set's predictions per epoch; the
 // charts redrawing a resumed run's earlier batches.
 #include <QApplication>
+#include <QClipboard>
 #include <QDateTime>
 #include <QDir>
 #include <QDoubleSpinBox>
@@ -483,6 +484,8 @@ class TrainPageTest : public QObject {
         fovea::ui::TrainPage* page = window.trainPage();
         QString command;
         QString commandForTwo;
+        QString copied;
+        bool writtenBeforeCopy = true;
         QTimer::singleShot(200, this, [&] {
             auto* dialog =
                 qobject_cast<fovea::ui::ClusterCommandDialog*>(QApplication::activeModalWidget());
@@ -491,6 +494,11 @@ class TrainPageTest : public QObject {
             dialog->findChild<QSpinBox*>("clusterMachinesSpin")->setValue(2);
             dialog->findChild<QLineEdit*>("clusterAddressEdit")->setText("node-a");
             commandForTwo = dialog->command();
+            // Opening wrote nothing; Copy Command writes the settings the command reads.
+            const QString file = command.section(" --settings ", 1).section(' ', 0, 0);
+            writtenBeforeCopy = QFileInfo::exists(file);
+            dialog->findChild<QPushButton*>("copyClusterCommandButton")->click();
+            copied = QApplication::clipboard()->text();
             if (qEnvironmentVariableIsSet("FOVEA_TEST_SCREENSHOTS")) {
                 dialog->grab().save(qEnvironmentVariable("FOVEA_TEST_SCREENSHOTS") +
                                     "/cluster-command.png");
@@ -506,6 +514,8 @@ class TrainPageTest : public QObject {
                      qPrintable(runButton->text()));
         }
         button->click();
+        QVERIFY(!writtenBeforeCopy);
+        QCOMPARE(copied, commandForTwo);
         QVERIFY2(command.startsWith("torchrun --nnodes 1 --nproc_per_node 2 "),
                  qPrintable(command));
         QVERIFY2(command.contains(" --no_python fovea-cli train --settings "), qPrintable(command));

@@ -18,7 +18,8 @@
 namespace fovea::ui {
 
 ClusterCommandDialog::ClusterCommandDialog(QString settingsFile, QString runFolder,
-                                           QString logFolder, QWidget* parent)
+                                           QString logFolder,
+                                           std::function<QString()> writeSettings, QWidget* parent)
     : QDialog(parent),
       m_settingsFile(std::move(settingsFile)),
       m_runFolder(std::move(runFolder)),
@@ -27,15 +28,17 @@ ClusterCommandDialog::ClusterCommandDialog(QString settingsFile, QString runFold
       m_processes(new QSpinBox(this)),
       m_address(new QLineEdit(QSysInfo::machineHostName(), this)),
       m_port(new QSpinBox(this)),
-      m_command(new QPlainTextEdit(this)) {
+      m_command(new QPlainTextEdit(this)),
+      m_status(new QLabel(this)),
+      m_writeSettings(std::move(writeSettings)) {
     setObjectName("clusterCommandDialog");
     setWindowTitle("Cluster Command");
     auto* intro = new QLabel(
         "Starts this run as a distributed one (PyTorch's torchrun; fovea-cli joins its process "
         "group). Every machine needs this project at the same path, on a shared filesystem. "
         "Run the command on the first machine; on the others, the same with --node_rank 1, "
-        "2, …. The batch size is per process. The Runs page lists the run, and Follow there "
-        "shows it as it goes.",
+        "2, …. The batch size is per process. Copy Command writes the settings file it reads. "
+        "The Runs page lists the run, and Follow there shows it as it goes.",
         this);
     intro->setWordWrap(true);
     m_machines->setObjectName("clusterMachinesSpin");
@@ -61,8 +64,10 @@ ClusterCommandDialog::ClusterCommandDialog(QString settingsFile, QString runFold
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     QPushButton* copy = buttons->addButton("Copy Command", QDialogButtonBox::ActionRole);
     copy->setObjectName("copyClusterCommandButton");
-    connect(copy, &QPushButton::clicked, this,
-            [this] { QApplication::clipboard()->setText(command()); });
+    connect(copy, &QPushButton::clicked, this, &ClusterCommandDialog::copyCommand);
+    m_status->setObjectName("clusterCommandStatus");
+    m_status->setWordWrap(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
     for (QSpinBox* spin : {m_machines, m_processes, m_port}) {
@@ -73,11 +78,22 @@ ClusterCommandDialog::ClusterCommandDialog(QString settingsFile, QString runFold
     layout->addWidget(intro);
     layout->addLayout(form);
     layout->addWidget(m_command, 1);
+    layout->addWidget(m_status);
     layout->addWidget(buttons);
     updateCommand();
 }
 
 QString ClusterCommandDialog::command() const { return m_command->toPlainText(); }
+
+void ClusterCommandDialog::copyCommand() {
+    const QString error = m_writeSettings ? m_writeSettings() : QString();
+    if (!error.isEmpty()) {
+        m_status->setText("Cannot write the settings file: " + error);
+        return;
+    }
+    QApplication::clipboard()->setText(command());
+    m_status->setText("Copied. The settings are in " + m_settingsFile);
+}
 
 void ClusterCommandDialog::updateCommand() {
     ClusterLaunch launch;

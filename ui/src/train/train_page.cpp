@@ -590,15 +590,15 @@ void TrainPage::openClusterCommand() {
     const QDir cluster(QDir(m_session->folder()).filePath("cluster"));
     const QString settingsFile =
         cluster.filePath(QFileInfo(runFolder).fileName() + "-settings.json");
-    QDir().mkpath(cluster.path());
-    auto written = core::files::writeFileAtomically(settingsFile.toStdString(),
-                                                    core::toJson(r.settings).dump(2) + "\n");
-    if (!written) {
-        appendLog("Cannot write the cluster settings: " +
-                  QString::fromStdString(written.error().message));
-        return;
-    }
-    ClusterCommandDialog dialog(settingsFile, runFolder, cluster.filePath("torchrun-logs"), this);
+    // Written when the command is copied, not on opening: a look at the command leaves no file.
+    const auto writeSettings = [settingsFile, cluster, settings = r.settings]() -> QString {
+        if (!QDir().mkpath(cluster.path())) return "cannot create " + cluster.path();
+        auto written = core::files::writeFileAtomically(settingsFile.toStdString(),
+                                                        core::toJson(settings).dump(2) + "\n");
+        return written ? QString() : QString::fromStdString(written.error().message);
+    };
+    ClusterCommandDialog dialog(settingsFile, runFolder, cluster.filePath("torchrun-logs"),
+                                writeSettings, this);
     dialog.exec();
 }
 
