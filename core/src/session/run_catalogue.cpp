@@ -77,6 +77,7 @@ void readStatus(const fs::path& folder, RunListing& listing) {
         listing.status = RunStatus::Finished;
     } else if (outcome == "stopped") {
         listing.status = RunStatus::Stopped;
+        listing.trainingSeconds += summary.value("unfinished_epoch_seconds", 0.0);
     } else {
         listing.status = RunStatus::Failed;  // diverged, or an outcome this version does not know
         if (listing.message.empty()) listing.message = "ended as " + outcome;

@@ -189,6 +189,28 @@ TEST(TrainingRun, TheRunListShowsAStoppedRunThenTheSameRunFinishedAfterItsResume
     EXPECT_GT(seconds, 0);
 }
 
+TEST(TrainingRun, AStoppedRunCountsTheTimeOfItsUnfinishedEpoch) {
+    const test::TempFolder folder("fovea-training-run-stopped");
+    writeImageFolder(folder / "images", 8);  // 12 training images: 3 batches of 4
+    RunSettings settings = tinySettings(folder / "images", 2);
+    settings.training.reportEveryBatches = 1;
+    const fs::path run = folder / "runs" / "stopped";
+    TrainingControl control;
+    TrainingRunHooks hooks;
+    hooks.training.onBatch = [&](const BatchProgress&) { control.requestStop(); };
+    ASSERT_TRUE(runTraining(settings, run, false, control, hooks));
+
+    auto listing = readRunListing(run);
+    ASSERT_TRUE(listing) << listing.error().message;
+    EXPECT_EQ(listing.value().status, RunStatus::Stopped);
+    EXPECT_EQ(listing.value().epochsDone, 0);
+    // Listed with the time it trained (it read 0 s: no epoch had ended).
+    const auto summary = nlohmann::json::parse(fileText(run / "summary.json"));
+    const double unfinished = summary.at("unfinished_epoch_seconds");
+    EXPECT_GT(unfinished, 0);
+    EXPECT_DOUBLE_EQ(listing.value().trainingSeconds, unfinished);
+}
+
 TEST(RunEstimate, IsWithinAFactorOfTheRunItEstimates) {
     const test::TempFolder folder("fovea-run-estimate");
     writeImageFolder(folder / "images", 16);

@@ -46,6 +46,7 @@ nlohmann::json toJson(const TrainingSummary& s) {
                            {"history", history},
                            {"feature_cache_hits", s.featureCacheHits},
                            {"feature_cache_misses", s.featureCacheMisses}};
+    if (s.unfinishedEpochSeconds > 0) json["unfinished_epoch_seconds"] = s.unfinishedEpochSeconds;
     if (s.bestEpoch) {
         json["best_epoch"] = *s.bestEpoch;
         json["best_metric"] = s.bestMetric;

@@ -19,9 +19,9 @@ namespace {
 namespace F = torch::nn::functional;
 using Clock = std::chrono::steady_clock;
 
-double secondsSince(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds(Clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
+
+double secondsSince(Clock::time_point start) { return seconds(Clock::now() - start); }
 
 // Remaining time at the average speed of this session's steps.
 double estimateRemaining(Clock::time_point start, std::int64_t stepsDone, std::int64_t stepsLeft) {
@@ -57,10 +57,12 @@ Trainer::Impl::RunEnd Trainer::Impl::trainEpoch(TrainingControl& control, std::i
             // Every rank asks the others first: Ctrl-C reaches each at its own moment, and a
             // rank that stopped on its own word alone would leave the others waiting in a
             // collective. A stop that comes during the pause is seen at the next batch.
-            if (anyRankStopping(control)) return stopInEpoch(epoch, summary);
+            if (anyRankStopping(control)) {
+                return stopInEpoch(epoch, summary, seconds(beforePause - timing.epochStart));
+            }
             control.waitWhilePaused();
         } else if (!control.waitWhilePaused()) {
-            return stopInEpoch(epoch, summary);
+            return stopInEpoch(epoch, summary, seconds(beforePause - timing.epochStart));
         }
         // A pause is not training time: speeds, ETAs and the epoch's duration leave it out.
         const Clock::duration paused = Clock::now() - beforePause;
@@ -159,8 +161,9 @@ void Trainer::Impl::reportBatch(std::int64_t epoch, double loss, const Timing& t
     m_callbacks->onBatch(progress);
 }
 
-Trainer::Impl::RunEnd Trainer::Impl::stopInEpoch(std::int64_t epoch,
-                                                 const TrainingSummary& summary) {
+Trainer::Impl::RunEnd Trainer::Impl::stopInEpoch(std::int64_t epoch, TrainingSummary summary,
+                                                 double unfinishedSeconds) {
+    summary.unfinishedEpochSeconds = unfinishedSeconds;
     syncEpochSums();
     if (auto saved = saveCheckpoint(); !saved) return saved.error();
     return endRun(summary, TrainingOutcome::Stopped,

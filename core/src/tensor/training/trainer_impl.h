@@ -104,7 +104,8 @@ class Trainer::Impl {
     torch::Tensor trainBatch(const Batch& batch);
     void reportBatch(std::int64_t epoch, double loss, const Timing& timing) const;
     // Saves a checkpoint where the epoch stopped and ends the run.
-    RunEnd stopInEpoch(std::int64_t epoch, const TrainingSummary& summary);
+    // `unfinishedSeconds`: the training time spent in this epoch so far (pauses left out).
+    RunEnd stopInEpoch(std::int64_t epoch, TrainingSummary summary, double unfinishedSeconds);
     // Metrics, validation, best weights, then checkpoint and early stop.
     RunEnd endEpoch(std::int64_t epoch, const Timing& timing, const TrainingSummary& summary);
     EpochReport trainingReport(std::int64_t epoch, const Timing& timing) const;

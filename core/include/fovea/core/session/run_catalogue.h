@@ -37,7 +37,8 @@ struct RunListing {
     std::string created;          // UTC, ISO 8601 (config.json's; else the folder's time)
     std::int64_t epochsDone = 0;  // rows of metrics.csv
     std::int64_t epochsPlanned = 0;
-    double trainingSeconds = 0;  // the epochs' own durations, pauses left out
+    // The epochs' own durations, pauses left out, and the unfinished epoch's of a stopped run.
+    double trainingSeconds = 0;
     std::optional<double> bestValidationAccuracy;
     std::optional<double> bestValidationLoss;
     bool hasModel = false;       // model.safetensors: Evaluate, Predict and Export can use it

@@ -71,6 +71,9 @@ struct TrainingSummary {
     std::string message;  // e.g. why it diverged
     std::int64_t epochsCompleted = 0;
     std::int64_t steps = 0;
+    // A stopped run's time in the epoch it did not finish (pauses left out); the finished
+    // epochs' times are in `history`.
+    double unfinishedEpochSeconds = 0;
     std::vector<EpochReport> history;
     std::optional<std::int64_t> bestEpoch;
     double bestMetric = 0;
