@@ -293,6 +293,24 @@ class MainWindowTest : public QObject {
             QVERIFY2(errorsShownIn(&dialog).first().contains("is not a folder"),
                      qPrintable(errorsShownIn(&dialog).first()));
         }
+        {
+            // The project goes with the images unless another folder is typed: the field stays
+            // empty (its placeholder says where), so typing there starts a new path instead of
+            // appending to the images one.
+            fovea::ui::NewProjectDialog dialog(&window);
+            dialog.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+            auto* images = dialog.findChild<QLineEdit*>("imagesFolderEdit");
+            auto* project = dialog.findChild<QLineEdit*>("projectFolderEdit");
+            QTest::keyClicks(images, temp.path());
+            QCOMPARE(project->text(), QString());
+            QVERIFY2(project->placeholderText().contains(temp.path()),
+                     qPrintable(project->placeholderText()));
+            QCOMPARE(dialog.projectFolder(), temp.path());
+            QTest::keyClicks(project, temp.path() + "/elsewhere");
+            QCOMPARE(dialog.projectFolder(), temp.path() + "/elsewhere");
+            QCOMPARE(dialog.imagesFolder(), temp.path());
+        }
     }
 
     void openingAMissingFolderFailsWithItsName() {

@@ -94,10 +94,9 @@ SuggestionBar::SuggestionBar(QWidget* parent)
     m_measureButton->setToolTip("What \"Label next\" puts first, from the next Suggest or Refresh");
     m_measureButton->setPopupMode(QToolButton::InstantPopup);
     auto* measureMenu = new QMenu(m_measureButton);
-    // The order is made by Suggest and Refresh: the choice shows from the next of them on.
-    measureMenu->addSection(
-        "From the next Suggest or Refresh, Label next puts first the images "
-        "whose");
+    // Short: a section's title does not widen the menu, and the long one was cut. The button's
+    // tooltip says that the choice shows from the next Suggest or Refresh.
+    measureMenu->addSection("Label next puts first images whose");
     const auto addMeasure = [&](const QString& text, core::UncertaintyMeasure measure,
                                 const QString& name) {
         QAction* action = measureMenu->addAction(text);

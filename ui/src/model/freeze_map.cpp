@@ -163,6 +163,9 @@ void FreezeMap::buildTree() {
     m_tree->setAlternatingRowColors(true);
     m_tree->setContextMenuPolicy(Qt::CustomContextMenu);
     m_tree->header()->setStretchLastSection(false);
+    // Layer paths are long ("features.2.conv.0.0 (Conv2d)"): cut in the middle, both the block
+    // they start with and the type they end with stay readable.
+    m_tree->setTextElideMode(Qt::ElideMiddle);
     m_tree->header()->setSectionResizeMode(kNameColumn, QHeaderView::Stretch);
     m_tree->header()->setSectionResizeMode(kParametersColumn, QHeaderView::ResizeToContents);
     m_tree->header()->setSectionResizeMode(kMultiplierColumn, QHeaderView::ResizeToContents);
@@ -360,9 +363,11 @@ void FreezeMap::rebuildTree() {
             child->setData(kParametersColumn, Qt::DisplayRole, qint64{layer.parameters});
             child->setTextAlignment(kParametersColumn, Qt::AlignRight | Qt::AlignVCenter);
             child->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
-            child->setToolTip(kNameColumn, QString("Follows its block '%1' (freezing works per "
-                                                   "block).\n%2")
-                                               .arg(name, joined(layer.tensors, "\n")));
+            // The whole name too: a long path is cut in the narrow column.
+            child->setToolTip(
+                kNameColumn, QString("%1\nFollows its block '%2' (freezing works "
+                                     "per block).\n%3")
+                                 .arg(child->text(kNameColumn), name, joined(layer.tensors, "\n")));
         }
         if (name == current) m_tree->setCurrentItem(item);
     }

@@ -45,7 +45,9 @@ NewProjectDialog::NewProjectDialog(QWidget* parent) : QDialog(parent) {
     m_images->setPlaceholderText("A folder of images; sub-folders named by class become labels");
     m_project = new QLineEdit(this);
     m_project->setObjectName("projectFolderEdit");
-    m_project->setPlaceholderText("Where the project database is kept");
+    // Empty while the project goes with the images: the placeholder says where. A copy of the
+    // images path in the field invited typing a name onto its end (".../photosmy-project").
+    m_project->setPlaceholderText("In the images folder; or choose where the project is kept");
     m_note = new QLabel(this);
     m_note->setObjectName("newProjectNote");
     m_note->setWordWrap(true);
@@ -68,12 +70,14 @@ NewProjectDialog::NewProjectDialog(QWidget* parent) : QDialog(parent) {
     resize(620, sizeHint().height());
 
     connect(m_images, &QLineEdit::textEdited, this, [this](const QString& folder) {
-        if (!m_projectEdited) m_project->setText(folder);
+        m_project->setPlaceholderText(
+            folder.trimmed().isEmpty()
+                ? QString("In the images folder; or choose where the project is kept")
+                : QString("%1 (the images folder)").arg(folder.trimmed()));
         m_showProblems = true;
         updateState();
     });
     connect(m_project, &QLineEdit::textEdited, this, [this] {
-        m_projectEdited = true;
         m_showProblems = true;
         updateState();
     });
@@ -82,7 +86,10 @@ NewProjectDialog::NewProjectDialog(QWidget* parent) : QDialog(parent) {
 }
 
 QString NewProjectDialog::imagesFolder() const { return m_images->text().trimmed(); }
-QString NewProjectDialog::projectFolder() const { return m_project->text().trimmed(); }
+QString NewProjectDialog::projectFolder() const {
+    const QString chosen = m_project->text().trimmed();
+    return chosen.isEmpty() ? imagesFolder() : chosen;
+}
 
 void NewProjectDialog::setImagesFolder(const QString& folder) {
     m_images->setText(folder);
@@ -100,8 +107,6 @@ void NewProjectDialog::updateState() {
         problem =
             "Choose a folder of images (the project is kept in it unless you choose another "
             "project folder), or only a project folder to start without images.";
-    } else if (project.isEmpty()) {
-        problem = "Choose a project folder.";
     } else if (core::ProjectStore::exists(project.toStdString())) {
         problem = QString("%1 already holds a project: use File ▸ Open Project.").arg(project);
     }

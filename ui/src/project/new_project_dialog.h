@@ -28,7 +28,6 @@ class NewProjectDialog : public QDialog {
     QLineEdit* m_project;
     QLabel* m_note;
     QPushButton* m_okButton = nullptr;
-    bool m_projectEdited = false;  // stop following the image folder once the user chose
     // Problems are shown once the user typed or pressed Create, not over a dialog just opened
     // with its fields empty (issue 21).
     bool m_showProblems = false;
