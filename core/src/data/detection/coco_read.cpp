@@ -128,8 +128,12 @@ class CocoReader {
                 continue;
             }
             m_imageIndex[*id] = m_result.images.size();
-            m_result.images.push_back(
-                {fs::path(name->get<std::string>()).lexically_normal(), *width, *height, {}});
+            m_result.images.push_back({fs::path(name->get<std::string>()).lexically_normal(),
+                                       *width,
+                                       *height,
+                                       {},
+                                       m_file,
+                                       lineOf("images", i)});
         }
     }
 

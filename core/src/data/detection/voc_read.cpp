@@ -62,7 +62,9 @@ class VocFileReader {
         ImageBoxes image{(relativeFolder / filename).lexically_normal(),
                          static_cast<int>(*width),
                          static_cast<int>(*height),
-                         {}};
+                         {},
+                         m_file,
+                         0};
         for (const pugi::xml_node object : root.children("object")) {
             if (auto box = readObject(object, image.width, image.height)) {
                 classIndex(m_result.classes, box->className);

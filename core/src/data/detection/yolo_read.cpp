@@ -199,8 +199,9 @@ Result<BoxAnnotations> readYoloFolder(const fs::path& imagesFolder, const fs::pa
             result.problems.push_back({imagesFolder / image, 0, size.error().message});
             continue;
         }
-        ImageBoxes entry{image, size.value().width, size.value().height, {}};
+        ImageBoxes entry{image, size.value().width, size.value().height, {}, {}, 0};
         if (fs::exists(labelFile, ec)) {
+            entry.source = labelFile;
             Result<std::string> text = files::readWholeFile(labelFile);
             if (!text) {
                 result.problems.push_back({labelFile, 0, text.error().message});

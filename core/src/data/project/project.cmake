@@ -5,6 +5,9 @@ target_sources(fovea_core_data PRIVATE
     src/data/project/csv_export.cpp
     src/data/project/csv_format.cpp
     src/data/project/csv_import.cpp
+    src/data/project/detection_export.cpp
+    src/data/project/detection_import.cpp
+    src/data/project/detection_source.cpp
     src/data/project/fashion_mnist.cpp
     src/data/project/folder_import.cpp
     src/data/project/folder_scan.cpp

@@ -21,9 +21,11 @@ BoxAnnotations sampleAnnotations() {
          480,
          {{"person", 10.25f, 20.5f, 100.75f, 200.125f},
           {"dog", 0, 0, 640, 480},
-          {"traffic light", 600.4f, 3.3f, 39.6f, 17.7f}}},
-        {"sub/b.jpg", 64, 48, {{"dog", 1, 2, 3, 4}}},
-        {"sub/empty.png", 16, 16, {}},
+          {"traffic light", 600.4f, 3.3f, 39.6f, 17.7f}},
+         {},
+         0},
+        {"sub/b.jpg", 64, 48, {{"dog", 1, 2, 3, 4}}, {}, 0},
+        {"sub/empty.png", 16, 16, {}, {}, 0},
     };
     return annotations;
 }

@@ -41,6 +41,12 @@ struct ImageBoxes {
     int width = 0;  // pixels, after EXIF orientation
     int height = 0;
     std::vector<Box> boxes;  // in file order; an image without boxes is a background image
+    // Where the image is described, for problems found later (an importer that cannot find the
+    // image file): the annotation file (YOLO: the label file, empty for an image without one)
+    // and the 1-based line of its entry (COCO: its "images" element; 0 when the whole file is
+    // about it, as for VOC and YOLO).
+    std::filesystem::path source;
+    int line = 0;
 };
 
 // One thing a reader skipped, or a writer could not express.
