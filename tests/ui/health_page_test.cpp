@@ -343,7 +343,7 @@ class HealthPageTest : public QObject {
         int drawn = 0;
         for (int i = 0; i < map->plot()->graphCount(); ++i) {
             const QString name = map->plot()->graph(i)->name();
-            if (name != "outlier" && name != "selected")
+            if (name != "ringed: outlier" && name != "selected")
                 drawn += map->plot()->graph(i)->dataCount();
         }
         QCOMPARE(drawn, map->pointCount());

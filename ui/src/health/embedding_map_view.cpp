@@ -112,7 +112,8 @@ void EmbeddingMapView::showMap(const std::vector<core::ImageId>& images,
     } else if (images.empty()) {
         m_note->setText("The map shows after a check.");
     } else {
-        m_note->setText(QString("%1 images as the network sees them: near points look alike. "
+        m_note->setText(QString("%1 images as the network sees them: near points look alike; "
+                                "hollow ones are unlabeled, in the class a model suggests. "
                                 "%2 ringed as outliers. Hover a point for its image, click to "
                                 "select it, double-click to show it on the Data page; drag and "
                                 "wheel to move and zoom.")
@@ -196,9 +197,17 @@ void EmbeddingMapView::recolour() {
                               QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(colour, 1.5),
                                               Qt::NoBrush, kPointSize));
             graph->setData(it->second.first, it->second.second);
-            if (!labeled.count(info.id)) continue;  // its only entry: keep it in the legend
+            // One legend entry per class, its filled points; what hollow means is an entry
+            // of its own below.
             graph->removeFromLegend();
         }
+    }
+    if (!suggested.empty()) {
+        // No points of its own: a legend entry saying what a hollow point is.
+        addPointGraph(
+            m_plot, "hollow: suggested class",
+            QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(palette().color(QPalette::Text), 1.5),
+                            Qt::NoBrush, kPointSize));
     }
     if (!greyX.isEmpty()) {
         addPointGraph(m_plot, "unlabeled",
@@ -207,7 +216,7 @@ void EmbeddingMapView::recolour() {
             ->setData(greyX, greyY);
     }
     if (!ringX.isEmpty()) {
-        addPointGraph(m_plot, "outlier",
+        addPointGraph(m_plot, "ringed: outlier",
                       QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(kOutlierColour, 2),
                                       Qt::NoBrush, 3 * kPointSize))
             ->setData(ringX, ringY);
