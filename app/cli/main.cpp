@@ -58,9 +58,7 @@ struct Commands {
     std::string layersArch;
     bool layersJson = false;
     CLI::App* layers = nullptr;
-    std::filesystem::path importFolder;
-    std::filesystem::path importProject;
-    bool importJson = false;
+    fovea::cli::ImportOptions importOptions;
     CLI::App* import = nullptr;
     fovea::cli::TrainOptions trainOptions;
     CLI::App* train = nullptr;
@@ -108,11 +106,7 @@ void addSetupCommands(CLI::App& app, Commands& c) {
     c.layers->add_option("--arch", c.layersArch, "architecture")->required();
     fovea::cli::addJsonFlag(c.layers, c.layersJson);
 
-    c.import = app.add_subcommand("import", "Scan an image folder into a project");
-    c.import->add_option("DIR", c.importFolder, "image folder")->required();
-    c.import->add_option("--project", c.importProject, "project folder (created when missing)")
-        ->required();
-    fovea::cli::addJsonFlag(c.import, c.importJson);
+    c.import = fovea::cli::addImportCommand(app, c.importOptions);
 }
 
 void addModelCommands(CLI::App& app, Commands& c) {
@@ -132,9 +126,7 @@ int runParsedCommand(const Commands& c) {
     if (c.prepareWeights->parsed()) return fovea::cli::runPrepareOfflineWeights(c.prepare);
     if (c.models->parsed()) return fovea::cli::runModels(c.modelsJson);
     if (c.layers->parsed()) return fovea::cli::runLayers(c.layersArch, c.layersJson);
-    if (c.import->parsed()) {
-        return fovea::cli::runImport(c.importFolder, c.importProject, c.importJson);
-    }
+    if (c.import->parsed()) return fovea::cli::runImport(c.importOptions);
     if (c.train->parsed()) return fovea::cli::runTrain(c.trainOptions);
     if (c.lrFind->parsed()) return fovea::cli::runLrFind(c.lrFindOptions);
     if (c.eval->parsed()) return fovea::cli::runEval(c.evalOptions);
