@@ -31,9 +31,12 @@
 #include "evaluate/evaluate_page.h"
 #include "evaluate/image_tile_delegate.h"
 #include "evaluate/run_evaluation.h"
+#include "export/export_page.h"
 #include "fovea/core/image/heatmap_overlay.h"
 #include "fovea/ui/main_window.h"
 #include "model/model_page.h"
+#include "predict/model_predictor.h"
+#include "predict/predict_page.h"
 #include "project/project_session.h"
 #include "runs/run_choice_dialog.h"
 #include "train/train_page.h"
@@ -473,6 +476,8 @@ class EvaluatePageTest : public QObject {
         // Evaluate evaluates it again.
         const QString run = page->runFolder();
         page->closeRun();
+        window.predictPage()->clearModel();
+        window.exportPage()->clearSource();
         QVERIFY(page->runFolder().isEmpty());
         int listed = -1;
         QTimer::singleShot(200, this, [&] {
@@ -488,6 +493,10 @@ class EvaluatePageTest : public QObject {
         QCOMPARE(listed, 1);
         QCOMPARE(page->runFolder(), run);
         QVERIFY(evaluated.wait(120000));
+        // The other run pages show the run chosen here (they pointed at different runs).
+        QCOMPARE(window.exportPage()->source(), run);
+        QTRY_VERIFY_WITH_TIMEOUT(window.predictPage()->predictor(), 60000);  // loads in the back
+        QCOMPARE(window.predictPage()->predictor()->source(), run);
     }
 };
 

@@ -30,6 +30,7 @@
 #include "fovea/core/project/project_store.h"
 #include "fovea/core/session/run_catalogue.h"
 #include "fovea/core/torch_runtime.h"
+#include "fovea/core/training/run_folder_layout.h"
 #include "fovea/ui/recent_projects.h"
 #include "health/health_page.h"
 #include "model/model_page.h"
@@ -176,6 +177,7 @@ void MainWindow::buildPages() {
                 if (m_closeWhenTrainingEnds) close();
             });
     connectRunsPage();
+    connectRunChoices();
     m_predictPage = new PredictPage(m_pages);
     addPage("Predict", m_predictPage);
     m_exportPage = new ExportPage(m_pages);
@@ -308,6 +310,27 @@ void MainWindow::showImageOnDataPage(qint64 id) {
         m_dataPage->selectImages({id});
     }
     showPage("Data");
+}
+
+void MainWindow::connectRunChoices() {
+    // One run on Evaluate, Predict and Export: a run chosen on one of them is shown on the
+    // others (they pointed at different runs). A bundle or model file chosen on Predict stays
+    // there: the others need a run's validation images.
+    const auto follow = [this](QWidget* from, const QString& folder) {
+        if (!QFileInfo(QDir(folder).filePath(core::run_layout::kConfigFile)).isFile()) return;
+        if (from != m_evaluatePage) m_evaluatePage->evaluateRun(folder);
+        if (from != m_predictPage) m_predictPage->setModelSource(folder);
+        if (from != m_exportPage) m_exportPage->setSource(folder);
+        statusBar()->showMessage(
+            QString("Evaluate, Predict and Export show run %1.").arg(QFileInfo(folder).fileName()),
+            8000);
+    };
+    connect(m_evaluatePage, &EvaluatePage::runChosen, this,
+            [this, follow](const QString& folder) { follow(m_evaluatePage, folder); });
+    connect(m_predictPage, &PredictPage::runChosen, this,
+            [this, follow](const QString& folder) { follow(m_predictPage, folder); });
+    connect(m_exportPage, &ExportPage::runChosen, this,
+            [this, follow](const QString& folder) { follow(m_exportPage, folder); });
 }
 
 void MainWindow::openRun(const QString& runFolder) {

@@ -216,7 +216,9 @@ void EvaluatePage::chooseRun() {
          "the confusion matrix, each class's figures and the images it gets wrong.",
          "Evaluate"},
         m_runFolder, this);
-    if (!chosen.isEmpty()) evaluateRun(chosen);
+    if (chosen.isEmpty()) return;
+    evaluateRun(chosen);
+    Q_EMIT runChosen(chosen);
 }
 
 void EvaluatePage::onJobFinished(bool ok, const QString& message) {

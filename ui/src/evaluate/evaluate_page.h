@@ -65,6 +65,9 @@ class EvaluatePage : public QWidget {
     ClassChooser* classChooser() const { return m_chooser; }
 
   Q_SIGNALS:
+    // The user chose `folder` with this page's own button (a run folder, a bundle or a model
+    // file): the window shows a run on the other run pages too.
+    void runChosen(const QString& folder);
     void evaluated();
     void failed(const QString& message);
 

@@ -71,7 +71,9 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
              "checked against the model on the run's validation images.",
              "Choose"},
             m_source, this);
-        if (!chosen.isEmpty()) setSource(chosen);
+        if (chosen.isEmpty()) return;
+        setSource(chosen);
+        Q_EMIT runChosen(chosen);
     });
 
     auto* formats = new QVBoxLayout;

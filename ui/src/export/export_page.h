@@ -47,6 +47,9 @@ class ExportPage : public QWidget {
     const ExportOutcome& lastOutcome() const { return m_outcome; }
 
   Q_SIGNALS:
+    // The user chose `folder` with this page's own button (a run folder, a bundle or a model
+    // file): the window shows a run on the other run pages too.
+    void runChosen(const QString& folder);
     void exported(bool ok, const QString& message);
 
   private:

@@ -109,7 +109,9 @@ QHBoxLayout* PredictPage::buildToolBar() {
              "probabilities, and Grad-CAM shows where it looked.",
              "Open", /*bundles=*/true, /*modelFiles=*/true},
             m_predictor ? m_predictor->source() : QString(), this);
-        if (!chosen.isEmpty()) setModelSource(chosen);
+        if (chosen.isEmpty()) return;
+        setModelSource(chosen);
+        Q_EMIT runChosen(chosen);
     });
     auto* addImages = new QPushButton("Add Images…", this);
     m_addImagesButton = addImages;

@@ -69,6 +69,9 @@ class PredictPage : public QWidget {
     int gradCamsShown() const { return m_gradCams; }
 
   Q_SIGNALS:
+    // The user chose `folder` with this page's own button (a run folder, a bundle or a model
+    // file): the window shows a run on the other run pages too.
+    void runChosen(const QString& folder);
     void modelLoaded();
     void predicted();
     void failed(const QString& message);

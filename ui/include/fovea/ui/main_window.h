@@ -88,6 +88,7 @@ class MainWindow : public QMainWindow {
     void buildStatusBar();
     void onSessionChanged(ProjectSession* session);
     void connectRunsPage();
+    void connectRunChoices();
     // Shows the image on the Data page (from the Health page), clearing a filter that hides it.
     void showImageOnDataPage(qint64 id);
     // Evaluate, Predict and Export show the model of this run.
