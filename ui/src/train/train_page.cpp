@@ -522,16 +522,22 @@ bool TrainPage::followRun(const QString& runFolder, QString* error) {
 
 bool TrainPage::isFollowing() const { return m_follower->isFollowing(); }
 
+void TrainPage::showRunHistory(const core::RunListing& run, const core::ScalarCurves& curves,
+                               const std::vector<core::EpochReport>& epochs) {
+    m_charts->clear();
+    // Where its epochs end on the step axis, as the writer counts steps (a distributed run's
+    // ranks each count their shard's batches).
+    if (run.config) m_charts->setStepsPerEpoch(run.config->epochSteps());
+    m_charts->addBatchHistory(curves);
+    for (const core::EpochReport& epoch : epochs) m_charts->addEpoch(epoch, m_runEpochs);
+    m_progress->setValue(
+        static_cast<int>(1000 * run.epochsDone / std::max<qint64>(1, m_runEpochs)));
+}
+
 void TrainPage::onFollowedUpdate(const FollowedRun& run) {
     const core::RunListing& listing = run.listing;
     m_runEpochs = std::max<qint64>(1, listing.epochsPlanned);
-    m_charts->clear();
-    // Steps per epoch as the writer counts them (a distributed run's ranks each count their
-    // shard's).
-    if (listing.config) m_charts->setStepsPerEpoch(listing.config->epochSteps());
-    m_charts->addBatchHistory(run.curves);
-    for (const core::EpochReport& epoch : run.epochs) m_charts->addEpoch(epoch, m_runEpochs);
-    m_progress->setValue(static_cast<int>(1000 * listing.epochsDone / m_runEpochs));
+    showRunHistory(listing, run.curves, run.epochs);
     const QString name = QString::fromStdString(listing.name);
     m_progressLabel->setText(listing.status == core::RunStatus::Running
                                  ? QString("Following %1: %2 of %3 epochs done (trained elsewhere)")
@@ -640,14 +646,7 @@ bool TrainPage::resumeRun(const QString& runFolder, QString* error) {
     r.watchFiles = m_watchSet->files();
     if (!launch(r, error)) return false;
     setSettings(r.settings);  // the form shows what the resumed run trains with
-    // Its earlier batches and epochs, where they were on the step axis.
-    m_charts->setStepsPerEpoch(run.config->epochSteps());
-    m_charts->addBatchHistory(core::readTensorBoardScalars(run.folder));
-    for (const core::EpochReport& epoch : core::readRunMetrics(run.folder)) {
-        m_charts->addEpoch(epoch, m_runEpochs);
-    }
-    m_progress->setValue(
-        static_cast<int>(1000 * run.epochsDone / std::max<qint64>(1, m_runEpochs)));
+    showRunHistory(run, core::readTensorBoardScalars(run.folder), core::readRunMetrics(run.folder));
     m_progressLabel->setText(QString("Resuming %1 from epoch %2/%3…")
                                  .arg(QString::fromStdString(run.name))
                                  .arg(run.epochsDone + 1)

@@ -5,7 +5,9 @@
 #include <functional>
 #include <optional>
 
+#include "fovea/core/session/run_catalogue.h"
 #include "fovea/core/session/run_estimate.h"
+#include "fovea/core/training/tensorboard_reader.h"
 #include "train/training_events.h"
 #include "train/training_request.h"
 
@@ -109,9 +111,12 @@ class TrainPage : public QWidget {
     void noteUnfinishedRun(const core::RunListing& run);
     // A new run's folder in the project's runs/, named by the time and the architecture.
     QString newRunFolder(const QString& architecture) const;
-    // Cluster Command…: writes the settings file and shows the torchrun command.
+    // Cluster…: shows the torchrun command for these settings (Copy Command writes their file).
     void openClusterCommand();
     void onFollowedUpdate(const FollowedRun& run);
+    // A recorded run's batches and epochs on the charts and its progress (resumed or followed).
+    void showRunHistory(const core::RunListing& run, const core::ScalarCurves& curves,
+                        const std::vector<core::EpochReport>& epochs);
     void loadSettings();
     void onStarted(const QString& runFolder, const QStringList& classes, qint64 trainImages,
                    qint64 validationImages);
