@@ -4,7 +4,6 @@
 #include <unordered_map>
 
 #include "embedding_backbone.h"
-#include "fovea/core/models/network.h"
 
 namespace fovea::core {
 namespace {
@@ -83,14 +82,20 @@ Result<CheckupReport> runDatasetCheckup(const ProjectStore& store, const Checkup
                                               report("embedding"), options.cancel);
     if (!embedded) return embedded.error();
 
+    // Each image's vector by its id (images that could not be read have none).
+    const auto byImage = [&images](ImageEmbeddings& embeddings) {
+        std::unordered_map<ImageId, std::vector<float>> out;
+        for (std::size_t i = 0; i < embeddings.vectors.size(); ++i) {
+            if (!embeddings.vectors[i].empty()) {
+                out[images.value()[i].id] = std::move(embeddings.vectors[i]);
+            }
+        }
+        return out;
+    };
     HealthOptions health = options.health;
     health.cancel = options.cancel;
     health.progress = report("fingerprinting");
-    for (std::size_t i = 0; i < files.size(); ++i) {
-        if (!embedded.value().vectors[i].empty()) {
-            health.embeddings[images.value()[i].id] = std::move(embedded.value().vectors[i]);
-        }
-    }
+    health.embeddings = byImage(embedded.value());
     auto checked = checkDatasetHealth(store, health);
     if (!checked) return checked.error();
 
@@ -104,28 +109,21 @@ Result<CheckupReport> runDatasetCheckup(const ProjectStore& store, const Checkup
     // Labels are checked on general features where the weights have them (the offline
     // weights' ImageNet blocks, as Refresh uses): their top was tuned for another task and
     // separates few classes, so a probe on it doubts many right labels.
-    // A trained model's own features are its task's; only published weights have a general part.
-    NetworkImpl& network = *backbone.value().model.network;
-    const std::size_t generalBlocks = options.backbone.model.empty()
-                                          ? generalFeatureBlocks(network, options.backbone.weights)
-                                          : 0;
-    std::unordered_map<ImageId, std::vector<float>> labelFeatures;
-    if (generalBlocks == 0) {
-        labelFeatures = out.embeddings;
-    } else {
+    const std::size_t generalBlocks =
+        detail::generalFeatureDepth(backbone.value(), options.backbone);
+    const std::unordered_map<ImageId, std::vector<float>>* labelFeatures = &out.embeddings;
+    std::unordered_map<ImageId, std::vector<float>> generalFeatures;
+    if (generalBlocks > 0) {
         backbone.value().blocks = generalBlocks;
         auto features =
             detail::embedWithBackbone(backbone.value(), files, store.directory() / "cache",
                                       report("label features"), options.cancel);
         if (!features) return features.error();
-        for (std::size_t i = 0; i < files.size(); ++i) {
-            if (!features.value().vectors[i].empty()) {
-                labelFeatures[images.value()[i].id] = std::move(features.value().vectors[i]);
-            }
-        }
+        generalFeatures = byImage(features.value());
+        labelFeatures = &generalFeatures;
     }
     if (options.progress) options.progress("label issues", 0, 0);
-    auto check = findLabelIssues(store, images.value(), labelFeatures, options.labelIssues);
+    auto check = findLabelIssues(store, images.value(), *labelFeatures, options.labelIssues);
     if (!check) return check.error();
     out.health.labelIssues = std::move(check.value().issues);
     out.health.labelsChecked = check.value().checked;

@@ -39,15 +39,20 @@ Result<EmbeddingBackbone> loadEmbeddingBackbone(const HealthBackbone& backbone,
     NetworkImpl& network = *loaded.value().model.network;
     network.setPreprocessing(atImageSize(network.preprocessing(), size));
     loaded.value().description += " at " + std::to_string(network.preprocessing().cropSize) + " px";
-    // A trained model's own features are its task's; only published weights have a general part.
-    if (depth == EmbeddingDepth::GeneralFeatures && backbone.model.empty()) {
-        loaded.value().blocks = generalFeatureBlocks(network, backbone.weights);
+    if (depth == EmbeddingDepth::GeneralFeatures) {
+        loaded.value().blocks = generalFeatureDepth(loaded.value(), backbone);
         if (loaded.value().blocks > 0) {
             loaded.value().description +=
                 ", features of " + network.blocks()[loaded.value().blocks - 1].name;
         }
     }
     return loaded;
+}
+
+std::size_t generalFeatureDepth(EmbeddingBackbone& loaded, const HealthBackbone& backbone) {
+    // A trained model's own features are its task's; only published weights have a general part.
+    if (!backbone.model.empty()) return 0;
+    return generalFeatureBlocks(*loaded.model.network, backbone.weights);
 }
 
 Result<ImageEmbeddings> embedWithBackbone(EmbeddingBackbone& backbone,

@@ -34,6 +34,11 @@ Result<EmbeddingBackbone> loadEmbeddingBackbone(const HealthBackbone& backbone,
                                                 EmbeddingDepth depth,
                                                 const std::atomic<bool>* cancel);
 
+// How many blocks of `backbone` give general features (generalFeatureBlocks): for published
+// weights only, 0 for a trained model (its features are its own task's) or weights without such
+// a part.
+std::size_t generalFeatureDepth(EmbeddingBackbone& loaded, const HealthBackbone& backbone);
+
 // Embeds `files` with `backbone`, cached in `cacheFolder` (the project's cache/).
 Result<ImageEmbeddings> embedWithBackbone(EmbeddingBackbone& backbone,
                                           const std::vector<std::filesystem::path>& files,
