@@ -497,6 +497,23 @@ class EvaluatePageTest : public QObject {
         QCOMPARE(window.exportPage()->source(), run);
         QTRY_VERIFY_WITH_TIMEOUT(window.predictPage()->predictor(), 60000);  // loads in the back
         QCOMPARE(window.predictPage()->predictor()->source(), run);
+
+        // And from Export's Choose Run…: Predict and Evaluate follow.
+        evaluated.clear();
+        window.predictPage()->clearModel();
+        window.exportPage()->clearSource();
+        QTimer::singleShot(200, this, [&] {
+            auto* dialog =
+                qobject_cast<fovea::ui::RunChoiceDialog*>(QApplication::activeModalWidget());
+            if (!dialog) return;
+            dialog->setModelSource(run);
+            dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();
+        });
+        window.exportPage()->findChild<QPushButton*>("chooseExportSourceButton")->click();
+        QCOMPARE(window.exportPage()->source(), run);
+        QTRY_VERIFY_WITH_TIMEOUT(window.predictPage()->predictor(), 60000);
+        QCOMPARE(window.predictPage()->predictor()->source(), run);
+        QTRY_VERIFY_WITH_TIMEOUT(!evaluated.isEmpty(), 120000);  // again, for Export's choice
     }
 };
 

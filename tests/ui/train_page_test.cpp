@@ -313,6 +313,16 @@ class TrainPageTest : public QObject {
                  qPrintable(QString("%1 px of labels on a %2 px axis")
                                 .arg(labelWidths)
                                 .arg(plot->xAxis->axisRect()->width())));
+        // The loss axis: its rotated label fits the axis' height, and its tick labels too.
+        const QFontMetrics yMetrics(plot->yAxis->labelFont());
+        const int axisHeight = plot->yAxis->axisRect()->height();
+        QVERIFY2(
+            yMetrics.horizontalAdvance(plot->yAxis->label()) < axisHeight,
+            qPrintable(
+                QString("label %1 on a %2 px axis").arg(plot->yAxis->label()).arg(axisHeight)));
+        const QVector<QString> yLabels = plot->yAxis->tickVectorLabels();
+        QVERIFY(yLabels.size() * QFontMetrics(plot->yAxis->tickLabelFont()).height() <
+                axisHeight + QFontMetrics(plot->yAxis->tickLabelFont()).height());
         const double suggested = finder->suggestedLearningRate();
         QVERIFY2(suggested > 1e-7 && suggested < 10, qPrintable(QString::number(suggested)));
         auto* use = finder->findChild<QPushButton*>("useSuggestedLearningRateButton");

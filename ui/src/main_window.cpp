@@ -177,11 +177,11 @@ void MainWindow::buildPages() {
                 if (m_closeWhenTrainingEnds) close();
             });
     connectRunsPage();
-    connectRunChoices();
     m_predictPage = new PredictPage(m_pages);
     addPage("Predict", m_predictPage);
     m_exportPage = new ExportPage(m_pages);
     addPage("Export", m_exportPage);
+    connectRunChoices();
 
     connect(m_pageList, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
     m_pageList->setCurrentRow(0);

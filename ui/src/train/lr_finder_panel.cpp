@@ -47,7 +47,12 @@ LearningRateFinderPanel::LearningRateFinderPanel(QWidget* parent)
     m_plot->xAxis->setNumberFormat("eb");
     m_plot->xAxis->setNumberPrecision(0);
     m_plot->xAxis->setLabel("learning rate");
-    m_plot->yAxis->setLabel("loss (smoothed)");
+    // Short: the plot is about 110 px high, and a rotated "loss (smoothed)" was cut.
+    m_plot->yAxis->setLabel("loss");
+    m_plot->yAxis->ticker()->setTickCount(3);
+    m_plot->setToolTip(
+        "The training loss (smoothed) as the learning rate grows; the dashed "
+        "line marks the suggested rate.");
     m_graph = m_plot->addGraph();
     m_graph->setPen(QPen(QColor(31, 119, 180), 2));
     m_marker = new QCPItemStraightLine(m_plot);
