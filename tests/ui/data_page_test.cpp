@@ -653,6 +653,34 @@ class DataPageTest : public QObject {
     // Issue 21: a training run gives images splits through its own database connection and
     // says so (TrainPage::projectChanged); the grid and the preview show the splits at once,
     // with the selection, the current image and the scroll position as they were.
+    // Issue 21: a transparent PNG (seen, as the network sees it, on white) and other images
+    // with white edges read as empty cells: each thumbnail has a hairline frame.
+    void whiteImagesAreFramedInTheGrid() {
+        const QString images = m_temp.path() + "/white-images";
+        QVERIFY(QDir().mkpath(images + "/a"));
+        QImage clear(40, 40, QImage::Format_ARGB32);
+        clear.fill(qRgba(255, 255, 255, 0));
+        QVERIFY(clear.save(images + "/a/clear.png"));
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(fovea::test::importNewProject(window, m_temp.path() + "/p-white", images));
+        DataPage* page = window.dataPage();
+        const QModelIndex first = page->model()->index(0);
+        QTRY_VERIFY(!page->model()->data(first, ImageListModel::LoadingRole).toBool());
+        page->grid()->clearSelection();
+        const QImage shot = page->grid()->viewport()->grab().toImage();
+        const QRect cell = page->grid()->visualRect(first);
+        const QRgb mid = page->grid()->palette().color(QPalette::Mid).rgb();
+        int framed = 0;
+        for (int y = cell.top(); y < cell.top() + cell.height() / 2; ++y) {
+            for (int x = cell.left(); x <= cell.right(); ++x) {
+                if (shot.pixel(x, y) == mid) ++framed;
+            }
+        }
+        QVERIFY2(framed >= 20, qPrintable(QString("%1 frame pixels").arg(framed)));
+    }
+
     void splitsWrittenByTrainingShowAtOnce() {
         const QString project = m_temp.path() + "/p-train-splits";
         MainWindow window;

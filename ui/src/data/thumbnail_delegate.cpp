@@ -65,6 +65,11 @@ void ThumbnailDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opt
                            size.height());
         painter->setRenderHint(QPainter::SmoothPixmapTransform);
         painter->drawImage(target, image);
+        // A hairline frame: an image with white edges (a product shot, a transparent PNG,
+        // which the network sees on white) read as an empty cell without one.
+        painter->setPen(QPen(palette.color(QPalette::Mid), 1));
+        painter->setBrush(Qt::NoBrush);
+        painter->drawRect(target.adjusted(0, 0, -1, -1));
     }
 
     // The label band: class colour and name, a model's suggestion, or a neutral "unlabeled".
