@@ -1,18 +1,30 @@
-// RoIAlign forward as torchvision's CPU kernel computes it (csrc/ops/cpu/roi_align_kernel.cpp and
-// roi_align_common.h: sample positions, boundary rules, bilinear weights, average), but with
-// tensor ops over all regions, bins and samples at once instead of loops.
+// RoIAlign as torchvision's CPU kernel computes it (csrc/ops/cpu/roi_align_kernel.cpp and
+// roi_align_common.h), bit for bit in float32 and float64, but with tensor ops over all regions,
+// bins and channels at once instead of loops.
 //
 // Bilinear interpolation is separable, and so are torchvision's rules for it (a sample is dropped
 // when either coordinate is out of range, and each coordinate is clamped on its own), so each
 // axis is worked out alone: per region, bin and sample, the two neighbouring rows (columns) and
-// their weights. Their outer product gives the four neighbours of every 2-D sample; an
-// index_select fetches them from the features laid out as [N * H * W, C], and a batched matrix
-// product takes the weighted sum over the samples of each bin.
+// their weights, with the kernel's expressions in its order. Their products are the kernel's
+// four weights (w1 = hy * hx, w2 = hy * lx, w3 = ly * hx, w4 = ly * lx) of every 2-D sample; an
+// index_select fetches the neighbours from the features laid out as [N * H * W, C].
+//
+// The sum follows the kernel's order, since float addition is not associative and a different
+// order moves results by a few ulps (enough to reorder near-tied detection scores downstream):
+// per bin, output += ((w1 * v1 + w2 * v2) + w3 * v3) + w4 * v4 for each sample, rows (iy) outer
+// and columns (ix) inner, starting from 0, then output /= count. Each step is one tensor op over
+// all bins and channels of a block (products and sums rounded one at a time: no fused
+// multiply-add, which torchvision's build does not use either), looping over the few samples of
+// the grid. Regions whose adaptive grid is smaller than their block's pad it with samples of
+// weight 0, which add exactly 0 after the real ones of the same row, so the order of the real
+// samples is kept (a non-finite feature at a region's first pixel would show through; features
+// are finite).
 //
 // The gather runs in cache-sized blocks. Left to autograd, each block's index_select would
-// scatter its gradient into a zero tensor the size of the whole feature map, so the gather has
+// scatter its gradient into a zero tensor the size of the whole feature map, so the pooling has
 // its backward written out: one gradient buffer, into which each block adds its neighbours'
-// weighted gradients (index_add_), the scatter-add torchvision's roi_align_backward does.
+// shares (gradient * weight / count) with index_add_, in the order of torchvision's
+// roi_align_backward (region, bin, sample, neighbour), so the gradient is its scatter-add too.
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -24,10 +36,11 @@
 namespace fovea::core::detection {
 namespace {
 
-// Elements in one gathered block ([regions, bins, samples * 4, channels]): 4 MiB of float32, so
-// that the matrix product finds them in cache (twice as fast as 64 MiB blocks on this machine).
-// Larger jobs run in blocks of regions, and of channels when one region alone is larger.
-constexpr int64_t kGatherBudget = int64_t{1} << 20;
+// Elements in one gathered block ([regions, bins, samples * 4, channels]): 1 MiB of float32, so
+// that the products and sums over it find it in cache (a quarter faster than 4 MiB blocks on
+// this machine). Larger jobs run in blocks of regions, and of channels when one region alone is
+// larger.
+constexpr int64_t kGatherBudget = int64_t{1} << 18;
 
 // The two neighbours of every sample along one axis. index, weight: [K, bins, 2 * grid], each
 // sample's (low, high) pair side by side; weight 0 for samples that do not count.
@@ -84,37 +97,56 @@ int64_t channelsPerGather(const Block& block, int64_t bins, int64_t channels) {
                                channels);
 }
 
-// pooled[k, b, :] = sum over the neighbours n of bin b of region k: weight[n] * features[index[n]].
-// features [R, C] (differentiable); weights, indices: flat, block after block (constants);
-// blockTable: (first, count, neighbours) per block. Returns [K, bins, C].
-class WeightedGather : public torch::autograd::Function<WeightedGather> {
+// pooled[k, b, :] = (sum over the samples s of bin b of region k, in order, of the sum over the
+// sample's four neighbours n, in order, of weight[n] * features[index[n]]) / counts[k].
+// features [R, C] (differentiable); weights, indices: flat, block after block, each block
+// [count * bins, neighbours] with the neighbours of a bin sample-major (iy, ix, then w1..w4);
+// counts [K] samples per bin of each region (at least 1); blockTable: (first, count,
+// neighbours) per block. Returns [K, bins, C]. Constants but features get no gradient.
+class RoiPooling : public torch::autograd::Function<RoiPooling> {
   public:
     static torch::Tensor forward(torch::autograd::AutogradContext* context,
                                  const torch::Tensor& features, const torch::Tensor& weights,
-                                 const torch::Tensor& indices, std::vector<int64_t> blockTable,
-                                 int64_t regionCount, int64_t bins) {
+                                 const torch::Tensor& indices, const torch::Tensor& counts,
+                                 std::vector<int64_t> blockTable, int64_t regionCount,
+                                 int64_t bins) {
         const int64_t channels = features.size(1);
         torch::Tensor pooled = torch::empty({regionCount, bins, channels}, features.options());
         int64_t offset = 0;
         for (const Block& block : unpack(blockTable)) {
-            const int64_t length = block.count * bins * block.neighbours;
+            const int64_t rows = block.count * bins;
+            const int64_t length = rows * block.neighbours;
+            const int64_t samples = block.neighbours / 4;
+            // Neighbour-major copies, so that each neighbour's weights and rows are contiguous:
+            // [neighbours, rows].
             const torch::Tensor weight =
-                weights.narrow(0, offset, length).view({block.count * bins, 1, block.neighbours});
-            const torch::Tensor index = indices.narrow(0, offset, length);
+                weights.narrow(0, offset, length).view({rows, block.neighbours}).t().contiguous();
+            const torch::Tensor index =
+                indices.narrow(0, offset, length).view({rows, block.neighbours}).t().reshape({-1});
+            const torch::Tensor divisor =
+                counts.narrow(0, block.first, block.count).view({-1, 1, 1});
             const int64_t step = channelsPerGather(block, bins, channels);
             for (int64_t c = 0; c < channels; c += step) {
                 const int64_t width = std::min(step, channels - c);
-                const torch::Tensor gathered =
-                    features.narrow(1, c, width)
-                        .index_select(0, index)
-                        .view({block.count * bins, block.neighbours, width});
+                // [samples, 4, rows, width]: w * v of every neighbour, each product rounded.
+                const torch::Tensor products = features.narrow(1, c, width)
+                                                   .index_select(0, index)
+                                                   .view({samples, 4, rows, width})
+                                                   .mul_(weight.view({samples, 4, rows, 1}));
+                // ((w1 v1 + w2 v2) + w3 v3) + w4 v4, per sample.
+                const torch::Tensor terms = products.select(1, 0) + products.select(1, 1);
+                terms.add_(products.select(1, 2)).add_(products.select(1, 3));
+                // output = 0; output += term, sample after sample (0 + term is term, but for
+                // -0, which becomes +0).
+                torch::Tensor sum = terms[0].add_(0.0);
+                for (int64_t s = 1; s < samples; ++s) sum.add_(terms[s]);
                 pooled.narrow(0, block.first, block.count)
                     .narrow(2, c, width)
-                    .copy_(torch::bmm(weight, gathered).view({block.count, bins, width}));
+                    .copy_(sum.view({block.count, bins, width}).div_(divisor));
             }
             offset += length;
         }
-        context->save_for_backward({weights, indices});
+        context->save_for_backward({weights, indices, counts});
         context->saved_data["blocks"] = blockTable;
         context->saved_data["rows"] = features.size(0);
         context->saved_data["bins"] = bins;
@@ -126,6 +158,7 @@ class WeightedGather : public torch::autograd::Function<WeightedGather> {
         const auto saved = context->get_saved_variables();
         const torch::Tensor& weights = saved[0];
         const torch::Tensor& indices = saved[1];
+        const torch::Tensor& counts = saved[2];
         const int64_t bins = context->saved_data["bins"].toInt();
         const torch::Tensor gradient = gradients[0].contiguous();  // [K, bins, C]
         const int64_t channels = gradient.size(2);
@@ -133,22 +166,28 @@ class WeightedGather : public torch::autograd::Function<WeightedGather> {
             torch::zeros({context->saved_data["rows"].toInt(), channels}, gradient.options());
         int64_t offset = 0;
         for (const Block& block : unpack(context->saved_data["blocks"].toIntVector())) {
-            const int64_t length = block.count * bins * block.neighbours;
-            // [count * bins, neighbours, 1]: each neighbour's share of its bin's gradient.
+            const int64_t rows = block.count * bins;
+            const int64_t length = rows * block.neighbours;
+            // [count, bins, neighbours, 1]: torchvision's order (region, bin, sample, neighbour).
             const torch::Tensor weight =
-                weights.narrow(0, offset, length).view({block.count * bins, block.neighbours, 1});
+                weights.narrow(0, offset, length).view({block.count, bins, block.neighbours, 1});
             const torch::Tensor index = indices.narrow(0, offset, length);
+            const torch::Tensor divisor =
+                counts.narrow(0, block.first, block.count).view({-1, 1, 1, 1});
             const torch::Tensor blockGradient =
-                gradient.narrow(0, block.first, block.count).reshape({block.count * bins, 1, -1});
+                gradient.narrow(0, block.first, block.count).view({block.count, bins, 1, channels});
             const int64_t step = channelsPerGather(block, bins, channels);
             for (int64_t c = 0; c < channels; c += step) {
                 const int64_t width = std::min(step, channels - c);
-                const torch::Tensor shares = torch::bmm(weight, blockGradient.narrow(2, c, width));
+                // The kernel's g = grad * w / count, added neighbour after neighbour:
+                // [count, bins, neighbours, width].
+                const torch::Tensor shares =
+                    (blockGradient.narrow(3, c, width) * weight).div_(divisor);
                 featureGradient.narrow(1, c, width).index_add_(0, index, shares.view({-1, width}));
             }
             offset += length;
         }
-        return {featureGradient, torch::Tensor(), torch::Tensor(),
+        return {featureGradient, torch::Tensor(), torch::Tensor(), torch::Tensor(),
                 torch::Tensor(), torch::Tensor(), torch::Tensor()};
     }
 
@@ -215,8 +254,7 @@ torch::Tensor roiAlign(const torch::Tensor& input, const torch::Tensor& rois,
     };
     const torch::Tensor gridHeight = gridOf(regionHeight, pooledHeight);
     const torch::Tensor gridWidth = gridOf(regionWidth, pooledWidth);
-    const torch::Tensor sampleCount =
-        (gridHeight * gridWidth).clamp_min(1).to(options.dtype()).view({-1, 1, 1, 1});
+    const torch::Tensor sampleCount = (gridHeight * gridWidth).clamp_min(1).to(options.dtype());
 
     // Block sizes are planned on the host, from each region's grid.
     std::vector<int64_t> hostGridHeight(static_cast<size_t>(regionCount), samplingRatio);
@@ -232,8 +270,9 @@ torch::Tensor roiAlign(const torch::Tensor& input, const torch::Tensor& rois,
     }
 
     // The weights and feature rows of every sample's four neighbours, for `count` regions from
-    // `first`, on grids padded to gh x gw: weight [count * bins, 1, 4 * gh * gw], index (rows of
-    // `features`) [count * bins * 4 * gh * gw].
+    // `first`, on grids padded to gh x gw: both [count * bins * gh * gw * 4], ordered by region,
+    // bin (row-major), sample row, sample column, then the kernel's w1..w4 (neighbours (y low,
+    // x low), (low, high), (high, low), (high, high)).
     const int64_t bins = pooledHeight * pooledWidth;
     const auto neighboursOf = [&](int64_t first, int64_t count, int64_t gh, int64_t gw) {
         const auto part = [&](const torch::Tensor& perRegion) {
@@ -243,14 +282,19 @@ torch::Tensor roiAlign(const torch::Tensor& input, const torch::Tensor& rois,
             sampleAxis(part(startY), part(binHeight), part(gridHeight), pooledHeight, gh, height);
         const AxisSamples columns =
             sampleAxis(part(startX), part(binWidth), part(gridWidth), pooledWidth, gw, width);
-        // [count, bins_y, bins_x, 2 * gh, 2 * gw]: the outer product of the two axes.
-        const torch::Tensor weight = (rows.weight.view({count, pooledHeight, 1, 2 * gh, 1}) *
-                                      columns.weight.view({count, 1, pooledWidth, 1, 2 * gw}))
-                                         .reshape({count * bins, 1, 4 * gh * gw});
-        const torch::Tensor index = (part(batchIndex).view({count, 1, 1, 1, 1}) * (height * width) +
-                                     rows.index.view({count, pooledHeight, 1, 2 * gh, 1}) * width +
-                                     columns.index.view({count, 1, pooledWidth, 1, 2 * gw}))
-                                        .reshape({-1});
+        // [count, bins_y, bins_x, gh, gw, 2 (y low, high), 2 (x low, high)].
+        const auto alongY = [&](const torch::Tensor& t) {
+            return t.view({count, pooledHeight, 1, gh, 1, 2, 1});
+        };
+        const auto alongX = [&](const torch::Tensor& t) {
+            return t.view({count, 1, pooledWidth, 1, gw, 1, 2});
+        };
+        // hy * hx, hy * lx, ly * hx, ly * lx: y's weight times x's, as the kernel multiplies.
+        const torch::Tensor weight = (alongY(rows.weight) * alongX(columns.weight)).reshape({-1});
+        const torch::Tensor index =
+            (part(batchIndex).view({count, 1, 1, 1, 1, 1, 1}) * (height * width) +
+             alongY(rows.index) * width + alongX(columns.index))
+                .reshape({-1});
         return std::make_pair(weight, index);
     };
     // Blocks of consecutive regions, as many as kGatherBudget allows, each with the largest grid
@@ -272,7 +316,7 @@ torch::Tensor roiAlign(const torch::Tensor& input, const torch::Tensor& rois,
         blockTable.insert(blockTable.end(), {first, last - first, 4 * gh * gw});
         if (adaptive) {
             auto [weight, index] = neighboursOf(first, last - first, gh, gw);
-            weights.push_back(weight.reshape({-1}));
+            weights.push_back(std::move(weight));
             indices.push_back(std::move(index));
         }
         first = last;
@@ -280,20 +324,20 @@ torch::Tensor roiAlign(const torch::Tensor& input, const torch::Tensor& rois,
     if (!adaptive) {
         // Every region has the same grid, so the blocks are consecutive slices of one list.
         auto [weight, index] = neighboursOf(0, regionCount, samplingRatio, samplingRatio);
-        weights.push_back(weight.reshape({-1}));
+        weights.push_back(std::move(weight));
         indices.push_back(std::move(index));
     }
 
     // [N * H * W, C]: each sample's neighbour is one row, so the gather copies whole rows.
     const torch::Tensor features = input.permute({0, 2, 3, 1}).reshape({-1, channels});
-    const torch::Tensor pooled = WeightedGather::apply(
-        features, weights.size() == 1 ? weights.front() : torch::cat(weights),
-        indices.size() == 1 ? indices.front() : torch::cat(indices), blockTable, regionCount, bins);
-    // Average pooling inside each bin: the sum over its samples over their number.
+    // The kernel divides each bin's sum by the samples per bin, in the input's precision.
+    const torch::Tensor pooled =
+        RoiPooling::apply(features, weights.size() == 1 ? weights.front() : torch::cat(weights),
+                          indices.size() == 1 ? indices.front() : torch::cat(indices), sampleCount,
+                          blockTable, regionCount, bins);
     return pooled.view({regionCount, pooledHeight, pooledWidth, channels})
-               .permute({0, 3, 1, 2})
-               .contiguous() /
-           sampleCount;
+        .permute({0, 3, 1, 2})
+        .contiguous();
 }
 
 }  // namespace fovea::core::detection

@@ -82,7 +82,8 @@ TEST(RoiAlign, BlocksGiveWhatOneRegionAtATimeGives) {
         for (int64_t k = 0; k < count; k += 7) {
             const torch::Tensor one =
                 roiAlign(input, rois.narrow(0, k, 1), {7, 7}, 0.5, ratio, false);
-            EXPECT_TRUE(one.allclose(all.narrow(0, k, 1), 1e-5, 1e-6)) << "region " << k;
+            // Bit for bit: each bin's sum has one order whatever the block.
+            EXPECT_TRUE(one.equal(all.narrow(0, k, 1))) << "region " << k;
         }
     }
 }

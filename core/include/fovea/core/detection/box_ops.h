@@ -173,12 +173,15 @@ class AnchorGenerator {
 //
 // input [N, C, H, W] floating; rois [K, 5] (batch index, x1, y1, x2, y2) in image pixels, which
 // spatialScale maps to feature pixels. Returns [K, C, outputSize[0], outputSize[1]] of the
-// input's dtype and device. Tensor ops only (a gather of the four neighbours of every sample and
-// their weighted mean, in cache-sized blocks), differentiable with respect to the input: the
-// gradient is torchvision's backward (each bin's gradient spread over the same neighbours with
-// the same weights; first order only). The regions are constants, as in torchvision (no gradient
-// reaches rois). Memory: blocks of 2^20 gathered values, plus 12 bytes per sample neighbour
-// (4 * samples per bin * bins * K) kept for the backward.
+// input's dtype and device. Tensor ops only (a gather of the four neighbours of every sample, in
+// cache-sized blocks), yet bit for bit torchvision's CPU kernel: the same weights, and each bin
+// summed in the kernel's order (sample by sample, rows outer, each sample's four products left
+// to right), so that near-tied scores downstream fall as torchvision's do. Differentiable with
+// respect to the input: the gradient is torchvision's backward, also bit for bit on the CPU
+// (each bin's gradient * weight / count added to the same neighbours in the same order; first
+// order only). The regions are constants, as in torchvision (no gradient reaches rois). Memory:
+// blocks of 2^18 gathered values, plus 12 bytes per sample neighbour (4 * samples per bin * bins
+// * K) kept for the backward.
 torch::Tensor roiAlign(const torch::Tensor& input, const torch::Tensor& rois,
                        std::array<int64_t, 2> outputSize, double spatialScale = 1.0,
                        int64_t samplingRatio = -1, bool aligned = false);
