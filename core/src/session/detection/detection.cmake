@@ -1,0 +1,16 @@
+# Included from core/CMakeLists.txt: paths are relative to core/.
+# fovea_detection_session: detection projects trained, evaluated and run (issue 24, point 4):
+# samples from the project store, decoding with box-moving augmentation, the Faster R-CNN
+# training loop with its run folder, COCO evaluation and prediction. The CLI and the workbench
+# use it through the torch-free headers session/detection_training.h and detection_model.h.
+add_library(fovea_detection_session STATIC)
+fovea_target_unity_sources(fovea_detection_session SOURCES
+    src/session/detection/detection_common.cpp
+    src/session/detection/detection_model.cpp
+    src/session/detection/detection_training.cpp
+)
+target_link_libraries(fovea_detection_session
+    PUBLIC fovea_detection fovea_detection_metrics fovea_core_data fovea_training fovea_weights
+           nlohmann_json::nlohmann_json
+    PRIVATE fovea_warnings)
+fovea_use_torch_pch(fovea_detection_session)
