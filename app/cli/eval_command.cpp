@@ -10,9 +10,11 @@
 
 #include "cli_output.h"
 #include "common_options.h"
+#include "detection_commands.h"
 #include "exit_codes.h"
 #include "fovea/core/atomic_file.h"
 #include "fovea/core/project/project_store.h"
+#include "fovea/core/session/detection_training.h"
 #include "fovea/core/session/evaluation.h"
 #include "fovea/core/session/run_records.h"
 #include "fovea/core/session/training_data.h"
@@ -296,6 +298,8 @@ CLI::App* addEvalCommand(CLI::App& app, EvalOptions& o) {
 
 int runEval(EvalOptions o) {
     const bool json = o.json;
+    // A detection run is measured by COCO mAP on its boxes.
+    if (core::isDetectionRun(o.run)) return runDetectionEval(o);
     const auto fail = [json](const core::Error& error) {
         return reportError(json, exitCodeFor(error.kind), error.message);
     };

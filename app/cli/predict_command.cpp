@@ -5,8 +5,10 @@
 
 #include "cli_output.h"
 #include "common_options.h"
+#include "detection_commands.h"
 #include "exit_codes.h"
 #include "fovea/core/models/zoo.h"
+#include "fovea/core/session/detection_training.h"
 #include "fovea/core/session/prediction.h"
 #include "fovea/core/session/run_records.h"
 #include "inference_output.h"
@@ -46,12 +48,23 @@ CLI::App* addPredictCommand(CLI::App& app, PredictOptions& o) {
     addDeviceOption(command, o.device);
     addPrecisionOption(command, o.precision, "")->capture_default_str();
     addAgreementSampleOption(command, o.agreementSample);
+    command
+        ->add_option("--min-score", o.minScore,
+                     "detection runs: boxes with at least this score are listed")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    command->add_option("--coco-results", o.cocoResults,
+                        "detection runs: also write the boxes as COCO results JSON to FILE");
     addJsonFlag(command, o.json);
     return command;
 }
 
 int runPredict(PredictOptions o) {
     const bool json = o.json;
+    // A detection run's model finds boxes; its run folder says so.
+    if (!o.source.model.empty() && core::isDetectionRun(o.source.model)) {
+        return runDetectionPredict(o);
+    }
     int exitCode = kExitSuccess;
     auto loaded = loadCommandModel(o.source, json, exitCode);
     if (!loaded) return exitCode;

@@ -25,6 +25,9 @@ struct PredictOptions {
     std::string precision = "fp32";
     int agreementSample = 32;  // images also run in fp32 when the precision is lower
     bool json = false;
+    // Detection runs: boxes below this score are left out; and a COCO results JSON to write.
+    double minScore = 0.5;
+    std::filesystem::path cocoResults;
 };
 
 CLI::App* addPredictCommand(CLI::App& app, PredictOptions& options);

@@ -11,6 +11,7 @@
 
 #include "cli_output.h"
 #include "common_options.h"
+#include "detection_commands.h"
 #include "exit_codes.h"
 #include "fovea/core/count_text.h"
 #include "fovea/core/distributed/launch_environment.h"
@@ -198,6 +199,13 @@ CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
                       "global batch's statistics (PyTorch's SyncBatchNorm), not each process's");
     command->add_option("--workers", o.workers, "image decoding threads (0: one per core)");
     command->add_flag("--resume", o.resume, "continue the run in --out from its last checkpoint");
+    command->add_option("--min-size", o.minSize,
+                        "detection projects: the shorter image side the detector sees (default: "
+                        "the architecture's, 320 or 800)");
+    command->add_option("--max-size", o.maxSize,
+                        "detection projects: the longer side's limit (default: scaled as the "
+                        "architecture's)");
+    o.command = command;
     command->add_option("--settings", o.settingsFile,
                         "take every training setting from FILE (a run's settings as JSON, which "
                         "the workbench's Cluster Command writes); --data, if given, still "
@@ -436,6 +444,8 @@ int exitCodeForOutcome(core::TrainingOutcome outcome) {
 
 int trainRun(TrainOptions o, nlohmann::json& result, std::string& text) {
     const bool json = o.json;
+    // A detection project (or run) trains a detector: the task decides, not a flag.
+    if (isDetectionTraining(o)) return runDetectionTrain(o);
     if (!o.resume) {
         if (auto parsed = parseNewRunOptions(o); !parsed) {
             return reportError(json, kExitUsage, parsed.error().message);

@@ -32,6 +32,11 @@ struct TrainOptions : core::RunSettings {
     bool defaultLayout = false;         // --no-channels-last
     bool resume = false;
     bool json = false;
+    // Detection projects: the network's shorter and longer image side (0: the architecture's).
+    std::int64_t minSize = 0;
+    std::int64_t maxSize = 0;
+    // The parsed subcommand, to tell flags given from defaults (detection's defaults differ).
+    const CLI::App* command = nullptr;
 };
 
 // --freeze-up-to BLOCK and --freeze A,B,...|none, which exclude each other.

@@ -1,0 +1,388 @@
+#include "detection_commands.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "cli_output.h"
+#include "exit_codes.h"
+#include "fovea/core/atomic_file.h"
+#include "fovea/core/project/project_store.h"
+#include "fovea/core/session/detection_model.h"
+#include "fovea/core/session/detection_training.h"
+#include "fovea/core/session/prediction.h"
+
+namespace fovea::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kEvaluationFile = "evaluation.json";
+
+// SIGINT/SIGTERM -> a stop request, as train's watcher does for classification runs.
+std::atomic<bool> g_stop{false};
+extern "C" void onDetectionInterrupt(int) { g_stop.store(true); }
+
+class StopOnSignal {
+  public:
+    explicit StopOnSignal(core::TrainingControl& control) {
+        g_stop.store(false);
+        m_previousInt = std::signal(SIGINT, onDetectionInterrupt);
+        m_previousTerm = std::signal(SIGTERM, onDetectionInterrupt);
+        m_thread = std::thread([this, &control] {
+            while (!m_done.load()) {
+                if (g_stop.load()) {
+                    control.requestStop();
+                    return;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+        });
+    }
+    ~StopOnSignal() {
+        m_done.store(true);
+        m_thread.join();
+        std::signal(SIGINT, m_previousInt);
+        std::signal(SIGTERM, m_previousTerm);
+    }
+
+  private:
+    std::atomic<bool> m_done{false};
+    std::thread m_thread;
+    void (*m_previousInt)(int) = SIG_DFL;
+    void (*m_previousTerm)(int) = SIG_DFL;
+};
+
+bool given(const TrainOptions& o, const char* flag) {
+    return o.command != nullptr && o.command->count(flag) > 0;
+}
+
+std::string figureText(const std::optional<double>& value) {
+    if (!value) return "-";
+    char text[32];
+    std::snprintf(text, sizeof text, "%.4f", *value);
+    return text;
+}
+
+nlohmann::json boxJson(const core::DetectedBox& box) {
+    return {{"class", box.className},
+            {"class_index", box.classIndex},
+            {"x", box.x},
+            {"y", box.y},
+            {"w", box.w},
+            {"h", box.h},
+            {"score", box.score}};
+}
+
+std::string metricsText(const core::detection::CocoMetrics& m,
+                        const std::vector<std::string>& classNames) {
+    std::ostringstream text;
+    text << "mAP@[.5:.95] " << figureText(m.map) << "  AP50 " << figureText(m.ap50) << "  AP75 "
+         << figureText(m.ap75) << "  AR@100 " << figureText(m.ar) << "\n";
+    for (const auto& c : m.perClass) {
+        text << "  " << classNames[static_cast<std::size_t>(c.classIndex)] << ": AP "
+             << figureText(c.ap) << ", AP50 " << figureText(c.ap50) << " (" << c.truthBoxes
+             << " boxes, " << c.detections << " detections)\n";
+    }
+    return text.str();
+}
+
+}  // namespace
+
+bool isDetectionTraining(const TrainOptions& o) {
+    if (o.resume) return core::isDetectionRun(o.runFolder);
+    if (o.data.empty() || !core::ProjectStore::exists(o.data)) return false;
+    auto store = core::ProjectStore::open(o.data);
+    return store && store.value().projectTask() == core::ProjectTask::Detection;
+}
+
+int runDetectionTrain(const TrainOptions& o) {
+    const bool json = o.json;
+    core::DetectionTrainingSettings s;
+    if (!o.resume) {
+        s.project = o.data;
+        if (!o.network.architecture.empty()) s.architecture = o.network.architecture;
+        // No backbone weights can be loaded yet: "default" means none.
+        s.weights =
+            (!given(o, "--weights") || o.network.weights == "default") ? "none" : o.network.weights;
+        s.minSize = o.minSize;
+        s.maxSize = o.maxSize;
+        s.epochs = o.training.epochs;
+        if (given(o, "--batch-size")) {
+            auto batchSize = parseBatchSize(o.batchSizeText);
+            if (!batchSize || batchSize.value() == core::kAutoBatchSize) {
+                return reportError(
+                    json, kExitUsage,
+                    "--batch-size " + o.batchSizeText + ": detection runs take a positive number");
+            }
+            s.batchSize = batchSize.value();
+        }
+        if (given(o, "--optimizer")) s.optimizer = core::parseOptimizerKind(o.optimizer).value();
+        if (given(o, "--lr")) {
+            s.learningRate = o.training.learningRate;
+        } else if (s.optimizer == core::OptimizerKind::AdamW) {
+            s.learningRate = 1e-4;
+        }
+        if (given(o, "--weight-decay")) s.weightDecay = o.training.weightDecay;
+        if (given(o, "--schedule")) s.schedule.kind = core::parseScheduleKind(o.schedule).value();
+        s.warmupEpochs = o.training.warmupEpochs;
+        s.validationFraction = o.validationFraction;
+        s.seed = o.training.seed;
+        s.device = core::parseDevicePreference(o.device).value();
+        if (o.augmentText == "none") {
+            s.augmentation = {false, 1.0, 0.0};
+        } else if (o.augmentText == "strong") {
+            s.augmentation = {true, 0.75, 0.5};
+        }
+    }
+    ProgressDisplay progress;
+    core::DetectionTrainingHooks hooks;
+    std::int64_t epochs = s.epochs;
+    hooks.started = [&](const core::DetectionTrainingStart&) { progress.finishLine(); };
+    hooks.onBatch = [&](const core::DetectionBatchProgress& p) {
+        const double done =
+            (double(p.epoch) + double(p.batch + 1) / double(p.batchesInEpoch)) / double(epochs);
+        char detail[96];
+        std::snprintf(detail, sizeof detail, "loss %.4f, %.1f img/s", p.loss, p.imagesPerSecond);
+        progress.update(done, "epoch " + std::to_string(p.epoch + 1) + "/" + std::to_string(epochs),
+                        detail, p.etaSeconds);
+    };
+    hooks.onLog = [&](const std::string& line) { progress.line(line); };
+    if (o.resume) {
+        // The progress bar counts the run's own epochs.
+        if (auto config = core::files::readWholeFile(o.runFolder / "config.json")) {
+            const auto parsed = nlohmann::json::parse(config.value(), nullptr, false);
+            if (parsed.is_object() && parsed.contains("settings")) {
+                epochs = parsed["settings"].value("epochs", epochs);
+            }
+        }
+    }
+    core::TrainingControl control;
+    core::Result<core::DetectionTrainingResult> ran = core::Error{""};
+    {
+        StopOnSignal watcher(control);
+        ran = core::runDetectionTraining(s, o.runFolder, o.resume, control, hooks);
+    }
+    progress.finishLine();
+    if (!ran) return reportError(json, exitCodeFor(ran.error().kind), ran.error().message);
+    const core::DetectionTrainingResult& run = ran.value();
+    const nlohmann::json result = core::toJson(run);
+    std::ostringstream text;
+    text << "Run " << core::trainingOutcomeName(run.outcome) << " after " << run.epochsCompleted
+         << " epochs on " << run.device << ": " << run.runFolder.string() << "\n";
+    text << "Trained " << run.trainableParameters << " of " << run.totalParameters
+         << " parameters of " << run.architecture << " (" << run.weightsDescription << ")\n";
+    if (run.bestEpoch) {
+        const auto& best = run.history[static_cast<std::size_t>(*run.bestEpoch)];
+        text << "Best validation (epoch " << *run.bestEpoch + 1
+             << "): " << metricsText(best.validation, run.classNames);
+    }
+    if (!run.skipped.empty()) text << run.skipped.size() << " unreadable images skipped\n";
+    if (run.outcome == core::TrainingOutcome::Stopped) {
+        text << "Stopped; continue with: fovea-cli train --out " << run.runFolder.string()
+             << " --resume\n";
+    }
+    if (!run.message.empty()) text << run.message << "\n";
+    printResult(json, result, text.str());
+    if (run.outcome == core::TrainingOutcome::Diverged) return kExitFailure;
+    if (run.outcome == core::TrainingOutcome::Stopped) return kExitInterrupted;
+    return kExitSuccess;
+}
+
+int runDetectionEval(const EvalOptions& o) {
+    const bool json = o.json;
+    core::DetectionEvaluationOptions options;
+    options.project = o.data;
+    options.split = o.split;
+    if (o.batchSize > 0) options.batchSize = o.batchSize;
+    options.device = core::parseDevicePreference(o.device).value();
+    ProgressDisplay progress;
+    auto evaluated =
+        core::evaluateDetectionRun(o.run, options, [&](std::size_t done, std::size_t total) {
+            progress.update(double(done) / double(total), "detecting",
+                            std::to_string(done) + "/" + std::to_string(total) + " images", 0);
+        });
+    progress.finishLine();
+    if (!evaluated) {
+        return reportError(json, exitCodeFor(evaluated.error().kind), evaluated.error().message);
+    }
+    const core::DetectionEvaluation& e = evaluated.value();
+    nlohmann::json result = core::metricsJson(e.metrics, e.classNames);
+    result["task"] = core::kDetectionTask;
+    result["run"] = fs::absolute(o.run).string();
+    result["split"] = e.split;
+    result["classes"] = e.classNames;
+    nlohmann::json errors;
+    for (int i = 0; i < 6; ++i) {
+        errors[core::detection::detectionOutcomeName(
+            static_cast<core::detection::DetectionOutcome>(i))] = e.errors.counts[std::size_t(i)];
+    }
+    errors["missed"] = e.errors.missed.size();
+    result["errors"] = errors;
+
+    // evaluation.json: every image's truth and detections with their verdicts, for the error
+    // browser and for checking the figures from the boxes.
+    nlohmann::json images = nlohmann::json::array();
+    std::vector<std::vector<std::string>> verdicts(e.images.size());
+    for (std::size_t i = 0; i < e.images.size(); ++i) {
+        verdicts[i].assign(e.images[i].detections.boxes.size(), "");
+    }
+    for (const auto& v : e.errors.detections) {
+        verdicts[v.image][v.detection] = core::detection::detectionOutcomeName(v.outcome);
+    }
+    for (std::size_t i = 0; i < e.images.size(); ++i) {
+        const auto& image = e.images[i];
+        nlohmann::json truth = nlohmann::json::array();
+        for (const auto& t : image.truth) {
+            truth.push_back({{"class", e.classNames[static_cast<std::size_t>(t.classIndex)]},
+                             {"class_index", t.classIndex},
+                             {"x", t.x},
+                             {"y", t.y},
+                             {"w", t.w},
+                             {"h", t.h},
+                             {"crowd", t.crowd},
+                             {"difficult", t.difficult}});
+        }
+        nlohmann::json detections = nlohmann::json::array();
+        for (std::size_t d = 0; d < image.detections.boxes.size(); ++d) {
+            nlohmann::json box = boxJson(image.detections.boxes[d]);
+            box["outcome"] = verdicts[i][d];
+            detections.push_back(box);
+        }
+        nlohmann::json entry = {{"image_id", image.imageId},
+                                {"path", image.detections.file.string()},
+                                {"truth", truth},
+                                {"detections", detections}};
+        if (image.detections.error) entry["error"] = *image.detections.error;
+        images.push_back(entry);
+    }
+    nlohmann::json missed = nlohmann::json::array();
+    for (const auto& m : e.errors.missed) {
+        missed.push_back({{"image_id", e.images[m.image].imageId},
+                          {"truth", m.truth},
+                          {"nearest_iou", m.nearestIou}});
+    }
+    nlohmann::json full = result;
+    full["images"] = images;
+    full["missed"] = missed;
+    const fs::path evaluationFile = o.run / kEvaluationFile;
+    if (auto written = core::files::writeFileAtomically(evaluationFile, full.dump(2) + "\n");
+        !written) {
+        return reportError(json, kExitFailure, written.error().message);
+    }
+    result["evaluation_file"] = fs::absolute(evaluationFile).string();
+    std::ostringstream text;
+    text << "Detection evaluation of " << o.run.string() << " on " << e.images.size() << " "
+         << e.split << " images\n"
+         << metricsText(e.metrics, e.classNames) << "Errors:";
+    for (auto it = errors.begin(); it != errors.end(); ++it) {
+        text << " " << it.key() << " " << it.value().dump();
+    }
+    text << "\nWrote " << evaluationFile.string() << "\n";
+    printResult(json, result, text.str());
+    return kExitSuccess;
+}
+
+int runDetectionPredict(const PredictOptions& o) {
+    const bool json = o.json;
+    auto model =
+        core::DetectionModel::open(o.source.model, core::parseDevicePreference(o.device).value());
+    if (!model) return reportError(json, exitCodeFor(model.error().kind), model.error().message);
+    const core::ImageFileList list = core::collectImageFiles(o.inputs);
+    if (list.files.empty()) {
+        return reportError(json, kExitBadData, noImagesMessage(list, o.inputs));
+    }
+    ProgressDisplay progress;
+    const auto detected = model.value().detect(
+        list.files, o.minScore, std::max(o.batchSize, 1), [&](std::size_t done, std::size_t total) {
+            progress.update(double(done) / double(total), "detecting",
+                            std::to_string(done) + "/" + std::to_string(total) + " images", 0);
+        });
+    progress.finishLine();
+    nlohmann::json skipped = problemsJson(list);
+    nlohmann::json predictions = nlohmann::json::array();
+    std::ostringstream text;
+    std::size_t succeeded = 0;
+    for (const auto& image : detected) {
+        if (image.error) {
+            skipped.push_back({{"path", image.file.string()}, {"error", *image.error}});
+            continue;
+        }
+        ++succeeded;
+        nlohmann::json boxes = nlohmann::json::array();
+        for (const auto& box : image.boxes) boxes.push_back(boxJson(box));
+        predictions.push_back({{"path", image.file.string()},
+                               {"width", image.width},
+                               {"height", image.height},
+                               {"boxes", boxes}});
+        text << image.file.string() << ": " << image.boxes.size() << " boxes";
+        for (std::size_t i = 0; i < std::min<std::size_t>(image.boxes.size(), 3); ++i) {
+            char line[128];
+            std::snprintf(line, sizeof line, "%s %s %.2f", i ? "," : "",
+                          image.boxes[i].className.c_str(), image.boxes[i].score);
+            text << line;
+        }
+        text << "\n";
+    }
+    if (succeeded == 0) {
+        return reportError(
+            json, kExitBadData,
+            "none of the " + std::to_string(detected.size()) + " images could be read");
+    }
+    nlohmann::json result = {{"task", core::kDetectionTask},
+                             {"model", model.value().weightsFile().string()},
+                             {"architecture", model.value().architecture()},
+                             {"classes", model.value().classNames()},
+                             {"min_score", o.minScore},
+                             {"predictions", predictions},
+                             {"skipped", skipped}};
+    if (!o.csv.empty()) {
+        std::ostringstream csv;
+        csv << "path,class,score,x,y,w,h,error\n";
+        auto quoted = [](const std::string& value) {
+            std::string out = "\"";
+            for (const char c : value) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+            return out + "\"";
+        };
+        for (const auto& image : detected) {
+            if (image.error) {
+                csv << quoted(image.file.string()) << ",,,,,,," << quoted(*image.error) << "\n";
+                continue;
+            }
+            for (const auto& box : image.boxes) {
+                csv << quoted(image.file.string()) << "," << quoted(box.className) << ","
+                    << box.score << "," << box.x << "," << box.y << "," << box.w << "," << box.h
+                    << ",\n";
+            }
+        }
+        if (auto written = core::files::writeFileAtomically(o.csv, csv.str()); !written) {
+            return reportError(json, kExitFailure, written.error().message);
+        }
+        result["csv"] = fs::absolute(o.csv).string();
+        text << "Wrote " << o.csv.string() << "\n";
+    }
+    if (!o.cocoResults.empty()) {
+        // COCO results need the image ids of a COCO file: ids 1..N in this order, listed with
+        // the results as "images" is not part of the results format.
+        if (auto written = core::files::writeFileAtomically(
+                o.cocoResults, core::cocoResultsJson(detected).dump(2) + "\n");
+            !written) {
+            return reportError(json, kExitFailure, written.error().message);
+        }
+        nlohmann::json ids = nlohmann::json::array();
+        for (std::size_t i = 0; i < detected.size(); ++i) {
+            ids.push_back({{"id", i + 1}, {"file_name", detected[i].file.string()}});
+        }
+        result["coco_results"] = fs::absolute(o.cocoResults).string();
+        result["coco_image_ids"] = ids;
+        text << "Wrote " << o.cocoResults.string() << "\n";
+    }
+    printResult(json, result, text.str());
+    return kExitSuccess;
+}
+
+}  // namespace fovea::cli

@@ -1,0 +1,235 @@
+// train, eval and predict on a detection project as a user runs them (issue 24, points 4 and 6):
+// a tiny synthetic folder (coloured rectangles and discs on noise, at known boxes, with a COCO
+// file) imported with fovea-cli, a Faster R-CNN trained two epochs at a small input size, and
+// the run's files, JSON, evaluation and predictions checked. eval's mAP is recomputed here from
+// the boxes it wrote with the core's COCO metric, and equals the training's validation figure.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cli_test_support.h"
+#include "fovea/core/detection/detection_metrics.h"
+#include "temp_folder.h"
+
+namespace fovea::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// `count` images of 128x96 noise, each with one or two objects: a red rectangle ("block") or a
+// green disc ("ball"), and a COCO instances file naming them. Every fifth image is background.
+void writeSyntheticCocoFolder(const fs::path& folder, int count) {
+    fs::create_directories(folder / "images");
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int> noise(0, 90);
+    nlohmann::json coco = {
+        {"images", nlohmann::json::array()},
+        {"annotations", nlohmann::json::array()},
+        {"categories", {{{"id", 1}, {"name", "block"}}, {{"id", 2}, {"name", "ball"}}}}};
+    int annotationId = 1;
+    for (int i = 0; i < count; ++i) {
+        cv::Mat image(96, 128, CV_8UC3);
+        for (int y = 0; y < image.rows; ++y) {
+            for (int x = 0; x < image.cols; ++x) {
+                const auto v = static_cast<unsigned char>(noise(rng));
+                image.at<cv::Vec3b>(y, x) = {v, v, v};
+            }
+        }
+        const std::string name = "img" + std::to_string(i) + ".png";
+        coco["images"].push_back(
+            {{"id", i + 1}, {"file_name", "images/" + name}, {"width", 128}, {"height", 96}});
+        const int objects = i % 5 == 4 ? 0 : 1 + i % 2;
+        for (int k = 0; k < objects; ++k) {
+            const int w = 24 + static_cast<int>(rng() % 20), h = 20 + static_cast<int>(rng() % 16);
+            const int x = k == 0 ? 4 + static_cast<int>(rng() % 40)
+                                 : 70 + static_cast<int>(rng() % (128 - 70 - w));
+            const int y = 4 + static_cast<int>(rng() % (96 - 8 - h));
+            const bool ball = (i + k) % 2 == 1;
+            if (ball) {
+                cv::ellipse(image, {x + w / 2, y + h / 2}, {w / 2, h / 2}, 0, 0, 360,
+                            cv::Scalar(40, 220, 40), cv::FILLED);  // BGR
+            } else {
+                cv::rectangle(image, cv::Rect(x, y, w, h), cv::Scalar(40, 40, 230), cv::FILLED);
+            }
+            coco["annotations"].push_back({{"id", annotationId++},
+                                           {"image_id", i + 1},
+                                           {"category_id", ball ? 2 : 1},
+                                           {"bbox", {x, y, w, h}},
+                                           {"area", w * h},
+                                           {"iscrowd", 0}});
+        }
+        ASSERT_TRUE(cv::imwrite((folder / "images" / name).string(), image));
+    }
+    std::ofstream(folder / "annotations.json") << coco.dump(1);
+}
+
+TEST(DetectionTrainCli, TrainsEvaluatesAndPredictsADetectionProject) {
+    TempFolder dir("fovea-detection-train");
+    const fs::path data = dir.path() / "data";
+    const fs::path project = dir.path() / "project";
+    const fs::path run = dir.path() / "run";
+    writeSyntheticCocoFolder(data, 20);
+    const JsonRun imported = runCliJson(
+        {"import", "--task", "detection", data.string(), "--project", project.string(), "--json"});
+    ASSERT_EQ(imported.exitCode, 0) << imported.output;
+
+    const auto start = std::chrono::steady_clock::now();
+    const JsonRun trained = runCliJson({"train",
+                                        "--data",
+                                        project.string(),
+                                        "--out",
+                                        run.string(),
+                                        "--arch",
+                                        "fasterrcnn_mobilenet_v3_large_320_fpn",
+                                        "--epochs",
+                                        "2",
+                                        "--batch-size",
+                                        "4",
+                                        "--min-size",
+                                        "160",
+                                        "--val-fraction",
+                                        "0.25",
+                                        "--seed",
+                                        "3",
+                                        "--device",
+                                        "cpu",
+                                        "--json"},
+                                       {"OMP_NUM_THREADS=2"});
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ASSERT_EQ(trained.exitCode, 0) << trained.output;
+    ASSERT_TRUE(printedOneObject(trained)) << trained.output;
+    const nlohmann::json& t = trained.json;
+    std::printf("trained 2 epochs on %d images in %.1f s\n", t["images"]["train"].get<int>(),
+                seconds);
+    EXPECT_EQ(t["task"], "detection");
+    EXPECT_EQ(t["outcome"], "completed");
+    EXPECT_EQ(t["architecture"], "fasterrcnn_mobilenet_v3_large_320_fpn");
+    EXPECT_EQ(t["classes"], nlohmann::json({"block", "ball"}));
+    EXPECT_EQ(t["images"]["train"].get<int>() + t["images"]["validation"].get<int>(), 20);
+    EXPECT_GT(t["images"]["validation"].get<int>(), 0);
+    ASSERT_EQ(t["epochs"].size(), 2u);
+    for (const auto& epoch : t["epochs"]) {
+        for (const char* loss :
+             {"loss_classifier", "loss_box_reg", "loss_objectness", "loss_rpn_box_reg"}) {
+            ASSERT_TRUE(epoch["losses"].contains(loss)) << epoch.dump();
+            EXPECT_TRUE(std::isfinite(epoch["losses"][loss].get<double>()));
+        }
+        ASSERT_TRUE(epoch.contains("validation"));
+        ASSERT_EQ(epoch["validation"]["per_class"].size(), 2u);
+        EXPECT_TRUE(epoch["validation"].contains("ap50"));
+    }
+    ASSERT_TRUE(t.contains("best_epoch"));
+    for (const char* file : {"config.json", "metrics.csv", "log.txt", "summary.json",
+                             "model.safetensors", "checkpoints/last.pt"}) {
+        EXPECT_TRUE(fs::exists(run / file)) << file;
+    }
+    const auto rows = csvDataRows(run / "metrics.csv");
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(readWholeFile(run / "metrics.csv").rfind("epoch,loss,loss_classifier", 0), 0u);
+    const auto config = nlohmann::json::parse(readWholeFile(run / "config.json"));
+    EXPECT_EQ(config["task"], "detection");
+    EXPECT_EQ(config["min_size"], 160);
+
+    // eval: the validation images again, with the best epoch's weights.
+    const JsonRun evaluated = runCliJson({"eval", "--run", run.string(), "--json"});
+    ASSERT_EQ(evaluated.exitCode, 0) << evaluated.output;
+    const nlohmann::json& e = evaluated.json;
+    EXPECT_EQ(e["split"], "val");
+    ASSERT_EQ(e["per_class"].size(), 2u);
+    const auto& best = t["epochs"][t["best_epoch"].get<int>() - 1]["validation"];
+    ASSERT_EQ(e["map"].is_null(), best["map"].is_null());
+    if (!e["map"].is_null()) {
+        EXPECT_NEAR(e["map"].get<double>(), best["map"].get<double>(), 1e-6);
+        EXPECT_NEAR(e["ap50"].get<double>(), best["ap50"].get<double>(), 1e-6);
+    }
+    // The figures follow from the boxes evaluation.json lists.
+    const auto full = nlohmann::json::parse(readWholeFile(run / "evaluation.json"));
+    std::vector<core::detection::ImageDetectionsAndTruth> images;
+    std::size_t detections = 0;
+    for (const auto& image : full["images"]) {
+        core::detection::ImageDetectionsAndTruth entry;
+        for (const auto& b : image["truth"]) {
+            entry.truth.push_back({b["class_index"].get<int>(), b["x"].get<double>(),
+                                   b["y"].get<double>(), b["w"].get<double>(), b["h"].get<double>(),
+                                   b["crowd"].get<bool>(), b["difficult"].get<bool>()});
+        }
+        for (const auto& b : image["detections"]) {
+            entry.detections.push_back({b["class_index"].get<int>(), b["x"].get<double>(),
+                                        b["y"].get<double>(), b["w"].get<double>(),
+                                        b["h"].get<double>(), b["score"].get<double>()});
+            EXPECT_FALSE(b["outcome"].get<std::string>().empty());
+        }
+        detections += entry.detections.size();
+        images.push_back(entry);
+    }
+    EXPECT_EQ(images.size(), t["images"]["validation"].get<std::size_t>());
+    const auto recomputed = core::detection::evaluateCoco(images, 2);
+    ASSERT_EQ(recomputed.map.has_value(), !e["map"].is_null());
+    if (recomputed.map) {
+        // Floats printed by nlohmann read back exactly: the same figure.
+        EXPECT_DOUBLE_EQ(*recomputed.map, e["map"].get<double>());
+        EXPECT_DOUBLE_EQ(*recomputed.ap50, e["ap50"].get<double>());
+        EXPECT_DOUBLE_EQ(*recomputed.ap75, e["ap75"].get<double>());
+    }
+    std::printf("eval: mAP %s, AP50 %s on %zu images with %zu detections\n",
+                e["map"].dump().c_str(), e["ap50"].dump().c_str(), images.size(), detections);
+    std::size_t outcomes = 0;
+    for (const auto& [name, count] : e["errors"].items()) {
+        if (name != "missed") outcomes += count.get<std::size_t>();
+    }
+    EXPECT_EQ(outcomes, detections);
+
+    // predict: boxes as JSON, CSV and COCO results.
+    const fs::path csv = dir.path() / "boxes.csv";
+    const fs::path cocoResults = dir.path() / "results.json";
+    const JsonRun predicted =
+        runCliJson({"predict", "--model", run.string(), (data / "images").string(), "--min-score",
+                    "0", "--csv", csv.string(), "--coco-results", cocoResults.string(), "--json"});
+    ASSERT_EQ(predicted.exitCode, 0) << predicted.output;
+    const nlohmann::json& p = predicted.json;
+    EXPECT_EQ(p["task"], "detection");
+    ASSERT_EQ(p["predictions"].size(), 20u);
+    std::size_t boxes = 0;
+    for (const auto& prediction : p["predictions"]) {
+        EXPECT_EQ(prediction["width"], 128);
+        for (const auto& box : prediction["boxes"]) {
+            ++boxes;
+            EXPECT_GE(box["x"].get<double>(), -1e-3);
+            EXPECT_LE(box["x"].get<double>() + box["w"].get<double>(), 128 + 1e-3);
+        }
+    }
+    const auto results = nlohmann::json::parse(readWholeFile(cocoResults));
+    EXPECT_EQ(results.size(), boxes);
+    EXPECT_EQ(csvDataRows(csv).size(), boxes);
+    if (!results.empty()) {
+        EXPECT_EQ(results[0]["bbox"].size(), 4u);
+        EXPECT_GE(results[0]["category_id"].get<int>(), 1);
+    }
+
+    // Usage errors: an unknown architecture, and resuming a folder without a run.
+    EXPECT_EQ(runCliJson({"train", "--data", project.string(), "--out",
+                          (dir.path() / "other").string(), "--arch", "yolo", "--json"})
+                  .exitCode,
+              2);
+    EXPECT_EQ(runCliJson({"train", "--data", project.string(), "--out", run.string(), "--arch",
+                          "fasterrcnn_mobilenet_v3_large_320_fpn", "--json"})
+                  .exitCode,
+              2)
+        << "an existing run is not overwritten";
+}
+
+}  // namespace
+}  // namespace fovea::test
