@@ -40,20 +40,44 @@ torch::Tensor BackboneNorm2dImpl::forward(torch::Tensor x) {
                              at::globalContext().userEnabledCuDNN());
 }
 
+namespace {
+
+// A Conv2d that pads (left 0, right 1, top 0, bottom 1) itself; derived from Conv2dImpl so that
+// its parameters keep their names and code looking for Conv2d (initialisation) still finds it.
+class TfSamePaddedConv2dImpl : public torch::nn::Conv2dImpl {
+  public:
+    using Conv2dImpl::Conv2dImpl;
+    torch::Tensor forward(const torch::Tensor& input) {
+        namespace F = torch::nn::functional;
+        return Conv2dImpl::forward(F::pad(input, F::PadFuncOptions({0, 1, 0, 1})));
+    }
+};
+TORCH_MODULE(TfSamePaddedConv2d);
+
+}  // namespace
+
 Sequence convNormAct(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t groups,
-                     Activation activation, const BackboneNormOptions& norm) {
+                     Activation activation, const BackboneNormOptions& norm, bool tfSamePadding) {
     Sequence sequence;
-    sequence->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel)
-                                              .stride(stride)
-                                              .padding((kernel - 1) / 2)
-                                              .groups(groups)
-                                              .bias(false)));
+    const auto options = torch::nn::Conv2dOptions(in, out, kernel)
+                             .stride(stride)
+                             .padding(tfSamePadding ? 0 : (kernel - 1) / 2)
+                             .groups(groups)
+                             .bias(false);
+    if (tfSamePadding) {
+        sequence->push_back(TfSamePaddedConv2d(options));
+    } else {
+        sequence->push_back(torch::nn::Conv2d(options));
+    }
     sequence->push_back(BackboneNorm2d(out, norm));
     switch (activation) {
         case Activation::kNone:
             break;
         case Activation::kReLU:
             sequence->push_back(torch::nn::ReLU());
+            break;
+        case Activation::kReLU6:
+            sequence->push_back(torch::nn::ReLU6());
             break;
         case Activation::kHardswish:
             sequence->push_back(

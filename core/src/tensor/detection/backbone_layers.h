@@ -34,10 +34,13 @@ class BackboneNorm2dImpl : public torch::nn::Module {
 TORCH_MODULE(BackboneNorm2d);
 
 // Conv2d without bias (padding (k - 1) / 2), norm, and an optional activation: torchvision's
-// Conv2dNormActivation, "0", "1", "2".
-enum class Activation { kNone, kReLU, kHardswish };
+// Conv2dNormActivation, "0", "1", "2". tfSamePadding: the convolution pads (0, 1, 0, 1) instead
+// (TensorFlow's "same" for a stride-2 3x3 convolution on an even size, which Keras' MobileNetV2
+// writes as ZeroPadding2D before it), for weights converted from Keras.
+enum class Activation { kNone, kReLU, kReLU6, kHardswish };
 Sequence convNormAct(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t groups,
-                     Activation activation, const BackboneNormOptions& norm);
+                     Activation activation, const BackboneNormOptions& norm,
+                     bool tfSamePadding = false);
 
 // Kaiming-normal (fan_out, ReLU) weights and zero biases for every Conv2d under `root`, as
 // torchvision's classification networks initialise themselves.

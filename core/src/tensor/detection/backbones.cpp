@@ -1,7 +1,8 @@
 // The detection backbones' bodies: MobileNetV3-Large's features (torchvision/models/
 // mobilenetv3.py) and ResNet-50 up to layer4 (torchvision/models/resnet.py), as
 // torchvision/models/detection/backbone_utils.py cuts them for the feature pyramid, with their
-// trainable_backbone_layers freezing.
+// trainable_backbone_layers freezing; and our own composition, the Keras MobileNetV2 of the
+// offline default weights cut the same way.
 #include <string>
 
 #include "backbone_layers.h"
@@ -84,7 +85,65 @@ class InvertedResidualImpl : public torch::nn::Module {
 };
 TORCH_MODULE(InvertedResidual);
 
-class MobileNetV3LargeBodyImpl : public BackboneBodyImpl {
+// backbone_utils.py _mobilenet_extractor(fpn=True) over a MobileNet's "features", registered as
+// "0", "1", ...: stages start at the stem, at every strided block (_is_cn) and at the last
+// layer; the pyramid takes the outputs of the last two stage starts (returned_layers =
+// [num_stages - 2, num_stages - 1]).
+class MobileNetBodyImpl : public BackboneBodyImpl {
+  public:
+    std::vector<torch::Tensor> forward(torch::Tensor x) override {
+        std::vector<torch::Tensor> outputs;
+        for (int64_t index = 0; index <= m_returned.back(); ++index) {
+            x = m_features[static_cast<size_t>(index)].forward(x);
+            if (index == m_returned.front() || index == m_returned.back()) outputs.push_back(x);
+        }
+        return outputs;
+    }
+
+    std::vector<int64_t> returnedChannels() const override { return m_returnedChannels; }
+
+    // The last `trainableLayers` stages train, everything before them is frozen.
+    void setTrainableLayers(int64_t trainableLayers) override {
+        const auto stages = static_cast<int64_t>(m_stageStarts.size());
+        TORCH_CHECK(trainableLayers >= 0 && trainableLayers <= stages,
+                    "trainable layers must be in [0, ", stages, "], got ", trainableLayers);
+        const int64_t freezeBefore =
+            trainableLayers == 0 ? static_cast<int64_t>(m_features.size())
+                                 : m_stageStarts[static_cast<size_t>(stages - trainableLayers)];
+        for (int64_t index = 0; index < freezeBefore; ++index) {
+            freezeParameters(*m_modules[static_cast<size_t>(index)]);
+        }
+    }
+
+  protected:
+    template <class ModuleHolder>
+    void add(ModuleHolder module, bool strided = false) {
+        if (strided) m_stageStarts.push_back(static_cast<int64_t>(m_features.size()));
+        const std::string name = std::to_string(m_features.size());
+        m_modules.push_back(register_module(name, module.ptr()));
+        m_features.emplace_back(module);
+    }
+
+    // After the last add: the stage starts and the returned maps (with their channels).
+    void finish(int64_t secondLastChannels, int64_t lastChannels) {
+        m_stageStarts.insert(m_stageStarts.begin(), 0);
+        m_stageStarts.push_back(static_cast<int64_t>(m_features.size()) - 1);
+        m_returned = {m_stageStarts[m_stageStarts.size() - 2], m_stageStarts.back()};
+        m_returnedChannels = {secondLastChannels, lastChannels};
+        layers::initConvKaimingFanOut(*this);
+    }
+
+  private:
+    std::vector<torch::nn::AnyModule> m_features;
+    std::vector<std::shared_ptr<torch::nn::Module>> m_modules;
+    std::vector<int64_t> m_stageStarts;
+    std::vector<int64_t> m_returned;
+    std::vector<int64_t> m_returnedChannels;
+};
+
+// Stages [0, 2, 4, 7, 13, 16]; the pyramid takes feature 13 (the last strided block, 160
+// channels) and feature 16 (the final 1x1 convolution, 960 channels), both at stride 32.
+class MobileNetV3LargeBodyImpl : public MobileNetBodyImpl {
   public:
     explicit MobileNetV3LargeBodyImpl(const BackboneNormOptions& norm) {
         const std::vector<BottleneckSetting> settings{
@@ -98,58 +157,66 @@ class MobileNetV3LargeBodyImpl : public BackboneBodyImpl {
             {160, 5, 960, 160, true, true, 1},
         };
         add(convNormAct(3, 16, 3, 2, 1, Activation::kHardswish, norm));
-        for (const auto& setting : settings) {
-            // _mobilenet_extractor's stages start at the strided blocks (_is_cn).
-            if (setting.stride > 1)
-                m_stageStarts.push_back(static_cast<int64_t>(m_features.size()));
-            add(InvertedResidual(setting, norm));
-        }
+        for (const auto& setting : settings)
+            add(InvertedResidual(setting, norm), setting.stride > 1);
         add(convNormAct(160, 960, 1, 1, 1, Activation::kHardswish, norm));
-        m_stageStarts.insert(m_stageStarts.begin(), 0);
-        m_stageStarts.push_back(static_cast<int64_t>(m_features.size()) - 1);
-        // returned_layers = [num_stages - 2, num_stages - 1]: the last strided block and the
-        // final convolution.
-        m_returned = {m_stageStarts[m_stageStarts.size() - 2], m_stageStarts.back()};
-        layers::initConvKaimingFanOut(*this);
+        finish(160, 960);
     }
+};
 
-    std::vector<torch::Tensor> forward(torch::Tensor x) override {
-        std::vector<torch::Tensor> outputs;
-        for (int64_t index = 0; index <= m_returned.back(); ++index) {
-            x = m_features[static_cast<size_t>(index)].forward(x);
-            if (index == m_returned.front() || index == m_returned.back()) outputs.push_back(x);
+// ---- MobileNetV2 as Keras builds it ------------------------------------------------------------
+
+// torchvision's mobilenetv2.py InvertedResidual ("conv": [expand 1x1,] depthwise 3x3, project
+// 1x1 conv, norm), ReLU6, with the Keras layout of build::mobileNetV2Keras (the zoo's
+// "mobilenet_v2_keras"): stride-2 depthwise convolutions pad TensorFlow's "same" way.
+class KerasInvertedResidualImpl : public torch::nn::Module {
+  public:
+    KerasInvertedResidualImpl(int64_t in, int64_t out, int64_t stride, int64_t expandRatio,
+                              const BackboneNormOptions& norm)
+        : m_residual(stride == 1 && in == out) {
+        const int64_t hidden = in * expandRatio;
+        m_conv = Sequence();
+        if (expandRatio != 1) {
+            m_conv->push_back(convNormAct(in, hidden, 1, 1, 1, Activation::kReLU6, norm));
         }
-        return outputs;
+        m_conv->push_back(
+            convNormAct(hidden, hidden, 3, stride, hidden, Activation::kReLU6, norm, stride > 1));
+        m_conv->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(hidden, out, 1).bias(false)));
+        m_conv->push_back(BackboneNorm2d(out, norm));
+        register_module("conv", m_conv);
     }
-
-    std::vector<int64_t> returnedChannels() const override { return {160, 960}; }
-
-    // backbone_utils.py _mobilenet_extractor: stages [0, 2, 4, 7, 13, 16]; the last
-    // `trainableLayers` stages train, everything before them is frozen.
-    void setTrainableLayers(int64_t trainableLayers) override {
-        const auto stages = static_cast<int64_t>(m_stageStarts.size());
-        TORCH_CHECK(trainableLayers >= 0 && trainableLayers <= stages,
-                    "trainable layers must be in [0, ", stages, "], got ", trainableLayers);
-        const int64_t freezeBefore =
-            trainableLayers == 0 ? static_cast<int64_t>(m_features.size())
-                                 : m_stageStarts[static_cast<size_t>(stages - trainableLayers)];
-        for (int64_t index = 0; index < freezeBefore; ++index) {
-            freezeParameters(*m_modules[static_cast<size_t>(index)]);
-        }
+    torch::Tensor forward(torch::Tensor x) {
+        return m_residual ? x + m_conv->forward(x) : m_conv->forward(x);
     }
 
   private:
-    template <class ModuleHolder>
-    void add(ModuleHolder module) {
-        const std::string name = std::to_string(m_features.size());
-        m_modules.push_back(register_module(name, module.ptr()));
-        m_features.emplace_back(module);
-    }
+    Sequence m_conv{nullptr};
+    bool m_residual;
+};
+TORCH_MODULE(KerasInvertedResidual);
 
-    std::vector<torch::nn::AnyModule> m_features;
-    std::vector<std::shared_ptr<torch::nn::Module>> m_modules;
-    std::vector<int64_t> m_stageStarts;
-    std::vector<int64_t> m_returned;
+// Features 0 (stem) .. 18 (the final 1x1 convolution to 1280 channels). Stages [0, 2, 4, 7, 14,
+// 18], as _mobilenet_extractor finds them in torchvision's mobilenet_v2 (whose blocks are the
+// same); the pyramid takes feature 14 (the first block at stride 32, 160 channels) and feature
+// 18 (1280 channels, stride 32).
+class MobileNetV2KerasBodyImpl : public MobileNetBodyImpl {
+  public:
+    explicit MobileNetV2KerasBodyImpl(const BackboneNormOptions& norm) {
+        // t (expansion), c (channels), n (repeats), s (first stride): the paper's Table 2.
+        const int64_t settings[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
+                                        {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+        add(convNormAct(3, 32, 3, 2, 1, Activation::kReLU6, norm, /*tfSamePadding=*/true));
+        int64_t in = 32;
+        for (const auto& setting : settings) {
+            for (int64_t repeat = 0; repeat < setting[2]; ++repeat) {
+                const int64_t stride = repeat == 0 ? setting[3] : 1;
+                add(KerasInvertedResidual(in, setting[1], stride, setting[0], norm), stride > 1);
+                in = setting[1];
+            }
+        }
+        add(convNormAct(in, 1280, 1, 1, 1, Activation::kReLU6, norm));
+        finish(160, 1280);
+    }
 };
 
 // ---- ResNet-50 ---------------------------------------------------------------------------------
@@ -250,6 +317,10 @@ std::shared_ptr<BackboneBodyImpl> mobileNetV3LargeBody(const BackboneNormOptions
 
 std::shared_ptr<BackboneBodyImpl> resNet50Body(const BackboneNormOptions& norm) {
     return std::make_shared<ResNet50BodyImpl>(norm);
+}
+
+std::shared_ptr<BackboneBodyImpl> mobileNetV2KerasBody(const BackboneNormOptions& norm) {
+    return std::make_shared<MobileNetV2KerasBodyImpl>(norm);
 }
 
 }  // namespace fovea::core::detection

@@ -2,6 +2,8 @@
 // generalized_rcnn.py (the forward pass), and loading torchvision state dicts.
 #include "fovea/core/detection/faster_rcnn.h"
 
+#include <functional>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -17,6 +19,21 @@ std::string architectureName(FasterRcnnArchitecture architecture) {
             return "fasterrcnn_mobilenet_v3_large_320_fpn";
         case FasterRcnnArchitecture::kResNet50Fpn:
             return "fasterrcnn_resnet50_fpn";
+        case FasterRcnnArchitecture::kMobileNetV2Fpn:
+            return "fasterrcnn_mobilenet_v2_fpn";
+    }
+    return {};
+}
+
+std::string backboneClassificationArchitecture(FasterRcnnArchitecture architecture) {
+    switch (architecture) {
+        case FasterRcnnArchitecture::kMobileNetV3LargeFpn:
+        case FasterRcnnArchitecture::kMobileNetV3Large320Fpn:
+            return "mobilenet_v3_large";
+        case FasterRcnnArchitecture::kResNet50Fpn:
+            return "resnet50";
+        case FasterRcnnArchitecture::kMobileNetV2Fpn:
+            return "mobilenet_v2_keras";
     }
     return {};
 }
@@ -24,7 +41,8 @@ std::string architectureName(FasterRcnnArchitecture architecture) {
 std::optional<FasterRcnnArchitecture> fasterRcnnArchitectureFromName(const std::string& name) {
     for (auto architecture :
          {FasterRcnnArchitecture::kMobileNetV3LargeFpn,
-          FasterRcnnArchitecture::kMobileNetV3Large320Fpn, FasterRcnnArchitecture::kResNet50Fpn}) {
+          FasterRcnnArchitecture::kMobileNetV3Large320Fpn, FasterRcnnArchitecture::kResNet50Fpn,
+          FasterRcnnArchitecture::kMobileNetV2Fpn}) {
         if (architectureName(architecture) == name) return architecture;
     }
     return std::nullopt;
@@ -32,6 +50,15 @@ std::optional<FasterRcnnArchitecture> fasterRcnnArchitectureFromName(const std::
 
 FasterRcnnOptions fasterRcnnDefaults(FasterRcnnArchitecture architecture) {
     FasterRcnnOptions options;
+    if (architecture != FasterRcnnArchitecture::kResNet50Fpn) {
+        // The MobileNet builders drop proposals below 0.05 objectness (rpn_score_thresh).
+        options.rpn.scoreThresh = 0.05;
+    }
+    if (architecture == FasterRcnnArchitecture::kMobileNetV2Fpn) {
+        // nsfwjs trained the offline weights on RGB / 255, without ImageNet's normalisation.
+        options.imageMean = {0.0, 0.0, 0.0};
+        options.imageStd = {1.0, 1.0, 1.0};
+    }
     if (architecture == FasterRcnnArchitecture::kMobileNetV3Large320Fpn) {
         // fasterrcnn_mobilenet_v3_large_320_fpn's defaults: low resolution, fewer proposals,
         // and proposals below 0.05 objectness dropped.
@@ -67,9 +94,15 @@ FasterRcnnImpl::FasterRcnnImpl(FasterRcnnArchitecture architecture,
     TORCH_CHECK(options.numClasses >= 2, "a detector needs the background and a class");
     BackboneNormOptions norm;
     norm.frozen = options.frozenBatchNorm;
-    std::shared_ptr<BackboneBodyImpl> body = architecture == FasterRcnnArchitecture::kResNet50Fpn
-                                                 ? resNet50Body(norm)
-                                                 : mobileNetV3LargeBody(norm);
+    std::shared_ptr<BackboneBodyImpl> body;
+    if (architecture == FasterRcnnArchitecture::kResNet50Fpn) {
+        body = resNet50Body(norm);
+    } else if (architecture == FasterRcnnArchitecture::kMobileNetV2Fpn) {
+        norm.eps = 1e-3;  // Keras' batch norm
+        body = mobileNetV2KerasBody(norm);
+    } else {
+        body = mobileNetV3LargeBody(norm);
+    }
     body->setTrainableLayers(options.trainableBackboneLayers);
     m_backbone = register_module("backbone", BackboneWithFpn(body, 256));
 
@@ -114,27 +147,41 @@ FasterRcnnOutput FasterRcnnImpl::forward(const std::vector<torch::Tensor>& image
     return output;
 }
 
-Result<DetectionLoadReport> loadDetectionStateDict(FasterRcnnImpl& model, const StateDict& weights,
-                                                   const std::string& source) {
+namespace {
+
+bool isBatchCounter(const std::string& name) {
+    static const std::string kSuffix = "num_batches_tracked";
+    return name.size() > kSuffix.size() &&
+           name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
+}
+
+// Copies weights[fileName(key)] into every model tensor `key` that fileName maps (nullopt:
+// not loaded from this file). Batch counters absent from the file, and unused file keys that
+// are counters or `ignorable`, go to ignoredKeys; anything else missing, unused or of another
+// shape is an error naming the file's keys, and then nothing is copied.
+Result<DetectionLoadReport> copyTensors(
+    FasterRcnnImpl& model, const StateDict& weights, const std::string& source,
+    const std::string& target,
+    const std::function<std::optional<std::string>(const std::string&)>& fileName,
+    const std::function<bool(const std::string&)>& ignorable) {
     DetectionLoadReport report;
     std::vector<std::pair<torch::Tensor, const torch::Tensor*>> copies;
     std::vector<std::string> missing, mismatched;
     std::set<std::string> used;
-    const auto visit = [&](const std::string& name, const torch::Tensor& destination) {
-        const torch::Tensor* found = weights.find(name);
+    const auto visit = [&](const std::string& key, const torch::Tensor& destination) {
+        const std::optional<std::string> name = fileName(key);
+        if (!name) return;
+        const torch::Tensor* found = weights.find(*name);
         if (found == nullptr) {
             // Files written from FrozenBatchNorm2d models carry no counters; ours start at 0.
-            if (name.size() > 20 && name.rfind("num_batches_tracked") == name.size() - 19) {
-                report.ignoredKeys.push_back(name);
-            } else {
-                missing.push_back(name);
-            }
+            (isBatchCounter(*name) ? report.ignoredKeys : missing).push_back(*name);
             return;
         }
-        used.insert(name);
+        used.insert(*name);
         if (found->sizes() != destination.sizes()) {
             std::ostringstream text;
-            text << name << " (file " << found->sizes() << ", model " << destination.sizes() << ")";
+            text << *name << " (file " << found->sizes() << ", model " << destination.sizes()
+                 << ")";
             mismatched.push_back(text.str());
             return;
         }
@@ -146,8 +193,7 @@ Result<DetectionLoadReport> loadDetectionStateDict(FasterRcnnImpl& model, const 
     for (const auto& item : weights) {
         if (used.count(item.key()) != 0) continue;
         // torchvision's FrozenBatchNorm2d drops the counters a plain BatchNorm2d saved.
-        if (item.key().size() > 20 &&
-            item.key().rfind("num_batches_tracked") == item.key().size() - 19) {
+        if (isBatchCounter(item.key()) || ignorable(item.key())) {
             report.ignoredKeys.push_back(item.key());
         } else {
             unexpected.push_back(item.key());
@@ -155,7 +201,7 @@ Result<DetectionLoadReport> loadDetectionStateDict(FasterRcnnImpl& model, const 
     }
     if (!missing.empty() || !unexpected.empty() || !mismatched.empty()) {
         std::ostringstream message;
-        message << source << " does not fit " << architectureName(model.architecture()) << ":";
+        message << source << " does not fit " << target << ":";
         const auto list = [&](const char* what, const std::vector<std::string>& keys) {
             if (keys.empty()) return;
             message << " " << keys.size() << " " << what << " (";
@@ -179,6 +225,37 @@ Result<DetectionLoadReport> loadDetectionStateDict(FasterRcnnImpl& model, const 
         return Error{source + ": " + error.what_without_backtrace(), ErrorKind::BadData};
     }
     return report;
+}
+
+}  // namespace
+
+Result<DetectionLoadReport> loadDetectionStateDict(FasterRcnnImpl& model, const StateDict& weights,
+                                                   const std::string& source) {
+    return copyTensors(
+        model, weights, source, architectureName(model.architecture()),
+        [](const std::string& key) { return std::optional<std::string>(key); },
+        [](const std::string&) { return false; });
+}
+
+Result<DetectionLoadReport> loadBackboneWeights(FasterRcnnImpl& model,
+                                                const StateDict& classification,
+                                                const std::string& source) {
+    static const std::string kBody = "backbone.body.";
+    const bool resnet = model.architecture() == FasterRcnnArchitecture::kResNet50Fpn;
+    // IntermediateLayerGetter keeps the cut network's children under their own names: the
+    // MobileNets' body is their "features" Sequential, ResNet-50's body the network itself
+    // (conv1, bn1, layer1..layer4; avgpool and fc dropped).
+    const std::string prefix = resnet ? "" : "features.";
+    const std::string head = resnet ? "fc." : "classifier.";
+    return copyTensors(
+        model, classification, source,
+        architectureName(model.architecture()) + "'s backbone (" +
+            backboneClassificationArchitecture(model.architecture()) + ")",
+        [&](const std::string& key) -> std::optional<std::string> {
+            if (key.rfind(kBody, 0) != 0) return std::nullopt;
+            return prefix + key.substr(kBody.size());
+        },
+        [&](const std::string& name) { return name.rfind(head, 0) == 0; });
 }
 
 }  // namespace fovea::core::detection

@@ -57,13 +57,16 @@ TEST(FasterRcnn, DefaultsAndNamesAreTorchvisions) {
     EXPECT_EQ(small.rpn.postNmsTopNTest, 150);
     EXPECT_DOUBLE_EQ(small.rpn.scoreThresh, 0.05);
     const auto full = fasterRcnnDefaults(FasterRcnnArchitecture::kMobileNetV3LargeFpn);
+    EXPECT_DOUBLE_EQ(full.rpn.scoreThresh, 0.05);  // fasterrcnn_mobilenet_v3_large_fpn's too
+    EXPECT_DOUBLE_EQ(fasterRcnnDefaults(FasterRcnnArchitecture::kResNet50Fpn).rpn.scoreThresh, 0.0);
     EXPECT_EQ(full.minSize, std::vector<int64_t>{800});
     EXPECT_EQ(full.maxSize, 1333);
     EXPECT_EQ(full.rpn.preNmsTopNTest, 1000);
     EXPECT_EQ(full.rpn.postNmsTopNTrain, 2000);
     for (auto architecture :
          {FasterRcnnArchitecture::kMobileNetV3LargeFpn,
-          FasterRcnnArchitecture::kMobileNetV3Large320Fpn, FasterRcnnArchitecture::kResNet50Fpn}) {
+          FasterRcnnArchitecture::kMobileNetV3Large320Fpn, FasterRcnnArchitecture::kResNet50Fpn,
+          FasterRcnnArchitecture::kMobileNetV2Fpn}) {
         EXPECT_EQ(fasterRcnnArchitectureFromName(architectureName(architecture)), architecture);
     }
     EXPECT_FALSE(fasterRcnnArchitectureFromName("fasterrcnn_vgg16").has_value());
@@ -147,6 +150,53 @@ TEST(FasterRcnn, EvaluatesAndTrainsOnImagesWithAndWithoutBoxes) {
     EXPECT_GT(grad.abs().sum().item<double>(), 0.0);
     // Frozen stages get no gradient (trainable_backbone_layers=3).
     EXPECT_FALSE(model->named_parameters()["backbone.body.0.0.weight"].requires_grad());
+}
+
+// fasterrcnn_mobilenet_v2_fpn, our own composition: torchvision's cut of a MobileNetV2 for the
+// FPN (as _mobilenet_extractor would cut torchvision's mobilenet_v2), MobileNetV3's heads, the
+// offline weights' preprocessing and batch norm.
+TEST(FasterRcnn, MobileNetV2FpnCutsTheBodyAsTorchvisionCutsMobileNets) {
+    EXPECT_EQ(architectureName(FasterRcnnArchitecture::kMobileNetV2Fpn),
+              "fasterrcnn_mobilenet_v2_fpn");
+    EXPECT_EQ(fasterRcnnArchitectureFromName("fasterrcnn_mobilenet_v2_fpn"),
+              FasterRcnnArchitecture::kMobileNetV2Fpn);
+    EXPECT_EQ(backboneClassificationArchitecture(FasterRcnnArchitecture::kMobileNetV2Fpn),
+              "mobilenet_v2_keras");
+    const FasterRcnnOptions defaults = fasterRcnnDefaults(FasterRcnnArchitecture::kMobileNetV2Fpn);
+    EXPECT_EQ(defaults.imageMean, (std::array<double, 3>{0.0, 0.0, 0.0}));
+    EXPECT_EQ(defaults.imageStd, (std::array<double, 3>{1.0, 1.0, 1.0}));
+    EXPECT_DOUBLE_EQ(defaults.rpn.scoreThresh, 0.05);
+    EXPECT_TRUE(defaults.frozenBatchNorm);
+    EXPECT_EQ(defaults.trainableBackboneLayers, 3);
+
+    torch::manual_seed(0);
+    FasterRcnnOptions options = smallOptions(FasterRcnnArchitecture::kMobileNetV2Fpn);
+    options.minSize = {128};
+    options.maxSize = 192;
+    FasterRcnn model(FasterRcnnArchitecture::kMobileNetV2Fpn, options);
+    const auto parameters = model->named_parameters();
+    EXPECT_EQ(parameters["backbone.body.0.0.weight"].sizes(), (std::vector<int64_t>{32, 3, 3, 3}));
+    EXPECT_EQ(parameters["backbone.body.18.0.weight"].sizes(),
+              (std::vector<int64_t>{1280, 320, 1, 1}));
+    EXPECT_EQ(parameters["backbone.fpn.inner_blocks.0.0.weight"].sizes(),
+              (std::vector<int64_t>{256, 160, 1, 1}));
+    EXPECT_EQ(parameters["backbone.fpn.inner_blocks.1.0.weight"].sizes(),
+              (std::vector<int64_t>{256, 1280, 1, 1}));
+    EXPECT_EQ(parameters["rpn.head.cls_logits.weight"].size(0), 15);  // 5 sizes x 3 ratios
+    // Stages [0, 2, 4, 7, 14, 18]: with 3 trainable, features 7 onwards train.
+    EXPECT_FALSE(parameters["backbone.body.6.conv.0.0.weight"].requires_grad());
+    EXPECT_TRUE(parameters["backbone.body.7.conv.0.0.weight"].requires_grad());
+    // Frozen batch norm (the weights are pretrained): no parameters, Keras' epsilon.
+    EXPECT_EQ(parameters.find("backbone.body.0.1.weight"), nullptr);
+
+    // Two maps at stride 32 and the pool.
+    torch::NoGradGuard noGrad;
+    model->eval();
+    const FeatureMaps maps = model->backbone()->forward(torch::rand({1, 3, 128, 160}));
+    ASSERT_EQ(maps.size(), 3u);
+    EXPECT_EQ(maps["0"].sizes(), (std::vector<int64_t>{1, 256, 4, 5}));
+    EXPECT_EQ(maps["1"].sizes(), (std::vector<int64_t>{1, 256, 4, 5}));
+    EXPECT_EQ(maps["pool"].sizes(), (std::vector<int64_t>{1, 256, 2, 3}));
 }
 
 }  // namespace

@@ -25,11 +25,24 @@ enum class FasterRcnnArchitecture {
     kMobileNetV3LargeFpn,     // fasterrcnn_mobilenet_v3_large_fpn
     kMobileNetV3Large320Fpn,  // fasterrcnn_mobilenet_v3_large_320_fpn: low resolution
     kResNet50Fpn,             // fasterrcnn_resnet50_fpn
+    // fasterrcnn_mobilenet_v2_fpn: our own composition, not torchvision's (it has no MobileNetV2
+    // detector), so that a detector starts offline from the offline default weights: the zoo's
+    // mobilenet_v2_keras as the body (mobileNetV2KerasBody: features 14 and 18 into the FPN),
+    // FPN with LastLevelMaxPool, and the anchors, RPN and box head of
+    // fasterrcnn_mobilenet_v3_large_fpn. Its images are x / 255 (mean 0, std 1), as nsfwjs
+    // trained those weights, and its batch norms use Keras' eps 1e-3.
+    kMobileNetV2Fpn,
 };
 
-// torchvision's builder name ("fasterrcnn_resnet50_fpn", ...) and back.
+// The builder's name ("fasterrcnn_resnet50_fpn", ..., "fasterrcnn_mobilenet_v2_fpn") and back.
 std::string architectureName(FasterRcnnArchitecture architecture);
 std::optional<FasterRcnnArchitecture> fasterRcnnArchitectureFromName(const std::string& name);
+
+// The zoo classification network whose weights the detector's body starts from (see
+// loadBackboneWeights): "mobilenet_v3_large" for both MobileNetV3 detectors and "resnet50"
+// (torchvision's ImageNet downloads), "mobilenet_v2_keras" for kMobileNetV2Fpn (the offline
+// default, written by fovea-cli prepare-offline-weights).
+std::string backboneClassificationArchitecture(FasterRcnnArchitecture architecture);
 
 // The builder's and FasterRCNN's keyword arguments. fasterRcnnDefaults gives each
 // architecture's values as its torchvision builder sets them.
@@ -102,5 +115,20 @@ struct DetectionLoadReport {
 // then the model is left unchanged. `source` names the file in messages.
 Result<DetectionLoadReport> loadDetectionStateDict(FasterRcnnImpl& model, const StateDict& weights,
                                                    const std::string& source);
+
+// torchvision's weights_backbone: copies the classification state dict of
+// backboneClassificationArchitecture(model.architecture()) into the detector's body
+// ("backbone.body.*"), as torchvision's detection builders do by loading it into the
+// classification network and cutting that (_mobilenet_extractor, _resnet_fpn_extractor with
+// IntermediateLayerGetter): MobileNets' "features.N.*" become "backbone.body.N.*"; ResNet-50's
+// "conv1.*", "bn1.*" and "layerK.*" become "backbone.body.conv1.*", ... The classifier
+// ("classifier.*", "fc.*") is not used, nor, with frozen batch norm, the files'
+// num_batches_tracked (FrozenBatchNorm2d drops them): both are listed in ignoredKeys. The FPN,
+// RPN and box head keep their initialisation. Every body tensor must be in the file with its
+// shape, and nothing else may be: otherwise an error names the keys (in the file's names) and
+// the model is left unchanged. Freezing (trainableBackboneLayers) is not changed.
+Result<DetectionLoadReport> loadBackboneWeights(FasterRcnnImpl& model,
+                                                const StateDict& classification,
+                                                const std::string& source);
 
 }  // namespace fovea::core::detection

@@ -174,6 +174,16 @@ std::shared_ptr<BackboneBodyImpl> mobileNetV3LargeBody(const BackboneNormOptions
 // "layer1".."layer4", returning the outputs of layer1..layer4 (strides 4 to 32).
 std::shared_ptr<BackboneBodyImpl> resNet50Body(const BackboneNormOptions& norm);
 
+// Our own composition (torchvision has no MobileNetV2 detector): the "features" "0".."18" of the
+// zoo's mobilenet_v2_keras (Keras' MobileNetV2 under torchvision's names: TensorFlow's "same"
+// padding on the stride-2 3x3 convolutions, ReLU6; the offline default weights converted from
+// nsfwjs), cut as _mobilenet_extractor(fpn=True) cuts torchvision's mobilenet_v2: stages
+// [0, 2, 4, 7, 14, 18] and the outputs of the last two, feature 14 (the first block at stride
+// 32, 160 channels) and feature 18 (the final 1x1 convolution, 1280 channels, stride 32), as
+// MobileNetV3's FPN takes its last strided block and its final convolution. Pass norm.eps
+// 1e-3: Keras' batch norm epsilon, which the converted statistics belong with.
+std::shared_ptr<BackboneBodyImpl> mobileNetV2KerasBody(const BackboneNormOptions& norm);
+
 // ---- rpn.py, roi_heads.py, _utils.py ---------------------------------------------------------
 
 // BalancedPositiveNegativeSampler: per image up to batchSizePerImage labels, at most
