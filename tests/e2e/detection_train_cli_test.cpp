@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "cli_test_support.h"
+#include "run_process.h"
 #include "fovea/core/detection/detection_metrics.h"
 #include "temp_folder.h"
 
@@ -229,6 +231,46 @@ TEST(DetectionTrainCli, TrainsEvaluatesAndPredictsADetectionProject) {
                   .exitCode,
               2)
         << "an existing run is not overwritten";
+}
+
+// Ctrl-C during the second epoch writes a checkpoint and exits 130; --resume finishes the run
+// with the recorded settings, and the run's history has every epoch once.
+TEST(DetectionTrainCli, StopsWithACheckpointAndResumes) {
+    using namespace std::chrono_literals;
+    TempFolder dir("fovea-detection-resume");
+    const fs::path data = dir.path() / "data";
+    const fs::path project = dir.path() / "project";
+    const fs::path run = dir.path() / "run";
+    writeSyntheticCocoFolder(data, 10);
+    ASSERT_EQ(runCliJson({"import", "--task", "detection", data.string(), "--project",
+                          project.string(), "--json"})
+                  .exitCode,
+              0);
+    {
+        ChildProcess child(foveaBinary("fovea-cli"),
+                           {"train", "--data", project.string(), "--out", run.string(), "--arch",
+                            "fasterrcnn_mobilenet_v3_large_320_fpn", "--epochs", "2",
+                            "--batch-size", "2", "--min-size", "128", "--device", "cpu", "--json"},
+                           {"OMP_NUM_THREADS=2"}, dir.path() / "train.out",
+                           dir.path() / "train.err");
+        ASSERT_TRUE(waitForFile(run / "checkpoints" / "last.pt", child, 120s))
+            << readWholeFile(dir.path() / "train.err");
+        child.sendSignal(SIGINT);
+        const int code = child.wait();
+        if (code == 0) GTEST_SKIP() << "the run ended before the signal arrived";
+        ASSERT_EQ(code, 130) << readWholeFile(dir.path() / "train.err");
+    }
+    const auto stopped = nlohmann::json::parse(readWholeFile(dir.path() / "train.out"));
+    EXPECT_EQ(stopped["outcome"], "stopped");
+    EXPECT_LT(stopped["epochs_completed"].get<int>(), 2);
+    const JsonRun resumed =
+        runCliJson({"train", "--out", run.string(), "--resume", "--json"}, {"OMP_NUM_THREADS=2"});
+    ASSERT_EQ(resumed.exitCode, 0) << resumed.output;
+    EXPECT_EQ(resumed.json["outcome"], "completed");
+    EXPECT_EQ(resumed.json["epochs_completed"], 2);
+    ASSERT_EQ(resumed.json["epochs"].size(), 2u);
+    for (int i = 0; i < 2; ++i) EXPECT_EQ(resumed.json["epochs"][i]["epoch"], i + 1);
+    EXPECT_EQ(csvDataRows(run / "metrics.csv").size(), 2u);
 }
 
 }  // namespace
