@@ -13,13 +13,9 @@ runs the same operation on the same tensors. One .pth (a dict of tensors) per op
   roi_align_N.pth  roi_align forward, and the input's gradient of sum(output * weights)
   roi_align_large.pth  the same on a case large enough to be pooled in blocks
   multiscale.pth MultiScaleRoIAlign(["0", "1", "2", "3"], 7, 2) on a 5-level pyramid
-  speed.pth      the seconds MultiScaleRoIAlign takes for 1000 boxes on the 256-channel pyramid
-                 of an 800 x 1088 image (Faster R-CNN's box head pooling at its default size;
-                 best of 3), with the boxes
 """
 import math
 import sys
-import time
 
 import torch
 from torchvision.models.detection._utils import BoxCoder, Matcher
@@ -246,26 +242,6 @@ def multiscale_case(generator):
     return out
 
 
-def speed_case(generator):
-    image_sizes = [(800, 1088)]
-    features = {}
-    for level, name in enumerate(["0", "1", "2", "3", "pool"]):
-        stride = 4 * 2**level
-        features[name] = torch.randn(1, 256, 800 // stride, 1088 // stride, generator=generator)
-    # Sides from 8 to 800 pixels (log-uniform), as RPN proposals spread over the levels.
-    log_side = math.log(8.0) + torch.rand(1000, 2, generator=generator) * math.log(100.0)
-    corner = torch.rand(1000, 2, generator=generator) * torch.tensor([1088.0, 800.0])
-    boxes = torch.cat([corner, corner + torch.exp(log_side)], 1)
-    pooler = MultiScaleRoIAlign(["0", "1", "2", "3"], 7, 2)
-    seconds = []
-    with torch.no_grad():
-        for _ in range(3):
-            start = time.perf_counter()
-            pooler(features, [boxes], image_sizes)
-            seconds.append(time.perf_counter() - start)
-    return {"boxes": boxes, "seconds": torch.tensor([min(seconds)], dtype=torch.float64)}
-
-
 def main():
     out_dir, threads = sys.argv[1], int(sys.argv[2])
     torch.set_num_threads(threads)
@@ -280,7 +256,6 @@ def main():
         torch.save(case, f"{out_dir}/roi_align_{index}.pth")
     torch.save(roi_align_large_case(generator), f"{out_dir}/roi_align_large.pth")
     torch.save(multiscale_case(generator), f"{out_dir}/multiscale.pth")
-    torch.save(speed_case(generator), f"{out_dir}/speed.pth")
 
 
 if __name__ == "__main__":
