@@ -1,5 +1,13 @@
 # The Data page: image browser, classes, labeling and its undo commands.
 target_sources(fovea_ui PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/annotation_command.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/annotation_command.h
+    ${CMAKE_CURRENT_LIST_DIR}/box_canvas.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/box_canvas.h
+    ${CMAKE_CURRENT_LIST_DIR}/box_editor.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/box_editor.h
+    ${CMAKE_CURRENT_LIST_DIR}/box_geometry.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/box_geometry.h
     ${CMAKE_CURRENT_LIST_DIR}/class_chooser.cpp
     ${CMAKE_CURRENT_LIST_DIR}/class_chooser.h
     ${CMAKE_CURRENT_LIST_DIR}/class_list.cpp
