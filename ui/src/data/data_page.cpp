@@ -12,6 +12,8 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
+#include "data/annotation_command.h"
+#include "data/box_editor.h"
 #include "data/class_chooser.h"
 #include "data/class_list.h"
 #include "data/class_panel.h"
@@ -29,6 +31,13 @@
 namespace fovea::ui {
 
 namespace {
+
+const char* const kClassificationPurpose =
+    "Label images with keys 1-9 (0 removes the label), with L and the start of a class name, or "
+    "by dragging them onto a class; Enter accepts a model's suggestions; Ctrl+Z undoes.";
+const char* const kDetectionPurpose =
+    "Draw boxes around the objects on the image at the right (keys 1-9 choose the class); B "
+    "marks an image without objects as background; Ctrl+Z undoes.";
 
 // Thumbnails are decoded once at the largest size the slider offers and drawn smaller.
 constexpr int kThumbnailSide = 192;
@@ -50,7 +59,7 @@ QString filteredImagesText(const ImageViewFilter& filter, const ImageListModel& 
             return "images";
         case ImageViewFilter::Kind::Unlabeled:
         case ImageViewFilter::Kind::LabelNext:
-            return "unlabeled images";
+            return model.isDetection() ? "images not annotated yet" : "unlabeled images";
         case ImageViewFilter::Kind::Suggested:
             return QString("unlabeled images with a suggestion ≥ %1 %")
                 .arg(filter.minConfidencePercent);
@@ -78,6 +87,7 @@ DataPage::DataPage(QWidget* parent)
     setObjectName("dataPage");
     auto* splitter = new QSplitter(Qt::Horizontal, this);
     splitter->setObjectName("dataSplitter");
+    m_splitter = splitter;
     splitter->addWidget(buildClassPanel());
     splitter->addWidget(buildBrowser());
     m_preview = new PreviewPane(this);
@@ -88,12 +98,11 @@ DataPage::DataPage(QWidget* parent)
     splitter->setSizes({260, 640, 300});
 
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(makePageHeader("Data",
-                                     "Label images with keys 1-9 (0 removes the label), with L "
-                                     "and the start of a class name, or by dragging them onto "
-                                     "a class; Enter accepts a model's suggestions; Ctrl+Z "
-                                     "undoes.",
-                                     this));
+    QWidget* header = makePageHeader("Data", kClassificationPurpose, this);
+    for (auto* label : header->findChildren<QLabel*>()) {
+        if (label->text() == kClassificationPurpose) m_purpose = label;
+    }
+    layout->addWidget(header);
     layout->addWidget(splitter, 1);
 
     connect(m_thumbnails, &ThumbnailCache::thumbnailFailed, this, &DataPage::onThumbnailFailed);
@@ -293,6 +302,7 @@ void DataPage::setSession(ProjectSession* session) {
         m_nextRedo = nullptr;
         connect(session->undoStack(), &QUndoStack::indexChanged, this, &DataPage::onUndoStackMoved);
     }
+    showPreviewFor(session && session->store().projectTask() == core::ProjectTask::Detection);
     m_filterBar->setSession(session);
     m_filterBar->clearSearch();
     m_model->setSession(session);
@@ -408,6 +418,13 @@ void DataPage::moveOnFrom(const QList<qint64>& ids, std::optional<qint64> next, 
 
 void DataPage::labelImages(const QList<qint64>& ids, std::optional<core::ClassId> classId) {
     if (ids.isEmpty() || !m_session) return;
+    if (isDetection()) {
+        // The store refuses image labels here; say what to do instead of an error.
+        m_status->setText(
+            "A detection project labels objects: draw boxes on the image at the "
+            "right (B marks one without objects).");
+        return;
+    }
     const QString target = classId ? "\"" + m_model->className(classId) + "\"" : "unlabeled";
     const QString text = classId ? QString("Label %1 as %2").arg(imagesText(ids.size()), target)
                                  : QString("Remove the label of %1").arg(imagesText(ids.size()));
@@ -509,6 +526,25 @@ void DataPage::toggleSelectionWatched() {
 }
 
 bool DataPage::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == m_grid && event->type() == QEvent::KeyPress && isDetection()) {
+        // Boxes instead of labels: 1-9 choose the class (of the selected box and of the next
+        // one drawn), B marks background images; the other labeling keys do nothing.
+        const auto* key = static_cast<QKeyEvent*>(event);
+        const auto modifiers = key->modifiers() & ~Qt::KeypadModifier;
+        if (modifiers == Qt::NoModifier && key->key() >= Qt::Key_0 && key->key() <= Qt::Key_9) {
+            if (key->key() != Qt::Key_0) m_boxEditor->applyClassNumber(key->key() - Qt::Key_0);
+            return true;
+        }
+        if (modifiers == Qt::NoModifier && key->key() == Qt::Key_B) {
+            markSelectionBackground();
+            return true;
+        }
+        if (modifiers == Qt::NoModifier &&
+            (key->key() == Qt::Key_L || key->key() == Qt::Key_Return ||
+             key->key() == Qt::Key_Enter)) {
+            return true;
+        }
+    }
     if (watched == m_grid && event->type() == QEvent::KeyPress) {
         const auto* key = static_cast<QKeyEvent*>(event);
         const auto modifiers = key->modifiers() & ~Qt::KeypadModifier;
@@ -618,6 +654,11 @@ void DataPage::placeEmptyMessage() {
 
 void DataPage::updatePreview() {
     const QModelIndex current = m_grid->currentIndex();
+    if (isDetection()) {
+        m_boxEditor->showImage(current.isValid() ? std::optional(m_model->record(current.row()))
+                                                 : std::nullopt);
+        return;
+    }
     if (!current.isValid() || !m_session) {
         m_preview->showImage(std::nullopt, {});
         return;
@@ -696,6 +737,76 @@ void DataPage::onImagesChanged() {
     selectImages(selected);
     m_classList->refresh();
     updateStatus();
+}
+
+bool DataPage::isDetection() const {
+    return m_boxEditor && m_session &&
+           m_session->store().projectTask() == core::ProjectTask::Detection;
+}
+
+void DataPage::showPreviewFor(bool detection) {
+    if (detection && !m_boxEditor) {
+        // Made for the first detection project only, so a classification project keeps exactly
+        // the page it had. Both previews share the splitter's third place (so its saved state
+        // always has three): the one not in use is hidden.
+        const QList<int> sizes = m_splitter->sizes();
+        auto* area = new QWidget;
+        area->setObjectName("previewArea");
+        auto* layout = new QVBoxLayout(area);
+        layout->setContentsMargins(0, 0, 0, 0);
+        m_splitter->replaceWidget(m_splitter->indexOf(m_preview), area);
+        layout->addWidget(m_preview);
+        m_boxEditor = new BoxEditor(area);
+        layout->addWidget(m_boxEditor);
+        m_boxEditor->hide();
+        m_splitter->setSizes(sizes);
+        connect(m_boxEditor, &BoxEditor::backgroundRequested, this,
+                &DataPage::markSelectionBackground);
+    }
+    if (m_boxEditor) m_boxEditor->setSession(detection ? m_session : nullptr);
+    if (!m_boxEditor || detection == !m_boxEditor->isHidden()) return;
+    m_preview->setVisible(!detection);
+    m_boxEditor->setVisible(detection);
+    // Model suggestions of classes are for classification projects.
+    m_suggestionBar->setVisible(!detection);
+    if (m_purpose) {
+        m_purpose->setText(detection ? kDetectionPurpose : kClassificationPurpose);
+    }
+    // Drawing boxes wants the room the classification preview leaves to the grid (the
+    // splitter shares out its width in these proportions); back to classification, the page as
+    // it always was.
+    m_splitter->setSizes(detection ? QList<int>{220, 420, 720} : QList<int>{260, 640, 300});
+}
+
+void DataPage::markSelectionBackground() {
+    if (!isDetection()) return;
+    const QList<qint64> ids = selectedImageIds();
+    if (ids.isEmpty()) return;
+    std::vector<AnnotationChange> changes;
+    bool allBackground = true;
+    for (qint64 id : ids) {
+        auto annotation = m_session->store().annotation(id);
+        if (!m_session->check(annotation)) return;
+        if (!annotation.value().boxes.empty()) continue;  // has objects: left alone
+        allBackground = allBackground && annotation.value().annotated;
+        changes.push_back({id, annotation.value(), {}});
+    }
+    if (changes.empty()) {
+        m_status->setText(ids.size() == 1 ? QString("This image has boxes: delete them first to "
+                                                    "mark it as background.")
+                                          : QString("These images have boxes: none was marked "
+                                                    "as background."));
+        return;
+    }
+    for (auto& change : changes) change.after.annotated = !allBackground;
+    const QString images = imagesText(static_cast<qsizetype>(changes.size()));
+    const QString text = allBackground ? QString("Mark %1 as not annotated").arg(images)
+                                       : QString("Mark %1 as background").arg(images);
+    int firstRow = 0;
+    const std::optional<qint64> next = imageAfterSelection(&firstRow);
+    if (!pushCommand(new SetAnnotationCommand(*m_session, std::move(changes), text))) return;
+    // Marking moves on, as labeling does; taking it back stays on the image.
+    if (!allBackground) moveOnFrom(ids, next, firstRow);
 }
 
 }  // namespace fovea::ui

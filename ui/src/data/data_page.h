@@ -10,11 +10,13 @@
 class QLabel;
 class QListView;
 class QSlider;
+class QSplitter;
 class QToolButton;
 class QUndoCommand;
 
 namespace fovea::ui {
 
+class BoxEditor;
 class ClassChooser;
 class ClassList;
 class ClassPanel;
@@ -51,6 +53,11 @@ class DataPage : public QWidget {
     void labelImages(const QList<qint64>& ids, std::optional<core::ClassId> classId);
     void moveSelectionToSplit(std::optional<core::Split> split);
     void setSelectionExcluded(bool excluded);
+    // Detection projects (key B, the box editor's Background): the selected images without
+    // boxes become background images (annotated, no objects), one undoable command, and the
+    // grid moves on as after labeling; when all of them are background already they go back to
+    // not annotated. Images with boxes are left as they are.
+    void markSelectionBackground();
     // Adds the selection to the watch set (the Train page shows their predictions after every
     // epoch), or removes it when every selected image is watched already.
     void toggleSelectionWatched();
@@ -73,6 +80,9 @@ class DataPage : public QWidget {
     ImageListModel* model() const { return m_model; }
     ClassList* classList() const { return m_classList; }
     PreviewPane* preview() const { return m_preview; }
+    // The preview of a detection project (made when the first one opens; nullptr before).
+    BoxEditor* boxEditor() const { return m_boxEditor; }
+    bool isDetection() const;
     ThumbnailCache* thumbnails() const { return m_thumbnails; }
     ClassChooser* classChooser() const { return m_chooser; }
     SuggestionBar* suggestionBar() const { return m_suggestionBar; }
@@ -93,6 +103,8 @@ class DataPage : public QWidget {
     void placeEmptyMessage();
     void fitGridColumns();
     void updatePreview();
+    // Shows the box editor instead of the classification preview in a detection project.
+    void showPreviewFor(bool detection);
     void showGridMenu(const QPoint& position);
     void onThumbnailFailed(qint64 id, const QString& message);
     void onLabelsChanged(const QList<qint64>& ids);
@@ -119,6 +131,9 @@ class DataPage : public QWidget {
     ClassList* m_classList = nullptr;
     QListView* m_grid = nullptr;
     PreviewPane* m_preview = nullptr;
+    BoxEditor* m_boxEditor = nullptr;
+    QSplitter* m_splitter = nullptr;
+    QLabel* m_purpose = nullptr;  // the header's line: what the keys do
     ImageFilterBar* m_filterBar = nullptr;
     QSlider* m_sizeSlider = nullptr;
     QLabel* m_status = nullptr;  // the last labeling, until undone

@@ -28,6 +28,7 @@ void ImageListModel::setSession(ProjectSession* session) {
     if (m_session) disconnect(m_session, nullptr, this, nullptr);
     m_session = session;
     m_filter = {};
+    m_detection = m_session && m_session->store().projectTask() == core::ProjectTask::Detection;
     if (m_session) {
         connect(m_session, &ProjectSession::watchSetChanged, this, &ImageListModel::readWatchSet);
     }
@@ -60,7 +61,7 @@ void ImageListModel::readClasses() {
 
 std::optional<std::vector<core::ImageRecord>> ImageListModel::queryRows() const {
     if (!m_session) return std::vector<core::ImageRecord>();
-    auto images = m_session->store().images(m_filter.toImageFilter());
+    auto images = m_session->store().images(imageFilter());
     if (!m_session->check(images)) return std::nullopt;
     std::vector<core::ImageRecord> rows = std::move(images).value();
     if (m_filter.kind == ImageViewFilter::Kind::Unreadable) {
@@ -71,6 +72,41 @@ std::optional<std::vector<core::ImageRecord>> ImageListModel::queryRows() const 
                    rows.end());
     }
     return rows;
+}
+
+core::ImageFilter ImageListModel::imageFilter() const {
+    core::ImageFilter filter = m_filter.toImageFilter();
+    if (!m_detection) return filter;
+    // A detection project's images carry boxes, not labels: "unlabeled" is "not annotated",
+    // a class is the images with a box of it.
+    if (filter.labeled == core::Require::No) {
+        filter.labeled = core::Require::Any;
+        filter.annotated = core::Require::No;
+    }
+    if (filter.classId) {
+        filter.boxClassId = filter.classId;
+        filter.classId.reset();
+    }
+    return filter;
+}
+
+bool ImageListModel::matchesFilter(const core::ImageRecord& record) const {
+    if (!m_detection) return m_filter.matches(record);
+    switch (m_filter.kind) {
+        case ImageViewFilter::Kind::Unlabeled:
+        case ImageViewFilter::Kind::LabelNext:
+            return !record.annotated &&
+                   (m_filter.pathContains.isEmpty() ||
+                    QString::fromStdString(record.path.string()).contains(m_filter.pathContains));
+        default:
+            return m_filter.matches(record);
+    }
+}
+
+QString ImageListModel::boxBadge(const core::ImageRecord& record) {
+    if (!record.annotated) return {};
+    if (record.boxCount == 0) return "background";
+    return QString("%1 ▢").arg(record.boxCount);
 }
 
 void ImageListModel::reload() {
@@ -92,7 +128,9 @@ void ImageListModel::rebuildRowIndex() {
 
 void ImageListModel::refreshImages(const QList<qint64>& ids) {
     if (!m_session) return;
-    if (ids.isEmpty() || ids.size() > kRefreshOneByOneLimit) {
+    // A detection project's class filter depends on boxes a record does not list: ask again.
+    const bool recordDecides = !(m_detection && m_filter.kind == ImageViewFilter::Kind::Class);
+    if (ids.isEmpty() || ids.size() > kRefreshOneByOneLimit || !recordDecides) {
         // A change of possibly every image (e.g. a training run assigned splits through its own
         // connection): one query, merged into the rows. A reset would lose the view's
         // selection, current image and scroll position (issue 21).
@@ -107,7 +145,7 @@ void ImageListModel::refreshImages(const QList<qint64>& ids) {
         auto record = m_session->store().image(id);
         if (!record) continue;  // removed meanwhile
         const bool shown = m_rowOfId.contains(id);
-        const bool belongs = m_filter.matches(record.value());
+        const bool belongs = matchesFilter(record.value());
         if (!shown && belongs) {
             if (auto fresh = queryRows()) mergeRows(std::move(*fresh));
             return;
@@ -117,7 +155,7 @@ void ImageListModel::refreshImages(const QList<qint64>& ids) {
     std::unordered_set<qint64> leaving;
     for (auto& record : updated) {
         const int row = m_rowOfId.value(record.id);
-        if (!m_filter.matches(record)) leaving.insert(record.id);
+        if (!matchesFilter(record)) leaving.insert(record.id);
         m_rows[static_cast<size_t>(row)] = std::move(record);
         const QModelIndex index = this->index(row);
         Q_EMIT dataChanged(index, index);
@@ -211,14 +249,21 @@ QVariant ImageListModel::data(const QModelIndex& index, int role) const {
         case Qt::ToolTipRole: {
             QStringList lines{path};
             if (image.width > 0) lines << QString("%1 x %2 px").arg(image.width).arg(image.height);
-            lines << "Class: " + (image.classId ? className(image.classId) : "(unlabeled)");
+            if (m_detection) {
+                lines << (image.boxCount > 0 ? QString("Boxes: %1").arg(image.boxCount)
+                                             : (image.annotated ? QString("Background: no objects")
+                                                                : QString("Not annotated yet")));
+            } else {
+                lines << "Class: " + (image.classId ? className(image.classId) : "(unlabeled)");
+            }
             if (image.suggestion) {
                 lines << QString("Suggested: %1 (%2 %)")
                              .arg(className(image.suggestion->classId))
                              .arg(qRound(image.suggestion->confidence * 100));
             }
             const QString split = image.split ? QString(core::splitName(*image.split)) : "(none)";
-            lines << "Split: " + (image.classId || !image.split ? split : split + " once labeled");
+            const bool labeled = image.classId || image.annotated;
+            lines << "Split: " + (labeled || !image.split ? split : split + " once labeled");
             if (image.excluded) lines << "Excluded from training and export";
             if (image.missing) lines << "Missing: the file is no longer on disk.";
             if (image.error) lines << "Unreadable: " + QString::fromStdString(*image.error);
@@ -243,8 +288,12 @@ QVariant ImageListModel::data(const QModelIndex& index, int role) const {
         case SplitRole:
             return image.split ? QString(core::splitName(*image.split)) : QString();
         case SplitBadgeRole:
-            return image.split && image.classId ? QString(core::splitName(*image.split))
-                                                : QString();
+            // (A detection project's image is labeled once annotated.)
+            return image.split && (image.classId || image.annotated)
+                       ? QString(core::splitName(*image.split))
+                       : QString();
+        case BoxBadgeRole:
+            return m_detection ? QVariant(boxBadge(image)) : QVariant();
         case ErrorRole:
             if (image.missing) return QString("The file is no longer on disk.");
             if (image.error) return QString::fromStdString(*image.error);

@@ -43,6 +43,10 @@ class ImageListModel : public QAbstractListModel {
         // trained on, whatever split it will go to once labeled), else empty.
         SplitBadgeRole,
         ExcludedRole,  // bool: kept in the project but left out of training and export
+        // Detection projects: the grid's badge, "3 ▢" for an image with boxes, "background"
+        // for one annotated without any, an empty string for one nobody has annotated yet.
+        // An invalid QVariant in classification projects.
+        BoxBadgeRole,
     };
     // The drag format of a selection: the image ids as text, one per line.
     static constexpr const char* kImageIdsMimeType = "application/x-fovea-image-ids";
@@ -62,6 +66,11 @@ class ImageListModel : public QAbstractListModel {
     const core::ImageRecord& record(int row) const { return m_rows[static_cast<size_t>(row)]; }
     int rowOf(core::ImageId id) const { return m_rowOfId.value(id, -1); }
     QString className(std::optional<core::ClassId> id) const;
+    // Whether the project is a detection project: "Unlabeled" then means not annotated, and a
+    // class filter means images with a box of the class.
+    bool isDetection() const { return m_detection; }
+    // The badge text of BoxBadgeRole for `record` (detection projects).
+    static QString boxBadge(const core::ImageRecord& record);
 
     int rowCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
@@ -82,6 +91,9 @@ class ImageListModel : public QAbstractListModel {
     void readClasses();
     // The images that pass the filter, as the database has them now (nullopt: failed, reported).
     std::optional<std::vector<core::ImageRecord>> queryRows() const;
+    // m_filter as a database query, and whether `record` passes it, in the project's terms.
+    core::ImageFilter imageFilter() const;
+    bool matchesFilter(const core::ImageRecord& record) const;
     // Replaces the rows with `fresh` through row removals, insertions and dataChanged rather
     // than a reset.
     void mergeRows(std::vector<core::ImageRecord> fresh);
@@ -93,6 +105,7 @@ class ImageListModel : public QAbstractListModel {
     ThumbnailCache* m_thumbnails;
     ProjectSession* m_session = nullptr;
     ImageViewFilter m_filter;
+    bool m_detection = false;
     std::vector<core::ImageRecord> m_rows;
     QHash<qint64, int> m_rowOfId;
     QHash<qint64, ClassLook> m_classes;

@@ -79,7 +79,21 @@ void ThumbnailDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opt
     painter->setFont(font);
     const QColor colour = index.data(ImageListModel::ClassColourRole).value<QColor>();
     const QString suggested = index.data(ImageListModel::SuggestedClassNameRole).toString();
-    if (colour.isValid()) {
+    const QVariant boxBadge = index.data(ImageListModel::BoxBadgeRole);
+    if (boxBadge.isValid()) {
+        // A detection project: the image's box count, "background", or nothing while nobody
+        // has annotated it.
+        const QString text = boxBadge.toString();
+        if (!text.isEmpty()) {
+            const int width =
+                std::min(band.width(), painter->fontMetrics().horizontalAdvance(text) + 10);
+            const QRect chip(band.left(), band.top(), width, band.height());
+            painter->fillRect(chip, selected ? palette.color(QPalette::Base)
+                                             : palette.color(QPalette::AlternateBase).darker(108));
+            painter->setPen(palette.color(QPalette::Text));
+            painter->drawText(chip, Qt::AlignCenter, text);
+        }
+    } else if (colour.isValid()) {
         const QString name = index.data(ImageListModel::ClassNameRole).toString();
         painter->fillRect(band, colour);
         painter->setPen(colour.lightness() > 150 ? Qt::black : Qt::white);
