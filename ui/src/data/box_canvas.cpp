@@ -211,18 +211,22 @@ int BoxCanvas::boxAt(const QPointF& point) const {
 // --- Painting ---
 
 void BoxCanvas::ensureScaledPixmap() {
-    const QSize target(static_cast<int>(std::lround(m_imageSize.width() * m_zoom)),
-                       static_cast<int>(std::lround(m_imageSize.height() * m_zoom)));
+    // In device pixels, so a high-density screen gets a sharp picture too.
+    const double dpr = devicePixelRatioF();
+    const double scale = m_zoom * dpr;
+    const QSize target(static_cast<int>(std::lround(m_imageSize.width() * scale)),
+                       static_cast<int>(std::lround(m_imageSize.height() * scale)));
     if (target.width() >= m_pixels.width() || target.isEmpty()) {
         m_scaled = QPixmap();  // zoomed in: painted from the decoded pixels
-        m_scaledZoom = m_zoom;
+        m_scaledZoom = scale;
         return;
     }
-    if (m_scaledZoom == m_zoom && !m_scaled.isNull()) return;
+    if (m_scaledZoom == scale && !m_scaled.isNull()) return;
     // Once per zoom, never per mouse move.
     m_scaled = QPixmap::fromImage(
         m_pixels.scaled(target, Qt::IgnoreAspectRatio, Qt::SmoothTransformation));
-    m_scaledZoom = m_zoom;
+    m_scaled.setDevicePixelRatio(dpr);
+    m_scaledZoom = scale;
 }
 
 void BoxCanvas::paintEvent(QPaintEvent* event) {

@@ -109,11 +109,11 @@ class BoxCanvas : public QWidget {
     core::ProjectBox withRect(core::ProjectBox box, const QRectF& rect) const;
     static QRectF rectOf(const core::ProjectBox& box);
 
-    QImage m_pixels;       // as decoded (at most ThumbnailCache's side)
-    QPixmap m_fullPixmap;  // m_pixels, converted once
-    QSizeF m_imageSize;    // upright image pixels
-    QPixmap m_scaled;      // m_pixels at the current zoom, when that is smaller than them
-    double m_scaledZoom = 0;
+    QImage m_pixels;          // as decoded (at most ThumbnailCache's side)
+    QPixmap m_fullPixmap;     // m_pixels, converted once
+    QSizeF m_imageSize;       // upright image pixels
+    QPixmap m_scaled;         // m_pixels at the current zoom, when that is smaller than them
+    double m_scaledZoom = 0;  // device pixels per image pixel m_scaled was made for
     double m_zoom = 1.0;
     QPointF m_origin;  // widget position of the image's (0, 0), on whole pixels
     bool m_fit = true;
