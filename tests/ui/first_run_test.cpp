@@ -40,6 +40,13 @@ class FirstRunTest : public QObject {
         const QString sentence = estimateSentence(alike, 10);
         QVERIFY2(sentence.contains(": 1 s per epoch"), qPrintable(sentence));
         QVERIFY2(!sentence.contains("then"), qPrintable(sentence));
+        // The parts add up to the total: a start that shows is named, and no epoch takes "0 s".
+        auto slowStart = estimateOf(1.2, 0.2, 4, 96);
+        slowStart.warmUpSeconds = 6;
+        const QString started = estimateSentence(slowStart, 10);
+        QVERIFY2(started.startsWith("About 12 s on cpu: 6 s to start, then first 4 epochs 1 s "
+                                    "each, then under 1 s each"),
+                 qPrintable(started));
     }
 
     void aRunThatFitsIsLeftAsItIs() {

@@ -131,12 +131,15 @@ class RunsPageTest : public QObject {
         QVERIFY(!cellText(table, 1, RunsPage::WeightsColumn).isEmpty());
 
         // The buttons follow what the selected run allows.
+        const int tableHeight = table->height();
         page->selectRuns({m_stopped});
+        QCOMPARE(table->height(), tableHeight);  // the details' room is fixed: nothing jumps
         QVERIFY(page->findChild<QPushButton*>("resumeRunButton")->isEnabled());
         QVERIFY(!page->findChild<QPushButton*>("openRunButton")->isEnabled());
         // A greyed Open says why.
         QVERIFY(page->findChild<QPushButton*>("openRunButton")->toolTip().contains("no model yet"));
         page->selectRuns({m_finished});
+        QCOMPARE(table->height(), tableHeight);
         // The details say what the run trained, from its config.json.
         const QString details = page->findChild<QLabel*>("runDetails")->text();
         QVERIFY2(details.contains("mobilenet_v3_small") && details.contains(" px · batch ") &&

@@ -201,6 +201,10 @@ class TrainPageTest : public QObject {
         QVERIFY(freezeMap);
         QVERIFY(!freezeMap->isEnabled());
         QVERIFY(!window.findChild<QPushButton*>("startFromRunButton")->isEnabled());
+        // Nor does the Train page's form: the run trains with the settings it started with.
+        for (const char* field : {"epochsSpin", "learningRateSpin", "trainImageSizeSpin"}) {
+            QVERIFY2(!page->findChild<QWidget*>(field)->isEnabled(), field);
+        }
         page->togglePause();
         QVERIFY(page->worker()->isPaused());
         QVERIFY(freezeMap->isEnabled());

@@ -155,7 +155,9 @@ RunsPage::RunsPage(QWidget* parent)
     m_details->setWordWrap(true);
     m_details->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_details->setAlignment(Qt::AlignTop | Qt::AlignLeft);
-    m_details->setMinimumHeight(m_details->fontMetrics().lineSpacing() * 3);
+    // Fixed room for the longest details (name and folder, settings over two lines, a message,
+    // the resume line): a height that followed them moved the table as rows were selected.
+    m_details->setFixedHeight(m_details->fontMetrics().lineSpacing() * 5 + 4);
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(makePageHeader(
@@ -398,6 +400,7 @@ void RunsPage::showDetails() {
         details += "<br>It ended before its first checkpoint: nothing to resume from.";
     }
     m_details->setText(details);
+    m_details->setToolTip(details);  // whole, where a long message runs past the room
 }
 
 bool RunsPage::renameRun(const QString& folder, const QString& newName, QString* error) {

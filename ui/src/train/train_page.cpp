@@ -49,6 +49,8 @@ namespace fovea::ui {
 
 namespace {
 
+const QString kEstimatingText = QStringLiteral("Estimating the run's time…");
+
 const char* const kSettingsKey = "train.settings";
 // The settings column: wide enough for the form, the same whatever it shows.
 constexpr int kSettingsWidth = 330;
@@ -555,6 +557,8 @@ bool TrainPage::launch(const TrainingRequest& r, QString* error) {
     const QString followed = m_follower->isFollowing() ? m_follower->folder() : QString();
     m_follower->stop();
     m_estimator->cancel();  // the run needs the cores
+    // An estimate cut short by the start would say "Estimating…" through the whole run.
+    if (m_estimateLabel->text() == kEstimatingText) m_estimateLabel->clear();
     if (!m_worker->start(r)) {
         if (error) *error = "A run is already going.";
         return false;
@@ -710,7 +714,13 @@ void TrainPage::updateButtons() {
     m_start->setEnabled(!training && !testing && m_session);
     m_lrFinder->setEnabled(!training && m_session);
     m_pause->setEnabled(training);
-    m_imageSize->setEnabled(!training);
+    // A run trains with the settings it started with: the form is the next run's, and editing
+    // it mid-run looked as if it changed this one.
+    for (QWidget* field : std::initializer_list<QWidget*>{
+             m_epochs, m_imageSize, m_batchSize, m_learningRate, m_optimizer, m_schedule, m_augment,
+             m_earlyStop, m_classWeights, m_validationFraction, m_device, m_precision}) {
+        field->setEnabled(!training);
+    }
     m_pause->setText(training && m_worker->isPaused() ? "Resume" : "Pause");
     m_stop->setEnabled(training);
 }
@@ -836,7 +846,7 @@ void TrainPage::scheduleEstimate() {
     }
     m_estimator->request(r.settings, static_cast<qint64>(classes.value().size()),
                          images.value() - validation, validation, samples);
-    if (m_estimateLabel->text().isEmpty()) m_estimateLabel->setText("Estimating the run's time…");
+    if (m_estimateLabel->text().isEmpty()) m_estimateLabel->setText(kEstimatingText);
 }
 
 void TrainPage::onEstimated(const core::RunTimeEstimate& estimate) {
