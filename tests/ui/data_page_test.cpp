@@ -631,6 +631,9 @@ class DataPageTest : public QObject {
         }
         page->setSelectionExcluded(true);
         for (qint64 id : ids) QVERIFY(window.session()->store().image(id).value().excluded);
+        // Said as done, as labeling is.
+        const QString said = page->findChild<QLabel*>("dataStatus")->text();
+        QVERIFY2(said.startsWith("Excluded 2 images from training"), qPrintable(said));
         {
             std::unique_ptr<QMenu> menu(fovea::ui::buildImageGridMenu(*page, *window.session()));
             QVERIFY(!menuAction(*menu, "Exclude from training")->isEnabled());
@@ -653,6 +656,23 @@ class DataPageTest : public QObject {
     // Issue 21: a training run gives images splits through its own database connection and
     // says so (TrainPage::projectChanged); the grid and the preview show the splits at once,
     // with the selection, the current image and the scroll position as they were.
+    // Issue 21: the menu buttons' arrows sat over their last letters; the arrow is text now,
+    // and the whole text fits the button.
+    void menuButtonsShowTheirWholeText() {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(newProject(window, m_temp.path() + "/p-menu-buttons"));
+        for (const char* name : {"splitButton", "labelNextMeasureButton"}) {
+            auto* button = window.dataPage()->findChild<QToolButton*>(name);
+            QVERIFY2(button, name);
+            QVERIFY2(button->text().endsWith(" ▾"), qPrintable(button->text()));
+            QVERIFY2(button->width() >=
+                         button->fontMetrics().horizontalAdvance(button->text()) + 4,
+                     qPrintable(button->text()));
+        }
+    }
+
     // Issue 21: a transparent PNG (seen, as the network sees it, on white) and other images
     // with white edges read as empty cells: each thumbnail has a hairline frame.
     void whiteImagesAreFramedInTheGrid() {

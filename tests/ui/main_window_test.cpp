@@ -229,10 +229,12 @@ class MainWindowTest : public QObject {
         const QString folder = temp.path() + "/my project/åäö";
         {
             MainWindow window;
+            window.showPage("Export");  // where the last project was left
             QSignalSpy changed(&window, &MainWindow::projectChanged);
             QString error;
             QVERIFY2(window.createProject(folder, {}, &error), qPrintable(error));
             QCOMPARE(changed.count(), 1);
+            QCOMPARE(window.currentPageName(), QString("Data"));  // a new project starts there
             QCOMPARE(window.projectFolder(), QDir(folder).canonicalPath());
             QVERIFY(window.windowTitle().startsWith("åäö"));
         }

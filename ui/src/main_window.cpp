@@ -461,7 +461,10 @@ bool MainWindow::openProject(const QString& folder, QString* error) {
 }
 
 bool MainWindow::createProject(const QString& folder, const QString& imagesFolder, QString* error) {
-    return m_project->createProject(folder, imagesFolder, error);
+    if (!m_project->createProject(folder, imagesFolder, error)) return false;
+    // A new project starts where its images come in, not on the page the last one was left at.
+    showPage("Data");
+    return true;
 }
 
 bool MainWindow::importImages(const QString& folder, QString* error) {

@@ -27,6 +27,7 @@
 #include "data/thumbnail_delegate.h"
 #include "page_header.h"
 #include "project/project_session.h"
+#include "widgets/menu_button.h"
 
 namespace fovea::ui {
 
@@ -204,9 +205,8 @@ QWidget* DataPage::buildBrowser() {
 QToolButton* DataPage::buildSplitButton(QWidget* parent) {
     auto* splitButton = new QToolButton(parent);
     splitButton->setObjectName("splitButton");
-    splitButton->setText("Split");
+    makeMenuButton(splitButton, "Split");
     splitButton->setToolTip("Move the selected images to a split");
-    splitButton->setPopupMode(QToolButton::InstantPopup);
     auto* splitMenu = new QMenu(splitButton);
     for (core::Split split : {core::Split::Train, core::Split::Val, core::Split::Test}) {
         splitMenu->addAction(QString("Move to %1").arg(core::splitName(split)), this,
@@ -462,7 +462,12 @@ void DataPage::moveSelectionToSplit(std::optional<core::Split> split) {
     const QString text =
         split ? QString("Move %1 to %2").arg(imagesText(ids.size()), core::splitName(*split))
               : QString("Remove %1 from their split").arg(imagesText(ids.size()));
-    pushCommand(new SetSplitCommand(*m_session, toIds(ids), split, text));
+    if (!pushCommand(new SetSplitCommand(*m_session, toIds(ids), split, text))) return;
+    // Said as done, like labeling ("Moved 3 images to val"); the command's own text stays the
+    // Edit menu's imperative ("Undo Move 3 images to val").
+    noteChange(split
+                   ? QString("Moved %1 to %2").arg(imagesText(ids.size()), core::splitName(*split))
+                   : QString("Removed %1 from their split").arg(imagesText(ids.size())));
 }
 
 void DataPage::setSelectionExcluded(bool excluded) {
@@ -470,7 +475,9 @@ void DataPage::setSelectionExcluded(bool excluded) {
     if (ids.isEmpty() || !m_session) return;
     const QString text = excluded ? QString("Exclude %1 from training").arg(imagesText(ids.size()))
                                   : QString("Include %1 in training").arg(imagesText(ids.size()));
-    pushCommand(new SetExcludedCommand(*m_session, toIds(ids), excluded, text));
+    if (!pushCommand(new SetExcludedCommand(*m_session, toIds(ids), excluded, text))) return;
+    noteChange(excluded ? QString("Excluded %1 from training").arg(imagesText(ids.size()))
+                        : QString("Included %1 in training").arg(imagesText(ids.size())));
 }
 
 // A command whose first redo() fails marks itself obsolete and QUndoStack deletes it at once,

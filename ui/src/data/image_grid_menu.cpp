@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "data/class_chooser.h"
 #include "data/data_page.h"
 #include "data/image_list_model.h"
 #include "project/project_session.h"
@@ -52,15 +53,26 @@ QMenu* buildImageGridMenu(DataPage& page, ProjectSession& session) {
     QMenu& menu = *built;
     const SelectionState selection = selectionOf(page);
     const bool hasSelection = !selection.images.empty();
+    // What the entries act on; with mixed classes or splits nothing is checked, and the count
+    // says why.
+    if (selection.images.size() > 1) {
+        menu.addSection(QString("%1 selected images").arg(selection.images.size()));
+    }
     const auto sharedClass = selection.shared<core::ClassId>(
         [](const core::ImageRecord& image) { return image.classId; });
     QMenu* labelMenu = menu.addMenu("Label as");
     labelMenu->setEnabled(hasSelection);
     if (auto classes = session.store().classes()) {
+        QStringList names;
+        for (const auto& info : classes.value()) names << QString::fromStdString(info.name);
         int number = 1;
         for (const auto& info : classes.value()) {
-            // Keys 1-9 label at once; every class is reached with L and the start of its name.
-            const QString key = number <= 9 ? QString("\t%1").arg(number) : QString("\tL…");
+            // Keys 1-9 label at once; the others as the class list says: L and the start of the
+            // name that tells it apart (L "tr").
+            const QString key =
+                number <= 9
+                    ? QString("\t%1").arg(number)
+                    : QString("\tL \"%1\"").arg(ClassChooser::shortestPrefix(names, number - 1));
             QAction* action =
                 labelMenu->addAction(QString::fromStdString(info.name) + key, &page,
                                      [&page, id = info.id] { page.labelSelection(id); });

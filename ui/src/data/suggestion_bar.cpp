@@ -20,6 +20,7 @@
 #include "runs/run_choice_dialog.h"
 #include "widgets/background_job.h"
 #include "widgets/job_progress_bar.h"
+#include "widgets/menu_button.h"
 
 namespace fovea::ui {
 
@@ -90,9 +91,8 @@ SuggestionBar::SuggestionBar(QWidget* parent)
     // The measure is a choice few make, so it waits in a menu rather than taking the strip's
     // room; both Suggest and Refresh order by it.
     m_measureButton->setObjectName("labelNextMeasureButton");
-    m_measureButton->setText("Order");
+    makeMenuButton(m_measureButton, "Order");
     m_measureButton->setToolTip("What \"Label next\" puts first, from the next Suggest or Refresh");
-    m_measureButton->setPopupMode(QToolButton::InstantPopup);
     auto* measureMenu = new QMenu(m_measureButton);
     // Short: a section's title does not widen the menu, and the long one was cut. The button's
     // tooltip says that the choice shows from the next Suggest or Refresh.
