@@ -214,7 +214,11 @@ class ModelPageTest : public QObject {
                 sum += layer2->child(c)->data(1, Qt::DisplayRole).toLongLong();
             }
             QCOMPARE(sum, layer2->data(1, Qt::DisplayRole).toLongLong());
-            QVERIFY(layer2->child(0)->text(0).startsWith("layer2.0"));
+            // Named within their block ("0 (BasicBlock)", not "layer2.0 (BasicBlock)"); the
+            // tooltip has the whole path.
+            QVERIFY2(layer2->child(0)->text(0).startsWith("0 ("),
+                     qPrintable(layer2->child(0)->text(0)));
+            QVERIFY(layer2->child(0)->toolTip(0).startsWith("layer2.0 ("));
 
             // The head cannot be frozen, by box or by key.
             QTreeWidgetItem* head = blockItem(tree, "head");

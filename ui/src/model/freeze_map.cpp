@@ -36,6 +36,18 @@ const char* const kMultiplierHelp =
 
 bool isBlockItem(const QTreeWidgetItem* item) { return item && !item->parent(); }
 
+// `path` ("Mixed_5b.branch1x1.conv") without the module path of its block ("Mixed_5b") it
+// starts with; as it is when it starts with none of them.
+QString pathWithinBlock(const std::string& path, const std::vector<std::string>& blockPaths) {
+    for (const std::string& prefix : blockPaths) {
+        if (path.size() > prefix.size() + 1 && path.compare(0, prefix.size(), prefix) == 0 &&
+            path[prefix.size()] == '.') {
+            return QString::fromStdString(path.substr(prefix.size() + 1));
+        }
+    }
+    return QString::fromStdString(path);
+}
+
 QString qs(const std::string& text) { return QString::fromStdString(text); }
 
 QString joined(const std::vector<std::string>& parts, const QString& separator) {
@@ -356,18 +368,23 @@ void FreezeMap::rebuildTree() {
                        .arg(joined(block.modulePaths, ", ")));
         for (const auto& layer : block.layers) {
             auto* child = new QTreeWidgetItem(item);
-            child->setText(kNameColumn, layer.type.empty() ? qs(layer.path)
-                                                           : QString("%1 (%2)").arg(
-                                                                 qs(layer.path), qs(layer.type)));
+            // Under its block the block's own path says nothing: "branch1x1.conv (Conv2d)",
+            // not seven rows cut to "Mixed…nv2d)".
+            const QString path = pathWithinBlock(layer.path, block.modulePaths);
+            child->setText(kNameColumn, layer.type.empty()
+                                            ? path
+                                            : QString("%1 (%2)").arg(path, qs(layer.type)));
             child->setData(kNameColumn, kBlockRole, name);
             child->setData(kParametersColumn, Qt::DisplayRole, qint64{layer.parameters});
             child->setTextAlignment(kParametersColumn, Qt::AlignRight | Qt::AlignVCenter);
             child->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
-            // The whole name too: a long path is cut in the narrow column.
-            child->setToolTip(
-                kNameColumn, QString("%1\nFollows its block '%2' (freezing works "
-                                     "per block).\n%3")
-                                 .arg(child->text(kNameColumn), name, joined(layer.tensors, "\n")));
+            // The whole path too: the column shows it within the block, and may cut it.
+            const QString wholePath = layer.type.empty()
+                                          ? qs(layer.path)
+                                          : QString("%1 (%2)").arg(qs(layer.path), qs(layer.type));
+            child->setToolTip(kNameColumn,
+                              QString("%1\nFollows its block '%2' (freezing works per block).\n%3")
+                                  .arg(wholePath, name, joined(layer.tensors, "\n")));
         }
         if (name == current) m_tree->setCurrentItem(item);
     }
