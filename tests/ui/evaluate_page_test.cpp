@@ -356,6 +356,10 @@ class EvaluatePageTest : public QObject {
             window.grab().save(qEnvironmentVariable("FOVEA_TEST_SCREENSHOTS") +
                                "/evaluate_grad_cam.png");
         }
+        // The Per class tab shows no image: no scale beside the empty preview.
+        tabs->setCurrentIndex(tabs->count() - 1);
+        QVERIFY(!bar->isVisible());
+        tabs->setCurrentWidget(page->topLosses());
         page->setGradCamShown(false);
         QVERIFY(!bar->isVisible());
     }

@@ -113,6 +113,8 @@ EvaluatePage::EvaluatePage(QWidget* parent)
     m_gradCam->setObjectName("gradCamCheck");
     connect(m_gradCam, &QCheckBox::toggled, this, &EvaluatePage::showSelectedImage);
     m_colorBar = makeGradCamColorBar(m_gradCam, this);
+    // Shown with a Grad-CAM image only, not beside an empty preview (showSelectedImage).
+    disconnect(m_gradCam, &QCheckBox::toggled, m_colorBar, nullptr);
     for (QListWidget* list : {m_cellImages, m_topLosses}) {
         connect(list, &QListWidget::currentRowChanged, this, &EvaluatePage::showSelectedImage);
     }
@@ -229,6 +231,7 @@ void EvaluatePage::onJobFinished(bool ok, const QString& message) {
             m_image->showImage(m_overlay);
         } else if (!ok) {
             m_image->showMessage(message);
+            m_colorBar->setVisible(false);
         }
         return;
     }
@@ -301,7 +304,7 @@ void EvaluatePage::refreshLists() {
             const QString given = names[o.trueClass];
             const QString predicted = names[o.predictedClass];
             const QString text =
-                QString("%1\nloss %2 · %3")
+                QString("%1\nloss %2 · %3 sure")
                     .arg(o.trueClass == o.predictedClass ? given : given + " → " + predicted)
                     .arg(o.loss, 0, 'f', 2)
                     .arg(percent(o.predictedProbability));
@@ -346,6 +349,7 @@ void EvaluatePage::setGradCamShown(bool shown) { m_gradCam->setChecked(shown); }
 void EvaluatePage::showSelectedImage() {
     auto* list = qobject_cast<QListWidget*>(m_tabs->currentWidget());
     QListWidgetItem* item = list ? list->currentItem() : nullptr;
+    m_colorBar->setVisible(item && m_evaluation && m_gradCam->isChecked());
     if (!item || !m_evaluation) {
         m_image->clearPreview();
         return;
