@@ -169,6 +169,16 @@ class SuggestionsTest : public QObject {
     }
 
   private Q_SLOTS:
+    // Issue 21: the progress counted the labeled images predicted for coverage with the
+    // unlabeled ones, against a dialog that spoke of the unlabeled ones only.
+    void suggestingCountsEachPartOnItsOwn() {
+        using fovea::ui::suggestingProgressText;
+        QCOMPARE(suggestingProgressText(20, 547, 49), QString("20 of 49 unlabeled images"));
+        QCOMPARE(suggestingProgressText(49, 547, 49), QString("49 of 49 unlabeled images"));
+        QCOMPARE(suggestingProgressText(320, 547, 49),
+                 QString("labeled images for Label next: 271 of 498"));
+    }
+
     void initTestCase() {
         fovea::test::useTestSettings("FoveaSuggestionsTest");
         QVERIFY(m_temp.isValid());

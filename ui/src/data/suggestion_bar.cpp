@@ -280,6 +280,15 @@ bool SuggestionBar::refreshSuggestions(QString* error) {
     return true;
 }
 
+QString suggestingProgressText(std::int64_t done, std::int64_t total, std::int64_t unlabeled) {
+    if (done <= unlabeled || total <= unlabeled) {
+        return QString("%1 of %2 unlabeled images").arg(std::min(done, unlabeled)).arg(unlabeled);
+    }
+    return QString("labeled images for Label next: %1 of %2")
+        .arg(done - unlabeled)
+        .arg(total - unlabeled);
+}
+
 bool SuggestionBar::suggestLabels(const QString& modelSource, QString* error) {
     if (!canStart(error)) return false;
     const std::filesystem::path folder = m_session->folder().toStdString();
@@ -291,23 +300,24 @@ bool SuggestionBar::suggestLabels(const QString& modelSource, QString* error) {
     m_progress->track(m_job, "Suggesting labels");
     core::SuggestionSettings settings;
     settings.measure = uncertaintyMeasure();
-    m_job->start(
-        [folder, source, modelName, settings](BackgroundJob& job) -> BackgroundJob::Outcome {
-            auto report = core::suggestLabels(
-                folder, source, settings,
-                [&job](std::int64_t done, std::int64_t total) {
-                    // The total counts a sample of labeled images too (for "Label next"'s
-                    // coverage), so it says so: "547 images" read as a wrong count of 47 unlabeled.
-                    job.reportProgress(
-                        done, total,
-                        QString("%1 of %2 images (unlabeled, and labeled ones for coverage)")
-                            .arg(done)
-                            .arg(total));
-                },
-                job.cancelFlag());
-            if (!report) return {false, QString::fromStdString(report.error().message)};
-            return {true, reportText(report.value(), modelName)};
-        });
+    // suggestLabels predicts the unlabeled images first, then a sample of labeled ones (for
+    // "Label next"'s coverage): the progress says each part's own count ("320 of 547 images"
+    // read as a wrong count of 49 unlabeled ones).
+    core::ImageFilter unlabeledFilter = core::usableImages();
+    unlabeledFilter.labeled = core::Require::No;
+    const auto unlabeledCount = m_session->store().imageCount(unlabeledFilter);
+    const std::int64_t unlabeled = unlabeledCount ? unlabeledCount.value() : 0;
+    m_job->start([folder, source, modelName, settings,
+                  unlabeled](BackgroundJob& job) -> BackgroundJob::Outcome {
+        auto report = core::suggestLabels(
+            folder, source, settings,
+            [&job, unlabeled](std::int64_t done, std::int64_t total) {
+                job.reportProgress(done, total, suggestingProgressText(done, total, unlabeled));
+            },
+            job.cancelFlag());
+        if (!report) return {false, QString::fromStdString(report.error().message)};
+        return {true, reportText(report.value(), modelName)};
+    });
     refresh();
     return true;
 }

@@ -2,6 +2,7 @@
 
 #include <QList>
 #include <QWidget>
+#include <cstdint>
 
 #include "fovea/core/session/labeling_order.h"
 
@@ -25,6 +26,10 @@ class ProjectSession;
 // many suggestions wait, and Accept All… with its confidence threshold, which says how many
 // images it will label before it does. Accepting is the page's (one undoable command): this strip
 // asks for it through acceptRequested.
+// Suggest Labels' progress: the unlabeled images first ("320 of 49" read wrong when the labeled
+// images predicted for "Label next"'s coverage were counted with them), then those.
+QString suggestingProgressText(std::int64_t done, std::int64_t total, std::int64_t unlabeled);
+
 class SuggestionBar : public QWidget {
     Q_OBJECT
   public:
