@@ -667,8 +667,7 @@ class DataPageTest : public QObject {
             auto* button = window.dataPage()->findChild<QToolButton*>(name);
             QVERIFY2(button, name);
             QVERIFY2(button->text().endsWith(" ▾"), qPrintable(button->text()));
-            QVERIFY2(button->width() >=
-                         button->fontMetrics().horizontalAdvance(button->text()) + 4,
+            QVERIFY2(button->width() >= button->fontMetrics().horizontalAdvance(button->text()) + 4,
                      qPrintable(button->text()));
         }
     }
@@ -937,6 +936,11 @@ class DataPageTest : public QObject {
         page->setFilter(filter);
         QCOMPARE(emptyGridMessage(page),
                  QString("There are no images in the test split — choose another filter."));
+        // Suggested before any suggestion: it is not the threshold, it is Suggest Labels….
+        filter.kind = ImageViewFilter::Kind::Suggested;
+        page->setFilter(filter);
+        QVERIFY2(emptyGridMessage(page).startsWith("No suggestions yet: Suggest Labels…"),
+                 qPrintable(emptyGridMessage(page)));
     }
 
     // Issue 21: File ▸ Rescan Folders counts every unreadable file, those it knew already too.

@@ -647,6 +647,16 @@ QString DataPage::emptyGridMessage() const {
         return QString("No images match \"%1\" — clear the search.").arg(search);
     }
     const QString images = filteredImagesText(filter, *m_model);
+    if (filter.kind == ImageViewFilter::Kind::Suggested && search.isEmpty()) {
+        // None at any confidence: the threshold is not why (the first look at the filter).
+        core::ImageFilter suggested = core::usableImages();
+        suggested.suggested = core::Require::Yes;
+        const auto any = m_session->store().imageCount(suggested);
+        if (any && any.value() == 0) {
+            return "No suggestions yet: Suggest Labels… (a trained model) or Refresh (the "
+                   "labels so far) makes them.";
+        }
+    }
     if (search.isEmpty()) return QString("There are no %1 — choose another filter.").arg(images);
     return QString("No images match \"%1\" among the %2 — clear the search or the filter.")
         .arg(search, images);

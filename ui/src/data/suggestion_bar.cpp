@@ -208,7 +208,7 @@ void SuggestionBar::refresh() {
         if (auto count = m_session->store().imageCount(suggestedFilter(0))) waiting = count.value();
     }
     m_acceptAll->setEnabled(waiting > 0 && !m_job->isRunning());
-    m_threshold->setEnabled(waiting > 0);
+    // The threshold is the Suggested filter's too: settable before any suggestion exists.
     m_suggest->setEnabled(m_session && !m_job->isRunning());
     m_refresh->setEnabled(m_session && !m_job->isRunning());
     m_measureButton->setEnabled(!m_job->isRunning());
