@@ -294,6 +294,21 @@ class RunsPageTest : public QObject {
         QVERIFY(!rows[0].differs);
     }
 
+    // Long lists of frozen blocks read as the Runs page says them, so the count shows.
+    void frozenBlocksReadAsARange() {
+        const nlohmann::json eleven = {"stem",   "block0", "block1", "block2", "block3", "block4",
+                                       "block5", "block6", "block7", "block8", "block9"};
+        nlohmann::json twelve = eleven;
+        twelve.push_back("block10");
+        const auto rows =
+            fovea::ui::compareSettings({nlohmann::json{{"network", {{"frozen_blocks", eleven}}}},
+                                        nlohmann::json{{"network", {{"frozen_blocks", twelve}}}}});
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows[0].values,
+                 QStringList({"stem to block9 (11 blocks)", "stem to block10 (12 blocks)"}));
+        QVERIFY(rows[0].differs);
+    }
+
     // Plumbing (version, workers, cache sizes) and the settings of a schedule or optimizer no
     // compared run uses are left out; an empty map reads "none".
     void onlySettingsThatShapeARunAreCompared() {

@@ -50,6 +50,19 @@ QString valueText(const nlohmann::json& value) {
         value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
+// The blocks a run froze, in network order, as the Runs page says them: "stem to block9
+// (11 blocks)"; a middle-cut list of eleven names hid where two runs differed.
+QString frozenBlocksText(const nlohmann::json& value) {
+    if (!value.is_array() || value.size() < 3 || !value.front().is_string() ||
+        !value.back().is_string()) {
+        return valueText(value);
+    }
+    return QString("%1 to %2 (%3 blocks)")
+        .arg(QString::fromStdString(value.front().get<std::string>()),
+             QString::fromStdString(value.back().get<std::string>()))
+        .arg(value.size());
+}
+
 void flatten(const nlohmann::json& json, const QString& prefix, QStringList& order,
              QMap<QString, QString>& out) {
     for (auto it = json.begin(); it != json.end(); ++it) {
@@ -60,7 +73,7 @@ void flatten(const nlohmann::json& json, const QString& prefix, QStringList& ord
         }
         if (isBookkeeping(key)) continue;
         if (!out.contains(key)) order << key;
-        out[key] = valueText(*it);
+        out[key] = key == "network.frozen_blocks" ? frozenBlocksText(*it) : valueText(*it);
     }
 }
 
