@@ -96,6 +96,29 @@ class TrainPageTest : public QObject {
         QVERIFY(fovea::test::writeUiTestImages(m_images, 3, 10, 2).labeled > 0);
     }
 
+    // Issue 21: with the offline weights not prepared, Start said nothing until the run failed
+    // (leaving no run behind); it is refused at once, in the workbench's words.
+    void startIsRefusedWhileTheOfflineWeightsAreMissing() {
+        MainWindow window;
+        QVERIFY(fovea::test::importNewProject(window, m_temp.path() + "/p-no-weights", m_images));
+        window.modelPage()->setArchitecture("mobilenet_v2_keras");
+        window.modelPage()->setWeights("default");
+        const QByteArray dataHome = qgetenv("XDG_DATA_HOME");
+        QTemporaryDir empty;
+        qputenv("XDG_DATA_HOME", empty.path().toUtf8());
+        QString error;
+        const bool started = window.trainPage()->startTraining(&error);
+        if (dataHome.isNull()) {
+            qunsetenv("XDG_DATA_HOME");
+        } else {
+            qputenv("XDG_DATA_HOME", dataHome);
+        }
+        QVERIFY(!started);
+        QVERIFY2(error.contains("run fovea-prepare-offline-weights once"), qPrintable(error));
+        QVERIFY(!QDir(window.session()->runsFolder()).exists() ||
+                QDir(window.session()->runsFolder()).isEmpty());
+    }
+
     void trainsLiveWithoutStallingTheWindow() {
         MainWindow window;
         window.show();

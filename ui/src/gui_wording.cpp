@@ -8,6 +8,8 @@ namespace {
 
 // core's wording -> the workbench's, longest first where one contains another.
 const std::pair<const char*, const char*> kReplacements[] = {
+    {"packaging/setup.sh installs nsfwjs and `fovea-cli prepare-offline-weights` converts it",
+     kPrepareOfflineWeights},
     {"use a smaller --batch-size, or --batch-size auto to find the largest that fits",
      "choose a smaller batch size on the Train page, or auto (below 1) to find the largest that "
      "fits"},

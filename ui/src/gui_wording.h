@@ -10,4 +10,9 @@ namespace fovea::ui {
 // they are.
 QString inGuiWords(const QString& coreMessage);
 
+// How a user prepares the offline default weights (what core says as set-up commands).
+inline constexpr const char* kPrepareOfflineWeights =
+    "run fovea-prepare-offline-weights once (it fetches the nsfwjs npm package and converts it; "
+    "no internet needed afterwards), or choose other weights on the Model page";
+
 }  // namespace fovea::ui

@@ -13,6 +13,7 @@
 #include <QVBoxLayout>
 
 #include "fovea/core/download/downloader.h"
+#include "gui_wording.h"
 #include "widgets/background_job.h"
 
 namespace fovea::ui {
@@ -207,10 +208,8 @@ void WeightsPanel::updateStatus() {
                 setStatus(m_statusLabel, "Ready, no download needed.", Tone::Normal);
             } else {
                 setStatus(m_statusLabel,
-                          QString("Not converted yet: %1 is missing. Run packaging/setup.sh once "
-                                  "(it converts the nsfwjs npm package; no internet needed "
-                                  "afterwards).")
-                              .arg(option.file),
+                          QString("Not prepared yet (%1 is missing): %2.")
+                              .arg(option.file, kPrepareOfflineWeights),
                           Tone::Warning);
             }
             break;

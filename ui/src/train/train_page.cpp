@@ -51,6 +51,11 @@ namespace {
 
 const QString kEstimatingText = QStringLiteral("Estimating the run's time…");
 
+bool offlineWeightsMissing(const ModelSelection& model) {
+    const WeightOption weights = weightOptionFor(model.architecture, model.weights);
+    return weights.kind == WeightKind::OfflineDefault && !QFileInfo::exists(weights.file);
+}
+
 const char* const kSettingsKey = "train.settings";
 // The settings column: wide enough for the form, the same whatever it shows.
 constexpr int kSettingsWidth = 330;
@@ -496,6 +501,10 @@ bool TrainPage::canStart(QString* error) const {
         reason = "A run is already going.";
     } else if (m_lrFinder->isRunning()) {
         reason = "The learning-rate test is still running.";
+    } else if (offlineWeightsMissing(request().model)) {
+        // Said before a run folder is made: the run would fail at once on the missing file.
+        reason = QString("The offline default weights are not prepared yet: %1.")
+                     .arg(kPrepareOfflineWeights);
     }
     if (error) *error = reason;
     return reason.isEmpty();
