@@ -258,6 +258,15 @@ class TrainPageTest : public QObject {
         page->togglePause();
         QVERIFY(!freezeMap->isEnabled());
         QVERIFY(batches.wait(60000));
+        // The run's own log says when it waited.
+        {
+            std::ifstream file(fs::path(page->currentRunFolder().toStdString()) / "log.txt");
+            const std::string runLog((std::istreambuf_iterator<char>(file)),
+                                     std::istreambuf_iterator<char>());
+            QVERIFY2(runLog.find(" paused at epoch 1, batch ") != std::string::npos &&
+                         runLog.find(" s paused") != std::string::npos,
+                     runLog.c_str());
+        }
         QTRY_VERIFY_WITH_TIMEOUT(
             [&] {
                 std::ifstream file(fs::path(page->currentRunFolder().toStdString()) /

@@ -53,6 +53,12 @@ Trainer::Impl::RunEnd Trainer::Impl::trainEpoch(TrainingControl& control, std::i
     m_network->train(true);
     for (;;) {
         const Clock::time_point beforePause = Clock::now();
+        // The run's log says when it waited: a gap in its times is otherwise unexplained.
+        const bool pausing = control.paused();
+        if (pausing) {
+            log("paused at epoch " + std::to_string(epoch + 1) + ", batch " +
+                std::to_string(m_state.batchInEpoch));
+        }
         if (m_group) {
             // Every rank asks the others first: Ctrl-C reaches each at its own moment, and a
             // rank that stopped on its own word alone would leave the others waiting in a
@@ -66,6 +72,10 @@ Trainer::Impl::RunEnd Trainer::Impl::trainEpoch(TrainingControl& control, std::i
         }
         // A pause is not training time: speeds, ETAs and the epoch's duration leave it out.
         const Clock::duration paused = Clock::now() - beforePause;
+        if (pausing) {
+            log("resumed after " + std::to_string(static_cast<long long>(seconds(paused))) +
+                " s paused");
+        }
         timing.runStart += paused;
         timing.epochStart += paused;
         applyFrozenBlocksRequest(control);
