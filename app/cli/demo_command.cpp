@@ -6,6 +6,7 @@
 
 #include "cli_output.h"
 #include "common_options.h"
+#include "detection_commands.h"
 #include "exit_codes.h"
 #include "fovea/core/project/fashion_mnist.h"
 #include "fovea/core/project/folder_import.h"
@@ -48,7 +49,16 @@ TrainOptions demoTraining(const DemoOptions& o, const fs::path& project, const f
 
 CLI::App* addDemoCommand(CLI::App& app, DemoOptions& o) {
     auto* command = app.add_subcommand(
-        "demo", "Build a Fashion-MNIST project, fine-tune MobileNetV2 on it, export ONNX");
+        "demo",
+        "Build a Fashion-MNIST project, fine-tune MobileNetV2 on it, export ONNX (--task "
+        "detection: garments pasted onto photographs, a Faster R-CNN fine-tuned to find them)");
+    o.command = command;
+    command
+        ->add_option("--task", o.task,
+                     "classification, or detection: a detection project and a fine-tuned "
+                     "fasterrcnn_mobilenet_v2_fpn")
+        ->check(CLI::IsMember({"classification", "detection"}))
+        ->capture_default_str();
     command->add_option("--out", o.out, "folder for the demo's images, run and model bundle")
         ->capture_default_str();
     command
@@ -62,12 +72,20 @@ CLI::App* addDemoCommand(CLI::App& app, DemoOptions& o) {
     command->add_option("--images-per-class", o.imagesPerClass, "labeled images of each class")
         ->check(CLI::Range(5, 1000))
         ->capture_default_str();
+    command->add_option("--images", o.images, "detection: images to make (default 160)")
+        ->check(CLI::Range(4, 5000));
+    command
+        ->add_option("--min-size", o.minSize,
+                     "detection: the network's shorter image side in pixels (default 240, the "
+                     "images' own)")
+        ->check(CLI::Range(64, 1333));
     addDeviceOption(command, o.device);
     addJsonFlag(command, o.json);
     return command;
 }
 
 int runDemo(DemoOptions o) {
+    if (o.task == "detection") return runDetectionDemo(o);
     const bool json = o.json;
     const auto started = std::chrono::steady_clock::now();
     const fs::path images = o.out / "images";

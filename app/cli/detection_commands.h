@@ -3,8 +3,10 @@
 // train, eval and predict for detection projects and runs (issue 24, point 6): the commands
 // hand over here when the project's task (or the run's config.json) says detection.
 
+#include <cstdint>
 #include <filesystem>
 
+#include "demo_command.h"
 #include "eval_command.h"
 #include "predict_command.h"
 #include "train_command.h"
@@ -26,5 +28,12 @@ int runDetectionEval(const EvalOptions& options);
 
 // predict --model of a detection run: boxes per image as JSON (and --csv rows, --coco-results).
 int runDetectionPredict(const PredictOptions& options);
+
+// demo --task detection (issue 24, point 6): writes OUT/data (writeDetectionDemoFolder: garments
+// pasted onto photographs, a COCO file), imports it as the detection project OUT/project, and
+// fine-tunes fasterrcnn_mobilenet_v2_fpn from the offline weights into OUT/project/runs/demo
+// (its validation mAP and AP50, and model.safetensors). Offline, a few minutes on two cores.
+inline constexpr std::int64_t kDetectionDemoEpochs = 8;
+int runDetectionDemo(const DemoOptions& options);
 
 }  // namespace fovea::cli

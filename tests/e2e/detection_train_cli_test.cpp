@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "cli_test_support.h"
-#include "run_process.h"
 #include "fovea/core/detection/detection_metrics.h"
+#include "run_process.h"
 #include "temp_folder.h"
 
 namespace fovea::test {
@@ -95,6 +95,8 @@ TEST(DetectionTrainCli, TrainsEvaluatesAndPredictsADetectionProject) {
                                         run.string(),
                                         "--arch",
                                         "fasterrcnn_mobilenet_v3_large_320_fpn",
+                                        "--weights",
+                                        "none",
                                         "--epochs",
                                         "2",
                                         "--batch-size",
@@ -247,12 +249,12 @@ TEST(DetectionTrainCli, StopsWithACheckpointAndResumes) {
                   .exitCode,
               0);
     {
-        ChildProcess child(foveaBinary("fovea-cli"),
-                           {"train", "--data", project.string(), "--out", run.string(), "--arch",
-                            "fasterrcnn_mobilenet_v3_large_320_fpn", "--epochs", "2",
-                            "--batch-size", "2", "--min-size", "128", "--device", "cpu", "--json"},
-                           {"OMP_NUM_THREADS=2"}, dir.path() / "train.out",
-                           dir.path() / "train.err");
+        ChildProcess child(
+            foveaBinary("fovea-cli"),
+            {"train", "--data", project.string(), "--out", run.string(), "--arch",
+             "fasterrcnn_mobilenet_v3_large_320_fpn", "--weights", "none", "--epochs", "2",
+             "--batch-size", "2", "--min-size", "128", "--device", "cpu", "--json"},
+            {"OMP_NUM_THREADS=2"}, dir.path() / "train.out", dir.path() / "train.err");
         ASSERT_TRUE(waitForFile(run / "checkpoints" / "last.pt", child, 120s))
             << readWholeFile(dir.path() / "train.err");
         child.sendSignal(SIGINT);

@@ -6,11 +6,15 @@
 add_library(fovea_detection_session STATIC)
 fovea_target_unity_sources(fovea_detection_session SOURCES
     src/session/detection/detection_common.cpp
+    src/session/detection/detection_demo_data.cpp
     src/session/detection/detection_model.cpp
     src/session/detection/detection_training.cpp
 )
 target_link_libraries(fovea_detection_session
     PUBLIC fovea_detection fovea_detection_metrics fovea_core_data fovea_training fovea_weights
            nlohmann_json::nlohmann_json
+    # The backbone's starting weights: the catalogue's ImageNet downloads through the cache, and
+    # where the offline default lives.
+    PRIVATE fovea_models fovea_weights_import fovea_download
     PRIVATE fovea_warnings)
 fovea_use_torch_pch(fovea_detection_session)

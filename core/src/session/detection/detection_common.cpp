@@ -148,7 +148,7 @@ Result<DetectorShape> detectorShape(const DetectionTrainingSettings& settings,
     const auto architecture = detection::fasterRcnnArchitectureFromName(settings.architecture);
     if (!architecture) {
         return Error{"unknown detection architecture '" + settings.architecture +
-                         "' (fasterrcnn_mobilenet_v3_large_320_fpn, "
+                         "' (fasterrcnn_mobilenet_v2_fpn, fasterrcnn_mobilenet_v3_large_320_fpn, "
                          "fasterrcnn_mobilenet_v3_large_fpn or fasterrcnn_resnet50_fpn)",
                      ErrorKind::Usage};
     }
@@ -157,6 +157,28 @@ Result<DetectorShape> detectorShape(const DetectionTrainingSettings& settings,
     }
     DetectorShape shape{*architecture, classCount, settings.minSize, settings.maxSize,
                         settings.augmentation.minScale};
+    // torchvision's _validate_trainable_layers: 3 stages train when the backbone starts from
+    // weights, all of them (and plain batch norm) when it does not.
+    shape.frozenBatchNorm = settings.weights != "none";
+    const std::int64_t stages = backboneStages(*architecture);
+    shape.trainableBackboneLayers = settings.trainableBackboneLayers;
+    if (shape.trainableBackboneLayers == -1) {
+        shape.trainableBackboneLayers = shape.frozenBatchNorm ? 3 : stages;
+    }
+    if (shape.trainableBackboneLayers < 0 || shape.trainableBackboneLayers > stages) {
+        return Error{"trainable backbone layers must be in [0, " + std::to_string(stages) +
+                         "] for " + settings.architecture + ", got " +
+                         std::to_string(shape.trainableBackboneLayers),
+                     ErrorKind::Usage};
+    }
+    if (settings.boxBatchSizePerImage < 1 || settings.rpnTestProposals < 0) {
+        return Error{
+            "the box head's regions per image must be positive and the test proposals "
+            "not negative",
+            ErrorKind::Usage};
+    }
+    shape.boxBatchSizePerImage = settings.boxBatchSizePerImage;
+    shape.rpnTestProposals = settings.rpnTestProposals;
     const auto defaults = detection::fasterRcnnDefaults(*architecture);
     const std::int64_t defaultMin = defaults.minSize.back();
     if (shape.minSize == 0) shape.minSize = defaultMin;
@@ -173,14 +195,20 @@ Result<DetectorShape> detectorShape(const DetectionTrainingSettings& settings,
     return shape;
 }
 
+std::int64_t backboneStages(detection::FasterRcnnArchitecture architecture) {
+    return architecture == detection::FasterRcnnArchitecture::kResNet50Fpn ? 5 : 6;
+}
+
 detection::FasterRcnn buildDetector(const DetectorShape& shape) {
     auto options = detection::fasterRcnnDefaults(shape.architecture);
     options.numClasses = shape.classCount + 1;
-    // torchvision without weights: nn.BatchNorm2d and every stage trainable
-    // (_validate_trainable_layers(False, ...) gives the maximum).
-    options.frozenBatchNorm = false;
-    options.trainableBackboneLayers =
-        shape.architecture == detection::FasterRcnnArchitecture::kResNet50Fpn ? 5 : 6;
+    options.frozenBatchNorm = shape.frozenBatchNorm;
+    options.trainableBackboneLayers = shape.trainableBackboneLayers;
+    options.roiHeads.batchSizePerImage = shape.boxBatchSizePerImage;
+    if (shape.rpnTestProposals > 0) {
+        options.rpn.preNmsTopNTest = shape.rpnTestProposals;
+        options.rpn.postNmsTopNTest = shape.rpnTestProposals;
+    }
     // Multi-scale training as torchvision's recipes give min_size (480, 512, ..., 800): steps of
     // 32 px down to minScale of the size; evaluation uses the last, the size itself.
     std::vector<std::int64_t> sizes{shape.minSize};

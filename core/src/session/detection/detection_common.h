@@ -63,12 +63,21 @@ struct DetectorShape {
     std::int64_t minSize = 0;     // 0: the architecture's
     std::int64_t maxSize = 0;
     double minScale = 1.0;  // multi-scale training (DetectionAugmentation::minScale)
+    // Started from weights (settings.weights != "none"): FrozenBatchNorm2d in the backbone, as
+    // torchvision builds a detector for fine-tuning; else plain batch norm.
+    bool frozenBatchNorm = false;
+    std::int64_t trainableBackboneLayers = 0;  // resolved: never -1
+    std::int64_t boxBatchSizePerImage = 512;
+    std::int64_t rpnTestProposals = 0;  // 0: the architecture's
 };
 
 Result<DetectorShape> detectorShape(const DetectionTrainingSettings& settings,
                                     std::int64_t classCount);
-// Built untrained as torchvision builds a detector without weights: plain batch norm, every
-// backbone stage trainable.
+// Stages a backbone has for trainable_backbone_layers: 5 for ResNet-50, 6 for the MobileNets.
+std::int64_t backboneStages(detection::FasterRcnnArchitecture architecture);
+
+// Built untrained with the shape's batch norm and freezing (the backbone's weights are loaded
+// afterwards, see loadBackboneWeights).
 detection::FasterRcnn buildDetector(const DetectorShape& shape);
 
 // Parameters and buffers under torchvision's names, on the CPU.

@@ -14,12 +14,15 @@
 
 #include "detection_common.h"
 #include "fovea/core/atomic_file.h"
+#include "fovea/core/models/weight_catalogue.h"
 #include "fovea/core/project/splits.h"
 #include "fovea/core/training/device_choice.h"
 #include "fovea/core/training/run_activity.h"
 #include "fovea/core/training/run_folder_layout.h"
 #include "fovea/core/version.h"
 #include "fovea/core/weights/safetensors.h"
+#include "fovea/core/weights/weight_file.h"
+#include "fovea/core/weights_import/offline_weights_paths.h"
 
 namespace fovea::core {
 
@@ -59,8 +62,11 @@ nlohmann::json toJson(const DetectionTrainingSettings& s) {
     return {{"project", s.project.string()},
             {"architecture", s.architecture},
             {"weights", s.weights},
+            {"trainable_backbone_layers", s.trainableBackboneLayers},
             {"min_size", s.minSize},
             {"max_size", s.maxSize},
+            {"box_batch_size_per_image", s.boxBatchSizePerImage},
+            {"rpn_test_proposals", s.rpnTestProposals},
             {"epochs", s.epochs},
             {"batch_size", s.batchSize},
             {"optimizer", optimizerKindName(s.optimizer)},
@@ -89,8 +95,11 @@ Result<DetectionTrainingSettings> detectionSettingsFromJson(const nlohmann::json
          {readKey(json, "project", project),
           readKey(json, "architecture", s.architecture),
           readKey(json, "weights", s.weights),
+          readKey(json, "trainable_backbone_layers", s.trainableBackboneLayers),
           readKey(json, "min_size", s.minSize),
           readKey(json, "max_size", s.maxSize),
+          readKey(json, "box_batch_size_per_image", s.boxBatchSizePerImage),
+          readKey(json, "rpn_test_proposals", s.rpnTestProposals),
           readKey(json, "epochs", s.epochs),
           readKey(json, "batch_size", s.batchSize),
           readKey(json, "optimizer", optimizer),
@@ -503,6 +512,85 @@ Result<Inputs> readInputs(const DetectionTrainingSettings& s, const nlohmann::js
     return inputs;
 }
 
+// The classification weights a new run's backbone starts from (settings.weights).
+struct BackboneStart {
+    StateDict weights;
+    std::string description;
+    std::filesystem::path file;
+    std::string classificationArchitecture;
+};
+
+bool isUrl(const std::string& text) {
+    return text.rfind("http://", 0) == 0 || text.rfind("https://", 0) == 0;
+}
+
+Result<BackboneStart> backboneStart(const DetectionTrainingSettings& settings,
+                                    detection::FasterRcnnArchitecture architecture,
+                                    TrainingControl& control, const DetectionTrainingHooks& hooks) {
+    BackboneStart start;
+    start.classificationArchitecture = detection::backboneClassificationArchitecture(architecture);
+    // A stop request cancels a download: the progress callback is what runs meanwhile.
+    std::atomic<bool> cancel{false};
+    const DownloadProgressCallback progress = [&](const DownloadProgress& p) {
+        if (control.stopRequested()) cancel.store(true);
+        if (hooks.onDownload) hooks.onDownload(p);
+    };
+    auto fetched = [&](const std::string& url,
+                       const std::string& sha256) -> Result<std::filesystem::path> {
+        auto file = fetchToCache(url, sha256, progress, &cancel);
+        if (!file && (cancel.load() || control.stopRequested())) {
+            return Error{"stopped while downloading " + url, ErrorKind::Cancelled};
+        }
+        return file;
+    };
+    if (settings.weights == "default") {
+        if (architecture == detection::FasterRcnnArchitecture::kMobileNetV2Fpn) {
+            start.file = offlineWeightsPath(start.classificationArchitecture);
+            if (!std::filesystem::exists(start.file)) {
+                return Error{"the offline default weights are missing (" + start.file.string() +
+                                 "): run fovea-cli prepare-offline-weights once, or train with "
+                                 "--weights none",
+                             ErrorKind::BadData};
+            }
+            start.description = "offline default MobileNetV2 (nsfwjs): " + start.file.string();
+        } else {
+            // torchvision's detection builders take IMAGENET1K_V1 for weights_backbone
+            // (MobileNet_V3_Large_Weights and ResNet50_Weights), not the newer V2 recipes.
+            const auto sources = weightSourcesFor(start.classificationArchitecture);
+            const auto source = std::find_if(sources.begin(), sources.end(), [](const auto& w) {
+                return w.name == "IMAGENET1K_V1" && !w.url.empty();
+            });
+            if (source == sources.end()) {
+                return Error{"no ImageNet weights are known for " +
+                                 start.classificationArchitecture + "; use --weights none",
+                             ErrorKind::Usage};
+            }
+            auto file = fetched(source->url, source->sha256);
+            if (!file) return file.error();
+            start.file = file.value();
+            start.description =
+                start.classificationArchitecture + " " + source->name + " (" + source->url + ")";
+        }
+    } else if (isUrl(settings.weights)) {
+        auto file = fetched(settings.weights, "");
+        if (!file) return file.error();
+        start.file = file.value();
+        start.description = settings.weights;
+    } else {
+        start.file = settings.weights;
+        if (!std::filesystem::exists(start.file)) {
+            return Error{
+                "--weights " + settings.weights + ": no such file (default, none, a file or a URL)",
+                ErrorKind::Usage};
+        }
+        start.description = settings.weights;
+    }
+    auto weights = readWeightFile(start.file);
+    if (!weights) return withKind(weights.error(), ErrorKind::BadData);
+    start.weights = std::move(weights.value());
+    return start;
+}
+
 std::vector<std::int64_t> sampleIds(const std::vector<Sample>& samples) {
     std::vector<std::int64_t> ids;
     for (const auto& sample : samples) ids.push_back(sample.id);
@@ -540,11 +628,8 @@ Result<DetectionTrainingResult> runDetectionTraining(const DetectionTrainingSett
                              "folder)",
                          ErrorKind::Usage};
         }
-        if (settings.weights != "none") {
-            return Error{"--weights " + settings.weights +
-                             ": detection runs start from random weights for now (--weights "
-                             "none); loading backbone weights is not available yet",
-                         ErrorKind::Usage};
+        if (settings.weights.empty()) {
+            return Error{"--weights: default, none, a file or a URL", ErrorKind::Usage};
         }
         if (settings.epochs < 1 || settings.batchSize < 1) {
             return Error{"epochs and batch size must be at least 1", ErrorKind::Usage};
@@ -566,10 +651,27 @@ Result<DetectionTrainingResult> runDetectionTraining(const DetectionTrainingSett
     auto device = resolveDevice(settings.device);
     if (!device) return withKind(device.error(), ErrorKind::Usage);
 
+    // The resolved freezing is recorded, so that a resumed run and the model built for eval and
+    // predict have the same trainable parameters and batch norms.
+    settings.trainableBackboneLayers = shape.value().trainableBackboneLayers;
+    std::optional<BackboneStart> start;
+    if (!resume && settings.weights != "none") {
+        auto resolved = backboneStart(settings, shape.value().architecture, control, hooks);
+        if (!resolved) return resolved.error();
+        start = std::move(resolved.value());
+    }
+
     DetectionTrainingResult result;
     result.runFolder = runFolder;
     result.architecture = settings.architecture;
-    result.weightsDescription = "none (random initialisation)";
+    result.weightsDescription = settings.weights == "none" ? "none (random initialisation)"
+                                : start                    ? start->description
+                                                           : settings.weights;
+    if (recorded && recorded->contains("backbone_weights") &&
+        (*recorded)["backbone_weights"].is_object()) {
+        result.weightsDescription =
+            (*recorded)["backbone_weights"].value("description", result.weightsDescription);
+    }
     result.device = device.value().str();
     result.classNames = classNames;
     result.trainImages = inputs.value().train.size();
@@ -578,6 +680,22 @@ Result<DetectionTrainingResult> runDetectionTraining(const DetectionTrainingSett
     try {
         torch::manual_seed(settings.seed);
         detection::FasterRcnn model = detection_session::buildDetector(shape.value());
+        nlohmann::json backboneWeights;
+        if (start) {
+            auto loaded = detection::loadBackboneWeights(*model, start->weights,
+                                                         start->file.filename().string());
+            if (!loaded) {
+                return Error{"--weights " + settings.weights + " for " + settings.architecture +
+                                 " (a " + start->classificationArchitecture +
+                                 " classification state dict): " + loaded.error().message,
+                             ErrorKind::BadData};
+            }
+            backboneWeights = {{"description", start->description},
+                               {"file", start->file.string()},
+                               {"classification_architecture", start->classificationArchitecture},
+                               {"loaded_tensors", loaded.value().loadedTensors}};
+            start->weights = StateDict();  // the model holds its copy
+        }
         model->to(device.value());
         model->train();
         for (const auto& p : model->parameters()) {
@@ -594,15 +712,19 @@ Result<DetectionTrainingResult> runDetectionTraining(const DetectionTrainingSett
             position = restored.value();
         } else {
             std::filesystem::create_directories(runFolder / run_layout::kCheckpointFolder);
-            nlohmann::json config = {{"task", kDetectionTask},
-                                     {"settings", toJson(settings)},
-                                     {"classes", classNames},
-                                     {"min_size", shape.value().minSize},
-                                     {"max_size", shape.value().maxSize},
-                                     {"train_image_ids", sampleIds(inputs.value().train)},
-                                     {"val_image_ids", sampleIds(inputs.value().validation)},
-                                     {"fovea_version", kFoveaVersion},
-                                     {"created", detection_session::utcNow()}};
+            nlohmann::json config = {
+                {"task", kDetectionTask},
+                {"settings", toJson(settings)},
+                {"classes", classNames},
+                {"min_size", shape.value().minSize},
+                {"max_size", shape.value().maxSize},
+                {"backbone_weights", backboneWeights},
+                {"frozen_batch_norm", shape.value().frozenBatchNorm},
+                {"trainable_backbone_layers", shape.value().trainableBackboneLayers},
+                {"train_image_ids", sampleIds(inputs.value().train)},
+                {"val_image_ids", sampleIds(inputs.value().validation)},
+                {"fovea_version", kFoveaVersion},
+                {"created", detection_session::utcNow()}};
             if (auto written = files::writeFileAtomically(runFolder / run_layout::kConfigFile,
                                                           config.dump(2) + "\n");
                 !written) {

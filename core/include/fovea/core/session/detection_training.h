@@ -5,7 +5,10 @@
 //
 // A detection run folder holds (alongside what run_folder_layout.h names):
 //   config.json      {"task": "detection", "settings": DetectionTrainingSettings, "classes",
-//                     "train_image_ids", "val_image_ids", "fovea_version", "created"}
+//                     "min_size", "max_size", "train_image_ids", "val_image_ids",
+//                     "backbone_weights": {"description", "file", "classification_architecture",
+//                     "loaded_tensors"} (null for --weights none), "frozen_batch_norm",
+//                     "trainable_backbone_layers", "fovea_version", "created"}
 //   metrics.csv      kDetectionMetricsHeader: per epoch the mean of each torchvision loss, the
 //                    validation mAP@[.5:.95], AP50 and AP75 (empty without validation images)
 //   log.txt          timestamped lines, one per epoch among them
@@ -27,6 +30,7 @@
 #include <vector>
 
 #include "fovea/core/detection/detection_metrics.h"
+#include "fovea/core/download/downloader.h"
 #include "fovea/core/result.h"
 #include "fovea/core/training/lr_schedule.h"
 #include "fovea/core/training/training_config.h"
@@ -35,6 +39,9 @@
 namespace fovea::core {
 
 inline constexpr const char* kDetectionTask = "detection";
+// What a detection project trains when nothing is chosen: it starts from the offline weights, so
+// a first run needs no network.
+inline constexpr const char* kDefaultDetectionArchitecture = "fasterrcnn_mobilenet_v2_fpn";
 inline constexpr const char* kDetectionMetricsHeader =
     "epoch,loss,loss_classifier,loss_box_reg,loss_objectness,loss_rpn_box_reg,val_map,val_ap50,"
     "val_ap75,learning_rate,seconds,images_per_second,improved";
@@ -52,14 +59,35 @@ struct DetectionAugmentation {
 
 struct DetectionTrainingSettings {
     std::filesystem::path project;  // a detection project folder
+    // fasterrcnn_mobilenet_v2_fpn (the default: its weights work offline) |
     // fasterrcnn_mobilenet_v3_large_320_fpn | fasterrcnn_mobilenet_v3_large_fpn |
     // fasterrcnn_resnet50_fpn
-    std::string architecture = "fasterrcnn_mobilenet_v3_large_320_fpn";
-    // "none": random initialisation (every backbone stage trains, plain batch norm), as
-    // torchvision builds a detector without weights.
-    std::string weights = "none";
+    std::string architecture = kDefaultDetectionArchitecture;
+    // Where the backbone starts (torchvision's weights_backbone; the FPN, RPN and box head
+    // always start from their initialisation):
+    //   "default": the classification weights of detection::backboneClassificationArchitecture:
+    //              the offline MobileNetV2 (fovea-cli prepare-offline-weights) for
+    //              fasterrcnn_mobilenet_v2_fpn, else torchvision's ImageNet IMAGENET1K_V1
+    //              download (as its detection builders use), from the weights cache;
+    //   PATH or URL: a classification state dict of that network (.pth or safetensors);
+    //   "none": random initialisation.
+    // With weights the backbone's batch norms are frozen (FrozenBatchNorm2d) and only the last
+    // trainableBackboneLayers stages train; without, plain batch norm and every stage trains,
+    // as torchvision's builders do.
+    std::string weights = "default";
+    // Backbone stages, counted from the last, that train (torchvision's
+    // trainable_backbone_layers: 0..5 for ResNet-50, 0..6 for the MobileNets). -1: torchvision's
+    // default, 3 from weights and every stage without. A new run records the value it used.
+    std::int64_t trainableBackboneLayers = -1;
     std::int64_t minSize = 0;  // shorter side fed to the network; 0: the architecture's
     std::int64_t maxSize = 0;  // longer side limit; 0: scaled with minSize as the default's
+    // Regions per training image the box head learns from (torchvision's
+    // box_batch_size_per_image): its two 1024-wide layers on each make most of a CPU step's time.
+    std::int64_t boxBatchSizePerImage = 512;
+    // Proposals kept per image at evaluation before and after the RPN's NMS (torchvision's
+    // rpn_pre_nms_top_n_test and rpn_post_nms_top_n_test, as the 320 builder sets both); 0: the
+    // architecture's (1000; 150 for fasterrcnn_mobilenet_v3_large_320_fpn).
+    std::int64_t rpnTestProposals = 0;
     std::int64_t epochs = 10;
     std::int64_t batchSize = 4;
     // torchvision's detection recipe (references/detection): SGD, momentum 0.9, weight decay
@@ -128,6 +156,9 @@ struct DetectionTrainingHooks {
     std::function<void(const SampleFailure&)> onSampleFailure;  // sampleId: the image id
     // The project database was written (splits assigned, an image's decode error).
     std::function<void(const std::filesystem::path& projectFolder)> projectChanged;
+    // Downloading the backbone's weights (--weights default of a torchvision architecture, or a
+    // URL) into the cache; a stop request cancels the download.
+    DownloadProgressCallback onDownload;
 };
 
 struct DetectionTrainingResult {
@@ -157,8 +188,9 @@ nlohmann::json toJson(const DetectionTrainingResult& result);
 // from checkpoints/last.pt with its recorded settings (`settings` unused). Assigns splits to
 // annotated images without one (train and val only). Runs on the calling thread; `control`
 // stops (checkpoint written, outcome Stopped) or pauses it between batches. Errors carry their
-// kind: Usage (not a detection project, unknown architecture, an existing run), BadData (no
-// annotated images, no classes), Internal.
+// kind: Usage (not a detection project, unknown architecture, an existing run, unknown weights),
+// BadData (no annotated images, no classes, unusable weights: missing offline weights, a file
+// that is not the backbone's), Cancelled (stopped while downloading), Internal.
 Result<DetectionTrainingResult> runDetectionTraining(const DetectionTrainingSettings& settings,
                                                      const std::filesystem::path& runFolder,
                                                      bool resume, TrainingControl& control,
