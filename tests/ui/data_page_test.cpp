@@ -953,7 +953,8 @@ class DataPageTest : public QObject {
         QVERIFY(fovea::test::received(finished, 60000));
         QVERIFY(finished.first().at(0).toBool());
         const QString message = window.statusBar()->currentMessage();
-        QVERIFY2(message.contains(QString("; %1 unreadable").arg(m_written.broken)),
+        QVERIFY2(message.startsWith("Rescan: ") &&
+                     message.contains(QString("; %1 unreadable").arg(m_written.broken)),
                  qPrintable(message));
     }
 

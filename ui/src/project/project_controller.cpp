@@ -137,6 +137,7 @@ void ProjectController::startImportJob(const QString& title, const QString& fold
     // The worker opens its own connection: ProjectStore is not shared between threads.
     const std::filesystem::path project = m_session->folder().toStdString();
     const std::filesystem::path root = folder.toStdString();
+    m_importTitle = title;
     Q_EMIT importStarted(title);
     // Where the user keeps images: Import and Predict's file dialogs open beside them.
     if (!folder.isEmpty()) rememberDialogFolder("images", folder);
@@ -150,9 +151,13 @@ void ProjectController::onImportFinished(bool ok, const QString& message) {
         Q_EMIT m_session->imagesChanged();
     }
     if (ok) {
-        Q_EMIT statusMessage("Import: " + message, 15000);
+        // Named as what ran: "Rescan: 0 new images; 1 unreadable", not "Import: …".
+        const QString what = m_importTitle == "Rescanning" ? "Rescan" : "Import";
+        Q_EMIT statusMessage(what + ": " + message, 15000);
     } else if (m_importJob->wasCancelled()) {
-        Q_EMIT statusMessage("Import cancelled; the project is as it was.", 15000);
+        Q_EMIT statusMessage((m_importTitle == "Rescanning" ? "Rescan" : "Import") +
+                                 QString(" cancelled; the project is as it was."),
+                             15000);
     } else {
         reportError(message);
     }

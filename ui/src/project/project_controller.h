@@ -85,6 +85,7 @@ class ProjectController : public QObject {
     std::unique_ptr<ProjectSession> m_session;
     BackgroundJob* m_importJob;
     QMenu* m_recentMenu = nullptr;
+    QString m_importTitle;  // what the import job does: "Importing" or "Rescanning"
 };
 
 }  // namespace fovea::ui
