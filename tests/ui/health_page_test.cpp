@@ -202,6 +202,7 @@ class HealthPageTest : public QObject {
         QVERIFY(fovea::test::importNewProject(window, temp.path() + "/other",
                                               QString::fromStdString(images.string())));
         QVERIFY(!page->checkup().has_value());
+        window.showPage("Health");  // a new project opens on the Data page
         page->tabs()->setCurrentIndex(HealthPage::MapTab);
         QVERIFY(!page->map()->plot()->isVisible());
         QVERIFY(page->map()->findChild<QLabel*>("mapNote")->isVisible());
@@ -322,6 +323,8 @@ class HealthPageTest : public QObject {
         }
         QCOMPARE(rows, static_cast<int>(kClasses.size()));
         QVERIFY(page->classes()->advice()->text().contains("Largest class over smallest"));
+        // Said to count what training reads, unlike the Data page's class list.
+        QVERIFY(page->classes()->advice()->text().startsWith("Usable images only"));
     }
 
     void checkUnreadable(HealthPage* page) {

@@ -52,7 +52,10 @@ void ClassBalanceView::showReport(const core::HealthReport& report) {
         set(WeightColumn, labeled ? QString::number(balance.suggestedWeight, 'f', 2) : "");
         ++row;
     }
-    QString text = QString("Largest class over smallest: %1.")
+    // The Data page's class list counts every image; these are the ones training reads.
+    QString text = QString(
+                       "Usable images only (excluded, missing and unreadable ones left out). "
+                       "Largest class over smallest: %1.")
                        .arg(QString::number(report.imbalanceRatio, 'f', 2));
     text += report.balanceAdvice.empty() ? " The classes are balanced; no class weights are needed."
                                          : " " + QString::fromStdString(report.balanceAdvice);

@@ -191,8 +191,9 @@ void HealthPage::showCheckup() {
     m_tabs->setTabText(LabelIssuesTab, countTitle("Label issues", health.labelIssues.size()));
     m_tabs->setTabText(UnreadableTab, countTitle("Unreadable", health.unreadable.size()));
     m_note->setText(
-        QString("Checked %1 images with %2: %3 embeddings from the cache, %4 computed. The "
-                "findings are as at the check; fixes made here are undoable (Ctrl+Z).")
+        QString("Checked %1 images with %2 (the check's own size, whatever the run's): %3 "
+                "embeddings from the cache, %4 computed. The findings are as at the check; fixes "
+                "made here are undoable (Ctrl+Z).")
             .arg(health.imagesChecked)
             .arg(QString::fromStdString(report.backbone))
             .arg(report.embeddingsCached)
