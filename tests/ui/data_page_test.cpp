@@ -885,13 +885,22 @@ class DataPageTest : public QObject {
     // fits the Data page's preview to the pane once that page appears: it was fitted to the
     // view's size before it was ever laid out, a 28 px image shown at 86 %.
     void thePreviewFitsWhenTheDataPageFirstAppears() {
+        const QString project = m_temp.path() + "/p-fit-later";
+        {
+            MainWindow made;
+            QVERIFY(newProject(made, project));
+        }
+        // Opened, not made: a new project starts on the Data page itself.
         MainWindow window;
         window.showPage("Train");
         window.resize(1280, 800);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
-        QVERIFY(newProject(window, m_temp.path() + "/p-fit-later"));
+        QString error;
+        QVERIFY2(window.openProject(project, &error), qPrintable(error));
+        QCOMPARE(window.currentPageName(), QString("Train"));
         DataPage* page = window.dataPage();
+        QTRY_VERIFY(page->model()->rowCount() > 0);
         qint64 readable = -1;
         for (int row = 0; row < page->model()->rowCount() && readable < 0; ++row) {
             if (!page->model()->record(row).error) readable = page->model()->record(row).id;
