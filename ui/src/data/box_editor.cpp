@@ -20,6 +20,7 @@
 #include "data/box_geometry.h"
 #include "data/thumbnail_cache.h"
 #include "project/project_session.h"
+#include "widgets/tool_button.h"
 
 namespace fovea::ui {
 
@@ -57,12 +58,8 @@ BoxEditor::BoxEditor(QWidget* parent)
     m_canvas->setToolTip(kKeyHelp);
     m_canvas->setContextMenuPolicy(Qt::CustomContextMenu);
 
-    auto button = [this](const QString& text, const QString& name, const QString& tip) {
-        auto* b = new QToolButton(this);
-        b->setText(text);
-        b->setObjectName(name);
-        b->setToolTip(tip);
-        return b;
+    const auto button = [this](const QString& text, const QString& name, const QString& tip) {
+        return makeToolButton(this, text, name, tip);
     };
     QToolButton* fit = button("Fit", "boxZoomFitButton", "Fit the image in the pane (F)");
     QToolButton* actual = button("1:1", "boxZoomActualButton", "One image pixel per screen pixel");

@@ -15,6 +15,7 @@
 #include <cmath>
 
 #include "data/thumbnail_cache.h"
+#include "widgets/tool_button.h"
 
 namespace fovea::ui {
 
@@ -42,12 +43,8 @@ PreviewPane::PreviewPane(QWidget* parent)
     m_view->setBackgroundBrush(QColor(40, 40, 40));
     m_view->viewport()->installEventFilter(this);
 
-    auto button = [this](const QString& text, const QString& name, const QString& tip) {
-        auto* b = new QToolButton(this);
-        b->setText(text);
-        b->setObjectName(name);
-        b->setToolTip(tip);
-        return b;
+    const auto button = [this](const QString& text, const QString& name, const QString& tip) {
+        return makeToolButton(this, text, name, tip);
     };
     QToolButton* fit = button("Fit", "zoomFitButton", "Fit the image in the pane");
     QToolButton* actual = button("1:1", "zoomActualButton", "One image pixel per screen pixel");
