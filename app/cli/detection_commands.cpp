@@ -14,6 +14,7 @@
 #include "fovea/core/project/detection_import.h"
 #include "fovea/core/project/project_store.h"
 #include "fovea/core/session/detection_demo.h"
+#include "fovea/core/session/detection_freezing.h"
 #include "fovea/core/session/detection_model.h"
 #include "fovea/core/session/detection_training.h"
 #include "fovea/core/session/prediction.h"
@@ -141,6 +142,28 @@ std::string trainingText(const core::DetectionTrainingResult& run) {
     return text.str();
 }
 
+// --freeze for a detector: short part names (fpn, rpn, box_head, box_predictor), comma
+// separated, or none.
+core::Result<std::vector<std::string>> parseFrozenParts(const std::string& text) {
+    std::vector<std::string> parts;
+    if (text.empty() || text == "none") return parts;
+    std::stringstream list(text);
+    std::string name;
+    while (std::getline(list, name, ',')) {
+        const auto part = core::detectorPartFromShortName(name);
+        if (!part) {
+            return core::Error{"--freeze '" + text + "': '" + name +
+                               "' is not a detector part (fpn, rpn, box_head, box_predictor or "
+                               "none; backbone stages: --trainable-backbone-layers)"};
+        }
+        parts.push_back(*part);
+    }
+    if (auto checked = core::checkFrozenParts(parts); !checked) {
+        return core::Error{"--freeze '" + text + "': " + checked.error().message};
+    }
+    return parts;
+}
+
 }  // namespace
 
 bool isDetectionTraining(const TrainOptions& o) {
@@ -159,6 +182,16 @@ int runDetectionTrain(const TrainOptions& o) {
         if (!o.network.architecture.empty()) s.architecture = o.network.architecture;
         // default (the backbone's classification weights), none, a file or a URL.
         s.weights = o.network.weights.empty() ? "default" : o.network.weights;
+        s.trainableBackboneLayers = o.trainableBackboneLayers;
+        if (given(o, "--freeze-up-to")) {
+            return reportError(json, kExitUsage,
+                               "--freeze-up-to names classification blocks; a detector takes "
+                               "--trainable-backbone-layers N and --freeze fpn,rpn,box_head,"
+                               "box_predictor");
+        }
+        auto frozen = parseFrozenParts(o.freezeList);
+        if (!frozen) return reportError(json, kExitUsage, frozen.error().message);
+        s.frozenParts = frozen.value();
         s.minSize = o.minSize;
         s.maxSize = o.maxSize;
         s.epochs = o.training.epochs;

@@ -205,6 +205,10 @@ CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
     command->add_option("--max-size", o.maxSize,
                         "detection projects: the longer side's limit (default: scaled as the "
                         "architecture's)");
+    command->add_option("--trainable-backbone-layers", o.trainableBackboneLayers,
+                        "detection projects: backbone stages that train, counted from the last "
+                        "(default: 3 from weights, all without); --freeze fpn,rpn,box_head,"
+                        "box_predictor freezes the other parts");
     o.command = command;
     command->add_option("--settings", o.settingsFile,
                         "take every training setting from FILE (a run's settings as JSON, which "

@@ -35,6 +35,8 @@ struct TrainOptions : core::RunSettings {
     // Detection projects: the network's shorter and longer image side (0: the architecture's).
     std::int64_t minSize = 0;
     std::int64_t maxSize = 0;
+    // Detection projects: backbone stages that train, from the last (-1: torchvision's default).
+    std::int64_t trainableBackboneLayers = -1;
     // The parsed subcommand, to tell flags given from defaults (detection's defaults differ).
     const CLI::App* command = nullptr;
 };

@@ -16,6 +16,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -233,6 +234,134 @@ TEST(DetectionTrainCli, TrainsEvaluatesAndPredictsADetectionProject) {
                   .exitCode,
               2)
         << "an existing run is not overwritten";
+}
+
+// A safetensors file's tensors as raw bytes by name (the format's 8-byte header length, JSON
+// header, data): read here without LibTorch, so a frozen tensor compares bit for bit.
+std::map<std::string, std::string> safetensorBytes(const fs::path& file) {
+    const std::string content = readWholeFile(file);
+    std::uint64_t headerSize = 0;
+    for (int i = 7; i >= 0; --i) {
+        headerSize = (headerSize << 8) | static_cast<unsigned char>(content.at(std::size_t(i)));
+    }
+    const auto header = nlohmann::json::parse(content.substr(8, headerSize));
+    std::map<std::string, std::string> tensors;
+    for (const auto& [name, entry] : header.items()) {
+        if (name == "__metadata__") continue;
+        const auto begin = entry["data_offsets"][0].get<std::size_t>();
+        const auto end = entry["data_offsets"][1].get<std::size_t>();
+        tensors[name] = content.substr(8 + headerSize + begin, end - begin);
+    }
+    return tensors;
+}
+
+bool startsWith(const std::string& text, const std::string& prefix) {
+    return text.rfind(prefix, 0) == 0;
+}
+
+// Batch norm statistics are buffers: they follow the data in training mode even where the
+// parameters are frozen (as in torchvision).
+bool isBuffer(const std::string& name) {
+    for (const char* suffix : {"running_mean", "running_var", "num_batches_tracked"}) {
+        const std::string tail = std::string(".") + suffix;
+        if (name.size() > tail.size() &&
+            name.compare(name.size() - tail.size(), tail.size(), tail) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// --trainable-backbone-layers and --freeze (issue 24, point 3): the frozen parts leave training
+// bit-identical and the others change. The starting weights come from a run with learning rate
+// 0 and the same seed (SGD then moves nothing), so the comparison needs no LibTorch here.
+TEST(DetectionTrainCli, FrozenPartsKeepTheirWeights) {
+    TempFolder dir("fovea-detection-freeze");
+    const fs::path data = dir.path() / "data";
+    const fs::path project = dir.path() / "project";
+    writeSyntheticCocoFolder(data, 6);
+    ASSERT_EQ(runCliJson({"import", "--task", "detection", data.string(), "--project",
+                          project.string(), "--json"})
+                  .exitCode,
+              0);
+    auto train = [&](const std::string& name, std::vector<std::string> extra) {
+        std::vector<std::string> args = {"train",
+                                         "--data",
+                                         project.string(),
+                                         "--out",
+                                         (dir.path() / name).string(),
+                                         "--arch",
+                                         "fasterrcnn_mobilenet_v3_large_320_fpn",
+                                         "--weights",
+                                         "none",
+                                         "--epochs",
+                                         "1",
+                                         "--batch-size",
+                                         "3",
+                                         "--min-size",
+                                         "96",
+                                         "--val-fraction",
+                                         "0",
+                                         "--seed",
+                                         "5",
+                                         "--device",
+                                         "cpu",
+                                         "--json"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return runCliJson(args, {"OMP_NUM_THREADS=2"});
+    };
+    const JsonRun start = train("start", {"--lr", "0"});
+    ASSERT_EQ(start.exitCode, 0) << start.output;
+    const JsonRun frozen =
+        train("frozen", {"--trainable-backbone-layers", "0", "--freeze", "fpn,box_predictor"});
+    ASSERT_EQ(frozen.exitCode, 0) << frozen.output;
+
+    const auto before = safetensorBytes(dir.path() / "start" / "model.safetensors");
+    const auto after = safetensorBytes(dir.path() / "frozen" / "model.safetensors");
+    ASSERT_EQ(before.size(), after.size());
+    std::map<std::string, int> changed, kept;
+    std::int64_t trainable = 0;
+    for (const auto& [name, bytes] : after) {
+        if (isBuffer(name)) continue;
+        std::string part = "other";
+        for (const char* prefix : {"backbone.body.", "backbone.fpn.", "rpn.", "roi_heads.box_head.",
+                                   "roi_heads.box_predictor."}) {
+            if (startsWith(name, prefix)) part = prefix;
+        }
+        ASSERT_NE(part, "other") << name;
+        const bool same = before.at(name) == bytes;
+        (same ? kept : changed)[part] += 1;
+        if (part == "rpn." || part == "roi_heads.box_head.") {
+            trainable += static_cast<std::int64_t>(bytes.size() / sizeof(float));
+        }
+    }
+    for (const char* part : {"backbone.body.", "backbone.fpn.", "roi_heads.box_predictor."}) {
+        EXPECT_EQ(changed[part], 0) << part << " is frozen but changed";
+        EXPECT_GT(kept[part], 0) << part;
+    }
+    EXPECT_GT(changed["rpn."], 0) << "the RPN trains";
+    EXPECT_GT(changed["roi_heads.box_head."], 0) << "the box head trains";
+    // What trained is exactly the RPN and the box head, as the run counts it.
+    EXPECT_EQ(frozen.json["parameters"]["trainable"].get<std::int64_t>(), trainable);
+    const auto config = nlohmann::json::parse(readWholeFile(dir.path() / "frozen" / "config.json"));
+    EXPECT_EQ(config["settings"]["frozen_parts"],
+              nlohmann::json({"backbone.fpn", "roi_heads.box_predictor"}));
+    EXPECT_EQ(config["trainable_backbone_layers"], 0);
+
+    // Bad values are usage errors (exit 2) naming the problem.
+    const JsonRun unknownPart = train("bad1", {"--freeze", "fpn,heads"});
+    EXPECT_EQ(unknownPart.exitCode, 2) << unknownPart.output;
+    EXPECT_NE(unknownPart.output.find("heads"), std::string::npos) << unknownPart.output;
+    const JsonRun tooManyStages = train("bad2", {"--trainable-backbone-layers", "7"});
+    EXPECT_EQ(tooManyStages.exitCode, 2) << tooManyStages.output;
+    EXPECT_NE(tooManyStages.output.find("trainable backbone layers"), std::string::npos)
+        << tooManyStages.output;
+    EXPECT_EQ(train("bad3", {"--trainable-backbone-layers", "0", "--freeze",
+                             "fpn,rpn,box_head,box_predictor"})
+                  .exitCode,
+              2)
+        << "nothing would train";
+    EXPECT_EQ(train("bad4", {"--freeze-up-to", "features.3"}).exitCode, 2);
 }
 
 // Ctrl-C during the second epoch writes a checkpoint and exits 130; --resume finishes the run

@@ -7,6 +7,7 @@ add_library(fovea_detection_session STATIC)
 fovea_target_unity_sources(fovea_detection_session SOURCES
     src/session/detection/detection_common.cpp
     src/session/detection/detection_demo_data.cpp
+    src/session/detection/detection_freezing.cpp
     src/session/detection/detection_model.cpp
     src/session/detection/detection_training.cpp
 )

@@ -13,9 +13,11 @@
 #include <sstream>
 
 #include "detection_common.h"
+#include "detector_freezing.h"
 #include "fovea/core/atomic_file.h"
 #include "fovea/core/models/weight_catalogue.h"
 #include "fovea/core/project/splits.h"
+#include "fovea/core/session/detection_freezing.h"
 #include "fovea/core/training/device_choice.h"
 #include "fovea/core/training/run_activity.h"
 #include "fovea/core/training/run_folder_layout.h"
@@ -63,6 +65,7 @@ nlohmann::json toJson(const DetectionTrainingSettings& s) {
             {"architecture", s.architecture},
             {"weights", s.weights},
             {"trainable_backbone_layers", s.trainableBackboneLayers},
+            {"frozen_parts", s.frozenParts},
             {"min_size", s.minSize},
             {"max_size", s.maxSize},
             {"box_batch_size_per_image", s.boxBatchSizePerImage},
@@ -96,6 +99,7 @@ Result<DetectionTrainingSettings> detectionSettingsFromJson(const nlohmann::json
           readKey(json, "architecture", s.architecture),
           readKey(json, "weights", s.weights),
           readKey(json, "trainable_backbone_layers", s.trainableBackboneLayers),
+          readKey(json, "frozen_parts", s.frozenParts),
           readKey(json, "min_size", s.minSize),
           readKey(json, "max_size", s.maxSize),
           readKey(json, "box_batch_size_per_image", s.boxBatchSizePerImage),
@@ -128,6 +132,7 @@ Result<DetectionTrainingSettings> detectionSettingsFromJson(const nlohmann::json
     auto devicePreference = parseDevicePreference(device);
     if (!devicePreference) return withKind(devicePreference.error(), ErrorKind::Usage);
     s.device = devicePreference.value();
+    if (auto parts = checkFrozenParts(s.frozenParts); !parts) return parts.error();
     return s;
 }
 
@@ -637,10 +642,15 @@ Result<DetectionTrainingResult> runDetectionTraining(const DetectionTrainingSett
         if (settings.validationFraction < 0 || settings.validationFraction >= 1) {
             return Error{"the validation fraction must be in [0, 1)", ErrorKind::Usage};
         }
+        if (auto parts = checkFrozenParts(settings.frozenParts); !parts) return parts.error();
     }
     // The architecture and sizes are checked before anything is written to the project.
     if (auto checked = detection_session::detectorShape(settings, 1); !checked) {
         return checked.error();
+    } else if (checked.value().trainableBackboneLayers == 0 &&
+               settings.frozenParts.size() == detectorFreezableParts().size()) {
+        return Error{"nothing would train: every backbone stage and every other part is frozen",
+                     ErrorKind::Usage};
     }
     auto inputs = readInputs(settings, recorded ? &*recorded : nullptr, hooks);
     if (!inputs) return inputs.error();
@@ -696,6 +706,7 @@ Result<DetectionTrainingResult> runDetectionTraining(const DetectionTrainingSett
                                {"loaded_tensors", loaded.value().loadedTensors}};
             start->weights = StateDict();  // the model holds its copy
         }
+        detection_session::freezeDetectorParts(*model, settings.frozenParts);
         model->to(device.value());
         model->train();
         for (const auto& p : model->parameters()) {

@@ -8,7 +8,8 @@
 //                     "min_size", "max_size", "train_image_ids", "val_image_ids",
 //                     "backbone_weights": {"description", "file", "classification_architecture",
 //                     "loaded_tensors"} (null for --weights none), "frozen_batch_norm",
-//                     "trainable_backbone_layers", "fovea_version", "created"}
+//                     "trainable_backbone_layers", "frozen_parts", "fovea_version",
+//                     "created"}
 //   metrics.csv      kDetectionMetricsHeader: per epoch the mean of each torchvision loss, the
 //                    validation mAP@[.5:.95], AP50 and AP75 (empty without validation images)
 //   log.txt          timestamped lines, one per epoch among them
@@ -79,6 +80,10 @@ struct DetectionTrainingSettings {
     // trainable_backbone_layers: 0..5 for ResNet-50, 0..6 for the MobileNets). -1: torchvision's
     // default, 3 from weights and every stage without. A new run records the value it used.
     std::int64_t trainableBackboneLayers = -1;
+    // Parts beyond the backbone that keep their starting values (torchvision module prefixes:
+    // detection_freezing.h's "backbone.fpn", "rpn", "roi_heads.box_head",
+    // "roi_heads.box_predictor"): requires_grad false and left out of the optimizer.
+    std::vector<std::string> frozenParts;
     std::int64_t minSize = 0;  // shorter side fed to the network; 0: the architecture's
     std::int64_t maxSize = 0;  // longer side limit; 0: scaled with minSize as the default's
     // Regions per training image the box head learns from (torchvision's
