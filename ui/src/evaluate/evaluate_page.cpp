@@ -9,6 +9,7 @@
 #include <QListWidget>
 #include <QPushButton>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -17,8 +18,10 @@
 #include "data/labeling_commands.h"
 #include "data/thumbnail_cache.h"
 #include "evaluate/confusion_matrix_view.h"
+#include "evaluate/detection_evaluation_view.h"
 #include "evaluate/image_tile_delegate.h"
 #include "evaluate/run_evaluation.h"
+#include "fovea/core/session/detection_training.h"
 #include "gui_wording.h"
 #include "page_header.h"
 #include "project/project_session.h"
@@ -144,8 +147,18 @@ EvaluatePage::EvaluatePage(QWidget* parent)
         "a class name, fix a wrong label.",
         this));
     layout->addLayout(top);
-    layout->addWidget(m_summary);
-    layout->addWidget(splitter, 1);
+    m_classificationView = new QWidget(this);
+    auto* classification = new QVBoxLayout(m_classificationView);
+    classification->setContentsMargins(0, 0, 0, 0);
+    classification->addWidget(m_summary);
+    classification->addWidget(splitter, 1);
+    m_detection = new DetectionEvaluationView(this);
+    connect(m_detection, &DetectionEvaluationView::evaluated, this, &EvaluatePage::evaluated);
+    connect(m_detection, &DetectionEvaluationView::failed, this, &EvaluatePage::failed);
+    m_views = new QStackedWidget(this);
+    m_views->addWidget(m_classificationView);
+    m_views->addWidget(m_detection);
+    layout->addWidget(m_views, 1);
 
     connect(m_job, &BackgroundJob::finished, this, &EvaluatePage::onJobFinished);
     connect(m_job, &BackgroundJob::progress, this, [this](qint64 done, qint64 total) {
@@ -177,6 +190,8 @@ void EvaluatePage::closeRun() {
     m_runFolder.clear();
     m_runLabel->setText(kNoRunText);
     clearResults();
+    m_detection->clear();
+    m_views->setCurrentWidget(m_classificationView);
 }
 
 void EvaluatePage::clearResults() {
@@ -193,6 +208,15 @@ void EvaluatePage::clearResults() {
 
 bool EvaluatePage::evaluateRun(const QString& runFolder) {
     if (m_job->isRunning()) return false;
+    if (core::isDetectionRun(runFolder.toStdString())) {
+        clearResults();
+        m_runFolder = runFolder;
+        m_runLabel->setText("Run: " + runFolder);
+        m_views->setCurrentWidget(m_detection);
+        return m_detection->evaluate(runFolder);
+    }
+    m_detection->clear();
+    m_views->setCurrentWidget(m_classificationView);
     m_gradCamJob = false;
     // Nothing of the run shown before stays on screen as if it were this one's.
     clearResults();

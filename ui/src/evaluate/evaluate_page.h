@@ -13,6 +13,7 @@ class QLabel;
 class QListWidget;
 class QListWidgetItem;
 class QPushButton;
+class QStackedWidget;
 class QTabWidget;
 class QTableWidget;
 
@@ -21,6 +22,7 @@ namespace fovea::ui {
 class BackgroundJob;
 class ClassChooser;
 class ConfusionMatrixView;
+class DetectionEvaluationView;
 class ElidedLabel;
 class HeatmapColorBar;
 class ProjectSession;
@@ -31,7 +33,8 @@ class ThumbnailCache;
 // validation images (in the background); the confusion matrix is a heatmap whose cells show
 // their images, with per-class precision/recall/F1 and a gallery of the images the model got
 // most wrong. Keys 1-9 (or L and a class name) on an image fix its label in the project (undoable
-// like any labeling) and the figures follow at once.
+// like any labeling) and the figures follow at once. A detection run gets its own view
+// (DetectionEvaluationView: COCO's figures and the error browser) in the same place.
 class EvaluatePage : public QWidget {
     Q_OBJECT
   public:
@@ -60,6 +63,8 @@ class EvaluatePage : public QWidget {
     QListWidget* cellImages() const { return m_cellImages; }
     QListWidget* topLosses() const { return m_topLosses; }
     QTableWidget* perClassTable() const { return m_perClass; }
+    // A detection run's evaluation is shown there instead of the classification views.
+    DetectionEvaluationView* detectionView() const { return m_detection; }
     // Key L on an image list: the class chooser, for the list's current image.
     void openClassChooser();
     ClassChooser* classChooser() const { return m_chooser; }
@@ -112,6 +117,9 @@ class EvaluatePage : public QWidget {
     QCheckBox* m_gradCam = nullptr;
     HeatmapColorBar* m_colorBar = nullptr;
     ClassChooser* m_chooser = nullptr;  // Grad-CAM's colour scale, shown with it
+    QStackedWidget* m_views = nullptr;  // the classification views, or m_detection
+    QWidget* m_classificationView = nullptr;
+    DetectionEvaluationView* m_detection = nullptr;
 };
 
 }  // namespace fovea::ui

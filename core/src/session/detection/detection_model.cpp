@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <sstream>
 
 #include "detection_common.h"
 #include "fovea/core/training/device_choice.h"
@@ -75,12 +76,20 @@ Result<DetectionModel> DetectionModel::open(const std::filesystem::path& runFold
 
 std::vector<ImageDetections> DetectionModel::detect(const std::vector<std::filesystem::path>& files,
                                                     double minScore, std::int64_t batchSize,
-                                                    const DetectionProgress& progress) {
+                                                    const DetectionProgress& progress,
+                                                    const std::atomic<bool>* cancel) {
     std::vector<ImageDetections> results(files.size());
     torch::NoGradGuard noGrad;
     m_impl->model->eval();
     const auto step = static_cast<std::size_t>(std::max<std::int64_t>(batchSize, 1));
     for (std::size_t start = 0; start < files.size(); start += step) {
+        if (cancel && cancel->load()) {
+            for (std::size_t i = start; i < files.size(); ++i) {
+                results[i].file = files[i];
+                results[i].error = "cancelled";
+            }
+            break;
+        }
         std::vector<torch::Tensor> images;
         std::vector<std::size_t> indices;
         for (std::size_t i = start; i < std::min(files.size(), start + step); ++i) {
@@ -171,8 +180,11 @@ Result<DetectionEvaluation> evaluateDetectionRun(const std::filesystem::path& ru
     DetectionEvaluation evaluation;
     evaluation.classNames = names;
     evaluation.split = split;
-    const auto detections =
-        model.value().detect(files, 0.0, std::max<std::int64_t>(options.batchSize, 1), progress);
+    const auto detections = model.value().detect(
+        files, 0.0, std::max<std::int64_t>(options.batchSize, 1), progress, options.cancel);
+    if (options.cancel && options.cancel->load()) {
+        return Error{"the evaluation was cancelled", ErrorKind::Cancelled};
+    }
     std::vector<detection::ImageDetectionsAndTruth> scored;
     for (std::size_t i = 0; i < samples.value().size(); ++i) {
         EvaluatedImage image;
@@ -221,6 +233,54 @@ nlohmann::json cocoResultsJson(const std::vector<ImageDetections>& images) {
         }
     }
     return results;
+}
+
+nlohmann::json detectedBoxJson(const DetectedBox& box) {
+    return {{"class", box.className},
+            {"class_index", box.classIndex},
+            {"x", box.x},
+            {"y", box.y},
+            {"w", box.w},
+            {"h", box.h},
+            {"score", box.score}};
+}
+
+nlohmann::json detectionPredictionsJson(const std::vector<ImageDetections>& images) {
+    nlohmann::json predictions = nlohmann::json::array();
+    for (const auto& image : images) {
+        if (image.error) {
+            predictions.push_back({{"path", image.file.string()}, {"error", *image.error}});
+            continue;
+        }
+        nlohmann::json boxes = nlohmann::json::array();
+        for (const auto& box : image.boxes) boxes.push_back(detectedBoxJson(box));
+        predictions.push_back({{"path", image.file.string()},
+                               {"width", image.width},
+                               {"height", image.height},
+                               {"boxes", boxes}});
+    }
+    return predictions;
+}
+
+std::string detectionPredictionsCsv(const std::vector<ImageDetections>& images) {
+    auto quoted = [](const std::string& value) {
+        std::string out = "\"";
+        for (const char c : value) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+        return out + "\"";
+    };
+    std::ostringstream csv;
+    csv << "path,class,score,x,y,w,h,error\n";
+    for (const auto& image : images) {
+        if (image.error) {
+            csv << quoted(image.file.string()) << ",,,,,,," << quoted(*image.error) << "\n";
+            continue;
+        }
+        for (const auto& box : image.boxes) {
+            csv << quoted(image.file.string()) << "," << quoted(box.className) << "," << box.score
+                << "," << box.x << "," << box.y << "," << box.w << "," << box.h << ",\n";
+        }
+    }
+    return csv.str();
 }
 
 }  // namespace fovea::core

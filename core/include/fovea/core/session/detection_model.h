@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -53,10 +54,12 @@ class DetectionModel {
     std::string device() const;
 
     // Boxes with a score of at least `minScore` (the box head keeps none below its own 0.05),
-    // in batches of `batchSize` images. Unreadable images come back with their error.
+    // in batches of `batchSize` images. Unreadable images come back with their error. `cancel`,
+    // polled between batches, stops early: the images not reached say "cancelled".
     std::vector<ImageDetections> detect(const std::vector<std::filesystem::path>& files,
                                         double minScore, std::int64_t batchSize = 4,
-                                        const DetectionProgress& progress = {});
+                                        const DetectionProgress& progress = {},
+                                        const std::atomic<bool>* cancel = nullptr);
 
   private:
     struct Impl;
@@ -87,6 +90,9 @@ struct DetectionEvaluationOptions {
     std::string split;
     std::int64_t batchSize = 4;
     DevicePreference device = DevicePreference::Auto;
+    // Polled between batches (the workbench's Cancel): a set flag ends the evaluation with an
+    // error of kind Cancelled.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 Result<DetectionEvaluation> evaluateDetectionRun(const std::filesystem::path& runFolder,
@@ -103,5 +109,16 @@ nlohmann::json metricsJson(const detection::CocoMetrics& metrics,
 // "bbox": [x, y, w, h], "score"}], image ids 1..N in `images` order and category ids 1..K in
 // class order, as writeCoco numbers them.
 nlohmann::json cocoResultsJson(const std::vector<ImageDetections>& images);
+
+// The predictions of `images` as fovea-cli predict writes them, for every writer of predictions
+// (the CLI, the workbench's Predict page) to agree: one box as {"class", "class_index", "x",
+// "y", "w", "h", "score"}; an image as {"path", "width", "height", "boxes"}, or {"path",
+// "error"} when it could not be read.
+nlohmann::json detectedBoxJson(const DetectedBox& box);
+nlohmann::json detectionPredictionsJson(const std::vector<ImageDetections>& images);
+// CSV with the header "path,class,score,x,y,w,h,error": a line per box, and a line with only the
+// path and the error for an unreadable image (an image without boxes has no line). Text fields
+// are quoted, quotes doubled.
+std::string detectionPredictionsCsv(const std::vector<ImageDetections>& images);
 
 }  // namespace fovea::core
