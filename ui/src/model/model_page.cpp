@@ -15,6 +15,7 @@
 #include <QVBoxLayout>
 
 #include "gui_wording.h"
+#include "model/detection_model_panel.h"
 #include "model/freeze_map.h"
 #include "model/weights_panel.h"
 #include "page_header.h"
@@ -110,6 +111,11 @@ ModelPage::ModelPage(QWidget* parent) : QWidget(parent) {
     splitter->setSizes({2000, 1000});  // scaled to the width there is, 2:1
     bodyLayout->addWidget(splitter, 1);
     layout->addWidget(m_body, 1);
+    // A detection project's page (issue 24): the detector and its parts instead of the zoo.
+    m_detectionPanel = new DetectionModelPanel(this);
+    m_detectionPanel->hide();
+    layout->addWidget(m_detectionPanel, 1);
+    connect(m_detectionPanel, &DetectionModelPanel::changed, this, &ModelPage::selectionChanged);
 
     m_errorLabel = new QLabel(this);
     m_errorLabel->setObjectName("errorLabel");
@@ -286,9 +292,21 @@ void ModelPage::setSession(ProjectSession* session) {
         showSelection();
         m_freezeMap->clearNetwork("No project is open.");
         m_body->setEnabled(false);
+        m_body->show();
+        m_detectionPanel->hide();
+        m_detectionPanel->setSession(nullptr);
         m_noProjectLabel->show();
         return;
     }
+    const bool detection = session->store().projectTask() == core::ProjectTask::Detection;
+    m_body->setVisible(!detection);
+    m_detectionPanel->setVisible(detection);
+    m_noProjectLabel->hide();
+    if (detection) {
+        m_detectionPanel->setSession(session);
+        return;
+    }
+    m_detectionPanel->setSession(nullptr);
     connect(session, &ProjectSession::classesChanged, this, [this] {
         updateHeadNote();
         requestNetwork();
@@ -379,6 +397,7 @@ void ModelPage::setTrainingLocked(bool locked) {
     m_trainingPaused = false;
     for (QWidget* widget : m_lockedWhileTraining) widget->setEnabled(!locked);
     m_freezeMap->setEnabled(!locked);
+    m_detectionPanel->setLocked(locked);
     m_lockedLabel->setVisible(locked);
 }
 

@@ -19,6 +19,7 @@ namespace fovea::ui {
 class InputSizeSpinBox;
 
 class BackgroundJob;
+class DetectionModelPanel;
 class FreezeMap;
 class ProjectSession;
 class WeightsPanel;
@@ -61,6 +62,8 @@ class ModelPage : public QWidget {
     qint64 totalParameters() const;
     // False while the network for the current choice is being built.
     bool isNetworkReady() const;
+    // What the page shows for a detection project (hidden for a classification one).
+    DetectionModelPanel* detectionPanel() const { return m_detectionPanel; }
 
   Q_SIGNALS:
     void selectionChanged();
@@ -117,6 +120,7 @@ class ModelPage : public QWidget {
     InputSizeSpinBox* m_imageSizeSpin = nullptr;
     QLabel* m_headNoteLabel = nullptr;
     FreezeMap* m_freezeMap = nullptr;
+    DetectionModelPanel* m_detectionPanel = nullptr;
     QLabel* m_errorLabel = nullptr;
     QLabel* m_lockedLabel = nullptr;
     QList<QWidget*> m_lockedWhileTraining;

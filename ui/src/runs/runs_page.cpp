@@ -19,6 +19,7 @@
 #include "fovea/core/count_text.h"
 #include "page_header.h"
 #include "project/project_session.h"
+#include "runs/detection_run_info.h"
 #include "runs/run_comparison.h"
 #include "widgets/show_folder.h"
 
@@ -257,8 +258,21 @@ void RunsPage::refresh() {
         m_watcher->addPath(m_runsFolder);
     }
     m_runs.clear();
+    m_detectionRuns.clear();
     if (m_session) {
-        for (auto& run : core::listRuns(m_runsFolder.toStdString())) m_runs << std::move(run);
+        for (auto& run : core::listRuns(m_runsFolder.toStdString())) {
+            // Core's catalogue reads classification configs: a detection run's status, epochs
+            // and time come from its own files.
+            if (auto detection = readDetectionRunInfo(run.folder)) {
+                run.status = detection->status;
+                run.message = detection->message.toStdString();
+                run.epochsDone = detection->epochsDone;
+                run.epochsPlanned = detection->settings.epochs;
+                run.trainingSeconds = detection->trainingSeconds;
+                m_detectionRuns.insert(text(run.folder.string()), *detection);
+            }
+            m_runs << std::move(run);
+        }
     }
     const QString signature = signatureOf(m_runs);
     if (m_shownSignature == signature) return;
@@ -282,6 +296,11 @@ void RunsPage::fillTable() {
         statusItem->setForeground(statusColour(run.status));
         m_table->setItem(row, StatusColumn, statusItem);
         const auto* config = run.config ? &*run.config : nullptr;
+        const auto detection = m_detectionRuns.constFind(folder);
+        if (detection != m_detectionRuns.constEnd()) {
+            fillDetectionRow(row, *detection);
+            continue;
+        }
         m_table->setItem(row, ArchitectureColumn,
                          cell(config ? text(config->settings.network.architecture) : "?"));
         const QString weights = config ? text(config->weightsSource) : QString("?");
@@ -303,6 +322,22 @@ void RunsPage::fillTable() {
     selectRuns(selected);
     updateButtons();
     showDetails();
+}
+
+void RunsPage::fillDetectionRow(int row, const DetectionRunInfo& run) {
+    m_table->setItem(row, ArchitectureColumn, cell(text(run.settings.architecture)));
+    m_table->setItem(row, WeightsColumn, cell(shortWeights(run.weights), run.weights));
+    m_table->setItem(row, EpochsColumn,
+                     cell(QString("%1/%2").arg(run.epochsDone).arg(run.settings.epochs)));
+    auto figure = [](const std::optional<double>& value) {
+        return value ? QString::number(*value, 'f', 3) : QString("–");
+    };
+    // COCO's figures, not an accuracy: said in the cell and its tooltip.
+    m_table->setItem(
+        row, AccuracyColumn,
+        cell(QString("mAP %1 · AP50 %2").arg(figure(run.bestMap), figure(run.bestAp50)),
+             "Best validation mAP@[.5:.95] and AP50 of this detection run"));
+    m_table->setItem(row, LossColumn, cell("–", "Detection runs have no validation loss"));
 }
 
 std::optional<core::RunListing> RunsPage::latestFinishedRun() const {
@@ -386,6 +421,10 @@ void RunsPage::showDetails() {
         QString("<b>%1</b> &nbsp; %2")
             .arg(text(run->name).toHtmlEscaped(), text(run->folder.string()).toHtmlEscaped());
     if (run->config) details += "<br>" + settingsLine(*run->config).toHtmlEscaped();
+    if (const auto detection = m_detectionRuns.constFind(text(run->folder.string()));
+        detection != m_detectionRuns.constEnd()) {
+        details += "<br>" + detectionSettingsLine(*detection).toHtmlEscaped();
+    }
     if (!run->message.empty()) {
         const QString message = text(run->message).toHtmlEscaped();
         details += run->status == core::RunStatus::Failed
@@ -434,6 +473,15 @@ bool RunsPage::deleteRun(const QString& folder, QString* error) {
 
 RunComparison* RunsPage::compareRuns(const QStringList& folders) {
     if (folders.size() < 2) return nullptr;
+    // The comparison draws accuracy and validation loss, which detection runs do not have.
+    for (const QString& folder : folders) {
+        if (m_detectionRuns.contains(folder)) {
+            m_details->setText(
+                "Detection runs cannot be compared here yet: the comparison shows "
+                "classification accuracy and loss. Their best mAP and AP50 are in the list.");
+            return nullptr;
+        }
+    }
     auto* comparison = new RunComparison(folders, this);
     comparison->setAttribute(Qt::WA_DeleteOnClose);
     return comparison;

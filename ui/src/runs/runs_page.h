@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QMap>
 #include <QPointer>
 #include <QString>
 #include <QStringList>
@@ -8,6 +9,7 @@
 #include <optional>
 
 #include "fovea/core/session/run_catalogue.h"
+#include "runs/detection_run_info.h"
 
 class QFileSystemWatcher;
 class QLabel;
@@ -83,6 +85,8 @@ class RunsPage : public QWidget {
   private:
     QWidget* buildButtons();
     void fillTable();
+    // A detection run's network, weights, epochs and best mAP / AP50 (issue 24).
+    void fillDetectionRow(int row, const DetectionRunInfo& run);
     void updateButtons();
     void showDetails();
     void watchRunsFolder();
@@ -93,6 +97,7 @@ class RunsPage : public QWidget {
     QPointer<ProjectSession> m_session;
     QString m_runsFolder;
     QVector<core::RunListing> m_runs;
+    QMap<QString, DetectionRunInfo> m_detectionRuns;  // by folder, of the runs listed
     std::optional<QString>
         m_shownSignature;  // what the table shows, to skip rebuilding it unchanged
     QTableWidget* m_table;

@@ -5,6 +5,10 @@ target_sources(fovea_ui PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/cluster_command.h
     ${CMAKE_CURRENT_LIST_DIR}/cluster_command_dialog.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cluster_command_dialog.h
+    ${CMAKE_CURRENT_LIST_DIR}/detection_settings_form.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/detection_settings_form.h
+    ${CMAKE_CURRENT_LIST_DIR}/detection_training_worker.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/detection_training_worker.h
     ${CMAKE_CURRENT_LIST_DIR}/estimate_text.cpp
     ${CMAKE_CURRENT_LIST_DIR}/estimate_text.h
     ${CMAKE_CURRENT_LIST_DIR}/first_run.cpp

@@ -28,11 +28,14 @@
 #include "fovea/core/session/run_catalogue.h"
 #include "fovea/core/torch_runtime.h"
 #include "gui_wording.h"
+#include "model/detection_project_settings.h"
 #include "model/model_catalogue.h"
 #include "model/network_choice.h"
 #include "page_header.h"
 #include "project/project_session.h"
 #include "train/cluster_command_dialog.h"
+#include "train/detection_settings_form.h"
+#include "train/detection_training_worker.h"
 #include "train/estimate_text.h"
 #include "train/first_run.h"
 #include "train/lr_finder_panel.h"
@@ -71,7 +74,10 @@ QComboBox* makeCombo(const QString& name, const QStringList& items, const QStrin
 
 }  // namespace
 
-TrainPage::TrainPage(QWidget* parent) : QWidget(parent), m_worker(new TrainingWorker(this)) {
+TrainPage::TrainPage(QWidget* parent)
+    : QWidget(parent),
+      m_worker(new TrainingWorker(this)),
+      m_detectionWorker(new DetectionTrainingWorker(this)) {
     setObjectName("trainPage");
     m_charts = new TrainingCharts(this);
     m_log = new QPlainTextEdit(this);
@@ -141,6 +147,7 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent), m_worker(new TrainingWo
         }
     });
     connectWorker();
+    connectDetectionWorker();
     setSession(nullptr);
 }
 
@@ -159,7 +166,9 @@ QWidget* TrainPage::buildSettings() {
     m_validationFraction->setToolTip(
         "Share of each class held out for validation, for images without a split.");
 
-    auto* form = new QFormLayout;
+    m_classificationForm = new QWidget(panel);
+    auto* form = new QFormLayout(m_classificationForm);
+    form->setContentsMargins(0, 0, 0, 0);
     // Tight rows: the whole column, the finder's plot included, fits a 1280 x 800 window.
     form->setVerticalSpacing(3);
     form->addRow("Epochs:", m_epochs);
@@ -181,7 +190,18 @@ QWidget* TrainPage::buildSettings() {
 
     auto* layout = new QVBoxLayout(panel);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addLayout(form);
+    layout->addWidget(m_classificationForm);
+    // A detection project's form instead (issue 24); the buttons and the log are shared.
+    m_detectionForm = new DetectionSettingsForm(panel);
+    m_detectionForm->hide();
+    connect(m_detectionForm, &DetectionSettingsForm::changed, this, [this] {
+        if (m_session && !m_loading) {
+            m_session->check(saveDetectionSettings(
+                m_session->store(),
+                m_detectionForm->settings(loadDetectionSettings(m_session->store()))));
+        }
+    });
+    layout->addWidget(m_detectionForm);
     layout->addLayout(buttons);
     layout->addWidget(m_estimateLabel);
     layout->addWidget(m_lrFinder);
@@ -359,6 +379,8 @@ void TrainPage::setSession(ProjectSession* session) {
     m_progressLabel->setText({});
     m_lastPosition.clear();
     m_session = session;
+    m_detectionProject = session && session->store().projectTask() == core::ProjectTask::Detection;
+    showTaskForm();
     m_watchSet->setSession(session);
     loadSettings();
     setEnabled(session != nullptr);
@@ -490,7 +512,52 @@ void TrainPage::loadSettings() {
         }
     }
     setSettings(settings);
+    if (m_session && m_detectionProject) {
+        m_detectionForm->setSettings(loadDetectionSettings(m_session->store()));
+    }
     m_loading = false;
+}
+
+void TrainPage::showTaskForm() {
+    m_classificationForm->setVisible(!m_detectionProject);
+    m_detectionForm->setVisible(m_detectionProject);
+    // The range test, the estimate and the cluster command drive classification runs only.
+    m_lrFinder->setVisible(!m_detectionProject);
+    m_estimateLabel->setVisible(!m_detectionProject);
+    m_clusterCommand->setVisible(!m_detectionProject);
+    m_charts->setDetection(m_detectionProject);
+    m_start->setToolTip(m_detectionProject
+                            ? "Train the Model page's detector on this project's boxes"
+                            : "Train the Model page's network on this project's labeled images");
+}
+
+bool TrainPage::startDetectionTraining(QString* error) {
+    if (!canStart(error)) return false;
+    core::DetectionTrainingSettings settings =
+        m_detectionForm->settings(loadDetectionSettings(m_session->store()));
+    settings.project = m_session->folder().toStdString();
+    const QString architecture = QString::fromStdString(settings.architecture);
+    const QString runFolder = newRunFolder(architecture);
+    m_follower->stop();
+    if (!m_detectionWorker->start(settings, runFolder, false)) {
+        if (error) *error = "A run is already going.";
+        return false;
+    }
+    m_runFolder = runFolder;
+    m_runEpochs = settings.epochs;
+    m_runArchitecture = architecture;
+    m_charts->clear();
+    m_log->clear();
+    m_progress->setValue(0);
+    m_lastPosition.clear();
+    m_progressLabel->setText("Preparing: reading the boxes and building the detector…");
+    appendLog(QString("Training %1 for %2 into %3")
+                  .arg(architecture)
+                  .arg(QString::fromStdString(core::countText(settings.epochs, "epoch")))
+                  .arg(runFolder));
+    updateButtons();
+    Q_EMIT trainingStarted(runFolder);
+    return true;
 }
 
 bool TrainPage::canStart(QString* error) const {
@@ -501,7 +568,7 @@ bool TrainPage::canStart(QString* error) const {
         reason = "A run is already going.";
     } else if (m_lrFinder->isRunning()) {
         reason = "The learning-rate test is still running.";
-    } else if (offlineWeightsMissing(request().model)) {
+    } else if (!m_detectionProject && offlineWeightsMissing(request().model)) {
         // Said before a run folder is made: the run would fail at once on the missing file.
         reason = QString("The offline default weights are not prepared yet: %1.")
                      .arg(kPrepareOfflineWeights);
@@ -622,6 +689,7 @@ void TrainPage::openClusterCommand() {
 }
 
 bool TrainPage::startTraining(QString* error) {
+    if (m_detectionProject) return startDetectionTraining(error);
     if (!canStart(error)) return false;
     TrainingRequest r = request();
     r.runFolder = newRunFolder(r.model.architecture);
@@ -638,6 +706,24 @@ bool TrainPage::startTraining(QString* error) {
 
 bool TrainPage::resumeRun(const QString& runFolder, QString* error) {
     if (!canStart(error)) return false;
+    if (core::isDetectionRun(runFolder.toStdString())) {
+        // Core continues it with the settings it recorded.
+        if (!m_detectionWorker->start({}, runFolder, true)) {
+            if (error) *error = "A run is already going.";
+            return false;
+        }
+        m_runFolder = runFolder;
+        const nlohmann::json config =
+            core::loadJsonFile(std::filesystem::path(runFolder.toStdString()) / "config.json");
+        m_runEpochs = std::max<qint64>(
+            1, config.value("settings", nlohmann::json::object()).value("epochs", qint64{1}));
+        m_charts->clear();
+        m_log->clear();
+        appendLog("Resuming " + runFolder + " from its checkpoint, with its own settings");
+        updateButtons();
+        Q_EMIT trainingStarted(runFolder);
+        return true;
+    }
     auto listing = core::readRunListing(runFolder.toStdString());
     if (!listing || !listing.value().resumable()) {
         if (error) {
@@ -675,7 +761,17 @@ bool TrainPage::resumeRun(const QString& runFolder, QString* error) {
 
 void TrainPage::togglePause() {
     if (!isTraining()) return;
-    if (m_worker->isPaused()) {
+    if (m_detectionWorker->isRunning()) {
+        if (m_detectionWorker->isPaused()) {
+            m_detectionWorker->resume();
+            appendLog("Resumed.");
+            m_progressLabel->setText("Resuming…");
+        } else {
+            m_detectionWorker->pause();
+            appendLog("Pausing after this batch.");
+            m_progressLabel->setText(pausedText());
+        }
+    } else if (m_worker->isPaused()) {
         m_worker->resume();
         appendLog("Resumed.");
         m_progressLabel->setText("Resuming…");
@@ -685,23 +781,46 @@ void TrainPage::togglePause() {
         m_progressLabel->setText(pausedText());
     }
     updateButtons();
-    Q_EMIT pausedChanged(m_worker->isPaused());
+    Q_EMIT pausedChanged(isPaused());
 }
 
 void TrainPage::stopTraining() {
     if (!isTraining()) return;
     m_worker->stop();
+    m_detectionWorker->stop();
     m_progressLabel->setText("Stopping after this batch; writing a checkpoint…");
     updateButtons();
 }
 
 void TrainPage::shutdown() {
+    if (m_detectionWorker->isRunning()) {
+        // Waits for the checkpoint, as below.
+        delete m_detectionWorker;
+        m_detectionWorker = new DetectionTrainingWorker(this);
+        connectDetectionWorker();
+    }
     if (!m_worker->isRunning()) return;
     m_worker->stop();
     // Waits for the checkpoint: the worker's destructor joins the thread.
     delete m_worker;
     m_worker = new TrainingWorker(this);
     connectWorker();
+}
+
+void TrainPage::connectDetectionWorker() {
+    connect(m_detectionWorker, &DetectionTrainingWorker::started, this, &TrainPage::onStarted);
+    connect(m_detectionWorker, &DetectionTrainingWorker::batchReported, this, &TrainPage::onBatch);
+    connect(
+        m_detectionWorker, &DetectionTrainingWorker::epochReported, this,
+        [this](const core::DetectionEpochReport& report) {
+            m_charts->addDetectionEpoch(report, m_runEpochs);
+            appendLog(QString::fromStdString(core::detectionEpochLogMessage(report, m_runEpochs)));
+        });
+    connect(m_detectionWorker, &DetectionTrainingWorker::logLine, this,
+            [this](const QString& line) { appendLog(line); });
+    connect(m_detectionWorker, &DetectionTrainingWorker::projectChanged, this,
+            &TrainPage::projectChanged);
+    connect(m_detectionWorker, &DetectionTrainingWorker::finished, this, &TrainPage::onFinished);
 }
 
 void TrainPage::connectWorker() {
@@ -715,7 +834,11 @@ void TrainPage::connectWorker() {
     connect(m_worker, &TrainingWorker::finished, this, &TrainPage::onFinished);
 }
 
-bool TrainPage::isTraining() const { return m_worker->isRunning(); }
+bool TrainPage::isTraining() const {
+    return m_worker->isRunning() || m_detectionWorker->isRunning();
+}
+
+bool TrainPage::isPaused() const { return m_worker->isPaused() || m_detectionWorker->isPaused(); }
 
 void TrainPage::updateButtons() {
     const bool training = isTraining();
@@ -730,7 +853,8 @@ void TrainPage::updateButtons() {
              m_earlyStop, m_classWeights, m_validationFraction, m_device, m_precision}) {
         field->setEnabled(!training);
     }
-    m_pause->setText(training && m_worker->isPaused() ? "Resume" : "Pause");
+    m_detectionForm->setEnabled(!training);
+    m_pause->setText(training && isPaused() ? "Resume" : "Pause");
     m_stop->setEnabled(training);
 }
 
@@ -757,7 +881,7 @@ void TrainPage::onBatch(const core::BatchProgress& p) {
                          .arg(p.batchesInEpoch)
                          .arg(p.loss, 0, 'f', 4);
     // The batch in flight when Pause was pressed still arrives: it must not read as running.
-    if (m_worker->isPaused()) {
+    if (isPaused()) {
         m_progressLabel->setText(pausedText());
         return;
     }
@@ -816,7 +940,8 @@ void TrainPage::onFinished(const TrainingOutcomeInfo& outcome) {
 }
 
 void TrainPage::scheduleEstimate() {
-    if (!m_session || isTraining() || m_lrFinder->isRunning()) return;
+    // The estimate measures classification steps: a detector's would be another figure.
+    if (!m_session || m_detectionProject || isTraining() || m_lrFinder->isRunning()) return;
     core::ImageFilter labeled;
     labeled.labeled = core::Require::Yes;
     labeled.excluded = core::Require::No;

@@ -31,6 +31,8 @@ class InputSizeSpinBox;
 class RunFollower;
 struct FollowedRun;
 
+class DetectionSettingsForm;
+class DetectionTrainingWorker;
 class ElidedLabel;
 class LearningRateFinderPanel;
 class RunTimeEstimator;
@@ -71,12 +73,15 @@ class TrainPage : public QWidget {
     bool followRun(const QString& runFolder, QString* error = nullptr);
     bool isFollowing() const;
     void togglePause();
+    bool isPaused() const;
     void stopTraining();
     // Stops a running training and waits for its checkpoint (the window is closing).
     void shutdown();
     bool isTraining() const;
 
     TrainingWorker* worker() const { return m_worker; }
+    DetectionTrainingWorker* detectionWorker() const { return m_detectionWorker; }
+    DetectionSettingsForm* detectionForm() const { return m_detectionForm; }
     // The shown estimate of the run as set ("" while none).
     QString estimateText() const;
     bool isEstimating() const;
@@ -97,6 +102,10 @@ class TrainPage : public QWidget {
 
   private:
     QWidget* buildSettings();
+    // The classification or the detection form, as the project's task asks.
+    void showTaskForm();
+    // A detection project's Start (issue 24): its settings from the Model page and the form.
+    bool startDetectionTraining(QString* error);
     void createTrainingFields(QWidget* panel);
     void createDeviceFields(QWidget* panel);
     QHBoxLayout* createRunButtons(QWidget* panel);
@@ -105,6 +114,7 @@ class TrainPage : public QWidget {
     void saveSettingsOnChange();
     void createLearningRateFinder(QWidget* panel);
     void connectWorker();
+    void connectDetectionWorker();
     void updateButtons();
     void saveSettings();
     // Says that the project's newest run can be resumed.
@@ -136,6 +146,10 @@ class TrainPage : public QWidget {
     ProjectSession* m_session = nullptr;
     std::function<ModelSelection()> m_modelSelection;
     TrainingWorker* m_worker;
+    DetectionTrainingWorker* m_detectionWorker;
+    bool m_detectionProject = false;
+    QWidget* m_classificationForm = nullptr;
+    DetectionSettingsForm* m_detectionForm = nullptr;
     TrainingCharts* m_charts = nullptr;
     QString m_runFolder;
     qint64 m_runEpochs = 1;     // of the run going or last started

@@ -16,8 +16,14 @@ namespace {
 constexpr double kSmoothing = 0.9;
 constexpr int kRedrawIntervalMs = 100;
 
-enum LossGraph { BatchRaw, BatchSmoothed, EpochTrain, EpochValidation };
-enum AccuracyGraph { AccuracyTrain, AccuracyValidation };
+enum LossGraph { BatchRaw, BatchSmoothed, EpochTrain, EpochValidation, FirstDetectionLoss };
+enum AccuracyGraph { AccuracyTrain, AccuracyValidation, DetectionAp50 };
+
+// torchvision's four losses, drawn per epoch on detection runs, in metrics.csv's order.
+const char* const kDetectionLosses[] = {"loss_classifier", "loss_box_reg", "loss_objectness",
+                                        "loss_rpn_box_reg"};
+const QColor kDetectionLossColours[] = {QColor(214, 39, 40), QColor(148, 103, 189),
+                                        QColor(140, 86, 75), QColor(227, 119, 194)};
 
 const QColor kTrainColour(31, 119, 180);
 const QColor kValidationColour(255, 127, 14);
@@ -68,8 +74,14 @@ TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent) {
              QCPScatterStyle(QCPScatterStyle::ssCircle, 6));
     addGraph(m_accuracy, "validation", QPen(kValidationColour, 2),
              QCPScatterStyle(QCPScatterStyle::ssDisc, 7));
+    addGraph(m_accuracy, "validation AP50", QPen(QColor(44, 160, 44), 2),
+             QCPScatterStyle(QCPScatterStyle::ssDiamond, 7));
     m_accuracy->yAxis->setRange(0, 1);
     placeLegendBelowPlot(m_accuracy);
+    for (int i = 0; i < 4; ++i) {
+        addGraph(m_loss, kDetectionLosses[i], QPen(kDetectionLossColours[i], 1.5),
+                 QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
+    }
 
     m_learningRate = makePlot("learningRatePlot", "step", "learning rate", this);
     addGraph(m_learningRate, "learning rate", QPen(QColor(44, 160, 44), 2));
@@ -87,7 +99,50 @@ TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent) {
     m_redrawTimer->setSingleShot(true);
     m_redrawTimer->setInterval(kRedrawIntervalMs);
     connect(m_redrawTimer, &QTimer::timeout, this, &TrainingCharts::redraw);
+    setDetection(false);
     clear();
+}
+
+void TrainingCharts::setDetection(bool detection) {
+    m_detection = detection;
+    auto show = [](QCPGraph* graph, bool visible) {
+        graph->setVisible(visible);
+        if (visible) {
+            graph->addToLegend();
+        } else {
+            graph->removeFromLegend();
+        }
+    };
+    // A detection run has no validation loss (torchvision computes losses in training mode
+    // only) and no accuracy: its validation figures are COCO's.
+    show(m_loss->graph(EpochValidation), !detection);
+    for (int i = 0; i < 4; ++i) show(m_loss->graph(FirstDetectionLoss + i), detection);
+    show(m_accuracy->graph(AccuracyTrain), !detection);
+    show(m_accuracy->graph(DetectionAp50), detection);
+    m_accuracy->graph(AccuracyValidation)->setName(detection ? "validation mAP" : "validation");
+    m_accuracy->yAxis->setLabel(detection ? "mAP / AP50" : "accuracy");
+    m_loss->graph(EpochTrain)->setName(detection ? "epoch loss (sum)" : "epoch train");
+    scheduleRedraw();
+}
+
+void TrainingCharts::addDetectionEpoch(const core::DetectionEpochReport& report, qint64 epochs) {
+    const double step =
+        static_cast<double>((report.epoch + 1) * std::max<qint64>(1, m_stepsPerEpoch));
+    const double epoch = static_cast<double>(report.epoch + 1);
+    m_loss->graph(EpochTrain)->addData(step, report.loss);
+    for (int i = 0; i < 4; ++i) {
+        const auto found = report.losses.find(kDetectionLosses[i]);
+        if (found != report.losses.end()) {
+            m_loss->graph(FirstDetectionLoss + i)->addData(step, found->second);
+        }
+    }
+    if (report.hasValidation) {
+        // No detection at all leaves COCO's figures undefined: drawn as 0, what the run scored.
+        m_accuracy->graph(AccuracyValidation)->addData(epoch, report.validation.map.value_or(0));
+        m_accuracy->graph(DetectionAp50)->addData(epoch, report.validation.ap50.value_or(0));
+    }
+    m_accuracy->xAxis->setRange(0.5, std::max<double>(static_cast<double>(epochs), epoch) + 0.5);
+    scheduleRedraw();
 }
 
 void TrainingCharts::clear() {

@@ -2,6 +2,7 @@
 
 #include <QWidget>
 
+#include "fovea/core/session/detection_training.h"
 #include "fovea/core/training/tensorboard_reader.h"
 #include "train/training_events.h"
 
@@ -28,6 +29,13 @@ class TrainingCharts : public QWidget {
     void addBatchHistory(const core::ScalarCurves& curves);
     // `epochs`: the run's total, for the accuracy chart's range.
     void addEpoch(const core::EpochReport& report, qint64 epochs);
+    // Detection runs (issue 24): the loss chart adds each of torchvision's four losses per
+    // epoch beside the summed loss per batch, and the second chart shows the validation
+    // mAP@[.5:.95] and AP50 instead of accuracy. clear() keeps the mode.
+    void setDetection(bool detection);
+    bool isDetection() const { return m_detection; }
+    void addDetectionEpoch(const core::DetectionEpochReport& report, qint64 epochs);
+
     // Where epoch figures go on the step axis before the first batch tells (a resumed run's
     // earlier epochs).
     void setStepsPerEpoch(qint64 steps) { m_stepsPerEpoch = steps; }
@@ -52,6 +60,7 @@ class TrainingCharts : public QWidget {
     double m_smoothed = 0;
     bool m_hasSmoothed = false;
     qint64 m_stepsPerEpoch = 0;
+    bool m_detection = false;
     int m_redraws = 0;
 };
 

@@ -1,0 +1,209 @@
+// The workbench's Model, Train and Runs pages on a detection project (issue 24, points 3 and 4),
+// driven like a user through the window: a real detection project (PNG files written here with
+// boxes from a COCO file, imported by the store's detection import), a detector picked on the
+// Model page, parts of the freeze map toggled, a tiny real training run started from the Train
+// page (6 images at 96 px, one epoch), its charts getting points and the run listed on the Runs
+// page with its mAP.
+
+#include <QDir>
+#include <QFile>
+#include <QImage>
+#include <QLabel>
+#include <QPainter>
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "fovea/core/project/detection_import.h"
+#include "fovea/core/project/project_store.h"
+#include "fovea/core/session/detection_freezing.h"
+#include "fovea/ui/main_window.h"
+#include "model/detection_model_panel.h"
+#include "model/detection_project_settings.h"
+#include "model/model_page.h"
+#include "project/project_session.h"
+#include "qcustomplot_wrapper.h"
+#include "runs/runs_page.h"
+#include "train/detection_settings_form.h"
+#include "train/detection_training_worker.h"
+#include "train/train_page.h"
+#include "train/training_charts.h"
+#include "ui_test_window.h"
+
+using namespace fovea::ui;
+namespace core = fovea::core;
+
+class DetectionWorkbenchTest : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_temp;
+    QString m_project;
+
+    // Grey noise with a red block at a known place (recorded in the COCO file).
+    static QImage sceneImage(int index, QRect* block) {
+        QImage image(160, 120, QImage::Format_RGB32);
+        image.fill(QColor(60 + 10 * index, 60, 70));
+        *block = QRect(10 + 12 * index, 15 + 6 * index, 50, 40);
+        QPainter painter(&image);
+        painter.fillRect(*block, QColor(220, 30, 30));
+        return image;
+    }
+
+    static QString cell(QTableWidget* table, int row, int column) {
+        return table->item(row, column) ? table->item(row, column)->text() : QString();
+    }
+
+    static bool waitFor(const std::function<bool()>& done, int ms) {
+        QElapsedTimer waited;
+        waited.start();
+        while (!done() && waited.elapsed() < ms) QTest::qWait(50);
+        return done();
+    }
+
+  private Q_SLOTS:
+    void initTestCase() {
+        fovea::test::useTestSettings("FoveaDetectionWorkbenchTest");
+        QVERIFY(m_temp.isValid());
+        const QString images = m_temp.path() + "/images";
+        QVERIFY(QDir().mkpath(images));
+        nlohmann::json coco = {{"images", nlohmann::json::array()},
+                               {"annotations", nlohmann::json::array()},
+                               {"categories", {{{"id", 1}, {"name", "block"}}}}};
+        for (int i = 0; i < 6; ++i) {
+            QRect block;
+            const QString name = QString("scene%1.png").arg(i);
+            QVERIFY(sceneImage(i, &block).save(images + "/" + name));
+            coco["images"].push_back({{"id", i + 1},
+                                      {"file_name", name.toStdString()},
+                                      {"width", 160},
+                                      {"height", 120}});
+            coco["annotations"].push_back(
+                {{"id", i + 1},
+                 {"image_id", i + 1},
+                 {"category_id", 1},
+                 {"bbox", {block.x(), block.y(), block.width(), block.height()}},
+                 {"area", block.width() * block.height()},
+                 {"iscrowd", 0}});
+        }
+        std::ofstream((images + "/instances.json").toStdString()) << coco.dump();
+        m_project = m_temp.path() + "/project";
+        auto store =
+            core::ProjectStore::create(m_project.toStdString(), core::ProjectTask::Detection);
+        QVERIFY2(store, store ? "" : store.error().message.c_str());
+        auto report = core::importDetectionFolder(store.value(), images.toStdString());
+        QVERIFY2(report, report ? "" : report.error().message.c_str());
+        QCOMPARE(report.value().boxes, std::size_t(6));
+    }
+
+    // The Model page lists the four detectors, shows the chosen one's parts with their counts,
+    // and saves what is clicked.
+    void modelPageChoosesDetectorAndFreezing() {
+        MainWindow window;
+        QString error;
+        QVERIFY2(window.openProject(m_project, &error), qPrintable(error));
+        DetectionModelPanel* panel = window.modelPage()->detectionPanel();
+        QVERIFY(!panel->isHidden());
+        QCOMPARE(panel->detectorTable()->rowCount(), 4);
+        QCOMPARE(cell(panel->detectorTable(), 0, 0), QString("fasterrcnn_mobilenet_v2_fpn"));
+        QVERIFY(cell(panel->detectorTable(), 3, 2).contains("download"));
+
+        panel->setArchitecture("fasterrcnn_mobilenet_v3_large_320_fpn");
+        panel->setWeights("none");
+        QVERIFY(waitFor([&] { return panel->isLayoutReady(); }, 60000));
+        QTableWidget* map = panel->freezeMap();
+        QCOMPARE(map->rowCount(), 6 + 4);  // MobileNetV3's six stages, FPN, RPN, head, predictor
+        QCOMPARE(cell(map, 6, 0), QString("FPN"));
+        QCOMPARE(cell(map, 9, 0), QString("Box predictor"));
+        // From random weights every stage trains, as torchvision builds it.
+        for (int row = 0; row < map->rowCount(); ++row) {
+            QCOMPARE(cell(map, row, 2), QString("trainable"));
+        }
+        const qint64 total = panel->totalParameters();
+        QCOMPARE(panel->trainableParameters(), total);
+        QVERIFY(total > 1000000);
+
+        // Freezing the FPN takes exactly its parameters out of training.
+        const qint64 before = panel->trainableParameters();
+        panel->toggleFreezeRow(6);
+        QCOMPARE(cell(map, 6, 2), QString("frozen"));
+        const qint64 fpn = before - panel->trainableParameters();
+        QVERIFY(fpn > 0);
+        // Clicking a trainable stage freezes it and every earlier one: 3 of 6 stages train.
+        panel->toggleFreezeRow(2);
+        for (int row = 0; row < 6; ++row) {
+            QCOMPARE(cell(map, row, 2), QString(row < 3 ? "frozen" : "trainable"));
+        }
+        // Clicking a frozen stage makes it and every later one trainable again.
+        panel->toggleFreezeRow(1);
+        QCOMPARE(cell(map, 0, 2), QString("frozen"));
+        QCOMPARE(cell(map, 1, 2), QString("trainable"));
+        panel->toggleFreezeRow(2);  // stage 3 trains again: this freezes stages 1 to 3
+        QVERIFY(panel->findChild<QLabel*>("detectorParameterCounts")->text().contains("3 of 6"));
+
+        const auto saved = loadDetectionSettings(window.session()->store());
+        QCOMPARE(saved.architecture, std::string("fasterrcnn_mobilenet_v3_large_320_fpn"));
+        QCOMPARE(saved.weights, std::string("none"));
+        QCOMPARE(saved.trainableBackboneLayers, std::int64_t(3));
+        QCOMPARE(saved.frozenParts, std::vector<std::string>{core::kDetectorFpn});
+    }
+
+    // Start on the Train page trains the Model page's choice; the charts get each loss and the
+    // validation mAP, and the run is listed on the Runs page.
+    void trainsFromTheTrainPageAndListsTheRun() {
+        MainWindow window;
+        QString error;
+        QVERIFY2(window.openProject(m_project, &error), qPrintable(error));
+        window.showPage("Train");
+        TrainPage* page = window.trainPage();
+        DetectionSettingsForm* form = page->detectionForm();
+        QVERIFY(form->isVisibleTo(page));
+        QVERIFY(page->charts()->isDetection());
+        core::DetectionTrainingSettings settings = form->settings({});
+        settings.epochs = 1;
+        settings.batchSize = 2;
+        settings.minSize = 96;
+        settings.augmentation.minScale = 1.0;
+        settings.validationFraction = 0.34;
+        settings.device = core::DevicePreference::Cpu;
+        form->setSettings(settings);
+
+        QSignalSpy finished(page->detectionWorker(), &DetectionTrainingWorker::finished);
+        QVERIFY2(page->startTraining(&error), qPrintable(error));
+        QVERIFY(page->isTraining());
+        QVERIFY(fovea::test::received(finished, 300000));
+        const auto outcome = finished.first().at(0).value<TrainingOutcomeInfo>();
+        QVERIFY2(outcome.ok, qPrintable(outcome.message));
+        QCOMPARE(outcome.outcome, QString("completed"));
+        QVERIFY(outcome.message.contains("mAP"));
+        QVERIFY(page->charts()->batchPoints() > 0);
+        QCOMPARE(page->charts()->epochPoints(), 1);
+        QCOMPARE(page->charts()->accuracyPlot()->graph(1)->dataCount(), 1);  // mAP
+        QCOMPARE(page->charts()->accuracyPlot()->graph(2)->dataCount(), 1);  // AP50
+        QCOMPARE(page->charts()->lossPlot()->graph(4)->dataCount(), 1);      // loss_classifier
+
+        // The run recorded the Model page's freezing.
+        const auto config = nlohmann::json::parse(
+            std::ifstream((outcome.runFolder + "/config.json").toStdString()));
+        QCOMPARE(config["settings"]["frozen_parts"], nlohmann::json({"backbone.fpn"}));
+        QCOMPARE(config["trainable_backbone_layers"].get<int>(), 3);
+        QCOMPARE(config["min_size"].get<int>(), 96);
+
+        RunsPage* runs = window.runsPage();
+        runs->refresh();
+        QCOMPARE(runs->runs().size(), 1);
+        QCOMPARE(runs->runs().front().status, core::RunStatus::Finished);
+        QTableWidget* table = runs->table();
+        QCOMPARE(cell(table, 0, RunsPage::ArchitectureColumn),
+                 QString("fasterrcnn_mobilenet_v3_large_320_fpn"));
+        QCOMPARE(cell(table, 0, RunsPage::EpochsColumn), QString("1/1"));
+        QVERIFY2(cell(table, 0, RunsPage::AccuracyColumn).startsWith("mAP "),
+                 qPrintable(cell(table, 0, RunsPage::AccuracyColumn)));
+    }
+};
+
+QTEST_MAIN(DetectionWorkbenchTest)
+#include "detection_workbench_test.moc"
