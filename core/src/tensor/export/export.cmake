@@ -11,3 +11,16 @@ fovea_target_unity_sources(fovea_export BATCH 8 SOURCES
 target_link_libraries(fovea_export PUBLIC fovea_models PRIVATE fovea_file_io fovea_onnx
                                    nlohmann_json::nlohmann_json fovea_warnings)
 fovea_use_torch_pch(fovea_export)
+
+# fovea_detection_torchscript: a trained Faster R-CNN as TorchScript with its post-processing
+# (the traced backbone body printed as source, the other stages written as TorchScript methods).
+add_library(fovea_detection_torchscript STATIC)
+fovea_target_unity_sources(fovea_detection_torchscript SOURCES
+    src/tensor/export/detection_torchscript.cpp
+    src/tensor/export/detection_torchscript_body.cpp
+    src/tensor/export/detection_torchscript_source.cpp
+)
+target_link_libraries(fovea_detection_torchscript PUBLIC fovea_detection
+                                                  PRIVATE fovea_file_io nlohmann_json::nlohmann_json
+                                                          fovea_warnings)
+fovea_use_torch_pch(fovea_detection_torchscript)

@@ -256,6 +256,8 @@ class RegionProposalNetworkImpl : public torch::nn::Module {
 
     BalancedPositiveNegativeSampler& sampler() { return m_sampler; }
     const RpnOptions& options() const { return m_options; }
+    // The anchors' cell templates, for exporters that rebuild the anchors elsewhere.
+    const AnchorGenerator& anchorGenerator() const { return m_anchorGenerator; }
 
   private:
     AnchorGenerator m_anchorGenerator;
