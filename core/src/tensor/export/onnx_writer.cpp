@@ -8,26 +8,27 @@
 
 #include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "fovea/core/atomic_file.h"
 #include "fovea/core/export/model_export.h"
 #include "fovea/core/version.h"
+#include "onnx_nodes.h"
 #include "traced_network.h"
 
 namespace fovea::core {
 namespace {
 
 using exporting::constantValue;
+using exporting::OnnxPort;
 using exporting::TracedNetwork;
 using torch::jit::Node;
 using torch::jit::Value;
 
-constexpr int kOpsetVersion = 13;
-
 class OnnxGraphBuilder {
   public:
-    OnnxGraphBuilder(const TracedNetwork& traced, onnx::GraphProto& graph)
-        : m_traced(traced), m_graph(graph) {}
+    OnnxGraphBuilder(const TracedNetwork& traced, onnx::GraphProto& graph, std::string prefix = {})
+        : m_traced(traced), m_graph(graph), m_prefix(std::move(prefix)) {}
 
     void build(int64_t numClasses) {
         const Value* input = m_traced.graph->inputs().at(0);
@@ -38,7 +39,42 @@ class OnnxGraphBuilder {
         for (const Node* node : m_traced.graph->nodes()) translate(node);
     }
 
+    void build(const std::vector<OnnxPort>& inputs, const std::vector<OnnxPort>& outputs) {
+        if (inputs.size() != m_traced.graph->inputs().size() ||
+            outputs.size() != m_traced.graph->outputs().size()) {
+            throw std::runtime_error("the declared inputs and outputs do not fit the graph");
+        }
+        for (size_t index = 0; index < inputs.size(); ++index) {
+            m_names[m_traced.graph->inputs()[index]] = inputs[index].name;
+            addValueInfo(m_graph.add_input(), inputs[index]);
+        }
+        for (size_t index = 0; index < outputs.size(); ++index) {
+            const Value* output = m_traced.graph->outputs()[index];
+            if (m_names.count(output) != 0) {
+                throw std::runtime_error("graph output " + outputs[index].name +
+                                         " is another output or an input");
+            }
+            m_names[output] = outputs[index].name;
+            addValueInfo(m_graph.add_output(), outputs[index]);
+        }
+        for (const Node* node : m_traced.graph->nodes()) translate(node);
+    }
+
   private:
+    static void addValueInfo(onnx::ValueInfoProto* info, const OnnxPort& port) {
+        info->set_name(port.name);
+        auto* tensorType = info->mutable_type()->mutable_tensor_type();
+        tensorType->set_elem_type(onnx::TensorProto::FLOAT);
+        for (const auto& dim : port.dims) {
+            auto* shapeDim = tensorType->mutable_shape()->add_dim();
+            if (dim.value < 0) {
+                shapeDim->set_dim_param(dim.param);
+            } else {
+                shapeDim->set_dim_value(dim.value);
+            }
+        }
+    }
+
     static void addValueInfo(onnx::ValueInfoProto* info, const std::string& name,
                              const std::vector<int64_t>& dims) {
         info->set_name(name);
@@ -94,7 +130,8 @@ class OnnxGraphBuilder {
             {"aten::cat", &OnnxGraphBuilder::concatenate},
             {"aten::_pad_enum", &OnnxGraphBuilder::constantPad},
             {"aten::constant_pad_nd", &OnnxGraphBuilder::constantPad},
-            {"aten::softmax", &OnnxGraphBuilder::softmax}};
+            {"aten::softmax", &OnnxGraphBuilder::softmax},
+            {"aten::upsample_nearest2d", &OnnxGraphBuilder::upsampleNearest}};
         return kTranslations;
     }
 
@@ -270,6 +307,31 @@ class OnnxGraphBuilder {
                constantValue(node->inputs()[1]).toInt());
     }
 
+    // The FPN's top-down path: nearest-neighbour upsampling to the lateral map's size, an
+    // integer factor on inputs whose sides are multiples of the coarsest stride. Resize with
+    // scales (OpenCV reads them as zoom factors, so the graph stays valid at other input sizes)
+    // and torch's nearest rule: source index floor(destination / scale).
+    void upsampleNearest(const Node* node) {
+        const auto target = intList(node, 1);
+        const auto sizes = tensorSizes(node->inputs()[0]);
+        if (target.size() != 2 || sizes.size() != 4) unsupported(node, "other than 2-D");
+        if (target[0] % sizes[2] != 0 || target[1] % sizes[3] != 0) {
+            unsupported(node, "by a factor that is not a whole number");
+        }
+        const float scaleY = static_cast<float>(target[0] / sizes[2]);
+        const float scaleX = static_cast<float>(target[1] / sizes[3]);
+        if (scaleY == 1.0F && scaleX == 1.0F) {
+            m_names[node->output()] = input(node, 0);
+            return;
+        }
+        const std::string scales = temporary();
+        addInitializer(scales, torch::tensor({1.0F, 1.0F, scaleY, scaleX}));
+        auto* resize = addNode("Resize", {input(node, 0), "", scales}, {output(node)});
+        addString(resize, "mode", "nearest");
+        addString(resize, "coordinate_transformation_mode", "asymmetric");
+        addString(resize, "nearest_mode", "floor");
+    }
+
     // torch's hardsigmoid: relu6(x + 3) / 6 = HardSigmoid with alpha 1/6, beta 1/2.
     void hardSigmoid(const std::string& input, const std::string& output) {
         auto* node = addNode("HardSigmoid", {input}, {output});
@@ -348,16 +410,19 @@ class OnnxGraphBuilder {
     std::string name(const Value* value) {
         if (const auto found = m_names.find(value); found != m_names.end()) return found->second;
         if (const auto tensor = m_traced.tensors.find(value); tensor != m_traced.tensors.end()) {
-            addInitializer(tensor->second.name, tensor->second.tensor);
+            // The tracer bakes a tensor in once per use (the RPN head runs on every level).
+            if (m_initializers.insert(tensor->second.name).second) {
+                addInitializer(tensor->second.name, tensor->second.tensor);
+            }
             m_names[value] = tensor->second.name;
             return tensor->second.name;
         }
-        const std::string generated = "v" + std::to_string(value->unique());
+        const std::string generated = m_prefix + "v" + std::to_string(value->unique());
         m_names[value] = generated;
         return generated;
     }
 
-    std::string temporary() { return "t" + std::to_string(m_temporaries++); }
+    std::string temporary() { return m_prefix + "t" + std::to_string(m_temporaries++); }
 
     std::string scalar(float value) {
         const std::string scalarName = temporary();
@@ -432,10 +497,22 @@ class OnnxGraphBuilder {
     onnx::GraphProto& m_graph;
     std::unordered_map<const Value*, std::string> m_names;
     std::unordered_map<const Value*, const Value*> m_transposed;
+    std::unordered_set<std::string> m_initializers;
+    std::string m_prefix;
     int m_temporaries = 0;
 };
 
 }  // namespace
+
+namespace exporting {
+
+void appendOnnxGraph(const TracedNetwork& traced, const std::vector<OnnxPort>& inputs,
+                     const std::vector<OnnxPort>& outputs, const std::string& prefix,
+                     onnx::GraphProto& graph) {
+    OnnxGraphBuilder(traced, graph, prefix).build(inputs, outputs);
+}
+
+}  // namespace exporting
 
 Result<void> writeOnnx(NetworkImpl& network, const std::vector<std::string>& classNames,
                        const std::filesystem::path& file) {
@@ -448,7 +525,7 @@ Result<void> writeOnnx(NetworkImpl& network, const std::vector<std::string>& cla
     model.set_doc_string(inputContract(network.preprocessing()));
     auto* opset = model.add_opset_import();
     opset->set_domain("");
-    opset->set_version(kOpsetVersion);
+    opset->set_version(exporting::kOnnxOpsetVersion);
     for (const auto& [key, value] : exportMetadata(network, classNames)) {
         auto* property = model.add_metadata_props();
         property->set_key(key);

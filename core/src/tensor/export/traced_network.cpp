@@ -2,6 +2,7 @@
 
 #include <torch/csrc/jit/frontend/tracer.h>
 #include <torch/csrc/jit/ir/constants.h>
+#include <torch/csrc/jit/passes/constant_propagation.h>
 #include <torch/torch.h>
 
 #include <stdexcept>
@@ -9,37 +10,22 @@
 #include "fovea/core/export/model_export.h"
 
 namespace fovea::core::exporting {
-namespace {
-
-// Puts the network into the state tracing needs (eval mode, no parameter asking for gradients:
-// the tracer refuses to bake such tensors into the graph) and restores it when done.
-class TracingPose {
-  public:
-    explicit TracingPose(NetworkImpl& network)
-        : m_network(network), m_training(network.is_training()) {
-        for (auto& parameter : network.parameters()) {
-            m_requiresGrad.push_back(parameter.requires_grad());
-            parameter.set_requires_grad(false);
-        }
-        network.eval();
+TracingPose::TracingPose(torch::nn::Module& module)
+    : m_module(module), m_training(module.is_training()) {
+    for (auto& parameter : module.parameters()) {
+        m_requiresGrad.push_back(parameter.requires_grad());
+        parameter.set_requires_grad(false);
     }
-    ~TracingPose() {
-        size_t index = 0;
-        for (auto& parameter : m_network.parameters()) {
-            parameter.set_requires_grad(m_requiresGrad[index++]);
-        }
-        m_network.train(m_training);
+    module.eval();
+}
+
+TracingPose::~TracingPose() {
+    size_t index = 0;
+    for (auto& parameter : m_module.parameters()) {
+        parameter.set_requires_grad(m_requiresGrad[index++]);
     }
-    TracingPose(const TracingPose&) = delete;
-    TracingPose& operator=(const TracingPose&) = delete;
-
-  private:
-    NetworkImpl& m_network;
-    bool m_training;
-    std::vector<bool> m_requiresGrad;
-};
-
-}  // namespace
+    m_module.train(m_training);
+}
 
 Result<TracedNetwork> traceNetwork(NetworkImpl& network) {
     for (const auto& parameter : network.parameters()) {
@@ -61,20 +47,39 @@ Result<TracedNetwork> traceNetwork(NetworkImpl& network) {
     for (const auto& item : network.named_buffers()) names[item.value().data_ptr()] = item.key();
 
     const int size = preprocessing.cropSize;
-    const auto example = torch::rand({1, 3, size, size});
-    auto forward = [&](torch::jit::Stack inputs) -> torch::jit::Stack {
-        return {contractProbabilities(network, inputs.at(0).toTensor(), normalisation)};
+    auto traced = traceFunction(
+        network.architecture(), {torch::rand({1, 3, size, size})},
+        [&](const std::vector<torch::Tensor>& inputs) -> std::vector<torch::Tensor> {
+            return {contractProbabilities(network, inputs.at(0), normalisation)};
+        },
+        names, /*foldConstants=*/false);
+    if (traced) traced.value().imageSize = size;
+    return traced;
+}
+
+Result<TracedNetwork> traceFunction(const std::string& what,
+                                    const std::vector<torch::Tensor>& examples,
+                                    const TracedFunction& forward,
+                                    const std::unordered_map<const void*, std::string>& names,
+                                    bool foldConstants, const std::string& unnamedPrefix) {
+    auto tracedForward = [&](torch::jit::Stack inputs) -> torch::jit::Stack {
+        std::vector<torch::Tensor> tensors;
+        for (const auto& input : inputs) tensors.push_back(input.toTensor());
+        torch::jit::Stack outputs;
+        for (auto& output : forward(tensors)) outputs.emplace_back(std::move(output));
+        return outputs;
     };
+    torch::jit::Stack inputs(examples.begin(), examples.end());
     TracedNetwork traced;
-    traced.imageSize = size;
     try {
         auto [state, outputs] = torch::jit::tracer::trace(
-            {example}, forward, [](const torch::autograd::Variable&) { return std::string(); },
+            std::move(inputs), tracedForward,
+            [](const torch::autograd::Variable&) { return std::string(); },
             /*strict=*/true, /*force_outplace=*/false);
         traced.graph = state->graph;
+        if (foldConstants) torch::jit::ConstantPropagation(traced.graph);
     } catch (const c10::Error& error) {
-        return Error{"tracing " + network.architecture() +
-                     " for export failed: " + error.what_without_backtrace()};
+        return Error{"tracing " + what + " for export failed: " + error.what_without_backtrace()};
     }
     int unnamed = 0;
     for (const torch::jit::Node* node : traced.graph->nodes()) {
@@ -84,7 +89,7 @@ Result<TracedNetwork> traceNetwork(NetworkImpl& network) {
         const torch::Tensor tensor = node->t(c10::attr::value);
         const auto found = names.find(tensor.data_ptr());
         const std::string name =
-            found != names.end() ? found->second : "constant." + std::to_string(unnamed++);
+            found != names.end() ? found->second : unnamedPrefix + std::to_string(unnamed++);
         traced.tensors[output] = NamedTensor{name, tensor};
     }
     return traced;
