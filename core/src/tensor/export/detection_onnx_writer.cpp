@@ -71,7 +71,7 @@ std::string contractText(const DetectionOnnxRecipe& recipe) {
          << "; keep the best " << recipe.rpnPostNmsTopN
          << " proposals. 3) RoIAlign (7x7, sampling ratio 2, aligned=false, avg) each proposal on "
             "feature level k = clamp(floor(4 + log2(sqrt(area)/224) + 1e-6)) among the feature "
-            "outputs (finest = level log2(stride)), spatial scale 2^-level; feed [R,256,7,7] to "
+            "outputs (finest = level log2(stride)), spatial scale 1/stride; feed [R,256,7,7] to "
             "box_features. 4) softmax(class_logits); decode box_deltas per class with weights "
             "(10,10,5,5) on the proposals; clip; drop class 0 (background); keep scores > "
          << recipe.boxScoreThresh << ", boxes of at least " << recipe.boxMinSize

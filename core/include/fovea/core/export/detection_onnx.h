@@ -37,10 +37,10 @@
 // suppresses); the postNmsTopN best kept. RoIAlign of the proposals from the level FPN's
 // equation picks (k = floor(4 + log2(sqrt(area) / 224) + 1e-6) clamped to the levels
 // present), 7 x 7 bins, sampling ratio 2, aligned false, scale = the nearest power of 2 of map
-// height / padded image height. Then softmax of class_logits; box_deltas decoded per class
-// (weights 10, 10, 5, 5, same clamp) against the proposals; clipped; the background dropped;
-// scores > scoreThresh; boxes under 1e-2 px dropped; NMS per class (nmsThresh); the
-// detectionsPerImage best; boxes scaled back by original / resized size per axis.
+// height / resized image height (1/4 for a stride-4 map). Then softmax of class_logits; box_deltas
+// decoded per class (weights 10, 10, 5, 5, same clamp) against the proposals; clipped; the
+// background dropped; scores > scoreThresh; boxes under 1e-2 px dropped; NMS per class (nmsThresh);
+// the detectionsPerImage best; boxes scaled back by original / resized size per axis.
 #include <array>
 #include <cstdint>
 #include <filesystem>
