@@ -7,6 +7,8 @@ add_library(fovea_detection_session STATIC)
 fovea_target_unity_sources(fovea_detection_session SOURCES
     src/session/detection/detection_common.cpp
     src/session/detection/detection_demo_data.cpp
+    src/session/detection/detection_export.cpp
+    src/session/detection/detection_export_parity.cpp
     src/session/detection/detection_freezing.cpp
     src/session/detection/detection_model.cpp
     src/session/detection/detection_training.cpp
@@ -17,5 +19,7 @@ target_link_libraries(fovea_detection_session
     # The backbone's starting weights: the catalogue's ImageNet downloads through the cache, and
     # where the offline default lives.
     PRIVATE fovea_models fovea_weights_import fovea_download
+    # Exports: the detector as TorchScript with its post-processing; the export formats.
+    PRIVATE fovea_detection_torchscript fovea_session
     PRIVATE fovea_warnings)
 fovea_use_torch_pch(fovea_detection_session)
