@@ -26,19 +26,24 @@ namespace {
 struct Detector {
     const char* name;
     const char* backbone;
-    const char* needs;
+    const char* startsFrom;  // short, for the table
+    const char* needs;       // whole, for the note under it
 };
 
 // What each builder starts from (core's backboneStart): only the first works offline.
 const Detector kDetectors[] = {
-    {"fasterrcnn_mobilenet_v2_fpn", "MobileNetV2 + FPN (Fovea's own composition)",
-     "offline default weights (fovea-cli prepare-offline-weights); no download"},
-    {"fasterrcnn_mobilenet_v3_large_320_fpn", "MobileNetV3-Large + FPN, 320 px (fast)",
-     "downloads torchvision's ImageNet MobileNetV3-Large (22 MB)"},
-    {"fasterrcnn_mobilenet_v3_large_fpn", "MobileNetV3-Large + FPN, 800 px",
-     "downloads torchvision's ImageNet MobileNetV3-Large (22 MB)"},
-    {"fasterrcnn_resnet50_fpn", "ResNet-50 + FPN, 800 px (accurate, slow on a CPU)",
-     "downloads torchvision's ImageNet ResNet-50 (98 MB)"},
+    {"fasterrcnn_mobilenet_v2_fpn", "MobileNetV2, 800 px", "offline, no download",
+     "Fovea's own composition (torchvision has no MobileNetV2 detector): starts from the offline "
+     "default MobileNetV2 (fovea-cli prepare-offline-weights once); works without a network."},
+    {"fasterrcnn_mobilenet_v3_large_320_fpn", "MobileNetV3-Large, 320 px", "download, 22 MB",
+     "torchvision's builder; the fastest. Its default weights download torchvision's ImageNet "
+     "MobileNetV3-Large (22 MB) once into the weights cache."},
+    {"fasterrcnn_mobilenet_v3_large_fpn", "MobileNetV3-Large, 800 px", "download, 22 MB",
+     "torchvision's builder. Its default weights download torchvision's ImageNet "
+     "MobileNetV3-Large (22 MB) once into the weights cache."},
+    {"fasterrcnn_resnet50_fpn", "ResNet-50, 800 px", "download, 98 MB",
+     "torchvision's builder; the most accurate, slow on a CPU. Its default weights download "
+     "torchvision's ImageNet ResNet-50 (98 MB) once into the weights cache."},
 };
 
 enum FreezeColumn { kPart, kParameters, kState };
@@ -55,7 +60,7 @@ DetectionModelPanel::DetectionModelPanel(QWidget* parent) : QWidget(parent) {
     auto* detectorBox = new QGroupBox("&Detector", this);
     m_detectors = new QTableWidget(int(std::size(kDetectors)), 3, detectorBox);
     m_detectors->setObjectName("detectorTable");
-    m_detectors->setHorizontalHeaderLabels({"Detector", "Backbone", "Needs"});
+    m_detectors->setHorizontalHeaderLabels({"Detector", "Backbone (FPN)", "Default weights"});
     m_detectors->verticalHeader()->hide();
     m_detectors->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_detectors->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -64,12 +69,18 @@ DetectionModelPanel::DetectionModelPanel(QWidget* parent) : QWidget(parent) {
         const Detector& d = kDetectors[row];
         m_detectors->setItem(row, 0, new QTableWidgetItem(d.name));
         m_detectors->setItem(row, 1, new QTableWidgetItem(d.backbone));
-        m_detectors->setItem(row, 2, new QTableWidgetItem(d.needs));
-        m_detectors->item(row, 2)->setToolTip(d.needs);
+        m_detectors->setItem(row, 2, new QTableWidgetItem(d.startsFrom));
+        for (int column = 0; column < 3; ++column)
+            m_detectors->item(row, column)->setToolTip(d.needs);
     }
     m_detectors->resizeColumnsToContents();
     m_detectors->horizontalHeader()->setStretchLastSection(true);
-    (new QVBoxLayout(detectorBox))->addWidget(m_detectors);
+    m_detectorNote = new QLabel(detectorBox);
+    m_detectorNote->setObjectName("detectorNote");
+    m_detectorNote->setWordWrap(true);
+    auto* detectorLayout = new QVBoxLayout(detectorBox);
+    detectorLayout->addWidget(m_detectors, 1);
+    detectorLayout->addWidget(m_detectorNote);
 
     auto* weightsBox = new QGroupBox("&Weights", this);
     weightsBox->setToolTip(
@@ -77,7 +88,7 @@ DetectionModelPanel::DetectionModelPanel(QWidget* parent) : QWidget(parent) {
         "always start from their initialisation.");
     m_weights = new QComboBox(weightsBox);
     m_weights->setObjectName("detectionWeightsCombo");
-    m_weights->addItem("Default: the backbone's ImageNet weights", "default");
+    m_weights->addItem("Default: the backbone's pretrained classification weights", "default");
     m_weights->addItem("A file: a classification state dict of the backbone", "file");
     m_weights->addItem("None: random initialisation", "none");
     m_weightsFile = new QLineEdit(weightsBox);
@@ -154,6 +165,7 @@ void DetectionModelPanel::showSettings() {
     for (int row = 0; row < m_detectors->rowCount(); ++row) {
         if (m_detectors->item(row, 0)->text().toStdString() == m_settings.architecture) {
             m_detectors->selectRow(row);
+            m_detectorNote->setText(kDetectors[row].needs);
         }
     }
     const bool isFile = m_settings.weights != "default" && m_settings.weights != "none";
@@ -182,6 +194,7 @@ void DetectionModelPanel::onDetectorRowChanged() {
     const auto rows = m_detectors->selectionModel()->selectedRows();
     if (rows.isEmpty()) return;
     const std::string architecture = m_detectors->item(rows.front().row(), 0)->text().toStdString();
+    m_detectorNote->setText(kDetectors[rows.front().row()].needs);
     if (architecture == m_settings.architecture) return;
     m_settings.architecture = architecture;
     // Stage counts differ between backbones: the new one starts from torchvision's default.

@@ -77,6 +77,7 @@ class DetectionModelPanel : public QWidget {
     std::shared_ptr<core::Result<core::DetectorLayout>> m_built;
 
     QTableWidget* m_detectors = nullptr;
+    QLabel* m_detectorNote = nullptr;  // what the selected detector needs and is
     QComboBox* m_weights = nullptr;
     QLineEdit* m_weightsFile = nullptr;
     QTableWidget* m_freezeMap = nullptr;

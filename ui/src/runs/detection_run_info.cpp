@@ -95,6 +95,7 @@ std::optional<DetectionRunInfo> readDetectionRunInfo(const std::filesystem::path
     run.weights = backbone.is_object()
                       ? QString::fromStdString(backbone.value("description", run.settings.weights))
                       : QString("none (random initialisation)");
+    run.created = config.value("created", std::string());
     readStatus(folder, run);
     readMetrics(folder, run);
     return run;

@@ -15,7 +15,8 @@ namespace fovea::ui {
 
 struct DetectionRunInfo {
     core::DetectionTrainingSettings settings;
-    QString weights;  // where the backbone started, as the run describes it
+    QString weights;      // where the backbone started, as the run describes it
+    std::string created;  // UTC, ISO 8601, as config.json records it
     core::RunStatus status = core::RunStatus::Interrupted;
     QString message;  // the failure's or the summary's
     qint64 epochsDone = 0;

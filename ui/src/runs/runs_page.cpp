@@ -269,6 +269,7 @@ void RunsPage::refresh() {
                 run.epochsDone = detection->epochsDone;
                 run.epochsPlanned = detection->settings.epochs;
                 run.trainingSeconds = detection->trainingSeconds;
+                if (!detection->created.empty()) run.created = detection->created;
                 m_detectionRuns.insert(text(run.folder.string()), *detection);
             }
             m_runs << std::move(run);
@@ -296,6 +297,8 @@ void RunsPage::fillTable() {
         statusItem->setForeground(statusColour(run.status));
         m_table->setItem(row, StatusColumn, statusItem);
         const auto* config = run.config ? &*run.config : nullptr;
+        m_table->setItem(row, StartedColumn, cell(startedText(run.created), text(run.created)));
+        m_table->setItem(row, TimeColumn, cell(durationText(run.trainingSeconds)));
         const auto detection = m_detectionRuns.constFind(folder);
         if (detection != m_detectionRuns.constEnd()) {
             fillDetectionRow(row, *detection);
@@ -305,8 +308,6 @@ void RunsPage::fillTable() {
                          cell(config ? text(config->settings.network.architecture) : "?"));
         const QString weights = config ? text(config->weightsSource) : QString("?");
         m_table->setItem(row, WeightsColumn, cell(shortWeights(weights), weights));
-        m_table->setItem(row, StartedColumn, cell(startedText(run.created), text(run.created)));
-        m_table->setItem(row, TimeColumn, cell(durationText(run.trainingSeconds)));
         m_table->setItem(row, EpochsColumn,
                          cell(QString("%1/%2").arg(run.epochsDone).arg(run.epochsPlanned)));
         m_table->setItem(row, AccuracyColumn,

@@ -810,12 +810,11 @@ void TrainPage::shutdown() {
 void TrainPage::connectDetectionWorker() {
     connect(m_detectionWorker, &DetectionTrainingWorker::started, this, &TrainPage::onStarted);
     connect(m_detectionWorker, &DetectionTrainingWorker::batchReported, this, &TrainPage::onBatch);
-    connect(
-        m_detectionWorker, &DetectionTrainingWorker::epochReported, this,
-        [this](const core::DetectionEpochReport& report) {
-            m_charts->addDetectionEpoch(report, m_runEpochs);
-            appendLog(QString::fromStdString(core::detectionEpochLogMessage(report, m_runEpochs)));
-        });
+    connect(m_detectionWorker, &DetectionTrainingWorker::epochReported, this,
+            [this](const core::DetectionEpochReport& report) {
+                // Its log line comes through logLine, as core writes it to log.txt.
+                m_charts->addDetectionEpoch(report, m_runEpochs);
+            });
     connect(m_detectionWorker, &DetectionTrainingWorker::logLine, this,
             [this](const QString& line) { appendLog(line); });
     connect(m_detectionWorker, &DetectionTrainingWorker::projectChanged, this,

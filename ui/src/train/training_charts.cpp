@@ -79,7 +79,8 @@ TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent) {
     m_accuracy->yAxis->setRange(0, 1);
     placeLegendBelowPlot(m_accuracy);
     for (int i = 0; i < 4; ++i) {
-        addGraph(m_loss, kDetectionLosses[i], QPen(kDetectionLossColours[i], 1.5),
+        // Without "loss_": seven entries share the legend's width.
+        addGraph(m_loss, QString(kDetectionLosses[i]).mid(5), QPen(kDetectionLossColours[i], 1.5),
                  QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
     }
 
@@ -121,7 +122,7 @@ void TrainingCharts::setDetection(bool detection) {
     show(m_accuracy->graph(DetectionAp50), detection);
     m_accuracy->graph(AccuracyValidation)->setName(detection ? "validation mAP" : "validation");
     m_accuracy->yAxis->setLabel(detection ? "mAP / AP50" : "accuracy");
-    m_loss->graph(EpochTrain)->setName(detection ? "epoch loss (sum)" : "epoch train");
+    m_loss->graph(EpochTrain)->setName(detection ? "epoch (sum)" : "epoch train");
     scheduleRedraw();
 }
 
