@@ -21,7 +21,8 @@ nlohmann::json systemInfoJson(const core::SystemInfo& info) {
         {"threads",
          {{"intra_op", info.torch.intraOpThreads},
           {"inter_op", info.torch.interOpThreads},
-          {"available_cores", info.availableCores}}},
+          {"available_cores", info.availableCores},
+          {"openmp_wait_policy", info.openMpWaitPolicy}}},
         {"blas",
          {{"name", info.blas.name}, {"library", info.blas.library}, {"slow", info.blas.slow}}},
         {"opencv_version", info.openCvVersion},
@@ -44,7 +45,8 @@ std::string systemInfoText(const core::SystemInfo& info) {
     out << "  Device     " << core::defaultDeviceLabel(info.torch) << "\n";
     out << "  Threads    " << info.torch.intraOpThreads << " intra-op (" << info.availableCores
         << " cores available; OMP_NUM_THREADS overrides), " << info.torch.interOpThreads
-        << " inter-op\n";
+        << " inter-op; idle threads wait " << info.openMpWaitPolicy
+        << " (OMP_WAIT_POLICY overrides)\n";
     out << "  BLAS       " << info.blas.name << "\n";
     if (!info.blas.library.empty()) out << "             " << info.blas.library << "\n";
     if (info.blas.slow) {

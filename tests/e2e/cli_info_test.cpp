@@ -42,6 +42,17 @@ TEST(CliInfo, JsonHoldsEveryFact) {
     EXPECT_EQ(info.at("threads").at("available_cores"), core::availableCores());
 }
 
+TEST(CliInfo, IdleOpenMpThreadsWaitPassivelyUnlessTheUserChooses) {
+    const auto passive = cli({"info", "--json"}, {"-OMP_WAIT_POLICY", "-GOMP_SPINCOUNT"});
+    ASSERT_EQ(passive.exitCode, 0) << passive.output;
+    EXPECT_EQ(nlohmann::json::parse(passive.output).at("threads").at("openmp_wait_policy"),
+              "PASSIVE");
+    const auto active = cli({"info", "--json"}, {"OMP_WAIT_POLICY=active"});
+    ASSERT_EQ(active.exitCode, 0) << active.output;
+    EXPECT_EQ(nlohmann::json::parse(active.output).at("threads").at("openmp_wait_policy"),
+              "active");
+}
+
 TEST(CliInfo, OmpNumThreadsOverridesTheCoreCount) {
     const auto result = cli({"info", "--json"}, {"OMP_NUM_THREADS=1"});
     ASSERT_EQ(result.exitCode, 0) << result.output;

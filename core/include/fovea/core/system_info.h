@@ -14,6 +14,9 @@ struct SystemInfo {
     BlasInfo blas;
     std::string openCvVersion;
     int availableCores = 0;
+    // How OpenMP's idle threads wait: OMP_WAIT_POLICY as the process started ("PASSIVE" unless
+    // the user set it; see core/src/process), "spin count N" for GOMP_SPINCOUNT alone.
+    std::string openMpWaitPolicy;
 };
 
 SystemInfo collectSystemInfo();
