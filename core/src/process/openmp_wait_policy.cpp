@@ -23,17 +23,19 @@ namespace {
 
 constexpr const char* kPassive = "OMP_WAIT_POLICY=PASSIVE";
 
-bool setsOpenMpWaiting(const char* entry) {
-    // GOMP_SPINCOUNT alone also decides how threads wait: the user's choice either way.
+// The user's choice (GOMP_SPINCOUNT alone also decides how threads wait), or a program started
+// under Valgrind, whose tools would not follow the restart.
+bool keepsItsStart(const char* entry) {
     return std::strncmp(entry, "OMP_WAIT_POLICY=", 16) == 0 ||
-           std::strncmp(entry, "GOMP_SPINCOUNT=", 15) == 0;
+           std::strncmp(entry, "GOMP_SPINCOUNT=", 15) == 0 ||
+           (std::strncmp(entry, "LD_PRELOAD=", 11) == 0 && std::strstr(entry, "vgpreload"));
 }
 
 void startAgainWithPassiveOpenMpThreads(int, char** argv, char** envp) {
     if (!argv || !envp) return;
     std::size_t count = 0;
     for (; envp[count]; ++count) {
-        if (setsOpenMpWaiting(envp[count])) return;
+        if (keepsItsStart(envp[count])) return;
     }
     auto** environment = static_cast<char**>(std::malloc((count + 2) * sizeof(char*)));
     if (!environment) return;
