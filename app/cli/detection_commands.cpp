@@ -5,10 +5,12 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "cli_output.h"
+#include "detection_folder.h"
 #include "exit_codes.h"
 #include "fovea/core/atomic_file.h"
 #include "fovea/core/project/detection_import.h"
@@ -168,6 +170,7 @@ core::Result<std::vector<std::string>> parseFrozenParts(const std::string& text)
 
 bool isDetectionTraining(const TrainOptions& o) {
     if (o.resume) return core::isDetectionRun(o.runFolder);
+    if (isBoxFolder(o.data)) return true;
     if (o.data.empty() || !core::ProjectStore::exists(o.data)) return false;
     auto store = core::ProjectStore::open(o.data);
     return store && store.value().projectTask() == core::ProjectTask::Detection;
@@ -178,6 +181,18 @@ int runDetectionTrain(const TrainOptions& o) {
     core::DetectionTrainingSettings s;
     if (!o.resume) {
         s.project = o.data;
+        // Images with box files: a project inside the run folder holds them (imported once; a
+        // folder that already holds a run is refused by the training below, untouched).
+        if (isBoxFolder(o.data)) {
+            s.project = o.runFolder / kImportedProjectFolder;
+            if (!fs::exists(o.runFolder / "config.json")) {
+                auto imported = importBoxFolder(o.data, s.project, json);
+                if (!imported) {
+                    return reportError(json, exitCodeFor(imported.error().kind),
+                                       imported.error().message);
+                }
+            }
+        }
         // Nothing chosen: fasterrcnn_mobilenet_v2_fpn from the offline weights (no network).
         if (!o.network.architecture.empty()) s.architecture = o.network.architecture;
         // default (the backbone's classification weights), none, a file or a URL.
@@ -246,6 +261,20 @@ int runDetectionEval(const EvalOptions& o) {
     const bool json = o.json;
     core::DetectionEvaluationOptions options;
     options.project = o.data;
+    // Images with box files: evaluated through a temporary project holding their boxes.
+    std::optional<TemporaryProjectFolder> temporary;
+    if (isBoxFolder(o.data)) {
+        temporary.emplace();
+        if (temporary->path().empty()) {
+            return reportError(json, kExitFailure,
+                               "no temporary folder to import " + o.data.string() + " into");
+        }
+        options.project = temporary->path() / kImportedProjectFolder;
+        auto imported = importBoxFolder(o.data, options.project, json);
+        if (!imported) {
+            return reportError(json, exitCodeFor(imported.error().kind), imported.error().message);
+        }
+    }
     options.split = o.split;
     if (o.batchSize > 0) options.batchSize = o.batchSize;
     options.device = core::parseDevicePreference(o.device).value();

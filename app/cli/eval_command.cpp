@@ -275,8 +275,9 @@ CLI::App* addEvalCommand(CLI::App& app, EvalOptions& o) {
     command->add_option("--run", o.run, "run folder (holds model.safetensors and config.json)")
         ->required();
     command->add_option("--data", o.data,
-                        "evaluate every labeled image of this ImageFolder or project instead "
-                        "of the run's validation split");
+                        "evaluate every labeled image of this ImageFolder or project (detection "
+                        "runs: or images with COCO, YOLO or VOC box files) instead of the run's "
+                        "validation split");
     command->add_option("--split", o.split, "val | train | all (default: val, with --data all)")
         ->check(CLI::IsMember({"val", "train", "all"}));
     command->add_option("--top-k", o.topK, "k of the top-k accuracy")

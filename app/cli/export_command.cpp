@@ -5,7 +5,9 @@
 
 #include "cli_output.h"
 #include "common_options.h"
+#include "detection_export_command.h"
 #include "exit_codes.h"
+#include "fovea/core/session/detection_training.h"
 #include "fovea/core/session/export_model.h"
 #include "fovea/core/session/model_bundle.h"
 #include "fovea/core/session/run_records.h"
@@ -52,7 +54,8 @@ std::string fileLine(const core::ExportedFile& file) {
 CLI::App* addExportCommand(CLI::App& app, ExportOptions& o) {
     auto* command = app.add_subcommand(
         "export",
-        "Export a trained model (TorchScript, ONNX, safetensors, .pth) with a parity check");
+        "Export a trained model (TorchScript, ONNX, safetensors, .pth; a detection run: "
+        "TorchScript with post-processing, or safetensors) with a parity check");
     command->add_option("--run,--model", o.run, "run folder, model bundle or model file")
         ->required();
     command
@@ -75,6 +78,7 @@ int runExport(ExportOptions o) {
     const bool json = o.json;
     auto formats = parseFormats(o.formats);
     if (!formats) return reportError(json, kExitUsage, formats.error().message);
+    if (core::isDetectionRun(o.run)) return runDetectionExport(o, formats.value());
     auto inputs = core::exportInputs(o.run);
     if (!inputs) return reportError(json, exitCodeFor(inputs.error().kind), inputs.error().message);
     const core::TrainedModel& model = inputs.value().loaded.model;

@@ -150,8 +150,9 @@ CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
     auto* command =
         app.add_subcommand("train", "Fine-tune a network on an image folder or project");
     command->add_option("--data", o.data,
-                        "ImageFolder (DIR/class/*.jpg, DIR/train|val/class/...) "
-                        "or a Fovea project folder");
+                        "ImageFolder (DIR/class/*.jpg, DIR/train|val/class/...), a Fovea project "
+                        "folder, or images with COCO, YOLO or Pascal VOC box files (a detector "
+                        "then trains; the boxes are imported into OUT/project)");
     command->add_option("--out", o.runFolder, "run folder to create (or, with --resume, reopen)")
         ->required();
     command->add_option("--arch", o.network.architecture, "architecture, see `fovea-cli models`");

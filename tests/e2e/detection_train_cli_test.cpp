@@ -275,6 +275,36 @@ bool isBuffer(const std::string& name) {
 // --trainable-backbone-layers and --freeze (issue 24, point 3): the frozen parts leave training
 // bit-identical and the others change. The starting weights come from a run with learning rate
 // 0 and the same seed (SGD then moves nothing), so the comparison needs no LibTorch here.
+// A folder with a COCO file, given to train and eval as it is: train imports it into a project
+// inside the run folder, eval through a temporary one.
+TEST(DetectionTrainCli, TrainsAndEvaluatesAFolderOfImagesWithBoxFiles) {
+    TempFolder dir("fovea-detection-folder");
+    const fs::path data = dir.path() / "data";
+    const fs::path run = dir.path() / "run";
+    writeSyntheticCocoFolder(data, 12);
+    const JsonRun trained =
+        runCliJson({"train", "--data", data.string(), "--out", run.string(), "--arch",
+                    "fasterrcnn_mobilenet_v3_large_320_fpn", "--weights", "none", "--epochs", "1",
+                    "--min-size", "96", "--val-fraction", "0.25", "--device", "cpu", "--json"},
+                   {"OMP_NUM_THREADS=2"});
+    ASSERT_EQ(trained.exitCode, 0) << trained.output;
+    EXPECT_EQ(trained.json["task"], "detection");
+    EXPECT_EQ(trained.json["classes"], nlohmann::json({"block", "ball"}));
+    EXPECT_EQ(trained.json["images"]["train"].get<int>() +
+                  trained.json["images"]["validation"].get<int>(),
+              12);
+    const auto config = nlohmann::json::parse(readWholeFile(run / "config.json"));
+    EXPECT_EQ(fs::path(config["settings"]["project"].get<std::string>()),
+              fs::absolute(run / "project"));
+    EXPECT_TRUE(fs::exists(run / "project" / "fovea-project.sqlite"));
+
+    const JsonRun evaluated =
+        runCliJson({"eval", "--run", run.string(), "--data", data.string(), "--json"});
+    ASSERT_EQ(evaluated.exitCode, 0) << evaluated.output;
+    EXPECT_EQ(evaluated.json["split"], "all");
+    EXPECT_EQ(evaluated.json["images"], 12);  // the folder's annotated images, background too
+}
+
 TEST(DetectionTrainCli, FrozenPartsKeepTheirWeights) {
     TempFolder dir("fovea-detection-freeze");
     const fs::path data = dir.path() / "data";
