@@ -17,11 +17,15 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
+#include <cmath>
 
 #include "evaluate/confusion_matrix_view.h"
 #include "evaluate/detection_evaluation_view.h"
 #include "evaluate/evaluate_page.h"
+#include "fovea/core/session/prediction.h"
 #include "fovea/ui/main_window.h"
+#include "predict/detection_predict_view.h"
+#include "predict/predict_page.h"
 #include "ui_detection_run.h"
 #include "ui_test_window.h"
 #include "widgets/background_job.h"
@@ -123,6 +127,108 @@ class DetectionPagesTest : public QObject {
                     fovea::ui::DetectionErrorBrowser::kTileSide);
         }
         QVERIFY2(shownTiles > 0, "a one-epoch detector makes mistakes to browse");
+    }
+
+    void predictPageDrawsAndSavesBoxes() {
+        MainWindow window;
+        window.show();
+        QString error;
+        QVERIFY2(window.openProject(m_fixture.project, &error), qPrintable(error));
+        auto* page = window.predictPage();
+        auto* view = page->detectionView();
+        QSignalSpy loaded(page, &fovea::ui::PredictPage::modelLoaded);
+        if (!view->hasModel() && view->source() != m_fixture.run) {
+            QVERIFY(page->setModelSource(m_fixture.run));
+        }
+        QVERIFY(view->hasModel() || fovea::test::received(loaded, 60000));
+        QVERIFY(page->showsDetection());
+        QSignalSpy predicted(page, &fovea::ui::PredictPage::predicted);
+        QVERIFY(page->addInputs({m_fixture.images}));
+        QVERIFY(fovea::test::received(predicted, 120000));
+
+        // The same images through the detector, here; the threshold half the best score (in the
+        // slider's 1% steps), so that some boxes pass and some do not.
+        const auto files = core::collectImageFiles({m_fixture.images.toStdString()}).files;
+        auto model = core::DetectionModel::open(m_fixture.run.toStdString());
+        QVERIFY(model.ok());
+        float best = 0;
+        for (const auto& image : model.value().detect(files, 0.05)) {
+            for (const auto& box : image.boxes) best = std::max(best, box.score);
+        }
+        qInfo("best score of the tiny detector: %.3f", double(best));
+        const double threshold = std::max(0.05, std::floor(double(best) * 50) / 100);
+        view->setThreshold(threshold);
+        const auto expected = model.value().detect(files, threshold);
+        const auto shown = view->shownDetections();
+        QCOMPARE(shown.size(), expected.size());
+        std::size_t boxes = 0;
+        for (std::size_t i = 0; i < shown.size(); ++i) {
+            QCOMPARE(shown[i].file, expected[i].file);
+            QCOMPARE(shown[i].boxes.size(), expected[i].boxes.size());
+            boxes += shown[i].boxes.size();
+        }
+        QVERIFY2(boxes > 0, "boxes above half the best score");
+
+        // The chosen image is drawn with its boxes listed; the slider filters without detecting
+        // again.
+        std::size_t chosen = 0;
+        while (expected[chosen].boxes.empty()) ++chosen;
+        view->selectImage(static_cast<int>(chosen));
+        QCOMPARE(view->boxTable()->rowCount(), static_cast<int>(expected[chosen].boxes.size()));
+        QVERIFY(!view->imageView()->image().isNull());
+        const QImage withBoxes = view->imageView()->image();
+        QCOMPARE(view->boxTable()->item(0, 0)->text(),
+                 QString::fromStdString(expected[chosen].boxes[0].className));
+        const float top = expected[chosen].boxes[0].score;
+        view->setThreshold(std::min(1.0, top + 0.01));
+        QVERIFY(!view->job()->isRunning());
+        QCOMPARE(view->boxTable()->rowCount(), 0);
+        QVERIFY(view->imageView()->image() != withBoxes);  // the boxes are gone from the picture
+        view->setThreshold(threshold);
+        QCOMPARE(view->boxTable()->rowCount(), static_cast<int>(expected[chosen].boxes.size()));
+
+        // The three files, parsed back, hold the detector's boxes.
+        const QString json = m_temp.filePath("detections.json");
+        const QString csv = m_temp.filePath("detections.csv");
+        const QString coco = m_temp.filePath("coco_results.json");
+        QVERIFY2(view->saveJson(json, &error), qPrintable(error));
+        QVERIFY2(view->saveCsv(csv, &error), qPrintable(error));
+        QVERIFY2(view->saveCoco(coco, &error), qPrintable(error));
+        auto read = [](const QString& path) {
+            QFile file(path);
+            return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+        };
+        const QJsonObject saved = QJsonDocument::fromJson(read(json)).object();
+        QCOMPARE(saved["min_score"].toDouble(), threshold);
+        const QJsonArray predictions = saved["predictions"].toArray();
+        QCOMPARE(predictions.size(), static_cast<qsizetype>(expected.size()));
+        const QJsonArray cocoResults = QJsonDocument::fromJson(read(coco)).array();
+        QCOMPARE(cocoResults.size(), static_cast<qsizetype>(boxes));
+        const QStringList csvLines = QString::fromUtf8(read(csv)).split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(csvLines.size(), static_cast<qsizetype>(boxes + 1));
+        QCOMPARE(csvLines.front(), QString("path,class,score,x,y,w,h,error"));
+        std::size_t result = 0;
+        for (std::size_t i = 0; i < expected.size(); ++i) {
+            const QJsonObject image = predictions[qsizetype(i)].toObject();
+            QCOMPARE(image["path"].toString(), QString::fromStdString(expected[i].file.string()));
+            const QJsonArray imageBoxes = image["boxes"].toArray();
+            QCOMPARE(imageBoxes.size(), static_cast<qsizetype>(expected[i].boxes.size()));
+            for (std::size_t b = 0; b < expected[i].boxes.size(); ++b, ++result) {
+                const auto& want = expected[i].boxes[b];
+                const QJsonObject box = imageBoxes[qsizetype(b)].toObject();
+                QCOMPARE(box["class"].toString(), QString::fromStdString(want.className));
+                QVERIFY(std::abs(box["score"].toDouble() - want.score) < 1e-4);
+                QVERIFY(std::abs(box["x"].toDouble() - want.x) < 1e-3);
+                QVERIFY(std::abs(box["h"].toDouble() - want.h) < 1e-3);
+                const QJsonObject entry = cocoResults[qsizetype(result)].toObject();
+                QCOMPARE(entry["image_id"].toInt(), static_cast<int>(i + 1));
+                QCOMPARE(entry["category_id"].toInt(), want.classIndex + 1);
+                QVERIFY(std::abs(entry["bbox"].toArray()[2].toDouble() - want.w) < 1e-3);
+                const QStringList fields = csvLines[qsizetype(result + 1)].split(',');
+                QCOMPARE(fields[1], "\"" + QString::fromStdString(want.className) + "\"");
+                QVERIFY(std::abs(fields[2].toDouble() - want.score) < 1e-4);
+            }
+        }
     }
 };
 

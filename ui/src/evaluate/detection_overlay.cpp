@@ -4,8 +4,16 @@
 #include <QPainter>
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 namespace fovea::ui {
+
+QColor detectorClassColour(int classIndex) {
+    static const QRgb kTab10[] = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd,
+                                  0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf};
+    const int count = static_cast<int>(std::size(kTab10));
+    return QColor(kTab10[((classIndex % count) + count) % count]);
+}
 
 QImage drawOverlay(const QImage& picture, const QSizeF& imageSize, const QRectF& region,
                    int maxSide, const QVector<OverlayBox>& boxes) {

@@ -25,6 +25,10 @@ inline const QColor kErrorColour{220, 40, 40};       // the detection in error
 inline const QColor kDetectionColour{40, 120, 230};  // a detection that found its object
 inline const QColor kIgnoredColour{150, 150, 150};   // matched a crowd or difficult box
 
+// A colour per class index for a detector's boxes where the project's own class colours are
+// not at hand (the Predict page opens any run): matplotlib's tab10, distinct at a glance.
+QColor detectorClassColour(int classIndex);
+
 // The part `region` (upright image pixels) of `picture`, which shows an image of `imageSize`
 // pixels, scaled to fit maxSide x maxSide, with `boxes` drawn over it after the scaling, so
 // lines and captions are as crisp at any scale. A null picture gives a null image.

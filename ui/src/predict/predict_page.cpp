@@ -11,19 +11,23 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QListWidget>
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <functional>
 #include <set>
 
+#include "fovea/core/session/detection_training.h"
 #include "page_header.h"
+#include "predict/detection_predict_view.h"
 #include "runs/run_choice_dialog.h"
 #include "widgets/dialog_folders.h"
 #include "widgets/elided_label.h"
@@ -75,15 +79,38 @@ PredictPage::PredictPage(QWidget* parent) : QWidget(parent), m_job(new Backgroun
     splitter->addWidget(m_table);
     splitter->addWidget(imagePane);
     splitter->setSizes({620, 420});
+    m_classificationView = splitter;
+    m_detection = new DetectionPredictView(this);
+    m_views = new QStackedWidget(this);
+    m_views->addWidget(m_classificationView);
+    m_views->addWidget(m_detection);
 
     m_status = new QLabel(this);
     m_status->setObjectName("predictStatus");
+    connect(m_detection, &DetectionPredictView::statusChanged, m_status, &QLabel::setText);
+    connect(m_detection, &DetectionPredictView::modelLoaded, this, [this] {
+        const core::DetectionModel* model = m_detection->model();
+        m_modelLabel->setText(QString("Model: %1 (%2, %3 classes) · %4")
+                                  .arg(QFileInfo(m_detection->source()).fileName(),
+                                       QString::fromStdString(model->architecture()))
+                                  .arg(model->classNames().size())
+                                  .arg(m_detection->source()));
+        Q_EMIT modelLoaded();
+    });
+    connect(m_detection, &DetectionPredictView::predicted, this, [this] {
+        updateActions();
+        Q_EMIT predicted();
+    });
+    connect(m_detection, &DetectionPredictView::failed, this, [this](const QString& message) {
+        if (!m_detection->hasModel()) m_modelLabel->setText("No model: " + message);
+        Q_EMIT failed(message);
+    });
     updateActions();
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(makePageHeader(
         "Predict", "Drop images or folders to see what the model makes of them, and why.", this));
     layout->addLayout(tools);
-    layout->addWidget(splitter, 1);
+    layout->addWidget(m_views, 1);
     layout->addWidget(m_status);
     connect(m_job, &BackgroundJob::finished, this, &PredictPage::onJobFinished);
     connect(m_job, &BackgroundJob::progress, this, [this](qint64 done, qint64 total) {
@@ -246,6 +273,11 @@ bool PredictPage::startWork(Work work,
 
 void PredictPage::clearModel() {
     clearPredictions();
+    m_detection->clearModel();
+    m_views->setCurrentWidget(m_classificationView);
+    m_topK->setVisible(true);
+    m_exportButton->setVisible(true);
+    m_removeButton->setVisible(true);
     if (m_work == Work::Load) {
         m_discardLoad = true;
         m_job->cancel();
@@ -256,8 +288,24 @@ void PredictPage::clearModel() {
     updateActions();
 }
 
+bool PredictPage::showsDetection() const { return m_views->currentWidget() == m_detection; }
+
 bool PredictPage::setModelSource(const QString& source) {
     m_modelLabel->setText("Loading " + source + "…");
+    const bool detection = core::isDetectionRun(source.toStdString());
+    // Only the tools of the kind of model shown: top-k and the classification CSV have no
+    // meaning for boxes, whose view has its own threshold and files.
+    m_topK->setVisible(!detection);
+    m_exportButton->setVisible(!detection);
+    m_removeButton->setVisible(!detection);
+    if (detection) {
+        clearPredictions();
+        m_predictor.reset();
+        m_views->setCurrentWidget(m_detection);
+        return m_detection->load(source);
+    }
+    m_detection->clearModel();
+    m_views->setCurrentWidget(m_classificationView);
     return startWork(Work::Load, [this, source](BackgroundJob&) -> BackgroundJob::Outcome {
         auto loaded = ModelPredictor::load(source);
         if (!loaded) return {false, QString::fromStdString(loaded.error().message)};
@@ -267,6 +315,10 @@ bool PredictPage::setModelSource(const QString& source) {
 }
 
 bool PredictPage::addInputs(const QStringList& inputs) {
+    if (showsDetection()) {
+        m_detection->addInputs(inputs);
+        return true;
+    }
     if (!m_predictor || m_work != Work::None) {
         m_queuedInputs << inputs;  // predicted once the model is there
         updateActions();
@@ -437,6 +489,7 @@ void PredictPage::clearPredictions() {
         m_job->cancel();
     }
     m_queuedInputs.clear();
+    m_detection->clearImages();
     const int removed = m_predictions.size();
     {
         const QSignalBlocker blocker(m_table);
@@ -455,7 +508,8 @@ void PredictPage::clearPredictions() {
 
 void PredictPage::updateActions() {
     const bool selected = m_table->selectionModel()->hasSelection();
-    const bool listed = !m_predictions.isEmpty();
+    const bool listed =
+        !m_predictions.isEmpty() || (m_detection && m_detection->imageList()->count() > 0);
     const bool pending = m_work == Work::Predict || !m_queuedInputs.isEmpty();
     m_removeAction->setEnabled(selected);
     m_removeButton->setEnabled(selected);

@@ -16,11 +16,13 @@ class QHBoxLayout;
 class QLabel;
 class QPushButton;
 class QSpinBox;
+class QStackedWidget;
 class QTableWidget;
 class QVBoxLayout;
 
 namespace fovea::ui {
 
+class DetectionPredictView;
 class ElidedLabel;
 
 // The Predict page: drop images or folders on it (or add them), see each image's top-k classes
@@ -30,7 +32,9 @@ class ElidedLabel;
 // The table lists each file once (ModelPredictor::identityOf); rows can be removed (Remove, the
 // Delete key, the context menu) or all cleared, and the CSV holds exactly the rows listed. A
 // file that cannot be read says so in its own row ("unreadable", and why in the Problem column)
-// and is counted apart from the predicted ones.
+// and is counted apart from the predicted ones. A detection run's detector gets its own view
+// (DetectionPredictView: boxes over the image, a score threshold, JSON/CSV/COCO files) in the
+// same place, fed by the same Add and Clear buttons and drops.
 class PredictPage : public QWidget {
     Q_OBJECT
   public:
@@ -64,6 +68,9 @@ class PredictPage : public QWidget {
 
     BackgroundJob* job() const { return m_job; }
     QTableWidget* resultsTable() const { return m_table; }
+    // Shown instead of the table and picture while a detection run's model is open.
+    DetectionPredictView* detectionView() const { return m_detection; }
+    bool showsDetection() const;
     ImagePreview* imageView() const { return m_image; }
     // Grad-CAM overlays computed so far (for tests: the toggle really ran it).
     int gradCamsShown() const { return m_gradCams; }
@@ -132,6 +139,9 @@ class PredictPage : public QWidget {
     QVBoxLayout* m_scores = nullptr;
     QWidget* m_scoresBox = nullptr;
     QLabel* m_status = nullptr;
+    QStackedWidget* m_views = nullptr;  // the classification splitter, or m_detection
+    QWidget* m_classificationView = nullptr;
+    DetectionPredictView* m_detection = nullptr;
 };
 
 }  // namespace fovea::ui
