@@ -17,8 +17,13 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
+#include <QUndoStack>
 #include <cmath>
 
+#include "data/box_canvas.h"
+#include "data/box_editor.h"
+#include "data/box_suggester.h"
+#include "data/data_page.h"
 #include "evaluate/confusion_matrix_view.h"
 #include "evaluate/detection_evaluation_view.h"
 #include "evaluate/evaluate_page.h"
@@ -26,6 +31,7 @@
 #include "fovea/ui/main_window.h"
 #include "predict/detection_predict_view.h"
 #include "predict/predict_page.h"
+#include "project/project_session.h"
 #include "ui_detection_run.h"
 #include "ui_test_window.h"
 #include "widgets/background_job.h"
@@ -229,6 +235,89 @@ class DetectionPagesTest : public QObject {
                 QVERIFY(std::abs(fields[2].toDouble() - want.score) < 1e-4);
             }
         }
+    }
+
+    void boxEditorSuggestsAcceptsAndUndoes() {
+        MainWindow window;
+        window.show();
+        QString error;
+        QVERIFY2(window.openProject(m_fixture.project, &error), qPrintable(error));
+        window.showPage("Data");
+        auto* page = window.dataPage();
+        fovea::ui::BoxEditor* editor = page->boxEditor();
+        fovea::ui::BoxCanvas* canvas = editor->canvas();
+        // The project's only detection run suggests by default.
+        QCOMPARE(editor->suggestionRun(), m_fixture.run);
+        editor->setSuggestionThreshold(0.05);  // the tiny detector's scores are low
+
+        // The first image (in file order) with suggestions, each of them a box of the detector's
+        // on that image, in the image's pixels.
+        auto images = window.session()->store().images();
+        QVERIFY(images.ok());
+        auto model = core::DetectionModel::open(m_fixture.run.toStdString());
+        QVERIFY(model.ok());
+        std::optional<core::ImageRecord> chosen;
+        for (const auto& image : images.value()) {
+            QSignalSpy shown(editor, &fovea::ui::BoxEditor::suggestionsShown);
+            page->selectImages({image.id});
+            QTRY_VERIFY_WITH_TIMEOUT(!editor->suggester()->isBusy(), 60000);
+            QCoreApplication::processEvents();
+            if (canvas->suggestions().empty()) continue;
+            const auto detected = model.value().detect({image.path}, 0.05).front().boxes;
+            for (const auto& suggestion : canvas->suggestions()) {
+                const bool fromDetector = std::any_of(
+                    detected.begin(), detected.end(), [&](const core::DetectedBox& box) {
+                        return std::abs(box.x - suggestion.box.x) < 1e-3 &&
+                               std::abs(box.w - suggestion.box.w) < 1e-3 &&
+                               std::abs(box.score - suggestion.score) < 1e-5;
+                    });
+                QVERIFY(fromDetector);
+                QVERIFY(suggestion.score >= 0.05);
+            }
+            chosen = image;
+            break;
+        }
+        QVERIFY2(chosen, "the tiny detector suggests boxes on some image");
+        const std::size_t before = editor->annotation().boxes.size();
+        const std::size_t suggested = canvas->suggestions().size();
+        QUndoStack* undo = window.session()->undoStack();
+        const int steps = undo->index();
+
+        // Enter accepts them all as one step; the boxes cover their suggestions, which leave.
+        canvas->setFocus();
+        QTest::keyClick(canvas, Qt::Key_Return);
+        QCOMPARE(undo->index(), steps + 1);
+        QCOMPARE(editor->annotation().boxes.size(), before + suggested);
+        auto stored = window.session()->store().annotation(chosen->id);
+        QVERIFY(stored.ok());
+        QCOMPARE(stored.value().boxes.size(), before + suggested);
+        QVERIFY(canvas->suggestions().empty());
+        // Undo takes the boxes out and the suggestions come back.
+        undo->undo();
+        QCOMPARE(window.session()->store().annotation(chosen->id).value().boxes.size(), before);
+        QCOMPARE(canvas->suggestions().size(), suggested);
+
+        // Dragging a suggestion makes it a box where it was dropped.
+        const auto first = canvas->suggestions().front();
+        const QPoint from = canvas->boxToWidget(first.box).center().toPoint();
+        QTest::mousePress(canvas, Qt::LeftButton, Qt::NoModifier, from);
+        for (int i = 1; i <= 6; ++i) {
+            QTest::mouseMove(canvas, from + QPoint(2 * i, i));
+            QCoreApplication::processEvents();
+        }
+        QTest::mouseRelease(canvas, Qt::LeftButton, Qt::NoModifier, from + QPoint(12, 6));
+        QCOMPARE(undo->index(), steps + 1);
+        const auto fixed = window.session()->store().annotation(chosen->id).value().boxes;
+        QCOMPARE(fixed.size(), before + 1);
+        QVERIFY(std::abs(fixed.back().x - (first.box.x + 12 / canvas->zoom())) < 2);
+        QCOMPARE(fixed.back().classId, first.box.classId);
+        QCOMPARE(canvas->suggestions().size(), suggested - 1);
+
+        // Escape dismisses the rest without touching the boxes.
+        QTest::keyClick(canvas, Qt::Key_Escape);
+        QVERIFY(canvas->suggestions().empty());
+        QCOMPARE(undo->index(), steps + 1);
+        QCOMPARE(window.session()->store().annotation(chosen->id).value().boxes.size(), before + 1);
     }
 };
 

@@ -8,6 +8,7 @@
 #include <QWheelEvent>
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace fovea::ui {
 
@@ -121,7 +122,41 @@ void BoxCanvas::selectBox(int index) {
     setSelected(index);
 }
 
+void BoxCanvas::setSuggestions(std::vector<Suggestion> suggestions) {
+    if (m_fixing) cancelDrag();
+    m_suggestions = std::move(suggestions);
+    m_selectedSuggestion = -1;
+    update();
+}
+
+void BoxCanvas::selectSuggestion(int index) {
+    if (index < -1 || index >= static_cast<int>(m_suggestions.size())) index = -1;
+    if (index >= 0) setSelected(-1);
+    m_selectedSuggestion = index;
+    update();
+}
+
+int BoxCanvas::suggestionAt(const QPointF& point) const {
+    int best = -1;
+    double bestArea = 0;
+    for (int i = 0; i < static_cast<int>(m_suggestions.size()); ++i) {
+        const QRectF r = boxToWidget(m_suggestions[static_cast<size_t>(i)].box);
+        if (!r.adjusted(-2, -2, 2, 2).contains(point)) continue;
+        if (i == m_selectedSuggestion) return i;
+        const double area = r.width() * r.height();
+        if (best < 0 || area < bestArea) {
+            best = i;
+            bestArea = area;
+        }
+    }
+    return best;
+}
+
 void BoxCanvas::setSelected(int index) {
+    if (index >= 0 && m_selectedSuggestion >= 0) {
+        m_selectedSuggestion = -1;
+        update();
+    }
     if (index == m_selected) return;
     m_selected = index;
     update();
@@ -257,6 +292,16 @@ void BoxCanvas::paintEvent(QPaintEvent* event) {
         }
     }
     const bool editing = m_dragStarted && (m_mode == Mode::Move || m_mode == Mode::Resize);
+    // Suggestions under the boxes: what is stored stays on top.
+    for (int i = 0; i < static_cast<int>(m_suggestions.size()); ++i) {
+        const auto& suggestion = m_suggestions[static_cast<size_t>(i)];
+        const bool selected = i == m_selectedSuggestion;
+        const QRectF r =
+            selected && editing && m_fixing
+                ? QRectF(imageToWidget(m_draft.topLeft()), imageToWidget(m_draft.bottomRight()))
+                : boxToWidget(suggestion.box);
+        paintSuggestion(painter, r, suggestion, selected);
+    }
     for (int i = 0; i < static_cast<int>(m_boxes.size()); ++i) {
         if (i == m_selected) continue;  // on top, below
         const auto& box = m_boxes[static_cast<size_t>(i)];
@@ -323,6 +368,50 @@ void BoxCanvas::paintBox(QPainter& painter, const QRectF& rect, core::ClassId cl
     painter.restore();
 }
 
+void BoxCanvas::paintSuggestion(QPainter& painter, const QRectF& rect, const Suggestion& suggestion,
+                                bool selected) const {
+    const QColor colour = classColour(suggestion.box.classId);
+    painter.save();
+    if (selected) {
+        QColor fill = colour;
+        fill.setAlpha(35);
+        painter.fillRect(rect, fill);
+    }
+    painter.setBrush(Qt::NoBrush);
+    painter.setPen(QPen(QColor(0, 0, 0, 120), 3, Qt::DashLine));
+    painter.drawRect(rect);
+    painter.setPen(QPen(colour, selected ? 2 : 1.5, Qt::DashLine));
+    painter.drawRect(rect);
+    // The tag hollow (outlined, not filled) and with the score: a proposal, not a label.
+    QFont font = painter.font();
+    font.setPointSizeF(font.pointSizeF() * 0.85);
+    font.setItalic(true);
+    painter.setFont(font);
+    const QFontMetrics metrics(font);
+    const QString text = QString("%1? %2%")
+                             .arg(className(suggestion.box.classId))
+                             .arg(std::lround(100 * suggestion.score));
+    const QSize tagSize(metrics.horizontalAdvance(text) + 8, metrics.height() + 2);
+    double top = rect.top() - tagSize.height();
+    if (top < 0) top = rect.top();
+    const QRectF tag(rect.left(), top, tagSize.width(), tagSize.height());
+    painter.fillRect(tag, QColor(0, 0, 0, 150));
+    painter.setPen(colour.lightness() < 90 ? colour.lighter(200) : colour);
+    painter.drawText(tag, Qt::AlignCenter, text);
+    if (selected) {
+        painter.setPen(QPen(colour.darker(150), 1));
+        painter.setBrush(Qt::white);
+        for (BoxHandle handle :
+             {BoxHandle::TopLeft, BoxHandle::Top, BoxHandle::TopRight, BoxHandle::Right,
+              BoxHandle::BottomRight, BoxHandle::Bottom, BoxHandle::BottomLeft, BoxHandle::Left}) {
+            const QPointF c = handlePoint(rect, handle);
+            painter.drawRect(QRectF(c.x() - kHandleSide / 2.0, c.y() - kHandleSide / 2.0,
+                                    kHandleSide, kHandleSide));
+        }
+    }
+    painter.restore();
+}
+
 void BoxCanvas::resizeEvent(QResizeEvent* event) {
     QWidget::resizeEvent(event);
     if (m_fit) zoomToFit();
@@ -354,11 +443,24 @@ void BoxCanvas::mousePressEvent(QMouseEvent* event) {
     if (m_selected >= 0) {
         handle = handleAt(boxToWidget(m_boxes[static_cast<size_t>(m_selected)]), pos, kHandleReach);
     }
+    if (handle == BoxHandle::None && m_selectedSuggestion >= 0) {
+        handle = handleAt(boxToWidget(m_suggestions[static_cast<size_t>(m_selectedSuggestion)].box),
+                          pos, kHandleReach);
+        if (handle != BoxHandle::None) {
+            // A handle of the selected suggestion: a drag from it fixes the suggestion.
+            startFixing(handle);
+            return;
+        }
+    }
     if (handle == BoxHandle::None) {
         const int index = boxAt(pos);
         if (index >= 0) {
             setSelected(index);
             handle = BoxHandle::Inside;
+        } else if (const int suggestion = suggestionAt(pos); suggestion >= 0) {
+            selectSuggestion(suggestion);
+            startFixing(BoxHandle::Inside);
+            return;
         }
     }
     if (handle != BoxHandle::None) {
@@ -369,12 +471,22 @@ void BoxCanvas::mousePressEvent(QMouseEvent* event) {
         return;
     }
     setSelected(-1);
+    selectSuggestion(-1);
     if (!m_drawClass) {
         Q_EMIT drawRefused();
         return;
     }
     m_mode = Mode::Draw;
     m_draft = QRectF();
+}
+
+void BoxCanvas::startFixing(BoxHandle handle) {
+    m_fixing = true;
+    m_mode = handle == BoxHandle::Inside ? Mode::Move : Mode::Resize;
+    m_handle = handle;
+    m_original =
+        clipBox(rectOf(m_suggestions[static_cast<size_t>(m_selectedSuggestion)].box), m_imageSize);
+    m_draft = m_original;
 }
 
 void BoxCanvas::mouseMoveEvent(QMouseEvent* event) {
@@ -427,7 +539,15 @@ void BoxCanvas::finishDrag() {
     m_mode = Mode::Idle;
     m_dragStarted = false;
     update();
+    const bool fixing = std::exchange(m_fixing, false);
     if (!started) return;  // a click: the selection is all it did
+    if (fixing) {
+        if (m_selectedSuggestion < 0 || m_draft == m_original || m_draft.isEmpty()) return;
+        const int index = m_selectedSuggestion;
+        Q_EMIT suggestionFixed(index,
+                               withRect(m_suggestions[static_cast<size_t>(index)].box, m_draft));
+        return;
+    }
     if (mode == Mode::Draw) {
         if (!m_drawClass || m_draft.width() < 1 || m_draft.height() < 1) return;
         core::ProjectBox box;
@@ -450,6 +570,7 @@ void BoxCanvas::finishDrag() {
 void BoxCanvas::cancelDrag() {
     if (m_mode == Mode::Idle) return;
     m_mode = Mode::Idle;
+    m_fixing = false;
     m_dragStarted = false;
     update();
 }
@@ -464,7 +585,13 @@ void BoxCanvas::updateCursor(const QPointF& point) {
         handle =
             handleAt(boxToWidget(m_boxes[static_cast<size_t>(m_selected)]), point, kHandleReach);
     }
-    if (handle == BoxHandle::None && boxAt(point) >= 0) handle = BoxHandle::Inside;
+    if (handle == BoxHandle::None && m_selectedSuggestion >= 0) {
+        handle = handleAt(boxToWidget(m_suggestions[static_cast<size_t>(m_selectedSuggestion)].box),
+                          point, kHandleReach);
+    }
+    if (handle == BoxHandle::None && (boxAt(point) >= 0 || suggestionAt(point) >= 0)) {
+        handle = BoxHandle::Inside;
+    }
     setCursor(cursorFor(handle));
 }
 
@@ -539,6 +666,7 @@ void BoxCanvas::keyPressEvent(QKeyEvent* event) {
                 cancelDrag();
             } else {
                 setSelected(-1);
+                if (!m_suggestions.empty()) Q_EMIT suggestionsDismissed();
             }
             return;
         case Qt::Key_Return:

@@ -35,6 +35,12 @@ class BoxCanvas : public QWidget {
         QColor colour;
     };
 
+    // A box a model proposes (issue 24, point 2): drawn dashed with its score, not stored.
+    struct Suggestion {
+        core::ProjectBox box;
+        double score = 0;
+    };
+
     explicit BoxCanvas(QWidget* parent = nullptr);
 
     // The decoded picture (EXIF orientation applied, possibly scaled down) and the size of the
@@ -56,6 +62,13 @@ class BoxCanvas : public QWidget {
     int selectedBox() const { return m_selected; }  // index into boxes(), -1: none
     void selectBox(int index);
 
+    // The suggestions shown under the boxes; a click selects one (the selection of boxes and
+    // of suggestions exclude each other), a drag of it or its handles fixes it: suggestionFixed.
+    void setSuggestions(std::vector<Suggestion> suggestions);
+    const std::vector<Suggestion>& suggestions() const { return m_suggestions; }
+    int selectedSuggestion() const { return m_selectedSuggestion; }  // -1: none
+    void selectSuggestion(int index);
+
     // Zoom: widget pixels per image pixel.
     double zoom() const { return m_zoom; }
     // Zooms about `anchor` (widget pixels; the centre when not given), which stays put.
@@ -76,8 +89,12 @@ class BoxCanvas : public QWidget {
     void zoomChanged(double zoom);
     void classKeyPressed(int number);  // keys 1-9
     void backgroundRequested();        // key B
-    void acceptRequested();            // Enter: the seam for a model's box suggestions
-    void drawRefused();                // a drag on empty space without a class to draw
+    void acceptRequested();            // Enter: accept the suggestions (or the selected one)
+    // Escape with suggestions shown: they are not wanted on this image.
+    void suggestionsDismissed();
+    // Suggestion `index` dragged (moved or resized) to `box`: it is to become a box.
+    void suggestionFixed(int index, const core::ProjectBox& box);
+    void drawRefused();  // a drag on empty space without a class to draw
 
   protected:
     void paintEvent(QPaintEvent* event) override;
@@ -99,11 +116,16 @@ class BoxCanvas : public QWidget {
     // The box under `point` (widget pixels): the selected one first, then the smallest, so a
     // small box inside a large one can be picked.
     int boxAt(const QPointF& point) const;
+    int suggestionAt(const QPointF& point) const;  // the smallest under `point`, -1: none
+    void paintSuggestion(QPainter& painter, const QRectF& rect, const Suggestion& suggestion,
+                         bool selected) const;
     void updateCursor(const QPointF& point);
     void paintBox(QPainter& painter, const QRectF& rect, core::ClassId classId, bool selected,
                   bool draft) const;
     void ensureScaledPixmap();
     void cancelDrag();
+    // Begins a drag of the selected suggestion by `handle` (Inside: a move).
+    void startFixing(BoxHandle handle);
     void finishDrag();
     void setSelected(int index);
     core::ProjectBox withRect(core::ProjectBox box, const QRectF& rect) const;
@@ -122,6 +144,9 @@ class BoxCanvas : public QWidget {
     QHash<core::ClassId, ClassLook> m_looks;
     std::optional<core::ClassId> m_drawClass;
     int m_selected = -1;
+    std::vector<Suggestion> m_suggestions;
+    int m_selectedSuggestion = -1;
+    bool m_fixing = false;  // the drag in progress moves or resizes m_selectedSuggestion
 
     Mode m_mode = Mode::Idle;
     BoxHandle m_handle = BoxHandle::None;

@@ -8,7 +8,9 @@
 #include <QListWidget>
 #include <QMenu>
 #include <QPainter>
+#include <QShowEvent>
 #include <QSignalBlocker>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -18,6 +20,7 @@
 #include "data/annotation_command.h"
 #include "data/box_canvas.h"
 #include "data/box_geometry.h"
+#include "data/box_suggester.h"
 #include "data/thumbnail_cache.h"
 #include "project/project_session.h"
 #include "widgets/tool_button.h"
@@ -45,6 +48,20 @@ QIcon colourIcon(const QColor& colour) {
     return QIcon(pixmap);
 }
 
+// A suggestion that a box of its class overlaps this much is there already (PASCAL VOC's and
+// COCO's match threshold).
+constexpr double kCoveredIou = 0.5;
+constexpr int kDefaultSuggestionPercent = 50;
+
+double iou(const core::ProjectBox& a, const core::ProjectBox& b) {
+    const QRectF ra(a.x, a.y, a.w, a.h);
+    const QRectF rb(b.x, b.y, b.w, b.h);
+    const QRectF overlap = ra.intersected(rb);
+    const double inter = overlap.width() * overlap.height();
+    const double uni = ra.width() * ra.height() + rb.width() * rb.height() - inter;
+    return uni > 0 ? inter / uni : 0;
+}
+
 QString sizeText(const core::ProjectBox& box) {
     return QString("%1 × %2").arg(std::lround(box.w)).arg(std::lround(box.h));
 }
@@ -52,7 +69,9 @@ QString sizeText(const core::ProjectBox& box) {
 }  // namespace
 
 BoxEditor::BoxEditor(QWidget* parent)
-    : QWidget(parent), m_decoder(new ThumbnailCache(kDecodeSide, this)) {
+    : QWidget(parent),
+      m_decoder(new ThumbnailCache(kDecodeSide, this)),
+      m_suggester(new BoxSuggester(this)) {
     setObjectName("boxEditor");
     m_canvas = new BoxCanvas(this);
     m_canvas->setToolTip(kKeyHelp);
@@ -96,6 +115,37 @@ BoxEditor::BoxEditor(QWidget* parent)
         Q_EMIT backgroundRequested();
     });
 
+    m_suggestionRunBox = new QComboBox(this);
+    m_suggestionRunBox->setObjectName("suggestionRunBox");
+    m_suggestionRunBox->setFocusPolicy(Qt::NoFocus);  // the keys stay with the picture
+    m_suggestionRunBox->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_suggestionRunBox->setMinimumContentsLength(10);
+    m_suggestionRunBox->setToolTip(
+        "The trained run whose boxes are suggested on the picture (dashed): Enter accepts them "
+        "(or the selected one), dragging one or a key 1-9 makes it a box, Esc dismisses them");
+    connect(m_suggestionRunBox, &QComboBox::activated, this, [this](int index) {
+        m_suggestionRunChosen = true;
+        m_suggester->setRun(m_suggestionRunBox->itemData(index).toString());
+        m_takenSuggestions.clear();
+        updateSuggestions();
+        m_canvas->setFocus(Qt::OtherFocusReason);
+    });
+    m_suggestionThreshold = new QSpinBox(this);
+    m_suggestionThreshold->setObjectName("suggestionThresholdSpin");
+    m_suggestionThreshold->setRange(1, 99);
+    m_suggestionThreshold->setValue(kDefaultSuggestionPercent);
+    m_suggestionThreshold->setPrefix("≥ ");
+    m_suggestionThreshold->setSuffix("%");
+    m_suggestionThreshold->setToolTip("The least score of a suggested box");
+    connect(m_suggestionThreshold, &QSpinBox::valueChanged, this, [this] { updateSuggestions(); });
+    connect(m_suggester, &BoxSuggester::ready, this, [this](core::ImageId image) {
+        if (m_image && m_image->id == image) updateSuggestions();
+    });
+    connect(m_suggester, &BoxSuggester::failed, this, [this](const QString& message) {
+        m_listTitle->setText("<font color='#d04030'>No suggestions: " + message.toHtmlEscaped() +
+                             "</font>");
+    });
+
     auto* tools = new QHBoxLayout;
     tools->addWidget(fit);
     tools->addWidget(actual);
@@ -103,6 +153,8 @@ BoxEditor::BoxEditor(QWidget* parent)
     tools->addWidget(zoomIn);
     tools->addWidget(m_zoomLabel);
     tools->addStretch(1);
+    tools->addWidget(m_suggestionRunBox);
+    tools->addWidget(m_suggestionThreshold);
 
     auto* listPanel = new QWidget(this);
     m_listTitle = new QLabel(listPanel);
@@ -158,7 +210,20 @@ BoxEditor::BoxEditor(QWidget* parent)
     });
     connect(m_canvas, &BoxCanvas::classKeyPressed, this, &BoxEditor::applyClassNumber);
     connect(m_canvas, &BoxCanvas::backgroundRequested, this, &BoxEditor::backgroundRequested);
-    connect(m_canvas, &BoxCanvas::acceptRequested, this, &BoxEditor::acceptRequested);
+    connect(m_canvas, &BoxCanvas::acceptRequested, this, &BoxEditor::acceptSuggestions);
+    connect(m_canvas, &BoxCanvas::suggestionsDismissed, this, [this] {
+        for (int i = 0; i < static_cast<int>(m_suggestionSources.size()); ++i) takeSuggestion(i);
+        updateSuggestions();
+    });
+    connect(m_canvas, &BoxCanvas::suggestionFixed, this,
+            [this](int index, const core::ProjectBox& box) {
+                std::vector<core::ProjectBox> boxes = m_annotation.boxes;
+                boxes.push_back(box);
+                takeSuggestion(index);
+                onEdited(boxes,
+                         QString("Fix a suggested box of \"%1\"").arg(classLabel(box.classId)),
+                         static_cast<int>(boxes.size()) - 1);
+            });
     connect(m_canvas, &BoxCanvas::drawRefused, this, [this] {
         m_listTitle->setText(
             "<font color='#d04030'>Add a class first (the list on the "
@@ -199,7 +264,121 @@ void BoxEditor::setSession(ProjectSession* session) {
         });
     }
     readClasses();
+    m_suggestionRunChosen = false;
+    m_takenSuggestions.clear();
+    readSuggestionRuns();
     showImage(std::nullopt);
+}
+
+void BoxEditor::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    readSuggestionRuns();
+}
+
+void BoxEditor::readSuggestionRuns() {
+    const QString current = m_suggester->run();
+    const QStringList runs =
+        m_session ? BoxSuggester::detectionRuns(m_session->runsFolder()) : QStringList();
+    QString wanted = m_suggestionRunChosen ? current : runs.value(0);
+    if (!wanted.isEmpty() && !runs.contains(wanted)) wanted = runs.value(0);  // deleted
+    {
+        const QSignalBlocker blocker(m_suggestionRunBox);
+        m_suggestionRunBox->clear();
+        m_suggestionRunBox->addItem("No suggestions", QString());
+        for (const QString& run : runs) {
+            m_suggestionRunBox->addItem("Suggest: " + QFileInfo(run).fileName(), run);
+            m_suggestionRunBox->setItemData(m_suggestionRunBox->count() - 1, run, Qt::ToolTipRole);
+        }
+        m_suggestionRunBox->setCurrentIndex(std::max(0, m_suggestionRunBox->findData(wanted)));
+    }
+    // Nothing to choose in a project without a trained detector.
+    m_suggestionRunBox->setVisible(!runs.isEmpty());
+    m_suggestionThreshold->setVisible(!runs.isEmpty());
+    if (wanted != current) {
+        m_suggester->setRun(wanted);
+        m_takenSuggestions.clear();
+        updateSuggestions();
+    }
+}
+
+void BoxEditor::setSuggestionRun(const QString& runFolder) {
+    m_suggestionRunChosen = true;
+    m_suggester->setRun(runFolder);
+    m_takenSuggestions.clear();
+    readSuggestionRuns();
+    updateSuggestions();
+}
+
+QString BoxEditor::suggestionRun() const { return m_suggester->run(); }
+
+void BoxEditor::setSuggestionThreshold(double threshold) {
+    m_suggestionThreshold->setValue(static_cast<int>(std::lround(threshold * 100)));
+}
+
+double BoxEditor::suggestionThreshold() const { return m_suggestionThreshold->value() / 100.0; }
+
+void BoxEditor::updateSuggestions() {
+    std::vector<BoxCanvas::Suggestion> shown;
+    m_suggestionSources.clear();
+    const bool readable = m_image && m_session && !m_image->missing && !m_image->error;
+    const std::vector<core::DetectedBox>* boxes =
+        readable ? m_suggester->boxes(m_image->id, QString::fromStdString(m_image->path.string()))
+                 : nullptr;
+    if (boxes) {
+        const QSet<int> taken = m_takenSuggestions.value(m_image->id);
+        const double threshold = suggestionThreshold();
+        for (int i = 0; i < static_cast<int>(boxes->size()); ++i) {
+            const core::DetectedBox& detected = (*boxes)[static_cast<size_t>(i)];
+            if (detected.score < threshold || taken.contains(i)) continue;
+            // The run's classes are the project's, matched by name; one the project no longer
+            // has is not suggested.
+            const core::ClassId classId =
+                m_classNames.key(QString::fromStdString(detected.className), -1);
+            if (classId < 0) continue;
+            core::ProjectBox box;
+            box.classId = classId;
+            box.x = detected.x;
+            box.y = detected.y;
+            box.w = detected.w;
+            box.h = detected.h;
+            const bool covered =
+                std::any_of(m_annotation.boxes.begin(), m_annotation.boxes.end(),
+                            [&](const core::ProjectBox& b) {
+                                return b.classId == classId && iou(b, box) >= kCoveredIou;
+                            });
+            if (covered) continue;
+            shown.push_back({box, detected.score});
+            m_suggestionSources.push_back(i);
+        }
+    }
+    m_canvas->setSuggestions(std::move(shown));
+    updateDetails();
+    Q_EMIT suggestionsShown(static_cast<int>(m_suggestionSources.size()));
+}
+
+void BoxEditor::takeSuggestion(int index) {
+    if (!m_image || index < 0 || index >= static_cast<int>(m_suggestionSources.size())) return;
+    m_takenSuggestions[m_image->id].insert(m_suggestionSources[static_cast<size_t>(index)]);
+}
+
+bool BoxEditor::acceptSuggestions() {
+    const auto& suggestions = m_canvas->suggestions();
+    if (suggestions.empty() || !m_session || !m_image) return false;
+    const int selected = m_canvas->selectedSuggestion();
+    std::vector<core::ProjectBox> boxes = m_annotation.boxes;
+    if (selected >= 0) {
+        boxes.push_back(suggestions[static_cast<size_t>(selected)].box);
+    } else {
+        for (const auto& suggestion : suggestions) boxes.push_back(suggestion.box);
+    }
+    const int added = static_cast<int>(boxes.size() - m_annotation.boxes.size());
+    const QString text =
+        added == 1
+            ? QString("Accept a suggested box of \"%1\"").arg(classLabel(boxes.back().classId))
+            : QString("Accept %1 suggested boxes").arg(added);
+    // Once stored, the boxes cover their suggestions, which leave (and return on undo).
+    onEdited(boxes, text, added == 1 ? static_cast<int>(boxes.size()) - 1 : -1);
+    return true;
 }
 
 std::optional<core::ImageId> BoxEditor::imageId() const {
@@ -226,7 +405,7 @@ void BoxEditor::showImage(const std::optional<core::ImageRecord>& image) {
         m_canvas->setBoxes({}, -1);
         m_canvas->setMessage(m_session ? "Select an image to draw its boxes." : QString());
         rebuildList();
-        updateDetails();
+        updateSuggestions();
         return;
     }
     reloadAnnotation(-1);
@@ -306,7 +485,7 @@ void BoxEditor::reloadAnnotation(std::optional<int> select) {
     }
     m_canvas->setBoxes(m_annotation.boxes, select);
     rebuildList();
-    updateDetails();
+    updateSuggestions();
 }
 
 void BoxEditor::rebuildList() {
@@ -364,6 +543,13 @@ void BoxEditor::updateDetails() {
         lines << "<font color='#d04030'>Unreadable: " +
                      QString::fromStdString(*m_image->error).toHtmlEscaped() + "</font>";
     }
+    if (const auto suggested = m_canvas->suggestions().size(); suggested > 0) {
+        lines << QString("%1 suggested by %2 (dashed): Enter accepts, Esc dismisses")
+                     .arg(suggested == 1 ? QString("1 box") : QString("%1 boxes").arg(suggested))
+                     .arg(QFileInfo(m_suggester->run()).fileName().toHtmlEscaped());
+    } else if (m_suggester->isBusy()) {
+        lines << "Suggestions on their way…";
+    }
     lines << QString("<small>%1</small>").arg(QString(kKeyHelp).toHtmlEscaped());
     m_details->setText(lines.join("<br>"));
 }
@@ -372,6 +558,16 @@ void BoxEditor::applyClassNumber(int number) {
     if (number < 1 || number > static_cast<int>(m_classOrder.size())) return;
     const core::ClassId classId = m_classOrder[static_cast<size_t>(number - 1)];
     setDrawClass(classId);
+    if (const int suggestion = m_canvas->selectedSuggestion(); suggestion >= 0 && m_image) {
+        // The selected suggestion, reclassed, becomes a box.
+        std::vector<core::ProjectBox> boxes = m_annotation.boxes;
+        boxes.push_back(m_canvas->suggestions()[static_cast<size_t>(suggestion)].box);
+        boxes.back().classId = classId;
+        takeSuggestion(suggestion);
+        onEdited(boxes, QString("Accept a suggested box as \"%1\"").arg(classLabel(classId)),
+                 static_cast<int>(boxes.size()) - 1);
+        return;
+    }
     const int selected = m_canvas->selectedBox();
     if (selected < 0 || selected >= static_cast<int>(m_annotation.boxes.size())) return;
     std::vector<core::ProjectBox> boxes = m_annotation.boxes;

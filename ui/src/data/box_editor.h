@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QHash>
+#include <QSet>
 #include <QString>
 #include <QWidget>
 #include <optional>
@@ -10,6 +11,7 @@
 
 class QComboBox;
 class QLabel;
+class QSpinBox;
 class QListWidget;
 class QSplitter;
 class QToolButton;
@@ -17,6 +19,7 @@ class QToolButton;
 namespace fovea::ui {
 
 class BoxCanvas;
+class BoxSuggester;
 class ProjectSession;
 class ThumbnailCache;
 
@@ -31,9 +34,13 @@ class ThumbnailCache;
 // B asks for the image to be marked as background (backgroundRequested: the Data page marks
 // its selection); +/- and the wheel zoom, F fits, middle-drag or Space+drag pans.
 //
-// Model suggestions (the rest of point 2) have their seam here: Enter on the picture emits
-// acceptRequested(), and suggested boxes are meant to be a second, hollow list beside the
-// canvas's boxes that an accept turns into an ordinary SetAnnotationCommand.
+// Model suggestions (the rest of point 2): with a trained detection run of the project (the
+// newest by default, any other or none chosen above the picture), its boxes scoring at least
+// the threshold on the shown image are drawn dashed with class and score, computed by a
+// BoxSuggester in the background. Enter accepts them all (or the selected one) as boxes, one
+// SetAnnotationCommand; dragging a suggestion or giving it a class (1-9) makes it a box; Escape
+// dismisses the image's suggestions. A suggestion that a box of its class already covers (IoU
+// 0.5) is not shown, so accepted ones leave and come back when the accept is undone.
 class BoxEditor : public QWidget {
     Q_OBJECT
   public:
@@ -55,6 +62,18 @@ class BoxEditor : public QWidget {
     const core::ImageAnnotation& annotation() const { return m_annotation; }
     bool hasPixels() const;
 
+    // The run whose boxes are suggested (empty: none); the list of runs is read again.
+    void setSuggestionRun(const QString& runFolder);
+    QString suggestionRun() const;
+    // The least score of a suggestion shown, 0..1.
+    void setSuggestionThreshold(double threshold);
+    double suggestionThreshold() const;
+    // Accepts the selected suggestion, or all of the image's when none is selected, as boxes
+    // (one undoable step). False when there was none.
+    bool acceptSuggestions();
+    BoxSuggester* suggester() const { return m_suggester; }
+    QComboBox* suggestionRunBox() const { return m_suggestionRunBox; }
+
     BoxCanvas* canvas() const { return m_canvas; }
     QListWidget* boxList() const { return m_list; }
     QComboBox* classBox() const { return m_classBox; }
@@ -62,11 +81,12 @@ class BoxEditor : public QWidget {
   Q_SIGNALS:
     // B on the picture, or the Background button or menu entry.
     void backgroundRequested();
-    // Enter on the picture: where accepting a model's box suggestions will go.
-    void acceptRequested();
+    // The shown image's suggestions were updated (`count` of them shown).
+    void suggestionsShown(int count);
 
   protected:
     void resizeEvent(QResizeEvent* event) override;
+    void showEvent(QShowEvent* event) override;  // a run may have finished meanwhile
 
   private:
     void readClasses();
@@ -79,6 +99,12 @@ class BoxEditor : public QWidget {
     void updateDetails();
     void showMenu(const QPoint& position);
     QString classLabel(core::ClassId id) const;
+    // The runs offered for suggestions, keeping the chosen one (or the newest by default).
+    void readSuggestionRuns();
+    // The shown image's suggestions from the suggester's boxes (asked for when not known).
+    void updateSuggestions();
+    // A suggestion made a box (fixed, reclassed, accepted) is not suggested again here.
+    void takeSuggestion(int index);
 
     ProjectSession* m_session = nullptr;
     ThumbnailCache* m_decoder;
@@ -97,6 +123,14 @@ class BoxEditor : public QWidget {
     std::optional<core::ClassId> m_drawClass;
     // The box to select when the command being pushed comes back through labelsChanged.
     std::optional<int> m_pendingSelect;
+    BoxSuggester* m_suggester;
+    QComboBox* m_suggestionRunBox;
+    QSpinBox* m_suggestionThreshold;
+    bool m_suggestionRunChosen = false;  // by the user: a newer run does not replace it
+    // Per image, the detector's boxes (indices into the suggester's) no longer suggested:
+    // dismissed, or made boxes.
+    QHash<core::ImageId, QSet<int>> m_takenSuggestions;
+    std::vector<int> m_suggestionSources;  // the shown suggestions' indices among the boxes
 };
 
 }  // namespace fovea::ui

@@ -6,6 +6,8 @@ target_sources(fovea_ui PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/box_canvas.h
     ${CMAKE_CURRENT_LIST_DIR}/box_editor.cpp
     ${CMAKE_CURRENT_LIST_DIR}/box_editor.h
+    ${CMAKE_CURRENT_LIST_DIR}/box_suggester.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/box_suggester.h
     ${CMAKE_CURRENT_LIST_DIR}/box_geometry.cpp
     ${CMAKE_CURRENT_LIST_DIR}/box_geometry.h
     ${CMAKE_CURRENT_LIST_DIR}/class_chooser.cpp
