@@ -140,6 +140,22 @@ Result<void> writeDetectionFormat(RunDetector& run, ExportFormat format,
     return checkDetectionExportFormat(format);
 }
 
+// The gate compares boxes; the class names a consumer maps labels with are checked apart: read
+// back from the safetensors metadata (the TorchScript file's class_labels() is compiled from the
+// same list and checked by the tests).
+Result<void> checkCarriedLabels(const RunDetector& run, ExportFormat format,
+                                const std::filesystem::path& file) {
+    if (format != ExportFormat::Safetensors) return {};
+    auto read = readSafetensors(file);
+    if (!read) return read.error();
+    const auto labels = read.value().metadata.find("fovea.labels");
+    if (labels == read.value().metadata.end() ||
+        labels->second != nlohmann::json(run.classNames).dump()) {
+        return Error{"the written file does not carry the run's class names"};
+    }
+    return {};
+}
+
 // The figures of a failed gate, one sentence.
 std::string gateFailure(const std::filesystem::path& destination,
                         const DetectionParityReport& parity) {
@@ -220,6 +236,10 @@ Result<DetectionExportedFile> exportDetectionRun(const std::filesystem::path& ru
     if (!exported.parity.passed) {
         discard();
         return Error{gateFailure(destination, exported.parity), ErrorKind::Internal};
+    }
+    if (auto carried = checkCarriedLabels(run.value(), format, staging); !carried) {
+        discard();
+        return Error{destination.string() + ": " + carried.error().message, ErrorKind::Internal};
     }
     std::error_code error;
     std::filesystem::rename(staging, destination, error);
