@@ -46,7 +46,8 @@ std::vector<std::string> splitCsv(const std::string& line) {
     return cells;
 }
 
-// metrics.csv (kDetectionMetricsHeader), columns found by name; a cut-off last row is skipped.
+// metrics.csv (kDetectionMetricsHeader), columns found by name. A row without its newline is
+// still being written (or was cut by a kill) and is skipped, as core's readRunMetrics does.
 void readMetrics(const std::filesystem::path& folder, DetectionRunInfo& run) {
     std::ifstream in(folder / layout::kMetricsFile);
     std::string line;
@@ -58,11 +59,14 @@ void readMetrics(const std::filesystem::path& folder, DetectionRunInfo& run) {
         }
         return -1;
     };
-    const int map = column("val_map"), ap50 = column("val_ap50"), seconds = column("seconds");
+    const int epoch = column("epoch"), loss = column("loss"), map = column("val_map"),
+              ap50 = column("val_ap50"), ap75 = column("val_ap75"), rate = column("learning_rate"),
+              seconds = column("seconds"), speed = column("images_per_second"),
+              improved = column("improved");
     while (std::getline(in, line)) {
+        if (in.eof()) break;
         const auto cells = splitCsv(line);
         if (cells.size() != header.size()) continue;
-        ++run.epochsDone;
         auto value = [&](int at) -> std::optional<double> {
             if (at < 0 || cells[static_cast<std::size_t>(at)].empty()) return std::nullopt;
             try {
@@ -71,12 +75,32 @@ void readMetrics(const std::filesystem::path& folder, DetectionRunInfo& run) {
                 return std::nullopt;
             }
         };
-        run.trainingSeconds += value(seconds).value_or(0);
-        if (const auto m = value(map); m && (!run.bestMap || *m > *run.bestMap)) run.bestMap = m;
-        if (const auto a = value(ap50); a && (!run.bestAp50 || *a > *run.bestAp50)) {
-            run.bestAp50 = a;
+        const auto number = value(epoch);
+        if (!number || *number < 1) continue;
+        core::DetectionEpochReport report;
+        report.epoch = static_cast<std::int64_t>(*number) - 1;
+        report.loss = value(loss).value_or(0);
+        // Each of torchvision's losses has its column, named as in the report's map.
+        for (std::size_t at = 0; at < header.size(); ++at) {
+            if (header[at].rfind("loss_", 0) != 0) continue;
+            if (const auto part = value(static_cast<int>(at))) report.losses[header[at]] = *part;
         }
+        report.validation.map = value(map);
+        report.validation.ap50 = value(ap50);
+        report.validation.ap75 = value(ap75);
+        // An empty mAP cell: the run had no validation images.
+        report.hasValidation = report.validation.map.has_value();
+        report.learningRate = value(rate).value_or(0);
+        report.seconds = value(seconds).value_or(0);
+        report.imagesPerSecond = value(speed).value_or(0);
+        report.improved = value(improved).value_or(0) != 0;
+        run.trainingSeconds += report.seconds;
+        const auto& v = report.validation;
+        if (v.map && (!run.bestMap || *v.map > *run.bestMap)) run.bestMap = v.map;
+        if (v.ap50 && (!run.bestAp50 || *v.ap50 > *run.bestAp50)) run.bestAp50 = v.ap50;
+        run.epochs.push_back(std::move(report));
     }
+    run.epochsDone = static_cast<qint64>(run.epochs.size());
 }
 
 }  // namespace
@@ -96,6 +120,11 @@ std::optional<DetectionRunInfo> readDetectionRunInfo(const std::filesystem::path
                       ? QString::fromStdString(backbone.value("description", run.settings.weights))
                       : QString("none (random initialisation)");
     run.created = config.value("created", std::string());
+    const nlohmann::json trainIds = config.value("train_image_ids", nlohmann::json::array());
+    if (trainIds.is_array() && run.settings.batchSize > 0) {
+        const auto images = static_cast<qint64>(trainIds.size());
+        run.stepsPerEpoch = (images + run.settings.batchSize - 1) / run.settings.batchSize;
+    }
     readStatus(folder, run);
     readMetrics(folder, run);
     return run;

@@ -7,6 +7,7 @@
 #include <QString>
 #include <filesystem>
 #include <optional>
+#include <vector>
 
 #include "fovea/core/session/detection_training.h"
 #include "fovea/core/session/run_catalogue.h"
@@ -20,7 +21,12 @@ struct DetectionRunInfo {
     core::RunStatus status = core::RunStatus::Interrupted;
     QString message;  // the failure's or the summary's
     qint64 epochsDone = 0;
+    // Optimizer steps per epoch (its training images over its batch size, as core batches
+    // them): where each epoch ends on the charts' step axis. 0 when config.json does not say.
+    qint64 stepsPerEpoch = 0;
     double trainingSeconds = 0;
+    // metrics.csv's rows: each loss, the validation mAP, AP50 and AP75 (no per-class figures).
+    std::vector<core::DetectionEpochReport> epochs;
     std::optional<double> bestMap;  // best validation mAP@[.5:.95] over the epochs
     std::optional<double> bestAp50;
 };

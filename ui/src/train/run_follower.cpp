@@ -5,6 +5,7 @@
 #include <QFileInfo>
 #include <QTimer>
 
+#include "fovea/core/session/detection_training.h"
 #include "fovea/core/training/run_folder_layout.h"
 
 namespace fovea::ui {
@@ -24,7 +25,46 @@ QString filesState(const QString& folder) {
     return state;
 }
 
+// Core's catalogue reads classification runs only: a detection run's listing is made from what
+// the Runs page reads of it.
+core::RunListing detectionListing(const std::filesystem::path& folder,
+                                  const DetectionRunInfo& run) {
+    core::RunListing listing;
+    listing.folder = folder;
+    listing.name = folder.filename().string();
+    listing.status = run.status;
+    listing.message = run.message.toStdString();
+    listing.created = run.created;
+    listing.epochsDone = run.epochsDone;
+    listing.epochsPlanned = run.settings.epochs;
+    listing.trainingSeconds = run.trainingSeconds;
+    std::error_code error;
+    listing.hasModel =
+        std::filesystem::is_regular_file(folder / core::run_layout::kModelFile, error);
+    listing.hasCheckpoint = std::filesystem::is_regular_file(
+        folder / core::run_layout::kCheckpointFolder / "last.pt", error);
+    return listing;
+}
+
 }  // namespace
+
+core::Result<FollowedRun> readFollowedRun(const QString& folder) {
+    const std::filesystem::path path = folder.toStdString();
+    FollowedRun run;
+    if (core::isDetectionRun(path)) {
+        run.detection = readDetectionRunInfo(path);
+        if (run.detection) {
+            run.listing = detectionListing(path, *run.detection);
+            return run;
+        }
+    }
+    auto listing = core::readRunListing(path);
+    if (!listing) return listing.error();
+    run.listing = std::move(listing).value();
+    run.epochs = core::readRunMetrics(run.listing.folder);
+    run.curves = core::readTensorBoardScalars(run.listing.folder);
+    return run;
+}
 
 RunFollower::RunFollower(QObject* parent, int intervalMs)
     : QObject(parent), m_timer(new QTimer(this)) {
@@ -56,12 +96,9 @@ void RunFollower::poll() {
     const QString state = filesState(m_folder);
     if (state == m_lastState) return;
     m_lastState = state;
-    auto listing = core::readRunListing(m_folder.toStdString());
-    if (!listing) return;  // not (yet) a run folder: read again on the next tick
-    FollowedRun run;
-    run.listing = std::move(listing).value();
-    run.epochs = core::readRunMetrics(run.listing.folder);
-    run.curves = core::readTensorBoardScalars(run.listing.folder);
+    auto read = readFollowedRun(m_folder);
+    if (!read) return;  // not (yet) a run folder: read again on the next tick
+    const FollowedRun run = std::move(read).value();
     Q_EMIT updated(run);
     if (run.listing.status != core::RunStatus::Running) {
         m_timer->stop();

@@ -3,22 +3,32 @@
 #include <QObject>
 #include <QString>
 #include <QStringList>
+#include <optional>
 #include <vector>
 
 #include "fovea/core/session/run_catalogue.h"
 #include "fovea/core/training/tensorboard_reader.h"
 #include "fovea/core/training/training_reports.h"
+#include "runs/detection_run_info.h"
 
 class QTimer;
 
 namespace fovea::ui {
 
-// What a followed run's folder holds at one reading.
+// What a followed (or resumed) run's folder holds at one reading.
 struct FollowedRun {
+    // A detection run's is filled from `detection` (status, name, epochs done and planned,
+    // times); its config stays empty, core's RunConfig being classification's.
     core::RunListing listing;
     std::vector<core::EpochReport> epochs;  // metrics.csv's rows
     core::ScalarCurves curves;              // the TensorBoard events' (batch loss, rate)
+    // A detection run (issue 24): its settings and metrics.csv's losses, mAP and AP50.
+    std::optional<DetectionRunInfo> detection;
 };
+
+// The run in `folder` as it stands, classification or detection; an error when it is not a
+// run (yet: no config.json).
+core::Result<FollowedRun> readFollowedRun(const QString& folder);
 
 // Follows a run folder written by another process or machine (fovea-cli, a distributed run's
 // rank 0, over a shared filesystem): reads it at once and then every second, and says what

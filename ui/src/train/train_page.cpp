@@ -590,9 +590,8 @@ bool TrainPage::followRun(const QString& runFolder, QString* error) {
     m_progressLabel->setText("Following " + QFileInfo(runFolder).fileName() + "…");
     appendLog("Following " + runFolder + ", trained by another process or machine");
     // The form shows the followed run's settings (its config.json), as it does a resumed one's.
-    if (const auto listing = core::readRunListing(runFolder.toStdString());
-        listing && listing.value().config) {
-        setSettings(listing.value().config->settings);
+    if (const auto run = readFollowedRun(runFolder); run) {
+        showRecordedSettings(run.value());
     }
     m_follower->follow(runFolder);
     return true;
@@ -600,22 +599,41 @@ bool TrainPage::followRun(const QString& runFolder, QString* error) {
 
 bool TrainPage::isFollowing() const { return m_follower->isFollowing(); }
 
-void TrainPage::showRunHistory(const core::RunListing& run, const core::ScalarCurves& curves,
-                               const std::vector<core::EpochReport>& epochs) {
+void TrainPage::showRunHistory(const FollowedRun& run) {
     m_charts->clear();
-    // Where its epochs end on the step axis, as the writer counts steps (a distributed run's
-    // ranks each count their shard's batches).
-    if (run.config) m_charts->setStepsPerEpoch(run.config->epochSteps());
-    m_charts->addBatchHistory(curves);
-    for (const core::EpochReport& epoch : epochs) m_charts->addEpoch(epoch, m_runEpochs);
+    if (run.detection) {
+        m_charts->setStepsPerEpoch(run.detection->stepsPerEpoch);
+        for (const auto& epoch : run.detection->epochs) {
+            m_charts->addDetectionEpoch(epoch, m_runEpochs);
+        }
+    } else {
+        // Where its epochs end on the step axis, as the writer counts steps (a distributed
+        // run's ranks each count their shard's batches).
+        if (run.listing.config) m_charts->setStepsPerEpoch(run.listing.config->epochSteps());
+        m_charts->addBatchHistory(run.curves);
+        for (const core::EpochReport& epoch : run.epochs) m_charts->addEpoch(epoch, m_runEpochs);
+    }
     m_progress->setValue(
-        static_cast<int>(1000 * run.epochsDone / std::max<qint64>(1, m_runEpochs)));
+        static_cast<int>(1000 * run.listing.epochsDone / std::max<qint64>(1, m_runEpochs)));
+}
+
+void TrainPage::showRecordedSettings(const FollowedRun& run) {
+    if (!run.detection) {
+        if (run.listing.config) setSettings(run.listing.config->settings);
+        return;
+    }
+    // Shown, not saved: the detector, weights and freezing in them are the Model page's, and
+    // the project's own settings stay those of its next run.
+    const bool loading = m_loading;
+    m_loading = true;
+    m_detectionForm->setSettings(run.detection->settings);
+    m_loading = loading;
 }
 
 void TrainPage::onFollowedUpdate(const FollowedRun& run) {
     const core::RunListing& listing = run.listing;
     m_runEpochs = std::max<qint64>(1, listing.epochsPlanned);
-    showRunHistory(listing, run.curves, run.epochs);
+    showRunHistory(run);
     const QString name = QString::fromStdString(listing.name);
     m_progressLabel->setText(listing.status == core::RunStatus::Running
                                  ? QString("Following %1: %2 of %3 epochs done (trained elsewhere)")
@@ -707,19 +725,37 @@ bool TrainPage::startTraining(QString* error) {
 bool TrainPage::resumeRun(const QString& runFolder, QString* error) {
     if (!canStart(error)) return false;
     if (core::isDetectionRun(runFolder.toStdString())) {
+        // Read before core continues it: a resumed run rewrites metrics.csv as it starts.
+        auto recorded = readFollowedRun(runFolder);
+        if (!recorded || !recorded.value().detection) {
+            if (error) {
+                *error = recorded ? runFolder + " cannot be read as a detection run."
+                                  : QString::fromStdString(recorded.error().message);
+            }
+            return false;
+        }
+        const FollowedRun& run = recorded.value();
         // Core continues it with the settings it recorded.
         if (!m_detectionWorker->start({}, runFolder, true)) {
             if (error) *error = "A run is already going.";
             return false;
         }
+        m_follower->stop();
         m_runFolder = runFolder;
-        const nlohmann::json config =
-            core::loadJsonFile(std::filesystem::path(runFolder.toStdString()) / "config.json");
-        m_runEpochs = std::max<qint64>(
-            1, config.value("settings", nlohmann::json::object()).value("epochs", qint64{1}));
-        m_charts->clear();
+        m_runEpochs = std::max<qint64>(1, run.listing.epochsPlanned);
+        m_runArchitecture = QString::fromStdString(run.detection->settings.architecture);
         m_log->clear();
-        appendLog("Resuming " + runFolder + " from its checkpoint, with its own settings");
+        m_lastPosition.clear();
+        showRecordedSettings(run);
+        showRunHistory(run);
+        m_progressLabel->setText(QString("Resuming %1 from epoch %2/%3…")
+                                     .arg(QString::fromStdString(run.listing.name))
+                                     .arg(run.listing.epochsDone + 1)
+                                     .arg(m_runEpochs));
+        appendLog(
+            QString("Resuming %1 (%2) from its checkpoint after %3, with its own settings")
+                .arg(runFolder, m_runArchitecture)
+                .arg(QString::fromStdString(core::countText(run.listing.epochsDone, "epoch"))));
         updateButtons();
         Q_EMIT trainingStarted(runFolder);
         return true;
@@ -745,7 +781,11 @@ bool TrainPage::resumeRun(const QString& runFolder, QString* error) {
     r.watchFiles = m_watchSet->files();
     if (!launch(r, error)) return false;
     setSettings(r.settings);  // the form shows what the resumed run trains with
-    showRunHistory(run, core::readTensorBoardScalars(run.folder), core::readRunMetrics(run.folder));
+    FollowedRun history;
+    history.listing = run;
+    history.curves = core::readTensorBoardScalars(run.folder);
+    history.epochs = core::readRunMetrics(run.folder);
+    showRunHistory(history);
     m_progressLabel->setText(QString("Resuming %1 from epoch %2/%3…")
                                  .arg(QString::fromStdString(run.name))
                                  .arg(run.epochsDone + 1)

@@ -124,9 +124,12 @@ class TrainPage : public QWidget {
     // Cluster…: shows the torchrun command for these settings (Copy Command writes their file).
     void openClusterCommand();
     void onFollowedUpdate(const FollowedRun& run);
-    // A recorded run's batches and epochs on the charts and its progress (resumed or followed).
-    void showRunHistory(const core::RunListing& run, const core::ScalarCurves& curves,
-                        const std::vector<core::EpochReport>& epochs);
+    // A recorded run's batches and epochs on the charts and its progress (resumed or followed):
+    // a classification run's batches and epochs, a detection run's epochs (each loss, mAP and
+    // AP50; its batches are not recorded).
+    void showRunHistory(const FollowedRun& run);
+    // A followed or resumed run's settings in the form (a detection run's without saving them).
+    void showRecordedSettings(const FollowedRun& run);
     void loadSettings();
     void onStarted(const QString& runFolder, const QStringList& classes, qint64 trainImages,
                    qint64 validationImages);
