@@ -10,6 +10,7 @@
 #include <QImage>
 #include <QLabel>
 #include <QPainter>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -27,6 +28,7 @@
 #include "model/model_page.h"
 #include "project/project_session.h"
 #include "qcustomplot_wrapper.h"
+#include "runs/detection_run_info.h"
 #include "runs/runs_page.h"
 #include "train/detection_settings_form.h"
 #include "train/detection_training_worker.h"
@@ -149,6 +151,31 @@ class DetectionWorkbenchTest : public QObject {
         QCOMPARE(saved.weights, std::string("none"));
         QCOMPARE(saved.trainableBackboneLayers, std::int64_t(3));
         QCOMPARE(saved.frozenParts, std::vector<std::string>{core::kDetectorFpn});
+
+        // The page speaks of detectors, not of a classifier's network.
+        QStringList texts;
+        for (QLabel* label : window.modelPage()->findChildren<QLabel*>()) {
+            if (label->isVisibleTo(window.modelPage())) texts << label->text();
+        }
+        QVERIFY2(texts.join("\n").contains("Choose the detector"), qPrintable(texts.join("\n")));
+        QVERIFY(!texts.join("\n").contains("Choose the network"));
+
+        // Another class gives the box predictor another row of weights: its count follows.
+        const qint64 oneClass = panel->totalParameters();
+        const auto added = window.session()->store().addClass("second");
+        QVERIFY(added);
+        Q_EMIT window.session()->classesChanged();
+        // (0 while the layout for two classes is being built.)
+        QVERIFY(waitFor(
+            [&] { return panel->isLayoutReady() && panel->totalParameters() != oneClass; }, 60000));
+        // FastRCNNPredictor: a score and four box coordinates per class from the box head's
+        // 1024 features (weights and bias).
+        QCOMPARE(panel->totalParameters() - oneClass, qint64(5 * (1024 + 1)));
+        // Removed again, the counts are the one class's (the next test trains on it).
+        QVERIFY(window.session()->store().deleteClass(added.value()));
+        Q_EMIT window.session()->classesChanged();
+        QVERIFY(waitFor(
+            [&] { return panel->isLayoutReady() && panel->totalParameters() == oneClass; }, 60000));
     }
 
     // Start on the Train page trains the Model page's choice; the charts get each loss and the
@@ -200,8 +227,17 @@ class DetectionWorkbenchTest : public QObject {
         QCOMPARE(cell(table, 0, RunsPage::ArchitectureColumn),
                  QString("fasterrcnn_mobilenet_v3_large_320_fpn"));
         QCOMPARE(cell(table, 0, RunsPage::EpochsColumn), QString("1/1"));
-        QVERIFY2(cell(table, 0, RunsPage::AccuracyColumn).startsWith("mAP "),
-                 qPrintable(cell(table, 0, RunsPage::AccuracyColumn)));
+        // The project's runs are detection runs: the header names COCO's figures, and the
+        // validation loss they do not have is not shown.
+        QCOMPARE(table->horizontalHeaderItem(RunsPage::AccuracyColumn)->text(),
+                 QString("Best val. mAP · AP50"));
+        QVERIFY(table->isColumnHidden(RunsPage::LossColumn));
+        const QString figures = cell(table, 0, RunsPage::AccuracyColumn);
+        QVERIFY2(QRegularExpression("^\\d\\.\\d{3} · \\d\\.\\d{3}$").match(figures).hasMatch(),
+                 qPrintable(figures));
+        const auto info = readDetectionRunInfo(outcome.runFolder.toStdString());
+        QVERIFY(info && info->bestMap);
+        QVERIFY(figures.startsWith(QString::number(*info->bestMap, 'f', 3)));
     }
 };
 

@@ -153,7 +153,13 @@ DetectionModelPanel::DetectionModelPanel(QWidget* parent) : QWidget(parent) {
 }
 
 void DetectionModelPanel::setSession(ProjectSession* session) {
+    if (m_session) disconnect(m_session, nullptr, this, nullptr);
     m_session = session;
+    // The box predictor has a row of weights per class: another class count, other counts.
+    if (session) {
+        connect(session, &ProjectSession::classesChanged, this,
+                &DetectionModelPanel::requestLayout);
+    }
     m_settings =
         session ? loadDetectionSettings(session->store()) : core::DetectionTrainingSettings{};
     showSettings();

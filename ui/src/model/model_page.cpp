@@ -53,6 +53,15 @@ QString millions(qint64 count) {
     return QLocale().toString(static_cast<double>(count) / 1e6, 'f', 1) + " M";
 }
 
+// The page's purpose line, for the project's task.
+constexpr const char* kClassificationPurpose =
+    "Choose the network, where its weights start from, and which of its blocks keep their "
+    "pretrained values while the rest learns your classes. Changes are saved at once.";
+constexpr const char* kDetectionPurpose =
+    "Choose the detector, where its backbone's weights start from, and which of its parts keep "
+    "their values while the rest learns to find your classes' objects. Changes are saved at "
+    "once.";
+
 int smallestInput(const QString& architecture) {
     return architecture.startsWith("inception") ? kSmallestInceptionInput : kSmallestInput;
 }
@@ -62,11 +71,13 @@ int smallestInput(const QString& architecture) {
 ModelPage::ModelPage(QWidget* parent) : QWidget(parent) {
     setObjectName("modelPage");
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(makePageHeader(
-        "Model",
-        "Choose the network, where its weights start from, and which of its blocks keep their "
-        "pretrained values while the rest learns your classes. Changes are saved at once.",
-        this, buildTrainingLockNote()));
+    QWidget* header =
+        makePageHeader("Model", kClassificationPurpose, this, buildTrainingLockNote());
+    // The purpose line says the project's task (setSession): found by the text it was made with.
+    for (QLabel* label : header->findChildren<QLabel*>()) {
+        if (label->text() == kClassificationPurpose) m_purpose = label;
+    }
+    layout->addWidget(header);
     m_noProjectLabel =
         new QLabel("Open or create a project (File menu) to choose its network.", this);
     m_noProjectLabel->setObjectName("noProjectLabel");
@@ -295,10 +306,12 @@ void ModelPage::setSession(ProjectSession* session) {
         m_body->show();
         m_detectionPanel->hide();
         m_detectionPanel->setSession(nullptr);
+        if (m_purpose) m_purpose->setText(kClassificationPurpose);
         m_noProjectLabel->show();
         return;
     }
     const bool detection = session->store().projectTask() == core::ProjectTask::Detection;
+    if (m_purpose) m_purpose->setText(detection ? kDetectionPurpose : kClassificationPurpose);
     m_body->setVisible(!detection);
     m_detectionPanel->setVisible(detection);
     m_noProjectLabel->hide();

@@ -112,6 +112,7 @@ class ModelPage : public QWidget {
     std::shared_ptr<core::Result<NetworkSummary>> m_buildResult;
 
     QWidget* m_body = nullptr;
+    QLabel* m_purpose = nullptr;  // the header's line saying what the page is for
     QLabel* m_noProjectLabel = nullptr;
     QTableWidget* m_architectureTable = nullptr;
     WeightsPanel* m_weightsPanel = nullptr;

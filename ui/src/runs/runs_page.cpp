@@ -136,6 +136,9 @@ RunsPage::RunsPage(QWidget* parent)
     QHeaderView* header = m_table->horizontalHeader();
     header->setSectionResizeMode(QHeaderView::ResizeToContents);
     header->setSectionResizeMode(WeightsColumn, QHeaderView::Stretch);
+    // Run names are long (time and architecture): sized to them up to a limit in fillTable, so
+    // the figures at the right stay on screen at 1366 x 768; the user can widen it.
+    header->setSectionResizeMode(NameColumn, QHeaderView::Interactive);
     header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
     connect(m_table, &QTableWidget::itemSelectionChanged, this, [this] {
         updateButtons();
@@ -238,10 +241,23 @@ QWidget* RunsPage::buildButtons() {
 void RunsPage::setSession(ProjectSession* session) {
     m_session = session;
     m_runsFolder = session ? session->runsFolder() : QString();
+    showTaskColumns();
     watchRunsFolder();
     m_shownSignature.reset();  // another project: shown afresh, even with no runs
     refresh();
     setEnabled(session != nullptr);
+}
+
+void RunsPage::showTaskColumns() {
+    // A project is one task, so its runs are all one kind: the headers name their figures.
+    const bool detection =
+        m_session && m_session->store().projectTask() == core::ProjectTask::Detection;
+    QTableWidgetItem* figures = m_table->horizontalHeaderItem(AccuracyColumn);
+    figures->setText(detection ? "Best val. mAP · AP50" : "Best val. accuracy");
+    figures->setToolTip(detection ? "The best validation mAP@[.5:.95] and AP50 of each run"
+                                  : "The best validation accuracy of each run");
+    // A detection run has no validation loss (torchvision's losses need training mode).
+    m_table->setColumnHidden(LossColumn, detection);
 }
 
 void RunsPage::watchRunsFolder() {
@@ -319,6 +335,9 @@ void RunsPage::fillTable() {
             cell(run.bestValidationLoss ? QString::number(*run.bestValidationLoss, 'f', 4)
                                         : QString("–")));
     }
+    m_table->resizeColumnToContents(NameColumn);
+    const int nameWidth = 30 * m_table->fontMetrics().averageCharWidth();  // cut in the middle
+    m_table->setColumnWidth(NameColumn, std::min(m_table->columnWidth(NameColumn), nameWidth));
     m_emptyNote->setVisible(m_runs.isEmpty());
     selectRuns(selected);
     updateButtons();
@@ -333,11 +352,11 @@ void RunsPage::fillDetectionRow(int row, const DetectionRunInfo& run) {
     auto figure = [](const std::optional<double>& value) {
         return value ? QString::number(*value, 'f', 3) : QString("–");
     };
-    // COCO's figures, not an accuracy: said in the cell and its tooltip.
-    m_table->setItem(
-        row, AccuracyColumn,
-        cell(QString("mAP %1 · AP50 %2").arg(figure(run.bestMap), figure(run.bestAp50)),
-             "Best validation mAP@[.5:.95] and AP50 of this detection run"));
+    // COCO's figures, not an accuracy: the header names them, the tooltip says them in full.
+    m_table->setItem(row, AccuracyColumn,
+                     cell(QString("%1 · %2").arg(figure(run.bestMap), figure(run.bestAp50)),
+                          QString("Best validation mAP@[.5:.95] %1 and AP50 %2")
+                              .arg(figure(run.bestMap), figure(run.bestAp50))));
     m_table->setItem(row, LossColumn, cell("–", "Detection runs have no validation loss"));
 }
 

@@ -85,6 +85,9 @@ class RunsPage : public QWidget {
   private:
     QWidget* buildButtons();
     void fillTable();
+    // The figure columns' headers for the project's task (and the loss column, which
+    // detection runs do not have).
+    void showTaskColumns();
     // A detection run's network, weights, epochs and best mAP / AP50 (issue 24).
     void fillDetectionRow(int row, const DetectionRunInfo& run);
     void updateButtons();
