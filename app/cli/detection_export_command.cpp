@@ -39,6 +39,10 @@ int runDetectionExport(const ExportOptions& o, const std::vector<core::ExportFor
          << parity.maxBoxDifference << " px, max score difference " << parity.maxScoreDifference
          << "\n  time per image: exported " << parity.exportedMillisecondsPerImage << " ms, in-app "
          << parity.inAppMillisecondsPerImage << " ms\n";
+    if (parity.boxes == 0) {
+        text << "  note: the model found no boxes above its score threshold on these images, so "
+                "the gate could compare only that both find none\n";
+    }
     for (const auto& skipped : parity.skippedImages) text << "  skipped " << skipped << "\n";
     printResult(json, result, text.str());
     return kExitSuccess;

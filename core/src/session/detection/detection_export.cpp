@@ -189,7 +189,14 @@ nlohmann::json toJson(const DetectionParityReport& report) {
 }
 
 Result<void> checkDetectionExportFormat(ExportFormat format) {
-    if (format == ExportFormat::TorchScript || format == ExportFormat::Safetensors) return {};
+    switch (format) {
+        case ExportFormat::TorchScript:
+        case ExportFormat::Safetensors:
+            return {};
+        case ExportFormat::Onnx:  // the detection ONNX writer and its OpenCV gate come next
+        case ExportFormat::Pth:
+            break;
+    }
     return Error{std::string("--format ") + exportFormatName(format) +
                      " is not supported for detection runs (yet): use torchscript or "
                      "safetensors",

@@ -10,6 +10,8 @@
 // fovea/core/export/detection_torchscript.h), checked by the TorchScript interpreter;
 // safetensors (the run's weights under torchvision's names with the labels and sizes as
 // metadata), checked by loading it into a fresh detector. ONNX and .pth are refused for now.
+// A new format is a case in checkDetectionExportFormat, in the writer's switch
+// (detection_export.cpp) and in the gate's (checkDetectionParity: how to run the file).
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
