@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,18 @@ TEST(DetectionExportCli, ExportsTheDemoRunThroughTheParityGate) {
     ASSERT_EQ(weights.exitCode, 0) << weights.output;
     EXPECT_TRUE(weights.json.at("files").at(0).at("parity").at("passed").get<bool>());
     EXPECT_TRUE(fs::exists(folder / "model.safetensors"));
+
+    // A run whose validation images are gone: the gate runs on seeded random images and says so.
+    auto config = nlohmann::json::parse(readWholeFile(run / "config.json"));
+    config["val_image_ids"] = nlohmann::json::array();
+    std::ofstream(run / "config.json") << config.dump(2);
+    const auto random = runCliJson({"export", "--run", run.string(), "--format", "torchscript",
+                                    "--out", (folder / "random.pt").string(), "--json"});
+    ASSERT_EQ(random.exitCode, 0) << random.output;
+    const auto& randomParity = random.json.at("files").at(0).at("parity");
+    EXPECT_EQ(randomParity.at("inputs"), "random images");
+    EXPECT_EQ(randomParity.at("compared"), 3);
+    EXPECT_TRUE(randomParity.at("passed").get<bool>());
 
     const auto onnx = runCliJson({"export", "--run", run.string(), "--format", "onnx", "--out",
                                   (folder / "model.onnx").string(), "--json"});
