@@ -17,6 +17,9 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "export/detection_exporter.h"
+#include "fovea/core/session/detection_export.h"
+#include "fovea/core/session/detection_training.h"
 #include "page_header.h"
 #include "runs/run_choice_dialog.h"
 #include "widgets/background_job.h"
@@ -48,10 +51,60 @@ QString formatName(const QString& name) {
 // not a choice.
 bool alwaysWritten(const QString& format) { return format == "safetensors"; }
 
-enum Column { kFormat, kFile, kRuntime, kImages, kAgreement, kDifference, kColumns };
+// The results table's columns; a detection run's figures (tableHeaders) follow kImages in
+// their own order.
+enum Column { kFormat, kFile, kRuntime, kImages, kAgreement };
 
-// The formats ticked last time (QSettings), so the next launch exports the same way.
+// The formats ticked last time (QSettings), so the next launch exports the same way; a
+// detection run's apart (its formats are others).
 constexpr const char* kFormatsSetting = "export/formats";
+constexpr const char* kDetectionFormatsSetting = "export/detectionFormats";
+
+// The results table's headers and their tooltips.
+struct TableHeader {
+    QString text;
+    QString tip;
+};
+
+// Two-line headers for the figures leave the path its room at the default window size.
+QList<TableHeader> tableHeaders(bool detection) {
+    QList<TableHeader> headers = {
+        {"Format", "The file's format, and why it is in the bundle"},
+        {"File",
+         "The file in the bundle folder (its full path in the tooltip; right-click to copy it "
+         "or open the folder)"},
+        {"Checked with", "The independent runtime that ran the exported file"}};
+    if (!detection) {
+        headers += {{"Images", "How many images the file and the in-app model were compared on"},
+                    {"Top-1\nagreement",
+                     "Share of images whose top class is the same as the in-app model's"},
+                    {"Max prob.\ndifference",
+                     "The largest difference in any class probability from the in-app model"}};
+        return headers;
+    }
+    headers +=
+        {{"Images\nagreeing",
+          "Images on which the file found the same boxes with the same labels as the in-app "
+          "model, of the images compared"},
+         {"Max box\ndifference",
+          QString("The largest difference of a box corner from the in-app model's, in pixels of "
+                  "the image (at most %1 passes)")
+              .arg(core::kDetectionParityMaxBoxDifference)},
+         {"Max score\ndifference", QString("The largest difference of a box's score (at most %1 "
+                                           "passes)")
+                                       .arg(core::kDetectionParityMaxScoreDifference)},
+         {"ms per image\nfile · in-app",
+          "Inference time per image, one image at a time on the CPU: the exported file, then "
+          "the in-app model"}};
+    return headers;
+}
+
+constexpr const char* kAlwaysWrittenTip =
+    "Always written: every bundle holds model.safetensors, its own copy of the weights, which "
+    "the Predict page (and fovea-cli predict) opens.";
+
+constexpr const char* kBundleFolderText = "Bundle folder:";
+constexpr const char* kDetectionFolderText = "Export folder:";
 
 constexpr const char* kNoSourceText = "No model yet: train one on the Train page, or choose a run.";
 
@@ -87,12 +140,14 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
         if (alwaysWritten(name)) {
             check->setChecked(true);
             check->setEnabled(false);
-            check->setToolTip(
-                "Always written: every bundle holds model.safetensors, its own copy of the "
-                "weights, which the Predict page (and fovea-cli predict) opens.");
+            check->setToolTip(kAlwaysWrittenTip);
         }
-        connect(check, &QCheckBox::toggled, this,
-                [this] { QSettings().setValue(kFormatsSetting, this->formats()); });
+        connect(check, &QCheckBox::toggled, this, [this] {
+            if (!m_showingFormats) {
+                QSettings().setValue(m_detection ? kDetectionFormatsSetting : kFormatsSetting,
+                                     this->formats());
+            }
+        });
         m_formatChecks << check;
         formats->addWidget(check);
     }
@@ -117,27 +172,12 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
 
     auto* form = new QFormLayout;
     form->addRow("Formats:", formats);
-    form->addRow("Bundle folder:", destinationRow);
+    m_destinationLabel = new QLabel(kBundleFolderText, this);
+    form->addRow(m_destinationLabel, destinationRow);
 
     m_results = new QTableWidget(this);
     m_results->setObjectName("parityTable");
-    m_results->setColumnCount(kColumns);
-    // Two-line headers for the figures leave the path its room at the default window size.
-    const QStringList headers = {
-        "Format", "File", "Checked with", "Images", "Top-1\nagreement", "Max prob.\ndifference"};
-    const QStringList headerTips = {
-        "The file's format, and why it is in the bundle",
-        "The file in the bundle folder (its full path in the tooltip; right-click to copy it "
-        "or open the folder)",
-        "The independent runtime that ran the exported file",
-        "How many images the file and the in-app model were compared on",
-        "Share of images whose top class is the same as the in-app model's",
-        "The largest difference in any class probability from the in-app model"};
-    for (int column = 0; column < kColumns; ++column) {
-        auto* header = new QTableWidgetItem(headers[column]);
-        header->setToolTip(headerTips[column]);
-        m_results->setHorizontalHeaderItem(column, header);
-    }
+    setTableHeaders();
     m_results->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_results->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_results->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -233,7 +273,47 @@ ExportPage::~ExportPage() {
 void ExportPage::setSource(const QString& source) {
     m_source = source;
     m_sourceLabel->setText("Model: " + source);
-    m_destination->setText(QDir(source).filePath("bundle"));
+    const bool detection = core::isDetectionRun(source.toStdString());
+    if (detection != m_detection) {
+        m_detection = detection;
+        m_outcome = {};
+        m_results->setRowCount(0);
+        setTableHeaders();
+        showFormatChoices();
+    }
+    // A detection run's files are not a bundle (no labels.json, model card or parity.json).
+    m_destination->setText(QDir(source).filePath(detection ? "export" : "bundle"));
+}
+
+void ExportPage::setTableHeaders() {
+    const QList<TableHeader> headers = tableHeaders(m_detection);
+    m_results->setColumnCount(static_cast<int>(headers.size()));
+    for (int column = 0; column < headers.size(); ++column) {
+        auto* header = new QTableWidgetItem(headers[column].text);
+        header->setToolTip(headers[column].tip);
+        m_results->setHorizontalHeaderItem(column, header);
+    }
+}
+
+void ExportPage::showFormatChoices() {
+    // Ticking them back is no choice of the user's: not remembered.
+    m_showingFormats = true;
+    const QStringList supported = detectionExportFormatNames();
+    const QStringList remembered =
+        m_detection
+            ? QSettings().value(kDetectionFormatsSetting, QStringList{"torchscript"}).toStringList()
+            : QSettings().value(kFormatsSetting, QStringList{"onnx"}).toStringList();
+    for (QCheckBox* check : m_formatChecks) {
+        const QString format = check->property("format").toString();
+        // Only what core can export a detection run to (ONNX once core supports it there).
+        check->setVisible(!m_detection || supported.contains(format));
+        const bool always = !m_detection && alwaysWritten(format);
+        check->setEnabled(!always);
+        check->setToolTip(always ? kAlwaysWrittenTip : QString());
+        check->setChecked(always || remembered.contains(format));
+    }
+    m_destinationLabel->setText(m_detection ? kDetectionFolderText : kBundleFolderText);
+    m_showingFormats = false;
 }
 
 void ExportPage::clearSource() {
@@ -252,7 +332,7 @@ void ExportPage::clearSource() {
 void ExportPage::setFormats(const QStringList& formats) {
     for (QCheckBox* check : m_formatChecks) {
         const QString format = check->property("format").toString();
-        check->setChecked(alwaysWritten(format) || formats.contains(format));
+        check->setChecked((!m_detection && alwaysWritten(format)) || formats.contains(format));
     }
 }
 
@@ -260,7 +340,11 @@ QStringList ExportPage::formats() const {
     QStringList chosen;
     for (QCheckBox* check : m_formatChecks) {
         const QString format = check->property("format").toString();
-        if (check->isChecked() && !alwaysWritten(format)) chosen << format;
+        if (m_detection) {
+            if (check->isChecked() && !check->isHidden()) chosen << format;
+        } else if (check->isChecked() && !alwaysWritten(format)) {
+            chosen << format;
+        }
     }
     return chosen;
 }
@@ -293,16 +377,19 @@ bool ExportPage::startExport(QString* error) {
     m_exportButton->setEnabled(false);
     m_progress->track(m_job, "Exporting");
     const QString source = m_source;
-    m_job->start([this, source, chosen, folder](BackgroundJob& job) -> BackgroundJob::Outcome {
-        auto outcome = exportModelBundle(source, chosen, folder,
-                                         [&job](qint64 done, qint64 total, const QString& next) {
-                                             job.reportProgress(done, total, next);
-                                             return !job.wasCancelled();
-                                         });
-        if (!outcome) return {false, QString::fromStdString(outcome.error().message)};
-        m_pending = outcome.value();
-        return {true, {}};
-    });
+    const bool detection = m_detection;
+    m_job->start(
+        [this, source, chosen, folder, detection](BackgroundJob& job) -> BackgroundJob::Outcome {
+            const auto progress = [&job](qint64 done, qint64 total, const QString& next) {
+                job.reportProgress(done, total, next);
+                return !job.wasCancelled();
+            };
+            auto outcome = detection ? exportDetectionFiles(source, chosen, folder, progress)
+                                     : exportModelBundle(source, chosen, folder, progress);
+            if (!outcome) return {false, QString::fromStdString(outcome.error().message)};
+            m_pending = outcome.value();
+            return {true, {}};
+        });
     return true;
 }
 
@@ -318,9 +405,14 @@ void ExportPage::onFinished(bool ok, const QString& message) {
     }
     if (!ok) {
         m_status->setToolTip({});
+        // A failed gate's message carries its figures (images agreeing, box and score
+        // differences): shown whole.
         m_status->setText("<font color='#c03020'>Export failed: " + message.toHtmlEscaped() +
-                          " Nothing was written; an earlier bundle in the folder is as it "
-                          "was.</font>");
+                          (m_detection ? QString(". No file was moved into the folder; what it "
+                                                 "held is as it was.")
+                                       : QString(" Nothing was written; an earlier bundle in the "
+                                                 "folder is as it was.")) +
+                          "</font>");
         Q_EMIT exported(false, message);
         return;
     }
@@ -328,11 +420,16 @@ void ExportPage::onFinished(bool ok, const QString& message) {
     showOutcome();
     // In full: the sentence wraps, and the path is what the user looks for in it.
     const QString folder = QDir::toNativeSeparators(m_outcome.folder);
-    QString text = QString(
-                       "Bundle written to %1: the model files above, labels.json, "
-                       "preprocessing.json, parity.json and README.md (the model card). "
-                       "Every file matched the in-app model.")
-                       .arg(folder);
+    QString text = m_detection
+                       ? QString(
+                             "Written to %1: the files above, each with its class names inside. "
+                             "Every file found the same boxes as the in-app model.")
+                             .arg(folder)
+                       : QString(
+                             "Bundle written to %1: the model files above, labels.json, "
+                             "preprocessing.json, parity.json and README.md (the model card). "
+                             "Every file matched the in-app model.")
+                             .arg(folder);
     m_status->setToolTip(QDir::toNativeSeparators(m_outcome.folder));
     if (!m_outcome.notes.isEmpty()) text += " Note: " + m_outcome.notes.join("; ");
     m_status->setText(text);
@@ -346,20 +443,42 @@ void ExportPage::showOutcome() {
         const QString path = QDir::toNativeSeparators(f.file);
         // What the file is and why it is here; the tooltip says it in full.
         const QString why = f.reason.isEmpty() ? QString() : " (" + f.reason + ")";
-        const QStringList cells = {formatName(f.format) + why,
-                                   QFileInfo(f.file).fileName(),
-                                   f.runtime,
-                                   QString("%1 %2").arg(f.compared).arg(f.inputs),
-                                   QString("%1%").arg(100.0 * f.agreement, 0, 'f', 1),
-                                   QString::number(f.maxProbabilityDifference, 'g', 3)};
+        const QStringList cells =
+            f.detection ? QStringList{formatName(f.format) + why,
+                                      QFileInfo(f.file).fileName(),
+                                      f.runtime,
+                                      QString("%1 of %2").arg(f.agreeing).arg(f.compared),
+                                      QString("%1 px").arg(f.maxBoxDifference, 0, 'g', 3),
+                                      QString::number(f.maxScoreDifference, 'g', 3),
+                                      QString("%1 · %2")
+                                          .arg(f.exportedMillisecondsPerImage, 0, 'f', 1)
+                                          .arg(f.inAppMillisecondsPerImage, 0, 'f', 1)}
+                        : QStringList{formatName(f.format) + why,
+                                      QFileInfo(f.file).fileName(),
+                                      f.runtime,
+                                      QString("%1 %2").arg(f.compared).arg(f.inputs),
+                                      QString("%1%").arg(100.0 * f.agreement, 0, 'f', 1),
+                                      QString::number(f.maxProbabilityDifference, 'g', 3)};
         for (int column = 0; column < cells.size(); ++column) {
             auto* item = new QTableWidgetItem(cells[column]);
             item->setToolTip(column == kFile ? path : cells[column]);
             if (column >= kImages) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-            if (column == kAgreement) item->setForeground(f.passed ? QColor(30, 130, 30) : Qt::red);
+            // The figure that decides: the agreement (the images agreeing, for detection).
+            if (column == (f.detection ? kImages : kAgreement)) {
+                item->setForeground(f.passed ? QColor(30, 130, 30) : Qt::red);
+            }
             m_results->setItem(row, column, item);
         }
         m_results->item(row, kFormat)->setToolTip(formatTitle(f.format) + "\n" + f.reasonInFull);
+        if (f.detection) {
+            m_results->item(row, kImages)
+                ->setToolTip(QString("%1 of the %2 %3 agree (the in-app model found %4 boxes on "
+                                     "them)")
+                                 .arg(f.agreeing)
+                                 .arg(f.compared)
+                                 .arg(f.inputs)
+                                 .arg(f.boxes));
+        }
         if (!f.requested) {
             // Not asked for: set apart from the ticked formats, its reason in the cell.
             QFont font = m_results->font();

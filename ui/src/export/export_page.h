@@ -54,12 +54,20 @@ class ExportPage : public QWidget {
 
   private:
     void onFinished(bool ok, const QString& message);
+    // The results table's columns for the source's kind (a detection run's figures differ).
+    void setTableHeaders();
+    // The formats the source can be exported to, ticked as last time for its kind.
+    void showFormatChoices();
     void showOutcome();
     // The full path of the file in the selected row; empty when none is selected.
     QString selectedFile() const;
     void updateActions();
 
     QString m_source;
+    // The source is a detection run (issue 24): exported through core::exportDetectionRun in
+    // the formats core supports for it, file by file rather than as a bundle.
+    bool m_detection = false;
+    bool m_showingFormats = false;  // ticking the kind's remembered formats: not remembered
     QString m_runsFolder;
     ExportOutcome m_outcome;
     ExportOutcome m_pending;  // written by the job
@@ -67,6 +75,8 @@ class ExportPage : public QWidget {
     ElidedLabel* m_sourceLabel = nullptr;
     QList<QCheckBox*> m_formatChecks;
     QLineEdit* m_destination = nullptr;
+    QLabel* m_destinationLabel =
+        nullptr;  // "Bundle folder:" or, for a detection run, "Export folder:"
     QPushButton* m_exportButton = nullptr;
     QTableWidget* m_results = nullptr;
     QAction* m_copyPath = nullptr;    // the selected file's path to the clipboard

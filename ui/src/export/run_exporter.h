@@ -19,6 +19,16 @@ struct ExportedFileInfo {
     double agreement = 0;  // share of images with the same top-1 class as the in-app model
     double maxProbabilityDifference = 0;
     bool passed = false;
+    // A detection run's figures instead of agreement and probability (issue 24): the images
+    // whose boxes, labels and scores agree, the in-app model's boxes on them, the largest box
+    // corner (pixels) and score differences, and each runtime's time per image.
+    bool detection = false;
+    qint64 agreeing = 0;
+    qint64 boxes = 0;
+    double maxBoxDifference = 0;
+    double maxScoreDifference = 0;
+    double exportedMillisecondsPerImage = 0;
+    double inAppMillisecondsPerImage = 0;
     // Whether the format was asked for, and why the file is in the bundle: "ticked", or for a
     // file every bundle holds, "always written"; reasonInFull says more.
     bool requested = false;
