@@ -79,6 +79,11 @@ int runExport(ExportOptions o) {
     auto formats = parseFormats(o.formats);
     if (!formats) return reportError(json, kExitUsage, formats.error().message);
     if (core::isDetectionRun(o.run)) return runDetectionExport(o, formats.value());
+    // A detection run's model.safetensors names its run: the detector is rebuilt from there.
+    if (fs::is_regular_file(o.run) && core::isDetectionRun(o.run.parent_path())) {
+        o.run = o.run.parent_path();
+        return runDetectionExport(o, formats.value());
+    }
     auto inputs = core::exportInputs(o.run);
     if (!inputs) return reportError(json, exitCodeFor(inputs.error().kind), inputs.error().message);
     const core::TrainedModel& model = inputs.value().loaded.model;

@@ -84,8 +84,10 @@ TEST(DetectionExportCli, ExportsTheDemoRunThroughTheParityGate) {
     EXPECT_EQ(checked.at("labels_dtype"), "torch.int64");
     EXPECT_EQ(checked.at("scores_shape").at(0), checked.at("boxes_shape").at(0));
 
-    const auto weights = runCliJson({"export", "--run", run.string(), "--format", "safetensors",
-                                     "--out", folder.path().string(), "--json"});
+    // The run's model.safetensors stands for its run.
+    const auto weights =
+        runCliJson({"export", "--run", (run / "model.safetensors").string(), "--format",
+                    "safetensors", "--out", folder.path().string(), "--json"});
     ASSERT_EQ(weights.exitCode, 0) << weights.output;
     EXPECT_TRUE(weights.json.at("files").at(0).at("parity").at("passed").get<bool>());
     EXPECT_TRUE(fs::exists(folder / "model.safetensors"));
