@@ -34,6 +34,7 @@
 #include "train/detection_training_worker.h"
 #include "train/train_page.h"
 #include "train/training_charts.h"
+#include "train/watch_set_view.h"
 #include "ui_test_window.h"
 
 using namespace fovea::ui;
@@ -189,6 +190,8 @@ class DetectionWorkbenchTest : public QObject {
         DetectionSettingsForm* form = page->detectionForm();
         QVERIFY(form->isVisibleTo(page));
         QVERIFY(page->charts()->isDetection());
+        // The watch set shows a classifier's guesses: not offered for a detector.
+        QVERIFY(!page->watchSet()->isVisibleTo(page));
         core::DetectionTrainingSettings settings = form->settings({});
         settings.epochs = 1;
         settings.batchSize = 2;

@@ -353,8 +353,11 @@ void RunsPage::fillDetectionRow(int row, const DetectionRunInfo& run) {
         return value ? QString::number(*value, 'f', 3) : QString("–");
     };
     // COCO's figures, not an accuracy: the header names them, the tooltip says them in full.
+    // No epoch validated yet: one dash, as a classification run's.
+    const bool none = !run.bestMap && !run.bestAp50;
     m_table->setItem(row, AccuracyColumn,
-                     cell(QString("%1 · %2").arg(figure(run.bestMap), figure(run.bestAp50)),
+                     cell(none ? QString("–")
+                               : QString("%1 · %2").arg(figure(run.bestMap), figure(run.bestAp50)),
                           QString("Best validation mAP@[.5:.95] %1 and AP50 %2")
                               .arg(figure(run.bestMap), figure(run.bestAp50))));
     m_table->setItem(row, LossColumn, cell("–", "Detection runs have no validation loss"));

@@ -52,6 +52,12 @@ namespace fovea::ui {
 
 namespace {
 
+// The page's purpose line, for the project's task.
+constexpr const char* kClassificationPurpose =
+    "Fine-tune the chosen network on the labeled images and watch it learn.";
+constexpr const char* kDetectionPurpose =
+    "Fine-tune the chosen detector on the images' boxes and watch each loss and the mAP.";
+
 const QString kEstimatingText = QStringLiteral("Estimating the run's time…");
 
 bool offlineWeightsMissing(const ModelSelection& model) {
@@ -113,8 +119,13 @@ TrainPage::TrainPage(QWidget* parent)
     body->addWidget(right, 1);
 
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(makePageHeader(
-        "Train", "Fine-tune the chosen network on the labeled images and watch it learn.", this));
+    QWidget* header = makePageHeader("Train", kClassificationPurpose, this);
+    // The purpose line says the project's task (showTaskForm): found by the text it was made
+    // with.
+    for (QLabel* label : header->findChildren<QLabel*>()) {
+        if (label->text() == kClassificationPurpose) m_purpose = label;
+    }
+    layout->addWidget(header);
     layout->addLayout(body, 1);
     auto* progressRow = new QHBoxLayout;
     progressRow->addWidget(m_progress, 1);
@@ -519,6 +530,10 @@ void TrainPage::loadSettings() {
 }
 
 void TrainPage::showTaskForm() {
+    if (m_purpose)
+        m_purpose->setText(m_detectionProject ? kDetectionPurpose : kClassificationPurpose);
+    // The watch set shows a classifier's guesses; a detector's boxes are the Predict page's.
+    m_watchSet->setVisible(!m_detectionProject);
     m_classificationForm->setVisible(!m_detectionProject);
     m_detectionForm->setVisible(m_detectionProject);
     // The range test, the estimate and the cluster command drive classification runs only.

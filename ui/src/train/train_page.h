@@ -175,6 +175,7 @@ class TrainPage : public QWidget {
     QPushButton* m_clusterCommand = nullptr;
     RunFollower* m_follower = nullptr;  // a run trained elsewhere, shown as it goes
     QLabel* m_estimateLabel = nullptr;
+    QLabel* m_purpose = nullptr;  // the header's line saying what the page is for
     QSpinBox* m_batchSize = nullptr;
     QLabel* m_gpuList = nullptr;
     QDoubleSpinBox* m_learningRate = nullptr;
