@@ -294,6 +294,10 @@ void BoxEditor::readSuggestionRuns() {
     // Nothing to choose in a project without a trained detector.
     m_suggestionRunBox->setVisible(!runs.isEmpty());
     m_suggestionThreshold->setVisible(!runs.isEmpty());
+    // Room for the suggestions' line under the box count from the start, so the picture keeps
+    // its size when they come and go.
+    m_listTitle->setMinimumHeight(runs.isEmpty() ? 0
+                                                 : 2 * m_listTitle->fontMetrics().lineSpacing());
     if (wanted != current) {
         m_suggester->setRun(wanted);
         m_takenSuggestions.clear();
@@ -527,6 +531,15 @@ void BoxEditor::updateDetails() {
     } else {
         m_listTitle->setText("Not annotated yet: draw boxes, or B if it shows no object");
     }
+    // The suggestions beside the boxes they would join; the details below keep their lines.
+    if (const auto suggested = m_canvas->suggestions().size(); suggested > 0) {
+        m_listTitle->setText(m_listTitle->text() +
+                             QString("<br><i>%1 suggested (dashed): Enter accepts, Esc "
+                                     "dismisses</i>")
+                                 .arg(suggested));
+    } else if (m_suggester->isBusy()) {
+        m_listTitle->setText(m_listTitle->text() + "<br><i>Suggestions on their way…</i>");
+    }
     const QString path = QString::fromStdString(m_image->path.string());
     QStringList lines;
     QString head = "<b>" + QFileInfo(path).fileName().toHtmlEscaped() + "</b>";
@@ -542,13 +555,6 @@ void BoxEditor::updateDetails() {
     if (m_image->error) {
         lines << "<font color='#d04030'>Unreadable: " +
                      QString::fromStdString(*m_image->error).toHtmlEscaped() + "</font>";
-    }
-    if (const auto suggested = m_canvas->suggestions().size(); suggested > 0) {
-        lines << QString("%1 suggested by %2 (dashed): Enter accepts, Esc dismisses")
-                     .arg(suggested == 1 ? QString("1 box") : QString("%1 boxes").arg(suggested))
-                     .arg(QFileInfo(m_suggester->run()).fileName().toHtmlEscaped());
-    } else if (m_suggester->isBusy()) {
-        lines << "Suggestions on their way…";
     }
     lines << QString("<small>%1</small>").arg(QString(kKeyHelp).toHtmlEscaped());
     m_details->setText(lines.join("<br>"));
