@@ -110,6 +110,10 @@ class DetectionFollowTest : public QObject {
                  first.validation.ap50.value_or(0));
         // The epoch sits where it ended on the step axis: 4 training images, 2 per batch.
         QCOMPARE((charts->lossPlot()->graph(kEpochSum)->data()->constEnd() - 1)->key, 2.0);
+        // Its learning rate there too (metrics.csv's, six digits).
+        QCOMPARE(charts->learningRatePlot()->graph(0)->dataCount(), 1);
+        QCOMPARE((charts->learningRatePlot()->graph(0)->data()->constEnd() - 1)->key, 2.0);
+        QVERIFY(qAbs(lastValue(charts->learningRatePlot()->graph(0)) - first.learningRate) <= 1e-9);
         QVERIFY(waitFor(
             [&] {
                 return page->findChild<QPlainTextEdit*>("trainingLog")

@@ -618,9 +618,7 @@ void TrainPage::showRunHistory(const FollowedRun& run) {
     m_charts->clear();
     if (run.detection) {
         m_charts->setStepsPerEpoch(run.detection->stepsPerEpoch);
-        for (const auto& epoch : run.detection->epochs) {
-            m_charts->addDetectionEpoch(epoch, m_runEpochs);
-        }
+        m_charts->addDetectionHistory(run.detection->epochs, m_runEpochs);
     } else {
         // Where its epochs end on the step axis, as the writer counts steps (a distributed
         // run's ranks each count their shard's batches).

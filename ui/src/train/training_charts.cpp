@@ -146,6 +146,16 @@ void TrainingCharts::addDetectionEpoch(const core::DetectionEpochReport& report,
     scheduleRedraw();
 }
 
+void TrainingCharts::addDetectionHistory(const std::vector<core::DetectionEpochReport>& reports,
+                                         qint64 epochs) {
+    for (const core::DetectionEpochReport& report : reports) {
+        addDetectionEpoch(report, epochs);
+        addLearningRate(
+            static_cast<double>((report.epoch + 1) * std::max<qint64>(1, m_stepsPerEpoch)),
+            report.learningRate);
+    }
+}
+
 void TrainingCharts::clear() {
     for (QCustomPlot* plot : {m_loss, m_accuracy, m_learningRate}) {
         for (int i = 0; i < plot->graphCount(); ++i) plot->graph(i)->data()->clear();

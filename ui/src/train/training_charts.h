@@ -35,6 +35,9 @@ class TrainingCharts : public QWidget {
     void setDetection(bool detection);
     bool isDetection() const { return m_detection; }
     void addDetectionEpoch(const core::DetectionEpochReport& report, qint64 epochs);
+    // A recorded detection run's epochs (followed or resumed), and its learning rate at each
+    // epoch's end: its batches are not recorded.
+    void addDetectionHistory(const std::vector<core::DetectionEpochReport>& reports, qint64 epochs);
 
     // Where epoch figures go on the step axis before the first batch tells (a resumed run's
     // earlier epochs).
