@@ -36,6 +36,13 @@ namespace {
 
 constexpr const char* kNoRunText = "No run evaluated yet: train one on the Train page.";
 constexpr const char* kCellTabText = "Images in cell";
+constexpr const char* kClassificationPurpose =
+    "Where the model is wrong. Confusion matrix: rows are the true classes, columns what the "
+    "model predicted; click a cell to see its images. Keys 1-9, or L and the start of a class "
+    "name, fix a wrong label.";
+constexpr const char* kDetectionPurpose =
+    "Where the detector is wrong: COCO's figures per class, and its mistakes by kind; click a "
+    "tile to see the whole image with every truth box and detection.";
 
 constexpr int kThumbnailSide = 96;
 // Wide enough for "T-shirt/top → Pullover"; longer captions are elided, in full in the tooltip.
@@ -140,12 +147,12 @@ EvaluatePage::EvaluatePage(QWidget* parent)
     top->addWidget(m_runLabel, 1);
     top->addWidget(m_chooseButton);
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(makePageHeader(
-        "Evaluate",
-        "Where the model is wrong. Confusion matrix: rows are the true classes, columns what "
-        "the model predicted; click a cell to see its images. Keys 1-9, or L and the start of "
-        "a class name, fix a wrong label.",
-        this));
+    QWidget* header = makePageHeader("Evaluate", kClassificationPurpose, this);
+    // The purpose line follows the kind of run shown (setRunKind).
+    for (auto* label : header->findChildren<QLabel*>()) {
+        if (label->text() == kClassificationPurpose) m_purpose = label;
+    }
+    layout->addWidget(header);
     layout->addLayout(top);
     m_classificationView = new QWidget(this);
     auto* classification = new QVBoxLayout(m_classificationView);
@@ -191,7 +198,14 @@ void EvaluatePage::closeRun() {
     m_runLabel->setText(kNoRunText);
     clearResults();
     m_detection->clear();
-    m_views->setCurrentWidget(m_classificationView);
+    showView(m_classificationView);
+}
+
+void EvaluatePage::showView(QWidget* view) {
+    m_views->setCurrentWidget(view);
+    if (m_purpose) {
+        m_purpose->setText(view == m_detection ? kDetectionPurpose : kClassificationPurpose);
+    }
 }
 
 void EvaluatePage::clearResults() {
@@ -212,11 +226,11 @@ bool EvaluatePage::evaluateRun(const QString& runFolder) {
         clearResults();
         m_runFolder = runFolder;
         m_runLabel->setText("Run: " + runFolder);
-        m_views->setCurrentWidget(m_detection);
+        showView(m_detection);
         return m_detection->evaluate(runFolder);
     }
     m_detection->clear();
-    m_views->setCurrentWidget(m_classificationView);
+    showView(m_classificationView);
     m_gradCamJob = false;
     // Nothing of the run shown before stays on screen as if it were this one's.
     clearResults();

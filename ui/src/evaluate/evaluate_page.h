@@ -93,6 +93,8 @@ class EvaluatePage : public QWidget {
     // Gives the current image of the shown list the project's class `className`.
     bool relabelCurrentImage(const QString& className);
     QList<core::ClassInfo> projectClasses() const;
+    // The classification views or the detection view, with the page's purpose line to match.
+    void showView(QWidget* view);
 
     ProjectSession* m_session = nullptr;
     std::shared_ptr<RunEvaluation> m_evaluation;
@@ -120,6 +122,7 @@ class EvaluatePage : public QWidget {
     QStackedWidget* m_views = nullptr;  // the classification views, or m_detection
     QWidget* m_classificationView = nullptr;
     DetectionEvaluationView* m_detection = nullptr;
+    QLabel* m_purpose = nullptr;  // the header's purpose line
 };
 
 }  // namespace fovea::ui
