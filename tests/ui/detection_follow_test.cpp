@@ -1,10 +1,12 @@
 // The Train page on detection runs it did not start (issue 24, point 4): a real detection run
 // written by core::runDetectionTraining on another thread, as fovea-cli would write it, followed
 // as its files grow (charts of each loss and the mAP, log, progress), and then, stopped, resumed
-// from the Runs page's Resume: its earlier epoch is on the charts before new ones arrive.
+// with the Runs page's Resume: its earlier epoch is on the charts before new ones arrive.
 
+#include <QLabel>
 #include <QPlainTextEdit>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -15,6 +17,7 @@
 #include "fovea/ui/main_window.h"
 #include "qcustomplot_wrapper.h"
 #include "runs/detection_run_info.h"
+#include "runs/runs_page.h"
 #include "train/detection_training_worker.h"
 #include "train/train_page.h"
 #include "train/training_charts.h"
@@ -136,7 +139,7 @@ class DetectionFollowTest : public QObject {
         QCOMPARE(charts->epochPoints(), 1);
     }
 
-    // Resume (as the Runs page's button calls it) draws the stopped run's epoch at once, then
+    // Resume on the Runs page draws the stopped run's epoch on the Train page at once, then
     // the new one as it arrives.
     void resumedRunShowsItsEarlierEpochs() {
         const auto before = readDetectionRunInfo(m_run.toStdString());
@@ -149,7 +152,16 @@ class DetectionFollowTest : public QObject {
         window.showPage("Train");
         TrainPage* page = window.trainPage();
         QSignalSpy finished(page->detectionWorker(), &DetectionTrainingWorker::finished);
-        QVERIFY2(page->resumeRun(m_run, &error), qPrintable(error));
+        // Resume on the Runs page, as a user continues it.
+        window.showPage("Runs");
+        RunsPage* runs = window.runsPage();
+        runs->refresh();
+        runs->selectRuns({m_run});
+        auto* resume = runs->findChild<QPushButton*>("resumeRunButton");
+        QVERIFY(resume->isEnabled());
+        QVERIFY(runs->findChild<QLabel*>("runDetails")->text().contains("from epoch 2 of 2"));
+        resume->click();
+        QVERIFY(page->isTraining());
         TrainingCharts* charts = page->charts();
         QCOMPARE(charts->epochPoints(), 1);
         QCOMPARE(lastValue(charts->lossPlot()->graph(kEpochSum)), before->epochs.front().loss);

@@ -418,7 +418,7 @@ void RunsPage::updateButtons() {
                                      "epoch. Resume it to finish it.")
                            : QString("Show this run's model on the Evaluate, Predict and Export "
                                      "pages"));
-    m_resume->setEnabled(!m_trainingActive && run && run->resumable());
+    m_resume->setEnabled(!m_trainingActive && run && canResume(*run));
     m_follow->setEnabled(running);
     m_startFrom->setEnabled(!m_trainingActive && run && run->config.has_value());
     const QString busy = "A run is training in this window: wait for it to end or stop it.";
@@ -428,6 +428,16 @@ void RunsPage::updateButtons() {
     m_rename->setEnabled(run && !running);
     m_delete->setEnabled(run && !running);
     m_showFolder->setEnabled(run.has_value());
+}
+
+bool RunsPage::canResume(const core::RunListing& run) const {
+    if (!m_detectionRuns.contains(text(run.folder.string()))) return run.resumable();
+    // resumable() asks for a classification config, which a detection run does not have; the
+    // rest is the same: ended early, with a checkpoint to continue from.
+    const bool ended = run.status == core::RunStatus::Stopped ||
+                       run.status == core::RunStatus::Interrupted ||
+                       run.status == core::RunStatus::Failed;
+    return run.hasCheckpoint && ended && run.epochsDone < run.epochsPlanned;
 }
 
 void RunsPage::showDetails() {
@@ -454,7 +464,7 @@ void RunsPage::showDetails() {
                        ? QString("<br><font color='#c03020'>%1</font>").arg(message)
                        : "<br>" + message;
     }
-    if (run->resumable()) {
+    if (canResume(*run)) {
         details += QString("<br>Resume continues it from epoch %1 of %2.")
                        .arg(run->epochsDone + 1)
                        .arg(run->epochsPlanned);

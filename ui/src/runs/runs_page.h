@@ -91,6 +91,8 @@ class RunsPage : public QWidget {
     // A detection run's network, weights, epochs and best mAP / AP50 (issue 24).
     void fillDetectionRow(int row, const DetectionRunInfo& run);
     void updateButtons();
+    // Whether Resume can continue `run` (a detection run's as a classification run's).
+    bool canResume(const core::RunListing& run) const;
     void showDetails();
     void watchRunsFolder();
     std::optional<core::RunListing> selectedRun() const;
