@@ -2,7 +2,8 @@
 // demo trains a tiny Faster R-CNN, export writes it as TorchScript with its post-processing
 // and as safetensors, each through the parity gate on the run's validation images; Python's
 // torch.jit.load runs the TorchScript file and finds the run's classes and boxes of the
-// contract's shape. ONNX is refused with a usage error, and a failed export leaves nothing.
+// contract's shape; ONNX is checked by OpenCV DNN; .pth is refused with a usage error, and a
+// failed export leaves nothing.
 
 #include <gtest/gtest.h>
 
@@ -92,6 +93,21 @@ TEST(DetectionExportCli, ExportsTheDemoRunThroughTheParityGate) {
     EXPECT_TRUE(weights.json.at("files").at(0).at("parity").at("passed").get<bool>());
     EXPECT_TRUE(fs::exists(folder / "model.safetensors"));
 
+    // ONNX: OpenCV DNN runs the file's two graphs with the contract's steps between them, on
+    // the same validation images, and every detection finds its match.
+    const auto onnx =
+        runCliJson({"export", "--run", run.string(), "--format", "onnx", "--out",
+                    (folder / "model.onnx").string(), "--parity-images", "4", "--json"});
+    ASSERT_EQ(onnx.exitCode, 0) << onnx.output;
+    const auto& onnxParity = onnx.json.at("files").at(0).at("parity");
+    EXPECT_NE(onnxParity.at("runtime").get<std::string>().find("OpenCV"), std::string::npos);
+    EXPECT_EQ(onnxParity.at("inputs"), "validation images");
+    EXPECT_EQ(onnxParity.at("agreeing"), onnxParity.at("compared"));
+    EXPECT_EQ(onnxParity.at("boxes"), parity.at("boxes"));
+    EXPECT_TRUE(onnxParity.at("passed").get<bool>());
+    EXPECT_TRUE(fs::exists(folder / "model.onnx"));
+    EXPECT_FALSE(fs::exists(folder / ".model.onnx.checking"));
+
     // A run whose validation images are gone: the gate runs on seeded random images and says so.
     auto config = nlohmann::json::parse(readWholeFile(run / "config.json"));
     config["val_image_ids"] = nlohmann::json::array();
@@ -104,12 +120,12 @@ TEST(DetectionExportCli, ExportsTheDemoRunThroughTheParityGate) {
     EXPECT_EQ(randomParity.at("compared"), 3);
     EXPECT_TRUE(randomParity.at("passed").get<bool>());
 
-    const auto onnx = runCliJson({"export", "--run", run.string(), "--format", "onnx", "--out",
-                                  (folder / "model.onnx").string(), "--json"});
-    EXPECT_EQ(onnx.exitCode, 2) << onnx.output;
-    EXPECT_NE(onnx.json.dump().find("not supported for detection runs"), std::string::npos)
-        << onnx.output;
-    EXPECT_FALSE(fs::exists(folder / "model.onnx"));
+    const auto pth = runCliJson({"export", "--run", run.string(), "--format", "pth", "--out",
+                                 (folder / "model.pth").string(), "--json"});
+    EXPECT_EQ(pth.exitCode, 2) << pth.output;
+    EXPECT_NE(pth.json.dump().find("not supported for detection runs"), std::string::npos)
+        << pth.output;
+    EXPECT_FALSE(fs::exists(folder / "model.pth"));
 
     // A destination folder that does not exist: the export fails and leaves nothing.
     const auto nowhere =

@@ -20,6 +20,7 @@ target_link_libraries(fovea_detection_session
     # where the offline default lives.
     PRIVATE fovea_models fovea_weights_import fovea_download
     # Exports: the detector as TorchScript with its post-processing; the export formats.
-    PRIVATE fovea_detection_torchscript fovea_session
+    # ONNX: the network's two graphs, checked by OpenCV DNN running them as the contract says.
+    PRIVATE fovea_detection_torchscript fovea_detection_onnx_gate fovea_session
     PRIVATE fovea_warnings)
 fovea_use_torch_pch(fovea_detection_session)

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "detection_common.h"
+#include "fovea/core/export/detection_onnx.h"
 #include "fovea/core/export/detection_torchscript.h"
 #include "fovea/core/session/detection_export_parity.h"
 #include "fovea/core/training/run_folder_layout.h"
@@ -134,6 +135,7 @@ Result<void> writeDetectionFormat(RunDetector& run, ExportFormat format,
                                     metadata);
         }
         case ExportFormat::Onnx:
+            return writeDetectionOnnx(*run.model, run.classNames, file);
         case ExportFormat::Pth:
             break;
     }
@@ -163,9 +165,8 @@ std::string gateFailure(const std::filesystem::path& destination,
     message << destination.string() << ": parity check failed (" << parity.runtime << " on "
             << parity.compared << " " << parity.inputs << "): " << parity.agreeing << " of "
             << parity.compared << " images agree, max box difference " << parity.maxBoxDifference
-            << " px, max score difference " << parity.maxScoreDifference
-            << " (needs the same boxes and labels, at most " << kDetectionParityMaxBoxDifference
-            << " px and " << kDetectionParityMaxScoreDifference << ")";
+            << " px, max score difference " << parity.maxScoreDifference << " (needs "
+            << parity.limits << ")";
     for (const auto& disagreement : parity.disagreements) message << "; " << disagreement;
     message << "; nothing was written";
     return message.str();
@@ -176,6 +177,7 @@ std::string gateFailure(const std::filesystem::path& destination,
 nlohmann::json toJson(const DetectionParityReport& report) {
     return {{"runtime", report.runtime},
             {"inputs", report.inputs},
+            {"limits", report.limits},
             {"compared", report.compared},
             {"agreeing", report.agreeing},
             {"boxes", report.boxes},
@@ -192,14 +194,15 @@ Result<void> checkDetectionExportFormat(ExportFormat format) {
     switch (format) {
         case ExportFormat::TorchScript:
         case ExportFormat::Safetensors:
+        case ExportFormat::Onnx:
             return {};
-        case ExportFormat::Onnx:  // the detection ONNX writer and its OpenCV gate come next
         case ExportFormat::Pth:
             break;
     }
     return Error{std::string("--format ") + exportFormatName(format) +
-                     " is not supported for detection runs (yet): use torchscript or "
-                     "safetensors",
+                     " is not supported for detection runs: use torchscript, onnx or "
+                     "safetensors (safetensors holds the same torchvision-named weights a .pth "
+                     "would)",
                  ErrorKind::Usage};
 }
 

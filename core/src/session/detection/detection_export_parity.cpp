@@ -9,6 +9,8 @@
 #include <functional>
 #include <sstream>
 
+#include "fovea/core/export/detection_onnx.h"
+#include "fovea/core/opencv_runtime.h"
 #include "fovea/core/weights/safetensors.h"
 
 namespace fovea::core {
@@ -58,6 +60,40 @@ Result<Detector> safetensorsDetector(const detection::FasterRcnnImpl& model,
     }
 }
 
+// The ONNX file holds the network's two graphs, not the steps between them (no OpenCV DNN layer
+// for RoIAlign, NMS or top-k): OpenCV DNN runs the graphs and the consumer's steps its contract
+// documents run between them. Float differences between OpenCV's kernels and LibTorch's move
+// boxes by hundredths of a pixel, so the detections are matched pairwise within the ONNX
+// gate's own tolerance (detection_onnx.h) rather than compared bit for bit.
+Result<DetectionParityReport> checkOnnxParity(detection::FasterRcnnImpl& model,
+                                              const std::filesystem::path& file,
+                                              const std::vector<torch::Tensor>& images) {
+    DetectionParityReport report;
+    report.runtime = "OpenCV " + openCvVersion() +
+                     " DNN for the two graphs, with the contract's steps between them";
+    const DetectionParityTolerance tolerance;
+    std::ostringstream limits;
+    limits << "every detection matched by one of the same label, corners within "
+           << tolerance.boxPixels << " px and scores within " << tolerance.score;
+    report.limits = limits.str();
+    auto checked = checkDetectionOnnxParity(model, file, images, tolerance);
+    if (!checked) {
+        report.compared = static_cast<std::int64_t>(images.size());
+        report.disagreements.push_back(checked.error().message);
+        return report;
+    }
+    const DetectionOnnxParityReport& onnx = checked.value();
+    report.compared = onnx.imagesCompared;
+    report.agreeing = onnx.imagesAgreeing;
+    report.boxes = onnx.detectionsCompared;
+    report.maxBoxDifference = onnx.maxBoxDifference;
+    report.maxScoreDifference = onnx.maxScoreDifference;
+    report.exportedMillisecondsPerImage = onnx.fileMillisecondsPerImage;
+    report.inAppMillisecondsPerImage = onnx.inAppMillisecondsPerImage;
+    report.passed = report.compared > 0 && report.agreeing == report.compared;
+    return report;
+}
+
 }  // namespace
 
 Result<DetectionParityReport> checkDetectionParity(detection::FasterRcnnImpl& model,
@@ -66,6 +102,11 @@ Result<DetectionParityReport> checkDetectionParity(detection::FasterRcnnImpl& mo
                                                    const std::vector<torch::Tensor>& images,
                                                    const std::vector<std::string>& names) {
     DetectionParityReport report;
+    std::ostringstream limits;
+    limits << "the same boxes and labels in the same order, corners within "
+           << kDetectionParityMaxBoxDifference << " px and scores within "
+           << kDetectionParityMaxScoreDifference;
+    report.limits = limits.str();
     Result<Detector> exported = Error{};
     switch (format) {
         case ExportFormat::TorchScript:
@@ -78,6 +119,7 @@ Result<DetectionParityReport> checkDetectionParity(detection::FasterRcnnImpl& mo
             exported = safetensorsDetector(model, file);
             break;
         case ExportFormat::Onnx:
+            return checkOnnxParity(model, file, images);
         case ExportFormat::Pth:
             return Error{std::string("no parity check for ") + exportFormatName(format) +
                              " detection exports",

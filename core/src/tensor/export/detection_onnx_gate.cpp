@@ -6,6 +6,7 @@
 #include <opencv2/dnn.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <sstream>
 
@@ -398,9 +399,15 @@ Result<DetectionOnnxParityReport> checkDetectionOnnxParity(
     std::vector<std::string> disagreements;
     try {
         EvalPose pose(model);
+        using Clock = std::chrono::steady_clock;
+        Clock::duration inAppTime{}, fileTime{};
         for (size_t index = 0; index < images.size(); ++index) {
+            auto start = Clock::now();
             const Detections expected = model.forward({images[index]}).detections.at(0);
+            inAppTime += Clock::now() - start;
+            start = Clock::now();
             const Detections found = detect(opened.value(), images[index]);
+            fileTime += Clock::now() - start;
             ++report.imagesCompared;
             if (matchDetections(expected, found, tolerance, report)) {
                 ++report.imagesAgreeing;
@@ -409,6 +416,14 @@ Result<DetectionOnnxParityReport> checkDetectionOnnxParity(
                                         std::to_string(expected.boxes.size(0)) + " in-app, " +
                                         std::to_string(found.boxes.size(0)) + " from the file");
             }
+        }
+        if (!images.empty()) {
+            const auto perImage = [&](Clock::duration total) {
+                return std::chrono::duration<double, std::milli>(total).count() /
+                       static_cast<double>(images.size());
+            };
+            report.inAppMillisecondsPerImage = perImage(inAppTime);
+            report.fileMillisecondsPerImage = perImage(fileTime);
         }
     } catch (const cv::Exception& error) {
         return Error{file.string() + ": OpenCV DNN could not run it: " + error.what()};

@@ -151,6 +151,10 @@ struct DetectionOnnxParityReport {
     int64_t detectionsMatched = 0;
     double maxBoxDifference = 0.0;    // pixels, over matched pairs
     double maxScoreDifference = 0.0;  // over matched pairs
+    // Time per image of the file's steps (OpenCV DNN and the consumer's steps between) and of
+    // the in-app model's forward pass, on the same images.
+    double fileMillisecondsPerImage = 0.0;
+    double inAppMillisecondsPerImage = 0.0;
     DetectionParityTolerance tolerance;
     std::string summary() const;  // the figures in one line
 };

@@ -9,7 +9,10 @@
 // Formats: TorchScript (the detector with its post-processing; contract in
 // fovea/core/export/detection_torchscript.h), checked by the TorchScript interpreter;
 // safetensors (the run's weights under torchvision's names with the labels and sizes as
-// metadata), checked by loading it into a fresh detector. ONNX and .pth are refused for now.
+// metadata), checked by loading it into a fresh detector; ONNX (the network's two graphs with
+// the steps between them documented; contract in fovea/core/export/detection_onnx.h), checked
+// by OpenCV DNN running the graphs and the documented steps, detections matched within that
+// gate's tolerance. .pth is refused.
 // A new format is a case in checkDetectionExportFormat, in the writer's switch
 // (detection_export.cpp) and in the gate's (checkDetectionParity: how to run the file).
 #include <nlohmann/json.hpp>
@@ -33,6 +36,7 @@ inline constexpr double kDetectionParityMaxScoreDifference = 1e-4;
 struct DetectionParityReport {
     std::string runtime;          // what ran the exported file, e.g. "TorchScript interpreter ..."
     std::string inputs;           // "validation images", or "random images" when none was usable
+    std::string limits;           // what agreeing means, e.g. "the same boxes and labels, ..."
     std::int64_t compared = 0;    // images
     std::int64_t agreeing = 0;    // images within the limits
     std::int64_t boxes = 0;       // boxes of the in-app model over the compared images
