@@ -3,8 +3,8 @@
 // A real detection project and a tiny real detection run, for the pages that show a trained
 // detector (Evaluate, Predict, the box editor's suggestions): the detection demo's images
 // (garments pasted onto photographs at known boxes), imported as a detection project, and
-// fasterrcnn_mobilenet_v2_fpn fine-tuned on them for six epochs at a small input size, as
-// fovea-cli train does. Tens of seconds on two cores.
+// fasterrcnn_mobilenet_v2_fpn trained on them for one epoch at a small input size, as
+// fovea-cli train does. Seconds on two cores.
 
 #include <QString>
 
@@ -48,12 +48,14 @@ inline QString makeDetectionRun(const QString& folder, DetectionFixture* made, i
     s.project = root / "project";
     s.minSize = 128;
     s.maxSize = 160;
-    // Six epochs at twice the default rate: after one to three, the detector's scores stayed
-    // under the box head's 0.05 on some runs (training is not bit-reproducible on threads), so
-    // it detected nothing to show.
-    s.epochs = 6;
-    s.learningRate = 0.02;
-    s.warmupEpochs = 1;
+    // One epoch at a rate too small to move the box head off its initial, near-uniform class
+    // scores (about one third each for two classes and the background), so that the detector
+    // reports boxes on every image, whatever the threads do to the order of the sums. Trained
+    // at the usual rate, its scores fell under the box head's 0.05 on some runs (training is
+    // not bit-reproducible on threads) and it detected nothing to show. The pages under test
+    // show whatever it detects; how well it detects is not theirs to judge.
+    s.epochs = 1;
+    s.learningRate = 1e-5;
     s.batchSize = 4;
     s.boxBatchSizePerImage = 64;
     s.rpnTestProposals = 100;
