@@ -8,12 +8,14 @@
 #include <QCheckBox>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QLabel>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "export/detection_exporter.h"
 #include "export/export_page.h"
 #include "fovea/core/session/detection_export.h"
 #include "ui_detection_scenes.h"
@@ -117,6 +119,40 @@ class DetectionExportTest : public QObject {
         QCOMPARE(times[1].toDouble(),
                  QString::number(file.inAppMillisecondsPerImage, 'f', 1).toDouble());
         QVERIFY(table->horizontalHeaderItem(4)->text().contains("box"));
+    }
+
+    // Every other format core exports detection runs to, in one export: a row each, each
+    // checked by its own runtime against its own limits.
+    void exportsTheOtherFormatsInOneGo() {
+        ExportPage page;
+        page.setSource(m_run);
+        QStringList others = detectionExportFormatNames();
+        others.removeAll("torchscript");
+        QVERIFY(others.contains("safetensors"));
+        page.setFormats(others);
+        QCOMPARE(page.formats(), others);
+        const QString folder = m_temp.path() + "/export-others";
+        page.setDestination(folder);
+        QSignalSpy exported(&page, &ExportPage::exported);
+        QString error;
+        QVERIFY2(page.startExport(&error), qPrintable(error));
+        QVERIFY(fovea::test::received(exported, 300000));
+        QVERIFY2(exported.first().at(0).toBool(), qPrintable(exported.first().at(1).toString()));
+        const ExportOutcome& outcome = page.lastOutcome();
+        QCOMPARE(outcome.files.size(), others.size());
+        QTableWidget* table = page.resultsTable();
+        QCOMPARE(table->rowCount(), others.size());
+        for (int row = 0; row < outcome.files.size(); ++row) {
+            const ExportedFileInfo& file = outcome.files[row];
+            QVERIFY2(file.passed, qPrintable(file.format));
+            QVERIFY(QFile::exists(file.file));
+            QCOMPARE(QFileInfo(file.file).dir().path(), folder);
+            QCOMPARE(cell(table, row, 3),
+                     QString("%1 of %2").arg(file.agreeing).arg(file.compared));
+            QVERIFY(!file.limits.isEmpty());
+            QCOMPARE(table->item(row, 4)->toolTip(), "Agreeing means " + file.limits);
+        }
+        QVERIFY(stagingFolders(m_temp.path()).isEmpty());
     }
 
     // A run without a model: the export fails saying so, and nothing is left in the folder.

@@ -69,6 +69,7 @@ core::Result<ExportOutcome> exportDetectionFiles(const QString& runFolder,
         info.maxScoreDifference = parity.maxScoreDifference;
         info.exportedMillisecondsPerImage = parity.exportedMillisecondsPerImage;
         info.inAppMillisecondsPerImage = parity.inAppMillisecondsPerImage;
+        info.limits = QString::fromStdString(parity.limits);
         for (const auto& skipped : parity.skippedImages) {
             outcome.notes << "skipped " + QString::fromStdString(skipped);
         }

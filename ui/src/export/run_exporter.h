@@ -29,6 +29,7 @@ struct ExportedFileInfo {
     double maxScoreDifference = 0;
     double exportedMillisecondsPerImage = 0;
     double inAppMillisecondsPerImage = 0;
+    QString limits;  // what agreeing means for this format's gate, e.g. "the same boxes ..."
     // Whether the format was asked for, and why the file is in the bundle: "ticked", or for a
     // file every bundle holds, "always written"; reasonInFull says more.
     bool requested = false;
