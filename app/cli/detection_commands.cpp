@@ -73,16 +73,6 @@ std::string figureText(const std::optional<double>& value) {
     return text;
 }
 
-nlohmann::json boxJson(const core::DetectedBox& box) {
-    return {{"class", box.className},
-            {"class_index", box.classIndex},
-            {"x", box.x},
-            {"y", box.y},
-            {"w", box.w},
-            {"h", box.h},
-            {"score", box.score}};
-}
-
 std::string metricsText(const core::detection::CocoMetrics& m,
                         const std::vector<std::string>& classNames) {
     std::ostringstream text;
@@ -327,7 +317,7 @@ int runDetectionEval(const EvalOptions& o) {
         }
         nlohmann::json detections = nlohmann::json::array();
         for (std::size_t d = 0; d < image.detections.boxes.size(); ++d) {
-            nlohmann::json box = boxJson(image.detections.boxes[d]);
+            nlohmann::json box = core::detectedBoxJson(image.detections.boxes[d]);
             box["outcome"] = verdicts[i][d];
             detections.push_back(box);
         }
@@ -392,7 +382,7 @@ int runDetectionPredict(const PredictOptions& o) {
         }
         ++succeeded;
         nlohmann::json boxes = nlohmann::json::array();
-        for (const auto& box : image.boxes) boxes.push_back(boxJson(box));
+        for (const auto& box : image.boxes) boxes.push_back(core::detectedBoxJson(box));
         predictions.push_back({{"path", image.file.string()},
                                {"width", image.width},
                                {"height", image.height},
@@ -419,25 +409,9 @@ int runDetectionPredict(const PredictOptions& o) {
                              {"predictions", predictions},
                              {"skipped", skipped}};
     if (!o.csv.empty()) {
-        std::ostringstream csv;
-        csv << "path,class,score,x,y,w,h,error\n";
-        auto quoted = [](const std::string& value) {
-            std::string out = "\"";
-            for (const char c : value) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-            return out + "\"";
-        };
-        for (const auto& image : detected) {
-            if (image.error) {
-                csv << quoted(image.file.string()) << ",,,,,,," << quoted(*image.error) << "\n";
-                continue;
-            }
-            for (const auto& box : image.boxes) {
-                csv << quoted(image.file.string()) << "," << quoted(box.className) << ","
-                    << box.score << "," << box.x << "," << box.y << "," << box.w << "," << box.h
-                    << ",\n";
-            }
-        }
-        if (auto written = core::files::writeFileAtomically(o.csv, csv.str()); !written) {
+        if (auto written =
+                core::files::writeFileAtomically(o.csv, core::detectionPredictionsCsv(detected));
+            !written) {
             return reportError(json, kExitFailure, written.error().message);
         }
         result["csv"] = fs::absolute(o.csv).string();
