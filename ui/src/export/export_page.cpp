@@ -30,7 +30,12 @@ namespace fovea::ui {
 
 namespace {
 
-QString formatTitle(const QString& name) {
+// A detection run's files differ from a classifier's: its ONNX is two graphs with the steps
+// between them documented in the file (RoIAlign and NMS are not in OpenCV's importer).
+QString formatTitle(const QString& name, bool detection) {
+    if (name == "onnx" && detection) {
+        return "ONNX (opset 13; two graphs for OpenCV DNN, the steps between them in the file)";
+    }
     if (name == "onnx") return "ONNX (opset 13; OpenCV DNN, ONNX Runtime)";
     if (name == "torchscript") return "TorchScript (.pt; torch.jit.load, LibTorch)";
     if (name == "safetensors") return "safetensors (Fovea, Hugging Face tools)";
@@ -130,7 +135,7 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_job(new BackgroundJ
     const QStringList remembered =
         QSettings().value(kFormatsSetting, QStringList{"onnx"}).toStringList();
     for (const QString& name : exportFormatNames()) {
-        auto* check = new QCheckBox(formatTitle(name), this);
+        auto* check = new QCheckBox(formatTitle(name, false), this);
         check->setObjectName(name + "Check");
         check->setProperty("format", name);
         check->setChecked(remembered.contains(name));
@@ -307,6 +312,7 @@ void ExportPage::showFormatChoices() {
         const bool always = !m_detection && alwaysWritten(format);
         check->setEnabled(!always);
         check->setToolTip(always ? kAlwaysWrittenTip : QString());
+        check->setText(formatTitle(format, m_detection));
         check->setChecked(always || remembered.contains(format));
     }
     m_destinationLabel->setText(m_detection ? kDetectionFolderText : kBundleFolderText);
@@ -466,7 +472,8 @@ void ExportPage::showOutcome() {
             }
             m_results->setItem(row, column, item);
         }
-        m_results->item(row, kFormat)->setToolTip(formatTitle(f.format) + "\n" + f.reasonInFull);
+        m_results->item(row, kFormat)
+            ->setToolTip(formatTitle(f.format, f.detection) + "\n" + f.reasonInFull);
         if (f.detection) {
             m_results->item(row, kImages)
                 ->setToolTip(QString("%1 of the %2 %3 agree (the in-app model found %4 boxes on "
