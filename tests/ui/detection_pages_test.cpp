@@ -4,7 +4,9 @@
 // tiles and images; the Predict page draws boxes and saves JSON, CSV and COCO results that
 // match DetectionModel::detect; the box editor shows the run's boxes as suggestions, Enter
 // accepts them as one undoable step.
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QHeaderView>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -32,6 +34,7 @@
 #include "predict/detection_predict_view.h"
 #include "predict/predict_page.h"
 #include "project/project_session.h"
+#include "runs/runs_page.h"
 #include "ui_detection_run.h"
 #include "ui_test_window.h"
 #include "widgets/background_job.h"
@@ -315,6 +318,10 @@ class DetectionPagesTest : public QObject {
 
         // Dragging a suggestion makes it a box where it was dropped.
         const QPoint from = *freeSuggestion(editor);
+        // Nothing selected, so that the press picks the suggestion under it to move rather than
+        // a handle of one selected before (the near-untrained detector's many suggestions
+        // overlap: a handle of another may lie at this centre).
+        canvas->selectSuggestion(-1);
         QTest::mousePress(canvas, Qt::LeftButton, Qt::NoModifier, from);
         // The press picked the smallest suggestion under the mouse.
         QVERIFY(canvas->selectedSuggestion() >= 0);
@@ -341,6 +348,38 @@ class DetectionPagesTest : public QObject {
         QVERIFY(canvas->suggestions().empty());
         QCOMPARE(undo->index(), steps + 1);
         QCOMPARE(window.session()->store().annotation(chosen->id).value().boxes.size(), before + 1);
+    }
+
+    // Renamed on the Runs page, the detection run stays open on Evaluate and Predict under its
+    // new folder (as classification runs do); renamed back afterwards for the other cases.
+    void renamedRunStaysOpenOnEvaluateAndPredict() {
+        MainWindow window;
+        window.show();
+        QString error;
+        QVERIFY2(window.openProject(m_fixture.project, &error), qPrintable(error));
+        auto* evaluate = window.evaluatePage();
+        auto* predict = window.predictPage();
+        QSignalSpy evaluated(evaluate, &fovea::ui::EvaluatePage::evaluated);
+        if (evaluate->runFolder() != m_fixture.run ||
+            !evaluate->detectionView()->job()->isRunning()) {
+            QVERIFY(evaluate->evaluateRun(m_fixture.run));
+        }
+        QVERIFY(fovea::test::received(evaluated, 120000));
+        QSignalSpy loaded(predict, &fovea::ui::PredictPage::modelLoaded);
+        if (predict->detectionView()->source() != m_fixture.run) {
+            QVERIFY(predict->setModelSource(m_fixture.run));
+        }
+        QVERIFY(predict->detectionView()->hasModel() || fovea::test::received(loaded, 60000));
+
+        const QString renamed = QFileInfo(m_fixture.run).dir().filePath("tiny renamed");
+        QVERIFY2(window.runsPage()->renameRun(m_fixture.run, "tiny renamed", &error),
+                 qPrintable(error));
+        QCOMPARE(evaluate->runFolder(), renamed);
+        QTRY_COMPARE_WITH_TIMEOUT(predict->detectionView()->source(), renamed, 60000);
+        QVERIFY(fovea::test::received(evaluated, 120000));
+
+        QVERIFY2(window.runsPage()->renameRun(renamed, "tiny", &error), qPrintable(error));
+        QCOMPARE(evaluate->runFolder(), m_fixture.run);
     }
 };
 

@@ -36,6 +36,7 @@
 #include "model/model_page.h"
 #include "model/network_choice.h"
 #include "predict/model_predictor.h"
+#include "predict/detection_predict_view.h"
 #include "predict/predict_page.h"
 #include "project/project_controller.h"
 #include "project/project_session.h"
@@ -294,12 +295,13 @@ void MainWindow::connectRunsPage() {
             return !folder.isEmpty() && QDir::cleanPath(folder) == QDir::cleanPath(from);
         };
         if (same(m_exportPage->source())) m_exportPage->setSource(to);
-        if (m_predictPage->predictor() && same(m_predictPage->predictor()->source())) {
-            m_predictPage->setModelSource(to);
-        }
-        if (m_evaluatePage->evaluation() && same(m_evaluatePage->evaluation()->runFolder())) {
-            m_evaluatePage->evaluateRun(to);
-        }
+        const bool predicting =
+            (m_predictPage->predictor() && same(m_predictPage->predictor()->source())) ||
+            (m_predictPage->detectionView()->hasModel() &&
+             same(m_predictPage->detectionView()->source()));
+        if (predicting) m_predictPage->setModelSource(to);
+        // runFolder() names a detection run's folder too (evaluation() is classification's).
+        if (same(m_evaluatePage->runFolder())) m_evaluatePage->evaluateRun(to);
     });
 }
 
