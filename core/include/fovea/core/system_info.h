@@ -14,8 +14,8 @@ struct SystemInfo {
     BlasInfo blas;
     std::string openCvVersion;
     int availableCores = 0;
-    // How OpenMP's idle threads wait: OMP_WAIT_POLICY as the process started ("PASSIVE" unless
-    // the user set it; see core/src/process), "spin count N" for GOMP_SPINCOUNT alone.
+    // How OpenMP's idle threads wait: OMP_WAIT_POLICY when set, else "spin count N" from
+    // GOMP_SPINCOUNT (10000 unless the user set it; see core/src/process).
     std::string openMpWaitPolicy;
 };
 
