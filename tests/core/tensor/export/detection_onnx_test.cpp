@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "detection_weights_fixture.h"
 #include "fovea/core/export/detection_onnx.h"
 #include "fovea/core/session/detection_demo.h"
 #include "temp_folder.h"
@@ -41,12 +42,8 @@ std::vector<torch::Tensor> demoImages(const fs::path& folder, int count) {
     return images;
 }
 
-// A small detector (shorter side 128 px) with random weights drawn from `seed`. The backbone's
-// convolutions are drawn with He's fan-in rule: torchvision's fan-out rule (meant for training
-// behind batch norm) shrinks the depthwise layers' outputs, and with frozen batch norm's unit
-// statistics the pyramid's maps end near 1e-7 and every score ties, which tests nothing.
-// ResNet-50's residual branches are scaled down (its last batch norm's weight 0.25, as
-// zero_init_residual does with 0), or the sixteen blocks grow the maps into the thousands.
+// A small detector (shorter side 128 px) with random weights drawn from `seed` that make
+// distinct scores (detection_weights_fixture.h).
 detection::FasterRcnn smallDetector(FasterRcnnArchitecture architecture, uint64_t seed) {
     torch::manual_seed(seed);
     auto options = detection::fasterRcnnDefaults(architecture);
@@ -54,20 +51,7 @@ detection::FasterRcnn smallDetector(FasterRcnnArchitecture architecture, uint64_
     options.minSize = {128};
     options.maxSize = 192;
     detection::FasterRcnn model(architecture, options);
-    torch::NoGradGuard noGrad;
-    for (auto& item : model->backbone()->body().named_parameters()) {
-        if (item.value().dim() == 4) {
-            torch::nn::init::kaiming_normal_(item.value(), 0.0, torch::kFanIn, torch::kReLU);
-        }
-    }
-    for (auto& item : model->backbone()->body().named_buffers()) {
-        const std::string& key = item.key();
-        const std::string suffix = "bn3.weight";
-        if (key.size() > suffix.size() &&
-            key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0) {
-            item.value().fill_(0.25);
-        }
-    }
+    test::spreadDetectorWeights(*model);
     model->eval();
     return model;
 }
