@@ -7,19 +7,13 @@
 
 #include <QDir>
 #include <QFile>
-#include <QImage>
 #include <QLabel>
-#include <QPainter>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
-#include <fstream>
 
-#include <nlohmann/json.hpp>
-
-#include "fovea/core/project/detection_import.h"
 #include "fovea/core/project/project_store.h"
 #include "fovea/core/session/detection_freezing.h"
 #include "fovea/ui/main_window.h"
@@ -35,6 +29,7 @@
 #include "train/train_page.h"
 #include "train/training_charts.h"
 #include "train/watch_set_view.h"
+#include "ui_detection_scenes.h"
 #include "ui_test_window.h"
 
 using namespace fovea::ui;
@@ -45,16 +40,6 @@ class DetectionWorkbenchTest : public QObject {
 
     QTemporaryDir m_temp;
     QString m_project;
-
-    // Grey noise with a red block at a known place (recorded in the COCO file).
-    static QImage sceneImage(int index, QRect* block) {
-        QImage image(160, 120, QImage::Format_RGB32);
-        image.fill(QColor(60 + 10 * index, 60, 70));
-        *block = QRect(10 + 12 * index, 15 + 6 * index, 50, 40);
-        QPainter painter(&image);
-        painter.fillRect(*block, QColor(220, 30, 30));
-        return image;
-    }
 
     static QString cell(QTableWidget* table, int row, int column) {
         return table->item(row, column) ? table->item(row, column)->text() : QString();
@@ -71,35 +56,16 @@ class DetectionWorkbenchTest : public QObject {
     void initTestCase() {
         fovea::test::useTestSettings("FoveaDetectionWorkbenchTest");
         QVERIFY(m_temp.isValid());
-        const QString images = m_temp.path() + "/images";
-        QVERIFY(QDir().mkpath(images));
-        nlohmann::json coco = {{"images", nlohmann::json::array()},
-                               {"annotations", nlohmann::json::array()},
-                               {"categories", {{{"id", 1}, {"name", "block"}}}}};
-        for (int i = 0; i < 6; ++i) {
-            QRect block;
-            const QString name = QString("scene%1.png").arg(i);
-            QVERIFY(sceneImage(i, &block).save(images + "/" + name));
-            coco["images"].push_back({{"id", i + 1},
-                                      {"file_name", name.toStdString()},
-                                      {"width", 160},
-                                      {"height", 120}});
-            coco["annotations"].push_back(
-                {{"id", i + 1},
-                 {"image_id", i + 1},
-                 {"category_id", 1},
-                 {"bbox", {block.x(), block.y(), block.width(), block.height()}},
-                 {"area", block.width() * block.height()},
-                 {"iscrowd", 0}});
-        }
-        std::ofstream((images + "/instances.json").toStdString()) << coco.dump();
+        const QString made = fovea::test::makeDetectionScenes(m_temp.path(), 6);
+        QVERIFY2(made.isEmpty(), qPrintable(made));
         m_project = m_temp.path() + "/project";
-        auto store =
-            core::ProjectStore::create(m_project.toStdString(), core::ProjectTask::Detection);
+        auto store = core::ProjectStore::open(m_project.toStdString());
         QVERIFY2(store, store ? "" : store.error().message.c_str());
-        auto report = core::importDetectionFolder(store.value(), images.toStdString());
-        QVERIFY2(report, report ? "" : report.error().message.c_str());
-        QCOMPARE(report.value().boxes, std::size_t(6));
+        auto counts = store.value().classBoxCounts();
+        QVERIFY(counts.ok());
+        std::int64_t boxes = 0;
+        for (const auto& c : counts.value()) boxes += c.boxes;
+        QCOMPARE(boxes, std::int64_t(6));
     }
 
     // The Model page lists the four detectors, shows the chosen one's parts with their counts,
