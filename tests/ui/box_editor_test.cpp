@@ -296,6 +296,45 @@ class BoxEditorTest : public QObject {
         QVERIFY(stored(window, "a.png").annotated);
     }
 
+    // The canvas resized under a drag (a list line wrapping anew as the press changes the
+    // selection does it) keeps the picture's scale until the button is released: the box moves
+    // with the mouse as it was at the press, and only then is the picture fitted again.
+    void resizeUnderADragKeepsTheScaleUntilRelease() {
+        MainWindow window;
+        BoxEditor* editor = openOn(window, "a.png");
+        QVERIFY(editor);
+        BoxCanvas* canvas = editor->canvas();
+        canvas->zoomToFit();
+        QUndoStack* stack = window.session()->undoStack();
+        const int stackStart = stack->count();
+        drag(canvas, widgetPoint(canvas, 100, 100), widgetPoint(canvas, 300, 250));
+        QCOMPARE(stored(window, "a.png").boxes.size(), std::size_t(1));
+        const core::ProjectBox drawn = stored(window, "a.png").boxes[0];
+
+        const double zoom = canvas->zoom();
+        const QSize size = canvas->size();
+        const QPoint from = widgetPoint(canvas, 200, 175);
+        const QPoint to = from + QPoint(60, 30);
+        QTest::mousePress(canvas, Qt::LeftButton, Qt::NoModifier, from);
+        QTest::mouseMove(canvas, from + QPoint(30, 15));
+        window.resize(1000, 640);
+        QTRY_VERIFY(canvas->size() != size);
+        QCOMPARE(canvas->zoom(), zoom);
+        QTest::mouseMove(canvas, to);
+        QTest::mouseRelease(canvas, Qt::LeftButton, Qt::NoModifier, to);
+        const float dx = static_cast<float>(std::round(60 / zoom));
+        const float dy = static_cast<float>(std::round(30 / zoom));
+        checkBoxes(stored(window, "a.png"), {{drawn.x + dx, drawn.y + dy, drawn.w, drawn.h}},
+                   "moved as the mouse was scaled at the press");
+        QVERIFY(canvas->zoom() < zoom);  // fitted to the smaller canvas once released
+
+        // Both steps undone: a.png as the other cases left it.
+        QCOMPARE(stack->count(), stackStart + 2);
+        stack->undo();
+        stack->undo();
+        QVERIFY(stored(window, "a.png").boxes.empty());
+    }
+
     // The imported box, the list beside the picture, Tab through boxes, zoom and pan keeping
     // boxes in image pixels.
     void listTabZoomAndPan() {

@@ -279,6 +279,7 @@ class DetectionPagesTest : public QObject {
         for (const auto& image : images.value()) {
             QSignalSpy shown(editor, &fovea::ui::BoxEditor::suggestionsShown);
             page->selectImages({image.id});
+            QTRY_VERIFY_WITH_TIMEOUT(editor->hasPixels(), 20000);  // the picture's scale is final
             QTRY_VERIFY_WITH_TIMEOUT(!editor->suggester()->isBusy(), 60000);
             QCoreApplication::processEvents();
             if (!freeSuggestion(editor)) continue;
@@ -322,6 +323,7 @@ class DetectionPagesTest : public QObject {
         // a handle of one selected before (the near-untrained detector's many suggestions
         // overlap: a handle of another may lie at this centre).
         canvas->selectSuggestion(-1);
+        const double zoom = canvas->zoom();  // the drag's scale, kept until the release
         QTest::mousePress(canvas, Qt::LeftButton, Qt::NoModifier, from);
         // The press picked the smallest suggestion under the mouse.
         QVERIFY(canvas->selectedSuggestion() >= 0);
@@ -336,9 +338,13 @@ class DetectionPagesTest : public QObject {
         QCOMPARE(fixed.size(), before + 1);
         // Moved by the drag, kept inside the image.
         const double right = canvas->imageSize().width() - dragged.w;
-        const double x = std::clamp(dragged.x + 12 / canvas->zoom(), 0.0, right);
+        const double x = std::clamp(dragged.x + 12 / zoom, 0.0, right);
         QVERIFY2(std::abs(fixed.back().x - x) < 2,
-                 qPrintable(QString("x %1, expected %2").arg(fixed.back().x).arg(x)));
+                 qPrintable(QString("x %1, expected %2 (the suggestion was at %3, zoom %4)")
+                                .arg(fixed.back().x)
+                                .arg(x)
+                                .arg(dragged.x)
+                                .arg(zoom)));
         QCOMPARE(fixed.back().w, dragged.w);
         QCOMPARE(fixed.back().classId, dragged.classId);
         QCOMPARE(canvas->suggestions().size(), suggested - 1);

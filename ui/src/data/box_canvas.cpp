@@ -414,7 +414,18 @@ void BoxCanvas::paintSuggestion(QPainter& painter, const QRectF& rect, const Sug
 
 void BoxCanvas::resizeEvent(QResizeEvent* event) {
     QWidget::resizeEvent(event);
-    if (m_fit) zoomToFit();
+    if (!m_fit) return;
+    // Not under a drag: a list line that wraps differently as the press changes the selection
+    // would rescale the picture under the mouse and throw the box the user holds elsewhere.
+    if (m_mode != Mode::Idle) {
+        m_refitAfterDrag = true;
+        return;
+    }
+    zoomToFit();
+}
+
+void BoxCanvas::refitIfResizedDuringDrag() {
+    if (std::exchange(m_refitAfterDrag, false) && m_fit) zoomToFit();
 }
 
 // --- Mouse ---
@@ -527,6 +538,7 @@ void BoxCanvas::mouseReleaseEvent(QMouseEvent* event) {
     if (m_mode == Mode::Pan &&
         (event->button() == Qt::MiddleButton || event->button() == Qt::LeftButton)) {
         m_mode = Mode::Idle;
+        refitIfResizedDuringDrag();
         updateCursor(event->position());
         return;
     }
@@ -538,6 +550,7 @@ void BoxCanvas::finishDrag() {
     const bool started = m_dragStarted;
     m_mode = Mode::Idle;
     m_dragStarted = false;
+    refitIfResizedDuringDrag();
     update();
     const bool fixing = std::exchange(m_fixing, false);
     if (!started) return;  // a click: the selection is all it did
@@ -572,6 +585,7 @@ void BoxCanvas::cancelDrag() {
     m_mode = Mode::Idle;
     m_fixing = false;
     m_dragStarted = false;
+    refitIfResizedDuringDrag();
     update();
 }
 

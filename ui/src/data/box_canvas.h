@@ -127,6 +127,7 @@ class BoxCanvas : public QWidget {
     // Begins a drag of the selected suggestion by `handle` (Inside: a move).
     void startFixing(BoxHandle handle);
     void finishDrag();
+    void refitIfResizedDuringDrag();
     void setSelected(int index);
     core::ProjectBox withRect(core::ProjectBox box, const QRectF& rect) const;
     static QRectF rectOf(const core::ProjectBox& box);
@@ -150,12 +151,13 @@ class BoxCanvas : public QWidget {
 
     Mode m_mode = Mode::Idle;
     BoxHandle m_handle = BoxHandle::None;
-    QPointF m_pressWidget;       // where the button went down
-    QPointF m_pressImage;        // the same in image pixels
-    QPointF m_lastPanPoint;      // widget pixels
-    QRectF m_original;           // the dragged box before the drag (image pixels)
-    QRectF m_draft;              // the box being drawn, moved or resized (image pixels)
-    bool m_dragStarted = false;  // moved past the drag distance
+    QPointF m_pressWidget;          // where the button went down
+    QPointF m_pressImage;           // the same in image pixels
+    QPointF m_lastPanPoint;         // widget pixels
+    QRectF m_original;              // the dragged box before the drag (image pixels)
+    QRectF m_draft;                 // the box being drawn, moved or resized (image pixels)
+    bool m_dragStarted = false;     // moved past the drag distance
+    bool m_refitAfterDrag = false;  // resized during a drag: fitted again once it ends
     bool m_spaceHeld = false;
     QString m_message;
 };
