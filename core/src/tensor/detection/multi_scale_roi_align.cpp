@@ -33,12 +33,19 @@ torch::Tensor LevelMapper::operator()(const std::vector<torch::Tensor>& boxes) c
     for (const auto& each : boxes) areas.push_back(boxArea(each));
     const torch::Tensor sides = torch::sqrt(torch::cat(areas));
     // FPN's equation (1): a 224 x 224 box pools from level k0; each halving of the side goes
-    // one level finer. eps keeps exact powers of 2 from falling a level on rounding error.
-    const torch::Tensor eps = torch::full({}, m_eps, sides.options());
-    const torch::Tensor levels =
-        torch::floor(torch::log2(sides / m_canonicalScale) + m_canonicalLevel + eps)
-            .clamp(m_kMin, m_kMax);
-    return levels.to(torch::kInt64) - m_kMin;
+    // one level finer. torchvision takes floor(k0 + log2(side / 224) + eps), clamped to
+    // [kMin, kMax]; that is level k or more exactly when side >= 224 * 2^(k - k0 - eps), so the
+    // level is counted as the steps the side reaches. The comparisons are exact where a log2
+    // may round otherwise (a fused one in an exported TorchScript detector computes the same
+    // steps), and eps keeps exact powers of 2 on their level as before.
+    std::vector<double> steps;
+    for (int64_t k = m_kMin + 1; k <= m_kMax; ++k) {
+        steps.push_back(static_cast<double>(m_canonicalScale) *
+                        std::pow(2.0, static_cast<double>(k - m_canonicalLevel) - m_eps));
+    }
+    const torch::Tensor thresholds =
+        torch::tensor(steps, torch::kFloat64).to(sides.options()).reshape({-1});
+    return torch::bucketize(sides, thresholds, /*out_int32=*/false, /*right=*/true);
 }
 
 MultiScaleRoiAlign::MultiScaleRoiAlign(std::vector<std::string> featmapNames,

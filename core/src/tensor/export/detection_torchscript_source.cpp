@@ -14,6 +14,14 @@ namespace {
 // The methods, with {NAME} placeholders for the model's sizes and thresholds. Comments name the
 // in-app code each method mirrors; the order and precision of every operation is that code's
 // (which in turn is torchvision's), so keep them in step.
+//
+// LibTorch 2.x's profiling executor hands element-wise chains to its TensorExpr fuser once a
+// method has been profiled (its first call). The fused kernels round otherwise than ATen: a * b + c becomes one fused
+// multiply-add, and exp and log2 are its own. So every product that feeds a sum is an out=
+// product (unfused_product), exp writes to an out= tensor (neither is fusible), scale
+// exponents are found in scalar arithmetic, and the pyramid level is a comparison with exact
+// thresholds rather than a floor of a log2. The detections are then the in-app model's on
+// every call, fused or not.
 constexpr const char* kSource = R"SCRIPT(
 def normalize_image(self, image: Tensor) -> Tensor:
     # GeneralizedRcnnTransform::normalize
@@ -89,6 +97,12 @@ def anchors(self, batch: Tensor, features: List[Tensor]) -> Tensor:
         per_level.append((shifts.view([-1, 1, 4]) + base.view([1, -1, 4])).reshape([-1, 4]))
     return torch.cat(per_level)
 
+def unfused_product(self, a: Tensor, b: Tensor) -> Tensor:
+    # a * b rounded on its own, as ATen does, even where a sum follows (see the note above).
+    out = torch.empty([0], dtype=a.dtype, device=a.device)
+    torch.mul(a, b, out=out)
+    return out
+
 def decode_boxes(self, rel_codes: Tensor, boxes: Tensor, wx: float, wy: float, ww: float, wh: float) -> Tensor:
     # BoxCoder::decodeSingle: codes [N, 4K] relative to boxes [N, 4] -> [N, 4K].
     reference = boxes.to(rel_codes.dtype)
@@ -100,10 +114,14 @@ def decode_boxes(self, rel_codes: Tensor, boxes: Tensor, wx: float, wy: float, w
     dy = rel_codes[:, 1::4] / wy
     dw = torch.clamp_max(rel_codes[:, 2::4] / ww, {XFORM_CLIP})
     dh = torch.clamp_max(rel_codes[:, 3::4] / wh, {XFORM_CLIP})
-    pred_centre_x = dx * widths.unsqueeze(1) + centre_x.unsqueeze(1)
-    pred_centre_y = dy * heights.unsqueeze(1) + centre_y.unsqueeze(1)
-    pred_widths = torch.exp(dw) * widths.unsqueeze(1)
-    pred_heights = torch.exp(dh) * heights.unsqueeze(1)
+    pred_centre_x = self.unfused_product(dx, widths.unsqueeze(1)) + centre_x.unsqueeze(1)
+    pred_centre_y = self.unfused_product(dy, heights.unsqueeze(1)) + centre_y.unsqueeze(1)
+    exp_dw = torch.empty([0], dtype=dw.dtype, device=dw.device)
+    torch.exp(dw, out=exp_dw)
+    exp_dh = torch.empty([0], dtype=dh.dtype, device=dh.device)
+    torch.exp(dh, out=exp_dh)
+    pred_widths = exp_dw * widths.unsqueeze(1)
+    pred_heights = exp_dh * heights.unsqueeze(1)
     half_heights = 0.5 * pred_heights
     half_widths = 0.5 * pred_widths
     return torch.stack([pred_centre_x - half_widths, pred_centre_y - half_heights, pred_centre_x + half_widths, pred_centre_y + half_heights], 2).flatten(1)
@@ -234,7 +252,7 @@ def roi_axis(self, start: Tensor, bin_size: Tensor, size: int) -> Tuple[Tensor, 
     bins = torch.arange(7, dtype=start.dtype, device=start.device).view([1, 7, 1])
     samples = (torch.arange(2, dtype=start.dtype, device=start.device) + 0.5).view([1, 1, 2])
     bin3 = bin_size.view([-1, 1, 1])
-    position = (start.view([-1, 1, 1]) + bins * bin3) + samples * bin3 / 2.0
+    position = (start.view([-1, 1, 1]) + self.unfused_product(bins, bin3)) + samples * bin3 / 2.0
     counted = position.ge(-1.0).logical_and(position.le(size))
     clamped = torch.where(counted, position, torch.zeros_like(position)).clamp_min(0)
     floor = clamped.floor().to(torch.int64)
@@ -293,16 +311,24 @@ def roi_align(self, feature: Tensor, rois: Tensor, spatial_scale: float) -> Tens
     return torch.cat(pooled, 0)
 
 def box_roi_pool(self, features: List[Tensor], proposals: List[Tensor], sizes: List[List[int]]) -> Tensor:
-    # MultiScaleRoiAlign: the scale of each map from the tallest image, FPN's level mapping
-    # (canonical 224 px at level 4, eps 1e-6) when there are several maps.
+    # MultiScaleRoiAlign: the scale of each map from the tallest image (2 to the rounded log2 of
+    # the ratio), FPN's level mapping (LevelMapper: canonical 224 px at level 4, eps 1e-6) when
+    # there are several maps.
     maps = features[:{ROI_MAPS}]
     largest_height = 0
     for size in sizes:
         largest_height = max(largest_height, size[0])
+    exponents: List[int] = []
     scales: List[float] = []
     for feature in maps:
         ratio = float(feature.size(-2)) / float(largest_height)
-        scales.append(2.0 ** float(torch.tensor(ratio, dtype=torch.float32).log2().round()))
+        exponent = 0
+        while ratio < 2.0 ** (float(exponent) - 0.5):
+            exponent -= 1
+        while ratio >= 2.0 ** (float(exponent) + 0.5):
+            exponent += 1
+        exponents.append(exponent)
+        scales.append(2.0 ** float(exponent))
     with_index: List[Tensor] = []
     for i in range(len(proposals)):
         boxes = proposals[i]
@@ -310,14 +336,16 @@ def box_roi_pool(self, features: List[Tensor], proposals: List[Tensor], sizes: L
     rois = torch.cat(with_index, 0)
     if len(maps) == 1:
         return self.roi_align(maps[0], rois, scales[0])
-    k_min = int(-float(torch.log2(torch.tensor(scales[0], dtype=torch.float32))))
-    k_max = int(-float(torch.log2(torch.tensor(scales[-1], dtype=torch.float32))))
+    k_min = -exponents[0]
+    k_max = -exponents[-1]
     areas: List[Tensor] = []
     for boxes in proposals:
         areas.append((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]))
     sides = torch.sqrt(torch.cat(areas))
-    eps = torch.full([], 1e-6, dtype=sides.dtype, device=sides.device)
-    levels = torch.floor(torch.log2(sides / 224) + 4 + eps).clamp(k_min, k_max).to(torch.int64) - k_min
+    steps: List[float] = []
+    for k in range(k_min + 1, k_max + 1):
+        steps.append(224.0 * 2.0 ** (float(k - 4) - 1e-6))
+    levels = torch.bucketize(sides, torch.tensor(steps, dtype=sides.dtype, device=sides.device), right=True)
     result = torch.zeros([rois.size(0), maps[0].size(1), 7, 7], dtype=maps[0].dtype, device=maps[0].device)
     for level in range(len(maps)):
         in_level = torch.where(levels == level)[0]
