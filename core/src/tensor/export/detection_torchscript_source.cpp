@@ -16,9 +16,9 @@ namespace {
 // (which in turn is torchvision's), so keep them in step.
 //
 // LibTorch 2.x's profiling executor hands element-wise chains to its TensorExpr fuser once a
-// method has been profiled (its first call). The fused kernels round otherwise than ATen: a * b + c becomes one fused
-// multiply-add, and exp and log2 are its own. So every product that feeds a sum is an out=
-// product (unfused_product), exp writes to an out= tensor (neither is fusible), scale
+// method has been profiled (its first call). The fused kernels round otherwise than ATen: a * b + c
+// becomes one fused multiply-add, and exp and log2 are its own. So every product that feeds a sum
+// is an out= product (unfused_product), exp writes to an out= tensor (neither is fusible), scale
 // exponents are found in scalar arithmetic, and the pyramid level is a comparison with exact
 // thresholds rather than a floor of a log2. The detections are then the in-app model's on
 // every call, fused or not.
