@@ -5,6 +5,7 @@
 
 #include <torch/script.h>
 
+#include <QAction>
 #include <QCheckBox>
 #include <QDir>
 #include <QFile>
@@ -155,7 +156,8 @@ class DetectionExportTest : public QObject {
         QVERIFY(stagingFolders(m_temp.path()).isEmpty());
     }
 
-    // A run without a model: the export fails saying so, and nothing is left in the folder.
+    // A run without a model: the export fails saying so, and nothing is left in the folder; the
+    // file that failed is a row of the table, in red with why, as a passed file's figures are.
     void aFailedExportLeavesNothing() {
         const QString broken = m_temp.path() + "/project/runs/no-model";
         QVERIFY(QDir().mkpath(broken));
@@ -175,7 +177,17 @@ class DetectionExportTest : public QObject {
         QVERIFY2(status.contains("Export failed") && status.contains("model"), qPrintable(status));
         QVERIFY(!QDir(folder).exists());
         QVERIFY(stagingFolders(m_temp.path()).isEmpty());
-        QCOMPARE(page.resultsTable()->rowCount(), 0);
+        QTableWidget* table = page.resultsTable();
+        QCOMPARE(table->rowCount(), 1);  // TorchScript, the first ticked; nothing after it ran
+        QCOMPARE(table->item(0, 0)->text(), QString("TorchScript"));
+        QCOMPARE(table->item(0, 1)->text(), QString("model.pt"));
+        const QString why = table->item(0, 2)->text();
+        QVERIFY2(why.startsWith("failed: ") && why.contains("model"), qPrintable(why));
+        QCOMPARE(table->item(0, 2)->foreground().color(), QColor(Qt::red));
+        QVERIFY(table->item(0, 0)->toolTip().contains(why.mid(8)));
+        // Nothing was written: no path to copy, no folder to open.
+        QVERIFY(!page.findChild<QAction*>("copyPathAction")->isEnabled());
+        QVERIFY(!page.findChild<QAction*>("openFolderAction")->isEnabled());
     }
 };
 

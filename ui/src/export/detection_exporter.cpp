@@ -51,18 +51,25 @@ core::Result<ExportOutcome> exportDetectionFiles(const QString& runFolder,
         }
         auto written = core::exportDetectionRun(runFolder.toStdString(), chosen[i],
                                                 staging.filePath(name).toStdString());
-        if (!written) return written.error();
-        const core::DetectionParityReport& parity = written.value().parity;
         ExportedFileInfo info;
         info.format = formats[static_cast<int>(i)];
         info.file = QDir(target).filePath(name);
+        info.requested = true;
+        info.detection = true;
+        if (!written) {
+            if (written.error().kind == core::ErrorKind::Cancelled) return written.error();
+            // Listed with the files checked before it, none of which is moved in.
+            info.failure = QString::fromStdString(written.error().message);
+            outcome.failure = info.failure;
+            outcome.files << info;
+            return outcome;
+        }
+        const core::DetectionParityReport& parity = written.value().parity;
         info.runtime = QString::fromStdString(parity.runtime);
         info.inputs = QString::fromStdString(parity.inputs);
         info.compared = parity.compared;
         info.passed = parity.passed;
-        info.requested = true;
         info.reasonInFull = "Written because its format was ticked.";
-        info.detection = true;
         info.agreeing = parity.agreeing;
         info.boxes = parity.boxes;
         info.maxBoxDifference = parity.maxBoxDifference;

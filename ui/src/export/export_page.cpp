@@ -374,6 +374,7 @@ bool ExportPage::startExport(QString* error) {
     }
     m_results->setRowCount(0);
     m_copied->setText({});
+    m_pending = {};
     updateActions();
     m_status->setToolTip({});
     m_status->setText("Exporting and checking each file against the in-app model…");
@@ -391,7 +392,7 @@ bool ExportPage::startExport(QString* error) {
                                      : exportModelBundle(source, chosen, folder, progress);
             if (!outcome) return {false, QString::fromStdString(outcome.error().message)};
             m_pending = outcome.value();
-            return {true, {}};
+            return {m_pending.failure.isEmpty(), m_pending.failure};
         });
     return true;
 }
@@ -408,6 +409,11 @@ void ExportPage::onFinished(bool ok, const QString& message) {
     }
     if (!ok) {
         m_status->setToolTip({});
+        // The files checked, the failed one last, as rows like a finished export's.
+        if (!m_pending.failure.isEmpty()) {
+            m_outcome = m_pending;
+            showOutcome();
+        }
         // A failed gate's message carries its figures (images agreeing, box and score
         // differences): shown whole.
         m_status->setText("<font color='#c03020'>Export failed: " + message.toHtmlEscaped() +
@@ -442,26 +448,46 @@ void ExportPage::onFinished(bool ok, const QString& message) {
 void ExportPage::showOutcome() {
     m_results->setRowCount(m_outcome.files.size());
     for (int row = 0; row < m_outcome.files.size(); ++row) {
-        const ExportedFileInfo& f = m_outcome.files[row];
+        ExportedFileInfo f = m_outcome.files[row];
+        const bool written = m_outcome.failure.isEmpty();
+        if (!written && f.failure.isEmpty()) {
+            f.reason = "passed, not written";
+            f.reasonInFull =
+                "It passed its gate, but the files are moved into the folder only when every "
+                "one passes.";
+        }
         const QString path = QDir::toNativeSeparators(f.file);
         // What the file is and why it is here; the tooltip says it in full.
         const QString why = f.reason.isEmpty() ? QString() : " (" + f.reason + ")";
+        // A failed file has no figures of its own to show: what stopped it is in every cell's
+        // tooltip (a gate's message carries its figures).
         const QStringList cells =
-            f.detection ? QStringList{formatName(f.format) + why,
-                                      QFileInfo(f.file).fileName(),
-                                      f.runtime,
-                                      QString("%1 of %2").arg(f.agreeing).arg(f.compared),
-                                      QString("%1 px").arg(f.maxBoxDifference, 0, 'g', 3),
-                                      QString::number(f.maxScoreDifference, 'g', 3),
-                                      QString("%1 · %2")
-                                          .arg(f.exportedMillisecondsPerImage, 0, 'f', 1)
-                                          .arg(f.inAppMillisecondsPerImage, 0, 'f', 1)}
-                        : QStringList{formatName(f.format) + why,
-                                      QFileInfo(f.file).fileName(),
-                                      f.runtime,
-                                      QString("%1 %2").arg(f.compared).arg(f.inputs),
-                                      QString("%1%").arg(100.0 * f.agreement, 0, 'f', 1),
-                                      QString::number(f.maxProbabilityDifference, 'g', 3)};
+            !f.failure.isEmpty() ? QStringList{formatName(f.format), QFileInfo(f.file).fileName(),
+                                               "failed: " + f.failure}
+            : f.detection        ? QStringList{formatName(f.format) + why,
+                                        QFileInfo(f.file).fileName(),
+                                        f.runtime,
+                                        QString("%1 of %2").arg(f.agreeing).arg(f.compared),
+                                        QString("%1 px").arg(f.maxBoxDifference, 0, 'g', 3),
+                                        QString::number(f.maxScoreDifference, 'g', 3),
+                                        QString("%1 · %2")
+                                            .arg(f.exportedMillisecondsPerImage, 0, 'f', 1)
+                                            .arg(f.inAppMillisecondsPerImage, 0, 'f', 1)}
+                                 : QStringList{formatName(f.format) + why,
+                                        QFileInfo(f.file).fileName(),
+                                        f.runtime,
+                                        QString("%1 %2").arg(f.compared).arg(f.inputs),
+                                        QString("%1%").arg(100.0 * f.agreement, 0, 'f', 1),
+                                        QString::number(f.maxProbabilityDifference, 'g', 3)};
+        if (!f.failure.isEmpty()) {
+            for (int column = 0; column < m_results->columnCount(); ++column) {
+                auto* item = new QTableWidgetItem(column < cells.size() ? cells[column] : "");
+                item->setToolTip("Not written: " + f.failure);
+                item->setForeground(Qt::red);
+                m_results->setItem(row, column, item);
+            }
+            continue;
+        }
         for (int column = 0; column < cells.size(); ++column) {
             auto* item = new QTableWidgetItem(cells[column]);
             item->setToolTip(column == kFile ? path : cells[column]);
@@ -493,7 +519,8 @@ void ExportPage::showOutcome() {
             font.setItalic(true);
             m_results->item(row, kFormat)->setFont(font);
         }
-        m_results->item(row, kFile)->setData(Qt::UserRole, f.file);
+        // Copy Path offers only a file that is there.
+        if (written) m_results->item(row, kFile)->setData(Qt::UserRole, f.file);
     }
     // The file asked for first, rather than the bundle's own weights.
     int first = 0;
@@ -516,7 +543,7 @@ QString ExportPage::selectedFile() const {
 
 void ExportPage::updateActions() {
     m_copyPath->setEnabled(!selectedFile().isEmpty());
-    m_openFolder->setEnabled(m_results->rowCount() > 0);
+    m_openFolder->setEnabled(m_results->rowCount() > 0 && m_outcome.failure.isEmpty());
 }
 
 }  // namespace fovea::ui

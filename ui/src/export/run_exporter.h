@@ -35,12 +35,18 @@ struct ExportedFileInfo {
     bool requested = false;
     QString reason;
     QString reasonInFull;
+    // Why the file could not be written (its gate's figures, or what stopped it); empty when it
+    // passed.
+    QString failure;
 };
 
 struct ExportOutcome {
     QString folder;
     QVector<ExportedFileInfo> files;
     QStringList notes;  // e.g. why the gate used random inputs
+    // Set when the export failed on one of the files (the last listed): nothing was moved into
+    // the folder, and the files before it passed their gates but were not written.
+    QString failure;
 };
 
 // Every export format core knows, by the names above.
