@@ -296,6 +296,38 @@ class BoxEditorTest : public QObject {
         QVERIFY(stored(window, "a.png").annotated);
     }
 
+    // The status line beside the grid keeps its two lines when the box editor leaves the grid's
+    // column narrow: what an undo did is never cut silently (the third line of "Undone: Delete a
+    // box of "trouser" (Ctrl+Shift+Z redoes it)" was lost), and the tooltip holds it whole.
+    void statusSaysAnUndoneBoxChangeInTwoLines() {
+        MainWindow window;
+        BoxEditor* editor = openOn(window, "c.png");
+        QVERIFY(editor);
+        window.resize(1000, 640);
+        auto* status = window.dataPage()->findChild<QLabel*>("dataStatus");
+        BoxCanvas* canvas = editor->canvas();
+        QTRY_VERIFY(canvas->width() > 0 && status->width() > 0);
+        canvas->setZoom(0.5);
+        drag(canvas, widgetPoint(canvas, 100, 80), widgetPoint(canvas, 300, 240));
+        QCOMPARE(stored(window, "c.png").boxes.size(), std::size_t(1));
+        QUndoStack* stack = window.session()->undoStack();
+        stack->undo();
+        const QString whole =
+            "Undone: " + stack->text(stack->index()) + " (Ctrl+Shift+Z redoes it)";
+        QVERIFY2(whole.startsWith("Undone: Draw a box of \""), qPrintable(whole));
+        const QString shown = status->text();
+        QVERIFY2(whole.startsWith(shown.chopped(shown.endsWith("…") ? 1 : 0)) && shown.size() > 8,
+                 qPrintable(shown));
+        QVERIFY2(shown != whole, "whole, it needs a third line here");
+        QVERIFY2(status->heightForWidth(status->width()) <= status->height(), qPrintable(shown));
+        QCOMPARE(status->toolTip(), whole);
+        // Wide enough, it is shown whole again.
+        window.resize(1900, 860);
+        QTRY_COMPARE(status->text(), whole);
+        QCOMPARE(status->toolTip(), QString());
+        QVERIFY(stored(window, "c.png").boxes.empty());
+    }
+
     // The canvas resized under a drag (a list line wrapping anew as the press changes the
     // selection does it) keeps the picture's scale until the button is released: the box moves
     // with the mouse as it was at the press, and only then is the picture fitted again.

@@ -166,6 +166,7 @@ QWidget* DataPage::buildBrowser() {
     m_status->setWordWrap(true);
     m_status->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     m_status->setFixedHeight(2 * m_status->fontMetrics().lineSpacing());
+    m_status->installEventFilter(this);  // its width decides what of the last change fits
     m_counts = new QLabel(panel);
     m_counts->setObjectName("dataCounts");
     m_suggestionBar = new SuggestionBar(panel);
@@ -434,7 +435,8 @@ void DataPage::labelImages(const QList<qint64>& ids, std::optional<core::ClassId
 }
 
 void DataPage::noteChange(const QString& change) {
-    m_lastChange = change + " (Ctrl+Z undoes it)";
+    m_lastChange = change;
+    m_lastChangeHint = "(Ctrl+Z undoes it)";
     m_lastChangeIndex = m_session ? m_session->undoStack()->index() : -1;
     updateStatus();
 }
@@ -444,11 +446,12 @@ void DataPage::onUndoStackMoved(int index) {
     // A new command moves the stack up too: it is a redo only when the command now done is the
     // one that was next to redo. noteChange() says more about some new commands.
     if (index < m_stackIndex) {
-        m_lastChange = "Undone: " + stack->text(index) + " (Ctrl+Shift+Z redoes it)";
+        m_lastChange = "Undone: " + stack->text(index);
+        m_lastChangeHint = "(Ctrl+Shift+Z redoes it)";
     } else if (index > m_stackIndex && index > 0) {
         const bool redone = m_nextRedo && stack->command(index - 1) == m_nextRedo;
-        m_lastChange =
-            (redone ? "Redone: " : QString()) + stack->text(index - 1) + " (Ctrl+Z undoes it)";
+        m_lastChange = (redone ? "Redone: " : QString()) + stack->text(index - 1);
+        m_lastChangeHint = "(Ctrl+Z undoes it)";
     }
     m_stackIndex = index;
     m_nextRedo = index < stack->count() ? stack->command(index) : nullptr;
@@ -532,7 +535,32 @@ void DataPage::toggleSelectionWatched() {
     m_session->setWatched(selected, !allWatched);
 }
 
+void DataPage::showLastChange(bool current) {
+    const QString change = current ? m_lastChange : QString();
+    const QString whole = change.isEmpty() ? change : change + " " + m_lastChangeHint;
+    // The grid's column can be narrow (a detection project's box editor takes the room): where
+    // the whole needs a third line, the key hint gives way first, then the change's end, so
+    // that what is cut is never cut silently; the tooltip holds it whole.
+    const QFontMetrics metrics = m_status->fontMetrics();
+    const int width = m_status->contentsRect().width();
+    const auto fits = [&](const QString& text) {
+        return width <= 0 ||
+               metrics.boundingRect(QRect(0, 0, width, 1 << 20), Qt::TextWordWrap, text).height() <=
+                   m_status->contentsRect().height();
+    };
+    QString shown = whole;
+    if (!fits(shown)) shown = change;
+    while (!shown.isEmpty() && !fits(shown + "…")) shown.chop(1);
+    if (shown != whole && shown != change) shown += "…";
+    m_status->setText(shown);
+    m_status->setToolTip(shown == whole ? QString() : whole);
+}
+
 bool DataPage::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == m_status && event->type() == QEvent::Resize && m_session) {
+        updateStatus();
+        return false;
+    }
     if (watched == m_grid && event->type() == QEvent::KeyPress && isDetection()) {
         // Boxes instead of labels: 1-9 choose the class (of the selected box and of the next
         // one drawn), B marks background images; the other labeling keys do nothing.
@@ -631,7 +659,7 @@ void DataPage::updateStatus() {
     const bool changeCurrent =
         !m_lastChange.isEmpty() && m_session->undoStack()->index() == m_lastChangeIndex;
     const QString empty = emptyGridMessage();
-    m_status->setText(changeCurrent ? m_lastChange : QString());
+    showLastChange(changeCurrent);
     m_counts->setText(counts);  // the grid says why it is empty
     m_emptyMessage->setText(empty);
     m_emptyMessage->setVisible(!empty.isEmpty());

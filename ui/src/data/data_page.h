@@ -91,6 +91,9 @@ class DataPage : public QWidget {
 
   protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
+    // Shows the last change on the status's two lines at the label's width (fitStatus in the
+    // .cpp).
+    void showLastChange(bool current);
 
   private:
     ClassPanel* buildClassPanel();
@@ -140,7 +143,8 @@ class DataPage : public QWidget {
     QLabel* m_counts = nullptr;  // images shown and selected
     // What the last labeling did, in the past tense, shown in the status line while the undo
     // stack still stands where that change left it (an undo or another change hides it).
-    QString m_lastChange;  // with how to take it back
+    QString m_lastChange;
+    QString m_lastChangeHint;  // how to take it back, e.g. "(Ctrl+Z undoes it)"
     int m_lastChangeIndex = -1;
     int m_stackIndex = 0;  // the undo stack's index as last seen
     // What Redo would do now: tells a redo from a new command.
