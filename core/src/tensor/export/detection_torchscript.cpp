@@ -12,12 +12,14 @@
 #include "detection_torchscript_body.h"
 #include "detection_torchscript_source.h"
 #include "fovea/core/atomic_file.h"
+#include "script_printing.h"
 
 namespace fovea::core {
 namespace {
 
 using exporting::scriptAttributeName;
 using exporting::scriptString;
+using exporting::scriptStringList;
 
 std::string number(double value) {
     std::ostringstream text;
@@ -59,12 +61,6 @@ exporting::DetectionScriptShape scriptShape(detection::FasterRcnnImpl& model) {
     shape.roiMaps = std::min<int64_t>(shape.bodyMaps, 4);
     shape.numClasses = shape.options.numClasses;
     return shape;
-}
-
-std::string stringList(const std::vector<std::string>& items) {
-    std::string text = "[";
-    for (size_t i = 0; i < items.size(); ++i) text += (i ? ", " : "") + scriptString(items[i]);
-    return text + "]";
 }
 
 }  // namespace
@@ -148,8 +144,8 @@ Result<void> writeDetectionTorchScript(detection::FasterRcnnImpl& model,
             });
         if (!body) return failed(body.error().message);
         module.define(body.value() + exporting::detectionScriptSource(scriptShape(model)));
-        module.define("def class_labels(self) -> List[str]:\n    return " + stringList(classNames) +
-                      "\n");
+        module.define("def class_labels(self) -> List[str]:\n    return " +
+                      scriptStringList(classNames) + "\n");
         module.define("def input_contract(self) -> str:\n    return " +
                       scriptString(metadata.at("fovea.input_contract")) + "\n");
         const std::string metadataJson = nlohmann::json(metadata).dump(2);

@@ -8,6 +8,8 @@
 
 #include <c10/core/ScalarType.h>
 
+#include "script_printing.h"
+
 namespace fovea::core::exporting {
 namespace {
 
@@ -474,34 +476,6 @@ std::string scriptAttributeName(const std::string& stateDictName) {
         name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
     }
     return name;
-}
-
-std::string scriptFloat(double value) {
-    char buffer[40];
-    std::snprintf(buffer, sizeof buffer, "%.17g", value);
-    std::string text = buffer;
-    // "1" would be an int to the TorchScript compiler.
-    if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
-    return text;
-}
-
-std::string scriptString(const std::string& text) {
-    std::string out = "\"";
-    for (const char c : text) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (c == '\n') {
-            out += "\\n";
-        } else if (c == '\r') {
-            out += "\\r";
-        } else if (c == '\t') {
-            out += "\\t";
-        } else {
-            out += c;
-        }
-    }
-    return out + "\"";
 }
 
 std::string detectionScriptSource(const DetectionScriptShape& shape) {

@@ -27,11 +27,6 @@ struct DetectionScriptShape {
 // "a.b.0.weight" -> "a_b_0_weight": the module attribute holding a state-dict tensor.
 std::string scriptAttributeName(const std::string& stateDictName);
 
-// A float as TorchScript reads it back exactly ("%.17g", always with a point or exponent).
-std::string scriptFloat(double value);
-// A string literal.
-std::string scriptString(const std::string& text);
-
 // Every method but backbone_body (printed from the trace) and the metadata methods, as one
 // source for Module::define: forward, transform, fpn, rpn, roi_heads and their helpers.
 std::string detectionScriptSource(const DetectionScriptShape& shape);

@@ -7,6 +7,7 @@ fovea_target_unity_sources(fovea_export BATCH 8 SOURCES
     src/tensor/export/export_metadata.cpp
     src/tensor/export/onnx_writer.cpp
     src/tensor/export/pth_writer.cpp
+    src/tensor/export/script_printing.cpp
     src/tensor/export/torchscript_writer.cpp
     src/tensor/export/traced_network.cpp
 )
@@ -33,6 +34,6 @@ fovea_target_unity_sources(fovea_detection_torchscript SOURCES
     src/tensor/export/detection_torchscript_source.cpp
 )
 target_link_libraries(fovea_detection_torchscript PUBLIC fovea_detection
-                                                  PRIVATE fovea_file_io nlohmann_json::nlohmann_json
-                                                          fovea_warnings)
+                                                  PRIVATE fovea_export fovea_file_io
+                                                          nlohmann_json::nlohmann_json fovea_warnings)
 fovea_use_torch_pch(fovea_detection_torchscript)

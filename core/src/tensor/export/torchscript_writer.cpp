@@ -6,12 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include <cctype>
-#include <cstdio>
 #include <set>
 #include <sstream>
 
 #include "fovea/core/atomic_file.h"
 #include "fovea/core/export/model_export.h"
+#include "script_printing.h"
 #include "traced_network.h"
 
 namespace fovea::core {
@@ -20,64 +20,6 @@ namespace {
 using exporting::TracedNetwork;
 using torch::jit::Node;
 using torch::jit::Value;
-
-std::string quoted(const std::string& text) {
-    std::string out = "\"";
-    for (const char c : text) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out + "\"";
-}
-
-std::string floatLiteral(double value) {
-    char buffer[40];
-    std::snprintf(buffer, sizeof buffer, "%.17g", value);
-    std::string text = buffer;
-    // "1" would be an int to the TorchScript compiler.
-    if (text.find_first_of(".eEn") == std::string::npos) text += ".";
-    return text;
-}
-
-std::string literal(const c10::IValue& value) {
-    if (value.isNone()) return "None";
-    if (value.isBool()) return value.toBool() ? "True" : "False";
-    if (value.isInt()) return std::to_string(value.toInt());
-    if (value.isDouble()) return floatLiteral(value.toDouble());
-    if (value.isString()) return quoted(value.toStringRef());
-    if (value.isIntList()) {
-        const auto list = value.toIntVector();
-        if (list.empty()) return "annotate(List[int], [])";
-        std::string text = "[";
-        for (size_t i = 0; i < list.size(); ++i) text += (i ? ", " : "") + std::to_string(list[i]);
-        return text + "]";
-    }
-    if (value.isDoubleList()) {
-        const auto list = value.toDoubleVector();
-        if (list.empty()) return "annotate(List[float], [])";
-        std::string text = "[";
-        for (size_t i = 0; i < list.size(); ++i) text += (i ? ", " : "") + floatLiteral(list[i]);
-        return text + "]";
-    }
-    throw std::runtime_error("cannot write the constant " + value.tagKind() + " as TorchScript");
-}
 
 // Attribute names must be identifiers: "layer1.0.conv1.weight" -> "layer1_0_conv1_weight".
 std::string attributeName(const std::string& tensorName, std::set<std::string>& taken) {
@@ -112,79 +54,18 @@ class SourcePrinter {
     }
 
     std::string forwardSource() {
-        std::ostringstream source;
-        source << "def forward(self, image: Tensor) -> Tensor:\n";
-        const Value* input = m_traced.graph->inputs().at(0);
-        m_names[input] = "image";
-        for (const Node* node : m_traced.graph->nodes()) {
-            if (node->kind() == c10::prim::Constant || node->kind() == c10::prim::ListConstruct) {
-                continue;  // written inline where used
-            }
-            if (node->kind().ns() != c10::namespaces::aten) {
-                throw std::runtime_error(std::string("cannot write ") +
-                                         node->kind().toQualString() + " as TorchScript");
-            }
-            source << "    " << outputs(node) << " = torch." << node->kind().toUnqualString() << "("
-                   << arguments(node) << ")\n";
-        }
-        source << "    return " << expression(m_traced.graph->outputs().at(0)) << "\n";
-        return source.str();
+        exporting::GraphSourcePrinter printer(*m_traced.graph, m_attributes);
+        // The statements first: they name the values the return expression uses.
+        std::string source = "def forward(self, image: Tensor) -> Tensor:\n";
+        source += printer.statements("image");
+        return source + "    return " + printer.expression(m_traced.graph->outputs().at(0)) + "\n";
     }
 
   private:
-    std::string outputs(const Node* node) {
-        std::string text;
-        for (const Value* output : node->outputs()) {
-            const std::string name = "v" + std::to_string(output->unique());
-            m_names[output] = name;
-            text += (text.empty() ? "" : ", ") + name;
-        }
-        return text;
-    }
-
-    std::string arguments(const Node* node) {
-        const c10::FunctionSchema* schema = node->maybeSchema();
-        if (!schema) {
-            throw std::runtime_error(std::string("no schema for ") + node->kind().toQualString());
-        }
-        std::string text;
-        for (size_t i = 0; i < node->inputs().size(); ++i) {
-            const auto& argument = schema->arguments().at(i);
-            text += i ? ", " : "";
-            if (argument.kwarg_only()) text += argument.name() + "=";
-            text += expression(node->inputs()[i]);
-        }
-        return text;
-    }
-
-    std::string expression(const Value* value) {
-        if (const auto named = m_names.find(value); named != m_names.end()) return named->second;
-        if (const auto attribute = m_attributes.find(value); attribute != m_attributes.end()) {
-            return "self." + attribute->second;
-        }
-        const Node* producer = value->node();
-        if (producer->kind() == c10::prim::ListConstruct) {
-            if (producer->inputs().empty()) return literal(exporting::constantValue(value));
-            std::string text = "[";
-            for (size_t i = 0; i < producer->inputs().size(); ++i) {
-                text += (i ? ", " : "") + expression(producer->inputs()[i]);
-            }
-            return text + "]";
-        }
-        return literal(exporting::constantValue(value));
-    }
-
     const TracedNetwork& m_traced;
     torch::jit::Module& m_module;
     std::unordered_map<const Value*, std::string> m_attributes;
-    std::unordered_map<const Value*, std::string> m_names;
 };
-
-std::string stringListSource(const std::vector<std::string>& items) {
-    std::string text = "[";
-    for (size_t i = 0; i < items.size(); ++i) text += (i ? ", " : "") + quoted(items[i]);
-    return text + "]";
-}
 
 }  // namespace
 
@@ -199,11 +80,11 @@ Result<void> writeTorchScript(NetworkImpl& network, const std::vector<std::strin
         module.define(printer.forwardSource());
         // Labels and preprocessing as methods too, so a C++ or Python caller can ask the model.
         module.define("def class_labels(self) -> List[str]:\n    return " +
-                      stringListSource(classNames) + "\n");
+                      exporting::scriptStringList(classNames) + "\n");
         module.define("def preprocessing_json(self) -> str:\n    return " +
-                      quoted(metadata.at("fovea.preprocessing")) + "\n");
+                      exporting::scriptString(metadata.at("fovea.preprocessing")) + "\n");
         module.define("def input_contract(self) -> str:\n    return " +
-                      quoted(metadata.at("fovea.input_contract")) + "\n");
+                      exporting::scriptString(metadata.at("fovea.input_contract")) + "\n");
         module.eval();
         torch::jit::ExtraFilesMap extraFiles{
             {"labels.json", metadata.at("fovea.labels")},
