@@ -19,6 +19,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
+#include <QTreeWidget>
 #include <QUndoStack>
 #include <cmath>
 
@@ -29,11 +30,15 @@
 #include "evaluate/confusion_matrix_view.h"
 #include "evaluate/detection_evaluation_view.h"
 #include "evaluate/evaluate_page.h"
+#include "fovea/core/project/project_store.h"
 #include "fovea/core/session/prediction.h"
 #include "fovea/ui/main_window.h"
+#include "model/detection_project_settings.h"
 #include "predict/detection_predict_view.h"
 #include "predict/predict_page.h"
 #include "project/project_session.h"
+#include "runs/detection_run_info.h"
+#include "runs/run_choice_dialog.h"
 #include "runs/runs_page.h"
 #include "ui_detection_run.h"
 #include "ui_test_window.h"
@@ -167,6 +172,15 @@ class DetectionPagesTest : public QObject {
         }
         QVERIFY(view->hasModel() || fovea::test::received(loaded, 60000));
         QVERIFY(page->showsDetection());
+        // The purpose line fits a detector: it draws boxes, it does not explain them.
+        QStringList lines;
+        for (const QLabel* label : page->findChildren<QLabel*>()) {
+            if (label->text().startsWith("Drop images or folders to see")) lines << label->text();
+        }
+        QCOMPARE(lines.size(), 1);
+        QVERIFY2(
+            lines.front().contains("objects the detector finds") && !lines.front().contains("why"),
+            qPrintable(lines.front()));
         QSignalSpy predicted(page, &fovea::ui::PredictPage::predicted);
         QVERIFY(page->addInputs({m_fixture.images}));
         QVERIFY(fovea::test::received(predicted, 120000));
@@ -193,6 +207,14 @@ class DetectionPagesTest : public QObject {
             boxes += shown[i].boxes.size();
         }
         QVERIFY2(boxes > 0, "boxes above half the best score");
+        // Each image's line counts its boxes in words that fit the number.
+        for (std::size_t i = 0; i < expected.size(); ++i) {
+            const auto count = expected[i].boxes.size();
+            const QString line = view->imageList()->item(static_cast<int>(i))->text();
+            QVERIFY2(
+                line.endsWith(QString(" · %1 %2").arg(count).arg(count == 1 ? "box" : "boxes")),
+                qPrintable(line));
+        }
 
         // The chosen image is drawn with its boxes listed; the slider filters without detecting
         // again.
@@ -254,6 +276,43 @@ class DetectionPagesTest : public QObject {
                 QVERIFY(std::abs(fields[2].toDouble() - want.score) < 1e-4);
             }
         }
+    }
+
+    // The run chooser (Evaluate, Predict, Export, Suggest) names a detection run's detector and
+    // its best validation mAP, as it names a classifier's architecture and accuracy; the Runs
+    // page's settings line counts its one epoch in the singular.
+    void runChooserDescribesDetectionRuns() {
+        const auto run = fovea::ui::readDetectionRunInfo(m_fixture.run.toStdString());
+        QVERIFY(run.has_value());
+        fovea::ui::RunChoiceDialog dialog(m_fixture.project + "/runs",
+                                          {"test", "Test", "A test.", "Use"});
+        QTreeWidget* runs = dialog.runList();
+        QCOMPARE(runs->topLevelItemCount(), 1);
+        const QTreeWidgetItem* tiny = runs->topLevelItem(0);
+        QCOMPARE(tiny->text(0), QString("tiny"));
+        QCOMPARE(tiny->text(1), QString::fromStdString(run->settings.architecture));
+        QVERIFY(!tiny->text(1).isEmpty());
+        QCOMPARE(tiny->text(2),
+                 run->bestMap ? QString("mAP %1").arg(*run->bestMap, 0, 'f', 3) : QString("—"));
+        QCOMPARE(runs->headerItem()->text(2), QString("Best validation"));
+        QCOMPARE(dialog.modelSource(), m_fixture.run);
+        QVERIFY2(fovea::ui::detectionSettingsLine(*run).startsWith("detection · 1 epoch · "),
+                 qPrintable(fovea::ui::detectionSettingsLine(*run)));
+    }
+
+    // A project whose detection settings were never chosen in the workbench (made by fovea-cli,
+    // as the demo's is) offers its newest run's settings on the Model and Train pages, not
+    // core's defaults (800 px, 10 epochs, 1000 test proposals).
+    void unchosenSettingsAreTheNewestRuns() {
+        auto store = core::ProjectStore::open(m_fixture.project.toStdString());
+        QVERIFY(store);
+        const auto saved = store.value().setting(fovea::ui::kDetectionSettingsSetting);
+        QVERIFY(saved && !saved.value());
+        const auto settings = fovea::ui::loadDetectionSettings(store.value());
+        QCOMPARE(settings.epochs, std::int64_t(1));
+        QCOMPARE(settings.minSize, std::int64_t(128));
+        QCOMPARE(settings.rpnTestProposals, std::int64_t(100));
+        QCOMPARE(settings.learningRate, 1e-5);
     }
 
     void boxEditorSuggestsAcceptsAndUndoes() {

@@ -13,8 +13,8 @@ namespace fovea::ui {
 
 inline constexpr const char* kDetectionSettingsSetting = "detection.settings";
 
-// The saved settings (project filled in by the caller); core's defaults when none were saved or
-// the saved ones are unreadable.
+// The saved settings (project filled in by the caller); with none saved, the newest detection
+// run's in the project's runs/, else core's defaults (also for saved ones that are unreadable).
 core::DetectionTrainingSettings loadDetectionSettings(const core::ProjectStore& store);
 core::Result<void> saveDetectionSettings(core::ProjectStore& store,
                                          const core::DetectionTrainingSettings& settings);

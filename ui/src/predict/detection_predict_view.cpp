@@ -13,7 +13,9 @@
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "data/thumbnail_cache.h"
 #include "evaluate/detection_overlay.h"
@@ -308,8 +310,9 @@ void DetectionPredictView::refreshList() {
                 item->setForeground(QColor(0xc0, 0x30, 0x20));
                 item->setToolTip(fileOf(image) + ": " + QString::fromStdString(*image.error));
             } else {
+                const auto boxes = boxesAbove(image, threshold()).size();
                 item->setText(
-                    QString("%1 · %2 boxes").arg(name).arg(boxesAbove(image, threshold()).size()));
+                    QString("%1 · %2 %3").arg(name).arg(boxes).arg(boxes == 1 ? "box" : "boxes"));
                 item->setToolTip(fileOf(image));
             }
         }
@@ -362,9 +365,18 @@ void DetectionPredictView::showChosen() {
             m_boxes->setItem(i, column, item);
         }
     }
+    // Drawn from the lowest score up: where two boxes of an object overlap, the likelier one's
+    // label is the one left readable on top (the table lists them as the detector does).
+    std::vector<int> order(boxes.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+        return boxes[std::size_t(a)].score < boxes[std::size_t(b)].score;
+    });
+    QVector<OverlayBox> drawn;
+    for (int i : order) drawn.push_back(overlay[i]);
     const QSizeF size(image.width, image.height);
     m_image->showImage(
-        drawOverlay(m_picture, size, QRectF(QPointF(0, 0), size), kPictureSide, overlay));
+        drawOverlay(m_picture, size, QRectF(QPointF(0, 0), size), kPictureSide, drawn));
     m_image->setToolTip(fileOf(image));
 }
 

@@ -44,6 +44,13 @@ constexpr const char* kNoModelText = "No model yet: train one, or open a run fol
 constexpr int kPreviewSide = 256;
 constexpr QRgb kErrorRgb = 0xffc03020;
 constexpr char kEmptyMessage[] = "Drop images or folders here.";
+// The purpose line, for the kind of model shown: a detector's boxes come without an explanation
+// (Grad-CAM is the classifier's).
+constexpr char kClassificationPurpose[] =
+    "Drop images or folders to see what the model makes of them, and why.";
+constexpr char kDetectionPurpose[] =
+    "Drop images or folders to see the objects the detector finds in them, with their class "
+    "and score.";
 
 enum Column { kImageColumn, kPredictionColumn, kProbabilityColumn, kProblemColumn, kColumns };
 
@@ -107,8 +114,11 @@ PredictPage::PredictPage(QWidget* parent) : QWidget(parent), m_job(new Backgroun
     });
     updateActions();
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(makePageHeader(
-        "Predict", "Drop images or folders to see what the model makes of them, and why.", this));
+    QWidget* header = makePageHeader("Predict", kClassificationPurpose, this);
+    for (QLabel* label : header->findChildren<QLabel*>()) {
+        if (label->text() == kClassificationPurpose) m_purpose = label;
+    }
+    layout->addWidget(header);
     layout->addLayout(tools);
     layout->addWidget(m_views, 1);
     layout->addWidget(m_status);
@@ -278,6 +288,7 @@ void PredictPage::clearModel() {
     m_topK->setVisible(true);
     m_exportButton->setVisible(true);
     m_removeButton->setVisible(true);
+    m_purpose->setText(kClassificationPurpose);
     if (m_work == Work::Load) {
         m_discardLoad = true;
         m_job->cancel();
@@ -298,6 +309,7 @@ bool PredictPage::setModelSource(const QString& source) {
     m_topK->setVisible(!detection);
     m_exportButton->setVisible(!detection);
     m_removeButton->setVisible(!detection);
+    m_purpose->setText(detection ? kDetectionPurpose : kClassificationPurpose);
     if (detection) {
         clearPredictions();
         m_predictor.reset();

@@ -139,6 +139,7 @@ class PredictPage : public QWidget {
     QVBoxLayout* m_scores = nullptr;
     QWidget* m_scoresBox = nullptr;
     QLabel* m_status = nullptr;
+    QLabel* m_purpose = nullptr;  // the header's line: it says what the kind of model shown does
     QStackedWidget* m_views = nullptr;  // the classification splitter, or m_detection
     QWidget* m_classificationView = nullptr;
     DetectionPredictView* m_detection = nullptr;

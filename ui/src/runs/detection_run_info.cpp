@@ -137,9 +137,9 @@ QString detectionSettingsLine(const DetectionRunInfo& run) {
         frozen << QString::fromStdString(core::detectorPartShortName(part));
     }
     return QString(
-               "detection · %1 epochs · batch %2 · lr %3 · %4 · min size %5 · "
+               "detection · %1 · batch %2 · lr %3 · %4 · min size %5 · "
                "trainable backbone stages %6 · frozen %7 · flip %8, scale %9, crop %10")
-        .arg(s.epochs)
+        .arg(s.epochs == 1 ? QString("1 epoch") : QString("%1 epochs").arg(s.epochs))
         .arg(s.batchSize)
         .arg(s.learningRate)
         .arg(core::scheduleKindName(s.schedule.kind))

@@ -13,6 +13,7 @@
 #include <cmath>
 
 #include "fovea/core/session/run_catalogue.h"
+#include "runs/detection_run_info.h"
 #include "widgets/dialog_folders.h"
 
 namespace fovea::ui {
@@ -21,15 +22,35 @@ namespace {
 
 constexpr int kFolderRole = Qt::UserRole;
 
+// A run's architecture and best validation figure. core's listing reads a classifier's
+// config.json only; a detection run's (issue 24) is read here, its figure the best mAP.
+struct RunFacts {
+    QString architecture;
+    QString figure = "—";
+    double score = -1.0;  // which run the dialog opens on: the highest
+};
+
+RunFacts runFacts(const core::RunListing& run) {
+    RunFacts facts;
+    if (run.config) {
+        facts.architecture = QString::fromStdString(run.config->settings.network.architecture);
+        if (run.bestValidationAccuracy) {
+            facts.score = *run.bestValidationAccuracy;
+            facts.figure = QString("%1 %").arg(std::lround(facts.score * 100));
+        }
+    } else if (const auto detection = readDetectionRunInfo(run.folder)) {
+        facts.architecture = QString::fromStdString(detection->settings.architecture);
+        if (detection->bestMap) {
+            facts.score = *detection->bestMap;
+            facts.figure = QString("mAP %1").arg(facts.score, 0, 'f', 3);
+        }
+    }
+    return facts;
+}
+
 // Columns, not one line per run: a long run name with its facts was cut at the dialog's edge.
-QStringList runColumns(const core::RunListing& run) {
-    const QString architecture =
-        run.config ? QString::fromStdString(run.config->settings.network.architecture) : "";
-    const QString accuracy =
-        run.bestValidationAccuracy
-            ? QString("%1 %").arg(std::lround(*run.bestValidationAccuracy * 100))
-            : QString("—");
-    return {QString::fromStdString(run.name), architecture, accuracy,
+QStringList runColumns(const core::RunListing& run, const RunFacts& facts) {
+    return {QString::fromStdString(run.name), facts.architecture, facts.figure,
             QString::fromStdString(run.created).left(10)};
 }
 
@@ -49,7 +70,7 @@ RunChoiceDialog::RunChoiceDialog(const QString& runsFolder, const RunChoicePurpo
     m_runs->setObjectName(purpose.objectPrefix + "RunList");
     m_runs->setRootIsDecorated(false);
     m_runs->setUniformRowHeights(true);
-    m_runs->setHeaderLabels({"Run", "Architecture", "Best val. accuracy", "Date"});
+    m_runs->setHeaderLabels({"Run", "Architecture", "Best validation", "Date"});
     m_runs->header()->setStretchLastSection(false);
     m_runs->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_runs->header()->setSectionResizeMode(0, QHeaderView::Stretch);
@@ -57,11 +78,12 @@ RunChoiceDialog::RunChoiceDialog(const QString& runsFolder, const RunChoicePurpo
     double bestAccuracy = -1.0;
     for (const auto& run : core::listRuns(runsFolder.toStdString())) {
         if (!run.hasModel) continue;
-        auto* item = new QTreeWidgetItem(m_runs, runColumns(run));
+        const RunFacts facts = runFacts(run);
+        auto* item = new QTreeWidgetItem(m_runs, runColumns(run, facts));
         // Newest first: among equally accurate runs the newest stays chosen.
-        if (!best || run.bestValidationAccuracy.value_or(-1.0) > bestAccuracy) {
+        if (!best || facts.score > bestAccuracy) {
             best = item;
-            bestAccuracy = run.bestValidationAccuracy.value_or(-1.0);
+            bestAccuracy = facts.score;
         }
         const QString folder = QString::fromStdString(run.folder.string());
         item->setData(0, kFolderRole, folder);

@@ -20,9 +20,9 @@ struct RunChoicePurpose {
 };
 
 // Which trained model a page uses: the project's runs that have a model (newest first, with
-// their architecture, best validation accuracy and date), or a run folder (and, where the
-// purpose says so, a model bundle or file) from disk. It opens on the page's model, else on the
-// run with the best validation accuracy (the newest of equals).
+// their architecture, best validation accuracy or detection mAP, and date), or a run folder (and,
+// where the purpose says so, a model bundle or file) from disk. It opens on the page's model, else
+// on the run with the best of those figures (the newest of equals).
 class RunChoiceDialog : public QDialog {
     Q_OBJECT
   public:
