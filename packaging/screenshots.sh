@@ -2,7 +2,9 @@
 # Retakes the README's screenshots on a realistic project: the built-in demo's (Fashion-MNIST,
 # 500 labeled images and 50 unlabeled), page by page, with a real training run on the Train
 # page (mid-run and finished), under a private Xvfb display.
-# Usage: packaging/screenshots.sh [DEMO_DIR]   (default: a fresh demo in a temporary folder)
+# With --detection, the detection demo's project (fovea-cli demo --task detection) instead, for
+# the detection-*.png of the README's "Object detection" section (taken from its trained run).
+# Usage: packaging/screenshots.sh [--detection] [DEMO_DIR]   (default: a fresh demo)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="$root/build/release/bin"
@@ -12,13 +14,20 @@ work="$(mktemp -d)"
 xvfb_pid=""
 trap 'kill $xvfb_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 
+task=()
+name="Fashion-MNIST demo"
+if [[ "${1:-}" == "--detection" ]]; then
+    task=(--task detection)
+    name="Detection demo"
+    shift
+fi
 demo="${1:-}"
 if [[ -z "$demo" ]]; then
     demo="$work/demo"
-    "$bin/fovea-cli" demo --out "$demo" >/dev/null
+    "$bin/fovea-cli" demo "${task[@]}" --out "$demo" >/dev/null
 fi
 # The project's folder name is what the window title shows.
-project="$work/Fashion-MNIST demo"
+project="$work/$name"
 cp -r "$demo/project" "$project"
 
 display=":$((90 + RANDOM % 100))"

@@ -1,20 +1,27 @@
 // Takes the README's screenshots of the workbench on a real project: opens it, shows each page
 // as a user would leave it, and saves the window as PNG files. Run under Xvfb by
-// packaging/screenshots.sh (any Qt platform works; the window grabs itself).
+// packaging/screenshots.sh (any Qt platform works; the window grabs itself). A detection
+// project (the detection demo's, with its trained run runs/demo) gets the detection-*.png of
+// the README's "Object detection" section instead.
 // Usage: screenshot_tour PROJECT_DIR OUTPUT_DIR
 #include <QApplication>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QListWidget>
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTest>
 #include <cstdio>
 #include <set>
 
+#include "data/box_canvas.h"
+#include "data/box_editor.h"
 #include "data/data_page.h"
 #include "data/image_list_model.h"
 #include "data/suggestion_bar.h"
 #include "data/thumbnail_cache.h"
+#include "evaluate/detection_error_browser.h"
+#include "evaluate/detection_evaluation_view.h"
 #include "evaluate/evaluate_page.h"
 #include "evaluate/run_evaluation.h"
 #include "export/export_page.h"
@@ -22,6 +29,7 @@
 #include "fovea/ui/main_window.h"
 #include "health/health_page.h"
 #include "model/model_page.h"
+#include "predict/detection_predict_view.h"
 #include "predict/predict_page.h"
 #include "project/project_session.h"
 #include "runs/run_comparison.h"
@@ -50,6 +58,87 @@ bool save(QWidget& window, const QString& file) {
     return saved;
 }
 
+// The detection pages from the project's trained run, runs/demo (no training here: the run's
+// own history fills the Train page's charts, as following it shows them).
+bool detectionTour(fovea::ui::MainWindow& window, const QDir& out) {
+    namespace core = fovea::core;
+    auto& store = window.session()->store();
+    const QString run = window.session()->runsFolder() + "/demo";
+    // Data: a validation image with three boxes, one taken away, so that the run suggests it
+    // back (dashed, "class? 87%") beside the two kept; the first kept is selected (handles).
+    auto* data = window.dataPage();
+    std::optional<qint64> chosen;
+    QStringList validation;
+    for (int row = 0; row < data->model()->rowCount(); ++row) {
+        const auto& record = data->model()->record(row);
+        if (record.split != core::Split::Val) continue;
+        validation << QString::fromStdString(record.path.string());
+        const auto annotation = store.annotation(record.id);
+        if (!chosen && annotation && annotation.value().boxes.size() == 3) chosen = record.id;
+    }
+    if (!chosen) {
+        std::fprintf(stderr, "no validation image with three boxes\n");
+        return false;
+    }
+    window.showPage("Data");
+    data->selectImages({*chosen});
+    auto* editor = data->boxEditor();
+    auto* canvas = editor->canvas();
+    waitFor([&] { return editor->hasPixels(); }, 20000);
+    canvas->selectBox(0);
+    canvas->setFocus();
+    QTest::keyClick(canvas, Qt::Key_Delete);
+    const bool suggested = waitFor([&] { return !canvas->suggestions().empty(); }, 120000);
+    canvas->selectBox(0);
+    waitFor([&] { return data->thumbnails()->pendingCount() == 0; }, 20000);
+    if (!suggested) std::fprintf(stderr, "the run suggested no box on the Data page\n");
+    bool ok = save(window, out.filePath("detection-data.png")) && suggested;
+
+    window.showPage("Model");
+    ok = save(window, out.filePath("detection-model.png")) && ok;
+
+    // Train: the run's four losses and its validation mAP and AP50, epoch by epoch.
+    window.showPage("Train");
+    auto* train = window.trainPage();
+    QString error;
+    if (!train->followRun(run, &error)) std::fprintf(stderr, "%s\n", qPrintable(error));
+    ok = waitFor([&] { return train->charts()->epochPoints() > 0; }, 60000) && ok;
+    QTest::qWait(1000);  // the last epochs read
+    ok = save(window, out.filePath("detection-train.png")) && ok;
+
+    // Evaluate: COCO's figures and the detections of a wrong class, the first one opened.
+    window.showPage("Evaluate");
+    auto* evaluate = window.evaluatePage();
+    auto* view = evaluate->detectionView();
+    if (evaluate->runFolder() != run) evaluate->evaluateRun(run);
+    ok = waitFor([&] { return view->result() != nullptr; }, 600000) && ok;
+    view->errorBrowser()->showKind(fovea::ui::DetectionErrorKind::WrongClass);
+    view->errorBrowser()->tiles()->setCurrentRow(0);
+    QTest::qWait(1500);  // thumbnails
+    ok = save(window, out.filePath("detection-evaluate.png")) && ok;
+
+    // Predict: the validation images' boxes, one with the most shown up to three (more crowd
+    // their labels).
+    window.showPage("Predict");
+    auto* predict = window.predictPage();
+    auto* boxes = predict->detectionView();
+    if (boxes->source() != run) predict->setModelSource(run);
+    ok = waitFor([&] { return boxes->hasModel(); }, 120000) && ok;
+    bool predicted = false;
+    QObject::connect(predict, &fovea::ui::PredictPage::predicted, [&] { predicted = true; });
+    predict->addInputs(validation.mid(0, 16));
+    ok = waitFor([&] { return predicted; }, 300000) && ok;
+    const auto shown = boxes->shownDetections();
+    std::size_t most = 0;
+    for (std::size_t i = 0; i < shown.size(); ++i) {
+        const auto boxes = shown[i].boxes.size();
+        if (boxes <= 3 && boxes > shown[most].boxes.size()) most = i;
+    }
+    boxes->selectImage(static_cast<int>(most));
+    ok = save(window, out.filePath("detection-predict.png")) && ok;
+    return ok;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -69,6 +158,9 @@ int main(int argc, char** argv) {
     if (!window.openProject(project, &error)) {
         std::fprintf(stderr, "%s\n", qPrintable(error));
         return 1;
+    }
+    if (window.session()->store().projectTask() == fovea::core::ProjectTask::Detection) {
+        return detectionTour(window, out) ? 0 : 1;
     }
     auto* data = window.dataPage();
     // A watch set: one validation image of each of six classes, whose predictions follow every
