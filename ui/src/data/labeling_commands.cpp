@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "project/project_session.h"
@@ -263,10 +264,22 @@ RemoveClassCommand::RemoveClassCommand(ProjectSession& session, core::ClassId id
             m_displayIndex = i;
         }
     }
-    core::ImageFilter filter;
-    filter.classId = id;
-    if (auto images = session.store().images(filter)) {
-        for (const auto& record : images.value()) m_images.push_back(record.id);
+    if (session.store().projectTask() == core::ProjectTask::Detection) {
+        std::set<core::ImageId> holding;
+        if (auto boxes = session.store().boxesOfClass(id)) {
+            for (const auto& [image, box] : boxes.value()) holding.insert(image);
+        }
+        for (const core::ImageId image : holding) {
+            if (auto annotation = session.store().annotation(image)) {
+                m_annotations.emplace_back(image, annotation.value());
+            }
+        }
+    } else {
+        core::ImageFilter filter;
+        filter.classId = id;
+        if (auto images = session.store().images(filter)) {
+            for (const auto& record : images.value()) m_images.push_back(record.id);
+        }
     }
     if (into) {
         const auto target = classInfo(session.store(), *into);
@@ -288,7 +301,13 @@ void RemoveClassCommand::redo() {
         return;
     }
     Q_EMIT m_session.classesChanged();
-    Q_EMIT m_session.labelsChanged(toQList(m_images));
+    Q_EMIT m_session.labelsChanged(changedImages());
+}
+
+QList<qint64> RemoveClassCommand::changedImages() const {
+    QList<qint64> images = toQList(m_images);
+    for (const auto& [image, annotation] : m_annotations) images.push_back(image);
+    return images;
 }
 
 void RemoveClassCommand::undo() {
@@ -308,8 +327,14 @@ void RemoveClassCommand::undo() {
         m_session.check(store.reorderClasses(order));
     }
     if (!m_images.empty()) m_session.check(store.setLabel(m_images, newId.value()));
+    for (const auto& [image, annotation] : m_annotations) {
+        core::ImageAnnotation restored = annotation;
+        // The class's boxes take its new id; others follow classes recreated since, if any.
+        for (auto& box : restored.boxes) box.classId = m_session.currentClassId(box.classId);
+        m_session.check(store.setAnnotation(image, restored));
+    }
     Q_EMIT m_session.classesChanged();
-    Q_EMIT m_session.labelsChanged(toQList(m_images));
+    Q_EMIT m_session.labelsChanged(changedImages());
 }
 
 }  // namespace fovea::ui

@@ -115,9 +115,9 @@ class RenameClassCommand : public QUndoCommand {
     std::string m_newName;
 };
 
-// Deletes a class (its images become unlabeled) or, with `into`, merges it into another class
-// (its images take that label). Undo recreates the class where it was, with its colour and its
-// images.
+// Deletes a class (its images become unlabeled, its boxes go) or, with `into`, merges it into
+// another class (its images and boxes take that class). Undo recreates the class where it was,
+// with its colour, its images and, in a detection project, every box as it was.
 class RemoveClassCommand : public QUndoCommand {
   public:
     RemoveClassCommand(ProjectSession& session, core::ClassId id,
@@ -126,12 +126,17 @@ class RemoveClassCommand : public QUndoCommand {
     void undo() override;
 
   private:
+    QList<qint64> changedImages() const;
+
     ProjectSession& m_session;
     core::ClassId m_id;
     std::optional<core::ClassId> m_into;
     core::ClassInfo m_info;
     std::size_t m_displayIndex = 0;  // place in the class list
     std::vector<core::ImageId> m_images;
+    // Detection projects: the images holding boxes of the class, with all their boxes as they
+    // were (box classes by their ids then).
+    std::vector<std::pair<core::ImageId, core::ImageAnnotation>> m_annotations;
 };
 
 }  // namespace fovea::ui

@@ -72,10 +72,27 @@ Result<ClassId> insertClass(sqlite::Database& db, const std::string& name) {
         if (!row.value()) break;
         colours.push_back(read.columnText(0));
     }
-    auto insert = db.prepare("INSERT INTO classes (name, position, colour) VALUES (?, ?, ?)");
-    insert.bind(1, name).bind(2, position.value()).bind(3, palette::nextClassColour(colours));
+    // Class ids are never given twice, so that an id an undo step holds names one class: a new
+    // class takes one more than the highest id ever given (kept in settings), where SQLite's
+    // max(rowid) + 1 would hand a deleted class's id out again.
+    auto highest = db.queryInt(
+        "SELECT MAX(COALESCE((SELECT MAX(id) FROM classes), 0), COALESCE((SELECT CAST(value AS "
+        "INTEGER) FROM settings WHERE key = 'class_id_high_water'), 0))");
+    if (!highest) return highest.error();
+    const ClassId id = highest.value() + 1;
+    auto insert =
+        db.prepare("INSERT INTO classes (id, name, position, colour) VALUES (?, ?, ?, ?)");
+    insert.bind(1, id)
+        .bind(2, name)
+        .bind(3, position.value())
+        .bind(4, palette::nextClassColour(colours));
     if (auto inserted = insert.run(); !inserted) return inserted.error();
-    return db.lastInsertRowId();
+    auto mark = db.prepare(
+        "INSERT INTO settings (key, value) VALUES ('class_id_high_water', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    mark.bind(1, std::to_string(id));
+    if (auto marked = mark.run(); !marked) return marked.error();
+    return id;
 }
 
 }  // namespace store

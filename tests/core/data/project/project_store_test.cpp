@@ -289,6 +289,26 @@ TEST(ProjectStore, DeleteClassLeavesItsImagesUnlabeled) {
     EXPECT_FALSE(store.deleteClass(12345).ok());
 }
 
+// An undo step holds a deleted class's id to recreate it by; were the id handed out again, two
+// classes would answer to it (the workbench's undo then loops or relabels the wrong class).
+TEST(ProjectStore, AClassIdIsNeverGivenTwiceEvenAfterReopening) {
+    TempDir dir;
+    std::set<ClassId> given;
+    {
+        ProjectStore store = createProject(dir.path());
+        for (const char* name : {"cat", "dog"}) given.insert(store.addClass(name).value());
+        // The highest id deleted, a class added: a new id, not the deleted one.
+        ASSERT_TRUE(store.deleteClass(test::classIdOf(store, "dog")).ok());
+        const ClassId bird = store.addClass("bird").value();
+        EXPECT_TRUE(given.insert(bird).second) << bird;
+        ASSERT_TRUE(store.deleteClass(bird).ok());
+    }
+    ProjectStore store = ProjectStore::open(dir.path()).value();
+    const ClassId dog = store.addClass("dog").value();
+    EXPECT_TRUE(given.insert(dog).second) << dog;
+    EXPECT_EQ(store.classes().value().size(), 2u);
+}
+
 // --- Images ---
 
 TEST(ProjectStore, BulkChangesApplyToAllIdsOrNone) {
