@@ -5,7 +5,7 @@
 namespace fovea::core::layers {
 
 torch::Tensor ReLU6Impl::forward(torch::Tensor x) {
-    if (x.scalar_type() == torch::kBFloat16) return x.clamp(0, 6);
+    if (x.scalar_type() == torch::kBFloat16) return relu6BFloat16(x);
     return torch::relu6_(x);
 }
 

@@ -19,15 +19,19 @@ class SequenceImpl : public torch::nn::SequentialImpl {
 TORCH_MODULE(Sequence);
 
 // torchvision's ReLU6 (an in-place hardtanh to [0, 6]) that also trains in bfloat16: LibTorch
-// 1.13 has no bfloat16 backward for hardtanh, so bfloat16 inputs take clamp(0, 6) instead (the
-// same values; its gradient differs only at exactly 0 and 6). Every other type keeps hardtanh, so
-// float32 results, gradients and exported graphs stay torchvision's exactly.
+// 1.13 has no bfloat16 backward for hardtanh, so bfloat16 inputs take relu6BFloat16 (the same
+// values, and the gradient passed where hardtanh's backward passes it). Every other type keeps
+// hardtanh, so float32 results, gradients and exported graphs stay torchvision's exactly.
 class ReLU6Impl : public torch::nn::Cloneable<ReLU6Impl> {
   public:
     void reset() override {}
     torch::Tensor forward(torch::Tensor x);
 };
 TORCH_MODULE(ReLU6);
+
+// clamp(input, 0, 6) for a bfloat16 input, whose backward passes the gradient where the output
+// lies strictly inside (0, 6), in one pass (relu6_bfloat16.cpp).
+torch::Tensor relu6BFloat16(const torch::Tensor& input);
 
 // torch::nn::BatchNorm2d's parameters, buffers, names, options and computation (the same
 // batch_norm call, so exports trace the same graph), whose batch statistics can be summed

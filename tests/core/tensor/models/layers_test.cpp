@@ -28,6 +28,32 @@ TEST(ReLU6, Float32ValuesAndGradientsAreTorchsExactly) {
     EXPECT_TRUE(torch::equal(ours.grad(), theirs.grad()));
 }
 
+// bfloat16's own backward (one pass) passes the gradient exactly where float32's hardtanh
+// backward does, on both memory layouts and with autocast's gradient of another type.
+TEST(ReLU6, BFloat16GradientPassesWhereFloat32s) {
+    for (const auto format : {torch::MemoryFormat::Contiguous, torch::MemoryFormat::ChannelsLast}) {
+        auto values = (torch::randn({2, 5, 7, 9}) * 5 + 3).to(torch::kBFloat16);
+        values.view({-1}).narrow(0, 0, 9).copy_(boundaryValues(torch::kBFloat16));
+        values = values.contiguous(format);
+        auto input = values.clone().requires_grad_(true);
+        const auto output = layers::ReLU6()->forward(input * 1);
+        EXPECT_TRUE(torch::equal(output, values.clamp(0, 6)));
+        const auto weights = torch::randn(values.sizes()).to(torch::kBFloat16);
+        (output * weights).sum().backward();
+
+        auto reference = values.to(torch::kFloat).requires_grad_(true);
+        const auto referenceOutput =
+            torch::nn::ReLU6(torch::nn::ReLU6Options(true))->forward(reference * 1);
+        (referenceOutput * weights.to(torch::kFloat)).sum().backward();
+        const auto differ = input.grad().to(torch::kFloat).ne(reference.grad());
+        EXPECT_FALSE(differ.any().item<bool>())
+            << (format == torch::MemoryFormat::Contiguous ? "contiguous" : "channels-last") << " "
+            << values.masked_select(differ) << input.grad().masked_select(differ)
+            << reference.grad().masked_select(differ);
+        EXPECT_TRUE(input.grad().is_contiguous(format));
+    }
+}
+
 TEST(ReLU6, BFloat16ClampsAndHasAGradient) {
     auto input = boundaryValues(torch::kBFloat16).requires_grad_(true);
     const auto output = layers::ReLU6()->forward(input * 1);
@@ -35,10 +61,12 @@ TEST(ReLU6, BFloat16ClampsAndHasAGradient) {
     EXPECT_TRUE(torch::equal(output, input.detach().clamp(0, 6)));
     ASSERT_NO_THROW(output.sum().backward());
     const auto gradient = input.grad().to(torch::kFloat);
-    // Inside the bounds the gradient passes, outside it does not.
+    // Inside the bounds the gradient passes, at and outside them it does not.
     EXPECT_EQ(gradient[0].item<float>(), 0.0f);  // -2
+    EXPECT_EQ(gradient[2].item<float>(), 0.0f);  // 0
     EXPECT_EQ(gradient[3].item<float>(), 1.0f);  // 0.25
     EXPECT_EQ(gradient[5].item<float>(), 1.0f);  // 5.75
+    EXPECT_EQ(gradient[6].item<float>(), 0.0f);  // 6
     EXPECT_EQ(gradient[7].item<float>(), 0.0f);  // 6.5
     EXPECT_EQ(gradient[8].item<float>(), 0.0f);  // 100
 }
