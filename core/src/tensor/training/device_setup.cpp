@@ -95,6 +95,12 @@ Result<void> checkPrecisionFor(const torch::Device& device, Precision precision)
     return {};
 }
 
+void clearGradients(torch::optim::Optimizer& optimizer) {
+    for (auto& group : optimizer.param_groups()) {
+        for (auto& parameter : group.params()) parameter.mutable_grad().reset();
+    }
+}
+
 bool backwardAndStep(const torch::Tensor& loss, NetworkImpl& network,
                      torch::optim::Optimizer& optimizer, double clipNorm, LossScaler* scaler,
                      const std::function<void()>& afterBackward) {

@@ -39,6 +39,11 @@ bool backwardAndStep(const torch::Tensor& loss, NetworkImpl& network,
                      torch::optim::Optimizer& optimizer, double clipNorm, LossScaler* scaler,
                      const std::function<void()>& afterBackward = {});
 
+// Drops the gradients rather than zeroing them, as PyTorch 2's zero_grad(set_to_none=True) (which
+// LibTorch 1.13's zero_grad lacks): the next backward pass writes fresh gradients instead of
+// adding them to zeros, two passes over every trainable parameter saved per step.
+void clearGradients(torch::optim::Optimizer& optimizer);
+
 // bf16 convolutions on the CPU crash the process in LibTorch 2.x's oneDNN 3.6 (Debian 13) on
 // AMD CPUs with AVX512-BF16: a SIGFPE (integer division by zero) inside
 // dnnl_convolution_forward_primitive_desc_create for some shapes (ResNet-50's), seen on a

@@ -132,7 +132,7 @@ torch::Tensor Trainer::Impl::trainBatch(const Batch& batch) {
     const torch::Tensor targets = prepareTargets(batch.targets, m_network->numClasses(), m_device);
     const torch::Tensor logits = forwardBatch(batch, images, m_trainFeatures.get());
     const torch::Tensor loss = lossOf(logits, targets);
-    m_optimizer.optimizer->zero_grad();
+    clearGradients(*m_optimizer.optimizer);
     const auto averageGradients = [this] { m_averager->finish(); };
     backwardAndStep(loss, *m_network, *m_optimizer.optimizer, m_config.gradientClipNorm,
                     m_lossScaler ? &*m_lossScaler : nullptr,
