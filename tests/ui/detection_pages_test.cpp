@@ -29,6 +29,8 @@
 #include "data/data_page.h"
 #include "evaluate/confusion_matrix_view.h"
 #include "evaluate/detection_evaluation_view.h"
+#include "evaluate/detection_overlay.h"
+#include "evaluate/detection_overlay.h"
 #include "evaluate/evaluate_page.h"
 #include "fovea/core/project/project_store.h"
 #include "fovea/core/session/prediction.h"
@@ -181,6 +183,13 @@ class DetectionPagesTest : public QObject {
         QVERIFY2(
             lines.front().contains("objects the detector finds") && !lines.front().contains("why"),
             qPrintable(lines.front()));
+        // Boxes of the project's classes take their colours, as on the Data page; a class the
+        // project lacks (a run of another project) a palette colour.
+        for (const auto& info : window.session()->store().classes().value()) {
+            QCOMPARE(view->colourOf(QString::fromStdString(info.name), 0).name(),
+                     QString::fromStdString(info.colour).toLower());
+        }
+        QCOMPARE(view->colourOf("not a class here", 1), fovea::ui::detectorClassColour(1));
         QSignalSpy predicted(page, &fovea::ui::PredictPage::predicted);
         QVERIFY(page->addInputs({m_fixture.images}));
         QVERIFY(fovea::test::received(predicted, 120000));

@@ -482,6 +482,23 @@ void MainWindow::onSessionChanged(ProjectSession* session) {
     const QString runsFolder = session ? session->runsFolder() : QString();
     m_exportPage->setRunsFolder(runsFolder);
     m_predictPage->setRunsFolder(runsFolder);
+    // Predict draws a detector's boxes in the project's class colours, as the Data page does.
+    const auto sendClassColours = [this, session] {
+        QHash<QString, QColor> colours;
+        if (session) {
+            if (auto classes = session->store().classes()) {
+                for (const auto& info : classes.value()) {
+                    colours.insert(QString::fromStdString(info.name),
+                                   QColor(QString::fromStdString(info.colour)));
+                }
+            }
+        }
+        m_predictPage->detectionView()->setClassColours(colours);
+    };
+    sendClassColours();
+    if (session) {
+        connect(session, &ProjectSession::classesChanged, m_predictPage, sendClassColours);
+    }
     m_root->setCurrentWidget(session ? m_workbench : static_cast<QWidget*>(m_startPage));
     if (!session) {
         m_startPage->setRecentProjects(RecentProjects(m_settings).list());

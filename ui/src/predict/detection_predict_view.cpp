@@ -295,6 +295,15 @@ std::vector<core::ImageDetections> DetectionPredictView::shownDetections() const
 
 void DetectionPredictView::selectImage(int row) { m_list->setCurrentRow(row); }
 
+void DetectionPredictView::setClassColours(QHash<QString, QColor> colours) {
+    m_classColours = std::move(colours);
+    if (m_list->currentRow() >= 0) showChosen();
+}
+
+QColor DetectionPredictView::colourOf(const QString& className, int classIndex) const {
+    return m_classColours.value(className, detectorClassColour(classIndex));
+}
+
 void DetectionPredictView::refreshList() {
     const int row = m_list->currentRow();
     {
@@ -347,7 +356,7 @@ void DetectionPredictView::showChosen() {
     for (int i = 0; i < static_cast<int>(boxes.size()); ++i) {
         const auto& box = boxes[static_cast<std::size_t>(i)];
         const QString name = QString::fromStdString(box.className);
-        overlay.push_back({QRectF(box.x, box.y, box.w, box.h), detectorClassColour(box.classIndex),
+        overlay.push_back({QRectF(box.x, box.y, box.w, box.h), colourOf(name, box.classIndex),
                            QString("%1 %2").arg(name).arg(box.score, 0, 'f', 2), false});
         const QStringList cells = {name,
                                    QString::number(box.score, 'f', 3),

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QColor>
+#include <QHash>
 #include <QSet>
 #include <QStringList>
 #include <QWidget>
@@ -43,6 +45,11 @@ class DetectionPredictView : public QWidget {
     // Empties the list (a batch in progress is dropped).
     void clearImages();
 
+    // The open project's class colours by name: a box of a class the project has is drawn in
+    // its colour, as on the Data page; other classes (a run of another project) in a palette's.
+    void setClassColours(QHash<QString, QColor> colours);
+    QColor colourOf(const QString& className, int classIndex) const;
+
     // The least score shown and saved, 0..1.
     double threshold() const;
     void setThreshold(double threshold);
@@ -75,6 +82,7 @@ class DetectionPredictView : public QWidget {
     bool save(const QString& file, const std::string& content, QString* error);
     void updateButtons();
 
+    QHash<QString, QColor> m_classColours;
     std::shared_ptr<core::DetectionModel> m_model;
     std::shared_ptr<core::DetectionModel> m_loaded;  // written by the job
     std::vector<core::ImageDetections> m_detected;   // written by the job
