@@ -367,7 +367,7 @@ void DetectionPredictView::showChosen() {
         for (int column = 0; column < kColumns; ++column) {
             auto* item = new QTableWidgetItem(cells[column]);
             if (column == kClassColumn) {
-                item->setForeground(detectorClassColour(box.classIndex));
+                item->setForeground(colourOf(name, box.classIndex));
             } else {
                 item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
             }
