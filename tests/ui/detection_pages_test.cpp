@@ -30,7 +30,6 @@
 #include "evaluate/confusion_matrix_view.h"
 #include "evaluate/detection_evaluation_view.h"
 #include "evaluate/detection_overlay.h"
-#include "evaluate/detection_overlay.h"
 #include "evaluate/evaluate_page.h"
 #include "fovea/core/project/project_store.h"
 #include "fovea/core/session/prediction.h"
