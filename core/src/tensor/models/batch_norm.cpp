@@ -70,18 +70,32 @@ void BatchNorm2dImpl::reset_parameters() {
 }
 
 torch::Tensor BatchNorm2dImpl::forward(const torch::Tensor& input) {
+    return forwardActivated(input, Activation::kNone);
+}
+
+torch::Tensor BatchNorm2dImpl::forwardActivated(const torch::Tensor& input, Activation activation) {
     TORCH_CHECK(input.dim() == 4, "BatchNorm2d expects [N, C, H, W], got ", input.sizes());
-    if (m_sum && is_training()) return synchronisedForward(input);
+    TORCH_CHECK(activation == Activation::kNone || activation == Activation::kReLU,
+                "BatchNorm2d fuses no activation but ReLU");
+    const auto activate = [activation](const torch::Tensor& normalised) {
+        return activation == Activation::kReLU ? torch::relu(normalised) : normalised;
+    };
+    if (m_sum && is_training()) return activate(synchronisedForward(input));
     // LibTorch's BatchNormImplBase::forward.
     double averageFactor = 0.0;
     if (is_training() && options.track_running_stats()) {
         num_batches_tracked += 1;
         averageFactor =
             options.momentum() ? *options.momentum() : 1.0 / num_batches_tracked.item<double>();
+        if (options.affine() && suitsBFloat16Kernels(input)) {
+            return batchNormActivationBFloat16(input, weight, bias, running_mean, running_var,
+                                               averageFactor, options.eps(), activation);
+        }
     }
-    return torch::batch_norm(input, weight, bias, running_mean, running_var,
-                             is_training() || !options.track_running_stats(), averageFactor,
-                             options.eps(), at::globalContext().userEnabledCuDNN());
+    return activate(torch::batch_norm(input, weight, bias, running_mean, running_var,
+                                      is_training() || !options.track_running_stats(),
+                                      averageFactor, options.eps(),
+                                      at::globalContext().userEnabledCuDNN()));
 }
 
 void BatchNorm2dImpl::pretty_print(std::ostream& stream) const {

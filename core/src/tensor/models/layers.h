@@ -33,6 +33,27 @@ TORCH_MODULE(ReLU6);
 // lies strictly inside (0, 6), in one pass (relu6_bfloat16.cpp).
 torch::Tensor relu6BFloat16(const torch::Tensor& input);
 
+enum class Activation { kNone, kReLU, kReLU6, kHardswish, kHardsigmoid, kSiLU, kSigmoid };
+
+// Whether the zoo's own bfloat16 kernels take `input`: 4-D, bfloat16, channels-last, on the CPU,
+// where LibTorch 1.13's kernels are not vectorised for bfloat16 (bf16 mixed-precision training).
+bool suitsBFloat16Kernels(const torch::Tensor& input);
+
+// Training-mode batch_norm (batch statistics; the running ones updated by `averageFactor`)
+// followed by `activation` (kNone or kReLU), for inputs that suit the bfloat16 kernels:
+// vectorised passes, the activation and its mask fused into them (batch_norm_bfloat16.cpp).
+// Equal to batch_norm's to bfloat16 rounding.
+torch::Tensor batchNormActivationBFloat16(const torch::Tensor& input, const torch::Tensor& weight,
+                                          const torch::Tensor& bias, torch::Tensor& runningMean,
+                                          torch::Tensor& runningVar, double averageFactor,
+                                          double eps, Activation activation);
+
+// torch::max_pool2d(input, kernel, stride, padding); for an input that suits the bfloat16 kernels
+// and needs a gradient, vectorised, with a backward that writes each input's gradient once
+// (max_pool_bfloat16.cpp). The same values and gradients, to bfloat16 rounding of their sums.
+torch::Tensor maxPool2d(const torch::Tensor& input, std::int64_t kernel, std::int64_t stride,
+                        std::int64_t padding);
+
 // torch::nn::BatchNorm2d's parameters, buffers, names, options and computation (the same
 // batch_norm call, so exports trace the same graph), whose batch statistics can be summed
 // across processes while it trains, as PyTorch's SyncBatchNorm (see
@@ -47,6 +68,9 @@ class BatchNorm2dImpl : public torch::nn::Cloneable<BatchNorm2dImpl> {
     void reset_parameters();
     void pretty_print(std::ostream& stream) const override;
     torch::Tensor forward(const torch::Tensor& input);
+    // forward followed by `activation` (kNone or kReLU), fused into one computation where
+    // suitsBFloat16Kernels takes the input in training; otherwise forward, then the activation.
+    torch::Tensor forwardActivated(const torch::Tensor& input, Activation activation);
 
     // Sums a tensor across processes in place; empty: statistics of this process alone.
     void synchroniseWith(std::function<void(torch::Tensor&)> sum) { m_sum = std::move(sum); }
@@ -59,8 +83,6 @@ class BatchNorm2dImpl : public torch::nn::Cloneable<BatchNorm2dImpl> {
     std::function<void(torch::Tensor&)> m_sum;
 };
 TORCH_MODULE(BatchNorm2d);
-
-enum class Activation { kNone, kReLU, kReLU6, kHardswish, kHardsigmoid, kSiLU, kSigmoid };
 
 torch::nn::AnyModule activationModule(Activation activation);
 

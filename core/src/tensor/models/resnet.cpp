@@ -29,7 +29,7 @@ class BasicBlockImpl : public torch::nn::Module {
         }
     }
     torch::Tensor forward(torch::Tensor x) {
-        auto out = torch::relu(bn1(conv1(x)));
+        auto out = bn1->forwardActivated(conv1(x), layers::Activation::kReLU);
         out = bn2(conv2(out));
         return torch::relu(out + (shortcut ? shortcut->forward(x) : x));
     }
@@ -56,8 +56,8 @@ class BottleneckImpl : public torch::nn::Module {
         }
     }
     torch::Tensor forward(torch::Tensor x) {
-        auto out = torch::relu(bn1(conv1(x)));
-        out = torch::relu(bn2(conv2(out)));
+        auto out = bn1->forwardActivated(conv1(x), layers::Activation::kReLU);
+        out = bn2->forwardActivated(conv2(out), layers::Activation::kReLU);
         out = bn3(conv3(out));
         return torch::relu(out + (shortcut ? shortcut->forward(x) : x));
     }
@@ -103,7 +103,8 @@ class ResNetImpl : public NetworkImpl {
   protected:
     torch::Tensor runBlock(size_t index, torch::Tensor x) override {
         if (index == 0) {
-            return torch::max_pool2d(torch::relu(bn1(conv1(x))), 3, 2, 1);
+            return layers::maxPool2d(bn1->forwardActivated(conv1(x), layers::Activation::kReLU), 3,
+                                     2, 1);
         }
         if (index <= 4) return stages[index - 1]->forward(x);
         return fc.forward(torch::flatten(torch::adaptive_avg_pool2d(x, {1, 1}), 1));

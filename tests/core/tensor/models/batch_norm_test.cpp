@@ -49,6 +49,143 @@ TEST(BatchNorm2d, IsLibTorchsWhenAlone) {
     EXPECT_TRUE(torch::equal(ours->forward(input), theirs->forward(input)));
 }
 
+// The largest difference from `reference`, relative to the reference's largest magnitude.
+double relativeError(const torch::Tensor& value, const torch::Tensor& reference) {
+    const torch::Tensor exact = reference.to(torch::kDouble);
+    return ((value.to(torch::kDouble) - exact).abs().max() / exact.abs().max()).item<double>();
+}
+
+struct NormResult {
+    torch::Tensor output, inputGradient, weightGradient, biasGradient, runningMean, runningVar;
+    std::string gradientFunction;
+};
+
+// Two training steps of `norm` followed by `activation` on `values`, the second's results; the
+// gradient of sum(output * weights).
+NormResult twoTrainingSteps(layers::BatchNorm2dImpl& norm, const torch::Tensor& values,
+                            const torch::Tensor& weights, layers::Activation activation) {
+    NormResult result;
+    for (int step = 0; step < 2; ++step) {
+        norm.zero_grad();
+        const torch::Tensor input = values.detach().clone().requires_grad_(true);
+        result.output = norm.forwardActivated(input, activation);
+        (result.output.to(torch::kDouble) * weights).sum().backward();
+        result.inputGradient = input.grad();
+        result.gradientFunction = result.output.grad_fn()->name();
+    }
+    result.weightGradient = norm.weight.grad();
+    result.biasGradient = norm.bias.grad();
+    result.runningMean = norm.running_mean.clone();
+    result.runningVar = norm.running_var.clone();
+    return result;
+}
+
+std::shared_ptr<layers::BatchNorm2dImpl> normWithWeights(std::int64_t channels,
+                                                         torch::ScalarType type) {
+    auto norm = std::make_shared<layers::BatchNorm2dImpl>(
+        torch::nn::BatchNormOptions(channels).momentum(0.3));
+    torch::NoGradGuard noGrad;
+    norm->weight.uniform_(0.5, 2);
+    norm->bias.uniform_(-1, 1);
+    norm->to(type);
+    return norm;
+}
+
+std::shared_ptr<layers::BatchNorm2dImpl> copyOf(const layers::BatchNorm2dImpl& norm) {
+    return std::dynamic_pointer_cast<layers::BatchNorm2dImpl>(norm.clone());
+}
+
+// In bf16 training on channels-last activations, batch norm (and the ReLU after it) runs fused
+// (batch_norm_bfloat16.cpp): within bfloat16's rounding of the exact (float64) results, as
+// close as LibTorch's own bfloat16 batch norm, for every output, gradient and running statistic.
+// The channel count is no multiple of a vector's width, and one channel's mean is far from zero
+// against its spread, where a sum of squares would cancel.
+TEST(BatchNorm2d, FusedBFloat16TrainingIsExactToRounding) {
+    for (const auto activation : {layers::Activation::kNone, layers::Activation::kReLU}) {
+        SCOPED_TRACE(activation == layers::Activation::kReLU ? "ReLU" : "no activation");
+        torch::manual_seed(3);
+        torch::Tensor values = torch::randn({6, 37, 9, 11}) * 2 + 0.5;
+        values.select(1, 5).mul_(0.25).add_(30);
+        values = values.to(torch::kBFloat16).contiguous(torch::MemoryFormat::ChannelsLast);
+        const torch::Tensor weights = torch::randn(values.sizes(), torch::kDouble);
+
+        auto fused = normWithWeights(37, torch::kFloat);
+        auto exact = copyOf(*fused);
+        exact->to(torch::kDouble);
+        const NormResult ours = twoTrainingSteps(*fused, values, weights, activation);
+        const NormResult reference = twoTrainingSteps(
+            *exact, values.to(torch::kDouble).contiguous(torch::MemoryFormat::ChannelsLast),
+            weights, activation);
+        // LibTorch's own batch_norm on the same bfloat16 values, for the rounding it makes.
+        auto libtorch = copyOf(*fused);
+        const NormResult theirs = twoTrainingSteps(
+            *libtorch, values.contiguous(torch::MemoryFormat::Contiguous), weights, activation);
+
+        EXPECT_NE(ours.gradientFunction.find("BatchNormActivation"), std::string::npos)
+            << ours.gradientFunction;
+        EXPECT_EQ(theirs.gradientFunction.find("BatchNormActivation"), std::string::npos);
+        EXPECT_EQ(ours.output.scalar_type(), torch::kBFloat16);
+        EXPECT_TRUE(ours.output.is_contiguous(torch::MemoryFormat::ChannelsLast));
+        EXPECT_TRUE(ours.inputGradient.is_contiguous(torch::MemoryFormat::ChannelsLast));
+        constexpr double kRounding = 1.0 / 128;  // bfloat16 keeps 8 significant bits
+        for (const auto& [name, mine, libtorchs, exactly] :
+             std::vector<std::tuple<std::string, torch::Tensor, torch::Tensor, torch::Tensor>>{
+                 {"output", ours.output, theirs.output, reference.output},
+                 {"input gradient", ours.inputGradient, theirs.inputGradient,
+                  reference.inputGradient},
+                 {"weight gradient", ours.weightGradient, theirs.weightGradient,
+                  reference.weightGradient},
+                 {"bias gradient", ours.biasGradient, theirs.biasGradient,
+                  reference.biasGradient}}) {
+            const double error = relativeError(mine, exactly);
+            EXPECT_LT(error, kRounding) << name;
+            EXPECT_LE(error, 1.5 * relativeError(libtorchs, exactly) + 1e-6) << name;
+        }
+        EXPECT_LT(relativeError(ours.runningMean, reference.runningMean), 1e-6);
+        EXPECT_LT(relativeError(ours.runningVar, reference.runningVar), 1e-5);
+        EXPECT_EQ(fused->num_batches_tracked.item<std::int64_t>(), 2);
+        if (activation == layers::Activation::kReLU) {
+            // ReLU stops at the same elements.
+            const torch::Tensor stopped = ours.output.eq(0);
+            EXPECT_TRUE(stopped.any().item<bool>());
+            EXPECT_TRUE(torch::equal(stopped, reference.output.eq(0)));
+        }
+    }
+}
+
+// Elsewhere LibTorch's batch_norm runs, exactly as before: float32, the default layout, eval.
+TEST(BatchNorm2d, UnfusedCasesAreLibTorchsBatchNorm) {
+    torch::manual_seed(4);
+    const torch::Tensor values = torch::randn({4, 8, 5, 5}) * 3 + 1;
+    const auto check = [](const torch::Tensor& input, bool training) {
+        auto ours = normWithWeights(8, torch::kFloat);
+        ours->train(training);
+        const torch::Tensor expected = torch::relu(
+            torch::batch_norm(input, ours->weight, ours->bias, ours->running_mean.clone(),
+                              ours->running_var.clone(), training, 0.3, 1e-5, false));
+        const torch::Tensor output = ours->forwardActivated(input, layers::Activation::kReLU);
+        EXPECT_TRUE(torch::equal(output, expected)) << input.scalar_type() << " " << training;
+    };
+    check(values.contiguous(torch::MemoryFormat::ChannelsLast), true);
+    check(values.to(torch::kBFloat16), true);
+    check(values.to(torch::kBFloat16).contiguous(torch::MemoryFormat::ChannelsLast), false);
+}
+
+// A frozen batch norm in a training network: the input's gradient alone.
+TEST(BatchNorm2d, FusedBFloat16WithFrozenParametersGivesTheInputGradient) {
+    auto norm = normWithWeights(16, torch::kFloat);
+    norm->weight.set_requires_grad(false);
+    norm->bias.set_requires_grad(false);
+    const torch::Tensor input = torch::randn({2, 16, 4, 4})
+                                    .to(torch::kBFloat16)
+                                    .contiguous(torch::MemoryFormat::ChannelsLast)
+                                    .requires_grad_(true);
+    norm->forwardActivated(input, layers::Activation::kReLU).sum().backward();
+    ASSERT_TRUE(input.grad().defined());
+    EXPECT_TRUE(torch::isfinite(input.grad()).all().item<bool>());
+    EXPECT_FALSE(norm->weight.grad().defined());
+}
+
 // Sums one tensor at a time across `parties` threads: each thread's call returns once every
 // thread has added its values, with the total in its tensor.
 class SharedSum {

@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <limits>
+#include <string>
+
 #include "layers.h"
 
 namespace fovea::core {
@@ -69,6 +72,53 @@ TEST(ReLU6, BFloat16ClampsAndHasAGradient) {
     EXPECT_EQ(gradient[6].item<float>(), 0.0f);  // 6
     EXPECT_EQ(gradient[7].item<float>(), 0.0f);  // 6.5
     EXPECT_EQ(gradient[8].item<float>(), 0.0f);  // 100
+}
+
+// The zoo's bfloat16 max pooling (max_pool_bfloat16.cpp) against float32 max_pool2d on the same
+// values: small integers, so that windows hold ties (the first maximum wins) and the gradients'
+// sums are exact; a NaN, which wins its windows, and a region of -inf.
+TEST(MaxPool2d, BFloat16IsMaxPoolExactly) {
+    struct Shape {
+        std::int64_t kernel, stride, padding;
+    };
+    for (const Shape shape : {Shape{3, 2, 1}, Shape{2, 2, 0}, Shape{3, 1, 1}, Shape{3, 2, 0}}) {
+        SCOPED_TRACE(std::to_string(shape.kernel) + "/" + std::to_string(shape.stride) + "/" +
+                     std::to_string(shape.padding));
+        torch::manual_seed(5);
+        torch::Tensor values = torch::randint(0, 6, {2, 19, 13, 11}).to(torch::kFloat);
+        values[0][3][4][5] = std::numeric_limits<float>::quiet_NaN();
+        values[1][7].narrow(0, 0, 4).narrow(1, 0, 4).fill_(-std::numeric_limits<float>::infinity());
+        const torch::Tensor input = values.to(torch::kBFloat16)
+                                        .contiguous(torch::MemoryFormat::ChannelsLast)
+                                        .requires_grad_(true);
+        const torch::Tensor output =
+            layers::maxPool2d(input, shape.kernel, shape.stride, shape.padding);
+        EXPECT_NE(output.grad_fn()->name().find("MaxPool"), std::string::npos);
+        EXPECT_EQ(output.grad_fn()->name().find("WithIndices"), std::string::npos);
+
+        const torch::Tensor reference = values.clone().requires_grad_(true);
+        const torch::Tensor expected =
+            torch::max_pool2d(reference, shape.kernel, shape.stride, shape.padding);
+        EXPECT_TRUE(output.is_contiguous(torch::MemoryFormat::ChannelsLast));
+        EXPECT_TRUE(torch::allclose(output.to(torch::kFloat), expected, 0, 0, /*equal_nan=*/true));
+
+        const torch::Tensor weights = torch::randint(-8, 9, expected.sizes()).to(torch::kFloat);
+        (output * weights.to(torch::kBFloat16)).sum().backward();
+        (expected * weights).sum().backward();
+        EXPECT_TRUE(torch::equal(input.grad().to(torch::kFloat), reference.grad()));
+        EXPECT_TRUE(input.grad().is_contiguous(torch::MemoryFormat::ChannelsLast));
+    }
+}
+
+// Without a gradient to compute, or in float32, LibTorch's max_pool2d runs.
+TEST(MaxPool2d, OtherwiseLibTorchsRuns) {
+    const torch::Tensor values =
+        torch::randn({1, 4, 8, 8}).contiguous(torch::MemoryFormat::ChannelsLast);
+    const torch::Tensor trained = values.clone().requires_grad_(true);
+    EXPECT_NE(layers::maxPool2d(trained, 3, 2, 1).grad_fn()->name().find("WithIndices"),
+              std::string::npos);
+    const torch::Tensor inferred = layers::maxPool2d(values.to(torch::kBFloat16), 3, 2, 1);
+    EXPECT_TRUE(torch::equal(inferred, torch::max_pool2d(values.to(torch::kBFloat16), 3, 2, 1)));
 }
 
 }  // namespace
