@@ -74,28 +74,42 @@ torch::Tensor BatchNorm2dImpl::forward(const torch::Tensor& input) {
 }
 
 torch::Tensor BatchNorm2dImpl::forwardActivated(const torch::Tensor& input, Activation activation) {
-    TORCH_CHECK(input.dim() == 4, "BatchNorm2d expects [N, C, H, W], got ", input.sizes());
     TORCH_CHECK(activation == Activation::kNone || activation == Activation::kReLU,
                 "BatchNorm2d fuses no activation but ReLU");
-    const auto activate = [activation](const torch::Tensor& normalised) {
-        return activation == Activation::kReLU ? torch::relu(normalised) : normalised;
+    return normalise(input, activation, torch::Tensor());
+}
+
+torch::Tensor BatchNorm2dImpl::forwardAddedReLU(const torch::Tensor& input,
+                                                const torch::Tensor& residual) {
+    return normalise(input, Activation::kReLU, residual);
+}
+
+torch::Tensor BatchNorm2dImpl::normalise(const torch::Tensor& input, Activation activation,
+                                         const torch::Tensor& residual) {
+    TORCH_CHECK(input.dim() == 4, "BatchNorm2d expects [N, C, H, W], got ", input.sizes());
+    // The unfused computation: the same operations as before fusing, for exports and float32.
+    const auto finish = [&](const torch::Tensor& normalised) {
+        const torch::Tensor sum = residual.defined() ? normalised + residual : normalised;
+        return activation == Activation::kReLU ? torch::relu(sum) : sum;
     };
-    if (m_sum && is_training()) return activate(synchronisedForward(input));
+    if (m_sum && is_training()) return finish(synchronisedForward(input));
     // LibTorch's BatchNormImplBase::forward.
     double averageFactor = 0.0;
     if (is_training() && options.track_running_stats()) {
         num_batches_tracked += 1;
         averageFactor =
             options.momentum() ? *options.momentum() : 1.0 / num_batches_tracked.item<double>();
-        if (options.affine() && suitsBFloat16Kernels(input)) {
-            return batchNormActivationBFloat16(input, weight, bias, running_mean, running_var,
-                                               averageFactor, options.eps(), activation);
+        const bool residualFits = !residual.defined() || (suitsBFloat16Kernels(residual) &&
+                                                          residual.sizes() == input.sizes());
+        if (options.affine() && suitsBFloat16Kernels(input) && residualFits) {
+            return batchNormActivationBFloat16(input, residual, weight, bias, running_mean,
+                                               running_var, averageFactor, options.eps(),
+                                               activation);
         }
     }
-    return activate(torch::batch_norm(input, weight, bias, running_mean, running_var,
-                                      is_training() || !options.track_running_stats(),
-                                      averageFactor, options.eps(),
-                                      at::globalContext().userEnabledCuDNN()));
+    return finish(torch::batch_norm(input, weight, bias, running_mean, running_var,
+                                    is_training() || !options.track_running_stats(), averageFactor,
+                                    options.eps(), at::globalContext().userEnabledCuDNN()));
 }
 
 void BatchNorm2dImpl::pretty_print(std::ostream& stream) const {

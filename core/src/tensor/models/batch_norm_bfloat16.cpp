@@ -83,14 +83,21 @@ void addSquaredDeviations(const Bits* __restrict x, std::int64_t first, std::int
     }
 }
 
+// y = activation(x * scale + shift [+ residual]); the residual (null: none) comes with ReLU.
 FOVEA_VECTOR_CLONES
-void normalise(const Bits* __restrict x, Bits* __restrict y, std::int64_t first, std::int64_t last,
-               std::int64_t channels, const float* __restrict scale, const float* __restrict shift,
+void normalise(const Bits* __restrict x, const Bits* __restrict residual, Bits* __restrict y,
+               std::int64_t first, std::int64_t last, std::int64_t channels,
+               const float* __restrict scale, const float* __restrict shift,
                Activation activation) {
     for (std::int64_t row = first; row < last; ++row) {
         const Bits* __restrict in = x + row * channels;
         Bits* __restrict out = y + row * channels;
-        if (activation == Activation::kReLU) {
+        if (residual) {
+            const Bits* __restrict added = residual + row * channels;
+            for (std::int64_t c = 0; c < channels; ++c) {
+                out[c] = toBFloat16(relu(toFloat(in[c]) * scale[c] + shift[c] + toFloat(added[c])));
+            }
+        } else if (activation == Activation::kReLU) {
             for (std::int64_t c = 0; c < channels; ++c) {
                 out[c] = toBFloat16(relu(toFloat(in[c]) * scale[c] + shift[c]));
             }
@@ -109,16 +116,26 @@ inline float passed(const Bits* __restrict dy, const Bits* __restrict y, std::in
     return toFloat(dy[i]);
 }
 
-// Per channel, the sums of the gradients g past the activation and of g * (x - mean).
+// Per channel, the sums of the gradients g past the activation and of g * (x - mean); with a
+// residual, g is also the residual's gradient, written to `residualGradient` (else null).
 FOVEA_VECTOR_CLONES
 void addGradientSums(const Bits* __restrict dy, const Bits* __restrict y, const Bits* __restrict x,
                      std::int64_t first, std::int64_t last, std::int64_t channels,
-                     const float* __restrict mean, Activation activation, float* __restrict sums) {
+                     const float* __restrict mean, Activation activation, float* __restrict sums,
+                     Bits* __restrict residualGradient) {
     float* __restrict sumG = sums;
     float* __restrict sumGX = sums + channels;
     for (std::int64_t row = first; row < last; ++row) {
         const std::int64_t base = row * channels;
-        if (activation == Activation::kReLU) {
+        if (residualGradient) {
+            for (std::int64_t c = 0; c < channels; ++c) {
+                const bool passes = toFloat(y[base + c]) > 0.0f;
+                residualGradient[base + c] = passes ? dy[base + c] : Bits{0};
+                const float g = passes ? toFloat(dy[base + c]) : 0.0f;
+                sumG[c] += g;
+                sumGX[c] += g * (toFloat(x[base + c]) - mean[c]);
+            }
+        } else if (activation == Activation::kReLU) {
             for (std::int64_t c = 0; c < channels; ++c) {
                 const float g = passedByReLU(toFloat(dy[base + c]), toFloat(y[base + c]));
                 sumG[c] += g;
@@ -212,10 +229,10 @@ torch::Tensor floatTensor(const std::vector<float>& values) {
 class BatchNormActivation : public torch::autograd::Function<BatchNormActivation> {
   public:
     static torch::Tensor forward(torch::autograd::AutogradContext* context,
-                                 const torch::Tensor& input, const torch::Tensor& weight,
-                                 const torch::Tensor& bias, torch::Tensor runningMean,
-                                 torch::Tensor runningVar, double averageFactor, double eps,
-                                 std::int64_t activationCode) {
+                                 const torch::Tensor& input, const torch::Tensor& residual,
+                                 const torch::Tensor& weight, const torch::Tensor& bias,
+                                 torch::Tensor runningMean, torch::Tensor runningVar,
+                                 double averageFactor, double eps, std::int64_t activationCode) {
         const auto activation = static_cast<Activation>(activationCode);
         const std::int64_t channels = input.size(1);
         const std::int64_t rows = input.numel() / channels;
@@ -253,10 +270,12 @@ class BatchNormActivation : public torch::autograd::Function<BatchNormActivation
         torch::Tensor output = torch::empty_like(input, torch::MemoryFormat::ChannelsLast);
         Bits* y = mutableBitsOf(output);
         at::parallel_for(0, rows, rowGrain(channels), [&](std::int64_t begin, std::int64_t end) {
-            normalise(x, y, begin, end, channels, scale.data(), shift.data(), activation);
+            normalise(x, residual.numel() > 0 ? bitsOf(residual) : nullptr, y, begin, end, channels,
+                      scale.data(), shift.data(), activation);
         });
 
         context->saved_data["activation"] = activationCode;
+        context->saved_data["residual"] = residual.numel() > 0;
         context->save_for_backward({input, weight, floatTensor(mean), floatTensor(invstd),
                                     activation == Activation::kNone ? torch::Tensor() : output});
         return output;
@@ -279,23 +298,30 @@ class BatchNormActivation : public torch::autograd::Function<BatchNormActivation
         const auto count = static_cast<double>(rows);
         const Bits* x = bitsOf(input);
         const Bits* dy = bitsOf(grad);
+        torch::Tensor gradResidual;
+        Bits* residualGradient = nullptr;
+        if (context->saved_data["residual"].toBool()) {
+            gradResidual = torch::empty_like(input, torch::MemoryFormat::ChannelsLast);
+            residualGradient = mutableBitsOf(gradResidual);
+        }
 
         // Per channel: the sum of the gradients past the activation, then of those times the
         // centred input.
         const std::vector<double> sums =
             sumOverRows(rows, channels, 2 * channels, [&](auto first, auto last, float* block) {
-                addGradientSums(dy, y, x, first, last, channels, mean, activation, block);
+                addGradientSums(dy, y, x, first, last, channels, mean, activation, block,
+                                residualGradient);
             });
 
         torch::Tensor gradWeight, gradBias, gradInput;
-        if (context->needs_input_grad(1)) {
+        if (context->needs_input_grad(2)) {
             std::vector<float> values(static_cast<std::size_t>(channels));
             for (std::int64_t c = 0; c < channels; ++c) {
                 values[c] = static_cast<float>(sums[channels + c] * invstd[c]);
             }
             gradWeight = floatTensor(values).to(weight.scalar_type());
         }
-        if (context->needs_input_grad(2)) {
+        if (context->needs_input_grad(3)) {
             gradBias = floatTensor(std::vector<float>(sums.begin(), sums.begin() + channels))
                            .to(weight.scalar_type());
         }
@@ -317,7 +343,7 @@ class BatchNormActivation : public torch::autograd::Function<BatchNormActivation
                 inputGradient(dy, y, x, dx, begin, end, channels, factors, activation);
             });
         }
-        return {gradInput,       gradWeight,      gradBias,        torch::Tensor(),
+        return {gradInput,       gradResidual,    gradWeight,      gradBias,       torch::Tensor(),
                 torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
     }
 };
@@ -329,12 +355,14 @@ bool suitsBFloat16Kernels(const torch::Tensor& input) {
            input.is_contiguous(torch::MemoryFormat::ChannelsLast) && input.numel() > 0;
 }
 
-torch::Tensor batchNormActivationBFloat16(const torch::Tensor& input, const torch::Tensor& weight,
-                                          const torch::Tensor& bias, torch::Tensor& runningMean,
-                                          torch::Tensor& runningVar, double averageFactor,
-                                          double eps, Activation activation) {
-    return BatchNormActivation::apply(input, weight, bias, runningMean, runningVar, averageFactor,
-                                      eps, static_cast<std::int64_t>(activation));
+torch::Tensor batchNormActivationBFloat16(const torch::Tensor& input, const torch::Tensor& residual,
+                                          const torch::Tensor& weight, const torch::Tensor& bias,
+                                          torch::Tensor& runningMean, torch::Tensor& runningVar,
+                                          double averageFactor, double eps, Activation activation) {
+    // No residual: an empty tensor, as LibTorch 1.13's custom functions take no undefined input.
+    const torch::Tensor added = residual.defined() ? residual : torch::empty({0}, input.options());
+    return BatchNormActivation::apply(input, added, weight, bias, runningMean, runningVar,
+                                      averageFactor, eps, static_cast<std::int64_t>(activation));
 }
 
 }  // namespace fovea::core::layers

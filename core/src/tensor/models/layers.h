@@ -42,11 +42,12 @@ bool suitsBFloat16Kernels(const torch::Tensor& input);
 // Training-mode batch_norm (batch statistics; the running ones updated by `averageFactor`)
 // followed by `activation` (kNone or kReLU), for inputs that suit the bfloat16 kernels:
 // vectorised passes, the activation and its mask fused into them (batch_norm_bfloat16.cpp).
-// Equal to batch_norm's to bfloat16 rounding.
-torch::Tensor batchNormActivationBFloat16(const torch::Tensor& input, const torch::Tensor& weight,
-                                          const torch::Tensor& bias, torch::Tensor& runningMean,
-                                          torch::Tensor& runningVar, double averageFactor,
-                                          double eps, Activation activation);
+// A defined `residual` (with kReLU only; same shape and layout) is added before the ReLU, as a
+// ResNet block's shortcut. Equal to batch_norm's to bfloat16 rounding.
+torch::Tensor batchNormActivationBFloat16(const torch::Tensor& input, const torch::Tensor& residual,
+                                          const torch::Tensor& weight, const torch::Tensor& bias,
+                                          torch::Tensor& runningMean, torch::Tensor& runningVar,
+                                          double averageFactor, double eps, Activation activation);
 
 // torch::max_pool2d(input, kernel, stride, padding); for an input that suits the bfloat16 kernels
 // and needs a gradient, vectorised, with a backward that writes each input's gradient once
@@ -71,6 +72,8 @@ class BatchNorm2dImpl : public torch::nn::Cloneable<BatchNorm2dImpl> {
     // forward followed by `activation` (kNone or kReLU), fused into one computation where
     // suitsBFloat16Kernels takes the input in training; otherwise forward, then the activation.
     torch::Tensor forwardActivated(const torch::Tensor& input, Activation activation);
+    // relu(forward(input) + residual), fused likewise where both suit the bfloat16 kernels.
+    torch::Tensor forwardAddedReLU(const torch::Tensor& input, const torch::Tensor& residual);
 
     // Sums a tensor across processes in place; empty: statistics of this process alone.
     void synchroniseWith(std::function<void(torch::Tensor&)> sum) { m_sum = std::move(sum); }
@@ -79,6 +82,8 @@ class BatchNorm2dImpl : public torch::nn::Cloneable<BatchNorm2dImpl> {
     torch::Tensor weight, bias, running_mean, running_var, num_batches_tracked;
 
   private:
+    torch::Tensor normalise(const torch::Tensor& input, Activation activation,
+                            const torch::Tensor& residual);
     torch::Tensor synchronisedForward(const torch::Tensor& input);
     std::function<void(torch::Tensor&)> m_sum;
 };

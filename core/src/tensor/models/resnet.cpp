@@ -30,8 +30,7 @@ class BasicBlockImpl : public torch::nn::Module {
     }
     torch::Tensor forward(torch::Tensor x) {
         auto out = bn1->forwardActivated(conv1(x), layers::Activation::kReLU);
-        out = bn2(conv2(out));
-        return torch::relu(out + (shortcut ? shortcut->forward(x) : x));
+        return bn2->forwardAddedReLU(conv2(out), shortcut ? shortcut->forward(x) : x);
     }
 
   private:
@@ -58,8 +57,7 @@ class BottleneckImpl : public torch::nn::Module {
     torch::Tensor forward(torch::Tensor x) {
         auto out = bn1->forwardActivated(conv1(x), layers::Activation::kReLU);
         out = bn2->forwardActivated(conv2(out), layers::Activation::kReLU);
-        out = bn3(conv3(out));
-        return torch::relu(out + (shortcut ? shortcut->forward(x) : x));
+        return bn3->forwardAddedReLU(conv3(out), shortcut ? shortcut->forward(x) : x);
     }
 
   private:

@@ -56,21 +56,30 @@ double relativeError(const torch::Tensor& value, const torch::Tensor& reference)
 }
 
 struct NormResult {
-    torch::Tensor output, inputGradient, weightGradient, biasGradient, runningMean, runningVar;
+    torch::Tensor output, inputGradient, residualGradient, weightGradient, biasGradient,
+        runningMean, runningVar;
     std::string gradientFunction;
 };
 
-// Two training steps of `norm` followed by `activation` on `values`, the second's results; the
-// gradient of sum(output * weights).
+// Two training steps of `norm` followed by `activation` on `values` (with `residual` added
+// before the ReLU where defined), the second's results; the gradient of sum(output * weights).
 NormResult twoTrainingSteps(layers::BatchNorm2dImpl& norm, const torch::Tensor& values,
-                            const torch::Tensor& weights, layers::Activation activation) {
+                            const torch::Tensor& residual, const torch::Tensor& weights,
+                            layers::Activation activation) {
     NormResult result;
     for (int step = 0; step < 2; ++step) {
         norm.zero_grad();
         const torch::Tensor input = values.detach().clone().requires_grad_(true);
-        result.output = norm.forwardActivated(input, activation);
+        torch::Tensor added;
+        if (residual.defined()) {
+            added = residual.detach().clone().requires_grad_(true);
+            result.output = norm.forwardAddedReLU(input, added);
+        } else {
+            result.output = norm.forwardActivated(input, activation);
+        }
         (result.output.to(torch::kDouble) * weights).sum().backward();
         result.inputGradient = input.grad();
+        if (added.defined()) result.residualGradient = added.grad();
         result.gradientFunction = result.output.grad_fn()->name();
     }
     result.weightGradient = norm.weight.grad();
@@ -95,31 +104,49 @@ std::shared_ptr<layers::BatchNorm2dImpl> copyOf(const layers::BatchNorm2dImpl& n
     return std::dynamic_pointer_cast<layers::BatchNorm2dImpl>(norm.clone());
 }
 
-// In bf16 training on channels-last activations, batch norm (and the ReLU after it) runs fused
-// (batch_norm_bfloat16.cpp): within bfloat16's rounding of the exact (float64) results, as
-// close as LibTorch's own bfloat16 batch norm, for every output, gradient and running statistic.
-// The channel count is no multiple of a vector's width, and one channel's mean is far from zero
-// against its spread, where a sum of squares would cancel.
+// In bf16 training on channels-last activations, batch norm (and the ReLU after it, and a
+// ResNet block's shortcut added before that) runs fused (batch_norm_bfloat16.cpp): within
+// bfloat16's rounding of the exact (float64) results, as close as LibTorch's own bfloat16 batch
+// norm, for every output, gradient and running statistic. The channel count is no multiple of a
+// vector's width, and one channel's mean is far from zero against its spread, where a sum of
+// squares would cancel.
 TEST(BatchNorm2d, FusedBFloat16TrainingIsExactToRounding) {
-    for (const auto activation : {layers::Activation::kNone, layers::Activation::kReLU}) {
-        SCOPED_TRACE(activation == layers::Activation::kReLU ? "ReLU" : "no activation");
+    struct Case {
+        const char* name;
+        layers::Activation activation;
+        bool residual;
+    };
+    for (const Case& kind : {Case{"no activation", layers::Activation::kNone, false},
+                             Case{"ReLU", layers::Activation::kReLU, false},
+                             Case{"shortcut and ReLU", layers::Activation::kReLU, true}}) {
+        SCOPED_TRACE(kind.name);
+        const layers::Activation activation = kind.activation;
         torch::manual_seed(3);
         torch::Tensor values = torch::randn({6, 37, 9, 11}) * 2 + 0.5;
         values.select(1, 5).mul_(0.25).add_(30);
         values = values.to(torch::kBFloat16).contiguous(torch::MemoryFormat::ChannelsLast);
         const torch::Tensor weights = torch::randn(values.sizes(), torch::kDouble);
+        const torch::Tensor residual = kind.residual
+                                           ? torch::randn(values.sizes())
+                                                 .to(torch::kBFloat16)
+                                                 .contiguous(torch::MemoryFormat::ChannelsLast)
+                                           : torch::Tensor();
+        const auto as = [&residual](torch::ScalarType type, torch::MemoryFormat format) {
+            return residual.defined() ? residual.to(type).contiguous(format) : residual;
+        };
 
         auto fused = normWithWeights(37, torch::kFloat);
         auto exact = copyOf(*fused);
         exact->to(torch::kDouble);
-        const NormResult ours = twoTrainingSteps(*fused, values, weights, activation);
+        const NormResult ours = twoTrainingSteps(*fused, values, residual, weights, activation);
         const NormResult reference = twoTrainingSteps(
             *exact, values.to(torch::kDouble).contiguous(torch::MemoryFormat::ChannelsLast),
-            weights, activation);
+            as(torch::kDouble, torch::MemoryFormat::ChannelsLast), weights, activation);
         // LibTorch's own batch_norm on the same bfloat16 values, for the rounding it makes.
         auto libtorch = copyOf(*fused);
         const NormResult theirs = twoTrainingSteps(
-            *libtorch, values.contiguous(torch::MemoryFormat::Contiguous), weights, activation);
+            *libtorch, values.contiguous(torch::MemoryFormat::Contiguous),
+            as(torch::kBFloat16, torch::MemoryFormat::Contiguous), weights, activation);
 
         EXPECT_NE(ours.gradientFunction.find("BatchNormActivation"), std::string::npos)
             << ours.gradientFunction;
@@ -128,15 +155,17 @@ TEST(BatchNorm2d, FusedBFloat16TrainingIsExactToRounding) {
         EXPECT_TRUE(ours.output.is_contiguous(torch::MemoryFormat::ChannelsLast));
         EXPECT_TRUE(ours.inputGradient.is_contiguous(torch::MemoryFormat::ChannelsLast));
         constexpr double kRounding = 1.0 / 128;  // bfloat16 keeps 8 significant bits
-        for (const auto& [name, mine, libtorchs, exactly] :
-             std::vector<std::tuple<std::string, torch::Tensor, torch::Tensor, torch::Tensor>>{
-                 {"output", ours.output, theirs.output, reference.output},
-                 {"input gradient", ours.inputGradient, theirs.inputGradient,
-                  reference.inputGradient},
-                 {"weight gradient", ours.weightGradient, theirs.weightGradient,
-                  reference.weightGradient},
-                 {"bias gradient", ours.biasGradient, theirs.biasGradient,
-                  reference.biasGradient}}) {
+        std::vector<std::tuple<std::string, torch::Tensor, torch::Tensor, torch::Tensor>> compared{
+            {"output", ours.output, theirs.output, reference.output},
+            {"input gradient", ours.inputGradient, theirs.inputGradient, reference.inputGradient},
+            {"weight gradient", ours.weightGradient, theirs.weightGradient,
+             reference.weightGradient},
+            {"bias gradient", ours.biasGradient, theirs.biasGradient, reference.biasGradient}};
+        if (kind.residual) {
+            compared.emplace_back("shortcut gradient", ours.residualGradient,
+                                  theirs.residualGradient, reference.residualGradient);
+        }
+        for (const auto& [name, mine, libtorchs, exactly] : compared) {
             const double error = relativeError(mine, exactly);
             EXPECT_LT(error, kRounding) << name;
             EXPECT_LE(error, 1.5 * relativeError(libtorchs, exactly) + 1e-6) << name;
