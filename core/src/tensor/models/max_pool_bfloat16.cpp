@@ -16,30 +16,19 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
+#include "bfloat16_bits.h"
 #include "layers.h"
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define FOVEA_VECTOR_CLONES \
-    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define FOVEA_VECTOR_CLONES
-#endif
 
 namespace fovea::core::layers {
 namespace {
 
-using Bits = std::uint16_t;
+using bf16::Bits;
+using bf16::bitsOf;
+using bf16::mutableBitsOf;
+using bf16::toFloat;
 using Offset = std::uint8_t;  // a position in the window, row-major: kernel * kernel <= 256
-
-inline float toFloat(Bits bits) {
-    const std::uint32_t widened = std::uint32_t{bits} << 16;
-    float value;
-    std::memcpy(&value, &widened, sizeof value);
-    return value;
-}
 
 struct Geometry {
     std::int64_t batch, channels, height, width, outHeight, outWidth, kernel, stride, padding;
@@ -70,15 +59,9 @@ inline void addWhereTaken(const Bits* __restrict gradient, const Offset* __restr
     }
 }
 
-// Round to nearest even, NaN kept a NaN: c10::BFloat16's conversion.
 inline void roundToBFloat16(const float* __restrict values, std::int64_t count,
                             Bits* __restrict out) {
-    for (std::int64_t i = 0; i < count; ++i) {
-        std::uint32_t bits;
-        std::memcpy(&bits, &values[i], sizeof bits);
-        const std::uint32_t rounded = (bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16;
-        out[i] = values[i] != values[i] ? Bits{0x7FC0} : static_cast<Bits>(rounded);
-    }
+    for (std::int64_t i = 0; i < count; ++i) out[i] = bf16::toBits(values[i]);
 }
 
 // One output row (image n, row oh): each window's maximum and where in the window it is.
@@ -106,6 +89,29 @@ void maximaOfRow(const Bits* __restrict x, Bits* __restrict y, Offset* __restric
     }
 }
 
+// The windows holding one input pixel: where each keeps its gradient and offsets, and the
+// pixel's position in it.
+struct Holders {
+    static constexpr int kMost = 4;  // stride >= kernel - 1, as ResNet's 3x3 stride 2
+    const Bits* gradient[kMost];
+    const Offset* where[kMost];
+    Offset offset[kMost];
+    int count = 0;
+};
+
+// A pixel's gradient from `count` holders in one pass over its channels, added in the holders'
+// order as the general path adds them.
+template <int count>
+inline void gatherGradient(const Holders& h, std::int64_t channels, Bits* __restrict out) {
+    for (std::int64_t c = 0; c < channels; ++c) {
+        float sum = 0.0f;
+        for (int k = 0; k < count; ++k) {
+            sum += h.where[k][c] == h.offset[k] ? toFloat(h.gradient[k][c]) : 0.0f;
+        }
+        out[c] = bf16::toBits(sum);
+    }
+}
+
 // One input row's gradient (image n, row ih), gathered from the windows that hold it; `sum`:
 // room for one pixel's channels.
 FOVEA_VECTOR_CLONES
@@ -116,26 +122,53 @@ void gradientOfRow(const Bits* __restrict dy, const Offset* __restrict where, Bi
     for (std::int64_t iw = 0; iw < g.width; ++iw) {
         std::int64_t firstColumn, lastColumn;
         g.covering(iw, g.outWidth, firstColumn, lastColumn);
-        std::fill(sum, sum + g.channels, 0.0f);
+        Bits* out = dx + ((n * g.height + ih) * g.width + iw) * g.channels;
+        const std::int64_t count = (lastRow - firstRow + 1) * (lastColumn - firstColumn + 1);
+        if (count > Holders::kMost) {
+            // Overlapping windows (stride < kernel - 1): holder by holder.
+            std::fill(sum, sum + g.channels, 0.0f);
+            for (std::int64_t oh = firstRow; oh <= lastRow; ++oh) {
+                for (std::int64_t ow = firstColumn; ow <= lastColumn; ++ow) {
+                    const auto offset =
+                        static_cast<Offset>((ih - (oh * g.stride - g.padding)) * g.kernel + iw -
+                                            (ow * g.stride - g.padding));
+                    const std::int64_t at = ((n * g.outHeight + oh) * g.outWidth + ow) * g.channels;
+                    addWhereTaken(dy + at, where + at, g.channels, offset, sum);
+                }
+            }
+            roundToBFloat16(sum, g.channels, out);
+            continue;
+        }
+        Holders holders;
         for (std::int64_t oh = firstRow; oh <= lastRow; ++oh) {
             for (std::int64_t ow = firstColumn; ow <= lastColumn; ++ow) {
-                const auto offset =
+                const std::int64_t at = ((n * g.outHeight + oh) * g.outWidth + ow) * g.channels;
+                holders.gradient[holders.count] = dy + at;
+                holders.where[holders.count] = where + at;
+                holders.offset[holders.count] =
                     static_cast<Offset>((ih - (oh * g.stride - g.padding)) * g.kernel + iw -
                                         (ow * g.stride - g.padding));
-                const std::int64_t at = ((n * g.outHeight + oh) * g.outWidth + ow) * g.channels;
-                addWhereTaken(dy + at, where + at, g.channels, offset, sum);
+                ++holders.count;
             }
         }
-        roundToBFloat16(sum, g.channels, dx + ((n * g.height + ih) * g.width + iw) * g.channels);
+        switch (holders.count) {
+            case 0:
+                std::fill(out, out + g.channels, Bits{0});
+                break;
+            case 1:
+                gatherGradient<1>(holders, g.channels, out);
+                break;
+            case 2:
+                gatherGradient<2>(holders, g.channels, out);
+                break;
+            case 3:
+                gatherGradient<3>(holders, g.channels, out);
+                break;
+            default:
+                gatherGradient<4>(holders, g.channels, out);
+                break;
+        }
     }
-}
-
-const Bits* bitsOf(const torch::Tensor& tensor) {
-    return reinterpret_cast<const Bits*>(tensor.data_ptr<at::BFloat16>());
-}
-
-Bits* mutableBitsOf(torch::Tensor& tensor) {
-    return reinterpret_cast<Bits*>(tensor.data_ptr<at::BFloat16>());
 }
 
 class MaxPool : public torch::autograd::Function<MaxPool> {
