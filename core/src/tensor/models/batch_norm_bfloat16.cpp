@@ -30,10 +30,7 @@
 namespace fovea::core::layers {
 namespace {
 
-using bf16::Bits;
-using bf16::bitsOf;
-using bf16::mutableBitsOf;
-using bf16::toFloat;
+using namespace bf16;
 
 inline float relu(float value) { return value < 0.0f ? 0.0f : value; }  // NaN stays NaN
 

@@ -24,10 +24,7 @@
 namespace fovea::core::layers {
 namespace {
 
-using bf16::Bits;
-using bf16::bitsOf;
-using bf16::mutableBitsOf;
-using bf16::toFloat;
+using namespace bf16;
 using Offset = std::uint8_t;  // a position in the window, row-major: kernel * kernel <= 256
 
 struct Geometry {
