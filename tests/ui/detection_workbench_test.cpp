@@ -5,9 +5,12 @@
 // page (6 images at 96 px, one epoch), its charts getting points and the run listed on the Runs
 // page with its mAP.
 
+#include <filesystem>
+
 #include <QDir>
 #include <QFile>
 #include <QLabel>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTableWidget>
@@ -207,6 +210,26 @@ class DetectionWorkbenchTest : public QObject {
         const auto info = readDetectionRunInfo(outcome.runFolder.toStdString());
         QVERIFY(info && info->bestMap);
         QVERIFY(figures.startsWith(QString::number(*info->bestMap, 'f', 3)));
+
+        // What the Runs page cannot do with detection runs yet, its greyed buttons say.
+        auto* startFrom = runs->findChild<QPushButton*>("startFromRunButton");
+        auto* compare = runs->findChild<QPushButton*>("compareRunsButton");
+        QVERIFY(startFrom && compare);
+        runs->selectRuns({outcome.runFolder});
+        QVERIFY(!startFrom->isEnabled());
+        QVERIFY2(startFrom->toolTip().contains("detection run's settings"),
+                 qPrintable(startFrom->toolTip()));
+        const std::filesystem::path copy =
+            std::filesystem::path(outcome.runFolder.toStdString()).parent_path() / "copy";
+        std::filesystem::copy(outcome.runFolder.toStdString(), copy,
+                              std::filesystem::copy_options::recursive);
+        runs->refresh();
+        QCOMPARE(runs->runs().size(), 2);
+        runs->selectRuns({outcome.runFolder, QString::fromStdString(copy.string())});
+        QCOMPARE(runs->selectedFolders().size(), 2);
+        QVERIFY(!compare->isEnabled());
+        QVERIFY2(compare->toolTip().contains("Detection runs cannot be compared"),
+                 qPrintable(compare->toolTip()));
     }
 };
 

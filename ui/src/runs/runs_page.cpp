@@ -30,6 +30,11 @@ namespace {
 constexpr int kPollIntervalMs = 2000;
 constexpr int kFolderRole = Qt::UserRole;
 
+// The comparison draws accuracy and validation loss, which detection runs do not have.
+const char* const kDetectionNotCompared =
+    "Detection runs cannot be compared here yet: the comparison shows classification accuracy "
+    "and loss. Their best mAP and AP50 are in the list.";
+
 QString text(const std::string& value) { return QString::fromStdString(value); }
 
 QString startedText(const std::string& created) {
@@ -207,8 +212,8 @@ QWidget* RunsPage::buildButtons() {
     m_startFromTip =
         "Put this run's network and settings on the Model and Train pages for a new run";
     m_startFrom = button("Train Again From This…", "startFromRunButton", m_startFromTip);
-    m_compare = button("Compare", "compareRunsButton",
-                       "Overlay the selected runs' curves and list their settings side by side");
+    m_compareTip = "Overlay the selected runs' curves and list their settings side by side";
+    m_compare = button("Compare", "compareRunsButton", m_compareTip);
     m_rename = button("Rename…", "renameRunButton", "Rename the run's folder");
     m_delete = button("Delete…", "deleteRunButton", "Move the run's folder to the trash");
     m_showFolder =
@@ -423,8 +428,17 @@ void RunsPage::updateButtons() {
     m_startFrom->setEnabled(!m_trainingActive && run && run->config.has_value());
     const QString busy = "A run is training in this window: wait for it to end or stop it.";
     m_resume->setToolTip(m_trainingActive ? busy : m_resumeTip);
-    m_startFrom->setToolTip(m_trainingActive ? busy : m_startFromTip);
-    m_compare->setEnabled(selectedFolders().size() >= 2);
+    // A greyed button says why where the reason is not the selection itself.
+    const bool detectionRun = run && m_detectionRuns.contains(text(run->folder.string()));
+    m_startFrom->setToolTip(m_trainingActive ? busy
+                            : detectionRun
+                                ? QString("A detection run's settings cannot be put back on the "
+                                          "pages yet: its settings are listed below, to set on "
+                                          "the Model and Train pages")
+                                : m_startFromTip);
+    const bool detectionSelected = selectsDetectionRuns();
+    m_compare->setEnabled(selectedFolders().size() >= 2 && !detectionSelected);
+    m_compare->setToolTip(detectionSelected ? kDetectionNotCompared : m_compareTip);
     m_rename->setEnabled(run && !running);
     m_delete->setEnabled(run && !running);
     m_showFolder->setEnabled(run.has_value());
@@ -444,10 +458,12 @@ void RunsPage::showDetails() {
     const auto run = selectedRun();
     if (!run) {
         const int selected = static_cast<int>(selectedFolders().size());
-        m_details->setText(selected > 1 ? QString("%1 runs selected: Compare shows them side by "
-                                                  "side.")
-                                              .arg(selected)
-                                        : QString("Select a run to see more."));
+        const QString compared = selectsDetectionRuns()
+                                     ? kDetectionNotCompared
+                                     : QString("Compare shows them side by side.");
+        m_details->setText(selected > 1
+                               ? QString("%1 runs selected: %2").arg(selected).arg(compared)
+                               : QString("Select a run to see more."));
         return;
     }
     QString details =
@@ -504,14 +520,18 @@ bool RunsPage::deleteRun(const QString& folder, QString* error) {
     return true;
 }
 
+bool RunsPage::selectsDetectionRuns() const {
+    const QStringList folders = selectedFolders();
+    return std::any_of(folders.begin(), folders.end(),
+                       [this](const QString& folder) { return m_detectionRuns.contains(folder); });
+}
+
 RunComparison* RunsPage::compareRuns(const QStringList& folders) {
     if (folders.size() < 2) return nullptr;
     // The comparison draws accuracy and validation loss, which detection runs do not have.
     for (const QString& folder : folders) {
         if (m_detectionRuns.contains(folder)) {
-            m_details->setText(
-                "Detection runs cannot be compared here yet: the comparison shows "
-                "classification accuracy and loss. Their best mAP and AP50 are in the list.");
+            m_details->setText(kDetectionNotCompared);
             return nullptr;
         }
     }

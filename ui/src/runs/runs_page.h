@@ -59,6 +59,8 @@ class RunsPage : public QWidget {
     std::optional<core::RunListing> latestFinishedRun() const;
     void selectRuns(const QStringList& folders);
     QStringList selectedFolders() const;
+    // Whether a selected run is a detection run, which Compare cannot show yet.
+    bool selectsDetectionRuns() const;
 
     // What the buttons do, without their dialogs (the tests and the window call these).
     bool renameRun(const QString& folder, const QString& newName, QString* error = nullptr);
@@ -115,7 +117,7 @@ class RunsPage : public QWidget {
     QPushButton* m_follow = nullptr;
     QPushButton* m_startFrom = nullptr;
     bool m_trainingActive = false;
-    QString m_resumeTip, m_startFromTip;  // their tooltips when they can be used
+    QString m_resumeTip, m_startFromTip, m_compareTip;  // their tooltips when they can be used
     QPushButton* m_compare = nullptr;
     QPushButton* m_rename = nullptr;
     QPushButton* m_delete = nullptr;
