@@ -183,6 +183,24 @@ class DetectionFollowTest : public QObject {
         QVERIFY(qAbs(points.at(1)->value - after->epochs[1].loss) <= 1e-5 * after->epochs[1].loss);
         QCOMPARE(points.at(1)->key, 4.0);
     }
+
+    // A run stopped in its first epoch has trained for a while: the Runs page's time counts the
+    // unfinished epoch (summary.json's unfinished_epoch_seconds), not 0 s.
+    void aRunStoppedInItsFirstEpochCountsItsTime() {
+        const QString run = m_project + "/runs/stopped-early";
+        core::TrainingControl control;
+        core::DetectionTrainingHooks hooks;
+        hooks.onBatch = [&](const core::DetectionBatchProgress&) { control.requestStop(); };
+        const auto result =
+            core::runDetectionTraining(fovea::test::tinyDetectionSettings(m_project, 2),
+                                       run.toStdString(), false, control, hooks);
+        QVERIFY2(result, result ? "" : result.error().message.c_str());
+        QCOMPARE(result.value().outcome, core::TrainingOutcome::Stopped);
+        const auto info = readDetectionRunInfo(run.toStdString());
+        QVERIFY(info && info->status == core::RunStatus::Stopped);
+        QCOMPARE(info->epochsDone, qint64(0));
+        QVERIFY2(info->trainingSeconds > 0, qPrintable(QString::number(info->trainingSeconds)));
+    }
 };
 
 QTEST_MAIN(DetectionFollowTest)

@@ -35,6 +35,10 @@ void readStatus(const std::filesystem::path& folder, DetectionRunInfo& run) {
     run.status = outcome == "completed" ? core::RunStatus::Finished
                  : outcome == "stopped" ? core::RunStatus::Stopped
                                         : core::RunStatus::Failed;
+    // A stopped run's unfinished epoch, which metrics.csv (read next) does not hold.
+    if (run.status == core::RunStatus::Stopped) {
+        run.trainingSeconds += summary.value("unfinished_epoch_seconds", 0.0);
+    }
 }
 
 std::vector<std::string> splitCsv(const std::string& line) {

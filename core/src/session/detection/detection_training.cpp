@@ -992,6 +992,10 @@ Result<DetectionTrainingResult> runDetectionTraining(const DetectionTrainingSett
         result.recordingError = recorder.error();
         nlohmann::json summary = toJson(result);
         summary["finished"] = detection_session::utcNow();
+        // The stopped epoch's training so far, which no metrics row holds (as classification's).
+        if (stopped && position.secondsDone > 0) {
+            summary["unfinished_epoch_seconds"] = position.secondsDone;
+        }
         if (auto written = files::writeFileAtomically(runFolder / run_layout::kSummaryFile,
                                                       summary.dump(2) + "\n");
             !written && !result.recordingError) {
