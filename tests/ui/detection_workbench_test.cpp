@@ -173,6 +173,10 @@ class DetectionWorkbenchTest : public QObject {
         QSignalSpy finished(page->detectionWorker(), &DetectionTrainingWorker::finished);
         QVERIFY2(page->startTraining(&error), qPrintable(error));
         QVERIFY(page->isTraining());
+        // The mAP chart's epoch axis is the run's one epoch from the start.
+        const QCPRange epochs = page->charts()->accuracyPlot()->xAxis->range();
+        QCOMPARE(epochs.lower, 0.5);
+        QCOMPARE(epochs.upper, 1.5);
         QVERIFY(fovea::test::received(finished, 300000));
         const auto outcome = finished.first().at(0).value<TrainingOutcomeInfo>();
         QVERIFY2(outcome.ok, qPrintable(outcome.message));

@@ -562,6 +562,7 @@ bool TrainPage::startDetectionTraining(QString* error) {
     m_runEpochs = settings.epochs;
     m_runArchitecture = architecture;
     m_charts->clear();
+    m_charts->setPlannedEpochs(m_runEpochs);
     m_log->clear();
     m_progress->setValue(0);
     m_lastPosition.clear();
@@ -616,6 +617,7 @@ bool TrainPage::isFollowing() const { return m_follower->isFollowing(); }
 
 void TrainPage::showRunHistory(const FollowedRun& run) {
     m_charts->clear();
+    m_charts->setPlannedEpochs(m_runEpochs);
     if (run.detection) {
         m_charts->setStepsPerEpoch(run.detection->stepsPerEpoch);
         m_charts->addDetectionHistory(run.detection->epochs, m_runEpochs);
@@ -674,6 +676,7 @@ bool TrainPage::launch(const TrainingRequest& r, QString* error) {
     m_runEpochs = r.settings.training.epochs;
     m_runArchitecture = r.model.architecture;
     m_charts->clear();
+    m_charts->setPlannedEpochs(m_runEpochs);
     m_watchSet->clearPredictions();
     m_log->clear();
     if (!followed.isEmpty()) {

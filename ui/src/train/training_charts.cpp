@@ -170,6 +170,11 @@ void TrainingCharts::clear() {
     redraw();
 }
 
+void TrainingCharts::setPlannedEpochs(qint64 epochs) {
+    m_accuracy->xAxis->setRange(0.5, static_cast<double>(std::max<qint64>(1, epochs)) + 0.5);
+    scheduleRedraw();
+}
+
 void TrainingCharts::addBatch(const core::BatchProgress& point) {
     m_stepsPerEpoch = point.batchesInEpoch;
     addBatchLoss(static_cast<double>(point.step), point.loss);

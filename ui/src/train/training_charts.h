@@ -42,6 +42,9 @@ class TrainingCharts : public QWidget {
     // Where epoch figures go on the step axis before the first batch tells (a resumed run's
     // earlier epochs).
     void setStepsPerEpoch(qint64 steps) { m_stepsPerEpoch = steps; }
+    // The epoch axis of the accuracy (mAP) chart spans the run's planned epochs from its start,
+    // before the first epoch's point arrives.
+    void setPlannedEpochs(qint64 epochs);
 
     QCustomPlot* lossPlot() const { return m_loss; }
     QCustomPlot* accuracyPlot() const { return m_accuracy; }
