@@ -13,6 +13,7 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -214,6 +215,19 @@ class DetectionWorkbenchTest : public QObject {
         const auto info = readDetectionRunInfo(outcome.runFolder.toStdString());
         QVERIFY(info && info->bestMap);
         QVERIFY(figures.startsWith(QString::number(*info->bestMap, 'f', 3)));
+
+        // The Model page says the detector trains at this project's size, not its default; a
+        // size changed on the Train page shows there.
+        auto* minSize = form->findChild<QSpinBox*>("detectionMinSizeSpin");
+        QVERIFY(minSize);
+        minSize->setValue(128);
+        window.show();  // pages learn what changed elsewhere as they are shown
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.showPage("Model");
+        auto* note = window.modelPage()->detectionPanel()->findChild<QLabel*>("detectorNote");
+        QVERIFY(note);
+        QVERIFY2(note->text().contains("trains it at 128 px"), qPrintable(note->text()));
+        window.showPage("Runs");
 
         // What the Runs page cannot do with detection runs yet, its greyed buttons say.
         auto* startFrom = runs->findChild<QPushButton*>("startFromRunButton");

@@ -10,6 +10,7 @@
 #include <QLineEdit>
 #include <QLocale>
 #include <QPushButton>
+#include <QShowEvent>
 #include <QSignalBlocker>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -60,7 +61,8 @@ DetectionModelPanel::DetectionModelPanel(QWidget* parent) : QWidget(parent) {
     auto* detectorBox = new QGroupBox("&Detector", this);
     m_detectors = new QTableWidget(int(std::size(kDetectors)), 3, detectorBox);
     m_detectors->setObjectName("detectorTable");
-    m_detectors->setHorizontalHeaderLabels({"Detector", "Backbone (FPN)", "Default weights"});
+    m_detectors->setHorizontalHeaderLabels(
+        {"Detector", "Backbone (FPN), default size", "Default weights"});
     m_detectors->verticalHeader()->hide();
     m_detectors->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_detectors->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -171,7 +173,7 @@ void DetectionModelPanel::showSettings() {
     for (int row = 0; row < m_detectors->rowCount(); ++row) {
         if (m_detectors->item(row, 0)->text().toStdString() == m_settings.architecture) {
             m_detectors->selectRow(row);
-            m_detectorNote->setText(kDetectors[row].needs);
+            m_detectorNote->setText(noteFor(row));
         }
     }
     const bool isFile = m_settings.weights != "default" && m_settings.weights != "none";
@@ -180,6 +182,25 @@ void DetectionModelPanel::showSettings() {
     m_weightsFile->setText(isFile ? QString::fromStdString(m_settings.weights) : QString());
     m_weightsFile->setEnabled(isFile);
     m_loading = false;
+}
+
+QString DetectionModelPanel::noteFor(int row) const {
+    QString note = kDetectors[row].needs;
+    if (m_settings.minSize > 0) {
+        note += QString(
+                    " This project trains it at %1 px (the Train page's min size), not its "
+                    "default.")
+                    .arg(m_settings.minSize);
+    }
+    return note;
+}
+
+void DetectionModelPanel::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    if (!m_session) return;
+    m_settings.minSize = loadDetectionSettings(m_session->store()).minSize;
+    const auto rows = m_detectors->selectionModel()->selectedRows();
+    if (!rows.isEmpty()) m_detectorNote->setText(noteFor(rows.front().row()));
 }
 
 void DetectionModelPanel::setArchitecture(const QString& architecture) {
@@ -200,7 +221,7 @@ void DetectionModelPanel::onDetectorRowChanged() {
     const auto rows = m_detectors->selectionModel()->selectedRows();
     if (rows.isEmpty()) return;
     const std::string architecture = m_detectors->item(rows.front().row(), 0)->text().toStdString();
-    m_detectorNote->setText(kDetectors[rows.front().row()].needs);
+    m_detectorNote->setText(noteFor(rows.front().row()));
     if (architecture == m_settings.architecture) return;
     m_settings.architecture = architecture;
     // Stage counts differ between backbones: the new one starts from torchvision's default.

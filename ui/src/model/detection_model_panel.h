@@ -55,8 +55,14 @@ class DetectionModelPanel : public QWidget {
     // The freeze map shows the current detector's parts.
     void layoutReady();
 
+  protected:
+    // The project's input size may have changed on the Train page meanwhile.
+    void showEvent(QShowEvent* event) override;
+
   private:
     void showSettings();
+    // What the detector needs, and the size this project trains it at when not its default.
+    QString noteFor(int row) const;
     void onDetectorRowChanged();
     void onWeightsChoice();
     void save();
