@@ -286,6 +286,29 @@ class DetectionPagesTest : public QObject {
         }
     }
 
+    // Captions of boxes on the same object (a ground truth and its detection, two classes'
+    // detections) do not cover each other: above the box, inside its top, below it; the
+    // likeliest box (drawn last) keeps the place above.
+    void captionsOfOverlappingBoxesDoNotCoverEachOther() {
+        const QRectF box(50, 50, 100, 80);
+        const QSizeF text(60, 14);
+        const QSizeF picture(400, 300);
+        const QVector<QRectF> bands =
+            fovea::ui::placeCaptions({box, box, box}, {text, text, text}, picture, 2.0);
+        QCOMPARE(bands.size(), 3);
+        QCOMPARE(bands[2].bottom(), box.top() - 1.0);  // above, for the last drawn
+        QCOMPARE(bands[1].top(), box.top());           // inside its top
+        QCOMPARE(bands[0].top(), box.bottom() + 1.0);  // below it
+        for (int a = 0; a < 3; ++a) {
+            for (int b = a + 1; b < 3; ++b) QVERIFY(!bands[a].intersects(bands[b]));
+        }
+        // A box at the picture's top has its caption inside; one without a caption, none.
+        const QVector<QRectF> top =
+            fovea::ui::placeCaptions({QRectF(10, 0, 80, 40), box}, {text, QSizeF()}, picture, 2.0);
+        QCOMPARE(top[0].top(), 0.0);
+        QVERIFY(top[1].isNull());
+    }
+
     // The run chooser (Evaluate, Predict, Export, Suggest) names a detection run's detector and
     // its best validation mAP, as it names a classifier's architecture and accuracy; the Runs
     // page's settings line counts its one epoch in the singular.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <optional>
 
 namespace fovea::ui {
 
@@ -39,24 +40,59 @@ QImage drawOverlay(const QImage& picture, const QSizeF& imageSize, const QRectF&
     painter.setFont(font);
     const QFontMetrics metrics(font);
     const double lineWidth = std::max(2.0, longSide / 300.0);
+    QVector<QRectF> rects;
+    QVector<QSizeF> texts;
     for (const OverlayBox& box : boxes) {
         const QRectF rect((box.rect.topLeft() - origin) * scale, box.rect.size() * scale);
         QPen pen(box.colour, lineWidth, box.dashed ? Qt::DashLine : Qt::SolidLine);
         painter.setPen(pen);
         painter.setBrush(Qt::NoBrush);
         painter.drawRect(rect);
-        if (box.caption.isEmpty()) continue;
-        const QSize text = metrics.size(Qt::TextSingleLine, box.caption) + QSize(6, 2);
-        // Above the box, or inside its top when the box touches the picture's top.
-        QPointF at = rect.topLeft() - QPointF(lineWidth / 2, text.height());
-        if (at.y() < 0) at.setY(rect.top());
-        at.setX(std::clamp(at.x(), 0.0, std::max(0.0, double(out.width() - text.width()))));
-        const QRectF band(at, text);
-        painter.fillRect(band, box.colour);
+        rects.push_back(rect);
+        texts.push_back(box.caption.isEmpty()
+                            ? QSizeF()
+                            : QSizeF(metrics.size(Qt::TextSingleLine, box.caption) + QSize(6, 2)));
+    }
+    // The captions over every box's lines.
+    const QVector<QRectF> bands = placeCaptions(rects, texts, out.size(), lineWidth);
+    for (int i = 0; i < boxes.size(); ++i) {
+        if (boxes[i].caption.isEmpty()) continue;
+        painter.fillRect(bands[i], boxes[i].colour);
         painter.setPen(Qt::white);
-        painter.drawText(band, Qt::AlignCenter, box.caption);
+        painter.drawText(bands[i], Qt::AlignCenter, boxes[i].caption);
     }
     return out;
+}
+
+QVector<QRectF> placeCaptions(const QVector<QRectF>& rects, const QVector<QSizeF>& texts,
+                              const QSizeF& picture, double lineWidth) {
+    QVector<QRectF> bands(rects.size());
+    QVector<QRectF> placed;
+    for (int i = static_cast<int>(rects.size()) - 1; i >= 0; --i) {
+        const QSizeF text = texts[i];
+        if (text.isEmpty()) continue;
+        const QRectF& rect = rects[i];
+        const double left = std::clamp(rect.left() - lineWidth / 2, 0.0,
+                                       std::max(0.0, picture.width() - text.width()));
+        const double tops[] = {rect.top() - lineWidth / 2 - text.height(), rect.top(),
+                               rect.bottom() + lineWidth / 2, rect.bottom() - text.height()};
+        std::optional<QRectF> chosen;
+        for (const double top : tops) {
+            const QRectF band(QPointF(left, top), text);
+            if (top < 0 || band.bottom() > picture.height()) continue;  // off the picture
+            if (!chosen) chosen = band;  // the first on the picture, if every one overlaps
+            const bool overlaps = std::any_of(placed.begin(), placed.end(),
+                                              [&](const QRectF& b) { return b.intersects(band); });
+            if (!overlaps) {
+                chosen = band;
+                break;
+            }
+        }
+        // A picture too small for any place: inside the box's top, as before.
+        bands[i] = chosen.value_or(QRectF(QPointF(left, std::max(0.0, rect.top())), text));
+        placed.push_back(bands[i]);
+    }
+    return bands;
 }
 
 QRectF tileRegion(const QRectF& focus, const QSizeF& imageSize) {

@@ -35,6 +35,14 @@ QColor detectorClassColour(int classIndex);
 QImage drawOverlay(const QImage& picture, const QSizeF& imageSize, const QRectF& region,
                    int maxSide, const QVector<OverlayBox>& boxes);
 
+// Where the captions of boxes `rects` (output pixels, in drawing order) go on a picture of
+// `picture` size: each caption band of its size in `texts` above its box, else inside its top,
+// below it, or inside its bottom, the first of those on the picture that overlaps no band placed
+// before it. The last box (the likeliest, drawn on top) is placed first. Boxes drawn with lines
+// of `lineWidth`.
+QVector<QRectF> placeCaptions(const QVector<QRectF>& rects, const QVector<QSizeF>& texts,
+                              const QSizeF& picture, double lineWidth);
+
 // The region a tile shows around `focus` (upright image pixels): the box with a margin of a
 // quarter of its size (at least 16 pixels) on each side, clipped to the image, so the tile shows
 // what the box sits in.
