@@ -226,7 +226,8 @@ class DetectionWorkbenchTest : public QObject {
         window.showPage("Model");
         auto* note = window.modelPage()->detectionPanel()->findChild<QLabel*>("detectorNote");
         QVERIFY(note);
-        QVERIFY2(note->text().contains("trains it at 128 px"), qPrintable(note->text()));
+        QVERIFY2(note->text().contains(QString("trains it at 128\u00a0px")),
+                 qPrintable(note->text()));
         window.showPage("Runs");
 
         // What the Runs page cannot do with detection runs yet, its greyed buttons say.

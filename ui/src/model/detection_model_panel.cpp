@@ -187,9 +187,10 @@ void DetectionModelPanel::showSettings() {
 QString DetectionModelPanel::noteFor(int row) const {
     QString note = kDetectors[row].needs;
     if (m_settings.minSize > 0) {
+        // A no-break space keeps the size with its unit.
         note += QString(
-                    " This project trains it at %1 px (the Train page's min size), not its "
-                    "default.")
+                    " This project trains it at %1\u00a0px (the Train page's min size), not "
+                    "its default.")
                     .arg(m_settings.minSize);
     }
     return note;
