@@ -95,8 +95,8 @@ inline float passed(const Bits* __restrict dy, const Bits* __restrict y, std::in
     return toFloat(dy[i]);
 }
 
-// Per channel, the sums of the gradients g past the activation and of g * (x - mean); with a
-// residual, g is also the residual's gradient, written to `residualGradient` (else null).
+// Per channel, the sums of the gradients g past the activation and of g * (x - mean). Where a
+// residual wants a gradient, g is that too, written to `residualGradient` (else null).
 FOVEA_VECTOR_CLONES
 void addGradientSums(const Bits* __restrict dy, const Bits* __restrict y, const Bits* __restrict x,
                      std::int64_t first, std::int64_t last, std::int64_t channels,
@@ -247,7 +247,6 @@ class BatchNormActivation : public torch::autograd::Function<BatchNormActivation
         });
 
         context->saved_data["activation"] = activationCode;
-        context->saved_data["residual"] = residual.numel() > 0;
         context->save_for_backward({input, weight, floatTensor(mean), floatTensor(invstd),
                                     activation == Activation::kNone ? torch::Tensor() : output});
         return output;
@@ -270,9 +269,10 @@ class BatchNormActivation : public torch::autograd::Function<BatchNormActivation
         const auto count = static_cast<double>(rows);
         const Bits* x = bitsOf(input);
         const Bits* dy = bitsOf(grad);
+        // The shortcut's gradient where it wants one (no residual: the empty stand-in wants none).
         torch::Tensor gradResidual;
         Bits* residualGradient = nullptr;
-        if (context->saved_data["residual"].toBool()) {
+        if (context->needs_input_grad(1)) {
             gradResidual = torch::empty_like(input, torch::MemoryFormat::ChannelsLast);
             residualGradient = mutableBitsOf(gradResidual);
         }
