@@ -436,7 +436,7 @@ void RunsPage::updateButtons() {
                                           "pages yet: its settings are listed below, to set on "
                                           "the Model and Train pages")
                                 : m_startFromTip);
-    const bool detectionSelected = selectsDetectionRuns();
+    const bool detectionSelected = holdsDetectionRuns(selectedFolders());
     m_compare->setEnabled(selectedFolders().size() >= 2 && !detectionSelected);
     m_compare->setToolTip(detectionSelected ? kDetectionNotCompared : m_compareTip);
     m_rename->setEnabled(run && !running);
@@ -458,7 +458,7 @@ void RunsPage::showDetails() {
     const auto run = selectedRun();
     if (!run) {
         const int selected = static_cast<int>(selectedFolders().size());
-        const QString compared = selectsDetectionRuns()
+        const QString compared = holdsDetectionRuns(selectedFolders())
                                      ? kDetectionNotCompared
                                      : QString("Compare shows them side by side.");
         m_details->setText(selected > 1
@@ -520,20 +520,16 @@ bool RunsPage::deleteRun(const QString& folder, QString* error) {
     return true;
 }
 
-bool RunsPage::selectsDetectionRuns() const {
-    const QStringList folders = selectedFolders();
+bool RunsPage::holdsDetectionRuns(const QStringList& folders) const {
     return std::any_of(folders.begin(), folders.end(),
                        [this](const QString& folder) { return m_detectionRuns.contains(folder); });
 }
 
 RunComparison* RunsPage::compareRuns(const QStringList& folders) {
     if (folders.size() < 2) return nullptr;
-    // The comparison draws accuracy and validation loss, which detection runs do not have.
-    for (const QString& folder : folders) {
-        if (m_detectionRuns.contains(folder)) {
-            m_details->setText(kDetectionNotCompared);
-            return nullptr;
-        }
+    if (holdsDetectionRuns(folders)) {
+        m_details->setText(kDetectionNotCompared);
+        return nullptr;
     }
     auto* comparison = new RunComparison(folders, this);
     comparison->setAttribute(Qt::WA_DeleteOnClose);

@@ -59,8 +59,6 @@ class RunsPage : public QWidget {
     std::optional<core::RunListing> latestFinishedRun() const;
     void selectRuns(const QStringList& folders);
     QStringList selectedFolders() const;
-    // Whether a selected run is a detection run, which Compare cannot show yet.
-    bool selectsDetectionRuns() const;
 
     // What the buttons do, without their dialogs (the tests and the window call these).
     bool renameRun(const QString& folder, const QString& newName, QString* error = nullptr);
@@ -85,6 +83,8 @@ class RunsPage : public QWidget {
     void hideEvent(QHideEvent* event) override;
 
   private:
+    // Whether one of `folders` is a detection run, which Compare cannot show yet.
+    bool holdsDetectionRuns(const QStringList& folders) const;
     QWidget* buildButtons();
     void fillTable();
     // The figure columns' headers for the project's task (and the loss column, which
