@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "run_process.h"
+#include "measure_in_child.h"
 
 namespace fovea::test {
 namespace {
@@ -46,14 +46,9 @@ double faultsInALaterRoundPerPage() {
 }
 
 // This program again, measuring alone with `environment`.
-double measureInChild(const std::vector<std::string>& environment) {
-    std::vector<std::string> env = environment;
-    env.push_back(std::string(kMeasureVariable) + "=1");
-    const auto result =
-        runProcess("/proc/self/exe", {"--gtest_filter=MallocPolicy.MeasureWhenAsked"}, env);
-    const auto at = result.output.find("faults_per_page=");
-    EXPECT_NE(at, std::string::npos) << result.output;
-    return at == std::string::npos ? -1 : std::stod(result.output.substr(at + 16));
+double measureAlone(const std::vector<std::string>& environment) {
+    return measureInChild("MallocPolicy.MeasureWhenAsked", kMeasureVariable, "faults_per_page",
+                          environment);
 }
 
 TEST(MallocPolicy, MeasureWhenAsked) {
@@ -62,9 +57,9 @@ TEST(MallocPolicy, MeasureWhenAsked) {
 }
 
 TEST(MallocPolicy, FreedBlocksServeTheNextRoundUnlessTheUserTunesMalloc) {
-    const double ours = measureInChild({"-GLIBC_TUNABLES", "-MALLOC_TRIM_THRESHOLD_"});
+    const double ours = measureAlone({"-GLIBC_TUNABLES", "-MALLOC_TRIM_THRESHOLD_"});
     // The user's (here glibc's default trim threshold): the policy steps aside.
-    const double users = measureInChild({"-GLIBC_TUNABLES", "MALLOC_TRIM_THRESHOLD_=131072"});
+    const double users = measureAlone({"-GLIBC_TUNABLES", "MALLOC_TRIM_THRESHOLD_=131072"});
     std::cout << "page faults per page in a third round: " << ours << " with Fovea's policy, "
               << users << " with MALLOC_TRIM_THRESHOLD_=131072\n";
     EXPECT_LT(ours, 0.05);

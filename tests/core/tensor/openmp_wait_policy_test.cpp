@@ -13,7 +13,7 @@
 #include <iostream>
 #include <string>
 
-#include "run_process.h"
+#include "measure_in_child.h"
 
 namespace fovea::test {
 namespace {
@@ -45,15 +45,10 @@ double cpuSecondsPerWallSecond() {
     return (processCpuSeconds() - cpuStart) / wall;
 }
 
-// This program again, measuring alone with `environment`; its CPU seconds per wall second.
-double measureInChild(const std::vector<std::string>& environment) {
-    std::vector<std::string> env = environment;
-    env.push_back(std::string(kMeasureVariable) + "=1");
-    const auto result =
-        runProcess("/proc/self/exe", {"--gtest_filter=OpenMpWaitPolicy.MeasureWhenAsked"}, env);
-    const auto at = result.output.find("cpu_per_wall=");
-    EXPECT_NE(at, std::string::npos) << result.output;
-    return at == std::string::npos ? 0 : std::stod(result.output.substr(at + 13));
+// This program again, measuring alone with `environment`.
+double measureAlone(const std::vector<std::string>& environment) {
+    return measureInChild("OpenMpWaitPolicy.MeasureWhenAsked", kMeasureVariable, "cpu_per_wall",
+                          environment);
 }
 
 TEST(OpenMpWaitPolicy, MeasureWhenAsked) {
@@ -63,8 +58,8 @@ TEST(OpenMpWaitPolicy, MeasureWhenAsked) {
 
 TEST(OpenMpWaitPolicy, IdleThreadsSoonSleepUnlessTheUserAsksThemToSpin) {
     if (omp_get_num_procs() < 2) GTEST_SKIP() << "needs two cores";
-    const double byDefault = measureInChild({"-OMP_WAIT_POLICY", "-GOMP_SPINCOUNT"});
-    const double spinning = measureInChild({"OMP_WAIT_POLICY=active", "-GOMP_SPINCOUNT"});
+    const double byDefault = measureAlone({"-OMP_WAIT_POLICY", "-GOMP_SPINCOUNT"});
+    const double spinning = measureAlone({"OMP_WAIT_POLICY=active", "-GOMP_SPINCOUNT"});
     std::cout << "CPU seconds per wall second: " << byDefault << " by default, " << spinning
               << " with OMP_WAIT_POLICY=active\n";
     // Spinning makes it near 2 on an idle machine; a busy one leaves the spinner less time.
