@@ -12,6 +12,7 @@
 #include "explain_command.h"
 #include "export_command.h"
 #include "fovea/core/system_info.h"
+#include "fovea/core/tensor_memory.h"
 #include "fovea/core/threads.h"
 #include "fovea/core/version.h"
 #include "fovea/core/weights_import/offline_default.h"
@@ -143,6 +144,7 @@ int runParsedCommand(const Commands& c) {
 
 int main(int argc, char** argv) {
     fovea::core::configureIntraOpThreads();
+    fovea::core::adviseHugePagesForLargeTensors();
 
     CLI::App app{"Fovea: transfer learning workbench (headless)", "fovea-cli"};
     app.set_version_flag("--version", std::string("fovea-cli ") + fovea::core::kFoveaVersion);

@@ -4,6 +4,7 @@
 #include <QMessageBox>
 #include <cstdio>
 
+#include "fovea/core/tensor_memory.h"
 #include "fovea/core/threads.h"
 #include "fovea/core/version.h"
 #include "fovea/ui/main_window.h"
@@ -11,6 +12,7 @@
 
 int main(int argc, char** argv) {
     fovea::core::configureIntraOpThreads();
+    fovea::core::adviseHugePagesForLargeTensors();
 
     QApplication app(argc, argv);
     QApplication::setOrganizationName("Fovea");

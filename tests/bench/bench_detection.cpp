@@ -30,6 +30,7 @@
 #include "fovea/core/session/detection_demo.h"
 #include "fovea/core/session/detection_model.h"
 #include "fovea/core/session/detection_training.h"
+#include "fovea/core/tensor_memory.h"
 #include "fovea/core/threads.h"
 #include "fovea/core/weights/safetensors.h"
 #include "fovea/core/weights_import/offline_weights_paths.h"
@@ -122,6 +123,7 @@ std::string ratio(double fovea, double python) {
 
 int main() {
     const int threads = configureIntraOpThreads();
+    adviseHugePagesForLargeTensors();  // as both executables do
     const BlasInfo blas = probeBlas();
     double load[3] = {0, 0, 0};
     getloadavg(load, 3);

@@ -25,6 +25,7 @@
 #include "fovea/core/loader/image_batch_loader.h"
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/project/fashion_mnist.h"
+#include "fovea/core/tensor_memory.h"
 #include "fovea/core/threads.h"
 #include "fovea/core/training/trainer.h"
 #include "run_process.h"
@@ -145,6 +146,7 @@ fovea::test::BenchRow pythonRow(const nlohmann::json& reference) {
 
 int main() {
     const int threads = configureIntraOpThreads();
+    adviseHugePagesForLargeTensors();  // as both executables do
     const BlasInfo blas = probeBlas();
     double load[3] = {0, 0, 0};
     getloadavg(load, 3);

@@ -30,6 +30,7 @@
 #include "fovea/core/loader/image_batch_loader.h"
 #include "fovea/core/models/zoo.h"
 #include "fovea/core/project/fashion_mnist.h"
+#include "fovea/core/tensor_memory.h"
 #include "fovea/core/threads.h"
 #include "fovea/core/training/trainer.h"
 #include "run_process.h"
@@ -115,6 +116,7 @@ int main(int argc, char** argv) {
         imagesPerClass = static_cast<int>(value);
     }
     const int threads = configureIntraOpThreads();
+    adviseHugePagesForLargeTensors();  // as both executables do
     const BlasInfo blas = probeBlas();
     double load[3] = {0, 0, 0};
     getloadavg(load, 3);

@@ -31,6 +31,7 @@
 #include "fovea/core/loader/image_batch_loader.h"
 #include "fovea/core/project/fashion_mnist.h"
 #include "fovea/core/session/network_setup.h"
+#include "fovea/core/tensor_memory.h"
 #include "fovea/core/threads.h"
 #include "fovea/core/training/trainer.h"
 #include "temp_folder.h"
@@ -148,6 +149,7 @@ double range(const std::vector<double>& values) {
 
 int main() {
     const int threads = configureIntraOpThreads();
+    adviseHugePagesForLargeTensors();  // as both executables do
     double load[3] = {0, 0, 0};
     getloadavg(load, 3);
     const fovea::test::TempFolder folder("fovea-bench-precision");

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "fovea/core/models/zoo.h"
+#include "fovea/core/tensor_memory.h"
 #include "fovea/core/threads.h"
 #include "fovea/core/torch_runtime.h"
 #include "fovea/core/training/trainer.h"
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
         options[argv[i]] = argv[i + 1];
     }
     configureIntraOpThreads();
+    adviseHugePagesForLargeTensors();
     const std::int64_t imageSize = std::stoll(options["--image-size"]);
     const std::int64_t batchSize = std::stoll(options["--batch-size"]);
     const std::int64_t warmup = std::stoll(options["--warmup"]);

@@ -15,25 +15,15 @@
 #include <malloc.h>
 
 #include <climits>
-#include <cstring>
+
+#include "user_malloc_tuning.h"
 
 namespace {
 
 constexpr int kMmapThreshold = 32 * 1024 * 1024;  // glibc's largest (HEAP_MAX_SIZE / 2)
 
-bool userTunesMalloc(char** envp) {
-    for (; *envp; ++envp) {
-        if (std::strncmp(*envp, "MALLOC_", 7) == 0) return true;
-        if (std::strncmp(*envp, "GLIBC_TUNABLES=", 15) == 0 &&
-            std::strstr(*envp, "glibc.malloc.")) {
-            return true;
-        }
-    }
-    return false;
-}
-
 void keepFreedMemoryForTheNextStep(int, char**, char** envp) {
-    if (!envp || userTunesMalloc(envp)) return;
+    if (!envp || fovea::core::userTunesMalloc(envp)) return;
     mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
     mallopt(M_TRIM_THRESHOLD, INT_MAX);
 }

@@ -25,6 +25,7 @@
 #include "evaluate/evaluate_page.h"
 #include "evaluate/run_evaluation.h"
 #include "export/export_page.h"
+#include "fovea/core/tensor_memory.h"
 #include "fovea/core/threads.h"
 #include "fovea/ui/main_window.h"
 #include "health/health_page.h"
@@ -143,6 +144,7 @@ bool detectionTour(fovea::ui::MainWindow& window, const QDir& out) {
 
 int main(int argc, char** argv) {
     fovea::core::configureIntraOpThreads();
+    fovea::core::adviseHugePagesForLargeTensors();
     QApplication app(argc, argv);
     QApplication::setOrganizationName("FoveaScreenshots");
     if (argc != 3) {
