@@ -82,6 +82,7 @@ LoaderOptions loaderOptions() {
     // As fovea-cli train: the decoded, resized image is kept; the crop and flip are drawn
     // afresh every epoch (augmentationVariants 0), as torchvision's transforms are.
     loading.cacheBytes = std::size_t{512} << 20;
+    loading.channelsLast = true;  // as fovea-cli train asks for a convolutional network
     return loading;
 }
 

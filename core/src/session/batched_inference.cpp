@@ -106,6 +106,7 @@ Result<InferenceRun> runInference(NetworkImpl& network, const std::vector<Labele
     loading.batchSize = std::max(1, options.batchSize);
     loading.workers = options.workers;
     loading.shuffle = false;
+    loading.channelsLast = run.facts.channelsLast;
     // No augmentation: the loader's evaluation path is loadEvaluationTensor's resize, centre
     // crop and normalisation, exactly as recorded with the network. Its workers decode the next
     // batches while the network runs this one.

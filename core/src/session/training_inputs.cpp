@@ -82,6 +82,9 @@ Result<TrainingInputs> prepareTrainingInputs(const RunSettings& s, const fs::pat
     trainLoading.seed = s.training.seed;
     trainLoading.workers = s.workers;
     trainLoading.cacheBytes = std::size_t{512} << 20;
+    // As the trainer will want them (channels-last unless the run opts out; a network without
+    // convolutions has its batches reordered back).
+    trainLoading.channelsLast = s.training.channelsLast.value_or(true);
     // With a frozen prefix, a few fixed augmentation variants per image let the feature cache
     // serve later epochs; without one every epoch gets fresh augmentations, as in torchvision.
     const NetworkImpl& built = *inputs.network.network;

@@ -168,8 +168,10 @@ Batch ImageBatchLoader::buildBatch(std::int64_t batchIndex, const std::vector<st
     const std::int64_t variant = variantFor(epoch);
 
     auto options = torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(m_pinMemory);
-    torch::Tensor images =
-        torch::empty({static_cast<std::int64_t>(end - begin), 3, size, size}, options);
+    const bool channelsLast = m_options.channelsLast;
+    torch::Tensor images = torch::empty(
+        {static_cast<std::int64_t>(end - begin), 3, size, size}, options,
+        channelsLast ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous);
     std::vector<std::int64_t> targets;
     Batch batch;
     float* out = images.data_ptr<float>();
@@ -189,7 +191,12 @@ Batch ImageBatchLoader::buildBatch(std::int64_t batchIndex, const std::vector<st
             }
             continue;
         }
-        writeNormalizedChw(pixels.value(), m_spec, out + targets.size() * sampleFloats);
+        float* sample = out + targets.size() * sampleFloats;
+        if (channelsLast) {
+            writeNormalizedHwc(pixels.value(), m_spec, sample);
+        } else {
+            writeNormalizedChw(pixels.value(), m_spec, sample);
+        }
         targets.push_back(image.target);
         batch.sampleIds.push_back(image.id);
         batch.variants.push_back(variant);

@@ -36,15 +36,26 @@ Result<cv::Mat> loadPrepared(const std::filesystem::path& file, const Preprocess
     }
 }
 
-void writeNormalizedChw(const cv::Mat& rgb, const Preprocessing& spec, float* chw) {
-    CV_Assert(rgb.type() == CV_8UC3);
-    // One table per channel: the same float32 arithmetic as F.normalize(x / 255, mean, std).
-    std::array<std::array<float, 256>, 3> table;
+namespace {
+
+// One table per channel: the same float32 arithmetic as F.normalize(x / 255, mean, std).
+using NormalisationTables = std::array<std::array<float, 256>, 3>;
+
+NormalisationTables normalisationTables(const Preprocessing& spec) {
+    NormalisationTables table;
     for (int c = 0; c < 3; ++c) {
         for (int v = 0; v < 256; ++v) {
             table[c][v] = (static_cast<float>(v) / 255.0f - spec.mean[c]) / spec.std[c];
         }
     }
+    return table;
+}
+
+}  // namespace
+
+void writeNormalizedChw(const cv::Mat& rgb, const Preprocessing& spec, float* chw) {
+    CV_Assert(rgb.type() == CV_8UC3);
+    const NormalisationTables table = normalisationTables(spec);
     const std::size_t plane = static_cast<std::size_t>(rgb.rows) * rgb.cols;
     for (int y = 0; y < rgb.rows; ++y) {
         const auto* row = rgb.ptr<cv::Vec3b>(y);
@@ -53,6 +64,20 @@ void writeNormalizedChw(const cv::Mat& rgb, const Preprocessing& spec, float* ch
             chw[offset + x] = table[0][row[x][0]];
             chw[plane + offset + x] = table[1][row[x][1]];
             chw[2 * plane + offset + x] = table[2][row[x][2]];
+        }
+    }
+}
+
+void writeNormalizedHwc(const cv::Mat& rgb, const Preprocessing& spec, float* hwc) {
+    CV_Assert(rgb.type() == CV_8UC3);
+    const NormalisationTables table = normalisationTables(spec);
+    for (int y = 0; y < rgb.rows; ++y) {
+        const auto* row = rgb.ptr<std::uint8_t>(y);
+        float* out = hwc + static_cast<std::size_t>(y) * rgb.cols * 3;
+        for (int x = 0; x < 3 * rgb.cols; x += 3) {
+            out[x] = table[0][row[x]];
+            out[x + 1] = table[1][row[x + 1]];
+            out[x + 2] = table[2][row[x + 2]];
         }
     }
 }

@@ -17,4 +17,8 @@ Result<cv::Mat> loadPrepared(const std::filesystem::path& file, const Preprocess
 // per channel, as torchvision computes it.
 void writeNormalizedChw(const cv::Mat& rgb, const Preprocessing& spec, float* chw);
 
+// The same values into `hwc` (H x W x 3 float32, channels innermost): one image of a
+// channels-last batch, written in the order the pixels are read.
+void writeNormalizedHwc(const cv::Mat& rgb, const Preprocessing& spec, float* hwc);
+
 }  // namespace fovea::core

@@ -132,9 +132,10 @@ bool useChannelsLast(const TrainingConfig& config, const NetworkImpl& network) {
 
 torch::Tensor prepareInput(const torch::Tensor& images, const torch::Device& device,
                            bool channelsLast) {
-    torch::Tensor moved = images.to(device, /*non_blocking=*/images.is_pinned());
-    if (channelsLast) moved = moved.contiguous(torch::MemoryFormat::ChannelsLast);
-    return moved;
+    // A loader may deliver either layout (LoaderOptions::channelsLast): the network gets its own.
+    const torch::Tensor moved = images.to(device, /*non_blocking=*/images.is_pinned());
+    return moved.contiguous(channelsLast ? torch::MemoryFormat::ChannelsLast
+                                         : torch::MemoryFormat::Contiguous);
 }
 
 torch::Tensor prepareTargets(const torch::Tensor& targets, std::int64_t classCount,

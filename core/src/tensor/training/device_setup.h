@@ -55,7 +55,8 @@ bool cpuBFloat16ConvolutionsCrash();
 // when unset for networks with convolutions (oneDNN and cuDNN run their fast kernels on it).
 bool useChannelsLast(const TrainingConfig& config, const NetworkImpl& network);
 
-// Moves a batch to the device (asynchronously from pinned memory), channels-last if asked.
+// Moves a batch to the device (asynchronously from pinned memory) in the layout the network
+// takes: channels-last if asked, else the default one, whichever layout the loader wrote.
 torch::Tensor prepareInput(const torch::Tensor& images, const torch::Device& device,
                            bool channelsLast);
 

@@ -161,6 +161,25 @@ TEST_F(LoaderTest, BatchesDoNotDependOnTheNumberOfWorkers) {
     EXPECT_TRUE(sameBatches(epoch(a, 2), epoch(b, 2)));
 }
 
+TEST_F(LoaderTest, ChannelsLastBatchesHoldTheSameValues) {
+    auto images = writeImages(10, 2);
+    LoaderOptions planar;
+    planar.batchSize = 4;
+    planar.seed = 5;
+    LoaderOptions interleaved = planar;
+    interleaved.channelsLast = true;
+    const auto strong = augmentationPreset(AugmentationLevel::Strong);
+    ImageBatchLoader a(images, smallSpec(), strong, planar);
+    ImageBatchLoader b(images, smallSpec(), strong, interleaved);
+    const auto written = epoch(b, 1);
+    EXPECT_TRUE(sameBatches(epoch(a, 1), written));
+    for (const Batch& batch : written) {
+        EXPECT_TRUE(batch.images.is_contiguous(torch::MemoryFormat::ChannelsLast));
+        EXPECT_FALSE(batch.images.is_contiguous());
+    }
+    EXPECT_EQ(written.back().images.size(0), 2);  // the last, partial batch too
+}
+
 TEST_F(LoaderTest, ResumingMidEpochGivesTheRemainingBatches) {
     auto images = writeImages(17, 2);
     LoaderOptions options;

@@ -136,4 +136,17 @@ TEST(Device, CudaWithoutADeviceIsAClearError) {
     EXPECT_TRUE(resolveDevice(DevicePreference::Auto).value().is_cpu());
 }
 
+TEST(Device, BatchesReachTheNetworkInItsLayoutWhicheverTheLoaderWrote) {
+    const torch::Tensor defaultLayout = torch::randn({2, 3, 5, 4});
+    const torch::Tensor channelsLast = defaultLayout.contiguous(torch::MemoryFormat::ChannelsLast);
+    for (const torch::Tensor& batch : {defaultLayout, channelsLast}) {
+        const torch::Tensor forChannelsLast = prepareInput(batch, torch::kCPU, true);
+        const torch::Tensor forDefault = prepareInput(batch, torch::kCPU, false);
+        EXPECT_TRUE(forChannelsLast.is_contiguous(torch::MemoryFormat::ChannelsLast));
+        EXPECT_TRUE(forDefault.is_contiguous());
+        EXPECT_TRUE(torch::equal(forChannelsLast, defaultLayout));
+        EXPECT_TRUE(torch::equal(forDefault, defaultLayout));
+    }
+}
+
 }  // namespace

@@ -42,6 +42,9 @@ struct LoaderOptions {
     int augmentationVariants = 0;
     // In a distributed run, the part of each epoch's order this process takes.
     DataShard shard;
+    // Batches in channels-last memory order (still [N, 3, H, W], channels innermost), as a
+    // channels-last network takes them: written so, the trainer need not reorder each batch.
+    bool channelsLast = false;
 };
 
 struct LoaderCacheStats {

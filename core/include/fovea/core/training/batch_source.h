@@ -16,8 +16,9 @@ namespace fovea::core {
 // One batch for the trainer. Everything it needs to know about the images, and nothing about
 // how they were decoded (the tensor side of core never sees OpenCV types).
 struct Batch {
-    torch::Tensor images;   // [N, 3, H, W] float32, normalised as the network expects; pinned
-                            // host memory when CUDA is available, so the copy can overlap
+    torch::Tensor images;   // [N, 3, H, W] float32, normalised as the network expects, in
+                            // either memory layout; pinned host memory when CUDA is available,
+                            // so the copy can overlap
     torch::Tensor targets;  // [N] int64 class indices
     std::vector<std::int64_t> sampleIds;  // the project's image ids, in batch order
     // Which augmentation variant each image is (0 = none, the evaluation crop). With the image
