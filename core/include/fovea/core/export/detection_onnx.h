@@ -149,6 +149,13 @@ struct DetectionOnnxParityReport {
     int64_t imagesAgreeing = 0;      // every detection of the model has one in the file's, and back
     int64_t detectionsCompared = 0;  // the in-app model's, over all images
     int64_t detectionsMatched = 0;
+    // Detections without a partner (either side's) whose pairing rounding decides, which do not
+    // fail an image: those scoring within the score tolerance of the lowest score kept on either
+    // side (the partner fell just past the cut-off, the detections-per-image limit or the score
+    // threshold, on the other side), and those among several of their label with scores within
+    // the tolerance of each other, as many on each side (which of them non-maximum suppression
+    // keeps follows their order).
+    int64_t detectionsExcused = 0;
     double maxBoxDifference = 0.0;    // pixels, over matched pairs
     double maxScoreDifference = 0.0;  // over matched pairs
     // Time per image of the file's steps (OpenCV DNN and the consumer's steps between) and of
